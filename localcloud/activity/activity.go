@@ -1,0 +1,89 @@
+// Package activity is the local cloud's internal event stream: API requests,
+// function invocations and queue depths, for the demo page and the load
+// report. Publishing costs one atomic load when nobody listens.
+package activity
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Kinds of events.
+const (
+	KindRequest    = "request"    // an AWS API call: Service, Name (operation), Status, Duration
+	KindInvocation = "invocation" // a Lambda invocation: Name (function), Outcome, Duration, Cold
+	KindHTTPAPI    = "httpapi"    // a request to an HTTP API: Name (api id), Route, Status, Duration
+	KindQueueDepth = "queue"      // a queue's depth: Name (queue), Visible, InFlight
+)
+
+// Event is one thing that happened in the local cloud.
+type Event struct {
+	Time     time.Time     `json:"time"`
+	Kind     string        `json:"kind"`
+	Service  string        `json:"service,omitempty"`
+	Name     string        `json:"name,omitempty"`
+	Account  string        `json:"account,omitempty"`
+	Region   string        `json:"region,omitempty"`
+	Route    string        `json:"route,omitempty"`
+	Status   int           `json:"status,omitempty"`
+	Outcome  string        `json:"outcome,omitempty"` // "ok", "error", "timeout", "throttled"
+	Cold     bool          `json:"cold,omitempty"`
+	Visible  int           `json:"visible,omitempty"`
+	InFlight int           `json:"inFlight,omitempty"`
+	Duration time.Duration `json:"duration,omitempty"`
+}
+
+// Bus fans events out to subscribers. A nil *Bus is valid and drops
+// everything. Slow subscribers lose events rather than slow the cloud down.
+type Bus struct {
+	mu   sync.Mutex
+	subs map[*sub]struct{}
+	n    atomic.Int32
+}
+
+type sub struct{ ch chan Event }
+
+// NewBus returns an empty bus.
+func NewBus() *Bus { return &Bus{subs: map[*sub]struct{}{}} }
+
+// Active reports whether anybody listens; callers may skip building events.
+func (b *Bus) Active() bool { return b != nil && b.n.Load() > 0 }
+
+// Publish sends e to every subscriber that has room for it.
+func (b *Bus) Publish(e Event) {
+	if !b.Active() {
+		return
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		select {
+		case s.ch <- e:
+		default:
+		}
+	}
+}
+
+// Subscribe returns a channel of events with room for buf of them, and a
+// function that ends the subscription and closes the channel.
+func (b *Bus) Subscribe(buf int) (<-chan Event, func()) {
+	s := &sub{ch: make(chan Event, buf)}
+	b.mu.Lock()
+	b.subs[s] = struct{}{}
+	b.n.Add(1)
+	b.mu.Unlock()
+	var once sync.Once
+	return s.ch, func() {
+		once.Do(func() {
+			b.mu.Lock()
+			delete(b.subs, s)
+			b.n.Add(-1)
+			close(s.ch)
+			b.mu.Unlock()
+		})
+	}
+}

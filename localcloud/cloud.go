@@ -1,0 +1,161 @@
+package localcloud
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/activity"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// DefaultAddr is where the local cloud listens unless told otherwise: the
+// port local AWS emulators customarily use.
+const DefaultAddr = "127.0.0.1:4566"
+
+// Config configures a Cloud.
+type Config struct {
+	// DataDir holds every service's state. It is created if missing.
+	DataDir string
+	// Logger receives the cloud's logs; nil discards them.
+	Logger *slog.Logger
+	// Endpoint is the URL the cloud is reachable at (http://127.0.0.1:4566),
+	// used in queue URLs, API endpoints and functions' AWS_ENDPOINT_URL. Serve
+	// fills it from the listener when empty.
+	Endpoint string
+}
+
+// service is what every service package's *Service provides.
+type service interface {
+	Route() protocol.Route
+	Close() error
+}
+
+// Cloud is a running set of local services.
+type Cloud struct {
+	cfg      Config
+	log      *slog.Logger
+	bus      *activity.Bus
+	router   *protocol.Router
+	services map[string]service
+	started  time.Time
+}
+
+// New opens the data directory and builds every service. Close releases them.
+func New(cfg Config) (*Cloud, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := checkDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	c := &Cloud{cfg: cfg, log: cfg.Logger, bus: activity.NewBus(), services: map[string]service{}, started: time.Now()}
+	c.router = protocol.NewRouter(protocol.RouterConfig{Logger: cfg.Logger, Bus: c.bus})
+	if err := c.build(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.router.HandleInternal("GET /_lab/health", http.HandlerFunc(c.health))
+	return c, nil
+}
+
+// add registers a built service under its name.
+func (c *Cloud) add(name string, s service) {
+	c.services[name] = s
+	c.router.Handle(s.Route())
+}
+
+// checkDataDir makes sure dir exists and is writable, with a message that
+// says what to do when it is not.
+func checkDataDir(dir string) error {
+	if dir == "" {
+		return errors.New("no data directory: pass --data DIR")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the data directory %s (%w): pass --data with a directory you can write to", dir, err)
+	}
+	probe := filepath.Join(dir, ".write-test")
+	if err := os.WriteFile(probe, []byte("ok"), 0o600); err != nil {
+		return fmt.Errorf("cannot write to the data directory %s (%w): fix its permissions or pass --data with another directory", dir, err)
+	}
+	return os.Remove(probe)
+}
+
+// Handler returns the cloud's HTTP handler.
+func (c *Cloud) Handler() http.Handler { return c.router }
+
+// Bus returns the cloud's internal event stream.
+func (c *Cloud) Bus() *activity.Bus { return c.bus }
+
+// Listen binds addr, failing with advice when the port is taken.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		var se *os.SyscallError
+		if errors.As(err, &se) && errors.Is(se.Err, errAddrInUse) {
+			return nil, fmt.Errorf("cannot listen on %s: the port is already in use (is another local cloud running? stop it or pass --addr with a free port)", addr)
+		}
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Serve answers requests on ln until ctx is done, then shuts down gracefully,
+// giving in-flight requests up to 5 seconds.
+func (c *Cloud) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: c.router, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve local cloud: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+	}
+	return nil
+}
+
+// Close stops every service and closes its database.
+func (c *Cloud) Close() error {
+	var errs []error
+	for name, s := range c.services {
+		if err := s.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Health is the body of GET /_lab/health.
+type Health struct {
+	Status   string            `json:"status"`
+	Services map[string]string `json:"services"`
+	Uptime   string            `json:"uptime"`
+}
+
+func (c *Cloud) health(w http.ResponseWriter, r *http.Request) {
+	h := Health{Status: "ok", Services: map[string]string{}, Uptime: time.Since(c.started).Round(time.Millisecond).String()}
+	names := make([]string, 0, len(c.services))
+	for n := range c.services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		h.Services[n] = "running"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(h)
+}

@@ -1,0 +1,7 @@
+//go:build unix
+
+package localcloud
+
+import "syscall"
+
+var errAddrInUse error = syscall.EADDRINUSE

@@ -1,0 +1,240 @@
+package protocol
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/activity"
+)
+
+// Route tells the router which requests belong to a service.
+type Route struct {
+	// Service is the SigV4 signing name ("sqs", "dynamodb", "lambda"...).
+	Service string
+	// Targets are X-Amz-Target prefixes, e.g. "DynamoDB_20120810.".
+	Targets []string
+	// QueryVersions are the API versions of Action= form requests this
+	// service answers ("2012-11-05" for SQS). A form request is routed by its
+	// credential scope's service first, then by Version.
+	QueryVersions []string
+	// PathPrefixes are REST path prefixes ("/2015-03-31/").
+	PathPrefixes []string
+	// HostSuffixes route by the request's host name ("execute-api.localhost").
+	HostSuffixes []string
+	// Handler serves the requests.
+	Handler http.Handler
+}
+
+// AccountResolver maps access key ids that are not account ids (temporary
+// credentials from STS AssumeRole) to the account they act in.
+type AccountResolver interface {
+	AccountForAccessKey(ctx context.Context, accessKeyID string) (accountID string, ok bool)
+}
+
+// Router is the one listener's handler: it works out the caller's identity,
+// gives the request an id, and passes it to the service it belongs to.
+type Router struct {
+	routes   []Route
+	internal *http.ServeMux
+	resolver AccountResolver
+	log      *slog.Logger
+	bus      *activity.Bus
+}
+
+// RouterConfig configures a Router.
+type RouterConfig struct {
+	Logger   *slog.Logger
+	Resolver AccountResolver // may be nil
+	Bus      *activity.Bus   // may be nil
+}
+
+// NewRouter returns a router with no routes.
+func NewRouter(cfg RouterConfig) *Router {
+	return &Router{internal: http.NewServeMux(), resolver: cfg.Resolver, log: logger(cfg.Logger), bus: cfg.Bus}
+}
+
+// Handle adds a service's route.
+func (rt *Router) Handle(r Route) { rt.routes = append(rt.routes, r) }
+
+// HandleInternal serves pattern (under /_lab/) outside any AWS service.
+func (rt *Router) HandleInternal(pattern string, h http.Handler) { rt.internal.Handle(pattern, h) }
+
+// SetResolver sets the resolver for temporary credentials.
+func (rt *Router) SetResolver(r AccountResolver) { rt.resolver = r }
+
+// ServeHTTP implements http.Handler.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	reqID := NewRequestID()
+	w.Header().Set("X-Amzn-RequestId", reqID)
+	w.Header().Set("X-Amz-Request-Id", reqID)
+	ctx := WithRequestID(r.Context(), reqID)
+
+	cred, signed := ParseCredential(r)
+	id := Identity{AccountID: DefaultAccount, Region: DefaultRegion}
+	if signed {
+		id.AccessKeyID, id.Service = cred.AccessKeyID, cred.Service
+		if cred.Region != "" {
+			id.Region = cred.Region
+		}
+		switch {
+		case IsAccountID(cred.AccessKeyID):
+			id.AccountID = cred.AccessKeyID
+		case rt.resolver != nil:
+			if acct, ok := rt.resolver.AccountForAccessKey(ctx, cred.AccessKeyID); ok {
+				id.AccountID = acct
+			}
+		}
+	}
+	ctx = WithIdentity(ctx, id)
+	r = r.WithContext(ctx)
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			rt.log.ErrorContext(ctx, "panic serving request", "panic", p, "stack", string(debug.Stack()))
+			if !sw.wrote {
+				WriteRESTError(sw, r, rt.log, &Error{Code: "InternalFailure", Message: "the local cloud failed to process the request", Status: http.StatusInternalServerError, Receiver: true})
+			}
+		}
+	}()
+
+	if strings.HasPrefix(r.URL.Path, "/_lab/") {
+		rt.internal.ServeHTTP(sw, r)
+		return
+	}
+	route, op := rt.match(r, id.Service)
+	if route == nil {
+		WriteRESTError(sw, r, rt.log, StatusErrorf(http.StatusNotFound, "UnknownOperationException", "no local service answers %s %s (service %q)", r.Method, r.URL.Path, id.Service))
+		return
+	}
+	route.Handler.ServeHTTP(sw, r)
+	d := time.Since(start)
+	rt.log.DebugContext(ctx, "request", "service", route.Service, "op", op, "status", sw.status, "account", id.AccountID, "region", id.Region, "dur", d)
+	if rt.bus.Active() {
+		rt.bus.Publish(activity.Event{Kind: activity.KindRequest, Service: route.Service, Name: op, Account: id.AccountID, Region: id.Region, Status: sw.status, Duration: d})
+	}
+}
+
+// match finds the route for r; op names the operation for logs.
+func (rt *Router) match(r *http.Request, scopeService string) (*Route, string) {
+	host := r.Host
+	if h, _, ok := strings.Cut(host, ":"); ok {
+		host = h
+	}
+	for i := range rt.routes {
+		for _, s := range rt.routes[i].HostSuffixes {
+			if strings.HasSuffix(host, s) {
+				return &rt.routes[i], r.Method + " " + r.URL.Path
+			}
+		}
+	}
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		for i := range rt.routes {
+			for _, p := range rt.routes[i].Targets {
+				if strings.HasPrefix(t, p) {
+					return &rt.routes[i], strings.TrimPrefix(t, p)
+				}
+			}
+		}
+	}
+	if action, version, ok := peekAction(r); ok {
+		for i := range rt.routes {
+			if len(rt.routes[i].QueryVersions) > 0 && rt.routes[i].Service == scopeService {
+				return &rt.routes[i], action
+			}
+		}
+		for i := range rt.routes {
+			for _, v := range rt.routes[i].QueryVersions {
+				if v == version {
+					return &rt.routes[i], action
+				}
+			}
+		}
+	}
+	var best *Route
+	bestLen := 0
+	for i := range rt.routes {
+		for _, p := range rt.routes[i].PathPrefixes {
+			if strings.HasPrefix(r.URL.Path, p) && len(p) > bestLen {
+				best, bestLen = &rt.routes[i], len(p)
+			}
+		}
+	}
+	if best != nil {
+		return best, r.Method + " " + r.URL.Path
+	}
+	for i := range rt.routes {
+		if scopeService != "" && rt.routes[i].Service == scopeService {
+			return &rt.routes[i], r.Method + " " + r.URL.Path
+		}
+	}
+	return nil, ""
+}
+
+// peekAction reads Action and Version from a query-protocol request, leaving
+// the body readable for the handler.
+func peekAction(r *http.Request) (action, version string, ok bool) {
+	q := r.URL.Query()
+	if a := q.Get("Action"); a != "" {
+		return a, q.Get("Version"), true
+	}
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || r.Body == nil {
+		return "", "", false
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), r.Body))
+	if err != nil {
+		return "", "", false
+	}
+	form, err := url.ParseQuery(string(b))
+	if err != nil || form.Get("Action") == "" {
+		return "", "", false
+	}
+	return form.Get("Action"), form.Get("Version"), true
+}
+
+// NewRequestID returns a random id in the UUID format AWS uses.
+func NewRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets streaming handlers (long polls, SSE) flush through the router.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
