@@ -1,0 +1,223 @@
+// Package attr is DynamoDB's attribute value model: the typed values of the
+// wire format ({"S": "x"}, {"N": "1.5"}, {"M": {...}} ...), their JSON
+// encoding, and the comparisons DynamoDB defines on them.
+package attr
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Kind is the type of a Value.
+type Kind uint8
+
+// The kinds of DynamoDB attribute values.
+const (
+	Invalid Kind = iota
+	S
+	N
+	B
+	BOOL
+	NULL
+	M
+	L
+	SS
+	NS
+	BS
+)
+
+var kindNames = [...]string{"", "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"}
+
+// String returns the wire name of k ("S", "NS"...).
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", k)
+}
+
+// Value is one DynamoDB attribute value. Which fields are meaningful depends
+// on Kind: Str for S and N (numbers are kept as their decimal text),
+// Bytes for B, Bool for BOOL, Map for M, List for L, Strs for SS and NS,
+// Bins for BS. NULL has no payload.
+type Value struct {
+	Kind  Kind
+	Str   string
+	Bytes []byte
+	Bool  bool
+	Map   map[string]Value
+	List  []Value
+	Strs  []string
+	Bins  [][]byte
+}
+
+// Item is a DynamoDB item: attribute names to values.
+type Item map[string]Value
+
+// String constructors for tests and code that builds values.
+func Str(s string) Value           { return Value{Kind: S, Str: s} }
+func Num(n string) Value           { return Value{Kind: N, Str: n} }
+func Bin(b []byte) Value           { return Value{Kind: B, Bytes: b} }
+func Bool(b bool) Value            { return Value{Kind: BOOL, Bool: b} }
+func Null() Value                  { return Value{Kind: NULL} }
+func Map(m map[string]Value) Value { return Value{Kind: M, Map: m} }
+func List(l ...Value) Value        { return Value{Kind: L, List: l} }
+func StrSet(s ...string) Value     { return Value{Kind: SS, Strs: s} }
+func NumSet(s ...string) Value     { return Value{Kind: NS, Strs: s} }
+func BinSet(b ...[]byte) Value     { return Value{Kind: BS, Bins: b} }
+
+// ErrInvalid is wrapped by every decoding error; DynamoDB answers these with
+// ValidationException (SerializationException for JSON that is not JSON).
+var ErrInvalid = errors.New("invalid attribute value")
+
+// MarshalJSON encodes v in DynamoDB's JSON wire format.
+func (v Value) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := v.encode(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (v Value) encode(buf *bytes.Buffer) error {
+	buf.WriteString(`{"`)
+	buf.WriteString(v.Kind.String())
+	buf.WriteString(`":`)
+	var payload any
+	switch v.Kind {
+	case S, N:
+		payload = v.Str
+	case B:
+		payload = v.Bytes
+	case BOOL:
+		payload = v.Bool
+	case NULL:
+		payload = true
+	case M:
+		keys := make([]string, 0, len(v.Map))
+		for k := range v.Map {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		buf.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			kb, _ := json.Marshal(k)
+			buf.Write(kb)
+			buf.WriteByte(':')
+			if err := v.Map[k].encode(buf); err != nil {
+				return err
+			}
+		}
+		buf.WriteString("}}")
+		return nil
+	case L:
+		buf.WriteByte('[')
+		for i, e := range v.List {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := e.encode(buf); err != nil {
+				return err
+			}
+		}
+		buf.WriteString("]}")
+		return nil
+	case SS, NS:
+		payload = nonNil(v.Strs)
+	case BS:
+		if v.Bins == nil {
+			payload = [][]byte{}
+		} else {
+			payload = v.Bins
+		}
+	default:
+		return fmt.Errorf("%w: value has no type", ErrInvalid)
+	}
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	buf.Write(b)
+	buf.WriteByte('}')
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// UnmarshalJSON decodes DynamoDB's JSON wire format. Exactly one type key
+// must be present. Numbers and sets are checked by Validate, not here, so
+// that the caller can name the attribute in its error.
+func (v *Value) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if len(raw) != 1 {
+		return fmt.Errorf("%w: an attribute value must have exactly one data type, got %d", ErrInvalid, len(raw))
+	}
+	for k, p := range raw {
+		var err error
+		switch k {
+		case "S":
+			v.Kind = S
+			err = json.Unmarshal(p, &v.Str)
+		case "N":
+			v.Kind = N
+			err = json.Unmarshal(p, &v.Str)
+		case "B":
+			v.Kind = B
+			err = json.Unmarshal(p, &v.Bytes)
+		case "BOOL":
+			v.Kind = BOOL
+			err = json.Unmarshal(p, &v.Bool)
+		case "NULL":
+			v.Kind = NULL
+			var t bool
+			err = json.Unmarshal(p, &t)
+			if err == nil && !t {
+				err = errors.New("NULL must be true")
+			}
+		case "M":
+			v.Kind = M
+			err = json.Unmarshal(p, &v.Map)
+			if err == nil && v.Map == nil {
+				v.Map = map[string]Value{}
+			}
+		case "L":
+			v.Kind = L
+			err = json.Unmarshal(p, &v.List)
+			if err == nil && v.List == nil {
+				v.List = []Value{}
+			}
+		case "SS":
+			v.Kind = SS
+			err = json.Unmarshal(p, &v.Strs)
+		case "NS":
+			v.Kind = NS
+			err = json.Unmarshal(p, &v.Strs)
+		case "BS":
+			v.Kind = BS
+			err = json.Unmarshal(p, &v.Bins)
+		default:
+			return fmt.Errorf("%w: unknown data type %q", ErrInvalid, k)
+		}
+		if err != nil {
+			if errors.Is(err, ErrInvalid) {
+				return err
+			}
+			return fmt.Errorf("%w: %s: %v", ErrInvalid, k, err)
+		}
+	}
+	return nil
+}
