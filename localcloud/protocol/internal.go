@@ -1,6 +1,9 @@
 package protocol
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // MessageAttributeValue is an SNS or SQS message attribute.
 type MessageAttributeValue struct {
@@ -57,4 +60,17 @@ type QueueDeliverer interface {
 // TooManyRequestsException (concurrency exhausted).
 type FunctionInvoker interface {
 	InvokeFromService(ctx context.Context, in ServiceInvocation) (InvocationResult, error)
+}
+
+// LogEvent is one line written to CloudWatch Logs by another service.
+type LogEvent struct {
+	Time    time.Time
+	Message string
+}
+
+// LogAppender is implemented by the CloudWatch Logs service for other
+// services (Lambda writing a function's output). Append creates the group
+// and stream when missing.
+type LogAppender interface {
+	Append(ctx context.Context, account, region, group, stream string, events []LogEvent) error
 }
