@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/labkit-dev/labkit/localcloud"
+)
+
+// cloudFlags are the flags every command that runs the local cloud takes.
+type cloudFlags struct {
+	addr     string
+	dataDir  string
+	logLevel string
+}
+
+func (f *cloudFlags) register(fs *flag.FlagSet, addrFlag string) {
+	fs.StringVar(&f.addr, addrFlag, localcloud.DefaultAddr, "address the local cloud listens on")
+	fs.StringVar(&f.dataDir, "data", defaultDataDir(), "directory the local cloud keeps its state in")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+// defaultDataDir is a per-user directory: $XDG_DATA_HOME/labkit, else
+// ~/.local/share/labkit on Linux and the user config dir elsewhere.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "labkit")
+	}
+	if runtime.GOOS == "linux" {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, ".local", "share", "labkit")
+		}
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "labkit")
+	}
+	return ".labkit"
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// startedCloud is a local cloud bound to its port, ready to serve.
+type startedCloud struct {
+	cloud    *localcloud.Cloud
+	ln       net.Listener
+	endpoint string
+}
+
+// startCloud binds the port first (so a busy port fails before anything is
+// opened), then opens the data directory and builds the services.
+func startCloud(f cloudFlags, log *slog.Logger) (*startedCloud, error) {
+	ln, err := localcloud.Listen(f.addr)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := "http://" + ln.Addr().String()
+	c, err := localcloud.New(localcloud.Config{DataDir: f.dataDir, Logger: log, Endpoint: endpoint})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return &startedCloud{cloud: c, ln: ln, endpoint: endpoint}, nil
+}
+
+func runCloud(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("lab cloud", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f cloudFlags
+	f.register(fs, "addr")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	log, err := newLogger(stderr, f.logLevel)
+	if err != nil {
+		return err
+	}
+	sc, err := startCloud(f, log)
+	if err != nil {
+		return err
+	}
+	defer sc.cloud.Close()
+	printCloudBanner(stdout, sc.endpoint, f.dataDir)
+	return sc.cloud.Serve(ctx, sc.ln)
+}
+
+func printCloudBanner(w io.Writer, endpoint, dataDir string) {
+	fmt.Fprintf(w, "local cloud ready at %s (state in %s)\n", endpoint, dataDir)
+	fmt.Fprintf(w, "  use it from the AWS CLI:  aws --endpoint-url %s ...\n", endpoint)
+	fmt.Fprintf(w, "  or from any SDK:          export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=000000000000 AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1\n", endpoint)
+	fmt.Fprintln(w, "  stop with Ctrl-C")
+}
+
+// flagErr turns -h into a clean exit and other flag errors into exit code 2.
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return &exitError{code: 2, err: err}
+}
+
+// hostPort validates an address flag.
+func hostPort(s string) error {
+	if _, _, err := net.SplitHostPort(s); err != nil || strings.TrimSpace(s) == "" {
+		return fmt.Errorf("bad address %q: want host:port, e.g. 127.0.0.1:4566", s)
+	}
+	return nil
+}
