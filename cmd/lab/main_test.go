@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a bytes.Buffer safe to read while a command writes to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startLab runs `lab args...` in the background until the test ends and
+// returns its stdout buffer and a channel with its exit code.
+func startLab(t *testing.T, args ...string) (*lockedBuffer, <-chan int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- Run(ctx, args, &out, &errb) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("lab %v did not stop within 10s of cancel; stderr: %s", args, errb.String())
+		}
+	})
+	return &out, done
+}
+
+func waitHealthy(t *testing.T, addr string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/_lab/health")
+		if err == nil {
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("health: got status %d, want 200", resp.StatusCode)
+			}
+			var h map[string]any
+			if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+				t.Fatalf("health body: %v", err)
+			}
+			return h
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("local cloud at %s never became healthy", addr)
+	return nil
+}
+
+func TestCloudServesHealthAndStopsOnCancel(t *testing.T) {
+	addr := freeAddr(t)
+	out, _ := startLab(t, "cloud", "--addr", addr, "--data", t.TempDir())
+	h := waitHealthy(t, addr)
+	if h["status"] != "ok" {
+		t.Errorf("health status: got %v, want ok", h["status"])
+	}
+	if _, ok := h["services"].(map[string]any); !ok {
+		t.Errorf("health services: got %T, want an object", h["services"])
+	}
+	if !strings.Contains(out.String(), "http://"+addr) {
+		t.Errorf("banner %q does not name the endpoint", out.String())
+	}
+}
+
+func TestBusyPortFailsAtStartWithAdvice(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"cloud", "--addr", ln.Addr().String(), "--data", t.TempDir()}, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit code: got %d, want 1", code)
+	}
+	if !strings.Contains(errb.String(), "already in use") || !strings.Contains(errb.String(), "--addr") {
+		t.Errorf("stderr %q should say the port is in use and how to pick another", errb.String())
+	}
+}
+
+func TestUnusableDataDirFailsAtStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"cloud", "--addr", freeAddr(t), "--data", filepath.Join(file, "sub")}, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit code: got %d, want 1", code)
+	}
+	if !strings.Contains(errb.String(), "data directory") || !strings.Contains(errb.String(), "--data") {
+		t.Errorf("stderr %q should name the data directory problem and the --data flag", errb.String())
+	}
+}
+
+func TestUnknownCommandAndBadFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"nope"}, 2},
+		{[]string{"cloud", "--no-such-flag"}, 2},
+		{[]string{"up", "--web-addr", "nonsense"}, 1},
+		{[]string{"help"}, 0},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		if got := Run(context.Background(), tt.args, &out, &errb); got != tt.want {
+			t.Errorf("lab %v: got exit %d, want %d (stderr %q)", tt.args, got, tt.want, errb.String())
+		}
+	}
+}
