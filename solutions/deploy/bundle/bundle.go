@@ -1,0 +1,147 @@
+package bundle
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// Options configures Build.
+type Options struct {
+	// Arch is the target architecture, "amd64" or "arm64" (the Lambda
+	// architectures x86_64 and arm64); empty means the machine's own.
+	Arch string
+	// Stdout and Stderr receive the go command's output; nil discards it
+	// (a failed build's output is still part of the returned error).
+	Stdout, Stderr io.Writer
+}
+
+// EntryName is the name of the executable the provided runtimes start.
+const EntryName = "bootstrap"
+
+// zipTime is the modification time of every entry: the earliest a zip can
+// hold, so that the archive does not change with the clock.
+var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Build compiles the Go main package in dir for linux/opts.Arch and returns a
+// zip holding one entry, "bootstrap", with mode 0755.
+func Build(ctx context.Context, dir string, opts Options) ([]byte, error) {
+	arch, err := normalizeArch(opts.Arch)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", dir, err)
+	}
+	if fi, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("package %s: %w", dir, err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("package %s: not a directory", dir)
+	}
+	tmp, err := os.MkdirTemp("", "lab-bundle-")
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", dir, err)
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, EntryName)
+
+	var captured bytes.Buffer // go build reports errors on stderr
+	cmd := exec.CommandContext(ctx, goCommand(), "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+	cmd.Dir = abs
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	cmd.Stdout = writerOr(opts.Stdout, io.Discard)
+	cmd.Stderr = io.MultiWriter(&captured, writerOr(opts.Stderr, io.Discard))
+	if err := cmd.Run(); err != nil {
+		msg := bytes.TrimSpace(captured.Bytes())
+		if len(msg) > 0 {
+			return nil, fmt.Errorf("package %s: go build (GOOS=linux GOARCH=%s): %w\n%s", dir, arch, err, msg)
+		}
+		return nil, fmt.Errorf("package %s: go build (GOOS=linux GOARCH=%s): %w", dir, arch, err)
+	}
+	bin, err := os.ReadFile(out)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", dir, err)
+	}
+	if !bytes.HasPrefix(bin, []byte("\x7fELF")) {
+		return nil, fmt.Errorf("package %s: go build did not produce an executable: is %s a main package (package main with func main)?", dir, dir)
+	}
+	return Zip(bin)
+}
+
+// BuildFile builds like Build and writes the zip to out.
+func BuildFile(ctx context.Context, dir, out string, opts Options) error {
+	b, err := Build(ctx, dir, opts)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	return nil
+}
+
+// Zip returns a deterministic zip holding bin as the executable "bootstrap".
+func Zip(bin []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: EntryName, Method: zip.Deflate, Modified: zipTime}
+	// SetMode records Unix permissions in the external attributes (creator
+	// Unix), which is what Lambda and unzip read to mark the file executable.
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return nil, fmt.Errorf("zip bootstrap: %w", err)
+	}
+	if _, err := w.Write(bin); err != nil {
+		return nil, fmt.Errorf("zip bootstrap: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("zip bootstrap: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// normalizeArch maps the accepted spellings to GOARCH values.
+func normalizeArch(a string) (string, error) {
+	switch a {
+	case "":
+		return runtime.GOARCH, nil
+	case "amd64", "x86_64":
+		return "amd64", nil
+	case "arm64", "aarch64":
+		return "arm64", nil
+	}
+	return "", errors.New("unsupported architecture " + a + ": Lambda runs amd64 (x86_64) or arm64")
+}
+
+// goCommand returns the go command of the toolchain running this program
+// when it can be found, else "go" from PATH.
+func goCommand() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	if root := runtime.GOROOT(); root != "" { //nolint:staticcheck // fallback only
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			return p
+		}
+	}
+	return "go"
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func writerOr(w, def io.Writer) io.Writer {
+	if w == nil {
+		return def
+	}
+	return w
+}

@@ -1,0 +1,10 @@
+// Package bundle packages a Go Lambda function the way AWS's provided.al2023
+// and provided.al2 runtimes run it: a static linux executable named
+// "bootstrap", alone in a zip, marked executable.
+//
+// Build compiles the main package in a directory with CGO_ENABLED=0,
+// GOOS=linux, GOARCH=amd64 or arm64, the lambda.norpc tag, -trimpath and
+// stripped symbols, and returns the zip's bytes. The zip is deterministic: the
+// same source and toolchain give the same bytes, so its CodeSha256 changes
+// only when the code does.
+package bundle
