@@ -191,8 +191,8 @@ func TestCompileFilterPolicyErrors(t *testing.T) {
 func TestFilterPolicyNested(t *testing.T) {
 	t.Parallel()
 	for policy, want := range map[string]bool{
-		`{"a":["x"]}`:                   false,
-		`{"a":{"b":["x"]}}`:             true,
+		`{"a":["x"]}`:                     false,
+		`{"a":{"b":["x"]}}`:               true,
 		`{"$or":[{"a":["1"]},{"b":[2]}]}`: false,
 	} {
 		p, err := CompileFilterPolicy(policy)
