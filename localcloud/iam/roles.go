@@ -1,0 +1,478 @@
+package iam
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+const maxRoles = 1000
+
+// role is an IAM role. Names are unique per account regardless of case.
+type role struct {
+	account     string
+	name        string
+	id          string
+	path        string
+	created     time.Time
+	trust       string // the trust policy as given
+	description string
+	maxSession  int
+	tags        []tag
+	inline      map[string]string // inline policy documents by name
+	attached    []string          // managed policy ARNs, in attachment order
+}
+
+func (r *role) arn() string { return "arn:aws:iam::" + r.account + ":role" + r.path + r.name }
+
+// roleXML is the Role shape of IAM responses.
+type roleXML struct {
+	Path                     string `xml:"Path"`
+	RoleName                 string `xml:"RoleName"`
+	RoleID                   string `xml:"RoleId"`
+	Arn                      string `xml:"Arn"`
+	CreateDate               string `xml:"CreateDate"`
+	AssumeRolePolicyDocument string `xml:"AssumeRolePolicyDocument"`
+	Description              string `xml:"Description,omitempty"`
+	MaxSessionDuration       int    `xml:"MaxSessionDuration"`
+	Tags                     []tag  `xml:"Tags>member,omitempty"`
+	RoleLastUsed             struct {
+		LastUsedDate string `xml:"LastUsedDate,omitempty"`
+	} `xml:"RoleLastUsed"`
+}
+
+func (r *role) xml(withTags bool) roleXML {
+	x := roleXML{
+		Path:                     r.path,
+		RoleName:                 r.name,
+		RoleID:                   r.id,
+		Arn:                      r.arn(),
+		CreateDate:               isoTime(r.created),
+		AssumeRolePolicyDocument: encodeDocument(r.trust),
+		Description:              r.description,
+		MaxSessionDuration:       r.maxSession,
+	}
+	if withTags {
+		x.Tags = r.tags
+	}
+	return x
+}
+
+func saveRole(ctx context.Context, tx *sql.Tx, r *role) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO roles (account, name, id, path, created, trust, description, max_session, tags)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.account, r.name, r.id, r.path, r.created.UnixMilli(), r.trust, r.description, r.maxSession, tagsJSON(r.tags))
+	return err
+}
+
+// findRole returns the caller's role named by the form's RoleName.
+// s.mu must be held.
+func (s *Service) findRole(ctx context.Context, form url.Values) (*role, error) {
+	name, err := required(form, "RoleName")
+	if err != nil {
+		return nil, err
+	}
+	if err := validName("roleName", name, 64); err != nil {
+		return nil, err
+	}
+	r := s.acct(protocol.IdentityFrom(ctx).AccountID).roles[strings.ToLower(name)]
+	if r == nil {
+		return nil, noSuchEntity("The role with name %s cannot be found.", name)
+	}
+	return r, nil
+}
+
+func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) {
+	name, err := required(form, "RoleName")
+	if err != nil {
+		return nil, err
+	}
+	if err := validName("roleName", name, 64); err != nil {
+		return nil, err
+	}
+	trust, err := required(form, "AssumeRolePolicyDocument")
+	if err != nil {
+		return nil, err
+	}
+	trust = decodeInputDocument(trust)
+	if err := checkPolicy(trust, maxTrustPolicy, "ACLSizePerRole"); err != nil {
+		return nil, err
+	}
+	path := form.Get("Path")
+	if path == "" {
+		path = "/"
+	}
+	if err := validPath(path); err != nil {
+		return nil, err
+	}
+	desc := form.Get("Description")
+	if len(desc) > 1000 {
+		return nil, validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000")
+	}
+	maxSession := 3600
+	if v := form.Get("MaxSessionDuration"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 3600 || n > 43200 {
+			return nil, validation("1 validation error detected: Value '%s' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200", v)
+		}
+		maxSession = n
+	}
+	tags, err := formTags(form, "Tags.member")
+	if err != nil {
+		return nil, err
+	}
+	id := protocol.IdentityFrom(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.acct(id.AccountID)
+	key := strings.ToLower(name)
+	if a.roles[key] != nil {
+		return nil, alreadyExists("Role with name %s already exists.", name)
+	}
+	if len(a.roles) >= maxRoles {
+		return nil, limitExceeded("Cannot exceed quota for RolesPerAccount: %d", maxRoles)
+	}
+	r := &role{
+		account:     id.AccountID,
+		name:        name,
+		id:          newID("AROA"),
+		path:        path,
+		created:     s.now().UTC().Truncate(time.Second),
+		trust:       trust,
+		description: desc,
+		maxSession:  maxSession,
+		tags:        tags,
+		inline:      map[string]string{},
+	}
+	if err := s.tx(ctx, func(tx *sql.Tx) error { return saveRole(ctx, tx, r) }); err != nil {
+		return nil, err
+	}
+	a.roles[key] = r
+	return struct {
+		Role roleXML `xml:"Role"`
+	}{r.xml(true)}, nil
+}
+
+func (s *Service) getRole(ctx context.Context, form url.Values) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRole(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Role roleXML `xml:"Role"`
+	}{r.xml(true)}, nil
+}
+
+func (s *Service) deleteRole(ctx context.Context, form url.Values) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRole(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.inline) > 0 {
+		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
+	}
+	if len(r.attached) > 0 {
+		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE account = ? AND name = ?`, r.account, r.name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	delete(s.accounts[r.account].roles, strings.ToLower(r.name))
+	return nil, nil
+}
+
+func (s *Service) listRoles(ctx context.Context, form url.Values) (any, error) {
+	prefix := form.Get("PathPrefix")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.acct(protocol.IdentityFrom(ctx).AccountID)
+	var keys []string
+	for k, r := range a.roles {
+		if strings.HasPrefix(r.path, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	start, end, next, err := page(keys, form)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Roles list[roleXML] `xml:"Roles"`
+		truncated
+	}{truncated: truncated{IsTruncated: next != "", Marker: next}}
+	for _, k := range keys[start:end] {
+		out.Roles.Member = append(out.Roles.Member, a.roles[k].xml(false))
+	}
+	return out, nil
+}
+
+// updateRoleWith finds the role, applies change to a copy, saves it, and
+// publishes the copy.
+func (s *Service) updateRoleWith(ctx context.Context, form url.Values, change func(r *role) error) (*role, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRole(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	c := *r
+	if err := change(&c); err != nil {
+		return nil, err
+	}
+	if err := s.tx(ctx, func(tx *sql.Tx) error { return saveRole(ctx, tx, &c) }); err != nil {
+		return nil, err
+	}
+	*r = c
+	return r, nil
+}
+
+func (s *Service) updateRole(ctx context.Context, form url.Values) (any, error) {
+	desc, hasDesc := form["Description"]
+	maxSession := form.Get("MaxSessionDuration")
+	_, err := s.updateRoleWith(ctx, form, func(r *role) error {
+		if hasDesc {
+			if len(desc[0]) > 1000 {
+				return validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000")
+			}
+			r.description = desc[0]
+		}
+		if maxSession != "" {
+			n, err := strconv.Atoi(maxSession)
+			if err != nil || n < 3600 || n > 43200 {
+				return validation("1 validation error detected: Value '%s' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200", maxSession)
+			}
+			r.maxSession = n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+func (s *Service) updateRoleDescription(ctx context.Context, form url.Values) (any, error) {
+	desc, err := required(form, "Description")
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.updateRoleWith(ctx, form, func(r *role) error {
+		if len(desc) > 1000 {
+			return validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000")
+		}
+		r.description = desc
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Role roleXML `xml:"Role"`
+	}{r.xml(true)}, nil
+}
+
+func (s *Service) updateAssumeRolePolicy(ctx context.Context, form url.Values) (any, error) {
+	doc, err := required(form, "PolicyDocument")
+	if err != nil {
+		return nil, err
+	}
+	doc = decodeInputDocument(doc)
+	if err := checkPolicy(doc, maxTrustPolicy, "ACLSizePerRole"); err != nil {
+		return nil, err
+	}
+	_, err = s.updateRoleWith(ctx, form, func(r *role) error {
+		r.trust = doc
+		return nil
+	})
+	return nil, err
+}
+
+func (s *Service) tagRole(ctx context.Context, form url.Values) (any, error) {
+	tags, err := formTags(form, "Tags.member")
+	if err != nil {
+		return nil, err
+	}
+	if len(tags) == 0 {
+		return nil, validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
+	}
+	_, err = s.updateRoleWith(ctx, form, func(r *role) error {
+		merged := mergeTags(r.tags, tags)
+		if len(merged) > maxTags {
+			return limitExceeded("Cannot exceed quota for TagsPerRole: %d", maxTags)
+		}
+		r.tags = merged
+		return nil
+	})
+	return nil, err
+}
+
+func (s *Service) untagRole(ctx context.Context, form url.Values) (any, error) {
+	var keys []string
+	for _, m := range protocol.Members(form, "TagKeys.member") {
+		keys = append(keys, m[""])
+	}
+	_, err := s.updateRoleWith(ctx, form, func(r *role) error {
+		r.tags = removeTags(r.tags, keys)
+		return nil
+	})
+	return nil, err
+}
+
+func (s *Service) listRoleTags(ctx context.Context, form url.Values) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRole(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(r.tags))
+	for i, t := range r.tags {
+		keys[i] = t.Key
+	}
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	start, end, next, err := page(sorted, form)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Tags list[tag] `xml:"Tags"`
+		truncated
+	}{truncated: truncated{IsTruncated: next != "", Marker: next}}
+	for _, k := range sorted[start:end] {
+		for _, t := range r.tags {
+			if t.Key == k {
+				out.Tags.Member = append(out.Tags.Member, t)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Inline policies.
+
+func (s *Service) putRolePolicy(ctx context.Context, form url.Values) (any, error) {
+	name, err := required(form, "PolicyName")
+	if err != nil {
+		return nil, err
+	}
+	if err := validName("policyName", name, 128); err != nil {
+		return nil, err
+	}
+	doc, err := required(form, "PolicyDocument")
+	if err != nil {
+		return nil, err
+	}
+	doc = decodeInputDocument(doc)
+	if err := checkPolicy(doc, maxInlinePolicy, "PolicySize"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRole(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	total := len(doc)
+	for n, d := range r.inline {
+		if n != name {
+			total += len(d)
+		}
+	}
+	if total > maxInlinePolicy {
+		return nil, limitExceeded("Maximum policy size of %d bytes exceeded for role %s", maxInlinePolicy, r.name)
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO role_policies (account, role, name, document) VALUES (?, ?, ?, ?)`, r.account, r.name, name, doc)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.inline[name] = doc
+	return nil, nil
+}
+
+func (s *Service) getRolePolicy(ctx context.Context, form url.Values) (any, error) {
+	name, err := required(form, "PolicyName")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRole(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	doc, ok := r.inline[name]
+	if !ok {
+		return nil, noSuchEntity("The role policy with name %s cannot be found.", name)
+	}
+	return struct {
+		RoleName       string `xml:"RoleName"`
+		PolicyName     string `xml:"PolicyName"`
+		PolicyDocument string `xml:"PolicyDocument"`
+	}{r.name, name, encodeDocument(doc)}, nil
+}
+
+func (s *Service) deleteRolePolicy(ctx context.Context, form url.Values) (any, error) {
+	name, err := required(form, "PolicyName")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRole(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := r.inline[name]; !ok {
+		return nil, noSuchEntity("The role policy with name %s cannot be found.", name)
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM role_policies WHERE account = ? AND role = ? AND name = ?`, r.account, r.name, name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	delete(r.inline, name)
+	return nil, nil
+}
+
+func (s *Service) listRolePolicies(ctx context.Context, form url.Values) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRole(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(r.inline))
+	for n := range r.inline {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	start, end, next, err := page(names, form)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		PolicyNames list[string] `xml:"PolicyNames"`
+		truncated
+	}{list[string]{names[start:end]}, truncated{IsTruncated: next != "", Marker: next}}, nil
+}

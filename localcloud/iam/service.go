@@ -1,0 +1,367 @@
+package iam
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/activity"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+	"github.com/labkit-dev/labkit/localcloud/store"
+)
+
+const (
+	iamXMLNS = "https://iam.amazonaws.com/doc/2010-05-08/"
+	stsXMLNS = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
+
+// Config configures the IAM and STS service.
+type Config struct {
+	DataDir  string // iam.db lives here
+	Endpoint string
+	Logger   *slog.Logger
+	Bus      *activity.Bus
+	// Now returns the current time; nil means time.Now (tests move the clock).
+	Now func() time.Time
+}
+
+// Service is the IAM and STS service of the local cloud.
+type Service struct {
+	db  *sql.DB
+	log *slog.Logger
+	now func() time.Time
+
+	mu       sync.Mutex          // guards accounts; held across the write-through to SQLite
+	accounts map[string]*account // by account id
+
+	sessMu   sync.RWMutex
+	sessions map[string]*session // temporary credentials by access key id
+
+	iamHandler *protocol.QueryService
+	stsHandler *protocol.QueryService
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// account is one account's IAM state.
+type account struct {
+	roles    map[string]*role   // by name
+	policies map[string]*policy // customer managed, by name
+}
+
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS roles (
+		account TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL,
+		created INTEGER NOT NULL, trust TEXT NOT NULL, description TEXT NOT NULL,
+		max_session INTEGER NOT NULL, tags TEXT NOT NULL,
+		PRIMARY KEY (account, name))`,
+	`CREATE TABLE IF NOT EXISTS role_policies (
+		account TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
+		PRIMARY KEY (account, role, name))`,
+	`CREATE TABLE IF NOT EXISTS role_attachments (
+		account TEXT NOT NULL, role TEXT NOT NULL, policy_arn TEXT NOT NULL, seq INTEGER NOT NULL,
+		PRIMARY KEY (account, role, policy_arn))`,
+	`CREATE TABLE IF NOT EXISTS policies (
+		account TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL,
+		description TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+		default_version TEXT NOT NULL, next_version INTEGER NOT NULL, tags TEXT NOT NULL,
+		PRIMARY KEY (account, name))`,
+	`CREATE TABLE IF NOT EXISTS policy_versions (
+		account TEXT NOT NULL, policy TEXT NOT NULL, version TEXT NOT NULL, document TEXT NOT NULL,
+		created INTEGER NOT NULL,
+		PRIMARY KEY (account, policy, version))`,
+	`CREATE TABLE IF NOT EXISTS sessions (
+		access_key_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL, token_sha256 TEXT NOT NULL,
+		account TEXT NOT NULL, role_name TEXT NOT NULL, role_id TEXT NOT NULL,
+		session_name TEXT NOT NULL, expires INTEGER NOT NULL)`,
+}
+
+// New opens iam.db in cfg.DataDir and loads the state.
+func New(cfg Config) (*Service, error) {
+	db, err := store.Open(filepath.Join(cfg.DataDir, "iam.db"), schema...)
+	if err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
+	s := &Service{
+		db:       db,
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		accounts: map[string]*account{},
+		sessions: map[string]*session{},
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.load(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("iam: load: %w", err)
+	}
+	s.iamHandler = &protocol.QueryService{XMLNS: iamXMLNS, Ops: s.iamOps(), Logger: s.log}
+	s.stsHandler = &protocol.QueryService{XMLNS: stsXMLNS, Ops: s.stsOps(), Logger: s.log}
+	go s.sweep()
+	return s, nil
+}
+
+// Route is how the router finds IAM.
+func (s *Service) Route() protocol.Route {
+	return protocol.Route{Service: "iam", QueryVersions: []string{"2010-05-08"}, Handler: s.iamHandler}
+}
+
+// STSRoute is how the router finds STS.
+func (s *Service) STSRoute() protocol.Route {
+	return protocol.Route{Service: "sts", QueryVersions: []string{"2011-06-15"}, Handler: s.stsHandler}
+}
+
+// Close stops the background sweep and closes the database; it is idempotent.
+func (s *Service) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		err = s.db.Close()
+	})
+	return err
+}
+
+// sweep drops expired temporary credentials once a minute.
+func (s *Service) sweep() {
+	defer close(s.done)
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.dropExpiredSessions(context.Background())
+		}
+	}
+}
+
+func (s *Service) acct(id string) *account {
+	a := s.accounts[id]
+	if a == nil {
+		a = &account{roles: map[string]*role{}, policies: map[string]*policy{}}
+		s.accounts[id] = a
+	}
+	return a
+}
+
+func (s *Service) load(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT account, name, id, path, created, trust, description, max_session, tags FROM roles`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		r := &role{inline: map[string]string{}}
+		var acct, tags string
+		var created int64
+		if err := rows.Scan(&acct, &r.name, &r.id, &r.path, &created, &r.trust, &r.description, &r.maxSession, &tags); err != nil {
+			rows.Close()
+			return err
+		}
+		r.account = acct
+		r.created = time.UnixMilli(created).UTC()
+		json.Unmarshal([]byte(tags), &r.tags)
+		s.acct(acct).roles[r.name] = r
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = s.db.QueryContext(ctx, `SELECT account, role, name, document FROM role_policies`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var acct, rname, name, doc string
+		if err := rows.Scan(&acct, &rname, &name, &doc); err != nil {
+			rows.Close()
+			return err
+		}
+		if r := s.acct(acct).roles[rname]; r != nil {
+			r.inline[name] = doc
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = s.db.QueryContext(ctx, `SELECT account, role, policy_arn FROM role_attachments ORDER BY seq`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var acct, rname, arn string
+		if err := rows.Scan(&acct, &rname, &arn); err != nil {
+			rows.Close()
+			return err
+		}
+		if r := s.acct(acct).roles[rname]; r != nil {
+			r.attached = append(r.attached, arn)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = s.db.QueryContext(ctx, `SELECT account, name, id, path, description, created, updated, default_version, next_version, tags FROM policies`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		p := &policy{versions: map[string]*policyVersion{}}
+		var acct, tags string
+		var created, updated int64
+		if err := rows.Scan(&acct, &p.name, &p.id, &p.path, &p.description, &created, &updated, &p.defaultVersion, &p.nextVersion, &tags); err != nil {
+			rows.Close()
+			return err
+		}
+		p.account = acct
+		p.arn = policyARN(acct, p.path, p.name)
+		p.created, p.updated = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+		json.Unmarshal([]byte(tags), &p.tags)
+		s.acct(acct).policies[p.name] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = s.db.QueryContext(ctx, `SELECT account, policy, version, document, created FROM policy_versions`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var acct, pname string
+		v := &policyVersion{}
+		var created int64
+		if err := rows.Scan(&acct, &pname, &v.id, &v.document, &created); err != nil {
+			rows.Close()
+			return err
+		}
+		v.created = time.UnixMilli(created).UTC()
+		if p := s.acct(acct).policies[pname]; p != nil {
+			p.versions[v.id] = v
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return s.loadSessions(ctx)
+}
+
+// tx runs fn in a transaction and commits it.
+func (s *Service) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Service) iamOps() map[string]protocol.QueryOp {
+	return map[string]protocol.QueryOp{
+		"CreateRole":               s.createRole,
+		"GetRole":                  s.getRole,
+		"DeleteRole":               s.deleteRole,
+		"ListRoles":                s.listRoles,
+		"UpdateRole":               s.updateRole,
+		"UpdateRoleDescription":    s.updateRoleDescription,
+		"UpdateAssumeRolePolicy":   s.updateAssumeRolePolicy,
+		"TagRole":                  s.tagRole,
+		"UntagRole":                s.untagRole,
+		"ListRoleTags":             s.listRoleTags,
+		"PutRolePolicy":            s.putRolePolicy,
+		"GetRolePolicy":            s.getRolePolicy,
+		"DeleteRolePolicy":         s.deleteRolePolicy,
+		"ListRolePolicies":         s.listRolePolicies,
+		"CreatePolicy":             s.createPolicy,
+		"GetPolicy":                s.getPolicy,
+		"DeletePolicy":             s.deletePolicy,
+		"ListPolicies":             s.listPolicies,
+		"GetPolicyVersion":         s.getPolicyVersion,
+		"CreatePolicyVersion":      s.createPolicyVersion,
+		"ListPolicyVersions":       s.listPolicyVersions,
+		"DeletePolicyVersion":      s.deletePolicyVersion,
+		"SetDefaultPolicyVersion":  s.setDefaultPolicyVersion,
+		"AttachRolePolicy":         s.attachRolePolicy,
+		"DetachRolePolicy":         s.detachRolePolicy,
+		"ListAttachedRolePolicies": s.listAttachedRolePolicies,
+		"ListEntitiesForPolicy":    s.listEntitiesForPolicy,
+	}
+}
+
+func (s *Service) stsOps() map[string]protocol.QueryOp {
+	return map[string]protocol.QueryOp{
+		"GetCallerIdentity": s.getCallerIdentity,
+		"AssumeRole":        s.assumeRole,
+	}
+}
+
+// Errors in IAM's shapes.
+func noSuchEntity(format string, args ...any) error {
+	return &protocol.Error{Code: "NoSuchEntity", Message: fmt.Sprintf(format, args...), Status: 404}
+}
+
+func alreadyExists(format string, args ...any) error {
+	return &protocol.Error{Code: "EntityAlreadyExists", Message: fmt.Sprintf(format, args...), Status: 409}
+}
+
+func deleteConflict(format string, args ...any) error {
+	return &protocol.Error{Code: "DeleteConflict", Message: fmt.Sprintf(format, args...), Status: 409}
+}
+
+func limitExceeded(format string, args ...any) error {
+	return &protocol.Error{Code: "LimitExceeded", Message: fmt.Sprintf(format, args...), Status: 409}
+}
+
+func validation(format string, args ...any) error {
+	return protocol.Errorf("ValidationError", format, args...)
+}
+
+func invalidInput(format string, args ...any) error {
+	return protocol.Errorf("InvalidInput", format, args...)
+}
+
+// required returns the form value name or a ValidationError naming it.
+func required(form url.Values, name string) (string, error) {
+	v := form.Get(name)
+	if v == "" {
+		return "", validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(name))
+	}
+	return v, nil
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'A' && b[0] <= 'Z' {
+		b[0] += 'a' - 'A'
+	}
+	return string(b)
+}

@@ -1,0 +1,293 @@
+package iam
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// session is an assumed-role session: what temporary credentials act as.
+type session struct {
+	account     string
+	roleName    string
+	roleID      string
+	sessionName string
+	expires     time.Time
+}
+
+func (ss *session) arn() string {
+	return "arn:aws:sts::" + ss.account + ":assumed-role/" + ss.roleName + "/" + ss.sessionName
+}
+
+var _ protocol.AccountResolver = (*Service)(nil)
+
+// AccountForAccessKey returns the account that unexpired temporary
+// credentials from AssumeRole act in. It implements protocol.AccountResolver.
+func (s *Service) AccountForAccessKey(ctx context.Context, akid string) (string, bool) {
+	s.sessMu.RLock()
+	ss := s.sessions[akid]
+	s.sessMu.RUnlock()
+	if ss == nil || !s.now().Before(ss.expires) {
+		return "", false
+	}
+	return ss.account, true
+}
+
+func (s *Service) loadSessions(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT access_key_id, account, role_name, role_id, session_name, expires FROM sessions WHERE expires > ?`, s.now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var akid string
+		var exp int64
+		ss := &session{}
+		if err := rows.Scan(&akid, &ss.account, &ss.roleName, &ss.roleID, &ss.sessionName, &exp); err != nil {
+			return err
+		}
+		ss.expires = time.UnixMilli(exp)
+		s.sessions[akid] = ss
+	}
+	return rows.Err()
+}
+
+func (s *Service) dropExpiredSessions(ctx context.Context) {
+	now := s.now()
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires <= ?`, now.UnixMilli()); err != nil {
+		s.log.WarnContext(ctx, "drop expired sessions", "err", err)
+		return
+	}
+	s.sessMu.Lock()
+	for k, ss := range s.sessions {
+		if !now.Before(ss.expires) {
+			delete(s.sessions, k)
+		}
+	}
+	s.sessMu.Unlock()
+}
+
+func accessDenied(format string, args ...any) error {
+	return protocol.StatusErrorf(http.StatusForbidden, "AccessDenied", format, args...)
+}
+
+func (s *Service) getCallerIdentity(ctx context.Context, form url.Values) (any, error) {
+	id := protocol.IdentityFrom(ctx)
+	type result struct {
+		UserID  string `xml:"UserId"`
+		Account string `xml:"Account"`
+		Arn     string `xml:"Arn"`
+	}
+	s.sessMu.RLock()
+	ss := s.sessions[id.AccessKeyID]
+	s.sessMu.RUnlock()
+	if ss != nil {
+		if !s.now().Before(ss.expires) {
+			return nil, protocol.Errorf("ExpiredToken", "The security token included in the request is expired")
+		}
+		return result{UserID: ss.roleID + ":" + ss.sessionName, Account: ss.account, Arn: ss.arn()}, nil
+	}
+	return result{UserID: id.AccountID, Account: id.AccountID, Arn: "arn:aws:iam::" + id.AccountID + ":root"}, nil
+}
+
+func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) {
+	roleARN, err := required(form, "RoleArn")
+	if err != nil {
+		return nil, err
+	}
+	if len(roleARN) < 20 || len(roleARN) > 2048 {
+		return nil, validation("1 validation error detected: Value '%s' at 'roleArn' failed to satisfy constraint: Member must have length between 20 and 2048", roleARN)
+	}
+	sessionName, err := required(form, "RoleSessionName")
+	if err != nil {
+		return nil, err
+	}
+	if len(sessionName) < 2 || len(sessionName) > 64 {
+		return nil, validation("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64", sessionName)
+	}
+	if err := validName("roleSessionName", sessionName, 64); err != nil {
+		return nil, err
+	}
+	externalID, hasExternal := form["ExternalId"]
+	if hasExternal && (len(externalID[0]) < 2 || len(externalID[0]) > 1224) {
+		return nil, validation("1 validation error detected: Value at 'externalId' failed to satisfy constraint: Member must have length between 2 and 1224")
+	}
+	duration := 3600
+	if v := form.Get("DurationSeconds"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 900 || n > 43200 {
+			return nil, validation("1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200", v)
+		}
+		duration = n
+	}
+	if p := form.Get("Policy"); p != "" {
+		if _, err := parsePolicy(p); err != nil {
+			return nil, err
+		}
+	}
+	caller := protocol.IdentityFrom(ctx)
+	a, ok := protocol.ParseARN(roleARN)
+	if !ok || a.Service != "iam" || !protocol.IsAccountID(a.Account) || !strings.HasPrefix(a.Resource, "role/") {
+		return nil, validation("%s is invalid", roleARN)
+	}
+	denied := accessDenied("User: arn:aws:iam::%s:root is not authorized to perform: sts:AssumeRole on resource: %s", caller.AccountID, roleARN)
+
+	s.mu.Lock()
+	name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
+	r := s.acct(a.Account).roles[strings.ToLower(name)]
+	var c role
+	if r != nil {
+		c = *r
+	}
+	s.mu.Unlock()
+	if r == nil || c.arn() != roleARN {
+		return nil, denied
+	}
+	if duration > c.maxSession {
+		return nil, validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	}
+	ext := ""
+	if hasExternal {
+		ext = externalID[0]
+	}
+	if !trustAllows(c.trust, a.Account, caller.AccountID, ext) {
+		return nil, denied
+	}
+
+	akid := "ASIA" + randomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+	secret := randomToken(30)
+	token := randomToken(120)
+	now := s.now()
+	ss := &session{account: c.account, roleName: c.name, roleID: c.id, sessionName: sessionName, expires: now.Add(time.Duration(duration) * time.Second).Truncate(time.Second)}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO sessions (access_key_id, secret_sha256, token_sha256, account, role_name, role_id, session_name, expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, akid, sha(secret), sha(token), ss.account, ss.roleName, ss.roleID, ss.sessionName, ss.expires.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	s.sessMu.Lock()
+	s.sessions[akid] = ss
+	s.sessMu.Unlock()
+	type credentials struct {
+		AccessKeyID     string `xml:"AccessKeyId"`
+		SecretAccessKey string `xml:"SecretAccessKey"`
+		SessionToken    string `xml:"SessionToken"`
+		Expiration      string `xml:"Expiration"`
+	}
+	type assumedRoleUser struct {
+		AssumedRoleID string `xml:"AssumedRoleId"`
+		Arn           string `xml:"Arn"`
+	}
+	return struct {
+		Credentials      credentials     `xml:"Credentials"`
+		AssumedRoleUser  assumedRoleUser `xml:"AssumedRoleUser"`
+		PackedPolicySize *int            `xml:"PackedPolicySize,omitempty"`
+	}{
+		Credentials:     credentials{akid, secret, token, isoTime(ss.expires)},
+		AssumedRoleUser: assumedRoleUser{ss.roleID + ":" + sessionName, ss.arn()},
+	}, nil
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func sha(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// trustAllows decides whether caller may assume a role of roleAccount whose
+// trust policy is trust. A caller of the role's own account is allowed, as
+// is one whose account an Allow statement names as an AWS principal ("*",
+// the account id, or an ARN in that account). When the allowing statement
+// requires sts:ExternalId, externalID must equal it.
+func trustAllows(trust, roleAccount, caller, externalID string) bool {
+	doc, err := parsePolicy(trust)
+	if err != nil {
+		return false
+	}
+	for _, st := range doc.Statement {
+		if st.Effect != "Allow" || !allowsAssumeRole(st.Action) {
+			continue
+		}
+		if caller != roleAccount && !principalAllows(st.Principal, caller) {
+			continue
+		}
+		if want, ok := conditionExternalID(st.Condition); ok {
+			match := false
+			for _, w := range want {
+				match = match || w == externalID
+			}
+			if !match {
+				continue
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func allowsAssumeRole(actions stringList) bool {
+	if len(actions) == 0 {
+		return true
+	}
+	for _, a := range actions {
+		switch strings.ToLower(a) {
+		case "sts:assumerole", "sts:*", "*":
+			return true
+		}
+	}
+	return false
+}
+
+func principalAllows(raw json.RawMessage, caller string) bool {
+	var star string
+	if json.Unmarshal(raw, &star) == nil {
+		return star == "*"
+	}
+	var m map[string]stringList
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	for _, p := range m["AWS"] {
+		if p == "*" || p == caller {
+			return true
+		}
+		if a, ok := protocol.ParseARN(p); ok && a.Service == "iam" && a.Account == caller {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionExternalID returns the external ids a statement's StringEquals
+// condition on sts:ExternalId accepts.
+func conditionExternalID(cond map[string]map[string]json.RawMessage) ([]string, bool) {
+	for op, kv := range cond {
+		if op != "StringEquals" && op != "StringLike" {
+			continue
+		}
+		for k, v := range kv {
+			if strings.EqualFold(k, "sts:ExternalId") {
+				var l stringList
+				if json.Unmarshal(v, &l) != nil {
+					return []string{}, true
+				}
+				return l, true
+			}
+		}
+	}
+	return nil, false
+}
