@@ -102,6 +102,7 @@ func TestRunVerdicts(t *testing.T) {
 		{Lab: "l", ID: "panic", Title: "Panics", Points: 5, Kind: k("panics")},
 		{Lab: "l", ID: "hang", Title: "Hangs", Points: 5, Kind: k("hangs"), Timeout: 20 * time.Millisecond},
 		{Lab: "l", ID: "parts", Title: "Parts", Points: 4, Kind: k("parts")},
+		{Lab: "l", ID: "after-panic", Title: "After panic", Points: 9, Kind: k("always"), Params: Params{"verdict": "pass"}, Needs: []string{"panic"}},
 	}
 	env := &Env{Names: map[string]string{"ordersTable": "MyOrders"}}
 	var mu sync.Mutex
@@ -111,7 +112,7 @@ func TestRunVerdicts(t *testing.T) {
 		streamed = append(streamed, r.CheckID)
 		mu.Unlock()
 	})
-	want := map[string]Status{"ok": Pass, "bad": Fail, "after-bad": Skipped, "after-ok": Pass, "panic": Error, "hang": Error, "parts": Fail}
+	want := map[string]Status{"ok": Pass, "bad": Fail, "after-bad": Skipped, "after-ok": Pass, "panic": Error, "hang": Error, "parts": Fail, "after-panic": Error}
 	for _, r := range rs {
 		if r.Status != want[r.CheckID] {
 			t.Errorf("%s: got %s (%s), want %s", r.CheckID, r.Status, r.Reason, want[r.CheckID])
@@ -136,7 +137,7 @@ func TestRunVerdicts(t *testing.T) {
 		t.Errorf("partial credit: got %v, want 3 of 4", rs[6].Points)
 	}
 	s := Summarize(rs)
-	if s.Passed != 2 || s.Failed != 2 || s.Errored != 2 || s.Skipped != 1 {
+	if s.Passed != 2 || s.Failed != 2 || s.Errored != 3 || s.Skipped != 1 {
 		t.Errorf("summary counts: %+v", s)
 	}
 	if s.Max != 2+3+1+1+4 || s.Points != 2+1+3 {

@@ -62,8 +62,10 @@ func (g Guard) Client(timeout time.Duration) *http.Client {
 		return g.Permits(address)
 	}}
 	tr := &http.Transport{
-		Proxy:                 nil, // a proxy would hide the real destination
-		DialContext:           func(ctx context.Context, network, addr string) (net.Conn, error) { return d.DialContext(ctx, network, addr) },
+		Proxy: nil, // a proxy would hide the real destination
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
 		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       30 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,

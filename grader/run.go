@@ -44,7 +44,11 @@ func Run(ctx context.Context, env *Env, checks []*Check, concurrency int, emit f
 			defer close(done[i])
 			var r Result
 			if blocker := waitNeeds(ctx, c, index, done, results); blocker != nil {
-				r = complete(c, Skipf("needs %q (%s) to pass first", blocker.CheckID, blocker.Title), 0)
+				if blocker.Status == Error {
+					r = complete(c, Errorf("could not be decided because %q (%s) could not be", blocker.CheckID, blocker.Title), 0)
+				} else {
+					r = complete(c, Skipf("needs %q (%s) to pass first", blocker.CheckID, blocker.Title), 0)
+				}
 			} else {
 				select {
 				case sem <- struct{}{}:

@@ -40,6 +40,7 @@ func commands() []command {
 	return []command{
 		{"up", "run the local cloud (and the web app) for the labs", runUp},
 		{"cloud", "run only the local cloud", runCloud},
+		{"check", "grade a lab (or all) against the local cloud or your AWS account", runCheck},
 	}
 }
 

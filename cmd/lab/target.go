@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/labkit-dev/labkit/grader/target"
+	"github.com/labkit-dev/labkit/labs"
+)
+
+// targetFlags are the flags of every command that works on a learner's
+// deployment: which account, and the names recorded in the learner's config.
+type targetFlags struct {
+	kind, endpoint, account, profile, region string
+	roleARN, externalID                      string
+	configPath, labsDir                      string
+}
+
+func (f *targetFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.kind, "target", "", "local (the local cloud) or aws (your AWS profile); default from your config, else local")
+	fs.StringVar(&f.endpoint, "endpoint", "", "the local cloud's URL (default "+target.DefaultLocalEndpoint+")")
+	fs.StringVar(&f.account, "account", "", "local cloud account id to act in (default 000000000000)")
+	fs.StringVar(&f.profile, "profile", "", "AWS profile (target aws)")
+	fs.StringVar(&f.region, "region", "", "AWS region (default from the profile; us-east-1 on the local cloud)")
+	fs.StringVar(&f.roleARN, "role-arn", "", "assume this role first (an instructor grading a learner's account)")
+	fs.StringVar(&f.externalID, "external-id", "", "external id for --role-arn")
+	fs.StringVar(&f.configPath, "config", labs.ConfigPath(), "your labkit config (resource names, default target)")
+	fs.StringVar(&f.labsDir, "labs-dir", "", "read lab content from this folder instead of the built-in copy")
+}
+
+// resolved is a command's view of the learner's target.
+type resolved struct {
+	spec   target.Spec
+	cfg    aws.Config
+	names  map[string]string
+	config labs.Config
+}
+
+func (f *targetFlags) resolve(ctx context.Context) (*resolved, error) {
+	c, err := labs.LoadConfig(f.configPath)
+	if err != nil {
+		return nil, err
+	}
+	spec := target.Spec{Kind: first(f.kind, c.Target, "local"), Endpoint: first(f.endpoint, c.Endpoint), Account: f.account,
+		Profile: first(f.profile, c.Profile), Region: first(f.region, c.Region), RoleARN: f.roleARN, ExternalID: f.externalID}
+	cfg, err := target.Config(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	return &resolved{spec: spec, cfg: cfg, names: c.ResolvedNames(), config: c}, nil
+}
+
+func (f *targetFlags) content() (fs.FS, error) {
+	if f.labsDir == "" {
+		return labs.Content, nil
+	}
+	if _, err := os.Stat(f.labsDir); err != nil {
+		return nil, fmt.Errorf("--labs-dir: %w", err)
+	}
+	return os.DirFS(f.labsDir), nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// preflight fails fast, with advice, when the local cloud is not running.
+func (r *resolved) preflight(ctx context.Context) error {
+	if r.spec.Kind != "local" {
+		return nil
+	}
+	ep := first(r.spec.Endpoint, target.DefaultLocalEndpoint)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep+"/_lab/health", nil)
+	if err != nil {
+		return fmt.Errorf("bad local cloud endpoint %q: %w", ep, err)
+	}
+	c := &http.Client{Timeout: 3 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("the local cloud is not answering at %s: start it with `go run ./cmd/lab up` in another terminal (or pass --endpoint)", ep)
+	}
+	resp.Body.Close()
+	return nil
+}
