@@ -1,0 +1,249 @@
+package expr
+
+import (
+	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
+)
+
+// KeyCondition is a parsed and resolved KeyConditionExpression: equality on
+// the partition (hash) key and at most one condition on the sort (range)
+// key. Because the parser does not know the table's key schema, call
+// ForSchema to put the conditions in the right fields before using them.
+type KeyCondition struct {
+	HashName string
+	Hash     attr.Value
+	Range    *RangeCondition
+
+	names, values []string
+}
+
+// RangeCondition is the sort key condition of a KeyCondition. Op is one of
+// "=", "<", "<=", ">", ">=", "BETWEEN" (Values holds the two bounds) and
+// "begins_with"; Values holds one value for the others.
+type RangeCondition struct {
+	Name   string
+	Op     string
+	Values []attr.Value
+}
+
+// Match reports whether v, the item's sort key value, satisfies r.
+// Values of another kind never match.
+func (r *RangeCondition) Match(v attr.Value) bool {
+	if r == nil {
+		return true
+	}
+	if r.Op == "begins_with" {
+		return callCondFunc("begins_with", []attr.Value{v, r.Values[0]}, []bool{true, true})
+	}
+	if r.Op == "BETWEEN" {
+		lo, ok1 := attr.Compare(v, r.Values[0])
+		hi, ok2 := attr.Compare(v, r.Values[1])
+		return ok1 && ok2 && lo >= 0 && hi <= 0
+	}
+	for k, name := range opNames {
+		if name == r.Op {
+			return compare(k, v, true, r.Values[0], true)
+		}
+	}
+	return false
+}
+
+// NamesUsed returns the #name placeholders the key condition uses.
+func (k KeyCondition) NamesUsed() []string { return k.names }
+
+// ValuesUsed returns the :value placeholders the key condition uses.
+func (k KeyCondition) ValuesUsed() []string { return k.values }
+
+func (k KeyCondition) exprKind() string { return kindKey }
+
+// ParseKeyCondition parses a KeyConditionExpression and resolves its
+// placeholders: one or two conditions joined by AND, each on a different
+// top-level attribute, using =, <, <=, >, >=, BETWEEN or begins_with with
+// :values of kind S, N or B. The first equality becomes the hash condition.
+// Errors are *Error with DynamoDB's messages.
+func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, error) {
+	p, err := newParser(kindKey, s)
+	if err != nil {
+		return KeyCondition{}, err
+	}
+	root, err := p.parseOr()
+	if err != nil {
+		return KeyCondition{}, err
+	}
+	if err := p.expectEOF(); err != nil {
+		return KeyCondition{}, err
+	}
+	var conds []*cond
+	if err := flattenKey(root, &conds); err != nil {
+		return KeyCondition{}, err
+	}
+	if len(conds) > 2 {
+		return KeyCondition{}, invalidf(kindKey, "Conditions can be of length 1 or 2 only")
+	}
+	e := &env{kind: kindKey, names: names, values: values}
+	var rcs []RangeCondition
+	for _, c := range conds {
+		if err := e.check(c); err != nil {
+			return KeyCondition{}, err
+		}
+		rc, err := e.keyCond(c)
+		if err != nil {
+			return KeyCondition{}, err
+		}
+		for _, o := range rcs {
+			if o.Name == rc.Name {
+				return KeyCondition{}, &Error{Msg: "KeyConditionExpressions must only contain one condition per key"}
+			}
+		}
+		rcs = append(rcs, rc)
+	}
+	kc := KeyCondition{names: p.usage.names, values: p.usage.values}
+	for i := range rcs {
+		if kc.HashName == "" && rcs[i].Op == "=" {
+			kc.HashName, kc.Hash = rcs[i].Name, rcs[i].Values[0]
+			continue
+		}
+		rc := rcs[i]
+		kc.Range = &rc
+	}
+	return kc, nil
+}
+
+// flattenKey collects the conditions of an AND chain, rejecting other operators.
+func flattenKey(c *cond, out *[]*cond) error {
+	switch c.kind {
+	case cParen:
+		return flattenKey(c.l, out)
+	case cAnd:
+		if err := flattenKey(c.l, out); err != nil {
+			return err
+		}
+		return flattenKey(c.r, out)
+	case cOr:
+		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: OR")
+	case cNot:
+		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: NOT")
+	case cIn:
+		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: IN")
+	case cCmp:
+		if c.op == tNe {
+			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: <>")
+		}
+	case cFunc:
+		if c.fn != "begins_with" {
+			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: %s", c.fn)
+		}
+	}
+	*out = append(*out, c)
+	return nil
+}
+
+// keyCond turns one checked condition into a RangeCondition.
+func (e *env) keyCond(c *cond) (RangeCondition, error) {
+	var rc RangeCondition
+	switch c.kind {
+	case cCmp:
+		rc.Op = opNames[c.op]
+	case cBetween:
+		rc.Op = "BETWEEN"
+	default:
+		rc.Op = "begins_with"
+	}
+	left := c.args[0]
+	rest := c.args[1:]
+	if c.kind == cCmp && left.kind == oValue && rest[0].kind == oPath {
+		// :v = attr is accepted; flip the comparison.
+		left, rest = rest[0], []*operand{left}
+		rc.Op = flip(rc.Op)
+	}
+	if left.kind != oPath {
+		return rc, invalidf(kindKey, "Invalid condition in KeyConditionExpression: the left operand must be a key attribute name")
+	}
+	if len(left.path) != 1 || left.path[0].isIdx {
+		return rc, invalidf(kindKey, "KeyConditionExpressions cannot have conditions on nested attributes")
+	}
+	name, err := e.name(left.path[0])
+	if err != nil {
+		return rc, err
+	}
+	rc.Name = name
+	for _, o := range rest {
+		if o.kind != oValue {
+			return rc, invalidf(kindKey, "Invalid condition in KeyConditionExpression: the operands after the key attribute name must be expression attribute values")
+		}
+		v := e.values[o.value]
+		switch v.Kind {
+		case attr.S, attr.N, attr.B:
+		default:
+			return rc, &Error{Msg: "One or more parameter values were invalid: Condition parameter type does not match schema type"}
+		}
+		rc.Values = append(rc.Values, v)
+	}
+	return rc, nil
+}
+
+func flip(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+// ForSchema returns k ordered for a table (or index) whose partition key is
+// hash and sort key is rng ("" if it has none): with two equality conditions
+// the parser cannot tell which is the partition key. It fails with
+// DynamoDB's messages when the conditions do not fit the key schema.
+func (k KeyCondition) ForSchema(hash, rng string) (KeyCondition, error) {
+	var all []RangeCondition
+	if k.HashName != "" {
+		all = append(all, RangeCondition{Name: k.HashName, Op: "=", Values: []attr.Value{k.Hash}})
+	}
+	if k.Range != nil {
+		all = append(all, *k.Range)
+	}
+	out := KeyCondition{names: k.names, values: k.values}
+	var found bool
+	for _, c := range all {
+		switch c.Name {
+		case hash:
+			if c.Op != "=" {
+				return KeyCondition{}, &Error{Msg: "Query key condition not supported"}
+			}
+			out.HashName, out.Hash, found = c.Name, c.Values[0], true
+		case rng:
+			if rng == "" {
+				return KeyCondition{}, &Error{Msg: "Query condition missed key schema element: " + hash}
+			}
+			rc := c
+			out.Range = &rc
+		default:
+			missing := hash
+			if found || hasName(all, hash) {
+				missing = rng
+			}
+			if missing == "" {
+				return KeyCondition{}, &Error{Msg: "Query key condition not supported"}
+			}
+			return KeyCondition{}, &Error{Msg: "Query condition missed key schema element: " + missing}
+		}
+	}
+	if !found {
+		return KeyCondition{}, &Error{Msg: "Query condition missed key schema element: " + hash}
+	}
+	return out, nil
+}
+
+func hasName(cs []RangeCondition, name string) bool {
+	for _, c := range cs {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
