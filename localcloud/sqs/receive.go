@@ -1,0 +1,542 @@
+package sqs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+type receiveMessageInput struct {
+	QueueUrl                    string   `json:"QueueUrl"`
+	AttributeNames              []string `json:"AttributeNames"`
+	MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames"`
+	MessageAttributeNames       []string `json:"MessageAttributeNames"`
+	MaxNumberOfMessages         *int32   `json:"MaxNumberOfMessages"`
+	VisibilityTimeout           *int32   `json:"VisibilityTimeout"`
+	WaitTimeSeconds             *int32   `json:"WaitTimeSeconds"`
+	ReceiveRequestAttemptId     string   `json:"ReceiveRequestAttemptId"`
+}
+
+type messageOut struct {
+	MessageId              string     `json:"MessageId"`
+	ReceiptHandle          string     `json:"ReceiptHandle"`
+	MD5OfBody              string     `json:"MD5OfBody"`
+	Body                   string     `json:"Body"`
+	Attributes             *pairMap   `json:"Attributes,omitempty" xml:"Attribute,omitempty"`
+	MD5OfMessageAttributes string     `json:"MD5OfMessageAttributes,omitempty" xml:",omitempty"`
+	MessageAttributes      msgAttrMap `json:"MessageAttributes,omitempty" xml:"MessageAttribute,omitempty"`
+}
+
+type receiveMessageOutput struct {
+	Messages []messageOut `json:"Messages,omitempty" xml:"Message"`
+}
+
+// handle identifies one receive of one message.
+type handle struct {
+	queueID, seq int64
+	count        int
+	messageID    string
+}
+
+func (h handle) String() string {
+	var r [6]byte
+	rand.Read(r[:])
+	raw := strconv.FormatInt(h.queueID, 36) + ":" + strconv.FormatInt(h.seq, 36) + ":" + strconv.Itoa(h.count) + ":" + h.messageID + ":" + hex.EncodeToString(r[:])
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func parseHandle(s string) (handle, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return handle{}, false
+	}
+	p := strings.Split(string(b), ":")
+	if len(p) != 5 {
+		return handle{}, false
+	}
+	var h handle
+	var err1, err2, err3 error
+	h.queueID, err1 = strconv.ParseInt(p[0], 36, 64)
+	h.seq, err2 = strconv.ParseInt(p[1], 36, 64)
+	h.count, err3 = strconv.Atoi(p[2])
+	h.messageID = p[3]
+	return h, err1 == nil && err2 == nil && err3 == nil
+}
+
+func invalidHandle(h string) *protocol.Error {
+	return &protocol.Error{Code: "ReceiptHandleIsInvalid", QueryCode: "ReceiptHandleIsInvalid", Message: "The input receipt handle \"" + h + "\" is not a valid receipt handle.", Status: 404}
+}
+
+// ReceiveMessage returns up to MaxNumberOfMessages receivable messages,
+// long polling up to WaitTimeSeconds for the first one.
+func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (*receiveMessageOutput, error) {
+	q, err := s.resolve(ctx, in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	max := 1
+	if in.MaxNumberOfMessages != nil {
+		max = int(*in.MaxNumberOfMessages)
+		if max < 1 || max > 10 {
+			return nil, invalidParam("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", max)
+		}
+	}
+	if in.VisibilityTimeout != nil && (*in.VisibilityTimeout < 0 || *in.VisibilityTimeout > 43200) {
+		return nil, invalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.", *in.VisibilityTimeout)
+	}
+	if in.WaitTimeSeconds != nil && (*in.WaitTimeSeconds < 0 || *in.WaitTimeSeconds > 20) {
+		return nil, invalidParam("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *in.WaitTimeSeconds)
+	}
+	q.mu.Lock()
+	waitSec := q.wait
+	q.mu.Unlock()
+	if in.WaitTimeSeconds != nil {
+		waitSec = int(*in.WaitTimeSeconds)
+	}
+	deadline := time.Now().Add(time.Duration(waitSec) * time.Second)
+	sysNames := append(append([]string(nil), in.AttributeNames...), in.MessageSystemAttributeNames...)
+	for {
+		out, notify, next, err := s.tryReceive(ctx, q, max, in.VisibilityTimeout, sysNames, in.MessageAttributeNames)
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		if len(out.Messages) > 0 || !now.Before(deadline) {
+			return out, nil
+		}
+		until := deadline
+		if next > 0 && time.UnixMilli(next).Before(until) {
+			until = time.UnixMilli(next)
+		}
+		t := time.NewTimer(time.Until(until))
+		select {
+		case <-notify:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return out, nil
+		case <-s.done:
+			t.Stop()
+			return out, nil
+		}
+		t.Stop()
+	}
+}
+
+// tryReceive takes receivable messages without waiting. When none is
+// receivable it returns the channel that signals new ones and the time the
+// next delayed or in-flight message becomes receivable.
+func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32, sysNames, attrNames []string) (*receiveMessageOutput, <-chan struct{}, int64, error) {
+	out := &receiveMessageOutput{}
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return nil, nil, 0, nonExistent()
+	}
+	var dlq *queue
+	maxReceives := 0
+	if q.redrive != nil {
+		if d := s.queueByARN(q.redrive.DeadLetterTargetArn); d != nil && d != q {
+			dlq, maxReceives = d, q.redrive.MaxReceiveCount
+		}
+	}
+	timeout := q.visibility
+	if vis != nil {
+		timeout = int(*vis)
+	}
+	now := time.Now().UnixMilli()
+	var (
+		got, toDLQ []*message
+		expired    []int64
+		blocked    map[string]bool // FIFO groups with a message in flight or ahead
+	)
+	if q.fifo {
+		blocked = map[string]bool{}
+	}
+	for _, m := range q.msgs {
+		if len(got) >= max {
+			break
+		}
+		if m.deleted {
+			continue
+		}
+		if now-m.sent > int64(q.retention)*1000 {
+			expired = append(expired, m.seq)
+			q.remove(m)
+			continue
+		}
+		if q.fifo && blocked[m.groupID] {
+			continue
+		}
+		if m.visibleAt > now {
+			if q.fifo {
+				blocked[m.groupID] = true
+			}
+			continue
+		}
+		if dlq != nil && m.receiveCount >= maxReceives {
+			q.remove(m)
+			toDLQ = append(toDLQ, m)
+			continue
+		}
+		m.receiveCount++
+		if m.firstReceive == 0 {
+			m.firstReceive = now
+		}
+		m.visibleAt = now + int64(timeout)*1000
+		got = append(got, m)
+		out.Messages = append(out.Messages, q.messageOut(m, sysNames, attrNames))
+	}
+	var notify <-chan struct{}
+	var next int64
+	if len(got) == 0 {
+		notify, next = q.notify, q.nextWake(now)
+	}
+	var done <-chan error
+	if len(got) > 0 || len(expired) > 0 {
+		done = s.w.enqueue(chain(updateReceive(q.id, got), deleteMessages(q.id, expired)))
+	}
+	q.mu.Unlock()
+	var moved <-chan error
+	if len(toDLQ) > 0 {
+		// Removed from q's memory above, so nothing else touches these rows:
+		// their deletion here commits together with their insertion there.
+		seqs := make([]int64, len(toDLQ))
+		for i, m := range toDLQ {
+			seqs[i] = m.seq
+		}
+		moved = s.moveTo(dlq, toDLQ, q.arn, false, deleteMessages(q.id, seqs))
+	}
+	if done != nil {
+		if err := wait(ctx, done); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	if moved != nil {
+		if err := wait(ctx, moved); err != nil {
+			return nil, nil, 0, err
+		}
+		s.publishDepth(dlq, false)
+	}
+	if len(got) > 0 {
+		s.publishDepth(q, false)
+	}
+	return out, notify, next, nil
+}
+
+// moveTo adds messages taken from another queue to dst, keeping their ids,
+// bodies, attributes and sent timestamps. For a dead-letter move (source
+// set) the receive count is kept and the source ARN recorded; a redrive back
+// (reset) starts them afresh.
+func (s *Service) moveTo(dst *queue, ms []*message, source string, reset bool, srcDelete writeOp) <-chan error {
+	now := time.Now().UnixMilli()
+	dst.mu.Lock()
+	defer dst.mu.Unlock()
+	ops := []writeOp{srcDelete}
+	for _, old := range ms {
+		m := *old
+		m.deleted = false
+		m.seq = dst.nextSeq
+		if reset {
+			m.receiveCount, m.firstReceive, m.dlqSource = 0, 0, ""
+		} else if source != "" {
+			m.dlqSource = source
+		}
+		m.visibleAt = now
+		if dst.fifo && m.groupID == "" {
+			m.groupID = "default"
+		}
+		dst.add(&m)
+		ops = append(ops, insertMessage(dst.id, &m))
+	}
+	dst.wake()
+	return s.w.enqueue(chain(ops...))
+}
+
+// messageOut builds what a receiver sees of m. Callers hold q.mu.
+func (q *queue) messageOut(m *message, sysNames, attrNames []string) messageOut {
+	o := messageOut{
+		MessageId:     m.id,
+		ReceiptHandle: handle{queueID: q.id, seq: m.seq, count: m.receiveCount, messageID: m.id}.String(),
+		MD5OfBody:     m.md5Body,
+		Body:          m.body,
+	}
+	if len(sysNames) > 0 {
+		all := map[string]string{
+			"SenderId":                         m.senderID,
+			"SentTimestamp":                    strconv.FormatInt(m.sent, 10),
+			"ApproximateReceiveCount":          strconv.Itoa(m.receiveCount),
+			"ApproximateFirstReceiveTimestamp": strconv.FormatInt(m.firstReceive, 10),
+		}
+		if t, ok := m.sysAttrs["AWSTraceHeader"]; ok && t.StringValue != nil {
+			all["AWSTraceHeader"] = *t.StringValue
+		}
+		if m.dlqSource != "" {
+			all["DeadLetterQueueSourceArn"] = m.dlqSource
+		}
+		if m.groupID != "" {
+			all["MessageGroupId"] = m.groupID
+		}
+		if q.fifo {
+			all["MessageDeduplicationId"] = m.dedupID
+			all["SequenceNumber"] = seqNumber(m.seq)
+		}
+		sel := map[string]string{}
+		for _, n := range sysNames {
+			if n == "All" {
+				sel = all
+				break
+			}
+			if v, ok := all[n]; ok {
+				sel[n] = v
+			}
+		}
+		o.Attributes = nameValues(sel)
+	}
+	if attrs := selectAttributes(m.attrs, attrNames); attrs != nil {
+		o.MessageAttributes = attrs
+		o.MD5OfMessageAttributes = md5OfAttributes(attrs)
+	}
+	return o
+}
+
+type deleteMessageInput struct {
+	QueueUrl      string `json:"QueueUrl"`
+	ReceiptHandle string `json:"ReceiptHandle"`
+}
+
+// deleteLocked deletes the message a receipt handle names. A handle of an
+// already deleted message succeeds; so does an old handle of a message
+// received again, which deletes it on standard queues but not on FIFO
+// queues. Callers hold q.mu.
+func (q *queue) deleteLocked(rh string) (int64, error) {
+	if rh == "" {
+		return 0, missingParam("ReceiptHandle")
+	}
+	h, ok := parseHandle(rh)
+	if !ok || h.queueID != q.id {
+		return 0, invalidHandle(rh)
+	}
+	m := q.bySeq[h.seq]
+	if m == nil || m.id != h.messageID {
+		return 0, nil
+	}
+	if h.count != m.receiveCount && q.fifo {
+		return 0, nil
+	}
+	q.remove(m)
+	return m.seq, nil
+}
+
+// DeleteMessage deletes a received message.
+func (s *Service) deleteMessage(ctx context.Context, in *deleteMessageInput) (*struct{}, error) {
+	q, err := s.resolve(ctx, in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return nil, nonExistent()
+	}
+	seq, err := q.deleteLocked(in.ReceiptHandle)
+	var done <-chan error
+	if err == nil && seq != 0 {
+		done = s.w.enqueue(deleteMessages(q.id, []int64{seq}))
+	}
+	q.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if done != nil {
+		if err := wait(ctx, done); err != nil {
+			return nil, err
+		}
+		s.publishDepth(q, false)
+	}
+	return nil, nil
+}
+
+type batchEntry struct {
+	Id                string `json:"Id"`
+	ReceiptHandle     string `json:"ReceiptHandle"`
+	VisibilityTimeout *int32 `json:"VisibilityTimeout,omitempty"`
+}
+
+type batchInput struct {
+	QueueUrl string       `json:"QueueUrl"`
+	Entries  []batchEntry `json:"Entries"`
+}
+
+type idEntry struct {
+	Id string `json:"Id"`
+}
+
+type deleteMessageBatchOutput struct {
+	Successful []idEntry          `json:"Successful" xml:"DeleteMessageBatchResultEntry"`
+	Failed     []batchResultError `json:"Failed" xml:"BatchResultErrorEntry"`
+}
+
+type changeVisibilityBatchOutput struct {
+	Successful []idEntry          `json:"Successful" xml:"ChangeMessageVisibilityBatchResultEntry"`
+	Failed     []batchResultError `json:"Failed" xml:"BatchResultErrorEntry"`
+}
+
+// DeleteMessageBatch deletes up to ten received messages.
+func (s *Service) deleteMessageBatch(ctx context.Context, in *batchInput) (*deleteMessageBatchOutput, error) {
+	q, err := s.resolve(ctx, in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(in.Entries))
+	for i, e := range in.Entries {
+		ids[i] = e.Id
+	}
+	if err := validateBatch(ids); err != nil {
+		return nil, err
+	}
+	out := &deleteMessageBatchOutput{Successful: []idEntry{}, Failed: []batchResultError{}}
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return nil, nonExistent()
+	}
+	var seqs []int64
+	for _, e := range in.Entries {
+		seq, err := q.deleteLocked(e.ReceiptHandle)
+		if err != nil {
+			out.Failed = append(out.Failed, entryError(e.Id, err))
+			continue
+		}
+		if seq != 0 {
+			seqs = append(seqs, seq)
+		}
+		out.Successful = append(out.Successful, idEntry{e.Id})
+	}
+	var done <-chan error
+	if len(seqs) > 0 {
+		done = s.w.enqueue(deleteMessages(q.id, seqs))
+	}
+	q.mu.Unlock()
+	if done != nil {
+		if err := wait(ctx, done); err != nil {
+			return nil, err
+		}
+		s.publishDepth(q, false)
+	}
+	return out, nil
+}
+
+type changeVisibilityInput struct {
+	QueueUrl          string `json:"QueueUrl"`
+	ReceiptHandle     string `json:"ReceiptHandle"`
+	VisibilityTimeout *int32 `json:"VisibilityTimeout"`
+}
+
+// changeLocked changes the visibility timeout of the message a receipt
+// handle names. Callers hold q.mu.
+func (q *queue) changeLocked(rh string, timeout *int32, now int64) (*message, error) {
+	if rh == "" {
+		return nil, missingParam("ReceiptHandle")
+	}
+	if timeout == nil {
+		return nil, missingParam("VisibilityTimeout")
+	}
+	if *timeout < 0 || *timeout > 43200 {
+		return nil, invalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", *timeout)
+	}
+	h, ok := parseHandle(rh)
+	if !ok || h.queueID != q.id {
+		return nil, invalidHandle(rh)
+	}
+	m := q.bySeq[h.seq]
+	if m == nil || m.id != h.messageID || h.count != m.receiveCount {
+		return nil, invalidParam("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", rh)
+	}
+	if !m.inFlight(now) {
+		return nil, &protocol.Error{Code: "MessageNotInflight", QueryCode: "AWS.SimpleQueueService.MessageNotInflight", Message: "The message referred to isn't in flight."}
+	}
+	m.visibleAt = now + int64(*timeout)*1000
+	return m, nil
+}
+
+// ChangeMessageVisibility changes how long a received message stays hidden.
+func (s *Service) changeMessageVisibility(ctx context.Context, in *changeVisibilityInput) (*struct{}, error) {
+	q, err := s.resolve(ctx, in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UnixMilli()
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return nil, nonExistent()
+	}
+	m, err := q.changeLocked(in.ReceiptHandle, in.VisibilityTimeout, now)
+	var done <-chan error
+	if err == nil {
+		if m.visibleAt <= now {
+			q.wake()
+		}
+		done = s.w.enqueue(updateReceive(q.id, []*message{m}))
+	}
+	q.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return nil, wait(ctx, done)
+}
+
+// ChangeMessageVisibilityBatch changes the visibility of up to ten messages.
+func (s *Service) changeMessageVisibilityBatch(ctx context.Context, in *batchInput) (*changeVisibilityBatchOutput, error) {
+	q, err := s.resolve(ctx, in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(in.Entries))
+	for i, e := range in.Entries {
+		ids[i] = e.Id
+	}
+	if err := validateBatch(ids); err != nil {
+		return nil, err
+	}
+	out := &changeVisibilityBatchOutput{Successful: []idEntry{}, Failed: []batchResultError{}}
+	now := time.Now().UnixMilli()
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return nil, nonExistent()
+	}
+	var changed []*message
+	wake := false
+	for _, e := range in.Entries {
+		m, err := q.changeLocked(e.ReceiptHandle, e.VisibilityTimeout, now)
+		if err != nil {
+			out.Failed = append(out.Failed, entryError(e.Id, err))
+			continue
+		}
+		wake = wake || m.visibleAt <= now
+		changed = append(changed, m)
+		out.Successful = append(out.Successful, idEntry{e.Id})
+	}
+	if wake {
+		q.wake()
+	}
+	var done <-chan error
+	if len(changed) > 0 {
+		done = s.w.enqueue(updateReceive(q.id, changed))
+	}
+	q.mu.Unlock()
+	if done != nil {
+		if err := wait(ctx, done); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
