@@ -338,11 +338,11 @@ type publishResult struct {
 }
 
 func (s *Service) publish(ctx context.Context, form url.Values) (any, error) {
-	t, targets, err := s.resolvePublishTopic(ctx, form)
+	in, err := readPublishInput(form, "")
 	if err != nil {
 		return nil, err
 	}
-	in, err := readPublishInput(form, "")
+	t, targets, err := s.resolvePublishTopic(ctx, form)
 	if err != nil {
 		return nil, err
 	}
@@ -377,10 +377,6 @@ type publishBatchResult struct {
 var batchIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
 func (s *Service) publishBatch(ctx context.Context, form url.Values) (any, error) {
-	t, targets, err := s.resolvePublishTopic(ctx, form)
-	if err != nil {
-		return nil, err
-	}
 	entries := subForms(form, "PublishBatchRequestEntries.member")
 	if len(entries) == 0 {
 		return nil, protocol.Errorf("EmptyBatchRequest", "The batch request doesn't contain any entries")
@@ -403,6 +399,10 @@ func (s *Service) publishBatch(ctx context.Context, form url.Values) (any, error
 	}
 	if total > maxMessageSize {
 		return nil, protocol.Errorf("BatchRequestTooLong", "The length of all the messages put together is more than the limit")
+	}
+	t, targets, err := s.resolvePublishTopic(ctx, form)
+	if err != nil {
+		return nil, err
 	}
 	out := publishBatchResult{Successful: members[batchResultEntry]{Member: []batchResultEntry{}}, Failed: members[batchErrorEntry]{Member: []batchErrorEntry{}}}
 	var msgs []*message
@@ -506,20 +506,35 @@ func (s *Service) deliver(ctx context.Context, t *topic, targets []target, msgs 
 			return fmt.Errorf("record deliveries: %w", err)
 		}
 	}
+	// Queues are filled in parallel; each queue gets its messages in order.
 	dctx := context.WithoutCancel(ctx)
-	switch len(sqs) {
+	byQueue := map[*target][]*message{}
+	var order []*target
+	for _, d := range sqs {
+		if _, ok := byQueue[d.tg]; !ok {
+			order = append(order, d.tg)
+		}
+		byQueue[d.tg] = append(byQueue[d.tg], d.msg)
+	}
+	send := func(tg *target) {
+		for _, m := range byQueue[tg] {
+			s.deliverSQS(dctx, tg, m)
+		}
+	}
+	switch len(order) {
 	case 0:
 	case 1:
-		s.deliverSQS(dctx, sqs[0].tg, sqs[0].msg)
+		send(order[0])
 	default:
 		var wg sync.WaitGroup
-		for _, d := range sqs {
+		for _, tg := range order[1:] {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				s.deliverSQS(dctx, d.tg, d.msg)
+				send(tg)
 			}()
 		}
+		send(order[0])
 		wg.Wait()
 	}
 	for _, j := range jobs {
