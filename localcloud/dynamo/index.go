@@ -1,0 +1,164 @@
+package dynamo
+
+import (
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
+)
+
+// keyDef is the key schema of a table or an index: attribute names and
+// their scalar types (S, N or B). rng is empty for hash-only keys.
+type keyDef struct {
+	hash, rng         string
+	hashKind, rngKind attr.Kind
+}
+
+// keyString is the order-preserving encoding of a key value (attr.KeyBytes):
+// byte order is DynamoDB's key order and equal numbers encode alike.
+func keyString(v attr.Value) string { return string(attr.KeyBytes(v)) }
+
+// entry is one item in a partition, ordered by sk (then tie, for indexes
+// where several items share an index key).
+type entry struct {
+	sk   string
+	tie  string
+	item attr.Item
+}
+
+type partition struct {
+	entries []entry
+}
+
+// index is an in-memory ordered collection of items: the base table or a
+// secondary index. Partitions are looked up by hash key; within a partition
+// entries are sorted by range key.
+type index struct {
+	def   keyDef
+	parts map[string]*partition
+	order []string // partition keys, sorted, for scans; rebuilt when dirty
+	dirty bool
+	// orderMu guards order: readers holding the table's read lock rebuild it.
+	orderMu sync.Mutex
+	count   int
+	bytes   int64
+	global  bool
+}
+
+func newIndex(def keyDef, global bool) *index {
+	return &index{def: def, parts: map[string]*partition{}, global: global}
+}
+
+func (ix *index) less(p *partition, i int, sk, tie string) bool {
+	e := &p.entries[i]
+	if e.sk != sk {
+		return e.sk < sk
+	}
+	return e.tie < tie
+}
+
+// search returns the position of (sk, tie) in p and whether it is there.
+func (ix *index) search(p *partition, sk, tie string) (int, bool) {
+	i := sort.Search(len(p.entries), func(i int) bool { return !ix.less(p, i, sk, tie) })
+	found := i < len(p.entries) && p.entries[i].sk == sk && p.entries[i].tie == tie
+	return i, found
+}
+
+func (ix *index) get(pk, sk, tie string) attr.Item {
+	p := ix.parts[pk]
+	if p == nil {
+		return nil
+	}
+	i, ok := ix.search(p, sk, tie)
+	if !ok {
+		return nil
+	}
+	return p.entries[i].item
+}
+
+func (ix *index) put(pk, sk, tie string, item attr.Item, size int) {
+	p := ix.parts[pk]
+	if p == nil {
+		p = &partition{}
+		ix.parts[pk] = p
+		ix.dirty = true
+	}
+	i, ok := ix.search(p, sk, tie)
+	if ok {
+		ix.bytes -= int64(itemSize(p.entries[i].item))
+		p.entries[i].item = item
+		ix.bytes += int64(size)
+		return
+	}
+	p.entries = append(p.entries, entry{})
+	copy(p.entries[i+1:], p.entries[i:])
+	p.entries[i] = entry{sk: sk, tie: tie, item: item}
+	ix.count++
+	ix.bytes += int64(size)
+}
+
+func (ix *index) remove(pk, sk, tie string) {
+	p := ix.parts[pk]
+	if p == nil {
+		return
+	}
+	i, ok := ix.search(p, sk, tie)
+	if !ok {
+		return
+	}
+	ix.bytes -= int64(itemSize(p.entries[i].item))
+	p.entries = append(p.entries[:i], p.entries[i+1:]...)
+	ix.count--
+	if len(p.entries) == 0 {
+		delete(ix.parts, pk)
+		ix.dirty = true
+	}
+}
+
+// partitionOrder returns the partition keys in scan order.
+func (ix *index) partitionOrder() []string {
+	ix.orderMu.Lock()
+	defer ix.orderMu.Unlock()
+	if ix.dirty || ix.order == nil {
+		order := make([]string, 0, len(ix.parts))
+		for k := range ix.parts {
+			order = append(order, k)
+		}
+		sort.Strings(order)
+		ix.order = order
+		ix.dirty = false
+	}
+	return ix.order
+}
+
+// indexKeys extracts an item's key strings for ix: ok is false when the
+// item lacks the index's key attributes (sparse index) .
+func (ix *index) keys(item attr.Item) (pk, sk string, ok bool) {
+	h, ok := item[ix.def.hash]
+	if !ok || h.Kind != ix.def.hashKind {
+		return "", "", false
+	}
+	pk = keyString(h)
+	if ix.def.rng != "" {
+		r, ok := item[ix.def.rng]
+		if !ok || r.Kind != ix.def.rngKind {
+			return "", "", false
+		}
+		sk = keyString(r)
+	}
+	return pk, sk, true
+}
+
+// tieOf is the unique suffix that orders items sharing an index key: the
+// base table key.
+func tieOf(pk, sk string) string {
+	return strconv.Itoa(len(pk)) + ":" + pk + sk
+}
+
+func segmentOf(pk string, total int) int {
+	h := fnv.New32a()
+	h.Write([]byte(pk))
+	return int(h.Sum32() % uint32(total))
+}

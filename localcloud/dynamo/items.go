@@ -1,0 +1,753 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
+	"github.com/labkit-dev/labkit/localcloud/dynamo/expr"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// exprFields are the request members shared by the item operations.
+type exprFields struct {
+	ExpressionAttributeNames            map[string]string     `json:"ExpressionAttributeNames"`
+	ExpressionAttributeValues           map[string]attr.Value `json:"ExpressionAttributeValues"`
+	ReturnConsumedCapacity              string                `json:"ReturnConsumedCapacity"`
+	ReturnItemCollectionMetrics         string                `json:"ReturnItemCollectionMetrics"`
+	ReturnValuesOnConditionCheckFailure string                `json:"ReturnValuesOnConditionCheckFailure"`
+	// Legacy parameters the local cloud does not implement.
+	Expected            json.RawMessage `json:"Expected"`
+	AttributeUpdates    json.RawMessage `json:"AttributeUpdates"`
+	ConditionalOperator json.RawMessage `json:"ConditionalOperator"`
+	KeyConditions       json.RawMessage `json:"KeyConditions"`
+	QueryFilter         json.RawMessage `json:"QueryFilter"`
+	ScanFilter          json.RawMessage `json:"ScanFilter"`
+}
+
+func (f *exprFields) legacy() error {
+	for name, raw := range map[string]json.RawMessage{
+		"Expected": f.Expected, "AttributeUpdates": f.AttributeUpdates, "ConditionalOperator": f.ConditionalOperator,
+		"KeyConditions": f.KeyConditions, "QueryFilter": f.QueryFilter, "ScanFilter": f.ScanFilter,
+	} {
+		if len(raw) > 0 && string(raw) != "null" {
+			return validationf("The legacy parameter %s is not supported by the local cloud; use expressions instead", name)
+		}
+	}
+	return nil
+}
+
+// prepare validates the names and values against the parsed expressions
+// and returns them in expr's types, values in canonical form.
+func (f *exprFields) prepare(used ...expr.Used) (expr.Names, expr.Values, error) {
+	if err := f.legacy(); err != nil {
+		return nil, nil, err
+	}
+	var present []expr.Used
+	for _, u := range used {
+		if u != nil {
+			present = append(present, u)
+		}
+	}
+	if f.ExpressionAttributeNames != nil && len(f.ExpressionAttributeNames) == 0 {
+		return nil, nil, validationf("ExpressionAttributeNames must not be empty")
+	}
+	if f.ExpressionAttributeValues != nil && len(f.ExpressionAttributeValues) == 0 {
+		return nil, nil, validationf("ExpressionAttributeValues must not be empty")
+	}
+	if len(present) == 0 {
+		if f.ExpressionAttributeNames != nil {
+			return nil, nil, validationf("ExpressionAttributeNames can only be specified when using expressions")
+		}
+		if f.ExpressionAttributeValues != nil {
+			return nil, nil, validationf("ExpressionAttributeValues can only be specified when using expressions")
+		}
+		return nil, nil, nil
+	}
+	values := make(expr.Values, len(f.ExpressionAttributeValues))
+	for k, v := range f.ExpressionAttributeValues {
+		if err := attr.Validate(v); err != nil {
+			return nil, nil, validationf("ExpressionAttributeValues contains invalid value: %s for key %s", errMessage(apiError(err)), k)
+		}
+		values[k] = canonical(v)
+	}
+	names := expr.Names(f.ExpressionAttributeNames)
+	if err := expr.CheckUsage(names, values, present...); err != nil {
+		return nil, nil, apiError(err)
+	}
+	return names, values, nil
+}
+
+// used wraps a possibly nil parsed expression as expr.Used (nil stays nil).
+func usedCond(c *expr.Condition) expr.Used {
+	if c == nil {
+		return nil
+	}
+	return c
+}
+
+func usedProj(p *expr.Projection) expr.Used {
+	if p == nil {
+		return nil
+	}
+	return p
+}
+
+func usedUpdate(u *expr.Update) expr.Used {
+	if u == nil {
+		return nil
+	}
+	return u
+}
+
+func parseCondition(s *string) (*expr.Condition, error) {
+	if s == nil {
+		return nil, nil
+	}
+	if *s == "" {
+		return nil, validationf("Invalid ConditionExpression: The expression can not be empty;")
+	}
+	c, err := expr.ParseCondition(*s)
+	return c, apiError(err)
+}
+
+func parseFilter(s *string) (*expr.Condition, error) {
+	if s == nil {
+		return nil, nil
+	}
+	if *s == "" {
+		return nil, validationf("Invalid FilterExpression: The expression can not be empty;")
+	}
+	c, err := expr.ParseFilter(*s)
+	return c, apiError(err)
+}
+
+func parseProjection(s *string) (*expr.Projection, error) {
+	if s == nil {
+		return nil, nil
+	}
+	if *s == "" {
+		return nil, validationf("Invalid ProjectionExpression: The expression can not be empty;")
+	}
+	p, err := expr.ParseProjection(*s)
+	return p, apiError(err)
+}
+
+// keyOf validates a Key parameter against the table's key schema.
+func (t *table) keyOf(key attr.Item) (pk, sk string, err error) {
+	n := 1
+	if t.key.rng != "" {
+		n = 2
+	}
+	mismatch := validationf("The provided key element does not match the schema")
+	if len(key) != n {
+		return "", "", mismatch
+	}
+	h, ok := key[t.key.hash]
+	if !ok || h.Kind != t.key.hashKind {
+		return "", "", mismatch
+	}
+	if err := attr.ValidateKey(t.key.hash, h); err != nil {
+		return "", "", apiError(err)
+	}
+	pk = keyString(h)
+	if t.key.rng != "" {
+		r, ok := key[t.key.rng]
+		if !ok || r.Kind != t.key.rngKind {
+			return "", "", mismatch
+		}
+		if err := attr.ValidateKey(t.key.rng, r); err != nil {
+			return "", "", apiError(err)
+		}
+		sk = keyString(r)
+	}
+	return pk, sk, nil
+}
+
+// itemKeys validates a whole item's key attributes (PutItem).
+func (t *table) itemKeys(item attr.Item) (pk, sk string, err error) {
+	check := func(name string, kind attr.Kind) (string, error) {
+		v, ok := item[name]
+		if !ok {
+			return "", validationf("One or more parameter values were invalid: Missing the key %s in the item", name)
+		}
+		if v.Kind != kind {
+			return "", validationf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", name, kind, v.Kind)
+		}
+		if err := attr.ValidateKey(name, v); err != nil {
+			return "", apiError(err)
+		}
+		return keyString(v), nil
+	}
+	if pk, err = check(t.key.hash, t.key.hashKind); err != nil {
+		return "", "", err
+	}
+	if t.key.rng != "" {
+		if sk, err = check(t.key.rng, t.key.rngKind); err != nil {
+			return "", "", err
+		}
+	}
+	return pk, sk, nil
+}
+
+// checkIndexKeys rejects items whose secondary index key attributes have
+// the wrong type or are empty; the caller holds t.mu.
+func (t *table) checkIndexKeys(item attr.Item) error {
+	for name, ix := range t.idx {
+		def := t.gsis[name]
+		if def == nil {
+			def = t.lsis[name]
+		}
+		for _, k := range []struct {
+			name string
+			kind attr.Kind
+		}{{def.def.hash, def.def.hashKind}, {def.def.rng, def.def.rngKind}} {
+			if k.name == "" {
+				continue
+			}
+			v, ok := item[k.name]
+			if !ok {
+				continue
+			}
+			if v.Kind != k.kind {
+				return validationf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", k.name, k.kind, v.Kind, ix.IndexName)
+			}
+			if (v.Kind == attr.S && v.Str == "") || (v.Kind == attr.B && len(v.Bytes) == 0) {
+				return validationf("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: %s, IndexKey: %s", ix.IndexName, k.name)
+			}
+		}
+	}
+	return nil
+}
+
+// keyItem returns just the table key attributes of item.
+func (t *table) keyItem(item attr.Item) attr.Item {
+	k := attr.Item{t.key.hash: item[t.key.hash]}
+	if t.key.rng != "" {
+		k[t.key.rng] = item[t.key.rng]
+	}
+	return k
+}
+
+// write changes the item at (pk, sk) from old to item (nil deletes) in
+// memory and returns the mutations that make it durable, including the
+// stream record. The caller holds t.mu and submits the mutations before
+// releasing it.
+func (t *table) write(pk, sk string, old, item attr.Item, now time.Time) []mutation {
+	if old == nil && item == nil {
+		return nil
+	}
+	muts := make([]mutation, 0, 2)
+	if item == nil {
+		muts = append(muts, mutation{kind: mutDeleteItem, tid: t.meta.ID, pk: pk, sk: sk})
+	} else {
+		b, _ := json.Marshal(item)
+		muts = append(muts, mutation{kind: mutPutItem, tid: t.meta.ID, pk: pk, sk: sk, data: b})
+	}
+	if r, ok := t.streamRecord(old, item, now); ok {
+		muts = append(muts, r)
+	}
+	t.set(pk, sk, old, item)
+	return muts
+}
+
+// await waits for a commit; on failure the affected tables are reloaded
+// from the database so memory matches what is durable.
+func (s *Service) await(done chan error, tables ...*table) error {
+	err := <-done
+	if err == nil {
+		return nil
+	}
+	for _, t := range tables {
+		t.mu.Lock()
+		t.base = nil
+		t.base = newIndex(t.key, false)
+		if lerr := s.loadItems(t); lerr != nil {
+			s.log.Error("reload table after failed commit", "table", t.meta.Name, "err", lerr)
+		}
+		t.mu.Unlock()
+	}
+	return fmt.Errorf("commit: %w", err)
+}
+
+func condFailed(old attr.Item, rv string) error {
+	e := &detailedError{err: protocol.Errorf("ConditionalCheckFailedException", "The conditional request failed")}
+	if rv == "ALL_OLD" && old != nil {
+		e.extra = map[string]any{"Item": old}
+	}
+	return e
+}
+
+func checkRVOnFailure(rv string) error {
+	switch rv {
+	case "", "NONE", "ALL_OLD":
+		return nil
+	}
+	return validationf("1 validation error detected: Value '%s' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]", rv)
+}
+
+func orEmpty(item attr.Item) attr.Item {
+	if item == nil {
+		return attr.Item{}
+	}
+	return item
+}
+
+// capacity builds ConsumedCapacity for mode (TOTAL or INDEXES) or nil.
+func capacity(mode string, t *table, units float64, read bool, gsis ...string) map[string]any {
+	if mode != "TOTAL" && mode != "INDEXES" {
+		return nil
+	}
+	c := map[string]any{"TableName": t.meta.Name}
+	total := units
+	if mode == "INDEXES" {
+		c["Table"] = map[string]any{"CapacityUnits": units}
+		if len(gsis) > 0 {
+			g := map[string]any{}
+			for _, n := range gsis {
+				g[n] = map[string]any{"CapacityUnits": units}
+				total += units
+			}
+			c["GlobalSecondaryIndexes"] = g
+		}
+	}
+	c["CapacityUnits"] = total
+	if read {
+		c["ReadCapacityUnits"] = total
+	} else {
+		c["WriteCapacityUnits"] = total
+	}
+	return c
+}
+
+func writeUnits(items ...attr.Item) float64 {
+	max := 0
+	for _, it := range items {
+		if it != nil {
+			if n := itemSize(it); n > max {
+				max = n
+			}
+		}
+	}
+	return math.Max(1, math.Ceil(float64(max)/1024))
+}
+
+func readUnits(size int, consistent bool) float64 {
+	u := math.Max(1, math.Ceil(float64(size)/4096))
+	if !consistent {
+		u /= 2
+	}
+	return u
+}
+
+// gsisOf names the global secondary indexes that hold any of items.
+func (t *table) gsisOf(items ...attr.Item) []string {
+	var out []string
+	for name, ix := range t.gsis {
+		for _, it := range items {
+			if it == nil {
+				continue
+			}
+			if _, _, ok := ix.keys(it); ok {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	return out
+}
+
+type putItemInput struct {
+	TableName           string    `json:"TableName"`
+	Item                attr.Item `json:"Item"`
+	ConditionExpression *string   `json:"ConditionExpression"`
+	ReturnValues        string    `json:"ReturnValues"`
+	exprFields
+}
+
+func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
+	var in putItemInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	t, err := s.lookupForItems(ctx, in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if in.Item == nil {
+		return nil, validationf("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
+	}
+	switch in.ReturnValues {
+	case "", "NONE", "ALL_OLD":
+	default:
+		return nil, validationf("ReturnValues can only be ALL_OLD or NONE")
+	}
+	if err := checkRVOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, err
+	}
+	cond, err := parseCondition(in.ConditionExpression)
+	if err != nil {
+		return nil, err
+	}
+	names, values, err := in.prepare(usedCond(cond))
+	if err != nil {
+		return nil, err
+	}
+	if err := normalizeItem(in.Item); err != nil {
+		return nil, err
+	}
+	pk, sk, err := t.itemKeys(in.Item)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkItemSize(in.Item); err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	if t.deleted {
+		t.mu.Unlock()
+		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
+	}
+	if err := t.checkIndexKeys(in.Item); err != nil {
+		t.mu.Unlock()
+		return nil, err
+	}
+	old := t.base.get(pk, sk, "")
+	if cond != nil {
+		ok, err := cond.Eval(orEmpty(old), names, values)
+		if err != nil {
+			t.mu.Unlock()
+			return nil, apiError(err)
+		}
+		if !ok {
+			t.mu.Unlock()
+			return nil, condFailed(old, in.ReturnValuesOnConditionCheckFailure)
+		}
+	}
+	muts := t.write(pk, sk, old, in.Item, time.Now())
+	done := s.com.submit(muts)
+	gsis := t.gsisOf(old, in.Item)
+	t.mu.Unlock()
+	if err := s.await(done, t); err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if in.ReturnValues == "ALL_OLD" && old != nil {
+		out["Attributes"] = old
+	}
+	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, in.Item), false, gsis...); c != nil {
+		out["ConsumedCapacity"] = c
+	}
+	return out, nil
+}
+
+type getItemInput struct {
+	TableName            string    `json:"TableName"`
+	Key                  attr.Item `json:"Key"`
+	ConsistentRead       bool      `json:"ConsistentRead"`
+	ProjectionExpression *string   `json:"ProjectionExpression"`
+	AttributesToGet      []string  `json:"AttributesToGet"`
+	exprFields
+}
+
+// projector applies a ProjectionExpression or AttributesToGet.
+type projector struct {
+	p     *expr.Projection
+	attrs []string
+	names expr.Names
+}
+
+func (pr projector) apply(item attr.Item) attr.Item {
+	switch {
+	case pr.p != nil:
+		return pr.p.Apply(item, pr.names)
+	case pr.attrs != nil:
+		out := attr.Item{}
+		for _, a := range pr.attrs {
+			if v, ok := item[a]; ok {
+				out[a] = v
+			}
+		}
+		return out
+	}
+	return item
+}
+
+func newProjector(pexpr *string, attrs []string, f *exprFields, extra ...expr.Used) (projector, expr.Names, expr.Values, error) {
+	p, err := parseProjection(pexpr)
+	if err != nil {
+		return projector{}, nil, nil, err
+	}
+	if p != nil && attrs != nil {
+		return projector{}, nil, nil, validationf("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
+	}
+	names, values, err := f.prepare(append(extra, usedProj(p))...)
+	if err != nil {
+		return projector{}, nil, nil, err
+	}
+	return projector{p: p, attrs: attrs, names: names}, names, values, nil
+}
+
+func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
+	var in getItemInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	t, err := s.lookupForItems(ctx, in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if in.Key == nil {
+		return nil, validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	}
+	pr, _, _, err := newProjector(in.ProjectionExpression, in.AttributesToGet, &in.exprFields)
+	if err != nil {
+		return nil, err
+	}
+	pk, sk, err := t.keyOf(in.Key)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	item := t.base.get(pk, sk, "")
+	t.mu.RUnlock()
+	out := map[string]any{}
+	if item != nil {
+		out["Item"] = pr.apply(item)
+	}
+	size := 0
+	if item != nil {
+		size = itemSize(item)
+	}
+	if c := capacity(in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead), true); c != nil {
+		out["ConsumedCapacity"] = c
+	}
+	return out, nil
+}
+
+type deleteItemInput struct {
+	TableName           string    `json:"TableName"`
+	Key                 attr.Item `json:"Key"`
+	ConditionExpression *string   `json:"ConditionExpression"`
+	ReturnValues        string    `json:"ReturnValues"`
+	exprFields
+}
+
+func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
+	var in deleteItemInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	t, err := s.lookupForItems(ctx, in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if in.Key == nil {
+		return nil, validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	}
+	switch in.ReturnValues {
+	case "", "NONE", "ALL_OLD":
+	default:
+		return nil, validationf("ReturnValues can only be ALL_OLD or NONE")
+	}
+	if err := checkRVOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, err
+	}
+	cond, err := parseCondition(in.ConditionExpression)
+	if err != nil {
+		return nil, err
+	}
+	names, values, err := in.prepare(usedCond(cond))
+	if err != nil {
+		return nil, err
+	}
+	pk, sk, err := t.keyOf(in.Key)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	if t.deleted {
+		t.mu.Unlock()
+		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
+	}
+	old := t.base.get(pk, sk, "")
+	if cond != nil {
+		ok, err := cond.Eval(orEmpty(old), names, values)
+		if err != nil {
+			t.mu.Unlock()
+			return nil, apiError(err)
+		}
+		if !ok {
+			t.mu.Unlock()
+			return nil, condFailed(old, in.ReturnValuesOnConditionCheckFailure)
+		}
+	}
+	gsis := t.gsisOf(old)
+	var done chan error
+	if old != nil {
+		done = s.com.submit(t.write(pk, sk, old, nil, time.Now()))
+	}
+	t.mu.Unlock()
+	if done != nil {
+		if err := s.await(done, t); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]any{}
+	if in.ReturnValues == "ALL_OLD" && old != nil {
+		out["Attributes"] = old
+	}
+	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old), false, gsis...); c != nil {
+		out["ConsumedCapacity"] = c
+	}
+	return out, nil
+}
+
+type updateItemInput struct {
+	TableName           string    `json:"TableName"`
+	Key                 attr.Item `json:"Key"`
+	UpdateExpression    *string   `json:"UpdateExpression"`
+	ConditionExpression *string   `json:"ConditionExpression"`
+	ReturnValues        string    `json:"ReturnValues"`
+	exprFields
+}
+
+func parseUpdate(s *string) (*expr.Update, error) {
+	if s == nil {
+		return nil, nil
+	}
+	if *s == "" {
+		return nil, validationf("Invalid UpdateExpression: The expression can not be empty;")
+	}
+	u, err := expr.ParseUpdate(*s)
+	return u, apiError(err)
+}
+
+// applyUpdate computes the item an update produces from old (nil: the item
+// does not exist yet and is created from key).
+func (t *table) applyUpdate(u *expr.Update, key, old attr.Item, names expr.Names, values expr.Values) (attr.Item, []string, error) {
+	base := old
+	if base == nil {
+		base = attr.Item{}
+		for k, v := range key {
+			base[k] = v
+		}
+	}
+	if u == nil {
+		return base, nil, nil
+	}
+	item, updated, err := u.Apply(base, names, values)
+	if err != nil {
+		return nil, nil, apiError(err)
+	}
+	for _, n := range updated {
+		if n == t.key.hash || n == t.key.rng {
+			return nil, nil, validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", n)
+		}
+	}
+	if err := normalizeItem(item); err != nil {
+		return nil, nil, err
+	}
+	if err := checkItemSize(item); err != nil {
+		return nil, nil, err
+	}
+	return item, updated, nil
+}
+
+func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
+	var in updateItemInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	t, err := s.lookupForItems(ctx, in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if in.Key == nil {
+		return nil, validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	}
+	switch in.ReturnValues {
+	case "", "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW":
+	default:
+		return nil, validationf("1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", in.ReturnValues)
+	}
+	if err := checkRVOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, err
+	}
+	u, err := parseUpdate(in.UpdateExpression)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := parseCondition(in.ConditionExpression)
+	if err != nil {
+		return nil, err
+	}
+	names, values, err := in.prepare(usedUpdate(u), usedCond(cond))
+	if err != nil {
+		return nil, err
+	}
+	pk, sk, err := t.keyOf(in.Key)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	if t.deleted {
+		t.mu.Unlock()
+		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
+	}
+	old := t.base.get(pk, sk, "")
+	if cond != nil {
+		ok, err := cond.Eval(orEmpty(old), names, values)
+		if err != nil {
+			t.mu.Unlock()
+			return nil, apiError(err)
+		}
+		if !ok {
+			t.mu.Unlock()
+			return nil, condFailed(old, in.ReturnValuesOnConditionCheckFailure)
+		}
+	}
+	item, updated, err := t.applyUpdate(u, in.Key, old, names, values)
+	if err == nil {
+		err = t.checkIndexKeys(item)
+	}
+	if err != nil {
+		t.mu.Unlock()
+		return nil, err
+	}
+	done := s.com.submit(t.write(pk, sk, old, item, time.Now()))
+	gsis := t.gsisOf(old, item)
+	t.mu.Unlock()
+	if err := s.await(done, t); err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	var attrs attr.Item
+	switch in.ReturnValues {
+	case "ALL_OLD":
+		attrs = old
+	case "ALL_NEW":
+		attrs = item
+	case "UPDATED_OLD", "UPDATED_NEW":
+		src := item
+		if in.ReturnValues == "UPDATED_OLD" {
+			src = old
+		}
+		attrs = attr.Item{}
+		for _, n := range updated {
+			if v, ok := src[n]; ok {
+				attrs[n] = v
+			}
+		}
+	}
+	if len(attrs) > 0 {
+		out["Attributes"] = attrs
+	}
+	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, item), false, gsis...); c != nil {
+		out["ConsumedCapacity"] = c
+	}
+	return out, nil
+}

@@ -1,0 +1,464 @@
+package dynamo
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
+	"github.com/labkit-dev/labkit/localcloud/dynamo/expr"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// maxPage is the data a Query or Scan reads before it stops with a
+// LastEvaluatedKey (1 MB), as DynamoDB does.
+const maxPage = 1 << 20
+
+type readFields struct {
+	TableName            string    `json:"TableName"`
+	IndexName            string    `json:"IndexName"`
+	FilterExpression     *string   `json:"FilterExpression"`
+	ProjectionExpression *string   `json:"ProjectionExpression"`
+	AttributesToGet      []string  `json:"AttributesToGet"`
+	Select               string    `json:"Select"`
+	Limit                *int      `json:"Limit"`
+	ExclusiveStartKey    attr.Item `json:"ExclusiveStartKey"`
+	ConsistentRead       bool      `json:"ConsistentRead"`
+	exprFields
+}
+
+type queryInput struct {
+	readFields
+	KeyConditionExpression *string `json:"KeyConditionExpression"`
+	ScanIndexForward       *bool   `json:"ScanIndexForward"`
+}
+
+type scanInput struct {
+	readFields
+	Segment       *int `json:"Segment"`
+	TotalSegments *int `json:"TotalSegments"`
+}
+
+// reader is what Query and Scan share once the request is validated.
+type reader struct {
+	t       *table
+	ix      *index
+	im      *indexMeta // nil for the base table
+	filter  *expr.Condition
+	proj    projector
+	names   expr.Names
+	values  expr.Values
+	limit   int
+	count   bool
+	scanned int
+	matched []attr.Item
+	n       int
+	bytes   int
+	last    attr.Item // last item evaluated, for LastEvaluatedKey
+	stopped bool
+}
+
+func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) (*reader, error) {
+	t, err := s.lookupForItems(ctx, f.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.legacy(); err != nil {
+		return nil, err
+	}
+	r := &reader{t: t, limit: -1}
+	if f.Limit != nil {
+		if *f.Limit < 1 {
+			return nil, validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *f.Limit)
+		}
+		r.limit = *f.Limit
+	}
+	switch f.Select {
+	case "", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT":
+	default:
+		return nil, validationf("1 validation error detected: Value '%s' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]", f.Select)
+	}
+	r.count = f.Select == "COUNT"
+	hasProj := f.ProjectionExpression != nil || f.AttributesToGet != nil
+	if hasProj && f.Select != "" && f.Select != "SPECIFIC_ATTRIBUTES" {
+		return nil, validationf("Cannot specify the ProjectionExpression when choosing to get %s", f.Select)
+	}
+	if f.Select == "ALL_PROJECTED_ATTRIBUTES" && f.IndexName == "" {
+		return nil, validationf("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+	}
+	filter, err := parseFilter(f.FilterExpression)
+	if err != nil {
+		return nil, err
+	}
+	r.filter = filter
+	pr, names, values, err := newProjector(f.ProjectionExpression, f.AttributesToGet, &f.exprFields, append(extra, usedCond(filter))...)
+	if err != nil {
+		return nil, err
+	}
+	r.proj, r.names, r.values = pr, names, values
+	return r, nil
+}
+
+// pickIndex selects the base table or a secondary index; the caller holds
+// t.mu.
+func (r *reader) pickIndex(name string, consistent bool) error {
+	if name == "" {
+		r.ix = r.t.base
+		return nil
+	}
+	ix, im := r.t.secondary(name)
+	if ix == nil {
+		return validationf("The table does not have the specified index: %s", name)
+	}
+	if consistent && ix.global {
+		return validationf("Consistent reads are not supported on global secondary indexes")
+	}
+	r.ix, r.im = ix, im
+	return nil
+}
+
+// project returns what the index holds of item: everything for ALL, keys
+// plus the included attributes otherwise.
+func (r *reader) indexProjection(item attr.Item) attr.Item {
+	if r.im == nil || r.im.Projection.ProjectionType == "ALL" {
+		return item
+	}
+	out := r.t.keyItem(item)
+	for _, k := range []string{r.ix.def.hash, r.ix.def.rng} {
+		if v, ok := item[k]; ok && k != "" {
+			out[k] = v
+		}
+	}
+	for _, a := range r.im.Projection.NonKeyAttributes {
+		if v, ok := item[a]; ok {
+			out[a] = v
+		}
+	}
+	return out
+}
+
+// visit evaluates one item; it reports false when the page is full (Limit
+// items evaluated or 1 MB read), which yields a LastEvaluatedKey.
+func (r *reader) visit(item attr.Item) (bool, error) {
+	r.scanned++
+	r.bytes += itemSize(item)
+	r.last = item
+	view := r.indexProjection(item)
+	match := true
+	if r.filter != nil {
+		ok, err := r.filter.Eval(view, r.names, r.values)
+		if err != nil {
+			return false, apiError(err)
+		}
+		match = ok
+	}
+	if match {
+		r.n++
+		if !r.count {
+			r.matched = append(r.matched, r.proj.apply(view))
+		}
+	}
+	if (r.limit >= 0 && r.scanned >= r.limit) || r.bytes >= maxPage {
+		r.stopped = true
+		return false, nil
+	}
+	return true, nil
+}
+
+// lastKey is the LastEvaluatedKey for the last evaluated item: the table
+// key plus, for an index, the index key.
+func (r *reader) lastKey() attr.Item {
+	k := r.t.keyItem(r.last)
+	if r.im != nil {
+		k[r.ix.def.hash] = r.last[r.ix.def.hash]
+		if r.ix.def.rng != "" {
+			k[r.ix.def.rng] = r.last[r.ix.def.rng]
+		}
+	}
+	return k
+}
+
+// startKey decodes ExclusiveStartKey into index positions.
+func (r *reader) startKey(esk attr.Item) (pk, sk, tie string, err error) {
+	bad := validationf("The provided starting key is invalid: The provided key element does not match the schema")
+	basePK, baseSK, ok := r.t.base.keys(esk)
+	if !ok {
+		return "", "", "", bad
+	}
+	if r.im == nil {
+		want := 1
+		if r.t.key.rng != "" {
+			want = 2
+		}
+		if len(esk) != want {
+			return "", "", "", bad
+		}
+		return basePK, baseSK, "", nil
+	}
+	ipk, isk, ok := r.ix.keys(esk)
+	if !ok {
+		return "", "", "", bad
+	}
+	return ipk, isk, tieOf(basePK, baseSK), nil
+}
+
+func (r *reader) output(mode string, consistent bool) map[string]any {
+	out := map[string]any{"Count": r.n, "ScannedCount": r.scanned}
+	if !r.count {
+		items := r.matched
+		if items == nil {
+			items = []attr.Item{}
+		}
+		out["Items"] = items
+	}
+	if r.stopped && r.last != nil {
+		out["LastEvaluatedKey"] = r.lastKey()
+	}
+	units := readUnits(r.bytes, consistent)
+	var gsis []string
+	if r.im != nil && r.ix.global {
+		gsis = []string{r.im.IndexName}
+	}
+	if c := capacity(mode, r.t, units, true, gsis...); c != nil {
+		out["ConsumedCapacity"] = c
+	}
+	return out
+}
+
+func (s *Service) query(ctx context.Context, body []byte) (any, error) {
+	var in queryInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if in.KeyConditionExpression == nil {
+		if err := in.legacy(); err != nil {
+			return nil, err
+		}
+		if _, err := s.lookupForItems(ctx, in.TableName); err != nil {
+			return nil, err
+		}
+		return nil, validationf("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+	}
+	if *in.KeyConditionExpression == "" {
+		return nil, validationf("Invalid KeyConditionExpression: The expression can not be empty;")
+	}
+	// Parse the key condition with the raw placeholders; usage is checked
+	// together with the other expressions.
+	names := expr.Names(in.ExpressionAttributeNames)
+	rawValues := expr.Values{}
+	for k, v := range in.ExpressionAttributeValues {
+		rawValues[k] = canonical(v)
+	}
+	kc, err := expr.ParseKeyCondition(*in.KeyConditionExpression, names, rawValues)
+	if err != nil {
+		if _, err := s.lookupForItems(ctx, in.TableName); err != nil {
+			return nil, err
+		}
+		return nil, apiError(err)
+	}
+	r, err := in.setup(ctx, s, kc)
+	if err != nil {
+		return nil, err
+	}
+	t := r.t
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if err := r.pickIndex(in.IndexName, in.ConsistentRead); err != nil {
+		return nil, err
+	}
+	kc, err = kc.ForSchema(r.ix.def.hash, r.ix.def.rng)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	if kc.Hash.Kind != r.ix.def.hashKind {
+		return nil, validationf("One or more parameter values were invalid: Condition parameter type does not match schema type")
+	}
+	lo, hi := 0, 0
+	p := r.ix.parts[keyString(kc.Hash)]
+	if p != nil {
+		lo, hi, err = rangeBounds(p, kc.Range, r.ix.def.rngKind)
+		if err != nil {
+			return nil, err
+		}
+	} else if kc.Range != nil {
+		if _, _, err := rangeBounds(&partition{}, kc.Range, r.ix.def.rngKind); err != nil {
+			return nil, err
+		}
+	}
+	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
+	if in.ExclusiveStartKey != nil && p != nil {
+		spk, ssk, stie, err := r.startKey(in.ExclusiveStartKey)
+		if err != nil {
+			return nil, err
+		}
+		if spk != keyString(kc.Hash) {
+			return nil, validationf("The provided starting key is outside query boundaries based on provided conditions")
+		}
+		// first entry strictly after (ssk, stie)
+		after := sort.Search(len(p.entries), func(i int) bool {
+			e := &p.entries[i]
+			return e.sk > ssk || (e.sk == ssk && e.tie > stie)
+		})
+		if forward {
+			lo = max(lo, after)
+		} else {
+			// last entry strictly before: entries before the start key
+			before := sort.Search(len(p.entries), func(i int) bool {
+				e := &p.entries[i]
+				return e.sk > ssk || (e.sk == ssk && e.tie >= stie)
+			})
+			hi = min(hi, before)
+		}
+	} else if in.ExclusiveStartKey != nil {
+		if _, _, _, err := r.startKey(in.ExclusiveStartKey); err != nil {
+			return nil, err
+		}
+	}
+	if p != nil && lo < hi {
+		if forward {
+			for i := lo; i < hi; i++ {
+				ok, err := r.visit(p.entries[i].item)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					break
+				}
+			}
+		} else {
+			for i := hi - 1; i >= lo; i-- {
+				ok, err := r.visit(p.entries[i].item)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					break
+				}
+			}
+		}
+	}
+	return r.output(in.ReturnConsumedCapacity, in.ConsistentRead), nil
+}
+
+// rangeBounds returns the entries [lo, hi) of p that satisfy the sort key
+// condition (all entries when rc is nil).
+func rangeBounds(p *partition, rc *expr.RangeCondition, kind attr.Kind) (int, int, error) {
+	n := len(p.entries)
+	if rc == nil {
+		return 0, n, nil
+	}
+	for _, v := range rc.Values {
+		if v.Kind != kind {
+			return 0, 0, validationf("One or more parameter values were invalid: Condition parameter type does not match schema type")
+		}
+	}
+	first := func(pred func(sk string) bool) int {
+		return sort.Search(n, func(i int) bool { return pred(p.entries[i].sk) })
+	}
+	v := keyString(rc.Values[0])
+	switch rc.Op {
+	case "=":
+		return first(func(sk string) bool { return sk >= v }), first(func(sk string) bool { return sk > v }), nil
+	case "<":
+		return 0, first(func(sk string) bool { return sk >= v }), nil
+	case "<=":
+		return 0, first(func(sk string) bool { return sk > v }), nil
+	case ">":
+		return first(func(sk string) bool { return sk > v }), n, nil
+	case ">=":
+		return first(func(sk string) bool { return sk >= v }), n, nil
+	case "BETWEEN":
+		if len(rc.Values) != 2 {
+			return 0, 0, validationf("Invalid KeyConditionExpression: BETWEEN needs two operands")
+		}
+		w := keyString(rc.Values[1])
+		if v > w {
+			a, _ := rc.Values[0].MarshalJSON()
+			b, _ := rc.Values[1].MarshalJSON()
+			return 0, 0, validationf("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: %s, upper bound operand: AttributeValue: %s", a, b)
+		}
+		return first(func(sk string) bool { return sk >= v }), first(func(sk string) bool { return sk > w }), nil
+	case "begins_with", "BEGINS_WITH":
+		if kind == attr.N {
+			return 0, 0, validationf("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+		}
+		lo := first(func(sk string) bool { return sk >= v })
+		hi := lo
+		for hi < n && strings.HasPrefix(p.entries[hi].sk, v) {
+			hi++
+		}
+		return lo, hi, nil
+	}
+	return 0, 0, validationf("Invalid KeyConditionExpression: unsupported operator %s", rc.Op)
+}
+
+func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
+	var in scanInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	seg, total := 0, 1
+	if in.Segment != nil || in.TotalSegments != nil {
+		if in.Segment == nil || in.TotalSegments == nil {
+			return nil, validationf("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		}
+		if *in.TotalSegments < 1 || *in.TotalSegments > 1000000 {
+			return nil, validationf("1 validation error detected: Value '%d' at 'totalSegments' failed to satisfy constraint: Member must have value between 1 and 1000000", *in.TotalSegments)
+		}
+		if *in.Segment < 0 || *in.Segment >= *in.TotalSegments {
+			return nil, validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments)
+		}
+		seg, total = *in.Segment, *in.TotalSegments
+	}
+	r, err := in.setup(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	t := r.t
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if err := r.pickIndex(in.IndexName, in.ConsistentRead); err != nil {
+		return nil, err
+	}
+	order := r.ix.partitionOrder()
+	start := 0
+	var spk, ssk, stie string
+	hasStart := in.ExclusiveStartKey != nil
+	if hasStart {
+		spk, ssk, stie, err = r.startKey(in.ExclusiveStartKey)
+		if err != nil {
+			return nil, err
+		}
+		start = sort.SearchStrings(order, spk)
+	}
+outer:
+	for pi := start; pi < len(order); pi++ {
+		pk := order[pi]
+		if total > 1 && segmentOf(pk, total) != seg {
+			continue
+		}
+		p := r.ix.parts[pk]
+		if p == nil {
+			continue
+		}
+		i := 0
+		if hasStart && pk == spk {
+			i = sort.Search(len(p.entries), func(i int) bool {
+				e := &p.entries[i]
+				return e.sk > ssk || (e.sk == ssk && e.tie > stie)
+			})
+		}
+		for ; i < len(p.entries); i++ {
+			ok, err := r.visit(p.entries[i].item)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break outer
+			}
+		}
+	}
+	return r.output(in.ReturnConsumedCapacity, in.ConsistentRead), nil
+}
+
+var _ = protocol.Errorf

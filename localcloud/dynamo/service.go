@@ -1,0 +1,256 @@
+package dynamo
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/activity"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// Config configures the DynamoDB service.
+type Config struct {
+	// DataDir holds dynamodb.db.
+	DataDir string
+	// Endpoint is the cloud's base URL (DescribeEndpoints answers its host).
+	Endpoint string
+	Logger   *slog.Logger
+	Bus      *activity.Bus
+	// StreamRetention is how long stream records are kept; 0 means 24 hours.
+	StreamRetention time.Duration
+	// IteratorTTL is how long a shard iterator stays valid; 0 means 15 minutes.
+	IteratorTTL time.Duration
+}
+
+const (
+	dynamoPrefix  = "DynamoDB_20120810."
+	streamsPrefix = "DynamoDBStreams_20120810."
+	errNamespace  = "com.amazonaws.dynamodb.v20120810#"
+	contentType   = "application/x-amz-json-1.0"
+)
+
+// Service is the DynamoDB and DynamoDB Streams API.
+type Service struct {
+	cfg  Config
+	log  *slog.Logger
+	db   *sql.DB
+	com  *committer
+	ops  map[string]op
+	sops map[string]op
+
+	mu      sync.RWMutex
+	tables  map[tableKey]*table
+	streams map[string]*streamMeta // by stream ARN
+
+	tokMu  sync.Mutex
+	tokens map[string]tokenEntry // TransactWriteItems client request tokens
+
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+type op func(ctx context.Context, body []byte) (any, error)
+
+// tableKey names a table within an account and region.
+type tableKey struct{ account, region, name string }
+
+// New opens the service's database, loads its tables into memory and starts
+// the stream-trimming loop.
+func New(cfg Config) (*Service, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.StreamRetention == 0 {
+		cfg.StreamRetention = 24 * time.Hour
+	}
+	if cfg.IteratorTTL == 0 {
+		cfg.IteratorTTL = 15 * time.Minute
+	}
+	db, err := openDB(filepath.Join(cfg.DataDir, "dynamodb.db"))
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		db:      db,
+		tables:  map[tableKey]*table{},
+		streams: map[string]*streamMeta{},
+		tokens:  map[string]tokenEntry{},
+		stop:    make(chan struct{}),
+	}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("dynamodb: load state: %w", err)
+	}
+	com, err := newCommitter(db, cfg.Logger)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("dynamodb: %w", err)
+	}
+	s.com = com
+	s.ops = map[string]op{
+		"CreateTable":               s.createTable,
+		"DescribeTable":             s.describeTable,
+		"ListTables":                s.listTables,
+		"UpdateTable":               s.updateTable,
+		"DeleteTable":               s.deleteTable,
+		"DescribeContinuousBackups": s.describeContinuousBackups,
+		"UpdateContinuousBackups":   s.updateContinuousBackups,
+		"TagResource":               s.tagResource,
+		"UntagResource":             s.untagResource,
+		"ListTagsOfResource":        s.listTagsOfResource,
+		"DescribeTimeToLive":        s.describeTimeToLive,
+		"UpdateTimeToLive":          s.updateTimeToLive,
+		"DescribeLimits":            s.describeLimits,
+		"DescribeEndpoints":         s.describeEndpoints,
+		"PutItem":                   s.putItem,
+		"GetItem":                   s.getItem,
+		"UpdateItem":                s.updateItem,
+		"DeleteItem":                s.deleteItem,
+		"Query":                     s.query,
+		"Scan":                      s.scan,
+		"BatchGetItem":              s.batchGetItem,
+		"BatchWriteItem":            s.batchWriteItem,
+		"TransactWriteItems":        s.transactWriteItems,
+		"TransactGetItems":          s.transactGetItems,
+	}
+	s.sops = map[string]op{
+		"ListStreams":      s.listStreams,
+		"DescribeStream":   s.describeStream,
+		"GetShardIterator": s.getShardIterator,
+		"GetRecords":       s.getRecords,
+	}
+	s.wg.Add(1)
+	go s.trimLoop()
+	return s, nil
+}
+
+// Route is how the router finds the service: both target prefixes, signing
+// name "dynamodb".
+func (s *Service) Route() protocol.Route {
+	return protocol.Route{
+		Service: "dynamodb",
+		Targets: []string{dynamoPrefix, streamsPrefix},
+		Handler: s,
+	}
+}
+
+// Close stops the background loop, flushes pending commits and closes the
+// database. It is idempotent.
+func (s *Service) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		s.com.close()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// ServeHTTP answers awsJson1_0 requests of both APIs. It is a small variant
+// of protocol.JSONService that can put extra members (Item,
+// CancellationReasons) in error bodies, which the SDK reads.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	var fn op
+	if name, ok := strings.CutPrefix(target, dynamoPrefix); ok {
+		fn = s.ops[name]
+	} else if name, ok := strings.CutPrefix(target, streamsPrefix); ok {
+		fn = s.sops[name]
+	}
+	if fn == nil {
+		s.writeError(w, r, protocol.Errorf("UnknownOperationException", "unknown operation %q", target))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<20))
+	if err != nil {
+		s.writeError(w, r, protocol.StatusErrorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body too large or unreadable"))
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	out, err := fn(r.Context(), body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeBody(w, http.StatusOK, b)
+}
+
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// detailedError is an API error whose body carries members beyond the
+// message.
+type detailedError struct {
+	err   *protocol.Error
+	extra map[string]any
+}
+
+func (e *detailedError) Error() string { return e.err.Error() }
+func (e *detailedError) Unwrap() error { return e.err }
+
+func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e, known := protocol.AsError(err)
+	if !known {
+		s.log.ErrorContext(r.Context(), "operation failed", "target", r.Header.Get("X-Amz-Target"), "err", err)
+	}
+	body := map[string]any{"__type": errNamespace + e.Code, "message": e.Message}
+	var de *detailedError
+	if errors.As(err, &de) {
+		for k, v := range de.extra {
+			body[k] = v
+		}
+	}
+	b, _ := json.Marshal(body)
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	writeBody(w, e.HTTPStatus(), b)
+}
+
+// decode reads a request body; unknown members are ignored as AWS does.
+func decode(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return protocol.Errorf("SerializationException", "Start of structure or map found where not expected")
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return protocol.Errorf("SerializationException", "Unexpected value type in payload: %s", te.Field)
+		}
+		// attribute value decoding errors
+		return validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+	}
+	return nil
+}
