@@ -176,7 +176,7 @@ func (o *outbox) load() error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, due int64
+		var id, due int64 // due is kept for inspection; see below
 		var attempts int
 		var raw string
 		if err := rows.Scan(&id, &due, &attempts, &raw); err != nil {
@@ -187,7 +187,9 @@ func (o *outbox) load() error {
 			o.s.log.Warn("dropping unreadable pending delivery", "id", id, "err", err)
 			continue
 		}
-		j.ID, j.Attempts, j.Due = id, attempts, time.UnixMilli(due)
+		// A restart retries at once: the wait may have been for an endpoint
+		// that a restart of the cloud brought back.
+		j.ID, j.Attempts, j.Due = id, attempts, time.Now()
 		heap.Push(&o.queue, j)
 	}
 	return rows.Err()
