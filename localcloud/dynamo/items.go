@@ -52,29 +52,30 @@ func (f *exprFields) prepare(used ...expr.Used) (expr.Names, expr.Values, error)
 			present = append(present, u)
 		}
 	}
-	if f.ExpressionAttributeNames != nil && len(f.ExpressionAttributeNames) == 0 {
-		return nil, nil, validationf("ExpressionAttributeNames must not be empty")
-	}
-	if f.ExpressionAttributeValues != nil && len(f.ExpressionAttributeValues) == 0 {
-		return nil, nil, validationf("ExpressionAttributeValues must not be empty")
-	}
+	// Empty maps count as absent: the Go SDK sends {} for nil maps.
 	if len(present) == 0 {
-		if f.ExpressionAttributeNames != nil {
+		if len(f.ExpressionAttributeNames) > 0 {
 			return nil, nil, validationf("ExpressionAttributeNames can only be specified when using expressions")
 		}
-		if f.ExpressionAttributeValues != nil {
+		if len(f.ExpressionAttributeValues) > 0 {
 			return nil, nil, validationf("ExpressionAttributeValues can only be specified when using expressions")
 		}
 		return nil, nil, nil
 	}
-	values := make(expr.Values, len(f.ExpressionAttributeValues))
+	var values expr.Values
+	if len(f.ExpressionAttributeValues) > 0 {
+		values = make(expr.Values, len(f.ExpressionAttributeValues))
+	}
 	for k, v := range f.ExpressionAttributeValues {
 		if err := attr.Validate(v); err != nil {
 			return nil, nil, validationf("ExpressionAttributeValues contains invalid value: %s for key %s", errMessage(apiError(err)), k)
 		}
 		values[k] = canonical(v)
 	}
-	names := expr.Names(f.ExpressionAttributeNames)
+	var names expr.Names
+	if len(f.ExpressionAttributeNames) > 0 {
+		names = expr.Names(f.ExpressionAttributeNames)
+	}
 	if err := expr.CheckUsage(names, values, present...); err != nil {
 		return nil, nil, apiError(err)
 	}

@@ -386,6 +386,9 @@ func (s *Service) createTable(ctx context.Context, body []byte) (any, error) {
 	if in.TableName == "" {
 		return nil, validationf("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")
 	}
+	if len(in.TableName) < 3 || len(in.TableName) > 255 {
+		return nil, validationf("TableName must be at least 3 characters long and at most 255 characters long")
+	}
 	if !tableNameRE.MatchString(in.TableName) {
 		return nil, validationf("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", in.TableName)
 	}
