@@ -1,0 +1,612 @@
+package lambda
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// createFunctionInput is CreateFunction's request body.
+type createFunctionInput struct {
+	FunctionName  string
+	Runtime       string
+	Role          string
+	Handler       string
+	Description   string
+	Timeout       *int
+	MemorySize    *int
+	Publish       bool
+	PackageType   string
+	Architectures []string
+	Environment   *struct{ Variables map[string]string }
+	Tags          map[string]string
+	Code          *struct {
+		ZipFile         []byte
+		S3Bucket        string
+		S3Key           string
+		S3ObjectVersion string
+		ImageUri        string
+	}
+}
+
+func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, maxCreateBodySize, "CreateFunction")
+	if err != nil {
+		return err
+	}
+	var in createFunctionInput
+	if err := decode(body, &in); err != nil {
+		return err
+	}
+	id := protocol.IdentityFrom(r.Context())
+	if in.FunctionName == "" {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
+	}
+	ref, err := parseFunctionRef(in.FunctionName)
+	if err != nil {
+		return err
+	}
+	if ref.qualifier != "" || (ref.account != "" && ref.account != id.AccountID) || (ref.region != "" && ref.region != id.Region) {
+		return protocol.Errorf("InvalidParameterValueException", "FunctionName %s must be a name or an ARN of this account and region, without a qualifier", truncate(in.FunctionName, 170))
+	}
+	if in.PackageType != "" && in.PackageType != "Zip" {
+		return protocol.Errorf("InvalidParameterValueException", "The local cloud runs Zip functions only (PackageType %s): upload the zip that `go run ./cmd/lab package <dir>` builds", truncate(in.PackageType, 32))
+	}
+	if in.Role == "" {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
+	}
+	if in.Runtime == "" {
+		return protocol.Errorf("InvalidParameterValueException", "Runtime and Handler are mandatory parameters for functions created with Zip package type.")
+	}
+	if in.Code == nil {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
+	}
+	if in.Code.S3Bucket != "" || in.Code.ImageUri != "" {
+		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as Code.ZipFile only (no S3 or container images): pass --zip-file fileb://function.zip")
+	}
+	f := &function{
+		Account: id.AccountID, Region: id.Region, Name: ref.name,
+		Runtime: in.Runtime, Handler: in.Handler, Role: in.Role, Description: in.Description,
+		Timeout: 3, MemorySize: 128, Architectures: []string{"x86_64"},
+		Tags: in.Tags,
+	}
+	if in.Timeout != nil {
+		f.Timeout = *in.Timeout
+	}
+	if in.MemorySize != nil {
+		f.MemorySize = *in.MemorySize
+	}
+	if in.Architectures != nil {
+		f.Architectures = in.Architectures
+	}
+	if in.Environment != nil {
+		f.Env = in.Environment.Variables
+		if f.Env == nil {
+			f.Env = map[string]string{}
+		}
+	}
+	if err := validateSettings(f); err != nil {
+		return err
+	}
+	if err := validateTags(f.Tags); err != nil {
+		return err
+	}
+	if err := checkZip(in.Code.ZipFile); err != nil {
+		return err
+	}
+
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.current(f.key()) != nil {
+		return protocol.StatusErrorf(http.StatusConflict, "ResourceConflictException", "Function already exist: %s", f.Name)
+	}
+	if err := s.storeCode(f, in.Code.ZipFile); err != nil {
+		return err
+	}
+	f.LastModified = time.Now()
+	f.RevisionID = newRevision()
+	f.Generation = 1
+	if err := s.saveFunction(f); err != nil {
+		return err
+	}
+	s.publish(f)
+	s.log.InfoContext(r.Context(), "lambda function created", "function", f.Name, "account", f.Account, "region", f.Region, "runtime", f.Runtime)
+	protocol.WriteJSON(w, http.StatusCreated, f.configuration())
+	return nil
+}
+
+// storeCode keeps a function's zip durably under the data directory and
+// unpacks it, setting the code fields of f.
+func (s *Service) storeCode(f *function, zip []byte) error {
+	sum := sha256.Sum256(zip)
+	f.CodeSha256 = base64.StdEncoding.EncodeToString(sum[:])
+	f.CodeHex = hex.EncodeToString(sum[:])
+	f.CodeSize = int64(len(zip))
+	if err := writeFile(s.zipPath(f), zip); err != nil {
+		return err
+	}
+	if err := unpack(s.zipPath(f), s.codeDir(f)); err != nil {
+		os.Remove(s.zipPath(f))
+		return errBadZip(err.Error())
+	}
+	return nil
+}
+
+func (s *Service) getFunction(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.lookup(r, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	out := map[string]any{
+		"Configuration": f.configuration(),
+		"Code": map[string]string{
+			"RepositoryType": "S3",
+			"Location":       s.codeURL(f),
+		},
+	}
+	if len(f.Tags) > 0 {
+		out["Tags"] = f.Tags
+	}
+	if f.Reserved != nil {
+		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *f.Reserved}
+	}
+	protocol.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// codeURL is where GetFunction says the code can be downloaded: a URL of
+// the local cloud, as AWS gives a presigned S3 URL.
+func (s *Service) codeURL(f *function) string {
+	base := strings.TrimSuffix(s.cfg.Endpoint, "/")
+	if base == "" {
+		base = "http://127.0.0.1:4566"
+	}
+	return base + "/2015-03-31/code/" + f.Account + "/" + f.Region + "/" + url.PathEscape(f.Name) + "/" + f.CodeHex + ".zip"
+}
+
+// getCode serves a function's zip at the URL GetFunction gives. The code's
+// hash in the URL is the capability, as a presigned URL's signature is.
+func (s *Service) getCode(w http.ResponseWriter, r *http.Request) error {
+	k := fnKey{r.PathValue("account"), r.PathValue("region"), r.PathValue("name")}
+	f := s.current(k)
+	if f == nil || r.PathValue("file") != f.CodeHex+".zip" {
+		return protocol.StatusErrorf(http.StatusNotFound, "ResourceNotFoundException", "no such code")
+	}
+	b, err := os.ReadFile(s.zipPath(f))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	return nil
+}
+
+func (s *Service) getFunctionConfiguration(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.lookup(r, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	protocol.WriteJSON(w, http.StatusOK, f.configuration())
+	return nil
+}
+
+func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request) error {
+	id := protocol.IdentityFrom(r.Context())
+	max, set, err := queryInt(r, "MaxItems")
+	if err != nil {
+		return err
+	}
+	if !set {
+		max = 50
+	}
+	if max < 1 || max > 10000 {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", max)
+	}
+	marker := r.URL.Query().Get("Marker")
+	s.mu.RLock()
+	var fns []*function
+	for k, f := range s.fns {
+		if k.account == id.AccountID && k.region == id.Region && k.name > marker {
+			fns = append(fns, f)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+	out := map[string]any{}
+	if len(fns) > max {
+		fns = fns[:max]
+		out["NextMarker"] = fns[max-1].Name
+	}
+	cfgs := make([]configuration, 0, len(fns))
+	for _, f := range fns {
+		cfgs = append(cfgs, f.configuration())
+	}
+	out["Functions"] = cfgs
+	protocol.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	f, err := s.lookup(r, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if err := s.deleteFunctionRow(f.key()); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.fns, f.key())
+	s.mu.Unlock()
+	s.conc.setReserved(f.key(), nil)
+	s.async.forget(f.key())
+	s.envs.retire(f.key())
+	go s.removeWhenIdle(f)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// removeWhenIdle deletes a deleted function's files once no environment
+// runs from them.
+func (s *Service) removeWhenIdle(f *function) {
+	dir := s.fnDir(f.Account, f.Region, f.Name)
+	for i := 0; i < 600 && s.envs.usesDir(dir); i++ {
+		select {
+		case <-s.closed:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if s.current(f.key()) == nil {
+		os.RemoveAll(dir)
+	}
+}
+
+// update applies change to the function a request names and commits it.
+// A change that affects running code bumps the generation, so warm
+// environments are replaced.
+func (s *Service) update(r *http.Request, revisionID string, code bool, change func(*function) error) (*function, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	old, err := s.lookup(r, r.PathValue("name"))
+	if err != nil {
+		return nil, err
+	}
+	if revisionID != "" && revisionID != old.RevisionID {
+		return nil, protocol.StatusErrorf(http.StatusPreconditionFailed, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+	}
+	f := old.clone()
+	if err := change(f); err != nil {
+		return nil, err
+	}
+	if code {
+		f.Generation++
+		f.LastModified = time.Now()
+	}
+	f.RevisionID = newRevision()
+	if err := s.saveFunction(f); err != nil {
+		return nil, err
+	}
+	s.publish(f)
+	if code {
+		s.envs.retire(f.key())
+		if old.CodeHex != f.CodeHex {
+			go func() {
+				time.Sleep(time.Second)
+				s.removeStaleCode(f.Account, f.Region, f.Name, s.current(f.key()).codeHexOr(f.CodeHex))
+			}()
+		}
+	}
+	return f, nil
+}
+
+func (f *function) codeHexOr(def string) string {
+	if f == nil {
+		return def
+	}
+	return f.CodeHex
+}
+
+func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, 1<<20, "UpdateFunctionConfiguration")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Role, Handler, Runtime, RevisionId string
+		Description                        *string
+		Timeout, MemorySize                *int
+		Environment                        *struct{ Variables map[string]string }
+	}
+	if err := decode(body, &in); err != nil {
+		return err
+	}
+	f, err := s.update(r, in.RevisionId, true, func(f *function) error {
+		if in.Role != "" {
+			f.Role = in.Role
+		}
+		if in.Handler != "" {
+			f.Handler = in.Handler
+		}
+		if in.Runtime != "" {
+			f.Runtime = in.Runtime
+		}
+		if in.Description != nil {
+			f.Description = *in.Description
+		}
+		if in.Timeout != nil {
+			f.Timeout = *in.Timeout
+		}
+		if in.MemorySize != nil {
+			f.MemorySize = *in.MemorySize
+		}
+		if in.Environment != nil {
+			f.Env = in.Environment.Variables
+			if f.Env == nil {
+				f.Env = map[string]string{}
+			}
+		}
+		return validateSettings(f)
+	})
+	if err != nil {
+		return err
+	}
+	protocol.WriteJSON(w, http.StatusOK, f.configuration())
+	return nil
+}
+
+func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, maxCreateBodySize, "UpdateFunctionCode")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		ZipFile            []byte
+		S3Bucket, ImageUri string
+		RevisionId         string
+		Architectures      []string
+		Publish, DryRun    bool
+	}
+	if err := decode(body, &in); err != nil {
+		return err
+	}
+	if in.S3Bucket != "" || in.ImageUri != "" {
+		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as ZipFile only (no S3 or container images): pass --zip-file fileb://function.zip")
+	}
+	if in.ZipFile == nil {
+		return protocol.Errorf("InvalidParameterValueException", "Please provide a source for function code.")
+	}
+	if err := checkZip(in.ZipFile); err != nil {
+		return err
+	}
+	f, err := s.update(r, in.RevisionId, !in.DryRun, func(f *function) error {
+		if in.Architectures != nil {
+			f.Architectures = in.Architectures
+			if err := validateSettings(f); err != nil {
+				return err
+			}
+		}
+		if in.DryRun {
+			return nil
+		}
+		return s.storeCode(f, in.ZipFile)
+	})
+	if err != nil {
+		return err
+	}
+	protocol.WriteJSON(w, http.StatusOK, f.configuration())
+	return nil
+}
+
+// Concurrency.
+
+func (s *Service) putFunctionConcurrency(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, 1<<16, "PutFunctionConcurrency")
+	if err != nil {
+		return err
+	}
+	var in struct{ ReservedConcurrentExecutions *int }
+	if err := decode(body, &in); err != nil {
+		return err
+	}
+	if in.ReservedConcurrentExecutions == nil {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
+	}
+	n := *in.ReservedConcurrentExecutions
+	if n < 0 {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%d' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0", n)
+	}
+	f, err := s.update(r, "", false, func(f *function) error {
+		ak := acctKey{f.Account, f.Region}
+		left := s.conc.unreservedLimit(ak)
+		if f.Reserved != nil {
+			left += *f.Reserved
+		}
+		if left-n < s.conc.minUnreserved() {
+			return protocol.Errorf("InvalidParameterValueException", "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", s.conc.minUnreserved())
+		}
+		f.Reserved = &n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.conc.setReserved(f.key(), f.Reserved)
+	protocol.WriteJSON(w, http.StatusOK, map[string]int{"ReservedConcurrentExecutions": n})
+	return nil
+}
+
+func (s *Service) getFunctionConcurrency(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.lookup(r, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	out := map[string]int{}
+	if f.Reserved != nil {
+		out["ReservedConcurrentExecutions"] = *f.Reserved
+	}
+	protocol.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Service) deleteFunctionConcurrency(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.update(r, "", false, func(f *function) error {
+		f.Reserved = nil
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.conc.setReserved(f.key(), nil)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Tags.
+
+// taggedFunction finds the function a tagging request's ARN names.
+func (s *Service) taggedFunction(r *http.Request) (*function, error) {
+	arn := r.PathValue("arn")
+	a, ok := protocol.ParseARN(arn)
+	if !ok || a.Service != "lambda" || !strings.HasPrefix(a.Resource, "function:") {
+		return nil, protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'resource' failed to satisfy constraint: Member must be a function ARN", truncate(arn, 200))
+	}
+	ref, err := parseFunctionRef(arn)
+	if err != nil {
+		return nil, err
+	}
+	if ref.qualifier != "" {
+		return nil, protocol.Errorf("InvalidParameterValueException", "Tags are not supported on function versions or aliases: %s", truncate(arn, 200))
+	}
+	id := protocol.IdentityFrom(r.Context())
+	return s.find(id.AccountID, id.Region, ref)
+}
+
+func (s *Service) listTags(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.taggedFunction(r)
+	if err != nil {
+		return err
+	}
+	tags := f.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	protocol.WriteJSON(w, http.StatusOK, map[string]any{"Tags": tags})
+	return nil
+}
+
+func (s *Service) tagResource(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, 1<<20, "TagResource")
+	if err != nil {
+		return err
+	}
+	var in struct{ Tags map[string]string }
+	if err := decode(body, &in); err != nil {
+		return err
+	}
+	target, err := s.taggedFunction(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.updateTags(target, func(f *function) error {
+		if f.Tags == nil {
+			f.Tags = map[string]string{}
+		}
+		for k, v := range in.Tags {
+			f.Tags[k] = v
+		}
+		return validateTags(f.Tags)
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Service) untagResource(w http.ResponseWriter, r *http.Request) error {
+	target, err := s.taggedFunction(r)
+	if err != nil {
+		return err
+	}
+	keys := r.URL.Query()["tagKeys"]
+	_, err = s.updateTags(target, func(f *function) error {
+		for _, k := range keys {
+			delete(f.Tags, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// updateTags changes a function's tags (which do not touch its code).
+func (s *Service) updateTags(target *function, change func(*function) error) (*function, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	old := s.current(target.key())
+	if old == nil {
+		return nil, notFound(target.arn())
+	}
+	f := old.clone()
+	if err := change(f); err != nil {
+		return nil, err
+	}
+	f.RevisionID = newRevision()
+	if err := s.saveFunction(f); err != nil {
+		return nil, err
+	}
+	s.publish(f)
+	return f, nil
+}
+
+// validateTags checks Lambda's tag limits.
+func validateTags(tags map[string]string) error {
+	if len(tags) > 50 {
+		return protocol.Errorf("InvalidParameterValueException", "Number of tags exceeds resource tag limit.")
+	}
+	for k, v := range tags {
+		if k == "" || len(k) > 128 || len(v) > 256 || strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return protocol.Errorf("InvalidParameterValueException", "Invalid tag %q: keys are 1-128 characters and may not start with aws:, values at most 256", truncate(k, 140))
+		}
+	}
+	return nil
+}
+
+func (s *Service) getAccountSettings(w http.ResponseWriter, r *http.Request) error {
+	id := protocol.IdentityFrom(r.Context())
+	var count int
+	var total int64
+	s.mu.RLock()
+	for k, f := range s.fns {
+		if k.account == id.AccountID && k.region == id.Region {
+			count++
+			total += f.CodeSize
+		}
+	}
+	s.mu.RUnlock()
+	protocol.WriteJSON(w, http.StatusOK, map[string]any{
+		"AccountLimit": map[string]int64{
+			"TotalCodeSize":                  80530636800,
+			"CodeSizeUnzipped":               maxUnzipped,
+			"CodeSizeZipped":                 maxZipped,
+			"ConcurrentExecutions":           int64(s.cfg.AccountConcurrency),
+			"UnreservedConcurrentExecutions": int64(s.conc.unreservedLimit(acctKey{id.AccountID, id.Region})),
+		},
+		"AccountUsage": map[string]int64{"TotalCodeSize": total, "FunctionCount": int64(count)},
+	})
+	return nil
+}

@@ -1,0 +1,19 @@
+// Package lambda is the Lambda service of the local cloud (restJson1,
+// API version 2015-03-31).
+//
+// It runs what AWS runs on the provided.al2023 runtime: the uploaded zip's
+// bootstrap executable, started as a process whose AWS_LAMBDA_RUNTIME_API
+// points at a Runtime API that this package serves on a loopback port, one
+// per execution environment. Environments are reused while warm, bounded by
+// reserved or account concurrency, killed (with their whole process group)
+// on timeout, crash, idleness or Close, and their stdout and stderr go to the
+// CloudWatch Logs group /aws/lambda/<name> with START, END and REPORT lines.
+//
+// Function definitions, code, permissions, concurrency settings and queued
+// asynchronous (Event) invocations are kept in SQLite under the data
+// directory and survive a restart; environments always start cold.
+//
+// Other services invoke functions through InvokeFromService, which checks
+// the function's resource-based policy (AddPermission). Event source
+// mappings are left to a sibling file of this package: see routes.
+package lambda

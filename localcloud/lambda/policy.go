@@ -1,0 +1,249 @@
+package lambda
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// statement is one statement of a function's resource-based policy.
+type statement struct {
+	Sid       string                       `json:"Sid"`
+	Effect    string                       `json:"Effect"`
+	Principal any                          `json:"Principal"`
+	Action    string                       `json:"Action"`
+	Resource  string                       `json:"Resource"`
+	Condition map[string]map[string]string `json:"Condition,omitempty"`
+}
+
+// principalOf turns AddPermission's Principal into the policy's shape.
+func principalOf(p string) (any, error) {
+	switch {
+	case p == "*":
+		return "*", nil
+	case strings.HasSuffix(p, ".amazonaws.com") || strings.HasSuffix(p, ".amazon.com"):
+		return map[string]string{"Service": p}, nil
+	case protocol.IsAccountID(p):
+		return map[string]string{"AWS": "arn:aws:iam::" + p + ":root"}, nil
+	case strings.HasPrefix(p, "arn:aws:iam::"):
+		return map[string]string{"AWS": p}, nil
+	}
+	return nil, protocol.Errorf("InvalidParameterValueException", "The provided principal was invalid. Please check the principal and try again.")
+}
+
+func (s *Service) addPermission(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, 1<<20, "AddPermission")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		StatementId, Action, Principal, SourceArn, SourceAccount string
+		EventSourceToken, RevisionId, PrincipalOrgID             string
+		FunctionUrlAuthType                                      string
+	}
+	if err := decode(body, &in); err != nil {
+		return err
+	}
+	if !statementRE.MatchString(in.StatementId) {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)", truncate(in.StatementId, 120))
+	}
+	if !actionRE.MatchString(in.Action) {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'action' failed to satisfy constraint: Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])", truncate(in.Action, 120))
+	}
+	if in.Principal == "" || strings.ContainsAny(in.Principal, " \t\n") {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'principal' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\s]+", truncate(in.Principal, 120))
+	}
+	principal, err := principalOf(in.Principal)
+	if err != nil {
+		return err
+	}
+	if in.SourceArn != "" {
+		if _, ok := protocol.ParseARN(in.SourceArn); !ok {
+			return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'sourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)", truncate(in.SourceArn, 200))
+		}
+	}
+	if in.SourceAccount != "" && !protocol.IsAccountID(in.SourceAccount) {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'sourceAccount' failed to satisfy constraint: Member must satisfy regular expression pattern: \\d{12}", truncate(in.SourceAccount, 64))
+	}
+	var st *statement
+	f, err := s.update(r, in.RevisionId, false, func(f *function) error {
+		for _, x := range f.Policy {
+			if x.Sid == in.StatementId {
+				return protocol.StatusErrorf(http.StatusConflict, "ResourceConflictException", "The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", in.StatementId)
+			}
+		}
+		st = &statement{Sid: in.StatementId, Effect: "Allow", Principal: principal, Action: in.Action, Resource: f.arn()}
+		if q := r.URL.Query().Get("Qualifier"); q != "" {
+			st.Resource += ":" + q
+		}
+		cond := map[string]map[string]string{}
+		if in.SourceArn != "" {
+			cond["ArnLike"] = map[string]string{"AWS:SourceArn": in.SourceArn}
+		}
+		if in.SourceAccount != "" {
+			cond["StringEquals"] = map[string]string{"AWS:SourceAccount": in.SourceAccount}
+		}
+		if in.PrincipalOrgID != "" {
+			if cond["StringEquals"] == nil {
+				cond["StringEquals"] = map[string]string{}
+			}
+			cond["StringEquals"]["aws:PrincipalOrgID"] = in.PrincipalOrgID
+		}
+		if in.FunctionUrlAuthType != "" {
+			cond["StringEquals"] = map[string]string{"lambda:FunctionUrlAuthType": in.FunctionUrlAuthType}
+		}
+		if len(cond) > 0 {
+			st.Condition = cond
+		}
+		f.Policy = append(f.Policy, st)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_ = f
+	b, _ := json.Marshal(st)
+	protocol.WriteJSON(w, http.StatusCreated, map[string]string{"Statement": string(b)})
+	return nil
+}
+
+func (s *Service) getPolicy(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.lookup(r, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if len(f.Policy) == 0 {
+		return protocol.StatusErrorf(http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist.")
+	}
+	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Id": "default", "Statement": f.Policy})
+	protocol.WriteJSON(w, http.StatusOK, map[string]string{"Policy": string(doc), "RevisionId": f.RevisionID})
+	return nil
+}
+
+func (s *Service) removePermission(w http.ResponseWriter, r *http.Request) error {
+	sid := r.PathValue("sid")
+	_, err := s.update(r, r.URL.Query().Get("RevisionId"), false, func(f *function) error {
+		for i, x := range f.Policy {
+			if x.Sid == sid {
+				f.Policy = append(f.Policy[:i:i], f.Policy[i+1:]...)
+				return nil
+			}
+		}
+		if len(f.Policy) == 0 {
+			return protocol.StatusErrorf(http.StatusNotFound, "ResourceNotFoundException", "No policy is associated with the given resource.")
+		}
+		return protocol.StatusErrorf(http.StatusNotFound, "ResourceNotFoundException", "Statement %s is not found in resource policy.", truncate(sid, 120))
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// allows reports whether a policy lets a service invoke the function.
+func allows(policy []*statement, in protocol.ServiceInvocation) bool {
+	for _, st := range policy {
+		if st.Effect != "Allow" || !actionAllowsInvoke(st.Action) || !principalMatches(st.Principal, in) {
+			continue
+		}
+		if conditionsHold(st.Condition, in) {
+			return true
+		}
+	}
+	return false
+}
+
+func actionAllowsInvoke(a string) bool {
+	return a == "*" || strings.EqualFold(a, "lambda:*") || strings.EqualFold(a, "lambda:InvokeFunction")
+}
+
+func principalMatches(p any, in protocol.ServiceInvocation) bool {
+	switch v := p.(type) {
+	case string:
+		return v == "*"
+	case map[string]string:
+		return mapPrincipalMatches(v["Service"], v["AWS"], in)
+	case map[string]any:
+		svc, _ := v["Service"].(string)
+		aws, _ := v["AWS"].(string)
+		return mapPrincipalMatches(svc, aws, in)
+	}
+	return false
+}
+
+func mapPrincipalMatches(service, aws string, in protocol.ServiceInvocation) bool {
+	if service != "" && strings.EqualFold(service, in.SourcePrincipal) {
+		return true
+	}
+	if aws == "*" {
+		return true
+	}
+	return aws != "" && in.SourcePrincipal != "" && (aws == in.SourcePrincipal || aws == "arn:aws:iam::"+in.SourcePrincipal+":root")
+}
+
+// conditionsHold evaluates the condition operators AddPermission writes.
+// An operator or key it does not know fails closed.
+func conditionsHold(cond map[string]map[string]string, in protocol.ServiceInvocation) bool {
+	sourceAccount := in.SourceAccount
+	if sourceAccount == "" {
+		if a, ok := protocol.ParseARN(in.SourceARN); ok {
+			sourceAccount = a.Account
+		}
+	}
+	for op, kv := range cond {
+		for key, want := range kv {
+			var got string
+			switch strings.ToLower(key) {
+			case "aws:sourcearn":
+				got = in.SourceARN
+			case "aws:sourceaccount":
+				got = sourceAccount
+			default:
+				return false
+			}
+			var ok bool
+			switch op {
+			case "ArnLike", "StringLike":
+				ok = wildcardMatch(want, got)
+			case "ArnEquals", "StringEquals":
+				ok = want == got
+			default:
+				return false
+			}
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// wildcardMatch matches s against an IAM pattern where * is any run of
+// characters and ? is one character.
+func wildcardMatch(pattern, s string) bool {
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}

@@ -1,0 +1,283 @@
+package lambda
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// pools keeps every execution environment: the idle ones per function,
+// ready for reuse, and all of them for Close.
+type pools struct {
+	mu     sync.Mutex
+	idle   map[fnKey][]*env
+	all    map[*env]struct{}
+	closed bool
+}
+
+func newPools() *pools {
+	return &pools{idle: map[fnKey][]*env{}, all: map[*env]struct{}{}}
+}
+
+// add registers a new environment; it fails once Close has begun.
+func (p *pools) add(e *env) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return protocol.StatusErrorf(http.StatusServiceUnavailable, "ServiceException", "the Lambda service is shutting down")
+	}
+	p.all[e] = struct{}{}
+	return nil
+}
+
+// remove forgets an environment that has stopped.
+func (p *pools) remove(e *env) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.all, e)
+	k := e.fn.key()
+	list := p.idle[k]
+	for i, x := range list {
+		if x == e {
+			p.idle[k] = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(p.idle[k]) == 0 {
+		delete(p.idle, k)
+	}
+}
+
+// take returns the most recently used idle environment of f's current
+// generation, or nil. Idle environments of older generations are stopped.
+func (p *pools) take(f *function) *env {
+	k := f.key()
+	var stale []*env
+	var got *env
+	p.mu.Lock()
+	list := p.idle[k]
+	for len(list) > 0 {
+		e := list[len(list)-1]
+		list = list[:len(list)-1]
+		if e.fn.Generation != f.Generation || e.dead.Load() {
+			stale = append(stale, e)
+			continue
+		}
+		got = e
+		break
+	}
+	if len(list) == 0 {
+		delete(p.idle, k)
+	} else {
+		p.idle[k] = list
+	}
+	p.mu.Unlock()
+	for _, e := range stale {
+		go e.stop()
+	}
+	return got
+}
+
+// put returns an environment after an invocation; it is kept for reuse when
+// it is healthy and still of its function's current generation.
+func (p *pools) put(e *env, current *function) {
+	p.mu.Lock()
+	ok := !p.closed && !e.dead.Load() && current != nil && current.Generation == e.fn.Generation && current.Account == e.fn.Account
+	if ok {
+		e.lastUsed = time.Now()
+		k := e.fn.key()
+		p.idle[k] = append(p.idle[k], e)
+	}
+	p.mu.Unlock()
+	if !ok {
+		go e.stop()
+	}
+}
+
+// retire stops the idle environments of a function (after an update or a
+// delete); busy ones are stopped when they come back.
+func (p *pools) retire(k fnKey) {
+	p.mu.Lock()
+	list := p.idle[k]
+	delete(p.idle, k)
+	p.mu.Unlock()
+	for _, e := range list {
+		go e.stop()
+	}
+}
+
+// idleSince removes and returns the environments idle since before t.
+func (p *pools) idleSince(t time.Time) []*env {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*env
+	for k, list := range p.idle {
+		keep := list[:0]
+		for _, e := range list {
+			if e.lastUsed.Before(t) {
+				out = append(out, e)
+			} else {
+				keep = append(keep, e)
+			}
+		}
+		if len(keep) == 0 {
+			delete(p.idle, k)
+		} else {
+			p.idle[k] = keep
+		}
+	}
+	return out
+}
+
+// closeAll stops every environment and refuses new ones.
+func (p *pools) closeAll() {
+	p.mu.Lock()
+	p.closed = true
+	all := make([]*env, 0, len(p.all))
+	for e := range p.all {
+		all = append(all, e)
+	}
+	p.idle = map[fnKey][]*env{}
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, e := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.stop() }()
+	}
+	wg.Wait()
+}
+
+// usesDir reports whether an environment runs from dir.
+func (p *pools) usesDir(dir string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for e := range p.all {
+		if e.dir == dir || strings.HasPrefix(e.dir, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// count returns how many environments a function has (for tests).
+func (p *pools) count(k fnKey) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for e := range p.all {
+		if e.fn.key() == k {
+			n++
+		}
+	}
+	return n
+}
+
+// reapIdle stops environments that have waited longer than IdleTimeout.
+func (s *Service) reapIdle() {
+	every := s.cfg.IdleTimeout / 4
+	if every < 10*time.Millisecond {
+		every = 10 * time.Millisecond
+	}
+	if every > 30*time.Second {
+		every = 30 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case now := <-t.C:
+			for _, e := range s.envs.idleSince(now.Add(-s.cfg.IdleTimeout)) {
+				e.stop()
+			}
+		}
+	}
+}
+
+// acctKey is an account and region: the scope of concurrency limits.
+type acctKey struct{ account, region string }
+
+// limiter counts concurrent executions against reserved concurrency and the
+// account's limit.
+type limiter struct {
+	mu          sync.Mutex
+	limit       int
+	reserved    map[fnKey]int
+	reservedSum map[acctKey]int
+	inflight    map[fnKey]int
+	unreserved  map[acctKey]int
+}
+
+func newLimiter(limit int) *limiter {
+	return &limiter{limit: limit, reserved: map[fnKey]int{}, reservedSum: map[acctKey]int{}, inflight: map[fnKey]int{}, unreserved: map[acctKey]int{}}
+}
+
+// setReserved records a function's reserved concurrency (nil: none).
+func (l *limiter) setReserved(k fnKey, r *int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ak := acctKey{k.account, k.region}
+	if old, ok := l.reserved[k]; ok {
+		l.reservedSum[ak] -= old
+		delete(l.reserved, k)
+	}
+	if r != nil {
+		l.reserved[k] = *r
+		l.reservedSum[ak] += *r
+	}
+}
+
+// unreservedLimit is the concurrency left for functions without a
+// reservation.
+func (l *limiter) unreservedLimit(ak acctKey) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limit - l.reservedSum[ak]
+}
+
+// minUnreserved is the concurrency PutFunctionConcurrency must leave to the
+// functions without a reservation (AWS keeps 100 of 1000).
+func (l *limiter) minUnreserved() int {
+	m := l.limit / 10
+	if m < 1 {
+		m = 1
+	}
+	return m
+}
+
+// acquire takes one execution slot, or fails with TooManyRequestsException.
+func (l *limiter) acquire(k fnKey) (func(), error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if r, ok := l.reserved[k]; ok {
+		if l.inflight[k] >= r {
+			return nil, &throttleError{reason: "ReservedFunctionConcurrentInvocationLimitExceeded", msg: "Rate Exceeded."}
+		}
+		l.inflight[k]++
+		return func() {
+			l.mu.Lock()
+			l.inflight[k]--
+			if l.inflight[k] <= 0 {
+				delete(l.inflight, k)
+			}
+			l.mu.Unlock()
+		}, nil
+	}
+	ak := acctKey{k.account, k.region}
+	if l.unreserved[ak] >= l.limit-l.reservedSum[ak] {
+		return nil, &throttleError{reason: "ConcurrentInvocationLimitExceeded", msg: "Rate Exceeded."}
+	}
+	l.unreserved[ak]++
+	return func() {
+		l.mu.Lock()
+		l.unreserved[ak]--
+		if l.unreserved[ak] <= 0 {
+			delete(l.unreserved, ak)
+		}
+		l.mu.Unlock()
+	}, nil
+}

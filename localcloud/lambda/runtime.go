@@ -1,0 +1,570 @@
+package lambda
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// fnError is an error a function invocation answers with (the payload of an
+// X-Amz-Function-Error response), in the Runtime API's shape.
+type fnError struct {
+	Message string `json:"errorMessage"`
+	Type    string `json:"errorType"`
+}
+
+func (e *fnError) payload() []byte {
+	b, _ := json.Marshal(e)
+	return b
+}
+
+// invocation is one request handed to an environment through the Runtime API.
+type invocation struct {
+	id            string
+	arn           string
+	payload       []byte
+	timeout       time.Duration
+	clientContext string
+	wantTail      bool
+
+	// started is closed by the Runtime API when the runtime has taken the
+	// invocation; deadline and startedAt are set before.
+	started   chan struct{}
+	startedAt time.Time
+	deadline  time.Time
+	done      chan runtimeReply // the runtime's response or error, once
+
+	tail bytes.Buffer // log lines of this invocation (guarded by env.logMu)
+}
+
+// runtimeReply is what the runtime posted for an invocation.
+type runtimeReply struct {
+	payload []byte
+	failed  bool // posted to /error (or a response that broke off)
+}
+
+// env is an execution environment: one bootstrap process and the Runtime
+// API it polls.
+type env struct {
+	s      *Service
+	fn     *function // the definition it was started with
+	dir    string
+	stream string
+	srv    *http.Server
+	addr   string
+	cmd    *exec.Cmd
+	logs   *logReader
+
+	startedAt time.Time
+	readyAt   time.Time // set before ready is closed
+	ready     chan struct{}
+	readyOnce sync.Once
+	initErr   chan []byte // body of /runtime/init/error
+	work      chan *invocation
+	exited    chan struct{}
+	exitErr   error // set before exited is closed
+
+	mu  sync.Mutex
+	cur *invocation // the invocation the runtime works on
+
+	logMu  sync.Mutex
+	logInv *invocation // the invocation whose log lines are being collected
+
+	lastUsed time.Time // guarded by pools.mu
+	maxMemMB int
+	dead     atomic.Bool
+	killOnce sync.Once
+}
+
+func (e *env) hasExited() bool {
+	select {
+	case <-e.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill stops the environment's whole process group and its Runtime API.
+func (e *env) kill() {
+	e.killOnce.Do(func() {
+		e.dead.Store(true)
+		if e.cmd != nil && e.cmd.Process != nil {
+			syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+		}
+		e.srv.Close()
+	})
+}
+
+// stop kills the environment and waits for its process to be reaped.
+func (e *env) stop() {
+	e.kill()
+	select {
+	case <-e.exited:
+	case <-time.After(5 * time.Second):
+		e.s.log.Error("lambda environment did not exit after SIGKILL", "function", e.fn.Name, "pid", e.cmd.Process.Pid)
+	}
+	e.s.envs.remove(e)
+}
+
+// startEnv starts a new environment for f: unpacks its code if needed,
+// checks the bootstrap, starts the Runtime API and the process. A function
+// whose bootstrap cannot run gets a *fnError; other failures are errors.
+func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
+	dir := s.codeDir(f)
+	if err := unpack(s.zipPath(f), dir); err != nil {
+		return nil, nil, fmt.Errorf("unpack code of %s: %w", f.Name, err)
+	}
+	path := entrypoint(f, dir)
+	if problem := s.checkEntrypointCached(path); problem != nil {
+		return nil, entrypointError(reqID, path, problem), nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen for the runtime API of %s: %w", f.Name, err)
+	}
+	e := &env{
+		s:       s,
+		fn:      f,
+		dir:     dir,
+		stream:  time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + randomHex(16),
+		addr:    ln.Addr().String(),
+		ready:   make(chan struct{}),
+		initErr: make(chan []byte, 1),
+		work:    make(chan *invocation),
+		exited:  make(chan struct{}),
+	}
+	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	if err := s.envs.add(e); err != nil {
+		ln.Close()
+		return nil, nil, err
+	}
+	go e.srv.Serve(ln)
+
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		e.srv.Close()
+		s.envs.remove(e)
+		return nil, nil, fmt.Errorf("start %s: %w", f.Name, err)
+	}
+	cmd := exec.Command(path)
+	cmd.Dir = dir
+	cmd.Env = e.environ()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	e.cmd = cmd
+	e.platformLine(nil, "INIT_START Runtime Version: "+strings.Replace(f.Runtime, ".", ":", 1)+".local\tRuntime Version ARN: arn:aws:lambda:"+f.Region+"::runtime:local")
+	e.startedAt = time.Now()
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		e.srv.Close()
+		s.envs.remove(e)
+		return nil, entrypointError(reqID, path, err), nil
+	}
+	e.logs = newLogReader(pr, e.logLine)
+	go e.logs.run()
+	go func() {
+		e.exitErr = cmd.Wait()
+		close(e.exited)
+		e.dead.Store(true)
+		e.kill() // the rest of the process group, and the Runtime API
+		s.envs.remove(e)
+	}()
+	return e, nil, nil
+}
+
+// checkEntrypointCached checks a bootstrap once per code directory.
+func (s *Service) checkEntrypointCached(path string) error {
+	s.entryMu.Lock()
+	defer s.entryMu.Unlock()
+	if err, ok := s.entries[path]; ok {
+		return err
+	}
+	err := checkEntrypoint(path)
+	s.entries[path] = err
+	return err
+}
+
+// environ is the process environment AWS gives a provided-runtime function;
+// nothing of the local cloud's own environment leaks in.
+func (e *env) environ() []string {
+	f := e.fn
+	vars := []string{
+		"PATH=/usr/local/bin:/usr/bin:/bin:/opt/bin",
+		"LANG=en_US.UTF-8",
+		"TZ=:UTC",
+		"LD_LIBRARY_PATH=/lib64:/usr/lib64:" + e.dir + ":" + e.dir + "/lib:/opt/lib",
+		"LAMBDA_TASK_ROOT=" + e.dir,
+		"LAMBDA_RUNTIME_DIR=" + e.dir,
+		"_HANDLER=" + f.Handler,
+		"AWS_REGION=" + f.Region,
+		"AWS_DEFAULT_REGION=" + f.Region,
+		"AWS_EXECUTION_ENV=" + supportedRuntimes[f.Runtime],
+		"AWS_LAMBDA_FUNCTION_NAME=" + f.Name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(f.MemorySize),
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_LOG_GROUP_NAME=" + f.logGroup(),
+		"AWS_LAMBDA_LOG_STREAM_NAME=" + e.stream,
+		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		"AWS_LAMBDA_RUNTIME_API=" + e.addr,
+		// The function acts in its own account: the local cloud takes a
+		// 12-digit access key id as the account.
+		"AWS_ACCESS_KEY_ID=" + f.Account,
+		"AWS_SECRET_ACCESS_KEY=local-lambda-secret",
+		"AWS_SESSION_TOKEN=local-lambda-session",
+	}
+	if e.s.cfg.Endpoint != "" {
+		vars = append(vars, "AWS_ENDPOINT_URL="+e.s.cfg.Endpoint)
+	}
+	keys := make([]string, 0, len(f.Env))
+	for k := range f.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		vars = append(vars, k+"="+f.Env[k])
+	}
+	return vars
+}
+
+// Runtime API paths.
+const (
+	runtimePrefix = "/2018-06-01/runtime/"
+	pathNext      = runtimePrefix + "invocation/next"
+	pathInitError = runtimePrefix + "init/error"
+)
+
+// ServeHTTP serves the environment's Runtime API.
+func (e *env) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case p == pathNext && r.Method == http.MethodGet:
+		e.next(w, r)
+	case p == pathInitError && r.Method == http.MethodPost:
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		select {
+		case e.initErr <- b:
+		default:
+		}
+		runtimeStatus(w, http.StatusAccepted, `{"status":"OK"}`)
+	case strings.HasPrefix(p, runtimePrefix+"invocation/") && r.Method == http.MethodPost:
+		rest := strings.TrimPrefix(p, runtimePrefix+"invocation/")
+		id, kind, _ := strings.Cut(rest, "/")
+		switch kind {
+		case "response":
+			e.reply(w, r, id, false)
+		case "error":
+			e.reply(w, r, id, true)
+		default:
+			runtimeStatus(w, http.StatusNotFound, `{"errorMessage":"not found","errorType":"InvalidRequest"}`)
+		}
+	default:
+		runtimeStatus(w, http.StatusNotFound, `{"errorMessage":"not found","errorType":"InvalidRequest"}`)
+	}
+}
+
+func runtimeStatus(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+// next long-polls for the next invocation.
+func (e *env) next(w http.ResponseWriter, r *http.Request) {
+	e.readyOnce.Do(func() {
+		e.readyAt = time.Now()
+		close(e.ready)
+	})
+	var inv *invocation
+	select {
+	case inv = <-e.work:
+	case <-r.Context().Done():
+		return
+	case <-e.s.closed:
+		runtimeStatus(w, http.StatusInternalServerError, `{"errorMessage":"shutting down","errorType":"ServiceException"}`)
+		return
+	}
+	now := time.Now()
+	inv.startedAt = now
+	inv.deadline = now.Add(inv.timeout)
+	e.mu.Lock()
+	e.cur = inv
+	e.mu.Unlock()
+	e.logMu.Lock()
+	e.logInv = inv
+	e.logMu.Unlock()
+	e.platformLine(inv, "START RequestId: "+inv.id+" Version: $LATEST")
+	close(inv.started)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+	h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+	h.Set("Lambda-Runtime-Invoked-Function-Arn", inv.arn)
+	h.Set("Lambda-Runtime-Trace-Id", traceID(now, inv.id))
+	if inv.clientContext != "" {
+		h.Set("Lambda-Runtime-Client-Context", inv.clientContext)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(inv.payload)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(inv.payload)
+}
+
+// traceID formats an X-Ray trace header for an invocation.
+func traceID(t time.Time, reqID string) string {
+	h := strings.ReplaceAll(reqID, "-", "")
+	if len(h) < 24 {
+		h += strings.Repeat("0", 24-len(h))
+	}
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0;Lineage=1", t.Unix(), h[:24], h[len(h)-16:])
+}
+
+// reply receives the runtime's response or error for invocation id.
+func (e *env) reply(w http.ResponseWriter, r *http.Request, id string, failed bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxSyncPayload+1))
+	e.mu.Lock()
+	inv := e.cur
+	if inv == nil || inv.id != id {
+		e.mu.Unlock()
+		runtimeStatus(w, http.StatusBadRequest, `{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`)
+		return
+	}
+	e.cur = nil
+	e.mu.Unlock()
+
+	rep := runtimeReply{payload: body, failed: failed}
+	status, answer := http.StatusAccepted, `{"status":"OK"}`
+	switch {
+	case len(body) > maxSyncPayload:
+		rep = runtimeReply{failed: true, payload: (&fnError{Type: "Function.ResponseSizeTooLarge", Message: fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", maxSyncPayload)}).payload()}
+		status, answer = http.StatusRequestEntityTooLarge, `{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`
+	case err != nil || r.Trailer.Get("Lambda-Runtime-Function-Error-Type") != "":
+		// A streamed response that broke off: aws-lambda-go reports the
+		// error in trailers.
+		t := r.Trailer.Get("Lambda-Runtime-Function-Error-Type")
+		msg := "the runtime's response broke off"
+		if b := r.Trailer.Get("Lambda-Runtime-Function-Error-Body"); b != "" {
+			msg = b
+		}
+		rep = runtimeReply{failed: true, payload: (&fnError{Type: firstNonEmpty(t, "Runtime.TruncatedResponse"), Message: msg}).payload()}
+	case failed:
+		if !json.Valid(body) {
+			t := firstNonEmpty(r.Header.Get("Lambda-Runtime-Function-Error-Type"), "Runtime.Unknown")
+			rep.payload = (&fnError{Type: t, Message: string(body)}).payload()
+		}
+	}
+	select {
+	case inv.done <- rep:
+	default:
+	}
+	runtimeStatus(w, status, answer)
+}
+
+// logLine takes one line of the process's output.
+func (e *env) logLine(line string) {
+	now := time.Now()
+	e.logMu.Lock()
+	if inv := e.logInv; inv != nil && inv.wantTail {
+		appendTail(&inv.tail, line)
+	}
+	e.logMu.Unlock()
+	e.s.logs.add(e.fn, e.stream, protocol.LogEvent{Time: now, Message: line})
+}
+
+// platformLine writes a line of Lambda's own (START, END, REPORT).
+func (e *env) platformLine(inv *invocation, line string) {
+	now := time.Now()
+	if inv != nil && inv.wantTail {
+		e.logMu.Lock()
+		appendTail(&inv.tail, line)
+		e.logMu.Unlock()
+	}
+	e.s.logs.add(e.fn, e.stream, protocol.LogEvent{Time: now, Message: line})
+}
+
+// appendTail adds a line to an invocation's log, keeping only its end.
+func appendTail(b *bytes.Buffer, line string) {
+	b.WriteString(line)
+	b.WriteByte('\n')
+	if b.Len() > 4*tailBytes {
+		keep := append([]byte(nil), b.Bytes()[b.Len()-tailBytes:]...)
+		b.Reset()
+		b.Write(keep)
+	}
+}
+
+// memoryUsedMB reads the process's peak resident memory (VmHWM).
+func (e *env) memoryUsedMB() int {
+	if e.cmd == nil || e.cmd.Process == nil {
+		return e.maxMemMB
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(e.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return e.maxMemMB
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if mb := (kb + 1023) / 1024; mb > e.maxMemMB {
+				e.maxMemMB = mb
+			}
+		}
+	}
+	return e.maxMemMB
+}
+
+// logReader turns a process's output pipe into lines. Reads happen under mu,
+// so drain can consume everything the process wrote before it answered.
+type logReader struct {
+	mu      sync.Mutex
+	f       *os.File
+	rc      syscall.RawConn
+	buf     []byte
+	partial []byte
+	onLine  func(string)
+	eof     bool
+}
+
+const maxLogLine = 256 * 1024
+
+func newLogReader(f *os.File, onLine func(string)) *logReader {
+	lr := &logReader{f: f, buf: make([]byte, 64*1024), onLine: onLine}
+	rc, err := f.SyscallConn()
+	if err == nil {
+		lr.rc = rc
+	}
+	return lr
+}
+
+// run reads until the pipe's last writer is gone.
+func (lr *logReader) run() {
+	defer lr.f.Close()
+	if lr.rc == nil {
+		lr.runBlocking()
+		return
+	}
+	for {
+		done := false
+		err := lr.rc.Read(func(fd uintptr) bool {
+			lr.mu.Lock()
+			defer lr.mu.Unlock()
+			if lr.eof {
+				done = true
+				return true
+			}
+			n, err := syscall.Read(int(fd), lr.buf)
+			if err == syscall.EAGAIN {
+				return false
+			}
+			if err == syscall.EINTR {
+				return true
+			}
+			if n <= 0 || err != nil {
+				lr.finish()
+				done = true
+				return true
+			}
+			lr.consume(lr.buf[:n])
+			return true
+		})
+		if err != nil || done {
+			lr.mu.Lock()
+			lr.finish()
+			lr.mu.Unlock()
+			return
+		}
+	}
+}
+
+func (lr *logReader) runBlocking() {
+	for {
+		n, err := lr.f.Read(lr.buf)
+		lr.mu.Lock()
+		if n > 0 {
+			lr.consume(lr.buf[:n])
+		}
+		if err != nil {
+			lr.finish()
+			lr.mu.Unlock()
+			return
+		}
+		lr.mu.Unlock()
+	}
+}
+
+// drain consumes whatever the process has written so far, including a last
+// line without its newline.
+func (lr *logReader) drain() {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	if lr.eof || lr.rc == nil {
+		return
+	}
+	lr.rc.Control(func(fd uintptr) {
+		for {
+			n, err := syscall.Read(int(fd), lr.buf)
+			if n > 0 {
+				lr.consume(lr.buf[:n])
+				continue
+			}
+			if err == syscall.EINTR {
+				continue
+			}
+			if err == nil && n == 0 {
+				lr.finish()
+			}
+			return
+		}
+	})
+	if len(lr.partial) > 0 {
+		lr.onLine(string(lr.partial))
+		lr.partial = lr.partial[:0]
+	}
+}
+
+func (lr *logReader) consume(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			lr.partial = append(lr.partial, b...)
+			if len(lr.partial) >= maxLogLine {
+				lr.onLine(string(lr.partial))
+				lr.partial = lr.partial[:0]
+			}
+			return
+		}
+		line := b[:i]
+		if len(lr.partial) > 0 {
+			line = append(lr.partial, line...)
+			lr.partial = lr.partial[:0]
+		}
+		lr.onLine(string(bytes.TrimSuffix(line, []byte("\r"))))
+		b = b[i+1:]
+	}
+}
+
+func (lr *logReader) finish() {
+	if lr.eof {
+		return
+	}
+	lr.eof = true
+	if len(lr.partial) > 0 {
+		lr.onLine(string(lr.partial))
+		lr.partial = nil
+	}
+}

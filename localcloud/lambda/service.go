@@ -1,0 +1,319 @@
+package lambda
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/activity"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+	"github.com/labkit-dev/labkit/localcloud/store"
+)
+
+// Config configures the Lambda service.
+type Config struct {
+	// DataDir is the cloud's data directory: lambda.db and the functions'
+	// code under lambda/<account>/<region>/<name>/ live there.
+	DataDir string
+	// Endpoint is the local cloud's base URL: functions get it as
+	// AWS_ENDPOINT_URL, and GetFunction's Code.Location points under it.
+	Endpoint string
+	Logger   *slog.Logger
+	Bus      *activity.Bus
+	// Logs receives functions' output and START/END/REPORT lines; nil keeps
+	// them only for X-Amz-Log-Type: Tail.
+	Logs protocol.LogAppender
+	// AccountConcurrency bounds concurrent executions per account and
+	// region; 0 means 50.
+	AccountConcurrency int
+	// IdleTimeout is how long a warm environment waits for work before it is
+	// stopped; 0 means 5 minutes.
+	IdleTimeout time.Duration
+	// AsyncRetryDelays are the waits before each retry of an Event
+	// invocation that failed; nil means AWS's 1 and 2 minutes. Its length is
+	// the number of retries.
+	AsyncRetryDelays []time.Duration
+	// InitTimeout bounds a new environment's init phase (process start to
+	// its first request for work); 0 means 10 seconds, as on AWS.
+	InitTimeout time.Duration
+}
+
+// Service is the Lambda service.
+type Service struct {
+	cfg Config
+	log *slog.Logger
+	db  *sql.DB
+	mux *http.ServeMux
+
+	mu  sync.RWMutex // guards fns; values are immutable snapshots
+	fns map[fnKey]*function
+	// writeMu serialises changes to functions (rare next to invokes).
+	writeMu sync.Mutex
+
+	conc  *limiter
+	envs  *pools
+	logs  *logShipper
+	async *asyncQueue
+
+	entryMu sync.Mutex
+	entries map[string]error // code dir -> result of checking its bootstrap
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	wg        sync.WaitGroup
+}
+
+// New opens the service's database under cfg.DataDir, loads its functions and
+// queued events, and starts its background loops.
+func New(cfg Config) (*Service, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("lambda: no data directory")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.AccountConcurrency <= 0 {
+		cfg.AccountConcurrency = 50
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 5 * time.Minute
+	}
+	if cfg.AsyncRetryDelays == nil {
+		cfg.AsyncRetryDelays = []time.Duration{time.Minute, 2 * time.Minute}
+	}
+	if cfg.InitTimeout <= 0 {
+		cfg.InitTimeout = 10 * time.Second
+	}
+	db, err := store.Open(filepath.Join(cfg.DataDir, "lambda.db"), schema...)
+	if err != nil {
+		return nil, fmt.Errorf("lambda: %w", err)
+	}
+	s := &Service{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		db:      db,
+		fns:     map[fnKey]*function{},
+		entries: map[string]error{},
+		closed:  make(chan struct{}),
+	}
+	s.conc = newLimiter(cfg.AccountConcurrency)
+	s.envs = newPools()
+	s.logs = newLogShipper(cfg.Logs, cfg.Logger)
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("lambda: %w", err)
+	}
+	s.async = newAsyncQueue(s)
+	if err := s.async.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("lambda: %w", err)
+	}
+	s.mux = s.routes()
+	s.wg.Add(3)
+	go func() { defer s.wg.Done(); s.logs.run(s.closed) }()
+	go func() { defer s.wg.Done(); s.reapIdle() }()
+	go func() { defer s.wg.Done(); s.async.run() }()
+	return s, nil
+}
+
+// Route tells the router which requests are Lambda's.
+func (s *Service) Route() protocol.Route {
+	return protocol.Route{
+		Service: "lambda",
+		PathPrefixes: []string{
+			"/2015-03-31/", // functions, invocations, policy, event source mappings
+			"/2017-03-31/tags/",
+			"/2017-10-31/", // Put/DeleteFunctionConcurrency
+			"/2019-09-30/", // GetFunctionConcurrency
+			"/2016-08-19/", // GetAccountSettings
+			"/2018-10-31/", // layers (not implemented)
+		},
+		Handler: s.mux,
+	}
+}
+
+// Close stops every execution environment (killing their process groups),
+// stops the background loops, flushes logs and closes the database. It is
+// idempotent.
+func (s *Service) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.envs.closeAll()
+		s.wg.Wait()
+		s.async.wait()
+		s.envs.closeAll() // environments started by invocations racing Close
+		s.logs.flush()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// isClosed reports whether Close has begun.
+func (s *Service) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// routes builds the REST routing table: every operation is a method.
+func (s *Service) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	h := func(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
+		m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := fn(w, r); err != nil {
+				s.writeError(w, r, err)
+			}
+		})
+	}
+	// Functions. The AWS CLI adds a trailing slash to the collection paths.
+	h("POST /2015-03-31/functions", s.createFunction)
+	h("POST /2015-03-31/functions/{$}", s.createFunction)
+	h("GET /2015-03-31/functions", s.listFunctions)
+	h("GET /2015-03-31/functions/{$}", s.listFunctions)
+	h("GET /2015-03-31/functions/{name}", s.getFunction)
+	h("DELETE /2015-03-31/functions/{name}", s.deleteFunction)
+	h("GET /2015-03-31/functions/{name}/configuration", s.getFunctionConfiguration)
+	h("PUT /2015-03-31/functions/{name}/configuration", s.updateFunctionConfiguration)
+	h("PUT /2015-03-31/functions/{name}/code", s.updateFunctionCode)
+	h("POST /2015-03-31/functions/{name}/invocations", s.invokeHTTP)
+	h("GET /2015-03-31/code/{account}/{region}/{name}/{file}", s.getCode)
+
+	// Resource-based policy.
+	h("POST /2015-03-31/functions/{name}/policy", s.addPermission)
+	h("GET /2015-03-31/functions/{name}/policy", s.getPolicy)
+	h("DELETE /2015-03-31/functions/{name}/policy/{sid}", s.removePermission)
+
+	// Concurrency.
+	h("PUT /2017-10-31/functions/{name}/concurrency", s.putFunctionConcurrency)
+	h("DELETE /2017-10-31/functions/{name}/concurrency", s.deleteFunctionConcurrency)
+	h("GET /2019-09-30/functions/{name}/concurrency", s.getFunctionConcurrency)
+
+	// Tags.
+	h("GET /2017-03-31/tags/{arn}", s.listTags)
+	h("POST /2017-03-31/tags/{arn}", s.tagResource)
+	h("DELETE /2017-03-31/tags/{arn}", s.untagResource)
+
+	h("GET /2016-08-19/account-settings", s.getAccountSettings)
+	h("GET /2016-08-19/account-settings/{$}", s.getAccountSettings)
+
+	// Event source mappings (/2015-03-31/event-source-mappings) belong here:
+	// add their patterns in a sibling file (eventsource.go) and register
+	// them from this function. Until then they answer like any unknown path.
+
+	h("/", func(w http.ResponseWriter, r *http.Request) error {
+		return protocol.StatusErrorf(http.StatusNotFound, "UnknownOperationException", "the local Lambda service does not implement %s %s", r.Method, r.URL.Path)
+	})
+	return m
+}
+
+// writeError answers err in the restJson1 shape, with the extra members some
+// Lambda errors carry (TooManyRequestsException's Reason).
+func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var te *throttleError
+	if errors.As(err, &te) {
+		w.Header().Set("X-Amzn-ErrorType", "TooManyRequestsException")
+		w.Header().Set("Retry-After", "1")
+		protocol.WriteJSON(w, http.StatusTooManyRequests, map[string]string{
+			"message": te.msg, "Message": te.msg, "Type": "User", "Reason": te.reason, "__type": "TooManyRequestsException",
+		})
+		return
+	}
+	protocol.WriteRESTError(w, r, s.log, err)
+}
+
+// throttleError is TooManyRequestsException with its Reason.
+type throttleError struct{ reason, msg string }
+
+func (e *throttleError) Error() string { return "TooManyRequestsException: " + e.msg }
+
+// Unwrap lets protocol.AsError see the code and status.
+func (e *throttleError) Unwrap() error {
+	return protocol.StatusErrorf(http.StatusTooManyRequests, "TooManyRequestsException", "%s", e.msg)
+}
+
+// Limits AWS documents for Lambda.
+const (
+	maxSyncPayload    = 6 * 1024 * 1024 // 6291456 bytes, request and response
+	maxAsyncPayload   = 256 * 1024
+	maxZipped         = 50 * 1024 * 1024  // direct upload
+	maxUnzipped       = 250 * 1024 * 1024 // 262144000 bytes
+	maxEnvVarsBytes   = 4 * 1024
+	maxCreateBodySize = 70 * 1024 * 1024 // base64 of a 50 MB zip plus the rest
+	tailBytes         = 4 * 1024
+)
+
+// readBody reads at most max bytes of r's body; a larger body is
+// RequestTooLargeException.
+func readBody(w http.ResponseWriter, r *http.Request, max int64, op string) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, protocol.StatusErrorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than %d bytes for the %s operation", max, op)
+		}
+		return nil, protocol.Errorf("InvalidRequestContentException", "could not read the request body: %v", err)
+	}
+	return b, nil
+}
+
+// decode reads a JSON request body into v.
+func decode(body []byte, v any) error {
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return protocol.Errorf("InvalidRequestContentException", "Could not parse request body into json: %v", err)
+	}
+	return nil
+}
+
+// queryInt parses an optional integer query parameter.
+func queryInt(r *http.Request, name string) (int, bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, false, protocol.Errorf("InvalidParameterValueException", "%s must be an integer, got %q", name, v)
+	}
+	return n, true, nil
+}
+
+// writeFile writes b to path atomically and durably (temp file, fsync, rename).
+func writeFile(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
