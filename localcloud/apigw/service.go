@@ -374,4 +374,3 @@ func newID(n int) string {
 	}
 	return string(b)
 }
-

@@ -22,7 +22,7 @@ type stageInput struct {
 var (
 	stageNameRE     = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,128}$`)
 	stageVarNameRE  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
-	stageVarValueRE = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=, ]{0,2048}$`)
+	stageVarValueRE = regexp.MustCompile(`^[A-Za-z0-9\-._~:/?#&=, ]*$`)
 )
 
 func checkRouteSettings(a *api, rs *routeSettings, where string) error {
