@@ -90,16 +90,11 @@ func (w *writer) enqueue(op writeOp) <-chan error {
 	return done
 }
 
-// wait waits for a commit; an unfinished commit when ctx ends is still
-// applied, but the caller learns it could not be confirmed.
-func wait(ctx context.Context, done <-chan error) error {
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		// The change is queued and will commit; the response is lost anyway.
-		return ctx.Err()
-	}
+// wait waits for a queued commit. It deliberately ignores ctx: a change
+// that was made in memory is always committed before its request is
+// answered, even when the caller has gone (commits are short).
+func wait(_ context.Context, done <-chan error) error {
+	return <-done
 }
 
 func (w *writer) loop() {

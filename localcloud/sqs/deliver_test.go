@@ -1,0 +1,95 @@
+package sqs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+func TestDeliverFromService(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, "")
+	c, _ := newClient(t, svc, cloudtest.Account)
+	ctx := context.Background()
+	const topic = "arn:aws:sns:us-east-1:123456789012:orders"
+	policyFor := func(principal, condition string) string {
+		return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":%s,"Action":"sqs:SendMessage","Resource":"*"%s}]}`, principal, condition)
+	}
+	tests := []struct {
+		name   string
+		policy string
+		source string
+		allow  bool
+	}{
+		{"no policy", "", topic, false},
+		{"service with ArnEquals", policyFor(`{"Service":"sns.amazonaws.com"}`, `,"Condition":{"ArnEquals":{"aws:SourceArn":"`+topic+`"}}`), topic, true},
+		{"service with another topic", policyFor(`{"Service":"sns.amazonaws.com"}`, `,"Condition":{"ArnEquals":{"aws:SourceArn":"`+topic+`"}}`), topic + "-other", false},
+		{"star with ArnLike", policyFor(`"*"`, `,"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:123456789012:*"}}`), topic, true},
+		{"AWS star with SourceAccount", policyFor(`{"AWS":"*"}`, `,"Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}`), topic, true},
+		{"other service", policyFor(`{"Service":"events.amazonaws.com"}`, ""), topic, false},
+		{"explicit deny", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*"},{"Effect":"Deny","Principal":"*","Action":"sqs:SendMessage"}]}`, topic, false},
+	}
+	for i, tt := range tests {
+		name := fmt.Sprintf("deliver-%d", i)
+		attrs := map[string]string{}
+		if tt.policy != "" {
+			attrs["Policy"] = tt.policy
+		}
+		url := createQueue(t, c, name, attrs)
+		arn := queueArn(t, c, url)
+		err := svc.DeliverFromService(ctx, protocol.ServiceDelivery{
+			QueueARN: arn, SourcePrincipal: "sns.amazonaws.com", SourceARN: tt.source, SourceAccount: cloudtest.Account,
+			Body:       `{"Type":"Notification"}`,
+			Attributes: map[string]protocol.MessageAttributeValue{"k": {DataType: "String", StringValue: "v"}},
+		})
+		if !tt.allow {
+			var pe *protocol.Error
+			if !errors.As(err, &pe) || pe.Code != "AccessDenied" {
+				t.Errorf("%s: got %v, want AccessDenied", tt.name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		msgs := receive(t, c, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MessageAttributeNames: []string{"All"}})
+		if len(msgs) != 1 || aws.ToString(msgs[0].MessageAttributes["k"].StringValue) != "v" {
+			t.Errorf("%s: got %+v, want the delivered message", tt.name, msgs)
+		}
+	}
+	err := svc.DeliverFromService(ctx, protocol.ServiceDelivery{QueueARN: "arn:aws:sqs:us-east-1:123456789012:missing", SourcePrincipal: "sns.amazonaws.com", Body: "x"})
+	var pe *protocol.Error
+	if !errors.As(err, &pe) || pe.Code != "QueueDoesNotExist" {
+		t.Errorf("missing queue: got %v, want QueueDoesNotExist", err)
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*", "", true},
+		{"arn:aws:sns:*:123:*", "arn:aws:sns:us-east-1:123:t", true},
+		{"arn:aws:sns:*:123:t?", "arn:aws:sns:eu:123:t1", true},
+		{"arn:aws:sns:*:123:t?", "arn:aws:sns:eu:123:t12", false},
+		{"a*b*c", "axxbyyc", true},
+		{"a*b*c", "axxbyy", false},
+		{"abc", "abc", true},
+		{"abc", "abcd", false},
+	}
+	for _, tt := range tests {
+		if got := globMatch(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("globMatch(%q, %q): got %v, want %v", tt.pattern, tt.s, got, tt.want)
+		}
+	}
+}
