@@ -12,8 +12,10 @@
 //	                     400 MissingIdempotencyKey / ValidationError; 503 ServiceUnavailable
 //	                     when the failure switch fires (before any effect).
 //	GET /records         every record (the table is scanned to the end), optionally only
-//	                     those of ?orderId=..., with a summary; ?view=summary gives only the
-//	                     summary. See Listing.
+//	GET <effect path>    those of ?orderId=..., with a summary; ?view=summary gives only the
+//	                     summary. See Listing. The second form lets one HTTP API front both
+//	                     services (ANY /reservations and ANY /entries routes), where a shared
+//	                     /records route could reach only one of them.
 //
 // Any other route answers 404. The failure switch is read from the environment at start:
 // FAIL_RATE (0..1, the fraction of effect requests answered 503) and LATENCY_MS (added to

@@ -126,7 +126,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	switch {
 	case method == http.MethodPost && path == h.cfg.EffectPath:
 		return h.apply(ctx, req), nil
-	case method == http.MethodGet && path == "/records":
+	case method == http.MethodGet && (path == "/records" || path == h.cfg.EffectPath):
 		return h.list(ctx, req.QueryStringParameters), nil
 	}
 	return errorResponse(http.StatusNotFound, "NotFound", "no route "+method+" "+req.RawPath), nil

@@ -359,7 +359,9 @@ func TestRoutes(t *testing.T) {
 		{name: "effect under a stage", method: "POST", path: "/live/reservations", stage: "live", wantStatus: 201},
 		{name: "records", method: "GET", path: "/records", wantStatus: 200},
 		{name: "other service's path", method: "POST", path: "/entries", wantStatus: 404},
-		{name: "wrong method", method: "GET", path: "/reservations", wantStatus: 404},
+		{name: "records on the effect path", method: "GET", path: "/reservations", wantStatus: 200},
+		{name: "wrong method", method: "DELETE", path: "/reservations", wantStatus: 404},
+		{name: "unknown path", method: "GET", path: "/", wantStatus: 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

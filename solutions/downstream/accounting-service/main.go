@@ -1,6 +1,7 @@
-// Command accounting-service is the simulated accounting service of the course, an HTTP API (payload
-// format 2.0) Lambda: POST /entries applies an order once per Idempotency-Key, GET /records
-// lists what it applied. See package downstream for the routes and the record format.
+// Command accounting-service is the simulated accounting service of the course, an HTTP API
+// (payload format 2.0) Lambda: POST /entries applies an order once per Idempotency-Key, and
+// GET /records (or GET /entries) lists what it applied. See package downstream for the routes
+// and the record format.
 //
 // Environment:
 //

@@ -1,6 +1,7 @@
-// Command inventory-service is the simulated inventory service of the course, an HTTP API (payload
-// format 2.0) Lambda: POST /reservations applies an order once per Idempotency-Key, GET /records
-// lists what it applied. See package downstream for the routes and the record format.
+// Command inventory-service is the simulated inventory service of the course, an HTTP API
+// (payload format 2.0) Lambda: POST /reservations applies an order once per Idempotency-Key, and
+// GET /records (or GET /reservations) lists what it applied. See package downstream for the routes
+// and the record format.
 //
 // Environment:
 //
