@@ -45,7 +45,7 @@ func TestManagementLifecycle(t *testing.T) {
 	}
 
 	integ, err := c.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: a.ApiId, IntegrationType: types.IntegrationTypeAwsProxy,
-		IntegrationUri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fnARN("orders") + "/invocations"),
+		IntegrationUri:       aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fnARN("orders") + "/invocations"),
 		PayloadFormatVersion: aws.String("2.0"), TimeoutInMillis: aws.Int32(5000)})
 	if err != nil {
 		t.Fatalf("CreateIntegration: %v", err)
@@ -329,14 +329,38 @@ func TestManagementValidation(t *testing.T) {
 		t.Errorf("duplicate route key: got %v, want ConflictException", err)
 	}
 	for name, call := range map[string]func() error{
-		"GetApi":         func() error { _, err := c.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: aws.String("nope")}); return err },
-		"GetRoute":       func() error { _, err := c.GetRoute(ctx, &apigatewayv2.GetRouteInput{ApiId: a.ApiId, RouteId: aws.String("nope")}); return err },
-		"GetIntegration": func() error { _, err := c.GetIntegration(ctx, &apigatewayv2.GetIntegrationInput{ApiId: a.ApiId, IntegrationId: aws.String("nope")}); return err },
-		"GetStage":       func() error { _, err := c.GetStage(ctx, &apigatewayv2.GetStageInput{ApiId: a.ApiId, StageName: aws.String("nope")}); return err },
-		"GetAuthorizer":  func() error { _, err := c.GetAuthorizer(ctx, &apigatewayv2.GetAuthorizerInput{ApiId: a.ApiId, AuthorizerId: aws.String("nope")}); return err },
-		"GetDeployment":  func() error { _, err := c.GetDeployment(ctx, &apigatewayv2.GetDeploymentInput{ApiId: a.ApiId, DeploymentId: aws.String("nope")}); return err },
-		"DeleteApi":      func() error { _, err := c.DeleteApi(ctx, &apigatewayv2.DeleteApiInput{ApiId: aws.String("nope")}); return err },
-		"GetRoutes":      func() error { _, err := c.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: aws.String("nope")}); return err },
+		"GetApi": func() error {
+			_, err := c.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: aws.String("nope")})
+			return err
+		},
+		"GetRoute": func() error {
+			_, err := c.GetRoute(ctx, &apigatewayv2.GetRouteInput{ApiId: a.ApiId, RouteId: aws.String("nope")})
+			return err
+		},
+		"GetIntegration": func() error {
+			_, err := c.GetIntegration(ctx, &apigatewayv2.GetIntegrationInput{ApiId: a.ApiId, IntegrationId: aws.String("nope")})
+			return err
+		},
+		"GetStage": func() error {
+			_, err := c.GetStage(ctx, &apigatewayv2.GetStageInput{ApiId: a.ApiId, StageName: aws.String("nope")})
+			return err
+		},
+		"GetAuthorizer": func() error {
+			_, err := c.GetAuthorizer(ctx, &apigatewayv2.GetAuthorizerInput{ApiId: a.ApiId, AuthorizerId: aws.String("nope")})
+			return err
+		},
+		"GetDeployment": func() error {
+			_, err := c.GetDeployment(ctx, &apigatewayv2.GetDeploymentInput{ApiId: a.ApiId, DeploymentId: aws.String("nope")})
+			return err
+		},
+		"DeleteApi": func() error {
+			_, err := c.DeleteApi(ctx, &apigatewayv2.DeleteApiInput{ApiId: aws.String("nope")})
+			return err
+		},
+		"GetRoutes": func() error {
+			_, err := c.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: aws.String("nope")})
+			return err
+		},
 	} {
 		if err := call(); !asAPIError[*types.NotFoundException](err) {
 			t.Errorf("%s: got %v, want NotFoundException", name, err)
