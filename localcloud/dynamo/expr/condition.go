@@ -459,8 +459,13 @@ func (e *env) eval(c *cond) (bool, error) {
 	case cParen:
 		return e.eval(c.l)
 	}
-	vals := make([]attr.Value, len(c.args))
-	oks := make([]bool, len(c.args))
+	if c.kind == cIn {
+		return e.evalIn(c)
+	}
+	// Every other node has at most three operands.
+	var valBuf [3]attr.Value
+	var okBuf [3]bool
+	vals, oks := valBuf[:len(c.args)], okBuf[:len(c.args)]
 	for i, a := range c.args {
 		v, ok, err := e.operand(a)
 		if err != nil {
@@ -478,18 +483,25 @@ func (e *env) eval(c *cond) (bool, error) {
 		lo, ok1 := attr.Compare(vals[0], vals[1])
 		hi, ok2 := attr.Compare(vals[0], vals[2])
 		return ok1 && ok2 && lo >= 0 && hi <= 0, nil
-	case cIn:
-		if !oks[0] {
-			return false, nil
-		}
-		for i := 1; i < len(vals); i++ {
-			if oks[i] && attr.Equal(vals[0], vals[i]) {
-				return true, nil
-			}
-		}
-		return false, nil
 	case cFunc:
 		return callCondFunc(c.fn, vals, oks), nil
+	}
+	return false, nil
+}
+
+func (e *env) evalIn(c *cond) (bool, error) {
+	v, ok, err := e.operand(c.args[0])
+	if err != nil || !ok {
+		return false, err
+	}
+	for _, a := range c.args[1:] {
+		w, ok, err := e.operand(a)
+		if err != nil {
+			return false, err
+		}
+		if ok && attr.Equal(v, w) {
+			return true, nil
+		}
 	}
 	return false, nil
 }

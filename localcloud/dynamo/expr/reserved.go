@@ -1,7 +1,5 @@
 package expr
 
-import "strings"
-
 // reservedWords is DynamoDB's list of reserved words (Developer Guide,
 // "Reserved words in DynamoDB"); they cannot be used bare as attribute
 // names in expressions, in any letter case.
@@ -112,4 +110,18 @@ var reservedWords = map[string]bool{
 }
 
 // isReserved reports whether word is a DynamoDB reserved word.
-func isReserved(word string) bool { return reservedWords[strings.ToUpper(word)] }
+func isReserved(word string) bool {
+	var buf [32]byte
+	if len(word) > len(buf) {
+		return false // no reserved word is this long
+	}
+	up := buf[:len(word)]
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up[i] = c
+	}
+	return reservedWords[string(up)]
+}
