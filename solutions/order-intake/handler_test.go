@@ -265,3 +265,34 @@ func TestNewHandlerDefaults(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseOrder checks that parseOrder never panics and that whatever it accepts honours the
+// contract: a known channel, a customer, 1 to maxLines lines each with a sku, a quantity in
+// [1, maxQuantity] and a price in [0, maxUnitPrice], so totalCents cannot overflow.
+func FuzzParseOrder(f *testing.F) {
+	f.Add(validBody)
+	f.Add(`{"customerId":"c","channel":"mobile","lines":[{"sku":"A","quantity":1e3,"unitPriceCents":0}]}`)
+	f.Add(`{"customerId":"c","channel":"web","lines":[{"sku":"A","quantity":1,"unitPriceCents":-0}]}`)
+	f.Add(`null`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, body string) {
+		req, ferr := parseOrder([]byte(body))
+		if ferr != nil {
+			if ferr.field == "" || ferr.message == "" {
+				t.Fatalf("parseOrder(%q) = %#v, want a field and a message", body, ferr)
+			}
+			return
+		}
+		if !knownChannel(req.Channel) || strings.TrimSpace(req.CustomerID) == "" || len(req.Lines) == 0 || len(req.Lines) > maxLines {
+			t.Fatalf("parseOrder(%q) accepted %+v", body, req)
+		}
+		for _, l := range req.Lines {
+			if l.SKU == "" || l.Quantity < 1 || l.Quantity > maxQuantity || l.UnitPriceCents < 0 || l.UnitPriceCents > maxUnitPrice {
+				t.Fatalf("parseOrder(%q) accepted line %+v", body, l)
+			}
+		}
+		if req.totalCents() < 0 {
+			t.Fatalf("parseOrder(%q): totalCents %d overflowed", body, req.totalCents())
+		}
+	})
+}

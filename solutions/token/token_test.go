@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +107,29 @@ func ExampleMint() {
 	// Output:
 	// wholesale <nil>
 	// token: expired
+}
+
+// FuzzVerify checks that Verify never panics and accepts only what Mint produces: a token
+// that verifies is byte for byte the token Mint makes for its channel and expiry.
+func FuzzVerify(f *testing.F) {
+	secret := []byte("fuzz-secret")
+	now := time.Unix(1_700_000_000, 0)
+	f.Add(token.Mint(secret, "web", time.Hour, now))
+	f.Add(token.Mint(secret, "kiosk", time.Hour, now))
+	f.Add("v1.web.1700003600.")
+	f.Add("v1.web.99999999999999999999.AAAA")
+	f.Add("...")
+	f.Fuzz(func(t *testing.T, tok string) {
+		channel, err := token.Verify(secret, tok, now)
+		if err != nil {
+			return
+		}
+		exp, perr := strconv.ParseInt(strings.Split(tok, ".")[2], 10, 64)
+		if perr != nil {
+			t.Fatalf("Verify accepted %q with an unparseable expiry", tok)
+		}
+		if again := token.Mint(secret, channel, time.Unix(exp, 0).Sub(now), now); again != tok {
+			t.Errorf("Verify accepted %q, but Mint gives %q for its channel and expiry", tok, again)
+		}
+	})
 }
