@@ -47,7 +47,12 @@ type ManifestError struct {
 	Path string
 	Line int
 	Msg  string
+	// Err is the underlying error, if any (fs.ErrNotExist for a missing file).
+	Err error
 }
+
+// Unwrap returns the underlying error.
+func (e *ManifestError) Unwrap() error { return e.Err }
 
 func (e *ManifestError) Error() string {
 	if e.Line > 0 {
@@ -102,7 +107,7 @@ var (
 func LoadManifest(fsys fs.FS, path string, lib *Library) (*Manifest, error) {
 	data, err := fs.ReadFile(fsys, path)
 	if err != nil {
-		return nil, &ManifestError{Path: path, Msg: err.Error()}
+		return nil, &ManifestError{Path: path, Msg: err.Error(), Err: err}
 	}
 	return ParseManifest(path, data, lib)
 }

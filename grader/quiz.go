@@ -41,7 +41,7 @@ type Choice struct {
 func LoadQuiz(fsys fs.FS, path string) (*Quiz, error) {
 	data, err := fs.ReadFile(fsys, path)
 	if err != nil {
-		return nil, &ManifestError{Path: path, Msg: err.Error()}
+		return nil, &ManifestError{Path: path, Msg: err.Error(), Err: err}
 	}
 	var q Quiz
 	if err := yaml.UnmarshalWithOptions(data, &q, yaml.DisallowUnknownField()); err != nil {

@@ -41,6 +41,7 @@ func commands() []command {
 		{"up", "run the local cloud (and the web app) for the labs", runUp},
 		{"cloud", "run only the local cloud", runCloud},
 		{"check", "grade a lab (or all) against the local cloud or your AWS account", runCheck},
+		{"web", "run only the web app (for learners using their AWS account)", runWeb},
 	}
 }
 

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
+	"fmt"
 	"io"
 )
 
@@ -11,11 +14,12 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var f cloudFlags
 	f.register(fs, "cloud-addr")
-	webAddr := fs.String("web-addr", "127.0.0.1:8080", "address the web app listens on")
+	var wf webFlags
+	wf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
-	if err := hostPort(*webAddr); err != nil {
+	if err := hostPort(wf.addr); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, f.logLevel)
@@ -27,6 +31,30 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer sc.cloud.Close()
+	w, err := startWeb(ctx, wf, f.dataDir, sc.endpoint, log)
+	if err != nil {
+		sc.ln.Close()
+		return err
+	}
+	defer w.store.Close()
 	printCloudBanner(stdout, sc.endpoint, f.dataDir)
-	return sc.cloud.Serve(ctx, sc.ln)
+	fmt.Fprintf(stdout, "\nlabs ready at %s\n", w.url)
+	// Serve both until ctx ends or either fails; then stop the other.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- sc.cloud.Serve(ctx, sc.ln) }()
+	go func() { errc <- w.srv.Serve(ctx, w.ln) }()
+	err = <-errc
+	cancel()
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

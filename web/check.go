@@ -1,0 +1,146 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/grader/target"
+	"github.com/labkit-dev/labkit/labs"
+)
+
+// event is one server-sent event of a check run.
+type event struct {
+	CheckID string `json:"checkId,omitempty"`
+	Status  string `json:"status,omitempty"`
+	HTML    string `json:"html"`
+}
+
+// runChecks runs a step's checks (or the whole lab's) and streams each result
+// into the page as server-sent events as it finishes.
+func (s *Server) runChecks(c *gin.Context) {
+	ct, ok := s.contentOr500(c)
+	if !ok {
+		return
+	}
+	v, ok := ct.labs[c.Param("lab")]
+	if !ok || v.manifest == nil {
+		s.notFound(c, "This lab has no checks.")
+		return
+	}
+	step := c.PostForm("step")
+	checks := v.manifest.Checks
+	if step != "" && step != "all" {
+		checks = v.manifest.Step(step)
+	}
+	if len(checks) == 0 {
+		c.String(http.StatusBadRequest, "no checks for step %q", step)
+		return
+	}
+	ctx := c.Request.Context()
+	env, spec, err := s.gradingEnv(ctx)
+	if err != nil {
+		c.String(http.StatusBadRequest, "cannot reach your target: %v", err)
+		return
+	}
+	// One run per lab at a time: functional checks send traffic and count
+	// effects, and two runs at once would see each other's.
+	muAny, _ := s.runs.LoadOrStore(v.lab.ID, &sync.Mutex{})
+	mu := muAny.(*sync.Mutex)
+	if !mu.TryLock() {
+		c.String(http.StatusConflict, "checks for this lab are already running")
+		return
+	}
+	defer mu.Unlock()
+
+	attempt, err := s.cfg.Store.StartAttempt(ctx, s.cfg.Learner, v.lab.ID, step, spec.Name())
+	if err != nil {
+		s.log.ErrorContext(ctx, "start attempt", "err", err)
+		c.String(http.StatusInternalServerError, "could not record the attempt")
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+	send := func(name string, e event) {
+		b, _ := json.Marshal(e)
+		fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", name, b)
+		c.Writer.Flush()
+	}
+	send("start", event{HTML: fmt.Sprintf("Running %d check(s) against the %s…", len(checks), spec.Name())})
+	results := grader.Run(ctx, env, checks, 0, func(r grader.Result) {
+		// Record with a context that outlives a closed tab: a verdict the
+		// grader reached is kept even if nobody is watching.
+		if err := s.cfg.Store.RecordResult(context.WithoutCancel(ctx), attempt, s.cfg.Learner, r); err != nil {
+			s.log.Error("record result", "err", err)
+		}
+		send("result", event{CheckID: r.CheckID, Status: string(r.Status), HTML: s.fragment("result", r)})
+	})
+	if err := s.cfg.Store.FinishAttempt(context.WithoutCancel(ctx), attempt, results); err != nil {
+		s.log.Error("finish attempt", "err", err)
+	}
+	send("done", event{HTML: s.fragment("summary", grader.Summarize(results))})
+}
+
+// fragment renders a partial template to a string.
+func (s *Server) fragment(name string, data any) string {
+	var buf bytes.Buffer
+	if err := s.pages["lab.html"].ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("render fragment", "name", name, "err", err)
+		return "<li>could not render the result</li>"
+	}
+	return buf.String()
+}
+
+// learnerConfig reads the learner's labkit config.
+func (s *Server) learnerConfig() labs.Config {
+	if s.cfg.ConfigPath == "" {
+		return labs.Config{}
+	}
+	c, err := labs.LoadConfig(s.cfg.ConfigPath)
+	if err != nil {
+		s.log.Warn("read learner config", "err", err)
+	}
+	return c
+}
+
+func (s *Server) targetSpec(lc labs.Config) target.Spec {
+	spec := target.Spec{Kind: lc.Target, Endpoint: lc.Endpoint, Profile: lc.Profile, Region: lc.Region}
+	if spec.Kind == "" {
+		spec.Kind = "local"
+	}
+	if spec.Kind == "local" && spec.Endpoint == "" {
+		spec.Endpoint = s.cfg.LocalEndpoint
+	}
+	return spec
+}
+
+func (s *Server) targetLabel() string { return s.targetSpec(s.learnerConfig()).Name() }
+
+// gradingEnv builds the grader's environment for the learner's target.
+func (s *Server) gradingEnv(ctx context.Context) (*grader.Env, target.Spec, error) {
+	lc := s.learnerConfig()
+	spec := s.targetSpec(lc)
+	cfg, err := target.Config(ctx, spec)
+	if err != nil {
+		return nil, spec, err
+	}
+	guard := grader.Guard{BlockPrivate: s.cfg.Hosted && !s.cfg.AllowPrivate}
+	if u, err := url.Parse(s.cfg.LocalEndpoint); err == nil && u.Host != "" {
+		guard.Allow = append(guard.Allow, u.Host)
+	}
+	env := &grader.Env{AWS: cfg, Names: lc.ResolvedNames(), HTTP: guard.Client(30 * time.Second),
+		RunID: strconv.FormatInt(time.Now().UnixNano(), 36), Log: s.log}
+	return env, spec, nil
+}

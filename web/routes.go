@@ -1,0 +1,43 @@
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// routes declares every route of the app in one place.
+func (s *Server) routes() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(s.recoverPanics, s.logRequests, securityHeaders)
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	static, _ := fs.Sub(staticFiles, "static")
+	files := http.FileServer(http.FS(static))
+	r.GET("/static/*file", func(c *gin.Context) {
+		if c.Param("file") == "/highlight.css" {
+			s.highlightCSS(c)
+			return
+		}
+		c.Header("Cache-Control", "public, max-age=300")
+		c.Request.URL.Path = c.Param("file")
+		files.ServeHTTP(c.Writer, c.Request)
+	})
+
+	app := r.Group("/", s.requireToken, s.checkCSRF)
+	app.GET("/", s.home)
+	app.GET("/labs/:lab", s.labPage)
+	app.GET("/labs/:lab/files/*file", s.labFile)
+	app.POST("/labs/:lab/check", s.runChecks)
+	app.POST("/labs/:lab/quiz", s.submitQuiz)
+	app.GET("/attempts", s.attemptsPage)
+	app.GET("/settings", s.settingsPage)
+	app.POST("/settings", s.saveSettings)
+	r.NoRoute(func(c *gin.Context) { s.notFound(c, "There is no page at "+c.Request.URL.Path+".") })
+	return r
+}
