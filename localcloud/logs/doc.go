@@ -1,0 +1,11 @@
+// Package logs serves the local cloud's CloudWatch Logs API (awsJson1_1,
+// X-Amz-Target Logs_20140328.<Op>): log groups and streams, retention,
+// PutLogEvents, GetLogEvents, FilterLogEvents with AWS's filter pattern
+// syntax (see CompilePattern), and tags.
+//
+// State is kept per account and region in logs.db. Events are committed by
+// one writer that takes every caller waiting at that moment into a single
+// transaction (group commit), so many concurrent writers (PutLogEvents and
+// other services through Append) cost few SQLite commits. Events older than
+// their group's retention are neither returned nor kept.
+package logs

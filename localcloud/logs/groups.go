@@ -1,0 +1,682 @@
+package logs
+
+import (
+	"context"
+	"encoding/base64"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// retentionDays are the values PutRetentionPolicy accepts.
+var retentionDays = map[int]bool{
+	1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true, 90: true, 120: true, 150: true,
+	180: true, 365: true, 400: true, 545: true, 731: true, 1096: true, 1827: true, 2192: true,
+	2557: true, 2922: true, 3288: true, 3653: true,
+}
+
+const maxTags = 50
+
+func validGroupName(field, name string) error {
+	if len(name) < 1 || len(name) > 512 {
+		return invalidParam("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length between 1 and 512", name, field)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '/' || c == '#') {
+			return invalidParam("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+", name, field)
+		}
+	}
+	return nil
+}
+
+func validStreamName(name string) error {
+	if len(name) < 1 || len(name) > 512 {
+		return invalidParam("1 validation error detected: Value '%s' at 'logStreamName' failed to satisfy constraint: Member must have length between 1 and 512", name)
+	}
+	if strings.ContainsAny(name, ":*") {
+		return invalidParam("1 validation error detected: Value '%s' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*", name)
+	}
+	return nil
+}
+
+func validTags(tags map[string]string) error {
+	if len(tags) > maxTags {
+		return protocol.Errorf("TooManyTagsException", "A resource can have no more than %d tags.", maxTags)
+	}
+	for k, v := range tags {
+		if len(k) < 1 || len(k) > 128 || len(v) > 256 || strings.HasPrefix(k, "aws:") {
+			return invalidParam("1 validation error detected: tag key %q or its value is invalid", k)
+		}
+	}
+	return nil
+}
+
+// groupName resolves logGroupName or logGroupIdentifier (a name or an ARN in
+// the caller's account and region) to a group name.
+func groupName(id protocol.Identity, name, identifier string, required bool) (string, error) {
+	switch {
+	case name != "" && identifier != "":
+		return "", invalidParam("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+	case name != "":
+		return name, validGroupName("logGroupName", name)
+	case identifier == "":
+		if !required {
+			return "", nil
+		}
+		return "", invalidParam("Either the log group name or the log group identifier must be specified.")
+	case !strings.HasPrefix(identifier, "arn:"):
+		return identifier, validGroupName("logGroupIdentifier", identifier)
+	}
+	a, ok := protocol.ParseARN(identifier)
+	res, isGroup := strings.CutPrefix(a.Resource, "log-group:")
+	if !ok || a.Service != "logs" || !isGroup {
+		return "", invalidParam("Invalid log group identifier %s", identifier)
+	}
+	res = strings.TrimSuffix(res, ":*")
+	if a.Account != id.AccountID || a.Region != id.Region {
+		return "", groupNotFound()
+	}
+	return res, validGroupName("logGroupIdentifier", res)
+}
+
+// findGroup returns the caller's group; s.mu must be held.
+func (s *Service) findGroup(ctx context.Context, name string) (*group, error) {
+	id := protocol.IdentityFrom(ctx)
+	g := s.groups[groupKey{id.AccountID, id.Region, name}]
+	if g == nil {
+		return nil, groupNotFound()
+	}
+	return g, nil
+}
+
+func (s *Service) createLogGroup(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName  string            `json:"logGroupName"`
+		KmsKeyID      string            `json:"kmsKeyId"`
+		LogGroupClass string            `json:"logGroupClass"`
+		Tags          map[string]string `json:"tags"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	switch in.LogGroupClass {
+	case "":
+		in.LogGroupClass = "STANDARD"
+	case "STANDARD", "INFREQUENT_ACCESS", "DELIVERY":
+	default:
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]", in.LogGroupClass)
+	}
+	if err := validTags(in.Tags); err != nil {
+		return nil, err
+	}
+	id := protocol.IdentityFrom(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := groupKey{id.AccountID, id.Region, in.LogGroupName}
+	if s.groups[k] != nil {
+		return nil, protocol.Errorf("ResourceAlreadyExistsException", "The specified log group already exists")
+	}
+	g := &group{key: k, created: s.now().UnixMilli(), class: in.LogGroupClass, tags: in.Tags, streams: map[string]*stream{}}
+	if err := saveGroup(ctx, s.db, g); err != nil {
+		return nil, err
+	}
+	s.groups[k] = g
+	return nil, nil
+}
+
+func (s *Service) deleteLogGroup(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName string `json:"logGroupName"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findGroup(ctx, in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	k := g.key
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`DELETE FROM groups WHERE account = ? AND region = ? AND name = ?`,
+		`DELETE FROM streams WHERE account = ? AND region = ? AND grp = ?`,
+		`DELETE FROM events WHERE account = ? AND region = ? AND grp = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, k.account, k.region, k.name); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	delete(s.groups, k)
+	return nil, nil
+}
+
+type logGroupOut struct {
+	LogGroupName      string `json:"logGroupName"`
+	CreationTime      int64  `json:"creationTime"`
+	RetentionInDays   *int   `json:"retentionInDays,omitempty"`
+	MetricFilterCount int    `json:"metricFilterCount"`
+	Arn               string `json:"arn"`
+	LogGroupArn       string `json:"logGroupArn"`
+	StoredBytes       int64  `json:"storedBytes"`
+	LogGroupClass     string `json:"logGroupClass"`
+}
+
+func (g *group) out() logGroupOut {
+	o := logGroupOut{
+		LogGroupName:  g.key.name,
+		CreationTime:  g.created,
+		Arn:           g.arn() + ":*",
+		LogGroupArn:   g.arn(),
+		LogGroupClass: g.class,
+	}
+	if g.retention > 0 {
+		r := g.retention
+		o.RetentionInDays = &r
+	}
+	for _, st := range g.streams {
+		o.StoredBytes += st.storedBytes
+	}
+	return o
+}
+
+func decodeToken(tok string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return "", invalidParam("The specified nextToken is invalid.")
+	}
+	return string(b), nil
+}
+
+func encodeToken(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func checkLimit(limit *int, def, max int) (int, error) {
+	if limit == nil {
+		return def, nil
+	}
+	if *limit < 1 || *limit > max {
+		return 0, invalidParam("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and %d", *limit, max)
+	}
+	return *limit, nil
+}
+
+func (s *Service) describeLogGroups(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupNamePrefix  string `json:"logGroupNamePrefix"`
+		LogGroupNamePattern string `json:"logGroupNamePattern"`
+		NextToken           string `json:"nextToken"`
+		Limit               *int   `json:"limit"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if in.LogGroupNamePrefix != "" && in.LogGroupNamePattern != "" {
+		return nil, invalidParam("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
+	}
+	if in.LogGroupNamePrefix != "" {
+		if err := validGroupName("logGroupNamePrefix", in.LogGroupNamePrefix); err != nil {
+			return nil, err
+		}
+	}
+	limit, err := checkLimit(in.Limit, 50, 50)
+	if err != nil {
+		return nil, err
+	}
+	after := ""
+	if in.NextToken != "" {
+		if after, err = decodeToken(in.NextToken); err != nil {
+			return nil, err
+		}
+	}
+	id := protocol.IdentityFrom(ctx)
+	pattern := strings.ToLower(in.LogGroupNamePattern)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var names []string
+	for k := range s.groups {
+		if k.account != id.AccountID || k.region != id.Region || !strings.HasPrefix(k.name, in.LogGroupNamePrefix) ||
+			!strings.Contains(strings.ToLower(k.name), pattern) || (after != "" && k.name <= after) {
+			continue
+		}
+		names = append(names, k.name)
+	}
+	sort.Strings(names)
+	out := struct {
+		LogGroups []logGroupOut `json:"logGroups"`
+		NextToken string        `json:"nextToken,omitempty"`
+	}{LogGroups: []logGroupOut{}}
+	if len(names) > limit {
+		names = names[:limit]
+		out.NextToken = encodeToken(names[limit-1])
+	}
+	for _, n := range names {
+		out.LogGroups = append(out.LogGroups, s.groups[groupKey{id.AccountID, id.Region, n}].out())
+	}
+	return out, nil
+}
+
+func (s *Service) putRetentionPolicy(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName    string `json:"logGroupName"`
+		RetentionInDays *int   `json:"retentionInDays"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	if in.RetentionInDays == nil {
+		return nil, invalidParam("1 validation error detected: Value null at 'retentionInDays' failed to satisfy constraint: Member must not be null")
+	}
+	if !retentionDays[*in.RetentionInDays] {
+		return nil, invalidParam("1 validation error detected: Value '%d' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]", *in.RetentionInDays)
+	}
+	return nil, s.setRetention(ctx, in.LogGroupName, *in.RetentionInDays)
+}
+
+func (s *Service) deleteRetentionPolicy(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName string `json:"logGroupName"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	return nil, s.setRetention(ctx, in.LogGroupName, 0)
+}
+
+func (s *Service) setRetention(ctx context.Context, name string, days int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findGroup(ctx, name)
+	if err != nil {
+		return err
+	}
+	c := *g
+	c.retention = days
+	if err := saveGroup(ctx, s.db, &c); err != nil {
+		return err
+	}
+	g.retention = days
+	return nil
+}
+
+func (s *Service) createLogStream(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName  string `json:"logGroupName"`
+		LogStreamName string `json:"logStreamName"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	if err := validStreamName(in.LogStreamName); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findGroup(ctx, in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	if g.streams[in.LogStreamName] != nil {
+		return nil, protocol.Errorf("ResourceAlreadyExistsException", "The specified log stream already exists")
+	}
+	_, err = s.addStream(ctx, g, in.LogStreamName)
+	return nil, err
+}
+
+// addStream creates a stream in g; s.mu must be held for writing.
+func (s *Service) addStream(ctx context.Context, g *group, name string) (*stream, error) {
+	st := &stream{name: name, created: s.now().UnixMilli()}
+	_, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO streams (account, region, grp, name, created) VALUES (?, ?, ?, ?, ?)`,
+		g.key.account, g.key.region, g.key.name, name, st.created)
+	if err != nil {
+		return nil, err
+	}
+	g.streams[name] = st
+	return st, nil
+}
+
+func (s *Service) deleteLogStream(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName  string `json:"logGroupName"`
+		LogStreamName string `json:"logStreamName"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	if err := validStreamName(in.LogStreamName); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findGroup(ctx, in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	if g.streams[in.LogStreamName] == nil {
+		return nil, streamNotFound()
+	}
+	k := g.key
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`DELETE FROM streams WHERE account = ? AND region = ? AND grp = ? AND name = ?`,
+		`DELETE FROM events WHERE account = ? AND region = ? AND grp = ? AND stream = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, k.account, k.region, k.name, in.LogStreamName); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	delete(g.streams, in.LogStreamName)
+	return nil, nil
+}
+
+type logStreamOut struct {
+	LogStreamName       string `json:"logStreamName"`
+	CreationTime        int64  `json:"creationTime"`
+	FirstEventTimestamp int64  `json:"firstEventTimestamp,omitempty"`
+	LastEventTimestamp  int64  `json:"lastEventTimestamp,omitempty"`
+	LastIngestionTime   int64  `json:"lastIngestionTime,omitempty"`
+	UploadSequenceToken string `json:"uploadSequenceToken,omitempty"`
+	Arn                 string `json:"arn"`
+	StoredBytes         int64  `json:"storedBytes"`
+}
+
+func (g *group) streamOut(st *stream) logStreamOut {
+	o := logStreamOut{
+		LogStreamName:       st.name,
+		CreationTime:        st.created,
+		FirstEventTimestamp: st.first,
+		LastEventTimestamp:  st.last,
+		LastIngestionTime:   st.lastIngest,
+		Arn:                 g.arn() + ":log-stream:" + st.name,
+		StoredBytes:         st.storedBytes,
+	}
+	if st.lastIngest > 0 {
+		o.UploadSequenceToken = sequenceToken(st)
+	}
+	return o
+}
+
+func (s *Service) describeLogStreams(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName        string `json:"logGroupName"`
+		LogGroupIdentifier  string `json:"logGroupIdentifier"`
+		LogStreamNamePrefix string `json:"logStreamNamePrefix"`
+		OrderBy             string `json:"orderBy"`
+		Descending          bool   `json:"descending"`
+		NextToken           string `json:"nextToken"`
+		Limit               *int   `json:"limit"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	id := protocol.IdentityFrom(ctx)
+	name, err := groupName(id, in.LogGroupName, in.LogGroupIdentifier, true)
+	if err != nil {
+		return nil, err
+	}
+	switch in.OrderBy {
+	case "", "LogStreamName":
+	case "LastEventTime":
+		if in.LogStreamNamePrefix != "" {
+			return nil, invalidParam("Cannot order by LastEventTime with a logStreamNamePrefix.")
+		}
+	default:
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]", in.OrderBy)
+	}
+	limit, err := checkLimit(in.Limit, 50, 50)
+	if err != nil {
+		return nil, err
+	}
+	offset := 0
+	if in.NextToken != "" {
+		t, err := decodeToken(in.NextToken)
+		if err != nil {
+			return nil, err
+		}
+		if offset, err = strconv.Atoi(t); err != nil || offset < 0 {
+			return nil, invalidParam("The specified nextToken is invalid.")
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	g, err := s.findGroup(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var sts []*stream
+	for n, st := range g.streams {
+		if strings.HasPrefix(n, in.LogStreamNamePrefix) {
+			sts = append(sts, st)
+		}
+	}
+	less := func(a, b *stream) bool { return a.name < b.name }
+	if in.OrderBy == "LastEventTime" {
+		less = func(a, b *stream) bool {
+			if a.last != b.last {
+				return a.last < b.last
+			}
+			return a.name < b.name
+		}
+	}
+	sort.Slice(sts, func(i, j int) bool {
+		if in.Descending {
+			return less(sts[j], sts[i])
+		}
+		return less(sts[i], sts[j])
+	})
+	out := struct {
+		LogStreams []logStreamOut `json:"logStreams"`
+		NextToken  string         `json:"nextToken,omitempty"`
+	}{LogStreams: []logStreamOut{}}
+	if offset > len(sts) {
+		offset = len(sts)
+	}
+	end := offset + limit
+	if end < len(sts) {
+		out.NextToken = encodeToken(strconv.Itoa(end))
+	} else {
+		end = len(sts)
+	}
+	for _, st := range sts[offset:end] {
+		out.LogStreams = append(out.LogStreams, g.streamOut(st))
+	}
+	return out, nil
+}
+
+// Tags.
+
+func (s *Service) groupFromARN(ctx context.Context, arn string) (*group, error) {
+	id := protocol.IdentityFrom(ctx)
+	a, ok := protocol.ParseARN(arn)
+	res, isGroup := strings.CutPrefix(a.Resource, "log-group:")
+	if !ok || a.Service != "logs" {
+		return nil, invalidParam("Invalid resource ARN %s", arn)
+	}
+	if !isGroup {
+		return nil, protocol.Errorf("ResourceNotFoundException", "The specified resource does not exist.")
+	}
+	res = strings.TrimSuffix(res, ":*")
+	if a.Account != id.AccountID || a.Region != id.Region {
+		return nil, groupNotFound()
+	}
+	return s.findGroup(ctx, res)
+}
+
+func (s *Service) changeTags(ctx context.Context, g *group, add map[string]string, remove []string) error {
+	tags := map[string]string{}
+	for k, v := range g.tags {
+		tags[k] = v
+	}
+	for k, v := range add {
+		tags[k] = v
+	}
+	for _, k := range remove {
+		delete(tags, k)
+	}
+	if err := validTags(tags); err != nil {
+		return err
+	}
+	c := *g
+	c.tags = tags
+	if err := saveGroup(ctx, s.db, &c); err != nil {
+		return err
+	}
+	g.tags = tags
+	return nil
+}
+
+func (s *Service) tagResource(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		ResourceArn string            `json:"resourceArn"`
+		Tags        map[string]string `json:"tags"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if len(in.Tags) == 0 {
+		return nil, invalidParam("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.groupFromARN(ctx, in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.changeTags(ctx, g, in.Tags, nil)
+}
+
+func (s *Service) untagResource(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		ResourceArn string   `json:"resourceArn"`
+		TagKeys     []string `json:"tagKeys"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.groupFromARN(ctx, in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.changeTags(ctx, g, nil, in.TagKeys)
+}
+
+func (s *Service) listTagsForResource(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		ResourceArn string `json:"resourceArn"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	g, err := s.groupFromARN(ctx, in.ResourceArn)
+	if err != nil {
+		return nil, err
+	}
+	return tagsOut(g.tags), nil
+}
+
+func tagsOut(tags map[string]string) any {
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return struct {
+		Tags map[string]string `json:"tags"`
+	}{tags}
+}
+
+func (s *Service) tagLogGroup(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName string            `json:"logGroupName"`
+		Tags         map[string]string `json:"tags"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findGroup(ctx, in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.changeTags(ctx, g, in.Tags, nil)
+}
+
+func (s *Service) untagLogGroup(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName string   `json:"logGroupName"`
+		Tags         []string `json:"tags"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findGroup(ctx, in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.changeTags(ctx, g, nil, in.Tags)
+}
+
+func (s *Service) listTagsLogGroup(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName string `json:"logGroupName"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	g, err := s.findGroup(ctx, in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	return tagsOut(g.tags), nil
+}
