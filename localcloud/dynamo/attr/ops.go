@@ -271,10 +271,10 @@ func appendNumberKey(b []byte, d decimal) []byte {
 }
 
 // Size returns v's size in bytes as DynamoDB counts it toward the 400 KB
-// item limit: strings and binaries their length in bytes, numbers about one
-// byte per two significant digits plus one, BOOL and NULL one byte, lists
-// and maps three bytes plus one per element plus their elements (and, for
-// maps, the keys), sets the sum of their elements.
+// item limit: strings and binaries their length in bytes, numbers one byte
+// per pair of significant digits plus one (see numSize), BOOL and NULL one
+// byte, lists and maps three bytes plus one per element plus their elements
+// (and, for maps, the keys), sets the sum of their elements.
 func Size(v Value) int {
 	switch v.Kind {
 	case S:
@@ -319,16 +319,33 @@ func Size(v Value) int {
 	return 0
 }
 
+// numSize is a number's stored size: one byte of exponent, one byte per
+// base-100 digit (digit pairs aligned on the decimal point, zero pairs at
+// either end dropped) and one more byte for a negative number. This matches
+// sizes measured against DynamoDB ("1.5" costs 3, "15" costs 2, "-42" 3).
 func numSize(s string) int {
 	d, ok := parseDecimal(s)
 	if !ok {
 		return len(s)
 	}
-	n := (len(d.digits)+1)/2 + 1
+	if d.isZero() {
+		return 1
+	}
+	// Digit i has weight 10^(exp-1-i); its base-100 digit is floor(weight/2).
+	hi := floorHalf(d.exp - 1)
+	lo := floorHalf(d.exp - len(d.digits))
+	n := 1 + hi - lo + 1
 	if d.neg {
 		n++
 	}
 	return n
+}
+
+func floorHalf(n int) int {
+	if n >= 0 {
+		return n / 2
+	}
+	return -((-n + 1) / 2)
 }
 
 // ItemSize returns the size of an item: the sum over its attributes of the

@@ -132,6 +132,38 @@ func TestSize(t *testing.T) {
 	}
 }
 
+// TestNumberSize checks number sizes measured against DynamoDB with
+// accept/reject pairs at the 400 KB item limit.
+func TestNumberSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		n    string
+		want int
+	}{
+		{"0", 1}, {"-0", 1}, {"1", 2}, {"12", 2}, {"123", 3}, {"1234", 3},
+		{"12345678901234567890123456789012345678", 20}, {"0042", 2}, {"100", 2},
+		{"1010", 3}, {"0.0000001", 2}, {"1E125", 2}, {"1E-100", 2}, {"1.5", 3},
+		{"15", 2}, {"1.2", 3}, {"1.200", 3}, {"1.234", 4}, {"3.14159", 5},
+		{"123456", 4}, {"100.5", 4}, {"0.15", 2}, {"-42", 3},
+	}
+	for _, tt := range tests {
+		if got := Size(Num(tt.n)); got != tt.want {
+			t.Errorf("Size(N %s) = %d, want %d", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestNullFalseIsNull(t *testing.T) {
+	t.Parallel()
+	var v Value
+	if err := v.UnmarshalJSON([]byte(`{"NULL": false}`)); err != nil || v.Kind != NULL {
+		t.Fatalf("got %+v, %v; want NULL", v, err)
+	}
+	if b, _ := v.MarshalJSON(); string(b) != `{"NULL":true}` {
+		t.Fatalf("got %s, want {\"NULL\":true}", b)
+	}
+}
+
 func TestClone(t *testing.T) {
 	t.Parallel()
 	orig := Map(map[string]Value{

@@ -183,11 +183,9 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 			err = json.Unmarshal(p, &v.Bool)
 		case "NULL":
 			v.Kind = NULL
+			// DynamoDB accepts {"NULL": false} and stores it as {"NULL": true}.
 			var t bool
 			err = json.Unmarshal(p, &t)
-			if err == nil && !t {
-				err = errors.New("NULL must be true")
-			}
 		case "M":
 			v.Kind = M
 			err = json.Unmarshal(p, &v.Map)

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
@@ -120,7 +121,7 @@ func (p *parser) parsePrimary() (*cond, error) {
 		if err := p.expect(tRParen); err != nil {
 			return nil, err
 		}
-		if inner.kind == cParen {
+		if inner.kind == cParen && !p.allowRedundantParens {
 			return nil, invalidf(p.kind, "The expression has redundant parentheses;")
 		}
 		return &cond{kind: cParen, l: inner}, nil
@@ -318,6 +319,15 @@ func (c *Condition) Eval(item attr.Item, names Names, values Values) (bool, erro
 	return e.eval(c.root)
 }
 
+// Check validates c against names and values without an item: undefined
+// placeholders, operand types and bounds that no item could make valid.
+// DynamoDB reports these even when no item is evaluated (a Scan of an empty
+// table), so call Check once per request before evaluating items.
+func (c *Condition) Check(names Names, values Values) error {
+	e := &env{kind: c.kind, names: names, values: values}
+	return e.check(c.root)
+}
+
 // NamesUsed returns the #name placeholders c uses.
 func (c *Condition) NamesUsed() []string { return c.usage.names }
 
@@ -341,6 +351,9 @@ func (e *env) check(c *cond) error {
 		if err := e.checkOperand(a); err != nil {
 			return err
 		}
+	}
+	if err := e.checkDistinct(c); err != nil {
+		return err
 	}
 	switch c.kind {
 	case cCmp:
@@ -384,6 +397,47 @@ func (e *env) check(c *cond) error {
 					return invalidf(e.kind, "Invalid attribute type name found; type: %s, valid types: { B,NULL,SS,BOOL,L,BS,N,NS,S,M }", v.Str)
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// checkDistinct rejects a first operand that is repeated among the others
+// ("a = a", "contains(a, a)").
+func (e *env) checkDistinct(c *cond) error {
+	var op string
+	switch c.kind {
+	case cCmp:
+		op = opNames[c.op]
+	case cBetween:
+		op = "BETWEEN"
+	case cIn:
+		op = "IN"
+	case cFunc:
+		if c.fn != "begins_with" && c.fn != "contains" {
+			return nil
+		}
+		op = c.fn
+	default:
+		return nil
+	}
+	if c.args[0].kind != oPath {
+		return nil
+	}
+	first, err := e.resolve(c.args[0].path)
+	if err != nil {
+		return err
+	}
+	for _, a := range c.args[1:] {
+		if a.kind != oPath {
+			continue
+		}
+		other, err := e.resolve(a.path)
+		if err != nil {
+			return err
+		}
+		if slices.Equal(first, other) {
+			return invalidf(e.kind, "The first operand must be distinct from the remaining operands for this operator or function; operator: %s, first operand: %s", op, first)
 		}
 	}
 	return nil

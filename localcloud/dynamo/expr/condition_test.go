@@ -3,6 +3,8 @@ package expr
 import (
 	"strings"
 	"testing"
+
+	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
 )
 
 // conditionCases are the condition and filter spec cases, evaluated on
@@ -32,7 +34,11 @@ var conditionCases = []struct {
 	{expr: "nul = :null", want: true},
 	{expr: "ns = :nsSet", want: true},
 	{expr: "ss = :ssSet", want: true},
-	{expr: "n = n", want: true},
+	{expr: "n = n", err: "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: =, first operand: [n]"},
+	{expr: "contains(#m, m)", err: "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: contains, first operand: [m]"},
+	{expr: "n BETWEEN :one AND n", err: "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: BETWEEN, first operand: [n]"},
+	{expr: "m.a.b IN (:one, m.a.b)", err: "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this operator or function; operator: IN, first operand: [m, a, b]"},
+	{expr: "m.a.b = m.a", want: false},
 	{expr: "n > neg", want: true},
 	{expr: ":ten = n", want: true},
 	// different types compare false, not error
@@ -278,4 +284,27 @@ func caseName(s string) string {
 		return s[:60] + "..."
 	}
 	return s
+}
+
+func TestConditionCheckWithoutItem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		expr   string
+		values Values
+		err    string
+	}{
+		{expr: "begins_with(#p, :n)", values: Values{":n": attr.Num("5")}, err: "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"},
+		{expr: "a = :v OR begins_with(#p, :n)", values: Values{":v": attr.Str("x"), ":n": attr.Num("5")}, err: "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"},
+		{expr: "a = :nope", values: Values{}, err: "Invalid FilterExpression: An expression attribute value used in expression is not defined; attribute value: :nope"},
+		{expr: "#p = :v", values: Values{":v": attr.Str("x")}},
+	}
+	for _, tt := range tests {
+		f, err := ParseFilter(tt.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := errMsg(t, f.Check(Names{"#p": "p"}, tt.values)); got != tt.err {
+			t.Errorf("Check(%s): got %q, want %q", tt.expr, got, tt.err)
+		}
+	}
 }

@@ -65,6 +65,7 @@ func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, erro
 	if err != nil {
 		return KeyCondition{}, err
 	}
+	p.allowRedundantParens = true
 	root, err := p.parseOr()
 	if err != nil {
 		return KeyCondition{}, err

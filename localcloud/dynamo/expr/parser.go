@@ -44,6 +44,8 @@ type parser struct {
 	i     int
 	kind  string
 	usage usage
+	// allowRedundantParens accepts ((c)), as KeyConditionExpressions do.
+	allowRedundantParens bool
 }
 
 func newParser(kind, src string) (*parser, error) {
