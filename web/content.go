@@ -57,4 +57,3 @@ func (s *Server) loadContent() (*content, error) {
 	}
 	return c, nil
 }
-

@@ -163,17 +163,18 @@ type stepView struct {
 }
 
 type labPageView struct {
-	Lab     *labs.Lab
-	Card    labCard
-	HTML    template.HTML
-	TOC     any
-	Steps   []stepView
-	Quiz    *grader.Quiz
-	Answers map[string]string
-	Graded  []grader.QuizAnswer
-	Prev    *labs.Lab
-	Next    *labs.Lab
-	CSRF    string
+	Lab       *labs.Lab
+	Card      labCard
+	HTML      template.HTML
+	PageTitle string
+	TOC       any
+	Steps     []stepView
+	Quiz      *grader.Quiz
+	Answers   map[string]string
+	Graded    []grader.QuizAnswer
+	Prev      *labs.Lab
+	Next      *labs.Lab
+	CSRF      string
 }
 
 func (s *Server) labPage(c *gin.Context) {
@@ -187,7 +188,7 @@ func (s *Server) labPage(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	view := labPageView{Lab: v.lab, Card: s.labCard(c, v), HTML: v.page.HTML, TOC: v.page.TOC, Quiz: v.quiz, CSRF: s.csrfToken(c)}
+	view := labPageView{Lab: v.lab, Card: s.labCard(c, v), HTML: v.page.HTML, PageTitle: v.page.Title, TOC: v.page.TOC, Quiz: v.quiz, CSRF: s.csrfToken(c)}
 	if v.manifest != nil {
 		st, _ := s.cfg.Store.LabProgress(ctx, s.cfg.Learner, v.lab.ID)
 		for _, step := range v.lab.Steps {

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/web/progress"
 	"github.com/labkit-dev/labkit/web/render"
@@ -129,4 +128,3 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
-

@@ -36,8 +36,11 @@ type Heading struct {
 
 // Page is rendered markdown.
 type Page struct {
-	HTML template.HTML
-	TOC  []Heading
+	// Title is the text of a leading level-1 heading, which is taken out of
+	// HTML so the page can place it above its own furniture.
+	Title string
+	HTML  template.HTML
+	TOC   []Heading
 	// Steps are the step ids of the check buttons, in page order.
 	Steps []string
 }
@@ -72,6 +75,10 @@ func (r *Renderer) Render(src []byte, assetBase string) (Page, error) {
 	pc.Set(assetBaseKey, assetBase)
 	doc := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
 	var p Page
+	if h, ok := doc.FirstChild().(*ast.Heading); ok && h.Level == 1 {
+		p.Title = plainText(h, src)
+		doc.RemoveChild(doc, h)
+	}
 	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil

@@ -20,6 +20,9 @@ func TestRenderCollectsTOCStepsAndResolvesAssets(t *testing.T) {
 	if len(p.TOC) != 2 || p.TOC[0].Text != "Step 1: Create Orders" || p.TOC[0].ID != "step-1-create-orders" || p.TOC[1].Level != 3 {
 		t.Errorf("TOC: got %+v", p.TOC)
 	}
+	if p.Title != "Lab" || strings.Contains(string(p.HTML), "<h1") {
+		t.Errorf("leading h1: got title %q and HTML with an h1: %v", p.Title, strings.Contains(string(p.HTML), "<h1"))
+	}
 	if strings.Join(p.Steps, ",") != "create-table,all" {
 		t.Errorf("steps: got %v, want create-table,all", p.Steps)
 	}
