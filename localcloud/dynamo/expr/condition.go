@@ -2,7 +2,6 @@ package expr
 
 import (
 	"bytes"
-	"slices"
 	"strings"
 
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
@@ -421,26 +420,43 @@ func (e *env) checkDistinct(c *cond) error {
 	default:
 		return nil
 	}
-	if c.args[0].kind != oPath {
+	first := c.args[0]
+	if first.kind != oPath {
 		return nil
 	}
-	first, err := e.resolve(c.args[0].path)
-	if err != nil {
-		return err
-	}
 	for _, a := range c.args[1:] {
-		if a.kind != oPath {
-			continue
-		}
-		other, err := e.resolve(a.path)
-		if err != nil {
-			return err
-		}
-		if slices.Equal(first, other) {
-			return invalidf(e.kind, "The first operand must be distinct from the remaining operands for this operator or function; operator: %s, first operand: %s", op, first)
+		if a.kind == oPath && e.samePath(first.path, a.path) {
+			p, err := e.resolve(first.path)
+			if err != nil {
+				return err
+			}
+			return invalidf(e.kind, "The first operand must be distinct from the remaining operands for this operator or function; operator: %s, first operand: %s", op, p)
 		}
 	}
 	return nil
+}
+
+// samePath reports whether two paths name the same element once their
+// placeholders are substituted (undefined placeholders never match).
+func (e *env) samePath(a, b docPath) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.isIdx != y.isIdx || x.index != y.index {
+			return false
+		}
+		if x.isIdx {
+			continue
+		}
+		nx, err1 := e.name(x)
+		ny, err2 := e.name(y)
+		if err1 != nil || err2 != nil || nx != ny {
+			return false
+		}
+	}
+	return true
 }
 
 func scalarText(v attr.Value) string {
