@@ -42,6 +42,7 @@ func commands() []command {
 		{"cloud", "run only the local cloud", runCloud},
 		{"check", "grade a lab (or all) against the local cloud or your AWS account", runCheck},
 		{"web", "run only the web app (for learners using their AWS account)", runWeb},
+		{"names", "show or change the resource names the kit and grader use", runNames},
 	}
 }
 

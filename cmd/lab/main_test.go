@@ -146,3 +146,21 @@ func TestUnknownCommandAndBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestNamesSetAndList(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"names", "set", "ordersTable", "ShopOrders", "--config", cfg}, &out, &errb); code != 0 {
+		t.Fatalf("names set: exit %d, %s", code, errb.String())
+	}
+	out.Reset()
+	if code := Run(context.Background(), []string{"names", "--config", cfg}, &out, &errb); code != 0 {
+		t.Fatalf("names: exit %d", code)
+	}
+	if !strings.Contains(out.String(), "ShopOrders") || !strings.Contains(out.String(), "order-events") {
+		t.Errorf("names list: got\n%s", out.String())
+	}
+	if code := Run(context.Background(), []string{"names", "set", "ordrsTable", "x", "--config", cfg}, &out, &errb); code != 2 {
+		t.Errorf("unknown key: got exit %d, want 2", code)
+	}
+}
