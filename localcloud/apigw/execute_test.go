@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -537,5 +539,55 @@ func TestCORS(t *testing.T) {
 	}
 	if got := do(t, "GET", url, nil, map[string]string{"Origin": "https://evil.example"}); got.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("disallowed origin: got %v", got.header)
+	}
+}
+
+func TestHTTPProxyAndStageVariables(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Upstream", r.Method+" "+r.URL.RequestURI())
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, "brewed")
+	}))
+	t.Cleanup(upstream.Close)
+	a, err := e.client.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("p"), ProtocolType: types.ProtocolTypeHttp})
+	if err != nil {
+		t.Fatalf("CreateApi: %v", err)
+	}
+	integ, err := e.client.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: a.ApiId, IntegrationType: types.IntegrationTypeHttpProxy,
+		IntegrationUri: aws.String(upstream.URL + "/base/{proxy}"), IntegrationMethod: aws.String("ANY")})
+	if err != nil {
+		t.Fatalf("CreateIntegration: %v", err)
+	}
+	if aws.ToString(integ.PayloadFormatVersion) != "1.0" {
+		t.Errorf("HTTP_PROXY payload format: got %q, want 1.0", aws.ToString(integ.PayloadFormatVersion))
+	}
+	if _, err := e.client.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: a.ApiId, RouteKey: aws.String("ANY /{proxy+}"), Target: aws.String("integrations/" + *integ.IntegrationId)}); err != nil {
+		t.Fatalf("CreateRoute: %v", err)
+	}
+	if _, err := e.client.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: a.ApiId, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)}); err != nil {
+		t.Fatalf("CreateStage: %v", err)
+	}
+	got := do(t, "POST", aws.ToString(a.ApiEndpoint)+"/a/b?c=d", strings.NewReader("x"), nil)
+	wantStatus(t, got, http.StatusTeapot, "brewed")
+	if got.header.Get("X-Upstream") != "POST /base/a/b?c=d" {
+		t.Errorf("upstream saw %q, want POST /base/a/b?c=d", got.header.Get("X-Upstream"))
+	}
+
+	// Stage variables reach the function.
+	var vars map[string]string
+	e.fake.set(fnARN("sv"), jsonHandler(func(ev events.APIGatewayV2HTTPRequest) any {
+		vars = ev.StageVariables
+		return "ok"
+	}))
+	b, _ := e.lambdaAPI("sv", "2.0", "GET /v")
+	if _, err := e.client.UpdateStage(ctx, &apigatewayv2.UpdateStageInput{ApiId: b.ApiId, StageName: aws.String("$default"), StageVariables: map[string]string{"table": "orders"}}); err != nil {
+		t.Fatalf("UpdateStage: %v", err)
+	}
+	wantStatus(t, do(t, "GET", aws.ToString(b.ApiEndpoint)+"/v", nil, nil), 200, "ok")
+	if vars["table"] != "orders" {
+		t.Errorf("got stage variables %v, want table=orders", vars)
 	}
 }

@@ -157,7 +157,7 @@ const (
 
 // ServeHTTP implements http.Handler.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	host := r.Host
+	host := strings.ToLower(r.Host)
 	if h, _, ok := strings.Cut(host, ":"); ok {
 		host = h
 	}
