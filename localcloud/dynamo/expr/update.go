@@ -104,9 +104,10 @@ func (p *parser) parseAction(kind actionKind) (action, error) {
 	return a, nil
 }
 
-// parseSetValue parses operand [('+' | '-') operand].
+// parseSetValue parses operand [('+' | '-') operand], where an operand may
+// also be a parenthesized value: SET a = b - (c + :d).
 func (p *parser) parseSetValue() (*operand, error) {
-	l, err := p.parseOperand(true)
+	l, err := p.parseSetOperand()
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +121,26 @@ func (p *parser) parseSetValue() (*operand, error) {
 		return l, nil
 	}
 	p.next()
-	r, err := p.parseOperand(true)
+	r, err := p.parseSetOperand()
 	if err != nil {
 		return nil, err
 	}
 	return &operand{kind: kind, args: []*operand{l, r}}, nil
+}
+
+func (p *parser) parseSetOperand() (*operand, error) {
+	if p.peek().kind != tLParen {
+		return p.parseOperand(true)
+	}
+	p.next()
+	v, err := p.parseSetValue()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(tRParen); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // NamesUsed returns the #name placeholders u uses.
@@ -176,6 +192,13 @@ func (u *Update) Apply(item attr.Item, names Names, values Values) (attr.Item, [
 			op, set = "DELETE", "ALLOWED_FOR_DELETE_OPERAND"
 		}
 		return nil, nil, invalidf(kindUpdate, "Incorrect operand type for operator or function; operator: %s, operand type: %s, typeSet: %s", op, typeNames[v.Kind], set)
+	}
+	for _, a := range u.actions {
+		if a.kind == aSet {
+			if err := checkSetTypes(a.val, values); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	if err := checkOverlap(kindUpdate, paths); err != nil {
 		return nil, nil, err
@@ -235,6 +258,37 @@ func (u *Update) Apply(item attr.Item, names Names, values Values) (attr.Item, [
 		}
 	}
 	return out, updated, nil
+}
+
+// checkSetTypes rejects :values that can never work in a SET value: a
+// non-number operand of + or -, a non-list operand of list_append.
+func checkSetTypes(o *operand, values Values) error {
+	var op string
+	var want attr.Kind
+	switch o.kind {
+	case oPlus:
+		op, want = "+", attr.N
+	case oMinus:
+		op, want = "-", attr.N
+	case oListAppend:
+		op, want = "list_append", attr.L
+	case oIfNotExists:
+		return checkSetTypes(o.args[1], values)
+	default:
+		return nil
+	}
+	for _, a := range o.args {
+		if a.kind == oValue {
+			if v := values[a.value]; v.Kind != want {
+				return invalidf(kindUpdate, "Incorrect operand type for operator or function; operator or function: %s, operand type: %s", op, typeNames[v.Kind])
+			}
+			continue
+		}
+		if err := checkSetTypes(a, values); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // updateValue evaluates the value of a SET action.

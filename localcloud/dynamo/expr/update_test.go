@@ -87,9 +87,16 @@ var updateCases = []struct {
 	{expr: "SET a = :one, b = a", err: msgMissingAttr},
 	{expr: "SET n = nope + :one", err: msgMissingAttr},
 	{expr: "SET n = s + :one", err: msgIncorrectType},
-	{expr: "SET n = n + :hello", err: msgIncorrectType},
-	{expr: "SET l = list_append(l, :one)", err: msgIncorrectType},
+	{expr: "SET n = n + :hello", err: "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: STRING"},
+	{expr: "SET n = :kv - n", err: "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: MAP"},
+	{expr: "SET l = list_append(l, :one)", err: "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: NUMBER"},
+	{expr: "SET l = list_append(l, s)", err: msgIncorrectType},
+	{expr: "SET n = n - (:one + :two)", set: attr.Item{"n": attr.Num("2")}},
+	{expr: "SET n = (n + :one)", set: attr.Item{"n": attr.Num("6")}},
+	{expr: "SET n = ((n) - :one)", set: attr.Item{"n": attr.Num("4")}},
+	{expr: "SET n = (n + :one", err: `Invalid UpdateExpression: Syntax error; token: "<EOF>", near: ":one"`},
 	{expr: "SET l = list_append(s, l)", err: msgIncorrectType},
+	{expr: "SET l = list_append(:hello, l)", err: "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: STRING"},
 	{expr: "SET n = n + :big", err: "Attempting to store more than 38 significant digits in a Number"},
 	// REMOVE
 	{expr: "REMOVE s, m.x", gone: []string{"s"}, updated: []string{"s", "m"}, set: attr.Item{"m": attr.Map(map[string]attr.Value{
