@@ -131,7 +131,9 @@ func TestCLIQueueLifecycle(t *testing.T) {
 	if attrs.Attributes["VisibilityTimeout"] != "5" || !strings.Contains(attrs.Attributes["RedrivePolicy"], "cli-dlq") || attrs.Attributes["ApproximateNumberOfMessages"] != "0" {
 		t.Errorf("get-queue-attributes: %v", attrs.Attributes)
 	}
-	var sources struct{ QueueUrls []string `json:"queueUrls"` }
+	var sources struct {
+		QueueUrls []string `json:"queueUrls"`
+	}
 	cli.json(&sources, "list-dead-letter-source-queues", "--queue-url", dlq.QueueUrl)
 	if len(sources.QueueUrls) != 1 || sources.QueueUrls[0] != created.QueueUrl {
 		t.Errorf("list-dead-letter-source-queues: %+v", sources)

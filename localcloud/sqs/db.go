@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 var schema = []string{
@@ -58,9 +59,13 @@ type writeReq struct {
 }
 
 // writer commits changes in order, batching whatever is queued at the time
-// into one transaction: concurrent senders share a commit.
+// into one transaction: concurrent senders share a commit. It writes through
+// one dedicated connection with automatic checkpoints off; a background
+// loop checkpoints the WAL through another connection, so the disk syncs a
+// checkpoint needs never stall the writers.
 type writer struct {
 	db   *sql.DB
+	conn *sql.Conn
 	log  *slog.Logger
 	ch   chan writeReq
 	quit chan struct{}
@@ -70,11 +75,37 @@ type writer struct {
 
 var errClosed = errors.New("sqs service is closed")
 
-func newWriter(db *sql.DB, log *slog.Logger) *writer {
-	w := &writer{db: db, log: log, ch: make(chan writeReq, 1024), quit: make(chan struct{})}
-	w.wg.Add(1)
+func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("writer connection: %w", err)
+	}
+	if _, err := conn.ExecContext(context.Background(), `PRAGMA wal_autocheckpoint=0`); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("writer connection: %w", err)
+	}
+	w := &writer{db: db, conn: conn, log: log, ch: make(chan writeReq, 1024), quit: make(chan struct{})}
+	w.wg.Add(2)
 	go w.loop()
-	return w
+	go w.checkpoints()
+	return w, nil
+}
+
+// checkpoints copies the WAL back into the database every half second.
+func (w *writer) checkpoints() {
+	defer w.wg.Done()
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.quit:
+			return
+		case <-t.C:
+			if _, err := w.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				w.log.Warn("sqs checkpoint", "err", err)
+			}
+		}
+	}
 }
 
 // enqueue schedules op; the returned channel yields its commit result. Ops
@@ -141,7 +172,7 @@ func (w *writer) commit(batch []writeReq) {
 }
 
 func (w *writer) run(batch []writeReq) error {
-	tx, err := w.db.Begin()
+	tx, err := w.conn.BeginTx(context.Background(), nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -161,6 +192,7 @@ func (w *writer) close() {
 	w.once.Do(func() {
 		close(w.quit)
 		w.wg.Wait()
+		w.conn.Close()
 	})
 }
 

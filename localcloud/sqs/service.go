@@ -70,7 +70,10 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("load sqs state: %w", err)
 	}
-	s.w = newWriter(db, s.log)
+	if s.w, err = newWriter(db, s.log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.json = &protocol.JSONService{TargetPrefix: "AmazonSQS.", ContentType: "application/x-amz-json-1.0", ErrorNamespace: "com.amazonaws.sqs#", Ops: s.jsonOps(), Logger: s.log, UnknownOperationCode: "InvalidAction"}
 	s.query = &protocol.QueryService{XMLNS: "http://queue.amazonaws.com/doc/2012-11-05/", Ops: s.queryOps(), Logger: s.log, MaxBody: 16 << 20}
 	s.wg.Add(1)
