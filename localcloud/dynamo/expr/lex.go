@@ -49,7 +49,7 @@ func lex(src string) []token {
 		start := i
 		kind := tBad
 		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case isSpace(c):
 			i++
 			continue
 		case isWordByte(c):

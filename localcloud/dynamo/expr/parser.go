@@ -3,6 +3,7 @@ package expr
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxExprLen is DynamoDB's limit on the length of one expression.
@@ -55,7 +56,16 @@ func newParser(kind, src string) (*parser, error) {
 	if len(src) > maxExprLen {
 		return nil, invalidf(kind, "Expression size has exceeded the maximum allowed size; expression size: %d", len(src))
 	}
-	return &parser{src: src, toks: lex(src), kind: kind}, nil
+	p := &parser{src: src, toks: lex(src), kind: kind}
+	// Characters outside the grammar are lexical errors, reported before
+	// any parse error.
+	for i, t := range p.toks {
+		if t.kind == tBad && t.text != "#" && t.text != ":" {
+			p.i = i
+			return nil, p.syntaxErr()
+		}
+	}
+	return p, nil
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -86,6 +96,16 @@ func (p *parser) atKeyword(kw string) bool { return isKeyword(p.peek(), kw) }
 // text from the previous token to the next one.
 func (p *parser) syntaxErr() *Error {
 	t := p.toks[p.i]
+	if t.kind == tBad && t.text != "#" && t.text != ":" {
+		// A lexical error: DynamoDB shows the character and the one after
+		// it, unless that is white space.
+		end := t.end
+		if end < len(p.src) && !isSpace(p.src[end]) {
+			_, n := utf8.DecodeRuneInString(p.src[end:])
+			end += n
+		}
+		return invalidf(p.kind, "Syntax error; token: \"%s\", near: \"%s\"", t.text, p.src[t.pos:end])
+	}
 	start, end := t.pos, t.end
 	if p.i > 0 {
 		start = p.toks[p.i-1].pos
@@ -95,6 +115,8 @@ func (p *parser) syntaxErr() *Error {
 	}
 	return invalidf(p.kind, "Syntax error; token: \"%s\", near: \"%s\"", t.text, p.src[start:end])
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func (p *parser) expect(k tokKind) error {
 	if p.peek().kind != k {
