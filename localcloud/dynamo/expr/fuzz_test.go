@@ -32,6 +32,7 @@ func FuzzParseCondition(f *testing.F) {
 		_, err = c.Eval(nil, nil, nil)
 		mustBeExprError(t, err)
 		mustBeExprError(t, CheckUsage(names, values, c))
+		mustBeExprError(t, c.Check(names, values))
 		_, err = ParseKeyCondition(s, names, values)
 		mustBeExprError(t, err)
 	})
@@ -58,6 +59,7 @@ func FuzzParseUpdate(f *testing.F) {
 		_, _, err = u.Apply(nil, nil, nil)
 		mustBeExprError(t, err)
 		mustBeExprError(t, CheckUsage(names, values, u))
+		mustBeExprError(t, u.Check(names, values))
 	})
 }
 

@@ -159,6 +159,57 @@ var typeNames = map[attr.Kind]string{
 
 func isSet(k attr.Kind) bool { return k == attr.SS || k == attr.NS || k == attr.BS }
 
+// Check validates u against names and values without an item: undefined
+// placeholders, ADD and DELETE operand types, :value operands of + - and
+// list_append, overlapping paths. Apply performs the same checks; Check lets
+// a caller report them before it evaluates a ConditionExpression, as
+// DynamoDB does.
+func (u *Update) Check(names Names, values Values) error {
+	_, err := u.check(&env{kind: kindUpdate, names: names, values: values})
+	return err
+}
+
+// check performs Check and returns the actions' resolved paths.
+func (u *Update) check(e *env) ([]docPath, error) {
+	paths := make([]docPath, len(u.actions))
+	for i, a := range u.actions {
+		var err error
+		if paths[i], err = e.resolve(a.path); err != nil {
+			return nil, err
+		}
+		if a.val != nil {
+			if err := e.checkOperand(a.val); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, a := range u.actions {
+		if a.kind != aAdd && a.kind != aDelete {
+			continue
+		}
+		v := e.values[a.val.value]
+		if v.Kind == attr.N && a.kind == aAdd || isSet(v.Kind) {
+			continue
+		}
+		op, set := "ADD", "ALLOWED_FOR_ADD_OPERAND"
+		if a.kind == aDelete {
+			op, set = "DELETE", "ALLOWED_FOR_DELETE_OPERAND"
+		}
+		return nil, invalidf(kindUpdate, "Incorrect operand type for operator or function; operator: %s, operand type: %s, typeSet: %s", op, typeNames[v.Kind], set)
+	}
+	for _, a := range u.actions {
+		if a.kind == aSet {
+			if err := checkSetTypes(a.val, e.values); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := checkOverlap(kindUpdate, paths); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
 // Apply applies u to item and returns the new item and the top-level
 // attribute names the update touched, in order of first mention. item is
 // never modified (a nil item is an absent one: the update creates it). All
@@ -167,40 +218,8 @@ func isSet(k attr.Kind) bool { return k == attr.SS || k == attr.NS || k == attr.
 // paths, paths through missing parents, operands of the wrong type.
 func (u *Update) Apply(item attr.Item, names Names, values Values) (attr.Item, []string, error) {
 	e := &env{kind: kindUpdate, item: item, names: names, values: values}
-	paths := make([]docPath, len(u.actions))
-	for i, a := range u.actions {
-		var err error
-		if paths[i], err = e.resolve(a.path); err != nil {
-			return nil, nil, err
-		}
-		if a.val != nil {
-			if err := e.checkOperand(a.val); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	for _, a := range u.actions {
-		if a.kind != aAdd && a.kind != aDelete {
-			continue
-		}
-		v := values[a.val.value]
-		if v.Kind == attr.N && a.kind == aAdd || isSet(v.Kind) {
-			continue
-		}
-		op, set := "ADD", "ALLOWED_FOR_ADD_OPERAND"
-		if a.kind == aDelete {
-			op, set = "DELETE", "ALLOWED_FOR_DELETE_OPERAND"
-		}
-		return nil, nil, invalidf(kindUpdate, "Incorrect operand type for operator or function; operator: %s, operand type: %s, typeSet: %s", op, typeNames[v.Kind], set)
-	}
-	for _, a := range u.actions {
-		if a.kind == aSet {
-			if err := checkSetTypes(a.val, values); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	if err := checkOverlap(kindUpdate, paths); err != nil {
+	paths, err := u.check(e)
+	if err != nil {
 		return nil, nil, err
 	}
 

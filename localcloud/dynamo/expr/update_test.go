@@ -260,3 +260,23 @@ func TestUpdateUsage(t *testing.T) {
 		t.Errorf("ValuesUsed: got %s, want :z,:inc", got)
 	}
 }
+
+func TestUpdateCheckWithoutItem(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ expr, err string }{
+		{expr: "SET a = :one, b = nope + :one"},
+		{expr: "SET a = :one, a = :two", err: "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]"},
+		{expr: "ADD s :hello", err: "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"},
+		{expr: "SET a = :hello + :one", err: "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: STRING"},
+		{expr: "REMOVE #nope", err: "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #nope"},
+	}
+	for _, tt := range tests {
+		u, err := ParseUpdate(tt.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := errMsg(t, u.Check(nil, testValues())); got != tt.err {
+			t.Errorf("Check(%s): got %q, want %q", tt.expr, got, tt.err)
+		}
+	}
+}
