@@ -35,7 +35,8 @@ func (p docPath) String() string {
 }
 
 // checkOverlap rejects two resolved paths of which one is a prefix of the
-// other, or that use one element as both a map and a list.
+// other, or that use one element as both a map and a list. As DynamoDB does,
+// the message names the later path first.
 func checkOverlap(kind string, paths []docPath) error {
 	for i := range paths {
 		for j := i + 1; j < len(paths); j++ {
@@ -46,10 +47,10 @@ func checkOverlap(kind string, paths []docPath) error {
 				k++
 			}
 			if k == n {
-				return invalidf(kind, "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", a, b)
+				return invalidf(kind, "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", b, a)
 			}
 			if a[k].isIdx != b[k].isIdx {
-				return invalidf(kind, "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", a, b)
+				return invalidf(kind, "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", b, a)
 			}
 		}
 	}

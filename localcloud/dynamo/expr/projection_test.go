@@ -34,10 +34,10 @@ var projectionCases = []struct {
 	{expr: "name", err: "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: name"},
 	{expr: "sz(a)", err: `Invalid ProjectionExpression: Syntax error; token: "(", near: "sz(a"`},
 	{expr: "size(a)", err: "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: size"},
-	{expr: "m, m.x", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]"},
-	{expr: "#m.x, m", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, x], path two: [m]"},
+	{expr: "m, m.x", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, x], path two: [m]"},
+	{expr: "#m.x, m", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]"},
 	{expr: "n, n", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [n], path two: [n]"},
-	{expr: "l[0], l.x", err: "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [l, [0]], path two: [l, x]"},
+	{expr: "l[0], l.x", err: "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [l, x], path two: [l, [0]]"},
 	{expr: "#nope", err: "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #nope"},
 }
 

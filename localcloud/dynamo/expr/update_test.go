@@ -147,11 +147,11 @@ var updateCases = []struct {
 	{expr: "DELETE ss :ssA DELETE ns :ns2", err: `Invalid UpdateExpression: The "DELETE" section can only be used once in an update expression;`},
 	// overlapping paths
 	{expr: "SET n = :one, n = :two", err: "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [n], path two: [n]"},
-	{expr: "SET m = :one, m.x = :one", err: "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]"},
+	{expr: "SET m = :one, m.x = :one", err: "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, x], path two: [m]"},
 	{expr: "SET l[0] = :x REMOVE l[0]", err: "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [l, [0]], path two: [l, [0]]"},
-	{expr: "REMOVE m.x ADD m :one", err: "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, x], path two: [m]"},
+	{expr: "REMOVE m.x ADD m :one", err: "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]"},
 	{expr: "SET #m.#x = :one, m.x = :one", err: "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, x], path two: [m, x]"},
-	{expr: "SET m.x = :one REMOVE m[0]", err: "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [m, x], path two: [m, [0]]"},
+	{expr: "SET m.x = :one REMOVE m[0]", err: "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [m, [0]], path two: [m, x]"},
 	// placeholders
 	{expr: "SET n = :undefined", err: "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :undefined"},
 	{expr: "SET #undef = :one", err: "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #undef"},
