@@ -73,8 +73,8 @@ type recordJSON struct {
 }
 
 type userIdentity struct {
-	PrincipalID string `json:"principalId"`
-	Type        string `json:"type"`
+	PrincipalID string `json:"PrincipalId"`
+	Type        string `json:"Type"`
 }
 
 type recordDynamo struct {
@@ -91,6 +91,11 @@ type recordDynamo struct {
 // from old to item (either may be nil) to the table's stream, or false when
 // the table has no enabled stream. The caller holds t.mu.
 func (t *table) streamRecord(old, item attr.Item, now time.Time) (mutation, bool) {
+	return t.streamRecordBy(old, item, now, nil)
+}
+
+// streamRecordBy is streamRecord with the userIdentity of TTL deletions.
+func (t *table) streamRecordBy(old, item attr.Item, now time.Time, who *userIdentity) (mutation, bool) {
 	m := &t.meta
 	if !m.StreamEnabled {
 		return mutation{}, false
@@ -110,7 +115,7 @@ func (t *table) streamRecord(old, item attr.Item, now time.Time) (mutation, bool
 	}
 	r := recordJSON{
 		EventID: strings.ReplaceAll(uuid.NewString(), "-", ""), EventName: name, EventVersion: "1.1",
-		EventSource: "aws:dynamodb", AwsRegion: m.Region,
+		EventSource: "aws:dynamodb", AwsRegion: m.Region, UserIdentity: who,
 	}
 	r.Dynamodb.ApproximateCreationDateTime = float64(now.Unix())
 	r.Dynamodb.StreamViewType = m.StreamViewType
@@ -421,6 +426,7 @@ func (s *Service) trimLoop() {
 	defer tick.Stop()
 	for {
 		s.trim(time.Now())
+		s.expire(time.Now())
 		select {
 		case <-s.stop:
 			return
@@ -521,4 +527,62 @@ func (s *Service) loadItems(t *table) error {
 	}
 	t.rebuildIndexes()
 	return nil
+}
+
+// expire deletes items whose TTL attribute (epoch seconds) has passed, as
+// DynamoDB's TTL does: each deletion is a REMOVE stream record whose
+// userIdentity is the DynamoDB service. Values more than five years in the
+// past are ignored, as AWS documents.
+func (s *Service) expire(now time.Time) {
+	s.mu.RLock()
+	var tables []*table
+	for _, t := range s.tables {
+		tables = append(tables, t)
+	}
+	s.mu.RUnlock()
+	nowSec := float64(now.Unix())
+	oldest := float64(now.AddDate(-5, 0, 0).Unix())
+	for _, t := range tables {
+		t.mu.Lock()
+		if t.deleted || !t.meta.TTLEnabled || t.meta.TTLAttribute == "" {
+			t.mu.Unlock()
+			continue
+		}
+		type victim struct {
+			pk, sk string
+			item   attr.Item
+		}
+		var victims []victim
+		for pk, p := range t.base.parts {
+			for _, e := range p.entries {
+				v, ok := e.item[t.meta.TTLAttribute]
+				if !ok || v.Kind != attr.N {
+					continue
+				}
+				ts, err := strconv.ParseFloat(v.Str, 64)
+				if err != nil || ts > nowSec || ts < oldest {
+					continue
+				}
+				victims = append(victims, victim{pk, e.sk, e.item})
+			}
+		}
+		var muts []mutation
+		for _, v := range victims {
+			muts = append(muts, mutation{kind: mutDeleteItem, tid: t.meta.ID, pk: v.pk, sk: v.sk})
+			if r, ok := t.streamRecordBy(v.item, nil, now, &userIdentity{PrincipalID: "dynamodb.amazonaws.com", Type: "Service"}); ok {
+				muts = append(muts, r)
+			}
+			t.set(v.pk, v.sk, v.item, nil)
+		}
+		var done chan error
+		if len(muts) > 0 {
+			done = s.com.submit(muts)
+		}
+		t.mu.Unlock()
+		if done != nil {
+			if err := s.await(done, t); err != nil {
+				s.log.Error("expire items", "table", t.meta.Name, "err", err)
+			}
+		}
+	}
 }

@@ -322,3 +322,29 @@ func TestAccountsIsolated(t *testing.T) {
 		t.Fatalf("other region ListTables: got %v, want none", lt.TableNames)
 	}
 }
+
+func TestTTLExpiry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := ctx(t)
+	arn := *createTable(t, e.db, "ttl", withStream(types.StreamViewTypeOldImage)).LatestStreamArn
+	if _, err := e.db.UpdateTimeToLive(c, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String("ttl"),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{Enabled: aws.Bool(true), AttributeName: aws.String("exp")}}); err != nil {
+		t.Fatalf("UpdateTimeToLive: %v", err)
+	}
+	now := time.Now()
+	put(t, e.db, "ttl", item{"pk": s("past"), "exp": n(fmt.Sprint(now.Add(-time.Hour).Unix()))})
+	put(t, e.db, "ttl", item{"pk": s("future"), "exp": n(fmt.Sprint(now.Add(time.Hour).Unix()))})
+	put(t, e.db, "ttl", item{"pk": s("ancient"), "exp": n("1")})
+	put(t, e.db, "ttl", item{"pk": s("none")})
+	e.svc.expire(now)
+	sc, err := e.db.Scan(c, &dynamodb.ScanInput{TableName: aws.String("ttl")})
+	if err != nil || sc.Count != 3 {
+		t.Fatalf("after expiry: got %d items, %v; want 3", sc.Count, err)
+	}
+	recs := readAll(t, e, arn, "TRIM_HORIZON")
+	last := recs[len(recs)-1]
+	if last.EventName != "REMOVE" || last.UserIdentity == nil || *last.UserIdentity.PrincipalId != "dynamodb.amazonaws.com" || *last.UserIdentity.Type != "Service" {
+		t.Errorf("TTL record: got %+v", last)
+	}
+}
