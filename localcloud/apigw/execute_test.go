@@ -591,3 +591,24 @@ func TestHTTPProxyAndStageVariables(t *testing.T) {
 		t.Errorf("got stage variables %v, want table=orders", vars)
 	}
 }
+
+// TestRouteMatchingDocumentedExample is the example of the AWS guide's
+// "Routing API requests" section.
+func TestRouteMatchingDocumentedExample(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.fake.set(fnARN("echo"), jsonHandler(echo))
+	a, _ := e.lambdaAPI("echo", "2.0", "GET /pets/dog/1", "GET /pets/dog/{id}", "GET /pets/{proxy+}", "ANY /{proxy+}", "$default")
+	base := aws.ToString(a.ApiEndpoint)
+	for _, tc := range []struct{ method, path, route string }{
+		{"GET", "/pets/dog/1", "GET /pets/dog/1"},
+		{"GET", "/pets/dog/2", "GET /pets/dog/{id}"},
+		{"GET", "/pets/cat/1", "GET /pets/{proxy+}"},
+		{"POST", "/pets/dog/1", "ANY /{proxy+}"},
+		{"GET", "/", "$default"},
+	} {
+		if got := decodeEcho(t, do(t, tc.method, base+tc.path, nil, nil)); got.RouteKey != tc.route {
+			t.Errorf("%s %s: got route %q, want %q", tc.method, tc.path, got.RouteKey, tc.route)
+		}
+	}
+}
