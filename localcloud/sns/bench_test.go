@@ -72,3 +72,42 @@ func reportLatency(b *testing.B, lat []time.Duration, elapsed time.Duration) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
+
+// BenchmarkPublishLambda publishes to a topic with one Lambda subscription
+// (a fake invoker): each Publish commits a delivery to the outbox, which the
+// workers then invoke and remove.
+func BenchmarkPublishLambda(b *testing.B) {
+	fn := &fakeFunctions{}
+	env := newEnv(b, Config{Functions: fn})
+	c := env.client(cloudtest.Account)
+	topic := createTopic(b, c, "bench-lambda", nil)
+	subscribe(b, c, topic, "lambda", "arn:aws:lambda:us-east-1:"+cloudtest.Account+":function:f", nil)
+
+	var mu sync.Mutex
+	var lat []time.Duration
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((clients + procs - 1) / procs)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		client := awssns.NewFromConfig(cloudtest.Config(env.url, cloudtest.Account, "us-east-1"))
+		in := &awssns.PublishInput{TopicArn: aws.String(topic), Message: aws.String(`{"orderId":"o-1"}`)}
+		var mine []time.Duration
+		for pb.Next() {
+			t0 := time.Now()
+			if _, err := client.Publish(context.Background(), in); err != nil {
+				b.Errorf("Publish: %v", err)
+				return
+			}
+			mine = append(mine, time.Since(t0))
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	reportLatency(b, lat, elapsed)
+	n := len(lat)
+	waitFor(b, "every invocation", 30*time.Second, func() bool { return fn.count() >= n })
+}

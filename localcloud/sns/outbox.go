@@ -314,9 +314,7 @@ func (o *outbox) run(j *job) {
 		}
 		j.Due = time.Now().Add(delay)
 		s.log.Info("sns delivery failed; will retry", "kind", j.Kind, "subscription", j.SubARN, "endpoint", j.Endpoint, "attempt", j.Attempts, "retryIn", delay, "err", err)
-		if _, dberr := s.db.Exec(`UPDATE outbox SET attempts = ?, due = ? WHERE id = ?`, j.Attempts, j.Due.UnixMilli(), j.ID); dberr != nil {
-			s.log.Error("record sns delivery retry", "err", dberr)
-		}
+		s.w.rescheduleJob(j.ID, j.Attempts, j.Due.UnixMilli())
 		o.enqueue(j)
 		return
 	}
@@ -333,11 +331,7 @@ func (o *outbox) run(j *job) {
 	o.remove(j)
 }
 
-func (o *outbox) remove(j *job) {
-	if _, err := o.s.db.Exec(`DELETE FROM outbox WHERE id = ?`, j.ID); err != nil {
-		o.s.log.Error("remove delivered sns job", "id", j.ID, "err", err)
-	}
-}
+func (o *outbox) remove(j *job) { o.s.w.deleteJob(j.ID) }
 
 // attempt makes one delivery try.
 func (o *outbox) attempt(ctx context.Context, j *job) error {

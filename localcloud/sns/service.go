@@ -66,6 +66,7 @@ type Service struct {
 	subs   map[string]*subscription // by ARN
 
 	box *outbox
+	w   *committer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -140,9 +141,14 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("load sns state: %w", err)
 	}
+	if s.w, err = newCommitter(db, cfg.Logger); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sns store: %w", err)
+	}
 	s.handler = &protocol.QueryService{XMLNS: XMLNS, Logger: cfg.Logger, Ops: s.ops()}
 	s.box = newOutbox(s)
 	if err := s.box.load(); err != nil {
+		s.w.close()
 		db.Close()
 		return nil, fmt.Errorf("load sns pending deliveries: %w", err)
 	}
@@ -161,6 +167,7 @@ func (s *Service) Route() protocol.Route {
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
 		s.box.stop()
+		s.w.close()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
@@ -275,21 +282,10 @@ func saveSubscription(ctx context.Context, tx *sql.Tx, sub *subscription) error 
 	return err
 }
 
-// write runs fn in a transaction and commits it.
+// write runs fn in a transaction (shared with concurrent writers) and
+// returns once it is committed.
 func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	ctx = context.WithoutCancel(ctx)
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return s.w.do(func(_ context.Context, tx *sql.Tx) error { return fn(tx) })
 }
 
 // Errors in SNS's codes.
