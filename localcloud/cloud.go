@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
@@ -34,6 +33,12 @@ type Config struct {
 	Endpoint string
 }
 
+// named is a built service and its name.
+type named struct {
+	name string
+	svc  service
+}
+
 // service is what every service package's *Service provides.
 type service interface {
 	Route() protocol.Route
@@ -46,7 +51,7 @@ type Cloud struct {
 	log      *slog.Logger
 	bus      *activity.Bus
 	router   *protocol.Router
-	services map[string]service
+	services []named
 	started  time.Time
 }
 
@@ -58,7 +63,7 @@ func New(cfg Config) (*Cloud, error) {
 	if err := checkDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	c := &Cloud{cfg: cfg, log: cfg.Logger, bus: activity.NewBus(), services: map[string]service{}, started: time.Now()}
+	c := &Cloud{cfg: cfg, log: cfg.Logger, bus: activity.NewBus(), started: time.Now()}
 	c.router = protocol.NewRouter(protocol.RouterConfig{Logger: cfg.Logger, Bus: c.bus})
 	if err := c.build(); err != nil {
 		c.Close()
@@ -70,7 +75,7 @@ func New(cfg Config) (*Cloud, error) {
 
 // add registers a built service under its name.
 func (c *Cloud) add(name string, s service) {
-	c.services[name] = s
+	c.services = append(c.services, named{name, s})
 	c.router.Handle(s.Route())
 }
 
@@ -128,14 +133,16 @@ func (c *Cloud) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Close stops every service and closes its database.
+// Close stops every service, the ones that call others first, and closes
+// their databases. It leaves no child process behind.
 func (c *Cloud) Close() error {
 	var errs []error
-	for name, s := range c.services {
-		if err := s.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("close %s: %w", name, err))
+	for i := len(c.services) - 1; i >= 0; i-- {
+		if err := c.services[i].svc.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", c.services[i].name, err))
 		}
 	}
+	c.services = nil
 	return errors.Join(errs...)
 }
 
@@ -148,13 +155,8 @@ type Health struct {
 
 func (c *Cloud) health(w http.ResponseWriter, r *http.Request) {
 	h := Health{Status: "ok", Services: map[string]string{}, Uptime: time.Since(c.started).Round(time.Millisecond).String()}
-	names := make([]string, 0, len(c.services))
-	for n := range c.services {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		h.Services[n] = "running"
+	for _, n := range c.services {
+		h.Services[n.name] = "running"
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(h)

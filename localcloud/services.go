@@ -1,6 +1,58 @@
 package localcloud
 
-// build constructs every service and wires the calls between them.
+import (
+	"fmt"
+
+	"github.com/labkit-dev/labkit/localcloud/apigw"
+	"github.com/labkit-dev/labkit/localcloud/dynamo"
+	"github.com/labkit-dev/labkit/localcloud/iam"
+	"github.com/labkit-dev/labkit/localcloud/lambda"
+	"github.com/labkit-dev/labkit/localcloud/logs"
+	"github.com/labkit-dev/labkit/localcloud/sns"
+	"github.com/labkit-dev/labkit/localcloud/sqs"
+)
+
+// build constructs every service and wires the calls between them: SNS
+// delivers to SQS and invokes Lambda, API Gateway invokes Lambda, Lambda
+// writes functions' output to CloudWatch Logs, and STS's temporary
+// credentials resolve to their role's account.
 func (c *Cloud) build() error {
-	return nil
+	d, ep, log, bus := c.cfg.DataDir, c.cfg.Endpoint, c.log, c.bus
+	must := func(name string, s service, err error) error {
+		if err != nil {
+			return fmt.Errorf("start %s: %w", name, err)
+		}
+		c.add(name, s)
+		return nil
+	}
+
+	identity, err := iam.New(iam.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "iam"), Bus: bus})
+	if err := must("iam", identity, err); err != nil {
+		return err
+	}
+	c.router.Handle(identity.STSRoute())
+	c.router.SetResolver(identity)
+
+	logSvc, err := logs.New(logs.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "logs"), Bus: bus})
+	if err := must("logs", logSvc, err); err != nil {
+		return err
+	}
+	db, err := dynamo.New(dynamo.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "dynamodb"), Bus: bus})
+	if err := must("dynamodb", db, err); err != nil {
+		return err
+	}
+	queues, err := sqs.New(sqs.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "sqs"), Bus: bus})
+	if err := must("sqs", queues, err); err != nil {
+		return err
+	}
+	fns, err := lambda.New(lambda.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "lambda"), Bus: bus, Logs: logSvc})
+	if err := must("lambda", fns, err); err != nil {
+		return err
+	}
+	topics, err := sns.New(sns.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "sns"), Bus: bus, Queues: queues, Functions: fns})
+	if err := must("sns", topics, err); err != nil {
+		return err
+	}
+	apis, err := apigw.New(apigw.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "apigateway"), Bus: bus, Functions: fns})
+	return must("apigateway", apis, err)
 }

@@ -117,6 +117,7 @@ type junitSuite struct {
 	Skipped int         `xml:"skipped,attr"`
 	Time    string      `xml:"time,attr"`
 	Cases   []junitCase `xml:"testcase"`
+	dur     time.Duration
 }
 
 type junitCase struct {
@@ -161,8 +162,11 @@ func JUnit(w io.Writer, rs []grader.Result) error {
 		}
 		s.Tests++
 		s.Cases = append(s.Cases, c)
+		s.dur += r.Duration
 	}
-	for _, s := range doc.Suites {
+	for i := range doc.Suites {
+		s := &doc.Suites[i]
+		s.Time = secs(s.dur)
 		doc.Tests += s.Tests
 		doc.Fails += s.Fails
 		doc.Errors += s.Errors
