@@ -72,6 +72,9 @@ func (p *parser) parseOr() (*cond, error) {
 	}
 	for p.atKeyword("OR") {
 		p.next()
+		if err := p.countOperator(); err != nil {
+			return nil, err
+		}
 		r, err := p.parseAnd()
 		if err != nil {
 			return nil, err
@@ -88,6 +91,9 @@ func (p *parser) parseAnd() (*cond, error) {
 	}
 	for p.atKeyword("AND") {
 		p.next()
+		if err := p.countOperator(); err != nil {
+			return nil, err
+		}
 		r, err := p.parseNot()
 		if err != nil {
 			return nil, err
@@ -100,6 +106,9 @@ func (p *parser) parseAnd() (*cond, error) {
 func (p *parser) parseNot() (*cond, error) {
 	if p.atKeyword("NOT") {
 		p.next()
+		if err := p.countOperator(); err != nil {
+			return nil, err
+		}
 		c, err := p.parseNot()
 		if err != nil {
 			return nil, err
@@ -137,6 +146,12 @@ func (p *parser) parsePrimary() (*cond, error) {
 	left, err := p.parseOperand(false)
 	if err != nil {
 		return nil, err
+	}
+	switch t := p.peek(); {
+	case t.kind >= tEq && t.kind <= tGe || isKeyword(t, "BETWEEN") || isKeyword(t, "IN"):
+		if err := p.countOperator(); err != nil {
+			return nil, err
+		}
 	}
 	switch t := p.peek(); {
 	case t.kind >= tEq && t.kind <= tGe:
@@ -371,6 +386,10 @@ func (e *env) check(c *cond) error {
 		}
 		if c.args[1].kind == oValue && c.args[2].kind == oValue {
 			lo, hi := e.values[c.args[1].value], e.values[c.args[2].value]
+			if lo.Kind != hi.Kind {
+				return invalidf(e.kind, "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}",
+					lo.Kind, scalarText(lo), hi.Kind, scalarText(hi))
+			}
 			if n, ok := attr.Compare(lo, hi); ok && n > 0 {
 				return invalidf(e.kind, "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}",
 					lo.Kind, scalarText(lo), hi.Kind, scalarText(hi))

@@ -47,6 +47,21 @@ type parser struct {
 	usage usage
 	// allowRedundantParens accepts ((c)), as KeyConditionExpressions do.
 	allowRedundantParens bool
+	// operators counts operators and functions, at most maxOperators.
+	operators int
+}
+
+// maxOperators is DynamoDB's limit on operators and functions in one
+// expression.
+const maxOperators = 300
+
+// countOperator counts one operator or function.
+func (p *parser) countOperator() error {
+	p.operators++
+	if p.operators > maxOperators {
+		return invalidf(p.kind, "The expression contains too many operators; operator count: %d", p.operators)
+	}
+	return nil
 }
 
 func newParser(kind, src string) (*parser, error) {
@@ -189,7 +204,7 @@ func (p *parser) parsePath() (docPath, error) {
 			}
 			n, err := strconv.Atoi(t.text)
 			if err != nil || n > 1<<30 {
-				return nil, invalidf(p.kind, "List index is too large; index: %s", t.text)
+				return nil, invalidf(p.kind, "List index is not within the allowable range; index: %s", t.text)
 			}
 			p.next()
 			if err := p.expect(tRBrack); err != nil {
@@ -263,6 +278,9 @@ func (p *parser) parseCall(update bool) (string, []*operand, error) {
 	if !ok {
 		return "", nil, invalidf(p.kind, "Invalid function name; function: %s", name)
 	}
+	if err := p.countOperator(); err != nil {
+		return "", nil, err
+	}
 	p.next() // (
 	var args []*operand
 	for {
@@ -326,6 +344,9 @@ func (p *parser) parseFuncOperand(update bool) (*operand, error) {
 		if !allowed {
 			if update {
 				return nil, invalidf(p.kind, "The function is not allowed in an update expression; function: %s", name)
+			}
+			if _, ok := updateFuncs[name]; ok {
+				return nil, invalidf(p.kind, "The function is not allowed in a condition expression; function: %s", name)
 			}
 			return nil, invalidf(p.kind, "The function is not allowed to be used this way in an expression; function: %s", name)
 		}

@@ -121,6 +121,9 @@ func (p *parser) parseSetValue() (*operand, error) {
 		return l, nil
 	}
 	p.next()
+	if err := p.countOperator(); err != nil {
+		return nil, err
+	}
 	r, err := p.parseSetOperand()
 	if err != nil {
 		return nil, err
