@@ -200,7 +200,9 @@ func TestValidation(t *testing.T) {
 		{"bad arch", func(in *awslambda.CreateFunctionInput) { in.Architectures = []types.Architecture{"sparc"} }, "ValidationException"},
 		{"not a zip", func(in *awslambda.CreateFunctionInput) { in.Code.ZipFile = []byte("hello") }, "InvalidParameterValueException"},
 		{"zip slip", func(in *awslambda.CreateFunctionInput) { in.Code.ZipFile = slip }, "InvalidParameterValueException"},
-		{"s3 code", func(in *awslambda.CreateFunctionInput) { in.Code = &types.FunctionCode{S3Bucket: aws.String("b"), S3Key: aws.String("k")} }, "InvalidParameterValueException"},
+		{"s3 code", func(in *awslambda.CreateFunctionInput) {
+			in.Code = &types.FunctionCode{S3Bucket: aws.String("b"), S3Key: aws.String("k")}
+		}, "InvalidParameterValueException"},
 		{"reserved env", func(in *awslambda.CreateFunctionInput) {
 			in.Environment = &types.Environment{Variables: map[string]string{"AWS_REGION": "eu-west-1"}}
 		}, "InvalidParameterValueException"},
