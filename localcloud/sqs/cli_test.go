@@ -80,12 +80,6 @@ func TestCLIQueueLifecycle(t *testing.T) {
 	if sent.MessageId == "" || sent.MD5OfMessageAttributes == "" {
 		t.Fatalf("send-message: got %+v", sent)
 	}
-	var batch struct{ Successful []struct{ Id string } }
-	cli.json(&batch, "send-message-batch", "--queue-url", created.QueueUrl, "--entries", `[{"Id":"a","MessageBody":"one"},{"Id":"b","MessageBody":"two","DelaySeconds":0}]`)
-	if len(batch.Successful) != 2 {
-		t.Fatalf("send-message-batch: got %+v", batch)
-	}
-
 	var got struct {
 		Messages []struct {
 			MessageId, ReceiptHandle, Body string
@@ -94,8 +88,8 @@ func TestCLIQueueLifecycle(t *testing.T) {
 		}
 	}
 	cli.json(&got, "receive-message", "--queue-url", created.QueueUrl, "--attribute-names", "All", "--message-attribute-names", "All", "--max-number-of-messages", "10")
-	if len(got.Messages) != 3 {
-		t.Fatalf("receive-message: got %d messages, want 3", len(got.Messages))
+	if len(got.Messages) != 1 {
+		t.Fatalf("receive-message: got %d messages, want 1", len(got.Messages))
 	}
 	var first *struct {
 		MessageId, ReceiptHandle, Body string
@@ -131,19 +125,6 @@ func TestCLIQueueLifecycle(t *testing.T) {
 	if attrs.Attributes["VisibilityTimeout"] != "5" || !strings.Contains(attrs.Attributes["RedrivePolicy"], "cli-dlq") || attrs.Attributes["ApproximateNumberOfMessages"] != "0" {
 		t.Errorf("get-queue-attributes: %v", attrs.Attributes)
 	}
-	var sources struct {
-		QueueUrls []string `json:"queueUrls"`
-	}
-	cli.json(&sources, "list-dead-letter-source-queues", "--queue-url", dlq.QueueUrl)
-	if len(sources.QueueUrls) != 1 || sources.QueueUrls[0] != created.QueueUrl {
-		t.Errorf("list-dead-letter-source-queues: %+v", sources)
-	}
-	var tags struct{ Tags map[string]string }
-	cli.json(&tags, "list-queue-tags", "--queue-url", created.QueueUrl)
-	if tags.Tags["team"] != "blue" {
-		t.Errorf("list-queue-tags: %v", tags.Tags)
-	}
-
 	var list struct{ QueueUrls []string }
 	cli.json(&list, "list-queues", "--queue-name-prefix", "cli-")
 	if len(list.QueueUrls) != 2 {

@@ -2,6 +2,8 @@ package sqs
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,8 +18,14 @@ import (
 // dead-letter queue "dlq") in the test account.
 func fuzzTarget(f *testing.F) http.Handler {
 	f.Helper()
-	svc := newService(f, "")
-	rt := protocol.NewRouter(protocol.RouterConfig{Logger: cloudtest.Logger(f)})
+	// Logs go nowhere: a fuzz target may not log through f.
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := New(Config{DataDir: f.TempDir(), Logger: quiet})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { svc.Close() })
+	rt := protocol.NewRouter(protocol.RouterConfig{Logger: quiet})
 	rt.Handle(svc.Route())
 	for _, body := range []string{"Action=CreateQueue&QueueName=q&Version=2012-11-05", "Action=CreateQueue&QueueName=dlq&Version=2012-11-05", "Action=CreateQueue&QueueName=f.fifo&Attribute.1.Name=FifoQueue&Attribute.1.Value=true&Version=2012-11-05"} {
 		if code := serveFuzz(rt, "", body); code != http.StatusOK {
