@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -561,8 +559,6 @@ func (s *Service) editPolicy(ctx context.Context, q *queue, edit func(*policyDoc
 	return wait(ctx, done)
 }
 
-var errStop = errors.New("stop")
-
 func sprintf(format string, args ...any) string {
 	if len(args) == 0 {
 		return format
@@ -571,5 +567,3 @@ func sprintf(format string, args ...any) string {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -268,14 +268,8 @@ func validateBatch(ids []string) error {
 
 func entryError(id string, err error) batchResultError {
 	e, _ := protocol.AsError(err)
-	code := e.Code
-	if e.QueryCode != "" && e.QueryCode != e.Code && !isLegacyPrefixed(e.QueryCode) {
-		code = e.QueryCode
-	}
-	return batchResultError{Id: id, SenderFault: !e.Receiver, Code: code, Message: e.Message}
+	return batchResultError{Id: id, SenderFault: !e.Receiver, Code: e.Code, Message: e.Message}
 }
-
-func isLegacyPrefixed(code string) bool { return len(code) > 4 && code[:4] == "AWS." }
 
 // SendMessageBatch delivers up to ten messages.
 func (s *Service) sendMessageBatch(ctx context.Context, in *sendMessageBatchInput) (*sendMessageBatchOutput, error) {

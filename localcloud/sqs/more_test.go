@@ -1,0 +1,137 @@
+package sqs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+)
+
+func TestRetentionExpiry(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	svc := newService(t, dir)
+	c, _ := newClient(t, svc, cloudtest.Account)
+	url := createQueue(t, c, "short", map[string]string{"MessageRetentionPeriod": "60"})
+	send(t, c, url, "old")
+	send(t, c, url, "new")
+	q := svc.lookup(queueKey{cloudtest.Account, "us-east-1", "short"})
+	q.mu.Lock()
+	for _, m := range q.msgs {
+		if m.body == "old" {
+			m.sent -= 61 * 1000 // as if sent 61 seconds ago
+		}
+	}
+	q.mu.Unlock()
+	svc.expire()
+	if got := queueAttrs(t, c, url)["ApproximateNumberOfMessages"]; got != "1" {
+		t.Fatalf("after expiry: %s messages, want 1", got)
+	}
+	svc.Close()
+	c2, _ := newClient(t, newService(t, dir), cloudtest.Account)
+	msgs := receive(t, c2, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+	if len(msgs) != 1 || aws.ToString(msgs[0].Body) != "new" {
+		t.Fatalf("after reopen got %+v, want only the new message", msgs)
+	}
+}
+
+func TestMoveTaskToDestinationAndCancel(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	ctx := context.Background()
+	dlqURL := createQueue(t, c, "mv-dlq", nil)
+	dlqArn := queueArn(t, c, dlqURL)
+	createQueue(t, c, "mv-src", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":1}`, dlqArn)})
+	dstURL := createQueue(t, c, "mv-dst", nil)
+	dstArn := queueArn(t, c, dstURL)
+	for i := 0; i < 5; i++ {
+		send(t, c, dlqURL, fmt.Sprintf("m%d", i))
+	}
+	var apiErr smithy.APIError
+	if _, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dstArn)}); !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidParameterValue" {
+		t.Errorf("move from a queue that is no DLQ: got %v, want InvalidParameterValue", err)
+	}
+	var notFound *types.ResourceNotFoundException
+	if _, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlqArn + "-nope")}); !errors.As(err, &notFound) {
+		t.Errorf("move from a missing queue: got %v, want ResourceNotFoundException", err)
+	}
+	// One message per second: the task is still running when cancelled.
+	task, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlqArn), DestinationArn: aws.String(dstArn), MaxNumberOfMessagesPerSecond: aws.Int32(1)})
+	if err != nil {
+		t.Fatalf("StartMessageMoveTask: %v", err)
+	}
+	if _, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlqArn)}); !errors.As(err, &apiErr) {
+		t.Errorf("second task on the same source: got %v, want an error", err)
+	}
+	if _, err := c.CancelMessageMoveTask(ctx, &sqs.CancelMessageMoveTaskInput{TaskHandle: task.TaskHandle}); err != nil {
+		t.Fatalf("CancelMessageMoveTask: %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err := c.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: aws.String(dlqArn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := aws.ToString(out.Results[0].Status); s == "CANCELLED" {
+			if moved := out.Results[0].ApproximateNumberOfMessagesMoved; moved >= 5 {
+				t.Errorf("cancelled task moved %d of 5", moved)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task not cancelled: %+v", out.Results[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := queueAttrs(t, c, dstURL)["ApproximateNumberOfMessages"]; got == "0" {
+		t.Errorf("destination got no message before the cancel")
+	}
+}
+
+func TestFIFODedupSurvivesReopen(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	svc := newService(t, dir)
+	c, _ := newClient(t, svc, cloudtest.Account)
+	ctx := context.Background()
+	url := createQueue(t, c, "dd.fifo", map[string]string{"FifoQueue": "true"})
+	in := &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x"), MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d1")}
+	first, err := c.SendMessage(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := receive(t, c, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+	if len(msgs) != 1 {
+		t.Fatalf("got %d messages, want 1", len(msgs))
+	}
+	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: msgs[0].ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	c2, _ := newClient(t, newService(t, dir), cloudtest.Account)
+	again, err := c2.SendMessage(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(again.MessageId) != aws.ToString(first.MessageId) {
+		t.Errorf("resend within 5 minutes got a new id %s, want %s", aws.ToString(again.MessageId), aws.ToString(first.MessageId))
+	}
+	if got := receive(t, c2, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)}); len(got) != 0 {
+		t.Errorf("deduplicated resend was delivered")
+	}
+	next, err := c2.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("y"), MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(next.SequenceNumber) <= aws.ToString(first.SequenceNumber) {
+		t.Errorf("sequence number went backwards: %s after %s", aws.ToString(next.SequenceNumber), aws.ToString(first.SequenceNumber))
+	}
+}
