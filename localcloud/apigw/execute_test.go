@@ -612,3 +612,28 @@ func TestRouteMatchingDocumentedExample(t *testing.T) {
 		}
 	}
 }
+
+func TestAutoDeployRecordsDeployments(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	a, integID := e.lambdaAPI("f", "2.0", "GET /a")
+	before, err := e.client.GetStage(ctx, &apigatewayv2.GetStageInput{ApiId: a.ApiId, StageName: aws.String("$default")})
+	if err != nil {
+		t.Fatalf("GetStage: %v", err)
+	}
+	if _, err := e.client.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: a.ApiId, RouteKey: aws.String("GET /b"), Target: aws.String("integrations/" + integID)}); err != nil {
+		t.Fatalf("CreateRoute: %v", err)
+	}
+	after, err := e.client.GetStage(ctx, &apigatewayv2.GetStageInput{ApiId: a.ApiId, StageName: aws.String("$default")})
+	if err != nil {
+		t.Fatalf("GetStage: %v", err)
+	}
+	if aws.ToString(after.DeploymentId) == "" || aws.ToString(after.DeploymentId) == aws.ToString(before.DeploymentId) {
+		t.Errorf("got deployment %q after a change, was %q: want a new one", aws.ToString(after.DeploymentId), aws.ToString(before.DeploymentId))
+	}
+	d, err := e.client.GetDeployment(ctx, &apigatewayv2.GetDeploymentInput{ApiId: a.ApiId, DeploymentId: after.DeploymentId})
+	if err != nil || !aws.ToBool(d.AutoDeployed) {
+		t.Errorf("GetDeployment: got %+v, %v; want autoDeployed", d, err)
+	}
+}

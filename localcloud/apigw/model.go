@@ -234,6 +234,15 @@ func (a *api) ensureMaps() {
 	}
 }
 
+// configJSON is the configuration a deployment freezes, encoded.
+func (a *api) configJSON() []byte {
+	b, err := json.Marshal(snapshot{Routes: a.Routes, Integrations: a.Integrations, Authorizers: a.Authorizers})
+	if err != nil {
+		panic("apigw: encode configuration: " + err.Error()) // plain data: cannot fail
+	}
+	return b
+}
+
 // snapshot freezes the current configuration (deep copy through JSON).
 func (a *api) snapshot() *snapshot {
 	b, err := json.Marshal(snapshot{Routes: a.Routes, Integrations: a.Integrations, Authorizers: a.Authorizers})

@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -236,6 +237,7 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(a *api, ch *cha
 	if err != nil {
 		return nil, err
 	}
+	s.autoDeploy(cur, a, ch)
 	if err := s.save(ctx, a, ch); err != nil {
 		return nil, err
 	}
@@ -247,6 +249,28 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(a *api, ch *cha
 	}
 	s.apis[id] = a
 	return out, nil
+}
+
+// autoDeploy records a deployment for the stages with autoDeploy when a
+// change touched the routes, integrations or authorizers, as AWS does (those
+// stages serve the live configuration either way).
+func (s *Service) autoDeploy(before, after *api, ch *change) {
+	var auto []*stage
+	for _, st := range after.Stages {
+		if st.AutoDeploy {
+			auto = append(auto, st)
+		}
+	}
+	if len(auto) == 0 || bytes.Equal(before.configJSON(), after.configJSON()) {
+		return
+	}
+	d := s.newDeployment(after, "", true)
+	ch.putDeployments = append(ch.putDeployments, d)
+	for _, st := range auto {
+		st.DeploymentId = d.DeploymentId
+		st.LastUpdatedDate = d.CreatedDate
+		st.LastDeploymentStatusMessage = "Successfully deployed stage with deployment ID '" + d.DeploymentId + "'"
+	}
 }
 
 // save commits an api and its deployment changes in one transaction.
