@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 	"github.com/labkit-dev/labkit/localcloud/store"
 )
 
@@ -74,8 +75,13 @@ type committer struct {
 	wg   sync.WaitGroup
 
 	putItem, delItem, insRecord *sql.Stmt
-	closeOnce                   sync.Once
+
+	// closeMu orders submit against close: no send on a closed channel.
+	closeMu sync.RWMutex
+	closed  bool
 }
+
+var errClosed = protocol.StatusErrorf(503, "ServiceUnavailable", "the DynamoDB service is shutting down")
 
 func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
 	ctx := context.Background()
@@ -108,6 +114,12 @@ func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
 // Callers submit while holding the lock that orders their writes.
 func (c *committer) submit(muts []mutation) chan error {
 	r := &commitReq{muts: muts, done: make(chan error, 1)}
+	c.closeMu.RLock()
+	defer c.closeMu.RUnlock()
+	if c.closed {
+		r.done <- errClosed
+		return r.done
+	}
 	c.ch <- r
 	return r.done
 }
@@ -118,14 +130,19 @@ func (c *committer) commit(muts []mutation) error {
 }
 
 func (c *committer) close() {
-	c.closeOnce.Do(func() {
-		close(c.ch)
-		c.wg.Wait()
-		c.putItem.Close()
-		c.delItem.Close()
-		c.insRecord.Close()
-		c.conn.Close()
-	})
+	c.closeMu.Lock()
+	if c.closed {
+		c.closeMu.Unlock()
+		return
+	}
+	c.closed = true
+	close(c.ch)
+	c.closeMu.Unlock()
+	c.wg.Wait()
+	c.putItem.Close()
+	c.delItem.Close()
+	c.insRecord.Close()
+	c.conn.Close()
 }
 
 const maxBatch = 512

@@ -262,6 +262,9 @@ func (s *Service) await(done chan error, tables ...*table) error {
 	if err == nil {
 		return nil
 	}
+	if err == errClosed {
+		return err
+	}
 	for _, t := range tables {
 		t.mu.Lock()
 		t.base = nil

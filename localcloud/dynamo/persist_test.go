@@ -95,3 +95,12 @@ func readAllN(t testing.TB, e *env, arn string) []stypes.Record {
 	t.Helper()
 	return readAllLimit(t, e, arn, 1000)
 }
+
+func TestWriteAfterClose(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	createTable(t, e.db, "closing")
+	e.svc.Close()
+	_, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("closing"), Item: item{"pk": s("a")}})
+	wantCode(t, err, "ServiceUnavailable")
+}

@@ -1,0 +1,140 @@
+package dynamo
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+)
+
+// TestCrashChild is the process TestKill9 kills: it serves a Service on
+// the data dir it is given until it dies.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv("DYNAMO_CRASH_DIR")
+	if dir == "" {
+		t.Skip("helper process for TestKill9")
+	}
+	svc, err := New(Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("URL", cloudtest.Serve(t, svc.Route()))
+	select {}
+}
+
+// TestKill9 kills the serving process with SIGKILL in the middle of
+// concurrent writes: every acknowledged write is in the table, and every
+// write in the table has exactly one stream record.
+func TestKill9(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "DYNAMO_CRASH_DIR="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	url := ""
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
+			url = u
+			break
+		}
+	}
+	if url == "" {
+		t.Fatal("child did not report its URL")
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	db := dynamodb.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	arn := *createTable(t, db, "crash", withStream(types.StreamViewTypeNewImage)).LatestStreamArn
+
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				k := fmt.Sprintf("w%d-%d", w, i)
+				c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				_, err := db.PutItem(c, &dynamodb.PutItemInput{TableName: aws.String("crash"), Item: item{"pk": s(k)}})
+				cancel()
+				if err != nil {
+					return // the server died
+				}
+				mu.Lock()
+				acked[k] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(400 * time.Millisecond)
+	cmd.Process.Kill() // SIGKILL
+	cmd.Wait()
+	close(stop)
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("no write was acknowledged before the kill")
+	}
+
+	e := openEnv(t, dir)
+	stored := map[string]bool{}
+	p := dynamodb.NewScanPaginator(e.db, &dynamodb.ScanInput{TableName: aws.String("crash")})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx(t))
+		if err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		for _, it := range out.Items {
+			stored[str(t, it, "pk")] = true
+		}
+	}
+	for k := range acked {
+		if !stored[k] {
+			t.Errorf("acknowledged write %s lost", k)
+		}
+	}
+	records := map[string]int{}
+	for _, r := range readAllN(t, e, arn) {
+		records[r.Dynamodb.Keys["pk"].(*stypes.AttributeValueMemberS).Value]++
+	}
+	for k := range stored {
+		if records[k] != 1 {
+			t.Errorf("item %s: got %d stream records, want 1", k, records[k])
+		}
+	}
+	if len(records) != len(stored) {
+		t.Errorf("stream records for %d items, table holds %d", len(records), len(stored))
+	}
+	t.Logf("%d writes acknowledged, %d stored", len(acked), len(stored))
+}
