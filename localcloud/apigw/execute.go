@@ -532,7 +532,7 @@ func (s *Service) proxyHTTP(ctx context.Context, x *exchange, integ *integration
 	}
 	req.Header.Set("X-Forwarded-For", sourceIP(x.r))
 	req.Header.Set("X-Amzn-Apigateway-Api-Id", x.a.ApiID)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.proxy.Do(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, http.StatusServiceUnavailable

@@ -55,6 +55,9 @@ type Service struct {
 
 	throttle  *throttler
 	authCache *authCache
+	// proxy forwards HTTP_PROXY integrations; it returns redirects to the
+	// client instead of following them, as a proxy must.
+	proxy *http.Client
 
 	closeOnce sync.Once
 	closeErr  error
@@ -82,7 +85,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("apigw: %w", err)
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger, db: db, now: cfg.Now, bus: cfg.Bus, apis: map[string]*api{},
-		throttle: newThrottler(), authCache: newAuthCache()}
+		throttle: newThrottler(), authCache: newAuthCache(),
+		proxy: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if err := s.load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("apigw: load: %w", err)
@@ -147,7 +151,10 @@ func (s *Service) Route() protocol.Route {
 
 // Close closes the database; it is idempotent.
 func (s *Service) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.db.Close() })
+	s.closeOnce.Do(func() {
+		s.proxy.CloseIdleConnections()
+		s.closeErr = s.db.Close()
+	})
 	return s.closeErr
 }
 
