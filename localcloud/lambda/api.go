@@ -118,6 +118,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.publish(f)
+	if f.Runtime == "go1.x" {
+		s.log.WarnContext(r.Context(), "lambda runtime go1.x is deprecated on AWS: build a bootstrap with `go run ./cmd/lab package <dir>` and use provided.al2023", "function", f.Name)
+	}
 	s.log.InfoContext(r.Context(), "lambda function created", "function", f.Name, "account", f.Account, "region", f.Region, "runtime", f.Runtime)
 	protocol.WriteJSON(w, http.StatusCreated, f.configuration())
 	return nil
@@ -267,6 +270,8 @@ func (s *Service) removeWhenIdle(f *function) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	if s.current(f.key()) == nil {
 		os.RemoveAll(dir)
 	}
@@ -302,19 +307,20 @@ func (s *Service) update(r *http.Request, revisionID string, code bool, change f
 		s.envs.retire(f.key())
 		if old.CodeHex != f.CodeHex {
 			go func() {
-				time.Sleep(time.Second)
-				s.removeStaleCode(f.Account, f.Region, f.Name, s.current(f.key()).codeHexOr(f.CodeHex))
+				select {
+				case <-s.closed:
+					return
+				case <-time.After(time.Second): // let retired environments stop
+				}
+				s.writeMu.Lock()
+				defer s.writeMu.Unlock()
+				if cur := s.current(f.key()); cur != nil {
+					s.removeStaleCode(f.Account, f.Region, f.Name, cur.CodeHex)
+				}
 			}()
 		}
 	}
 	return f, nil
-}
-
-func (f *function) codeHexOr(def string) string {
-	if f == nil {
-		return def
-	}
-	return f.CodeHex
 }
 
 func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -148,7 +149,7 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		work:    make(chan *invocation),
 		exited:  make(chan struct{}),
 	}
-	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	if err := s.envs.add(e); err != nil {
 		ln.Close()
 		return nil, nil, err
