@@ -144,13 +144,18 @@ func (s *Service) startMessageMoveTask(ctx context.Context, in *startMoveInput) 
 			return nil, invalidParam("There is already a task running. Only one active task is allowed for each source queue arn at a given time.")
 		}
 	}
+	if s.closing {
+		s.tasksMu.Unlock()
+		return nil, errClosed
+	}
 	s.tasks[t.ID] = t
 	done := s.w.enqueue(s.saveTask(t))
+	s.wg.Add(1)
 	s.tasksMu.Unlock()
 	if err := wait(ctx, done); err != nil {
+		s.wg.Done()
 		return nil, err
 	}
-	s.wg.Add(1)
 	go s.runTask(t)
 	return &startMoveOutput{TaskHandle: taskHandle(t)}, nil
 }

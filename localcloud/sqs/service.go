@@ -42,6 +42,7 @@ type Service struct {
 
 	tasksMu sync.Mutex
 	tasks   map[string]*moveTask // by task id
+	closing bool                 // no new tasks once set
 
 	json  *protocol.JSONService
 	query *protocol.QueryService
@@ -86,6 +87,9 @@ func New(cfg Config) (*Service, error) {
 // the database. It is idempotent.
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
+		s.tasksMu.Lock()
+		s.closing = true
+		s.tasksMu.Unlock()
 		close(s.done)
 		s.wg.Wait()
 		s.w.close()
