@@ -48,6 +48,7 @@ func commands() []command {
 		{"check", "grade a lab (or all) against the local cloud or your AWS account", runCheck},
 		{"web", "run only the web app (for learners using their AWS account)", runWeb},
 		{"names", "show or change the resource names the kit and grader use", runNames},
+		{"package", "build a Go function as a Lambda zip (bootstrap for provided.al2023)", runPackage},
 	}
 }
 

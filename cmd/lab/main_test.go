@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -162,5 +163,30 @@ func TestNamesSetAndList(t *testing.T) {
 	}
 	if code := Run(context.Background(), []string{"names", "set", "ordrsTable", "x", "--config", cfg}, &out, &errb); code != 2 {
 		t.Errorf("unknown key: got exit %d, want 2", code)
+	}
+}
+
+func TestPackageBuildsAZipWithBootstrap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build")
+	}
+	out := filepath.Join(t.TempDir(), "intake.zip")
+	var stdout, stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"package", "../../solutions/order-intake", "-o", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("lab package: exit %d: %s", code, stderr.String())
+	}
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].Mode()&0o111 == 0 {
+		t.Errorf("zip entries: got %v, want one executable bootstrap", zr.File)
+	}
+	if !strings.Contains(stdout.String(), "aws lambda create-function") {
+		t.Errorf("lab package should say what to do next:\n%s", stdout.String())
+	}
+	if code := Run(context.Background(), []string{"package", "../../solutions/order-intake", "--arch", "sparc"}, &stdout, &stderr); code != 2 {
+		t.Errorf("bad arch: got exit %d, want 2", code)
 	}
 }
