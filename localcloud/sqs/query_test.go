@@ -84,6 +84,17 @@ func TestQueryProtocolShapes(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "<QueueUrl>"+base+path+"</QueueUrl>") {
 		t.Errorf("ListQueues: %d %s", code, body)
 	}
+	if code, body := postForm(t, base, "/", v("Action", "CreateQueue", "QueueName", "tagged", "Tag.1.Key", "team", "Tag.1.Value", "blue")); code != 200 {
+		t.Fatalf("CreateQueue with tags: %d %s", code, body)
+	}
+	code, body = postForm(t, base, "/"+cloudtest.Account+"/tagged", v("Action", "ListQueueTags"))
+	if code != 200 || !strings.Contains(body, "<Tag><Key>team</Key><Value>blue</Value></Tag>") {
+		t.Errorf("ListQueueTags: %d %s", code, body)
+	}
+	code, body = postForm(t, base, "/", v("Action", "TagQueue", "QueueUrl", base+"/"+cloudtest.Account+"/tagged", "Tag.1.Key", "env", "Tag.1.Value", "dev"))
+	if code != 200 {
+		t.Errorf("TagQueue: %d %s", code, body)
+	}
 	code, body = postForm(t, base, "/", v("Action", "Frobnicate"))
 	if code != 400 || !strings.Contains(body, "InvalidAction") {
 		t.Errorf("unknown action: %d %s", code, body)
