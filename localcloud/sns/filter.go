@@ -108,6 +108,9 @@ func (a scalar) equal(b scalar) bool {
 // policy may express.
 const maxFilterCombinations = 150
 
+// maxFilterKeys is AWS's limit on the keys (leaf fields) of a policy.
+const maxFilterKeys = 5
+
 // maxFilterPolicySize is AWS's limit on a policy's size in bytes.
 const maxFilterPolicySize = 256 * 1024
 
@@ -137,6 +140,11 @@ func CompileFilterPolicy(policy string) (*FilterPolicy, error) {
 	root, err := fp.compileNode(obj, nil, 0)
 	if err != nil {
 		return nil, err
+	}
+	keys := map[string]bool{}
+	root.leafKeys(keys)
+	if len(keys) > maxFilterKeys {
+		return nil, fmt.Errorf("Filter policy can not have more than %d keys", maxFilterKeys)
 	}
 	if n := root.combinations(); n > maxFilterCombinations {
 		return nil, fmt.Errorf("Filter policy is too complex: %d combinations exceed the limit of %d", n, maxFilterCombinations)
@@ -217,6 +225,18 @@ func (p *FilterPolicy) compileNode(obj map[string]any, path []string, depth int)
 		}
 	}
 	return n, nil
+}
+
+// leafKeys adds the paths of n's leaves, $or branches included, to keys.
+func (n *filterNode) leafKeys(keys map[string]bool) {
+	for _, l := range n.leaves {
+		keys[strings.Join(l.path, "\x00")] = true
+	}
+	for _, g := range n.ors {
+		for _, b := range g {
+			b.leafKeys(keys)
+		}
+	}
 }
 
 func (n *filterNode) combinations() int {

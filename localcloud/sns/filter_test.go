@@ -176,6 +176,8 @@ func TestCompileFilterPolicyErrors(t *testing.T) {
 		{"too many values", tooMany, "too complex"},
 		{"too many combinations", combos, "too complex"},
 		{"empty key", `{"":["x"]}`, "must not be empty"},
+		{"six keys", `{"a":[1],"b":[1],"c":[1],"d":[1],"e":[1],"f":[1]}`, "more than 5 keys"},
+		{"six nested keys", `{"o":{"a":[1],"b":[1],"c":[1]},"$or":[{"d":[1]},{"e":[1],"f":[1]}]}`, "more than 5 keys"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -159,8 +159,16 @@ func attributesSize(attrs map[string]protocol.MessageAttributeValue) int {
 	return n
 }
 
+// publishTopic is a topic as Publish sees it, copied under Service.mu.
+type publishTopic struct {
+	t                  *topic // for the FIFO sequence only
+	arn, owner         string
+	fifo, contentDedup bool
+	targets            []target
+}
+
 // validate checks a publish input against its topic and builds the message.
-func (in publishInput) validate(t *topic) (*message, error) {
+func (in publishInput) validate(t *publishTopic) (*message, error) {
 	if in.message == "" {
 		return nil, invalidParameter("Empty message")
 	}
@@ -180,7 +188,7 @@ func (in publishInput) validate(t *topic) (*message, error) {
 			}
 		}
 	}
-	m := &message{id: uuid.NewString(), topicARN: t.arn, owner: t.account, subject: in.subject, body: in.message, attrs: in.attrs, time: time.Now().UTC()}
+	m := &message{id: uuid.NewString(), topicARN: t.arn, owner: t.owner, subject: in.subject, body: in.message, attrs: in.attrs, time: time.Now().UTC()}
 	switch in.structure {
 	case "":
 	case "json":
@@ -204,7 +212,7 @@ func (in publishInput) validate(t *topic) (*message, error) {
 	default:
 		return nil, invalidParameter("MessageStructure")
 	}
-	if t.fifo() {
+	if t.fifo {
 		if in.groupID == "" {
 			return nil, invalidParameter("The MessageGroupId parameter is required for FIFO topics")
 		}
@@ -214,7 +222,7 @@ func (in publishInput) validate(t *topic) (*message, error) {
 		m.groupID = in.groupID
 		m.dedupID = in.dedupID
 		if m.dedupID == "" {
-			if t.attrs["ContentBasedDeduplication"] != "true" {
+			if !t.contentDedup {
 				return nil, invalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
 			}
 			sum := sha256.Sum256([]byte(in.message))
@@ -299,7 +307,7 @@ func (tg *target) matches(m *message) bool {
 
 // resolvePublishTopic finds the topic a Publish addresses and copies its
 // confirmed subscriptions.
-func (s *Service) resolvePublishTopic(ctx context.Context, form url.Values) (*topic, []target, error) {
+func (s *Service) resolvePublishTopic(ctx context.Context, form url.Values) (*publishTopic, error) {
 	arn := form.Get("TopicArn")
 	param := "TopicArn"
 	if arn == "" {
@@ -307,18 +315,18 @@ func (s *Service) resolvePublishTopic(ctx context.Context, form url.Values) (*to
 	}
 	if arn == "" {
 		if form.Get("PhoneNumber") != "" {
-			return nil, nil, invalidParameter("PhoneNumber Reason: the local cloud does not send SMS messages")
+			return nil, invalidParameter("PhoneNumber Reason: the local cloud does not send SMS messages")
 		}
-		return nil, nil, invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
+		return nil, invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
 	}
 	if p, ok := protocol.ParseARN(arn); ok && p.Service == "sns" && strings.HasPrefix(p.Resource, "endpoint/") {
-		return nil, nil, invalidParameter("TargetArn Reason: the local cloud has no mobile push endpoints")
+		return nil, invalidParameter("TargetArn Reason: the local cloud has no mobile push endpoints")
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, err := s.lookupTopic(ctx, arn, param)
+	t, err := s.lookupTopic(ctx, arn, param, "Publish")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	targets := make([]target, 0, len(t.subs))
 	for _, sub := range t.subs {
@@ -329,7 +337,7 @@ func (s *Service) resolvePublishTopic(ctx context.Context, form url.Values) (*to
 			bodyScope: sub.bodyScope(), filter: sub.filter, dlq: sub.deadLetterARN()})
 	}
 	sort.Slice(targets, func(i, j int) bool { return targets[i].arn < targets[j].arn })
-	return t, targets, nil
+	return &publishTopic{t: t, arn: t.arn, owner: t.account, fifo: t.fifo(), contentDedup: t.attrs["ContentBasedDeduplication"] == "true", targets: targets}, nil
 }
 
 type publishResult struct {
@@ -342,7 +350,7 @@ func (s *Service) publish(ctx context.Context, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, targets, err := s.resolvePublishTopic(ctx, form)
+	t, err := s.resolvePublishTopic(ctx, form)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +358,7 @@ func (s *Service) publish(ctx context.Context, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deliver(ctx, t, targets, []*message{m}); err != nil {
+	if err := s.deliver(ctx, t, []*message{m}); err != nil {
 		return nil, err
 	}
 	return publishResult{MessageId: m.id, SequenceNumber: m.seq}, nil
@@ -400,7 +408,7 @@ func (s *Service) publishBatch(ctx context.Context, form url.Values) (any, error
 	if total > maxMessageSize {
 		return nil, protocol.Errorf("BatchRequestTooLong", "The length of all the messages put together is more than the limit")
 	}
-	t, targets, err := s.resolvePublishTopic(ctx, form)
+	t, err := s.resolvePublishTopic(ctx, form)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +430,7 @@ func (s *Service) publishBatch(ctx context.Context, form url.Values) (any, error
 		msgs = append(msgs, m)
 		ids = append(ids, id)
 	}
-	if err := s.deliver(ctx, t, targets, msgs); err != nil {
+	if err := s.deliver(ctx, t, msgs); err != nil {
 		return nil, err
 	}
 	for i, m := range msgs {
@@ -467,7 +475,8 @@ func subForms(form url.Values, prefix string) []url.Values {
 // deliver fans messages out to the matching subscriptions: SQS queues at
 // once (the message is in every queue when this returns), Lambda and HTTP/S
 // through the durable outbox, committed before this returns.
-func (s *Service) deliver(ctx context.Context, t *topic, targets []target, msgs []*message) error {
+func (s *Service) deliver(ctx context.Context, t *publishTopic, msgs []*message) error {
+	targets := t.targets
 	var jobs []*job
 	type sqsDelivery struct {
 		tg  *target
@@ -475,7 +484,7 @@ func (s *Service) deliver(ctx context.Context, t *topic, targets []target, msgs 
 	}
 	var sqs []sqsDelivery
 	for _, m := range msgs {
-		if t.fifo() && t.sequence(m) {
+		if t.fifo && t.t.sequence(m) {
 			continue // a duplicate within the deduplication window: answered, not delivered
 		}
 		for i := range targets {

@@ -192,6 +192,8 @@ func (s *Service) ops() map[string]protocol.QueryOp {
 		"TagResource":               s.tagResource,
 		"UntagResource":             s.untagResource,
 		"ListTagsForResource":       s.listTagsForResource,
+		"AddPermission":             s.addPermission,
+		"RemovePermission":          s.removePermission,
 	}
 }
 

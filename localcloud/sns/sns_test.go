@@ -715,3 +715,66 @@ func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestCrossAccountPermissions(t *testing.T) {
+	t.Parallel()
+	q := &fakeQueues{}
+	env := newEnv(t, Config{Queues: q})
+	owner, other := env.client(cloudtest.Account), env.client("210987654321")
+	ctx := context.Background()
+	topic := createTopic(t, owner, "shared", nil)
+	publish := func() error {
+		_, err := other.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, Message: aws.String("from afar")})
+		return err
+	}
+	var ae *types.AuthorizationErrorException
+	if err := publish(); !errors.As(err, &ae) {
+		t.Fatalf("Publish before AddPermission: got %v, want AuthorizationErrorException", err)
+	}
+	_, err := owner.AddPermission(ctx, &awssns.AddPermissionInput{TopicArn: &topic, Label: aws.String("partner"),
+		AWSAccountId: []string{"210987654321"}, ActionName: []string{"Publish", "Subscribe"}})
+	if err != nil {
+		t.Fatalf("AddPermission: %v", err)
+	}
+	_, err = owner.AddPermission(ctx, &awssns.AddPermissionInput{TopicArn: &topic, Label: aws.String("partner"),
+		AWSAccountId: []string{"210987654321"}, ActionName: []string{"Publish"}})
+	if errorCode(err) != "InvalidParameter" {
+		t.Errorf("AddPermission with a used label: got %v, want InvalidParameter", err)
+	}
+	if err := publish(); err != nil {
+		t.Errorf("Publish after AddPermission: %v", err)
+	}
+	queue := "arn:aws:sqs:us-east-1:210987654321:theirs"
+	sub := subscribe(t, other, topic, "sqs", queue, nil)
+	attrs, err := other.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &sub})
+	if err != nil || attrs.Attributes["Owner"] != "210987654321" {
+		t.Errorf("subscriber's GetSubscriptionAttributes = %v, %v", attrs, err)
+	}
+	mine, err := other.ListSubscriptions(ctx, &awssns.ListSubscriptionsInput{})
+	if err != nil || len(mine.Subscriptions) != 1 {
+		t.Errorf("subscriber's ListSubscriptions = %v, %v; want its one subscription", mine, err)
+	}
+	if err := publish(); err != nil {
+		t.Fatal(err)
+	}
+	if got := q.deliveries(queue); len(got) != 1 || got[0].SourceAccount != cloudtest.Account {
+		t.Errorf("deliveries to the subscriber's queue = %+v", got)
+	}
+	if _, err := other.GetTopicAttributes(ctx, &awssns.GetTopicAttributesInput{TopicArn: &topic}); !errors.As(err, &ae) {
+		t.Errorf("GetTopicAttributes (not granted): got %v, want AuthorizationErrorException", err)
+	}
+	if _, err := owner.RemovePermission(ctx, &awssns.RemovePermissionInput{TopicArn: &topic, Label: aws.String("partner")}); err != nil {
+		t.Fatalf("RemovePermission: %v", err)
+	}
+	if err := publish(); !errors.As(err, &ae) {
+		t.Errorf("Publish after RemovePermission: got %v, want AuthorizationErrorException", err)
+	}
+	// A hand-written policy works the same way.
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"sns:Pub*","Resource":"` + topic + `"}]}`
+	if _, err := owner.SetTopicAttributes(ctx, &awssns.SetTopicAttributesInput{TopicArn: &topic, AttributeName: aws.String("Policy"), AttributeValue: &policy}); err != nil {
+		t.Fatal(err)
+	}
+	if err := publish(); err != nil {
+		t.Errorf("Publish allowed by a set policy: %v", err)
+	}
+}

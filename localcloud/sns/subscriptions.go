@@ -173,7 +173,7 @@ func (s *Service) subscribe(ctx context.Context, form url.Values) (any, error) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn")
+	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn", "Subscribe")
 	if err != nil {
 		return nil, err
 	}
@@ -317,6 +317,9 @@ func (s *Service) lookupSubscription(ctx context.Context, arn string) (*subscrip
 		return nil, invalidParameter("SubscriptionArn: the subscription is in region %s, the request in %s", p.Region, id.Region)
 	}
 	if p.Account != id.AccountID {
+		if sub != nil && sub.owner == id.AccountID {
+			return sub, nil // a subscription the caller made to another account's topic
+		}
 		return nil, authorizationError("User: arn:aws:iam::%s:root is not authorized to perform this action on resource: %s", id.AccountID, arn)
 	}
 	if sub == nil {
@@ -381,12 +384,15 @@ func (s *Service) listSubscriptions(ctx context.Context, form url.Values) (any, 
 	id := protocol.IdentityFrom(ctx)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	// The caller's topics' subscriptions, and the caller's subscriptions to
+	// other accounts' topics.
 	var arns []string
-	for _, t := range s.topics {
-		if t.account != id.AccountID || t.region != id.Region {
+	for a, sub := range s.subs {
+		t := s.topics[sub.topicARN]
+		if t == nil || t.region != id.Region {
 			continue
 		}
-		for a := range t.subs {
+		if t.account == id.AccountID || sub.owner == id.AccountID {
 			arns = append(arns, a)
 		}
 	}
@@ -408,7 +414,7 @@ func (s *Service) subscriptionPage(arns []string, token string) (any, error) {
 func (s *Service) listSubscriptionsByTopic(ctx context.Context, form url.Values) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn")
+	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn", "ListSubscriptionsByTopic")
 	if err != nil {
 		return nil, err
 	}

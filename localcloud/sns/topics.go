@@ -173,8 +173,10 @@ func tagLimitExceeded() *protocol.Error {
 	return protocol.Errorf("TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded")
 }
 
-// lookupTopic finds the caller's topic by ARN. Caller holds s.mu.
-func (s *Service) lookupTopic(ctx context.Context, arn, param string) (*topic, error) {
+// lookupTopic finds a topic by ARN for the caller. A topic in another
+// account is reachable when its policy allows action to the caller's
+// account (action "" never allows). Caller holds s.mu.
+func (s *Service) lookupTopic(ctx context.Context, arn, param, action string) (*topic, error) {
 	if arn == "" {
 		return nil, invalidParameter("%s", param)
 	}
@@ -186,14 +188,32 @@ func (s *Service) lookupTopic(ctx context.Context, arn, param string) (*topic, e
 	if p.Region != id.Region {
 		return nil, invalidParameter("%s: the topic is in region %s, the request in %s", param, p.Region, id.Region)
 	}
-	if p.Account != id.AccountID {
-		return nil, authorizationError("User: arn:aws:iam::%s:root is not authorized to perform this action on resource: %s", id.AccountID, arn)
-	}
 	t := s.topics[arn]
+	if p.Account != id.AccountID {
+		if t == nil || action == "" || !policyAllows(t.policyText(), t.arn, id.AccountID, action) {
+			return nil, authorizationError("User: arn:aws:iam::%s:root is not authorized to perform: SNS:%s on resource: %s", id.AccountID, actionName(action), arn)
+		}
+		return t, nil
+	}
 	if t == nil {
 		return nil, notFound("Topic does not exist")
 	}
 	return t, nil
+}
+
+func actionName(a string) string {
+	if a == "" {
+		return "TagResource"
+	}
+	return a
+}
+
+// policyText is the topic's access policy, the default one if none was set.
+func (t *topic) policyText() string {
+	if p := t.attrs["Policy"]; p != "" {
+		return p
+	}
+	return defaultPolicy(t.arn, t.account)
 }
 
 type createTopicResult struct {
@@ -261,7 +281,7 @@ func (s *Service) deleteTopic(ctx context.Context, form url.Values) (any, error)
 	arn := form.Get("TopicArn")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.lookupTopic(ctx, arn, "TopicArn")
+	t, err := s.lookupTopic(ctx, arn, "TopicArn", "DeleteTopic")
 	if err != nil {
 		if e, ok := err.(*protocol.Error); ok && e.Code == "NotFound" {
 			return nil, nil // deleting a missing topic succeeds, as on AWS
@@ -403,7 +423,7 @@ const defaultDeliveryPolicy = `{"http":{"defaultHealthyRetryPolicy":{"minDelayTa
 func (s *Service) getTopicAttributes(ctx context.Context, form url.Values) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn")
+	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn", "GetTopicAttributes")
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +467,7 @@ func (s *Service) setTopicAttributes(ctx context.Context, form url.Values) (any,
 	name, value := form.Get("AttributeName"), form.Get("AttributeValue")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn")
+	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn", "SetTopicAttributes")
 	if err != nil {
 		return nil, err
 	}
@@ -479,7 +499,7 @@ func (s *Service) setTopicAttributes(ctx context.Context, form url.Values) (any,
 // lookupTaggable finds a topic for the tagging operations, which answer
 // ResourceNotFound rather than NotFound.
 func (s *Service) lookupTaggable(ctx context.Context, arn string) (*topic, error) {
-	t, err := s.lookupTopic(ctx, arn, "ResourceArn")
+	t, err := s.lookupTopic(ctx, arn, "ResourceArn", "")
 	if e, ok := err.(*protocol.Error); ok && e.Code == "NotFound" {
 		return nil, protocol.StatusErrorf(404, "ResourceNotFound", "Resource does not exist")
 	}
