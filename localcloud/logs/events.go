@@ -576,6 +576,13 @@ func (s *Service) filterLogEvents(ctx context.Context, body []byte) (any, error)
 	if in.LogStreamNamePrefix != "" {
 		q += ` AND substr(stream, 1, ?) = ?`
 	}
+	must, mustNot := pat.substrings()
+	for range must {
+		q += ` AND instr(message, ?) > 0`
+	}
+	for range mustNot {
+		q += ` AND instr(message, ?) = 0`
+	}
 	q += ` ORDER BY ts, id LIMIT ?`
 
 	out := struct {
@@ -592,6 +599,12 @@ func (s *Service) filterLogEvents(ctx context.Context, body []byte) (any, error)
 		}
 		if in.LogStreamNamePrefix != "" {
 			args = append(args, len(in.LogStreamNamePrefix), in.LogStreamNamePrefix)
+		}
+		for _, m := range must {
+			args = append(args, m)
+		}
+		for _, m := range mustNot {
+			args = append(args, m)
 		}
 		args = append(args, chunk)
 		n, full, err := s.scanChunk(ctx, q, args, pat, &out.Events, &cur, limit, &bytes)

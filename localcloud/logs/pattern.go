@@ -25,6 +25,7 @@ import (
 //
 // The zero Pattern matches everything.
 type Pattern struct {
+	need   []string // JSON patterns: substrings every match contains (a cheap pre-check)
 	terms  []term   // term patterns
 	json   node     // JSON patterns
 	fields []sfield // space-delimited patterns
@@ -74,7 +75,7 @@ func CompilePattern(s string) (*Pattern, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Pattern{json: n, isJSON: true}, nil
+		return &Pattern{json: n, isJSON: true, need: required(n)}, nil
 	case t[0] == '[':
 		f, err := parseSpacePattern(t)
 		if err != nil {
@@ -89,12 +90,40 @@ func CompilePattern(s string) (*Pattern, error) {
 	return &Pattern{terms: terms}, nil
 }
 
+// substrings returns strings every matching message contains and strings
+// none contains, so that storage can skip most events cheaply.
+func (p *Pattern) substrings() (must, mustNot []string) {
+	if p == nil {
+		return nil, nil
+	}
+	if p.isJSON {
+		return p.need, nil
+	}
+	for _, t := range p.terms {
+		if t.re != nil {
+			continue
+		}
+		switch t.kind {
+		case termAll:
+			must = append(must, t.text)
+		case termNot:
+			mustNot = append(mustNot, t.text)
+		}
+	}
+	return must, mustNot
+}
+
 // Match reports whether message matches the pattern.
 func (p *Pattern) Match(message string) bool {
 	switch {
 	case p == nil:
 		return true
 	case p.isJSON:
+		for _, n := range p.need {
+			if !strings.Contains(message, n) {
+				return false
+			}
+		}
 		v, ok := parseMessageJSON(message)
 		return ok && p.json.eval(v)
 	case p.isSpc:
@@ -182,6 +211,27 @@ func parseTerms(s string) ([]term, error) {
 }
 
 // JSON patterns.
+
+// required returns strings that every message n matches must contain:
+// the values of string equalities that all of n needs, when JSON encoders
+// write them unescaped.
+func required(n node) []string {
+	switch x := n.(type) {
+	case andNode:
+		return append(required(x.l), required(x.r)...)
+	case cmpNode:
+		if x.op != "=" || x.isNum || x.str == "" || strings.Contains(x.str, "*") {
+			return nil
+		}
+		for _, c := range x.str {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(" -_.:/@#", c)) {
+				return nil
+			}
+		}
+		return []string{x.str}
+	}
+	return nil
+}
 
 type node interface {
 	eval(v any) bool
