@@ -306,12 +306,25 @@ func statusCode(raw json.RawMessage) (int, error) {
 // integration's payload format version says.
 func mapResponse(payload []byte, version string) (*response, error) {
 	payload = bytes.TrimSpace(payload)
-	if !json.Valid(payload) {
+	var pr proxyResponse
+	isObject := len(payload) > 0 && payload[0] == '{'
+	decoded := false
+	if isObject {
+		// One pass for the common case: an object in the proxy response shape.
+		decoded = json.Unmarshal(payload, &pr) == nil
+		if !decoded {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(payload, &fields); err != nil {
+				return nil, fmt.Errorf("%w: not JSON: %v", errBadResponse, err)
+			}
+			if raw, ok := fields["statusCode"]; ok {
+				pr.StatusCode = raw
+			}
+		}
+	} else if !json.Valid(payload) {
 		return nil, fmt.Errorf("%w: not JSON", errBadResponse)
 	}
-	var fields map[string]json.RawMessage
-	isObject := len(payload) > 0 && payload[0] == '{' && json.Unmarshal(payload, &fields) == nil
-	_, hasStatus := fields["statusCode"]
+	hasStatus := pr.StatusCode != nil
 	if version == "2.0" && !hasStatus {
 		body := payload
 		var s string
@@ -322,18 +335,17 @@ func mapResponse(payload []byte, version string) (*response, error) {
 		h.Set("Content-Type", "application/json")
 		return &response{status: http.StatusOK, header: h, body: body}, nil
 	}
-	if !isObject || !hasStatus {
+	if !hasStatus {
 		return nil, fmt.Errorf("%w: payload format 1.0 needs an object with statusCode", errBadResponse)
 	}
-	var pr proxyResponse
-	if err := json.Unmarshal(payload, &pr); err != nil {
-		return nil, fmt.Errorf("%w: %v", errBadResponse, err)
+	if !decoded {
+		return nil, fmt.Errorf("%w: the fields do not have the proxy response's types", errBadResponse)
 	}
 	status, err := statusCode(pr.StatusCode)
 	if err != nil {
 		return nil, err
 	}
-	h := http.Header{}
+	h := make(http.Header, len(pr.Headers)+len(pr.Cookies))
 	for k, v := range pr.Headers {
 		h.Set(k, string(v))
 	}
