@@ -46,7 +46,7 @@ type message struct {
 // has not yet run out.
 func (m *message) inFlight(now int64) bool { return m.receiveCount > 0 && m.visibleAt > now }
 
-// size is what counts against MaximumMessageSize: the body plus every
+// messageSize is what counts against MaximumMessageSize: the body plus every
 // attribute's name, type and value.
 func messageSize(body string, attrs map[string]MessageAttributeValue) int {
 	n := len(body)
@@ -112,7 +112,7 @@ func md5OfAttributes(attrs map[string]MessageAttributeValue) string {
 	return md5Hex(buf)
 }
 
-// validBody reports whether s holds only the characters SQS accepts:
+// validChars reports whether s holds only the characters SQS accepts:
 // #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF.
 func validChars(s string) bool {
 	if !utf8.ValidString(s) {

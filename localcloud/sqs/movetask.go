@@ -111,7 +111,7 @@ func (s *Service) isDeadLetterQueue(arn string) bool {
 	return false
 }
 
-// StartMessageMoveTask moves the messages of a dead-letter queue back to
+// startMessageMoveTask implements StartMessageMoveTask: moves the messages of a dead-letter queue back to
 // their source queues (or to DestinationArn) in the background.
 func (s *Service) startMessageMoveTask(ctx context.Context, in *startMoveInput) (*startMoveOutput, error) {
 	if in.SourceArn == "" {
@@ -321,7 +321,7 @@ func (s *Service) moveBatch(t *moveTask, src *queue, n int) (int, string) {
 	return taken, ""
 }
 
-// ListMessageMoveTasks lists the most recent move tasks of a source queue.
+// listMessageMoveTasks implements ListMessageMoveTasks: lists the most recent move tasks of a source queue.
 func (s *Service) listMessageMoveTasks(ctx context.Context, in *listMovesInput) (*listMovesOutput, error) {
 	if in.SourceArn == "" {
 		return nil, missingParam("SourceArn")
@@ -361,7 +361,7 @@ func (s *Service) listMessageMoveTasks(ctx context.Context, in *listMovesInput) 
 	return out, nil
 }
 
-// CancelMessageMoveTask stops a running move task.
+// cancelMessageMoveTask implements CancelMessageMoveTask: stops a running move task.
 func (s *Service) cancelMessageMoveTask(ctx context.Context, in *cancelMoveInput) (*cancelMoveOutput, error) {
 	if in.TaskHandle == "" {
 		return nil, missingParam("TaskHandle")

@@ -174,8 +174,8 @@ func intRange(name, v string, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// normalizeAttrs validates attributes a caller wants to set and returns them
-// normalised. lookup finds other queues (the redrive target) by ARN.
+// normalizeAttrs validates attributes a caller wants to set on the queue
+// key (creating it, or changing it) and returns them normalised.
 func (s *Service) normalizeAttrs(key queueKey, fifo, creating bool, in map[string]string) (map[string]string, error) {
 	out := map[string]string{}
 	for name, v := range in {
@@ -287,6 +287,8 @@ func (s *Service) normalizeAttrs(key queueKey, fifo, creating bool, in map[strin
 	return out, nil
 }
 
+// checkRedrive validates a RedrivePolicy: its dead-letter queue must exist
+// in the same account and region, be of the same type and allow key's queue.
 func (s *Service) checkRedrive(key queueKey, fifo bool, v string) (*redrivePolicy, error) {
 	bad := func(reason string) error {
 		return invalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: %s", v, reason)

@@ -33,7 +33,7 @@ func saveQueue(q *queue) writeOp {
 	}
 }
 
-// CreateQueue creates a queue, or returns the existing one's URL when the
+// createQueue implements CreateQueue: creates a queue, or returns the existing one's URL when the
 // given attributes match it.
 func (s *Service) createQueue(ctx context.Context, in *createQueueInput) (*queueURLOutput, error) {
 	if in.QueueName == "" {
@@ -111,7 +111,7 @@ type queueURLInput struct {
 	QueueUrl string `json:"QueueUrl"`
 }
 
-// DeleteQueue deletes a queue and its messages.
+// deleteQueue implements DeleteQueue: deletes a queue and its messages.
 func (s *Service) deleteQueue(ctx context.Context, in *queueURLInput) (*struct{}, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Service) deleteQueue(ctx context.Context, in *queueURLInput) (*struct{}
 	return nil, wait(ctx, done)
 }
 
-// PurgeQueue deletes every message of a queue, once per 60 seconds.
+// purgeQueue implements PurgeQueue: deletes every message of a queue, once per 60 seconds.
 func (s *Service) purgeQueue(ctx context.Context, in *queueURLInput) (*struct{}, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -176,7 +176,7 @@ type getQueueURLInput struct {
 	QueueOwnerAWSAccountId string `json:"QueueOwnerAWSAccountId"`
 }
 
-// GetQueueUrl returns the URL of a queue by name.
+// getQueueURL implements GetQueueUrl: returns the URL of a queue by name.
 func (s *Service) getQueueURL(ctx context.Context, in *getQueueURLInput) (*queueURLOutput, error) {
 	if in.QueueName == "" {
 		return nil, missingParam("QueueName")
@@ -245,7 +245,7 @@ func page(names []string, in *listQueuesInput, defaultAll bool) ([]string, strin
 	return names, next, nil
 }
 
-// ListQueues lists the caller's queues in its region.
+// listQueues implements ListQueues: lists the caller's queues in its region.
 func (s *Service) listQueues(ctx context.Context, in *listQueuesInput) (*listQueuesOutput, error) {
 	id := protocol.IdentityFrom(ctx)
 	var names []string
@@ -268,7 +268,7 @@ func (s *Service) listQueues(ctx context.Context, in *listQueuesInput) (*listQue
 	return out, nil
 }
 
-// ListDeadLetterSourceQueues lists the queues whose redrive policy names
+// listDeadLetterSourceQueues implements ListDeadLetterSourceQueues: lists the queues whose redrive policy names
 // this queue as their dead-letter queue.
 func (s *Service) listDeadLetterSourceQueues(ctx context.Context, in *listQueuesInput) (*listDLQSourcesOutput, error) {
 	dlq, err := s.resolve(ctx, in.QueueUrl)
@@ -307,7 +307,7 @@ type attributesOutput struct {
 	Attributes *pairMap `json:"Attributes,omitempty" xml:"Attribute,omitempty"`
 }
 
-// GetQueueAttributes returns the named attributes, or all of them for "All".
+// getQueueAttributes implements GetQueueAttributes: returns the named attributes, or all of them for "All".
 func (s *Service) getQueueAttributes(ctx context.Context, in *getQueueAttributesInput) (*attributesOutput, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -339,7 +339,7 @@ type setQueueAttributesInput struct {
 	Attributes map[string]string `json:"Attributes"`
 }
 
-// SetQueueAttributes changes queue attributes.
+// setQueueAttributes implements SetQueueAttributes: changes queue attributes.
 func (s *Service) setQueueAttributes(ctx context.Context, in *setQueueAttributesInput) (*struct{}, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -382,7 +382,7 @@ type tagsOutput struct {
 	Tags *pairMap `json:"Tags,omitempty" xml:"Tag,omitempty"`
 }
 
-// TagQueue adds or replaces tags.
+// tagQueue implements TagQueue: adds or replaces tags.
 func (s *Service) tagQueue(ctx context.Context, in *tagQueueInput) (*struct{}, error) {
 	return s.changeTags(ctx, in, func(q *queue) error {
 		if len(in.Tags) == 0 {
@@ -407,7 +407,7 @@ func (s *Service) tagQueue(ctx context.Context, in *tagQueueInput) (*struct{}, e
 	})
 }
 
-// UntagQueue removes tags.
+// untagQueue implements UntagQueue: removes tags.
 func (s *Service) untagQueue(ctx context.Context, in *tagQueueInput) (*struct{}, error) {
 	return s.changeTags(ctx, in, func(q *queue) error {
 		if len(in.TagKeys) == 0 {
@@ -435,7 +435,7 @@ func (s *Service) changeTags(ctx context.Context, in *tagQueueInput, change func
 	return nil, wait(ctx, done)
 }
 
-// ListQueueTags returns a queue's tags.
+// listQueueTags implements ListQueueTags: returns a queue's tags.
 func (s *Service) listQueueTags(ctx context.Context, in *queueURLInput) (*tagsOutput, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -457,7 +457,7 @@ type addPermissionInput struct {
 	Actions       []string `json:"Actions"`
 }
 
-// AddPermission adds a statement labelled Label to the queue's policy.
+// addPermission implements AddPermission: adds a statement labelled Label to the queue's policy.
 func (s *Service) addPermission(ctx context.Context, in *addPermissionInput) (*struct{}, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -495,7 +495,7 @@ type removePermissionInput struct {
 	Label    string `json:"Label"`
 }
 
-// RemovePermission removes the statement labelled Label.
+// removePermission implements RemovePermission: removes the statement labelled Label.
 func (s *Service) removePermission(ctx context.Context, in *removePermissionInput) (*struct{}, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {

@@ -73,7 +73,7 @@ func invalidHandle(h string) *protocol.Error {
 	return &protocol.Error{Code: "ReceiptHandleIsInvalid", QueryCode: "ReceiptHandleIsInvalid", Message: "The input receipt handle \"" + h + "\" is not a valid receipt handle.", Status: 404}
 }
 
-// ReceiveMessage returns up to MaxNumberOfMessages receivable messages,
+// receiveMessage implements ReceiveMessage: returns up to MaxNumberOfMessages receivable messages,
 // long polling up to WaitTimeSeconds for the first one.
 func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (*receiveMessageOutput, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
@@ -334,7 +334,7 @@ func (q *queue) deleteLocked(rh string) (int64, error) {
 	return m.seq, nil
 }
 
-// DeleteMessage deletes a received message.
+// deleteMessage implements DeleteMessage: deletes a received message.
 func (s *Service) deleteMessage(ctx context.Context, in *deleteMessageInput) (*struct{}, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -388,7 +388,7 @@ type changeVisibilityBatchOutput struct {
 	Failed     []batchResultError `json:"Failed" xml:"BatchResultErrorEntry"`
 }
 
-// DeleteMessageBatch deletes up to ten received messages.
+// deleteMessageBatch implements DeleteMessageBatch: deletes up to ten received messages.
 func (s *Service) deleteMessageBatch(ctx context.Context, in *batchInput) (*deleteMessageBatchOutput, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -466,7 +466,7 @@ func (q *queue) changeLocked(rh string, timeout *int32, now int64) (*message, er
 	return m, nil
 }
 
-// ChangeMessageVisibility changes how long a received message stays hidden.
+// changeMessageVisibility implements ChangeMessageVisibility: changes how long a received message stays hidden.
 func (s *Service) changeMessageVisibility(ctx context.Context, in *changeVisibilityInput) (*struct{}, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -493,7 +493,7 @@ func (s *Service) changeMessageVisibility(ctx context.Context, in *changeVisibil
 	return nil, wait(ctx, done)
 }
 
-// ChangeMessageVisibilityBatch changes the visibility of up to ten messages.
+// changeMessageVisibilityBatch implements ChangeMessageVisibilityBatch: changes the visibility of up to ten messages.
 func (s *Service) changeMessageVisibilityBatch(ctx context.Context, in *batchInput) (*changeVisibilityBatchOutput, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {

@@ -213,7 +213,7 @@ func senderID(ctx context.Context) string {
 	return id.AccountID
 }
 
-// SendMessage delivers one message to a queue.
+// sendMessage implements SendMessage: delivers one message to a queue.
 func (s *Service) sendMessage(ctx context.Context, in *sendMessageInput) (*sendMessageOutput, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
@@ -271,7 +271,7 @@ func entryError(id string, err error) batchResultError {
 	return batchResultError{Id: id, SenderFault: !e.Receiver, Code: e.Code, Message: e.Message}
 }
 
-// SendMessageBatch delivers up to ten messages.
+// sendMessageBatch implements SendMessageBatch: delivers up to ten messages.
 func (s *Service) sendMessageBatch(ctx context.Context, in *sendMessageBatchInput) (*sendMessageBatchOutput, error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {

@@ -26,11 +26,14 @@ type Config struct {
 	// Endpoint is the cloud's base URL (http://127.0.0.1:4566); queue URLs are
 	// Endpoint/account/name. Empty uses the address each request came to.
 	Endpoint string
-	Logger   *slog.Logger
-	Bus      *activity.Bus
+	// Logger receives the service's logs; nil discards them.
+	Logger *slog.Logger
+	// Bus receives queue depth events while anybody listens; may be nil.
+	Bus *activity.Bus
 }
 
-// Service is the SQS service.
+// Service is the SQS service. It is an http.Handler for both wire
+// protocols and a protocol.QueueDeliverer for other services.
 type Service struct {
 	cfg Config
 	log *slog.Logger
