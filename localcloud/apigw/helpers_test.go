@@ -228,3 +228,5 @@ func errorCode(err error) string {
 	}
 	return ""
 }
+
+func (e *env) clientContext() context.Context { return cloudtest.Context(e.t) }
