@@ -316,6 +316,11 @@ func TestHTTPPendingSubscriptionGetsNothing(t *testing.T) {
 	topic := createTopic(t, c, "pending-http", nil)
 	sub := subscribe(t, c, topic, "http", srv.URL, map[string]string{"RawMessageDelivery": "true"})
 	waitFor(t, "the confirmation request", 5*time.Second, func() bool { return len(ep.posts("SubscriptionConfirmation")) == 1 })
+	// Subscribing again resends the confirmation.
+	if again := subscribe(t, c, topic, "http", srv.URL, map[string]string{"RawMessageDelivery": "true"}); again != sub {
+		t.Errorf("Subscribe again = %s, want %s", again, sub)
+	}
+	waitFor(t, "the second confirmation request", 5*time.Second, func() bool { return len(ep.posts("SubscriptionConfirmation")) == 2 })
 	if _, err := c.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, Message: aws.String("early")}); err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ type Config struct {
 	// RetryDelay is the wait before the first retry, doubled for each later
 	// one up to a minute; 0 means one second.
 	RetryDelay time.Duration
-	// Workers is the number of goroutines delivering asynchronously; 0 means 8.
+	// Workers is the number of goroutines delivering asynchronously; 0 means 16.
 	Workers int
 }
 
@@ -93,6 +93,7 @@ var schema = []string{
 		pending INTEGER NOT NULL,
 		token TEXT NOT NULL,
 		authenticated INTEGER NOT NULL,
+		auth_unsubscribe INTEGER NOT NULL DEFAULT 0,
 		created INTEGER NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS subscriptions_topic ON subscriptions(topic_arn)`,
@@ -124,7 +125,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.RetryDelay = time.Second
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = 16
 	}
 	db, err := store.Open(filepath.Join(cfg.DataDir, "sns.db"), schema...)
 	if err != nil {
@@ -231,7 +232,7 @@ func (s *Service) load() error {
 	}
 	rows.Close()
 
-	rows, err = s.db.Query(`SELECT arn, topic_arn, owner, protocol, endpoint, attrs, pending, token, authenticated, created FROM subscriptions`)
+	rows, err = s.db.Query(`SELECT arn, topic_arn, owner, protocol, endpoint, attrs, pending, token, authenticated, auth_unsubscribe, created FROM subscriptions`)
 	if err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ func (s *Service) load() error {
 		sub := &subscription{}
 		var attrs string
 		var created int64
-		if err := rows.Scan(&sub.arn, &sub.topicARN, &sub.owner, &sub.protocol, &sub.endpoint, &attrs, &sub.pending, &sub.token, &sub.authenticated, &created); err != nil {
+		if err := rows.Scan(&sub.arn, &sub.topicARN, &sub.owner, &sub.protocol, &sub.endpoint, &attrs, &sub.pending, &sub.token, &sub.authenticated, &sub.authUnsubscribe, &created); err != nil {
 			return err
 		}
 		sub.created = time.UnixMilli(created)
@@ -279,8 +280,8 @@ func saveTopic(ctx context.Context, tx *sql.Tx, t *topic) error {
 // saveSubscription writes sub's row (insert or replace) in tx.
 func saveSubscription(ctx context.Context, tx *sql.Tx, sub *subscription) error {
 	attrs, _ := json.Marshal(sub.attrs)
-	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO subscriptions (arn, topic_arn, owner, protocol, endpoint, attrs, pending, token, authenticated, created) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		sub.arn, sub.topicARN, sub.owner, sub.protocol, sub.endpoint, string(attrs), sub.pending, sub.token, sub.authenticated, sub.created.UnixMilli())
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO subscriptions (arn, topic_arn, owner, protocol, endpoint, attrs, pending, token, authenticated, auth_unsubscribe, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		sub.arn, sub.topicARN, sub.owner, sub.protocol, sub.endpoint, string(attrs), sub.pending, sub.token, sub.authenticated, sub.authUnsubscribe, sub.created.UnixMilli())
 	return err
 }
 

@@ -23,7 +23,8 @@ type subscription struct {
 	attrs                map[string]string
 	pending              bool
 	token                string
-	authenticated        bool
+	authenticated        bool // the confirmation was a signed request
+	authUnsubscribe      bool // AuthenticateOnUnsubscribe: no unsigned Unsubscribe
 	created              time.Time
 	filter               *FilterPolicy
 }
@@ -196,6 +197,14 @@ func (s *Service) subscribe(ctx context.Context, form url.Values) (any, error) {
 				return nil, invalidParameter("Attributes Reason: Subscription already exists with different attributes")
 			}
 		}
+		if sub.pending && (proto == "http" || proto == "https") {
+			// Subscribing again resends the confirmation, as on AWS.
+			confirm := s.confirmationJob(t, sub)
+			if err := s.write(ctx, func(tx *sql.Tx) error { return s.box.insert(ctx, tx, confirm) }); err != nil {
+				return nil, err
+			}
+			s.box.enqueue(confirm)
+		}
 		if sub.pending && !returnARN {
 			return subscribeResult{SubscriptionArn: pendingARN}, nil
 		}
@@ -238,6 +247,10 @@ func (s *Service) subscribe(ctx context.Context, form url.Values) (any, error) {
 	s.subs[sub.arn] = sub
 	if confirm != nil {
 		s.box.enqueue(confirm)
+	}
+	if proto == "email" || proto == "email-json" {
+		s.log.InfoContext(ctx, "sns email subscription pending: the local cloud sends no email; confirm it by opening the SubscribeURL",
+			"subscription", sub.arn, "endpoint", endpoint, "subscribeURL", s.subscribeURL(t.arn, sub.token))
 	}
 	if sub.pending && !returnARN {
 		return subscribeResult{SubscriptionArn: pendingARN}, nil
@@ -287,9 +300,10 @@ func (s *Service) confirmSubscription(ctx context.Context, form url.Values) (any
 		}
 		id := protocol.IdentityFrom(ctx)
 		sub.pending = false
-		sub.authenticated = id.AccessKeyID != "" && form.Get("AuthenticateOnUnsubscribe") == "true"
+		sub.authenticated = id.AccessKeyID != ""
+		sub.authUnsubscribe = sub.authenticated && strings.EqualFold(form.Get("AuthenticateOnUnsubscribe"), "true")
 		if err := s.write(ctx, func(tx *sql.Tx) error { return saveSubscription(ctx, tx, sub) }); err != nil {
-			sub.pending, sub.authenticated = true, false
+			sub.pending, sub.authenticated, sub.authUnsubscribe = true, false, false
 			return nil, err
 		}
 		return confirmSubscriptionResult{SubscriptionArn: sub.arn}, nil
@@ -297,10 +311,10 @@ func (s *Service) confirmSubscription(ctx context.Context, form url.Values) (any
 	return nil, invalidParameter("Token")
 }
 
-// lookupSubscription finds a subscription by ARN for the caller. An unsigned
-// request (an UnsubscribeURL followed by the endpoint) may reach any
-// subscription whose confirmation was not authenticated.
-func (s *Service) lookupSubscription(ctx context.Context, arn string) (*subscription, error) {
+// lookupSubscription finds a subscription by ARN for the caller. When
+// unsignedOK, an unsigned request (an UnsubscribeURL followed by the
+// endpoint) may reach any subscription not confirmed with AuthenticateOnUnsubscribe.
+func (s *Service) lookupSubscription(ctx context.Context, arn string, unsignedOK bool) (*subscription, error) {
 	if arn == "" {
 		return nil, invalidParameter("SubscriptionArn")
 	}
@@ -310,7 +324,7 @@ func (s *Service) lookupSubscription(ctx context.Context, arn string) (*subscrip
 	}
 	id := protocol.IdentityFrom(ctx)
 	sub := s.subs[arn]
-	if id.AccessKeyID == "" && sub != nil && !sub.authenticated {
+	if unsignedOK && id.AccessKeyID == "" && sub != nil && !sub.authUnsubscribe {
 		return sub, nil
 	}
 	if p.Region != id.Region {
@@ -331,7 +345,7 @@ func (s *Service) lookupSubscription(ctx context.Context, arn string) (*subscrip
 func (s *Service) unsubscribe(ctx context.Context, form url.Values) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sub, err := s.lookupSubscription(ctx, form.Get("SubscriptionArn"))
+	sub, err := s.lookupSubscription(ctx, form.Get("SubscriptionArn"), true)
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +442,7 @@ func (s *Service) listSubscriptionsByTopic(ctx context.Context, form url.Values)
 func (s *Service) getSubscriptionAttributes(ctx context.Context, form url.Values) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	sub, err := s.lookupSubscription(ctx, form.Get("SubscriptionArn"))
+	sub, err := s.lookupSubscription(ctx, form.Get("SubscriptionArn"), false)
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +491,7 @@ func (s *Service) setSubscriptionAttributes(ctx context.Context, form url.Values
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sub, err := s.lookupSubscription(ctx, form.Get("SubscriptionArn"))
+	sub, err := s.lookupSubscription(ctx, form.Get("SubscriptionArn"), false)
 	if err != nil {
 		return nil, err
 	}
