@@ -135,3 +135,46 @@ func TestFIFODedupSurvivesReopen(t *testing.T) {
 		t.Errorf("sequence number went backwards: %s after %s", aws.ToString(next.SequenceNumber), aws.ToString(first.SequenceNumber))
 	}
 }
+
+func TestStaleReceiptHandles(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	ctx := context.Background()
+	url := createQueue(t, c, "stale", nil)
+	send(t, c, url, "m")
+	first := receive(t, c, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+	if len(first) != 1 {
+		t.Fatalf("got %d messages, want 1", len(first))
+	}
+	out, err := c.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: []types.ChangeMessageVisibilityBatchRequestEntry{
+		{Id: aws.String("ok"), ReceiptHandle: first[0].ReceiptHandle, VisibilityTimeout: 0},
+		{Id: aws.String("bad"), ReceiptHandle: aws.String("bogus"), VisibilityTimeout: 0},
+	}})
+	if err != nil {
+		t.Fatalf("ChangeMessageVisibilityBatch: %v", err)
+	}
+	if len(out.Successful) != 1 || len(out.Failed) != 1 || aws.ToString(out.Failed[0].Code) != "ReceiptHandleIsInvalid" {
+		t.Fatalf("ChangeMessageVisibilityBatch: got %+v / %+v", out.Successful, out.Failed)
+	}
+	second := receive(t, c, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+	if len(second) != 1 || aws.ToString(second[0].ReceiptHandle) == aws.ToString(first[0].ReceiptHandle) {
+		t.Fatalf("second receive: got %+v, want the message with a new handle", second)
+	}
+	// On a standard queue an older handle still deletes the message.
+	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: first[0].ReceiptHandle}); err != nil {
+		t.Fatalf("DeleteMessage with the first handle: %v", err)
+	}
+	if got := queueAttrs(t, c, url)["ApproximateNumberOfMessagesNotVisible"]; got != "0" {
+		t.Errorf("after delete with a stale handle: %s in flight, want 0", got)
+	}
+	// Deleting again succeeds.
+	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: second[0].ReceiptHandle}); err != nil {
+		t.Fatalf("second DeleteMessage: %v", err)
+	}
+	// A handle from another queue is invalid here.
+	other := createQueue(t, c, "stale-other", nil)
+	var invalid *types.ReceiptHandleIsInvalid
+	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(other), ReceiptHandle: second[0].ReceiptHandle}); !errors.As(err, &invalid) {
+		t.Errorf("handle of another queue: got %v, want ReceiptHandleIsInvalid", err)
+	}
+}
