@@ -93,7 +93,7 @@ func (s *Service) getCallerIdentity(ctx context.Context, form url.Values) (any, 
 	s.sessMu.RUnlock()
 	if ss != nil {
 		if !s.now().Before(ss.expires) {
-			return nil, protocol.Errorf("ExpiredToken", "The security token included in the request is expired")
+			return nil, protocol.StatusErrorf(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 		}
 		return result{UserID: ss.roleID + ":" + ss.sessionName, Account: ss.account, Arn: ss.arn()}, nil
 	}
