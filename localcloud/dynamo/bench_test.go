@@ -96,10 +96,14 @@ func BenchmarkNullPutItem(b *testing.B) {
 
 func BenchmarkPutItem(b *testing.B) {
 	e := benchEnv(b)
+	b0, r0 := e.svc.com.batches.Load(), e.svc.com.reqs.Load()
 	runClients(b, e.url, func(ctx context.Context, c *dynamodb.Client, i int64) error {
 		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("bench"), Item: benchItem(i)})
 		return err
 	})
+	if n := e.svc.com.batches.Load() - b0; n > 0 {
+		b.ReportMetric(float64(e.svc.com.reqs.Load()-r0)/float64(n), "writes/commit")
+	}
 }
 
 func BenchmarkPutItemStream(b *testing.B) {

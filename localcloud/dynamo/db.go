@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 	"github.com/labkit-dev/labkit/localcloud/store"
@@ -75,6 +78,12 @@ type committer struct {
 	wg   sync.WaitGroup
 
 	putItem, delItem, insRecord *sql.Stmt
+	begin, commitStmt           *sql.Stmt
+
+	// writers counts write requests in their handlers (see linger).
+	writers atomic.Int64
+	// batches and reqs count commits and the requests they carried.
+	batches, reqs atomic.Int64
 
 	// closeMu orders submit against close: no send on a closed channel.
 	closeMu sync.RWMutex
@@ -101,6 +110,8 @@ func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
 	c.putItem = prep(`INSERT OR REPLACE INTO items (tid, pk, sk, item) VALUES (?, ?, ?, ?)`)
 	c.delItem = prep(`DELETE FROM items WHERE tid = ? AND pk = ? AND sk = ?`)
 	c.insRecord = prep(`INSERT INTO stream_records (stream, created, record) VALUES (?, ?, ?)`)
+	c.begin = prep(`BEGIN IMMEDIATE`)
+	c.commitStmt = prep(`COMMIT`)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("prepare: %w", err)
@@ -142,6 +153,8 @@ func (c *committer) close() {
 	c.putItem.Close()
 	c.delItem.Close()
 	c.insRecord.Close()
+	c.begin.Close()
+	c.commitStmt.Close()
 	c.conn.Close()
 }
 
@@ -164,6 +177,9 @@ func (c *committer) loop() {
 				break drain
 			}
 		}
+		c.linger(&batch)
+		c.batches.Add(1)
+		c.reqs.Add(int64(len(batch)))
 		err := c.run(batch)
 		if err != nil && len(batch) > 1 {
 			// One request's failure must not fail the others: retry singly.
@@ -178,9 +194,36 @@ func (c *committer) loop() {
 	}
 }
 
+// maxLinger bounds how long a commit waits for writers that are still
+// preparing their request.
+const maxLinger = 300 * time.Microsecond
+
+// linger lets writers that are between arrival and submit join the batch:
+// while more write requests are in their handlers than the batch holds, it
+// yields the processor and collects what arrives, for at most maxLinger.
+// One SQLite commit then serves them all.
+func (c *committer) linger(batch *[]*commitReq) {
+	deadline := time.Now().Add(maxLinger)
+	for int64(len(*batch)) < c.writers.Load() && len(*batch) < maxBatch && time.Now().Before(deadline) {
+		runtime.Gosched()
+	drain:
+		for len(*batch) < maxBatch {
+			select {
+			case r, ok := <-c.ch:
+				if !ok {
+					return
+				}
+				*batch = append(*batch, r)
+			default:
+				break drain
+			}
+		}
+	}
+}
+
 func (c *committer) run(batch []*commitReq) (err error) {
 	ctx := context.Background()
-	if _, err := c.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if _, err := c.begin.ExecContext(ctx); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
@@ -207,7 +250,7 @@ func (c *committer) run(batch []*commitReq) (err error) {
 			}
 		}
 	}
-	if _, err = c.conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if _, err = c.commitStmt.ExecContext(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

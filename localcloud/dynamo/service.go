@@ -169,8 +169,10 @@ func (s *Service) Close() error {
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	var fn op
+	write := false
 	if name, ok := strings.CutPrefix(target, dynamoPrefix); ok {
 		fn = s.ops[name]
+		write = writeOps[name]
 	} else if name, ok := strings.CutPrefix(target, streamsPrefix); ok {
 		fn = s.sops[name]
 	}
@@ -186,7 +188,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
+	if write {
+		s.com.writers.Add(1)
+	}
 	out, err := fn(r.Context(), body)
+	if write {
+		s.com.writers.Add(-1)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -210,6 +218,10 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.WriteHeader(status)
 	w.Write(b)
 }
+
+// writeOps are the operations that commit item changes (see
+// committer.linger).
+var writeOps = map[string]bool{"PutItem": true, "UpdateItem": true, "DeleteItem": true, "BatchWriteItem": true, "TransactWriteItems": true}
 
 // detailedError is an API error whose body carries members beyond the
 // message.
