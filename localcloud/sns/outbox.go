@@ -102,9 +102,7 @@ func (s *Service) lambdaJob(tg *target, m *message) *job {
 		},
 	}}}
 	j := &job{Kind: jobLambda, SubARN: tg.arn, TopicARN: m.topicARN, Owner: m.owner, Endpoint: tg.endpoint, MessageID: m.id, Body: marshalJSON(ev)}
-	if tg.dlq != "" {
-		j.DLQBody = string(s.envelope(m, tg.arn, "lambda"))
-	}
+	j.DLQBody = string(s.envelope(m, tg.arn, "lambda")) // for a RedrivePolicy set later too
 	return j
 }
 

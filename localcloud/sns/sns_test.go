@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -776,5 +777,33 @@ func TestCrossAccountPermissions(t *testing.T) {
 	}
 	if err := publish(); err != nil {
 		t.Errorf("Publish allowed by a set policy: %v", err)
+	}
+}
+
+func TestUnsignedRequestsReachOnlyUnsubscribe(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	c := env.client(cloudtest.Account)
+	topic := createTopic(t, c, "unsigned", nil)
+	sub := subscribe(t, c, topic, "sqs", "arn:aws:sqs:us-east-1:"+cloudtest.Account+":q", nil)
+	get := func(action string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(env.url + "/?Version=2010-03-31&Action=" + action + "&SubscriptionArn=" + url.QueryEscape(sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := get("GetSubscriptionAttributes"); status != http.StatusForbidden || !strings.Contains(body, "AuthorizationError") {
+		t.Errorf("unsigned GetSubscriptionAttributes: %d %s, want 403 AuthorizationError", status, body)
+	}
+	if status, body := get("Unsubscribe"); status != http.StatusOK {
+		t.Errorf("unsigned Unsubscribe: %d %s, want 200", status, body)
+	}
+	l, _ := c.ListSubscriptionsByTopic(context.Background(), &awssns.ListSubscriptionsByTopicInput{TopicArn: &topic})
+	if len(l.Subscriptions) != 0 {
+		t.Errorf("subscriptions after unsigned Unsubscribe = %v", l.Subscriptions)
 	}
 }
