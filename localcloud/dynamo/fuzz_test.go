@@ -90,6 +90,9 @@ func TestUnknownOperationAndBadJSON(t *testing.T) {
 		{"DynamoDB_20120810.PutItem", `{"TableName":`, "SerializationException"},
 		{"DynamoDB_20120810.PutItem", `{"TableName":5}`, "SerializationException"},
 		{"DynamoDBStreams_20120810.DescribeStream", `{}`, "ValidationException"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{"S":"x","N":"1"}}}`, "ValidationException"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{}}}`, "ValidationException"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{"S":1}}}`, "SerializationException"},
 	}
 	for _, tt := range tests {
 		code, out := call(svc, tt.target, []byte(tt.body))

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
+	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
@@ -261,8 +262,23 @@ func decode(body []byte, v any) error {
 		if errors.As(err, &te) {
 			return protocol.Errorf("SerializationException", "Unexpected value type in payload: %s", te.Field)
 		}
-		// attribute value decoding errors
-		return validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+		if errors.Is(err, attr.ErrInvalid) {
+			return attrDecodeError(err)
+		}
+		return protocol.Errorf("SerializationException", "could not decode the request body")
 	}
 	return nil
+}
+
+// attrDecodeError answers an attribute value the attr package could not
+// decode with DynamoDB's message for it.
+func attrDecodeError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "exactly one data type, got 0"), strings.Contains(msg, "unknown data type"):
+		return validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+	case strings.Contains(msg, "exactly one data type"):
+		return validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+	}
+	return protocol.Errorf("SerializationException", "%s", strings.TrimPrefix(msg, attr.ErrInvalid.Error()+": "))
 }
