@@ -86,10 +86,12 @@ func (q *queue) prepare(e *sendEntry, senderID string, now time.Time) (*message,
 		if d < 0 || d > 900 {
 			return nil, invalidParam("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", d)
 		}
-		if q.fifo {
+		if q.fifo && d != 0 {
 			return nil, invalidParam("Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", d)
 		}
-		delay = d
+		if !q.fifo {
+			delay = d
+		}
 	}
 	m := &message{
 		id: uuid.NewString(), body: body, md5Body: md5Hex([]byte(body)),
