@@ -94,13 +94,64 @@ func malformed(msg string) error {
 	return protocol.Errorf("MalformedPolicyDocument", "%s", msg)
 }
 
+// Kinds of policy documents, which differ in the fields they require.
+const (
+	identityPolicy = false
+	trustPolicy    = true
+)
+
 // checkPolicy validates a document and its size against max characters.
-func checkPolicy(doc string, max int, quota string) error {
+// Trust policies need a Principal and may not name a Resource; identity
+// policies are the reverse, as IAM enforces.
+func checkPolicy(doc string, max int, quota string, trust bool) error {
 	if len(doc) > max {
 		return limitExceeded("Cannot exceed quota for %s: %d", quota, max)
 	}
-	_, err := parsePolicy(doc)
-	return err
+	if _, err := parsePolicy(doc); err != nil {
+		return err
+	}
+	var raw struct {
+		Statement json.RawMessage
+	}
+	json.Unmarshal([]byte(doc), &raw)
+	var sts []map[string]json.RawMessage
+	if json.Unmarshal(raw.Statement, &sts) != nil {
+		var one map[string]json.RawMessage
+		json.Unmarshal(raw.Statement, &one)
+		sts = []map[string]json.RawMessage{one}
+	}
+	for _, st := range sts {
+		_, principal := st["Principal"]
+		_, notPrincipal := st["NotPrincipal"]
+		_, resource := st["Resource"]
+		_, notResource := st["NotResource"]
+		action, hasAction := st["Action"]
+		if !hasAction {
+			action, hasAction = st["NotAction"]
+		}
+		switch {
+		case !hasAction:
+			return malformed("Policy statement must contain actions.")
+		case trust && !principal && !notPrincipal:
+			return malformed("Missing required field Principal")
+		case trust && (resource || notResource):
+			return malformed("Has prohibited field Resource")
+		case !trust && (principal || notPrincipal):
+			return malformed("Policy document should not specify a principal.")
+		case !trust && !resource && !notResource:
+			return malformed("Policy statement must contain resources.")
+		}
+		var actions stringList
+		if json.Unmarshal(action, &actions) != nil {
+			return malformed("Syntax errors in policy.")
+		}
+		for _, a := range actions {
+			if a != "*" && !strings.Contains(a, ":") {
+				return malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
+			}
+		}
+	}
+	return nil
 }
 
 // encodeDocument percent-encodes a policy document the way IAM returns it:

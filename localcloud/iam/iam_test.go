@@ -278,6 +278,42 @@ func TestMalformedPolicyDocuments(t *testing.T) {
 	}
 }
 
+func TestPolicyKindRules(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	createRole(t, c, "fn", trustLambda)
+	identity := map[string]string{
+		"principal":   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}`,
+		"no resource": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject"}]}`,
+		"no action":   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}`,
+		"no vendor":   `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"GetObject","Resource":"*"}]}`,
+	}
+	for name, doc := range identity {
+		_, err := c.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("fn"), PolicyName: aws.String("p"), PolicyDocument: aws.String(doc)})
+		var mal *types.MalformedPolicyDocumentException
+		if !errors.As(err, &mal) {
+			t.Errorf("identity policy with %s: got %v, want MalformedPolicyDocumentException", name, err)
+		}
+	}
+	trust := map[string]string{
+		"resource":     `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}`,
+		"no principal": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}`,
+	}
+	for name, doc := range trust {
+		_, err := c.UpdateAssumeRolePolicy(ctx, &awsiam.UpdateAssumeRolePolicyInput{RoleName: aws.String("fn"), PolicyDocument: aws.String(doc)})
+		var mal *types.MalformedPolicyDocumentException
+		if !errors.As(err, &mal) {
+			t.Errorf("trust policy with %s: got %v, want MalformedPolicyDocumentException", name, err)
+		}
+	}
+	// NotAction and NotResource count, and an escaped document is accepted.
+	ok := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"logs:*","NotResource":"arn:aws:logs:*:*:*"}]}`
+	if _, err := c.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("fn"), PolicyName: aws.String("p"), PolicyDocument: aws.String(url.QueryEscape(ok))}); err != nil {
+		t.Errorf("PutRolePolicy: %v", err)
+	}
+}
+
 func TestValidationErrors(t *testing.T) {
 	t.Parallel()
 	c, _, _ := newIAM(t, cloudtest.Account)
@@ -559,36 +595,36 @@ func TestPersistence(t *testing.T) {
 	url := cloudtest.Serve(t, svc.Route())
 	c := awsiam.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
 	ctx := cloudtest.Context(t)
-	created := createRole(t, c, "fn", trustLambda)
-	if _, err := c.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("fn"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(logsPolicy)}); err != nil {
+	created := createRole(t, c, "OrdersFn", trustLambda)
+	if _, err := c.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("OrdersFn"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(logsPolicy)}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(logsPolicy)})
+	p, err := c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("OrdersWrite"), PolicyDocument: aws.String(logsPolicy)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("fn"), PolicyArn: p.Policy.Arn}); err != nil {
+	if _, err := c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("OrdersFn"), PolicyArn: p.Policy.Arn}); err != nil {
 		t.Fatal(err)
 	}
 	svc.Close()
 
 	svc2 := newService(t, dir)
 	c2 := awsiam.NewFromConfig(cloudtest.Config(cloudtest.Serve(t, svc2.Route()), cloudtest.Account, "us-east-1"))
-	r, err := c2.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("fn")})
+	r, err := c2.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("OrdersFn")})
 	if err != nil {
 		t.Fatalf("GetRole after reopen: %v", err)
 	}
 	if got, want := aws.ToString(r.Role.RoleId), aws.ToString(created.RoleId); got != want {
 		t.Errorf("got role id %q, want %q", got, want)
 	}
-	doc, err := c2.GetRolePolicy(ctx, &awsiam.GetRolePolicyInput{RoleName: aws.String("fn"), PolicyName: aws.String("logs")})
+	doc, err := c2.GetRolePolicy(ctx, &awsiam.GetRolePolicyInput{RoleName: aws.String("OrdersFn"), PolicyName: aws.String("logs")})
 	if err != nil {
 		t.Fatalf("GetRolePolicy after reopen: %v", err)
 	}
 	if got := decodeDoc(t, aws.ToString(doc.PolicyDocument)); got != logsPolicy {
 		t.Errorf("got %q, want %q", got, logsPolicy)
 	}
-	att, err := c2.ListAttachedRolePolicies(ctx, &awsiam.ListAttachedRolePoliciesInput{RoleName: aws.String("fn")})
+	att, err := c2.ListAttachedRolePolicies(ctx, &awsiam.ListAttachedRolePoliciesInput{RoleName: aws.String("OrdersFn")})
 	if err != nil || len(att.AttachedPolicies) != 1 {
 		t.Errorf("got attached %+v (%v), want 1", att, err)
 	}

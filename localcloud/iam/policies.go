@@ -96,7 +96,7 @@ func (s *Service) policyXML(acct string, p *policy, withTags bool) policyXML {
 
 func (s *Service) attachmentCount(acct, arn string) int {
 	n := 0
-	for _, r := range s.acct(acct).roles {
+	for _, r := range s.view(acct).roles {
 		for _, a := range r.attached {
 			if a == arn {
 				n++
@@ -141,7 +141,7 @@ func (s *Service) findPolicy(ctx context.Context, form url.Values) (*policy, err
 	}
 	acct := protocol.IdentityFrom(ctx).AccountID
 	name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
-	p := s.acct(acct).policies[strings.ToLower(name)]
+	p := s.view(acct).policies[strings.ToLower(name)]
 	if a.Account != acct || p == nil || p.arn != arn {
 		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", arn)
 	}
@@ -161,7 +161,7 @@ func (s *Service) createPolicy(ctx context.Context, form url.Values) (any, error
 		return nil, err
 	}
 	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, maxManagedPolicy, "PolicySize"); err != nil {
+	if err := checkPolicy(doc, maxManagedPolicy, "PolicySize", identityPolicy); err != nil {
 		return nil, err
 	}
 	path := form.Get("Path")
@@ -214,8 +214,8 @@ func (s *Service) createPolicy(ctx context.Context, form url.Values) (any, error
 }
 
 func (s *Service) getPolicy(ctx context.Context, form url.Values) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	p, err := s.findPolicy(ctx, form)
 	if err != nil {
 		return nil, err
@@ -271,8 +271,8 @@ func (s *Service) listPolicies(ctx context.Context, form url.Values) (any, error
 	}
 	prefix := form.Get("PathPrefix")
 	acct := protocol.IdentityFrom(ctx).AccountID
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	byKey := map[string]*policy{}
 	add := func(p *policy) {
 		if !strings.HasPrefix(p.path, prefix) || onlyAttached && s.attachmentCount(acct, p.arn) == 0 {
@@ -286,7 +286,7 @@ func (s *Service) listPolicies(ctx context.Context, form url.Values) (any, error
 		}
 	}
 	if scope != "AWS" {
-		for _, p := range s.acct(acct).policies {
+		for _, p := range s.view(acct).policies {
 			add(p)
 		}
 	}
@@ -314,8 +314,8 @@ func (s *Service) getPolicyVersion(ctx context.Context, form url.Values) (any, e
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	p, err := s.findPolicy(ctx, form)
 	if err != nil {
 		return nil, err
@@ -335,7 +335,7 @@ func (s *Service) createPolicyVersion(ctx context.Context, form url.Values) (any
 		return nil, err
 	}
 	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, maxManagedPolicy, "PolicySize"); err != nil {
+	if err := checkPolicy(doc, maxManagedPolicy, "PolicySize", identityPolicy); err != nil {
 		return nil, err
 	}
 	setDefault, err := parseBool(form, "SetAsDefault")
@@ -379,8 +379,8 @@ func (s *Service) createPolicyVersion(ctx context.Context, form url.Values) (any
 }
 
 func (s *Service) listPolicyVersions(ctx context.Context, form url.Values) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	p, err := s.findPolicy(ctx, form)
 	if err != nil {
 		return nil, err
@@ -543,8 +543,8 @@ type attachedPolicy struct {
 
 func (s *Service) listAttachedRolePolicies(ctx context.Context, form url.Values) (any, error) {
 	prefix := form.Get("PathPrefix")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	r, err := s.findRole(ctx, form)
 	if err != nil {
 		return nil, err
@@ -587,8 +587,8 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, form url.Values) (a
 	}
 	prefix := form.Get("PathPrefix")
 	acct := protocol.IdentityFrom(ctx).AccountID
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	p, err := s.findPolicy(ctx, form)
 	if err != nil {
 		return nil, err
@@ -600,7 +600,7 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, form url.Values) (a
 	var keys []string
 	roles := map[string]*role{}
 	if filter == "" || filter == "Role" {
-		for k, r := range s.acct(acct).roles {
+		for k, r := range s.view(acct).roles {
 			if !strings.HasPrefix(r.path, prefix) {
 				continue
 			}

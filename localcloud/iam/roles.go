@@ -81,7 +81,7 @@ func (s *Service) findRole(ctx context.Context, form url.Values) (*role, error) 
 	if err := validName("roleName", name, 64); err != nil {
 		return nil, err
 	}
-	r := s.acct(protocol.IdentityFrom(ctx).AccountID).roles[strings.ToLower(name)]
+	r := s.view(protocol.IdentityFrom(ctx).AccountID).roles[strings.ToLower(name)]
 	if r == nil {
 		return nil, noSuchEntity("The role with name %s cannot be found.", name)
 	}
@@ -101,7 +101,7 @@ func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) 
 		return nil, err
 	}
 	trust = decodeInputDocument(trust)
-	if err := checkPolicy(trust, maxTrustPolicy, "ACLSizePerRole"); err != nil {
+	if err := checkPolicy(trust, maxTrustPolicy, "ACLSizePerRole", trustPolicy); err != nil {
 		return nil, err
 	}
 	path := form.Get("Path")
@@ -160,8 +160,8 @@ func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) 
 }
 
 func (s *Service) getRole(ctx context.Context, form url.Values) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	r, err := s.findRole(ctx, form)
 	if err != nil {
 		return nil, err
@@ -197,9 +197,9 @@ func (s *Service) deleteRole(ctx context.Context, form url.Values) (any, error) 
 
 func (s *Service) listRoles(ctx context.Context, form url.Values) (any, error) {
 	prefix := form.Get("PathPrefix")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.acct(protocol.IdentityFrom(ctx).AccountID)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	a := s.view(protocol.IdentityFrom(ctx).AccountID)
 	var keys []string
 	for k, r := range a.roles {
 		if strings.HasPrefix(r.path, prefix) {
@@ -292,7 +292,7 @@ func (s *Service) updateAssumeRolePolicy(ctx context.Context, form url.Values) (
 		return nil, err
 	}
 	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, maxTrustPolicy, "ACLSizePerRole"); err != nil {
+	if err := checkPolicy(doc, maxTrustPolicy, "ACLSizePerRole", trustPolicy); err != nil {
 		return nil, err
 	}
 	_, err = s.updateRoleWith(ctx, form, func(r *role) error {
@@ -334,8 +334,8 @@ func (s *Service) untagRole(ctx context.Context, form url.Values) (any, error) {
 }
 
 func (s *Service) listRoleTags(ctx context.Context, form url.Values) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	r, err := s.findRole(ctx, form)
 	if err != nil {
 		return nil, err
@@ -379,7 +379,7 @@ func (s *Service) putRolePolicy(ctx context.Context, form url.Values) (any, erro
 		return nil, err
 	}
 	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, maxInlinePolicy, "PolicySize"); err != nil {
+	if err := checkPolicy(doc, maxInlinePolicy, "PolicySize", identityPolicy); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -413,8 +413,8 @@ func (s *Service) getRolePolicy(ctx context.Context, form url.Values) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	r, err := s.findRole(ctx, form)
 	if err != nil {
 		return nil, err
@@ -456,8 +456,8 @@ func (s *Service) deleteRolePolicy(ctx context.Context, form url.Values) (any, e
 }
 
 func (s *Service) listRolePolicies(ctx context.Context, form url.Values) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	r, err := s.findRole(ctx, form)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +39,7 @@ type Service struct {
 	log *slog.Logger
 	now func() time.Time
 
-	mu       sync.Mutex          // guards accounts; held across the write-through to SQLite
+	mu       sync.RWMutex        // guards accounts; held across the write-through to SQLite
 	accounts map[string]*account // by account id
 
 	sessMu   sync.RWMutex
@@ -152,6 +153,19 @@ func (s *Service) sweep() {
 	}
 }
 
+// noAccount is what view returns for an account with no IAM state; it is
+// never modified.
+var noAccount = &account{roles: map[string]*role{}, policies: map[string]*policy{}}
+
+// view returns an account's state for reading; s.mu must be held.
+func (s *Service) view(id string) *account {
+	if a := s.accounts[id]; a != nil {
+		return a
+	}
+	return noAccount
+}
+
+// acct returns an account's state, creating it; s.mu must be held for writing.
 func (s *Service) acct(id string) *account {
 	a := s.accounts[id]
 	if a == nil {
@@ -177,7 +191,7 @@ func (s *Service) load(ctx context.Context) error {
 		r.account = acct
 		r.created = time.UnixMilli(created).UTC()
 		json.Unmarshal([]byte(tags), &r.tags)
-		s.acct(acct).roles[r.name] = r
+		s.acct(acct).roles[strings.ToLower(r.name)] = r
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -194,7 +208,7 @@ func (s *Service) load(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		if r := s.acct(acct).roles[rname]; r != nil {
+		if r := s.acct(acct).roles[strings.ToLower(rname)]; r != nil {
 			r.inline[name] = doc
 		}
 	}
@@ -213,7 +227,7 @@ func (s *Service) load(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		if r := s.acct(acct).roles[rname]; r != nil {
+		if r := s.acct(acct).roles[strings.ToLower(rname)]; r != nil {
 			r.attached = append(r.attached, arn)
 		}
 	}
@@ -238,7 +252,7 @@ func (s *Service) load(ctx context.Context) error {
 		p.arn = policyARN(acct, p.path, p.name)
 		p.created, p.updated = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
 		json.Unmarshal([]byte(tags), &p.tags)
-		s.acct(acct).policies[p.name] = p
+		s.acct(acct).policies[strings.ToLower(p.name)] = p
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -258,7 +272,7 @@ func (s *Service) load(ctx context.Context) error {
 			return err
 		}
 		v.created = time.UnixMilli(created).UTC()
-		if p := s.acct(acct).policies[pname]; p != nil {
+		if p := s.acct(acct).policies[strings.ToLower(pname)]; p != nil {
 			p.versions[v.id] = v
 		}
 	}

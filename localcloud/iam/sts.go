@@ -131,7 +131,7 @@ func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) 
 		duration = n
 	}
 	if p := form.Get("Policy"); p != "" {
-		if _, err := parsePolicy(p); err != nil {
+		if err := checkPolicy(p, 2048, "PackedPolicySize", identityPolicy); err != nil {
 			return nil, err
 		}
 	}
@@ -142,14 +142,14 @@ func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) 
 	}
 	denied := accessDenied("User: arn:aws:iam::%s:root is not authorized to perform: sts:AssumeRole on resource: %s", caller.AccountID, roleARN)
 
-	s.mu.Lock()
+	s.mu.RLock()
 	name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
-	r := s.acct(a.Account).roles[strings.ToLower(name)]
+	r := s.view(a.Account).roles[strings.ToLower(name)]
 	var c role
 	if r != nil {
 		c = *r
 	}
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	if r == nil || c.arn() != roleARN {
 		return nil, denied
 	}
