@@ -267,3 +267,50 @@ func TestPageLimit(t *testing.T) {
 		t.Errorf("1 MB page: got %d items, LEK %v; want about 10 and a LastEvaluatedKey", out.Count, out.LastEvaluatedKey)
 	}
 }
+
+func TestLocalSecondaryIndexAndCapacity(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := ctx(t)
+	_, err := e.db.CreateTable(c, &dynamodb.CreateTableInput{
+		TableName:   aws.String("lsi"),
+		BillingMode: types.BillingModePayPerRequest,
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("at"), AttributeType: types.ScalarAttributeTypeN}},
+		LocalSecondaryIndexes: []types.LocalSecondaryIndex{{IndexName: aws.String("byTime"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("at"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable with LSI: %v", err)
+	}
+	for i, sk := range []string{"c", "a", "b"} {
+		put(t, e.db, "lsi", item{"pk": s("u"), "sk": s(sk), "at": n(fmt.Sprint(10 - i))})
+	}
+	out, err := e.db.Query(c, &dynamodb.QueryInput{TableName: aws.String("lsi"), IndexName: aws.String("byTime"), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression: aws.String("pk = :p AND #at >= :t"), ExpressionAttributeNames: map[string]string{"#at": "at"},
+		ExpressionAttributeValues: item{":p": s("u"), ":t": n("9")}, ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+	if err != nil {
+		t.Fatalf("Query LSI: %v", err)
+	}
+	var got []string
+	for _, it := range out.Items {
+		got = append(got, str(t, it, "sk"))
+	}
+	if strings.Join(got, ",") != "a,c" {
+		t.Errorf("LSI order: got %v, want a,c (at 9, 10)", got)
+	}
+	if out.ConsumedCapacity == nil || *out.ConsumedCapacity.CapacityUnits <= 0 || out.ConsumedCapacity.Table == nil {
+		t.Errorf("ConsumedCapacity INDEXES: got %+v", out.ConsumedCapacity)
+	}
+	d := mustDescribe(t, e, "lsi")
+	if len(d.LocalSecondaryIndexes) != 1 || *d.LocalSecondaryIndexes[0].ItemCount != 3 {
+		t.Errorf("DescribeTable LSI: got %+v", d.LocalSecondaryIndexes)
+	}
+	pi, err := e.db.PutItem(c, &dynamodb.PutItemInput{TableName: aws.String("lsi"), Item: item{"pk": s("u"), "sk": s("d"), "at": n("1")}, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+	if err != nil || pi.ConsumedCapacity == nil || *pi.ConsumedCapacity.CapacityUnits != 1 {
+		t.Errorf("PutItem capacity: got %+v, %v", pi.ConsumedCapacity, err)
+	}
+}
