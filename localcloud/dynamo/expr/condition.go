@@ -10,40 +10,22 @@ import (
 // maxInOperands is the most operands the IN operator takes.
 const maxInOperands = 100
 
-type condKind uint8
-
-const (
-	cCmp     condKind = iota // args[0] op args[1]
-	cBetween                 // args[0] BETWEEN args[1] AND args[2]
-	cIn                      // args[0] IN (args[1:]...)
-	cAnd
-	cOr
-	cNot
-	cFunc  // fn(args...): attribute_exists, attribute_not_exists, attribute_type, begins_with, contains
-	cParen // ( l )
-)
-
-// cond is a node of a parsed condition.
-type cond struct {
-	kind condKind
-	op   tokKind // comparator of cCmp
-	fn   string
-	args []*operand
-	l, r *cond
-}
+var opNames = map[tokKind]string{tEq: "=", tNe: "<>", tLt: "<", tLe: "<=", tGt: ">", tGe: ">="}
 
 // Condition is a parsed ConditionExpression or FilterExpression. It is
 // immutable and safe for concurrent use.
 type Condition struct {
 	kind string
-	root *cond
+	root *node
 	usage
 }
 
 // ParseCondition parses a ConditionExpression: comparisons (= <> < <= > >=),
 // BETWEEN, IN, the functions attribute_exists, attribute_not_exists,
 // attribute_type, begins_with, contains and size, combined with NOT, AND, OR
-// and parentheses.
+// and parentheses. It reports the errors that do not depend on the
+// request's placeholders: syntax, redundant parentheses, unknown or
+// misplaced functions, reserved words.
 func ParseCondition(s string) (*Condition, error) { return parseCondition(kindCondition, s) }
 
 // ParseFilter parses a FilterExpression: the grammar of ParseCondition, with
@@ -55,6 +37,33 @@ func parseCondition(kind, s string) (*Condition, error) {
 	if err != nil {
 		return nil, err
 	}
+	root, err := p.parseConditionTree()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRedundantParens(kind, root); err != nil {
+		return nil, err
+	}
+	if err := checkConditionTree(kind, root); err != nil {
+		return nil, err
+	}
+	return &Condition{kind: kind, root: root, usage: p.usage}, nil
+}
+
+// checkConditionTree runs the phases after parentheses: function names,
+// function context, reserved words.
+func checkConditionTree(kind string, root *node) error {
+	if err := checkFuncNames(kind, root); err != nil {
+		return err
+	}
+	if err := checkCondContext(kind, root, true); err != nil {
+		return err
+	}
+	return checkReserved(kind, root)
+}
+
+// parseConditionTree parses a whole condition.
+func (p *parser) parseConditionTree() (*node, error) {
 	root, err := p.parseOr()
 	if err != nil {
 		return nil, err
@@ -62,14 +71,18 @@ func parseCondition(kind, s string) (*Condition, error) {
 	if err := p.expectEOF(); err != nil {
 		return nil, err
 	}
-	return &Condition{kind: kind, root: root, usage: p.usage}, nil
+	return root, nil
 }
 
-func (p *parser) parseOr() (*cond, error) {
+func (p *parser) parseOr() (*node, error) {
 	l, err := p.parseAnd()
 	if err != nil {
 		return nil, err
 	}
+	return p.orTail(l)
+}
+
+func (p *parser) orTail(l *node) (*node, error) {
 	for p.atKeyword("OR") {
 		p.next()
 		if err := p.countOperator(); err != nil {
@@ -79,16 +92,20 @@ func (p *parser) parseOr() (*cond, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &cond{kind: cOr, l: l, r: r}
+		l = &node{kind: nOr, args: []*node{l, r}}
 	}
 	return l, nil
 }
 
-func (p *parser) parseAnd() (*cond, error) {
+func (p *parser) parseAnd() (*node, error) {
 	l, err := p.parseNot()
 	if err != nil {
 		return nil, err
 	}
+	return p.andTail(l)
+}
+
+func (p *parser) andTail(l *node) (*node, error) {
 	for p.atKeyword("AND") {
 		p.next()
 		if err := p.countOperator(); err != nil {
@@ -98,12 +115,12 @@ func (p *parser) parseAnd() (*cond, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = &cond{kind: cAnd, l: l, r: r}
+		l = &node{kind: nAnd, args: []*node{l, r}}
 	}
 	return l, nil
 }
 
-func (p *parser) parseNot() (*cond, error) {
+func (p *parser) parseNot() (*node, error) {
 	if p.atKeyword("NOT") {
 		p.next()
 		if err := p.countOperator(); err != nil {
@@ -113,57 +130,61 @@ func (p *parser) parseNot() (*cond, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &cond{kind: cNot, l: c}, nil
+		return &node{kind: nNot, args: []*node{c}}, nil
 	}
-	return p.parsePrimary()
+	n, err := p.parsePrimary()
+	if err != nil {
+		return nil, err
+	}
+	if isBare(n) {
+		// A path or value is not a condition: a comparator was expected.
+		return nil, p.syntaxErr()
+	}
+	return n, nil
 }
 
-func (p *parser) parsePrimary() (*cond, error) {
-	t := p.peek()
-	if t.kind == tLParen {
+// parsePrimary parses a comparison, a function call or a parenthesized
+// group. It may return a bare operand, which only a parenthesized operand
+// such as "(a) = :v" makes valid; parseNot rejects it elsewhere.
+func (p *parser) parsePrimary() (*node, error) {
+	var left *node
+	if p.peek().kind == tLParen {
 		p.next()
-		inner, err := p.parseOr()
+		inner, err := p.parseGroup()
 		if err != nil {
 			return nil, err
 		}
 		if err := p.expect(tRParen); err != nil {
 			return nil, err
 		}
-		if inner.kind == cParen && !p.allowRedundantParens {
-			return nil, invalidf(p.kind, "The expression has redundant parentheses;")
-		}
-		return &cond{kind: cParen, l: inner}, nil
-	}
-	if t.kind == tWord && p.peekAt(1).kind == tLParen {
-		if _, ok := condFuncs[t.text]; ok {
-			name, args, err := p.parseCall(false)
-			if err != nil {
-				return nil, err
-			}
-			return &cond{kind: cFunc, fn: name, args: args}, nil
-		}
-	}
-	left, err := p.parseOperand(false)
-	if err != nil {
-		return nil, err
-	}
-	switch t := p.peek(); {
-	case t.kind >= tEq && t.kind <= tGe || isKeyword(t, "BETWEEN") || isKeyword(t, "IN"):
-		if err := p.countOperator(); err != nil {
+		left = &node{kind: nParen, args: []*node{inner}}
+	} else {
+		var err error
+		if left, err = p.parseAtom(); err != nil {
 			return nil, err
 		}
 	}
-	switch t := p.peek(); {
-	case t.kind >= tEq && t.kind <= tGe:
-		p.next()
-		right, err := p.parseOperand(false)
+	t := p.peek()
+	isCmp := t.kind >= tEq && t.kind <= tGe
+	if !isCmp && !isKeyword(t, "BETWEEN") && !isKeyword(t, "IN") {
+		return left, nil
+	}
+	if !isOperand(left) {
+		return nil, p.syntaxErr()
+	}
+	p.next()
+	if err := p.countOperator(); err != nil {
+		return nil, err
+	}
+	switch {
+	case isCmp:
+		right, err := p.parseOperand()
 		if err != nil {
 			return nil, err
 		}
-		return &cond{kind: cCmp, op: t.kind, args: []*operand{left, right}}, nil
+		return &node{kind: nCmp, op: t.kind, args: []*node{left, right}}, nil
 	case isKeyword(t, "BETWEEN"):
-		p.next()
-		lo, err := p.parseOperand(false)
+		lo, err := p.parseOperand()
 		if err != nil {
 			return nil, err
 		}
@@ -171,43 +192,52 @@ func (p *parser) parsePrimary() (*cond, error) {
 			return nil, p.syntaxErr()
 		}
 		p.next()
-		hi, err := p.parseOperand(false)
+		hi, err := p.parseOperand()
 		if err != nil {
 			return nil, err
 		}
-		return &cond{kind: cBetween, args: []*operand{left, lo, hi}}, nil
-	case isKeyword(t, "IN"):
-		p.next()
-		if err := p.expect(tLParen); err != nil {
+		return &node{kind: nBetween, args: []*node{left, lo, hi}}, nil
+	}
+	if err := p.expect(tLParen); err != nil {
+		return nil, err
+	}
+	n := &node{kind: nIn, args: []*node{left}}
+	for {
+		o, err := p.parseOperand()
+		if err != nil {
 			return nil, err
 		}
-		args := []*operand{left}
-		for {
-			o, err := p.parseOperand(false)
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, o)
-			if p.peek().kind == tComma {
-				p.next()
-				continue
-			}
-			if err := p.expect(tRParen); err != nil {
-				return nil, err
-			}
-			break
+		n.args = append(n.args, o)
+		if p.peek().kind == tComma {
+			p.next()
+			continue
 		}
-		if len(args)-1 > maxInOperands {
-			return nil, invalidf(p.kind, "The IN operator is provided with too many operands; number of operands: %d", len(args)-1)
+		if err := p.expect(tRParen); err != nil {
+			return nil, err
 		}
-		return &cond{kind: cIn, args: args}, nil
-	case left.kind == oSize && (t.kind == tEOF || t.kind == tRParen || isKeyword(t, "AND") || isKeyword(t, "OR")):
-		return nil, invalidf(p.kind, "The function is not allowed to be used this way in an expression; function: size")
+		return n, nil
 	}
-	return nil, p.syntaxErr()
 }
 
-var opNames = map[tokKind]string{tEq: "=", tNe: "<>", tLt: "<", tLe: "<=", tGt: ">", tGe: ">="}
+// parseGroup parses the inside of parentheses: a condition, or a bare
+// operand when the group is an operand of a comparison.
+func (p *parser) parseGroup() (*node, error) {
+	if p.atKeyword("NOT") {
+		return p.parseOr()
+	}
+	first, err := p.parsePrimary()
+	if err != nil {
+		return nil, err
+	}
+	if isBare(first) {
+		return first, nil
+	}
+	l, err := p.andTail(first)
+	if err != nil {
+		return nil, err
+	}
+	return p.orTail(l)
+}
 
 // env is what an expression is evaluated with.
 type env struct {
@@ -266,25 +296,27 @@ func (e *env) lookup(item attr.Item, path docPath) (attr.Value, bool, error) {
 }
 
 // operand evaluates a condition operand against the item.
-func (e *env) operand(o *operand) (attr.Value, bool, error) {
-	switch o.kind {
-	case oValue:
-		v, err := e.value(o.value)
+func (e *env) operand(n *node) (attr.Value, bool, error) {
+	switch n.kind {
+	case nParen:
+		return e.operand(n.args[0])
+	case nValue:
+		v, err := e.value(n.value)
 		return v, err == nil, err
-	case oPath:
-		return e.lookup(e.item, o.path)
-	case oSize:
-		v, ok, err := e.lookup(e.item, o.args[0].path)
+	case nPath:
+		return e.lookup(e.item, n.path)
+	case nCall: // size, the only function a condition uses as an operand
+		v, ok, err := e.operand(n.args[0])
 		if err != nil || !ok {
 			return attr.Value{}, false, err
 		}
-		n, ok := sizeOf(v)
+		size, ok := sizeOf(v)
 		if !ok {
 			return attr.Value{}, false, nil
 		}
-		return attr.Num(itoa(n)), true, nil
+		return attr.Num(itoa(size)), true, nil
 	}
-	return attr.Value{}, false, invalidf(e.kind, "Syntax error; unexpected operand")
+	return attr.Value{}, false, nil
 }
 
 func itoa(n int) string {
@@ -321,25 +353,25 @@ func sizeOf(v attr.Value) (int, bool) {
 	return 0, false
 }
 
+// Check validates c against names and values without an item: undefined
+// placeholders, operand counts and types, repeated operands, bounds that no
+// item could make valid. DynamoDB reports these even when no item is
+// evaluated (a Scan of an empty table), so call Check once per request
+// before evaluating items.
+func (c *Condition) Check(names Names, values Values) error {
+	e := &env{kind: c.kind, names: names, values: values}
+	return e.validate(c.root)
+}
+
 // Eval reports whether item satisfies c. A nil item is an item with no
 // attributes (a condition on a missing item). Comparisons of different types
-// are false, not errors. It fails with an *Error if a placeholder is not
-// defined or an operand has a type the operator never accepts.
+// are false, not errors. It performs Check first and fails with its error.
 func (c *Condition) Eval(item attr.Item, names Names, values Values) (bool, error) {
 	e := &env{kind: c.kind, item: item, names: names, values: values}
-	if err := e.check(c.root); err != nil {
+	if err := e.validate(c.root); err != nil {
 		return false, err
 	}
 	return e.eval(c.root)
-}
-
-// Check validates c against names and values without an item: undefined
-// placeholders, operand types and bounds that no item could make valid.
-// DynamoDB reports these even when no item is evaluated (a Scan of an empty
-// table), so call Check once per request before evaluating items.
-func (c *Condition) Check(names Names, values Values) error {
-	e := &env{kind: c.kind, names: names, values: values}
-	return e.check(c.root)
 }
 
 // NamesUsed returns the #name placeholders c uses.
@@ -350,240 +382,64 @@ func (c *Condition) ValuesUsed() []string { return c.usage.values }
 
 func (c *Condition) exprKind() string { return c.kind }
 
-// check validates placeholders and operand types without looking at the item.
-func (e *env) check(c *cond) error {
-	switch c.kind {
-	case cAnd, cOr:
-		if err := e.check(c.l); err != nil {
-			return err
-		}
-		return e.check(c.r)
-	case cNot, cParen:
-		return e.check(c.l)
-	}
-	for _, a := range c.args {
-		if err := e.checkOperand(a); err != nil {
-			return err
-		}
-	}
-	if err := e.checkDistinct(c); err != nil {
-		return err
-	}
-	switch c.kind {
-	case cCmp:
-		if c.op != tEq && c.op != tNe {
-			for _, a := range c.args {
-				if err := e.requireScalar(opNames[c.op], a); err != nil {
-					return err
-				}
-			}
-		}
-	case cBetween:
-		for _, a := range c.args {
-			if err := e.requireScalar("BETWEEN", a); err != nil {
-				return err
-			}
-		}
-		if c.args[1].kind == oValue && c.args[2].kind == oValue {
-			lo, hi := e.values[c.args[1].value], e.values[c.args[2].value]
-			if lo.Kind != hi.Kind {
-				return invalidf(e.kind, "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}",
-					lo.Kind, scalarText(lo), hi.Kind, scalarText(hi))
-			}
-			if n, ok := attr.Compare(lo, hi); ok && n > 0 {
-				return invalidf(e.kind, "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}",
-					lo.Kind, scalarText(lo), hi.Kind, scalarText(hi))
-			}
-		}
-	case cFunc:
-		switch c.fn {
-		case "begins_with":
-			for _, a := range c.args {
-				if a.kind == oValue {
-					if v := e.values[a.value]; v.Kind != attr.S && v.Kind != attr.B {
-						return invalidf(e.kind, "Incorrect operand type for operator or function; operator or function: begins_with, operand type: %s", v.Kind)
-					}
-				}
-			}
-		case "attribute_type":
-			if a := c.args[1]; a.kind == oValue {
-				v := e.values[a.value]
-				if v.Kind != attr.S {
-					return invalidf(e.kind, "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: %s", v.Kind)
-				}
-				if !validTypeName(v.Str) {
-					return invalidf(e.kind, "Invalid attribute type name found; type: %s, valid types: { B,NULL,SS,BOOL,L,BS,N,NS,S,M }", v.Str)
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// checkDistinct rejects a first operand that is repeated among the others
-// ("a = a", "contains(a, a)").
-func (e *env) checkDistinct(c *cond) error {
-	var op string
-	switch c.kind {
-	case cCmp:
-		op = opNames[c.op]
-	case cBetween:
-		op = "BETWEEN"
-	case cIn:
-		op = "IN"
-	case cFunc:
-		if c.fn != "begins_with" && c.fn != "contains" {
-			return nil
-		}
-		op = c.fn
-	default:
-		return nil
-	}
-	first := c.args[0]
-	if first.kind != oPath {
-		return nil
-	}
-	for _, a := range c.args[1:] {
-		if a.kind == oPath && e.samePath(first.path, a.path) {
-			p, err := e.resolve(first.path)
-			if err != nil {
-				return err
-			}
-			return invalidf(e.kind, "The first operand must be distinct from the remaining operands for this operator or function; operator: %s, first operand: %s", op, p)
-		}
-	}
-	return nil
-}
-
-// samePath reports whether two paths name the same element once their
-// placeholders are substituted (undefined placeholders never match).
-func (e *env) samePath(a, b docPath) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := a[i], b[i]
-		if x.isIdx != y.isIdx || x.index != y.index {
-			return false
-		}
-		if x.isIdx {
-			continue
-		}
-		nx, err1 := e.name(x)
-		ny, err2 := e.name(y)
-		if err1 != nil || err2 != nil || nx != ny {
-			return false
-		}
-	}
-	return true
-}
-
-func scalarText(v attr.Value) string {
-	if v.Kind == attr.B {
-		return string(v.Bytes)
-	}
-	return v.Str
-}
-
-func validTypeName(s string) bool {
-	switch s {
-	case "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS":
-		return true
-	}
-	return false
-}
-
-// requireScalar rejects :values that an ordering operator cannot compare.
-func (e *env) requireScalar(op string, a *operand) error {
-	if a.kind != oValue {
-		return nil
-	}
-	v := e.values[a.value]
-	switch v.Kind {
-	case attr.S, attr.N, attr.B:
-		return nil
-	}
-	return invalidf(e.kind, "Incorrect operand type for operator or function; operator or function: %s, operand type: %s", op, v.Kind)
-}
-
-func (e *env) checkOperand(o *operand) error {
-	switch o.kind {
-	case oValue:
-		_, err := e.value(o.value)
-		return err
-	case oPath:
-		for _, el := range o.path {
-			if el.ph {
-				if _, err := e.name(el); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	for _, a := range o.args {
-		if err := e.checkOperand(a); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (e *env) eval(c *cond) (bool, error) {
-	switch c.kind {
-	case cAnd:
-		l, err := e.eval(c.l)
+func (e *env) eval(n *node) (bool, error) {
+	switch n.kind {
+	case nParen:
+		return e.eval(n.args[0])
+	case nAnd:
+		l, err := e.eval(n.args[0])
 		if err != nil || !l {
 			return false, err
 		}
-		return e.eval(c.r)
-	case cOr:
-		l, err := e.eval(c.l)
+		return e.eval(n.args[1])
+	case nOr:
+		l, err := e.eval(n.args[0])
 		if err != nil || l {
 			return l, err
 		}
-		return e.eval(c.r)
-	case cNot:
-		l, err := e.eval(c.l)
+		return e.eval(n.args[1])
+	case nNot:
+		l, err := e.eval(n.args[0])
 		return !l && err == nil, err
-	case cParen:
-		return e.eval(c.l)
-	}
-	if c.kind == cIn {
-		return e.evalIn(c)
+	case nIn:
+		return e.evalIn(n)
 	}
 	// Every other node has at most three operands.
 	var valBuf [3]attr.Value
 	var okBuf [3]bool
-	vals, oks := valBuf[:len(c.args)], okBuf[:len(c.args)]
-	for i, a := range c.args {
+	if len(n.args) > len(valBuf) {
+		return false, nil
+	}
+	vals, oks := valBuf[:len(n.args)], okBuf[:len(n.args)]
+	for i, a := range n.args {
 		v, ok, err := e.operand(a)
 		if err != nil {
 			return false, err
 		}
 		vals[i], oks[i] = v, ok
 	}
-	switch c.kind {
-	case cCmp:
-		return compare(c.op, vals[0], oks[0], vals[1], oks[1]), nil
-	case cBetween:
+	switch n.kind {
+	case nCmp:
+		return compare(n.op, vals[0], oks[0], vals[1], oks[1]), nil
+	case nBetween:
 		if !oks[0] || !oks[1] || !oks[2] {
 			return false, nil
 		}
 		lo, ok1 := attr.Compare(vals[0], vals[1])
 		hi, ok2 := attr.Compare(vals[0], vals[2])
 		return ok1 && ok2 && lo >= 0 && hi <= 0, nil
-	case cFunc:
-		return callCondFunc(c.fn, vals, oks), nil
+	case nCall:
+		return callCondFunc(n.fn, vals, oks), nil
 	}
 	return false, nil
 }
 
-func (e *env) evalIn(c *cond) (bool, error) {
-	v, ok, err := e.operand(c.args[0])
+func (e *env) evalIn(n *node) (bool, error) {
+	v, ok, err := e.operand(n.args[0])
 	if err != nil || !ok {
 		return false, err
 	}
-	for _, a := range c.args[1:] {
+	for _, a := range n.args[1:] {
 		w, ok, err := e.operand(a)
 		if err != nil {
 			return false, err
@@ -627,7 +483,7 @@ func callCondFunc(fn string, vals []attr.Value, oks []bool) bool {
 	case "attribute_not_exists":
 		return !oks[0]
 	}
-	if !oks[0] || !oks[1] {
+	if len(vals) < 2 || !oks[0] || !oks[1] {
 		return false
 	}
 	a, b := vals[0], vals[1]

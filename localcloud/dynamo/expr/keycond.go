@@ -65,15 +65,15 @@ func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, erro
 	if err != nil {
 		return KeyCondition{}, err
 	}
-	p.allowRedundantParens = true
-	root, err := p.parseOr()
+	root, err := p.parseConditionTree()
 	if err != nil {
 		return KeyCondition{}, err
 	}
-	if err := p.expectEOF(); err != nil {
+	// Key conditions accept redundant parentheses.
+	if err := checkConditionTree(kindKey, root); err != nil {
 		return KeyCondition{}, err
 	}
-	var conds []*cond
+	var conds []*node
 	if err := flattenKey(root, &conds); err != nil {
 		return KeyCondition{}, err
 	}
@@ -81,11 +81,11 @@ func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, erro
 		return KeyCondition{}, invalidf(kindKey, "Conditions can be of length 1 or 2 only")
 	}
 	e := &env{kind: kindKey, names: names, values: values}
+	if err := e.validate(root); err != nil {
+		return KeyCondition{}, err
+	}
 	var rcs []RangeCondition
 	for _, c := range conds {
-		if err := e.check(c); err != nil {
-			return KeyCondition{}, err
-		}
 		rc, err := e.keyCond(c)
 		if err != nil {
 			return KeyCondition{}, err
@@ -110,53 +110,53 @@ func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, erro
 }
 
 // flattenKey collects the conditions of an AND chain, rejecting other operators.
-func flattenKey(c *cond, out *[]*cond) error {
-	switch c.kind {
-	case cParen:
-		return flattenKey(c.l, out)
-	case cAnd:
-		if err := flattenKey(c.l, out); err != nil {
+func flattenKey(n *node, out *[]*node) error {
+	switch n.kind {
+	case nParen:
+		return flattenKey(n.args[0], out)
+	case nAnd:
+		if err := flattenKey(n.args[0], out); err != nil {
 			return err
 		}
-		return flattenKey(c.r, out)
-	case cOr:
+		return flattenKey(n.args[1], out)
+	case nOr:
 		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: OR")
-	case cNot:
+	case nNot:
 		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: NOT")
-	case cIn:
+	case nIn:
 		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: IN")
-	case cCmp:
-		if c.op == tNe {
+	case nCmp:
+		if n.op == tNe {
 			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: <>")
 		}
-	case cFunc:
-		if c.fn != "begins_with" {
-			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: %s", c.fn)
+	case nCall:
+		if n.fn != "begins_with" {
+			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: %s", n.fn)
 		}
 	}
-	*out = append(*out, c)
+	*out = append(*out, n)
 	return nil
 }
 
-// keyCond turns one checked condition into a RangeCondition.
-func (e *env) keyCond(c *cond) (RangeCondition, error) {
+// keyCond turns one validated condition into a RangeCondition.
+func (e *env) keyCond(n *node) (RangeCondition, error) {
 	var rc RangeCondition
-	switch c.kind {
-	case cCmp:
-		rc.Op = opNames[c.op]
-	case cBetween:
+	switch n.kind {
+	case nCmp:
+		rc.Op = opNames[n.op]
+	case nBetween:
 		rc.Op = "BETWEEN"
 	default:
 		rc.Op = "begins_with"
 	}
-	left := c.args[0]
-	rest := c.args[1:]
-	if c.kind == cCmp && left.kind == oValue && rest[0].kind == oPath {
-		// :v = attr is accepted; flip the comparison.
-		left, rest = rest[0], []*operand{left}
+	left := unparen(n.args[0])
+	rest := n.args[1:]
+	if n.kind == nCmp && left.kind == nValue && unparen(rest[0]).kind == nPath {
+		// :v <= attr is accepted; flip the comparison.
+		left, rest = unparen(rest[0]), []*node{left}
 		rc.Op = flip(rc.Op)
 	}
-	if left.kind != oPath {
+	if left.kind != nPath {
 		return rc, invalidf(kindKey, "Invalid condition in KeyConditionExpression: the left operand must be a key attribute name")
 	}
 	if len(left.path) != 1 || left.path[0].isIdx {
@@ -168,7 +168,8 @@ func (e *env) keyCond(c *cond) (RangeCondition, error) {
 	}
 	rc.Name = name
 	for _, o := range rest {
-		if o.kind != oValue {
+		o = unparen(o)
+		if o.kind != nValue {
 			return rc, invalidf(kindKey, "Invalid condition in KeyConditionExpression: the operands after the key attribute name must be expression attribute values")
 		}
 		v := e.values[o.value]

@@ -9,6 +9,13 @@ import (
 // maxExprLen is DynamoDB's limit on the length of one expression.
 const maxExprLen = 4096
 
+// maxOperators is DynamoDB's limit on operators and functions in one
+// expression.
+const maxOperators = 300
+
+// maxPathDepth is DynamoDB's limit on the elements of a document path.
+const maxPathDepth = 32
+
 // usage records the placeholders an expression uses, in order of first use.
 type usage struct {
 	names, values []string
@@ -32,11 +39,67 @@ func (u *usage) addValue(v string) {
 	u.values = append(u.values, v)
 }
 
-// NamesUsed returns the #name placeholders used, in order of first use.
-func (u *usage) NamesUsed() []string { return u.names }
+// elem is one element of a document path: an attribute name (literal or
+// #placeholder) or a list index.
+type elem struct {
+	name  string
+	ph    bool // name is a #placeholder
+	isIdx bool
+	index int
+}
 
-// ValuesUsed returns the :value placeholders used, in order of first use.
-func (u *usage) ValuesUsed() []string { return u.values }
+// docPath is a document path such as a.#b[2].c.
+type docPath []elem
+
+// nodeKind is the kind of a node of a parsed expression.
+type nodeKind uint8
+
+const (
+	nPath    nodeKind = iota // path
+	nValue                   // value (":v")
+	nCall                    // fn(args...)
+	nParen                   // ( args[0] )
+	nCmp                     // args[0] op args[1]
+	nBetween                 // args[0] BETWEEN args[1] AND args[2]
+	nIn                      // args[0] IN (args[1:]...)
+	nAnd                     // args[0] AND args[1]
+	nOr                      // args[0] OR args[1]
+	nNot                     // NOT args[0]
+	nPlus                    // args[0] + args[1] (SET values)
+	nMinus                   // args[0] - args[1] (SET values)
+)
+
+// node is a node of a parsed expression: conditions and operands alike,
+// so that validation can follow DynamoDB's phases over one tree.
+type node struct {
+	kind  nodeKind
+	op    tokKind // comparator of nCmp
+	fn    string  // function of nCall
+	path  docPath
+	value string
+	args  []*node
+}
+
+// unparen returns n without enclosing parentheses.
+func unparen(n *node) *node {
+	for n.kind == nParen {
+		n = n.args[0]
+	}
+	return n
+}
+
+// isBare reports whether n is a path or value, possibly parenthesized: an
+// operand that can never be a condition by itself.
+func isBare(n *node) bool {
+	n = unparen(n)
+	return n.kind == nPath || n.kind == nValue
+}
+
+// isOperand reports whether n can be an operand of a comparison.
+func isOperand(n *node) bool {
+	n = unparen(n)
+	return n.kind == nPath || n.kind == nValue || n.kind == nCall
+}
 
 // parser is a recursive-descent parser over the tokens of one expression.
 type parser struct {
@@ -45,23 +108,8 @@ type parser struct {
 	i     int
 	kind  string
 	usage usage
-	// allowRedundantParens accepts ((c)), as KeyConditionExpressions do.
-	allowRedundantParens bool
 	// operators counts operators and functions, at most maxOperators.
 	operators int
-}
-
-// maxOperators is DynamoDB's limit on operators and functions in one
-// expression.
-const maxOperators = 300
-
-// countOperator counts one operator or function.
-func (p *parser) countOperator() error {
-	p.operators++
-	if p.operators > maxOperators {
-		return invalidf(p.kind, "The expression contains too many operators; operator count: %d", p.operators)
-	}
-	return nil
 }
 
 func newParser(kind, src string) (*parser, error) {
@@ -100,12 +148,27 @@ func (p *parser) next() token {
 	return t
 }
 
+// grammarKeywords are the words the grammar itself uses; they cannot name
+// attributes at all (a syntax error), unlike the other reserved words.
+var grammarKeywords = [...]string{"AND", "OR", "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD", "DELETE"}
+
 // isKeyword reports whether t is the keyword kw (keywords are case-insensitive).
 func isKeyword(t token, kw string) bool {
 	return t.kind == tWord && strings.EqualFold(t.text, kw)
 }
 
+func isGrammarKeyword(t token) bool {
+	for _, kw := range grammarKeywords {
+		if isKeyword(t, kw) {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *parser) atKeyword(kw string) bool { return isKeyword(p.peek(), kw) }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // syntaxErr reports the current token as DynamoDB does: the token and the
 // text from the previous token to the next one.
@@ -131,8 +194,6 @@ func (p *parser) syntaxErr() *Error {
 	return invalidf(p.kind, "Syntax error; token: \"%s\", near: \"%s\"", t.text, p.src[start:end])
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
 func (p *parser) expect(k tokKind) error {
 	if p.peek().kind != k {
 		return p.syntaxErr()
@@ -143,36 +204,28 @@ func (p *parser) expect(k tokKind) error {
 
 func (p *parser) expectEOF() error { return p.expect(tEOF) }
 
-// elem is one element of a document path: an attribute name (literal or
-// #placeholder) or a list index.
-type elem struct {
-	name  string
-	ph    bool // name is a #placeholder
-	isIdx bool
-	index int
+// countOperator counts one operator or function.
+func (p *parser) countOperator() error {
+	p.operators++
+	if p.operators > maxOperators {
+		return invalidf(p.kind, "The expression contains too many operators; operator count: %d", p.operators)
+	}
+	return nil
 }
-
-// docPath is a document path such as a.#b[2].c.
-type docPath []elem
 
 func isIdent(s string) bool {
 	return s != "" && !(s[0] >= '0' && s[0] <= '9')
 }
 
-// parseName parses one attribute name element of a path.
+// parseName parses one attribute name element of a path. Reserved words
+// are accepted here and reported by a later phase, as DynamoDB does.
 func (p *parser) parseName() (elem, error) {
 	t := p.peek()
-	switch t.kind {
-	case tWord:
-		if !isIdent(t.text) {
-			return elem{}, p.syntaxErr()
-		}
-		if isReserved(t.text) {
-			return elem{}, invalidf(p.kind, "Attribute name is a reserved keyword; reserved keyword: %s", t.text)
-		}
+	switch {
+	case t.kind == tWord && isIdent(t.text) && !isGrammarKeyword(t):
 		p.next()
 		return elem{name: t.text}, nil
-	case tName:
+	case t.kind == tName:
 		p.next()
 		p.usage.addName(t.text)
 		return elem{name: t.text, ph: true}, nil
@@ -212,7 +265,7 @@ func (p *parser) parsePath() (docPath, error) {
 			}
 			path = append(path, elem{isIdx: true, index: n})
 		default:
-			if len(path) > 32 {
+			if len(path) > maxPathDepth {
 				return nil, invalidf(p.kind, "The document path has too many nesting levels; nesting levels: %d", len(path))
 			}
 			return path, nil
@@ -229,137 +282,62 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// opKind is the kind of an operand.
-type opKind uint8
-
-const (
-	oPath opKind = iota
-	oValue
-	oSize        // size(path), conditions only
-	oIfNotExists // if_not_exists(path, operand), updates only
-	oListAppend  // list_append(operand, operand), updates only
-	oPlus        // operand + operand, SET only
-	oMinus       // operand - operand, SET only
-)
-
-// operand is a value in an expression: a path, a :value, a function or
-// (in SET) an arithmetic expression.
-type operand struct {
-	kind  opKind
-	path  docPath
-	value string
-	args  []*operand
-}
-
-// Functions and where they may appear.
-var (
-	condFuncs   = map[string]int{"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2, "begins_with": 2, "contains": 2}
-	updateFuncs = map[string]int{"if_not_exists": 2, "list_append": 2}
-)
-
-func funcArity(name string) (int, bool) {
-	if n, ok := condFuncs[name]; ok {
-		return n, true
-	}
-	if n, ok := updateFuncs[name]; ok {
-		return n, true
-	}
-	if name == "size" {
-		return 1, true
-	}
-	return 0, false
-}
-
-// parseCall parses name(args...) for a known function; the caller has
-// checked that the current token is a word followed by '('.
-func (p *parser) parseCall(update bool) (string, []*operand, error) {
-	name := p.next().text
-	arity, ok := funcArity(name)
-	if !ok {
-		return "", nil, invalidf(p.kind, "Invalid function name; function: %s", name)
-	}
-	if err := p.countOperator(); err != nil {
-		return "", nil, err
-	}
-	p.next() // (
-	var args []*operand
-	for {
-		a, err := p.parseOperand(update)
-		if err != nil {
-			return "", nil, err
-		}
-		args = append(args, a)
-		if p.peek().kind == tComma {
-			p.next()
-			continue
-		}
-		if err := p.expect(tRParen); err != nil {
-			return "", nil, err
-		}
-		break
-	}
-	if len(args) != arity {
-		return "", nil, invalidf(p.kind, "Incorrect number of operands for operator or function; operator or function: %s, number of operands: %d", name, len(args))
-	}
-	switch name {
-	case "attribute_exists", "attribute_not_exists", "attribute_type", "size", "if_not_exists":
-		if args[0].kind != oPath {
-			return "", nil, invalidf(p.kind, "Operator or function requires a document path; operator or function: %s", name)
-		}
-	}
-	return name, args, nil
-}
-
-// parseOperand parses a path, a :value or a function call usable as an
-// operand (size in conditions; if_not_exists and list_append in updates).
-func (p *parser) parseOperand(update bool) (*operand, error) {
+// parseAtom parses a path, a :value or a function call.
+func (p *parser) parseAtom() (*node, error) {
 	t := p.peek()
-	switch t.kind {
-	case tValue:
+	switch {
+	case t.kind == tValue:
 		p.next()
 		p.usage.addValue(t.text)
-		return &operand{kind: oValue, value: t.text}, nil
-	case tWord:
-		if p.peekAt(1).kind == tLParen {
-			return p.parseFuncOperand(update)
-		}
-	case tName:
-	default:
-		return nil, p.syntaxErr()
+		return &node{kind: nValue, value: t.text}, nil
+	case t.kind == tWord && p.peekAt(1).kind == tLParen && !isGrammarKeyword(t):
+		return p.parseCall()
 	}
 	path, err := p.parsePath()
 	if err != nil {
 		return nil, err
 	}
-	return &operand{kind: oPath, path: path}, nil
+	return &node{kind: nPath, path: path}, nil
 }
 
-func (p *parser) parseFuncOperand(update bool) (*operand, error) {
-	name := p.peek().text
-	if _, ok := funcArity(name); ok {
-		allowed := name == "size"
-		if update {
-			_, allowed = updateFuncs[name]
-		}
-		if !allowed {
-			if update {
-				return nil, invalidf(p.kind, "The function is not allowed in an update expression; function: %s", name)
-			}
-			if _, ok := updateFuncs[name]; ok {
-				return nil, invalidf(p.kind, "The function is not allowed in a condition expression; function: %s", name)
-			}
-			return nil, invalidf(p.kind, "The function is not allowed to be used this way in an expression; function: %s", name)
-		}
+// parseCall parses name(operand, ...); whether the function exists and
+// may appear here is checked later.
+func (p *parser) parseCall() (*node, error) {
+	name := p.next().text
+	p.next() // (
+	if err := p.countOperator(); err != nil {
+		return nil, err
 	}
-	name, args, err := p.parseCall(update)
+	n := &node{kind: nCall, fn: name}
+	for {
+		a, err := p.parseOperand()
+		if err != nil {
+			return nil, err
+		}
+		n.args = append(n.args, a)
+		if p.peek().kind == tComma {
+			p.next()
+			continue
+		}
+		if err := p.expect(tRParen); err != nil {
+			return nil, err
+		}
+		return n, nil
+	}
+}
+
+// parseOperand parses an operand: an atom, possibly parenthesized.
+func (p *parser) parseOperand() (*node, error) {
+	if p.peek().kind != tLParen {
+		return p.parseAtom()
+	}
+	p.next()
+	inner, err := p.parseOperand()
 	if err != nil {
 		return nil, err
 	}
-	switch name {
-	case "size":
-		return &operand{kind: oSize, args: args}, nil
-	case "if_not_exists":
-		return &operand{kind: oIfNotExists, args: args}, nil
+	if err := p.expect(tRParen); err != nil {
+		return nil, err
 	}
-	return &operand{kind: oListAppend, args: args}, nil
+	return &node{kind: nParen, args: []*node{inner}}, nil
 }

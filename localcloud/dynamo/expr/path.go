@@ -35,22 +35,31 @@ func (p docPath) String() string {
 }
 
 // checkOverlap rejects two resolved paths of which one is a prefix of the
-// other, or that use one element as both a map and a list. As DynamoDB does,
-// the message names the later path first.
-func checkOverlap(kind string, paths []docPath) error {
-	for i := range paths {
-		for j := i + 1; j < len(paths); j++ {
-			a, b := paths[i], paths[j]
-			n := min(len(a), len(b))
-			k := 0
-			for k < n && a[k] == b[k] {
-				k++
-			}
-			if k == n {
-				return invalidf(kind, "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", b, a)
-			}
-			if a[k].isIdx != b[k].isIdx {
-				return invalidf(kind, "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", b, a)
+// other, then two that use one element as both a map and a list. Update
+// messages name the earlier path first, projection messages the later.
+func checkOverlap(kind string, paths []docPath, laterFirst bool) error {
+	for _, conflicts := range []bool{false, true} {
+		for i := range paths {
+			for j := i + 1; j < len(paths); j++ {
+				a, b := paths[i], paths[j]
+				n := min(len(a), len(b))
+				k := 0
+				for k < n && a[k] == b[k] {
+					k++
+				}
+				what := ""
+				switch {
+				case k == n && !conflicts:
+					what = "overlap"
+				case k < n && conflicts && a[k].isIdx != b[k].isIdx:
+					what = "conflict"
+				default:
+					continue
+				}
+				if laterFirst {
+					a, b = b, a
+				}
+				return invalidf(kind, "Two document paths %s with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", what, a, b)
 			}
 		}
 	}

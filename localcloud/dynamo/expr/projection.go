@@ -35,6 +35,11 @@ func ParseProjection(s string) (*Projection, error) {
 	if err := p.expectEOF(); err != nil {
 		return nil, err
 	}
+	for _, path := range pr.paths {
+		if err := checkReservedPath(kindProjection, path); err != nil {
+			return nil, err
+		}
+	}
 	pr.usage = p.usage
 	return pr, nil
 }
@@ -57,7 +62,7 @@ func (p *Projection) check(names Names) error {
 			return err
 		}
 	}
-	return checkOverlap(kindProjection, paths)
+	return checkOverlap(kindProjection, paths, true)
 }
 
 // pnode is a node of the tree of projected paths.

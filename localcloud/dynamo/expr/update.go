@@ -22,7 +22,7 @@ var clauseNames = [...]string{aSet: "SET", aRemove: "REMOVE", aAdd: "ADD", aDele
 type action struct {
 	kind actionKind
 	path docPath
-	val  *operand
+	val  *node
 }
 
 // Update is a parsed UpdateExpression. It is immutable and safe for
@@ -32,9 +32,11 @@ type Update struct {
 	usage
 }
 
-// ParseUpdate parses an UpdateExpression: SET (with + and -, if_not_exists
-// and list_append), REMOVE, ADD and DELETE clauses, in any order, each at
-// most once.
+// ParseUpdate parses an UpdateExpression: SET (with + and -, parentheses,
+// if_not_exists and list_append), REMOVE, ADD and DELETE clauses, in any
+// order, each at most once. It reports the errors that do not depend on the
+// request's placeholders: syntax, unknown or misplaced functions, reserved
+// words, repeated clauses.
 func ParseUpdate(s string) (*Update, error) {
 	p, err := newParser(kindUpdate, s)
 	if err != nil {
@@ -42,6 +44,7 @@ func ParseUpdate(s string) (*Update, error) {
 	}
 	u := &Update{}
 	var seen [len(clauseNames)]bool
+	dup := ""
 	for {
 		t := p.peek()
 		if t.kind == tEOF && len(u.actions) > 0 {
@@ -56,8 +59,8 @@ func ParseUpdate(s string) (*Update, error) {
 		if kind < 0 {
 			return nil, p.syntaxErr()
 		}
-		if seen[kind] {
-			return nil, invalidf(kindUpdate, "The \"%s\" section can only be used once in an update expression;", clauseNames[kind])
+		if seen[kind] && dup == "" {
+			dup = clauseNames[kind]
 		}
 		seen[kind] = true
 		p.next()
@@ -72,6 +75,33 @@ func ParseUpdate(s string) (*Update, error) {
 			}
 			p.next()
 		}
+	}
+	for _, a := range u.actions {
+		if a.kind == aSet {
+			if err := checkFuncNames(kindUpdate, a.val); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, a := range u.actions {
+		if a.kind == aSet {
+			if err := checkUpdateContext(kindUpdate, a.val); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, a := range u.actions {
+		if err := checkReservedPath(kindUpdate, a.path); err != nil {
+			return nil, err
+		}
+		if a.val != nil {
+			if err := checkReserved(kindUpdate, a.val); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if dup != "" {
+		return nil, invalidf(kindUpdate, "The \"%s\" section can only be used once in an update expression;", dup)
 	}
 	u.usage = p.usage
 	return u, nil
@@ -88,16 +118,14 @@ func (p *parser) parseAction(kind actionKind) (action, error) {
 		if err := p.expect(tEq); err != nil {
 			return action{}, err
 		}
-		a.val, err = p.parseSetValue()
-		if err != nil {
+		if a.val, err = p.parseSetValue(); err != nil {
 			return action{}, err
 		}
 	case aAdd, aDelete:
 		if p.peek().kind != tValue {
 			return action{}, p.syntaxErr()
 		}
-		a.val, err = p.parseOperand(true)
-		if err != nil {
+		if a.val, err = p.parseAtom(); err != nil {
 			return action{}, err
 		}
 	}
@@ -106,17 +134,17 @@ func (p *parser) parseAction(kind actionKind) (action, error) {
 
 // parseSetValue parses operand [('+' | '-') operand], where an operand may
 // also be a parenthesized value: SET a = b - (c + :d).
-func (p *parser) parseSetValue() (*operand, error) {
+func (p *parser) parseSetValue() (*node, error) {
 	l, err := p.parseSetOperand()
 	if err != nil {
 		return nil, err
 	}
-	var kind opKind
+	var kind nodeKind
 	switch p.peek().kind {
 	case tPlus:
-		kind = oPlus
+		kind = nPlus
 	case tMinus:
-		kind = oMinus
+		kind = nMinus
 	default:
 		return l, nil
 	}
@@ -128,12 +156,12 @@ func (p *parser) parseSetValue() (*operand, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &operand{kind: kind, args: []*operand{l, r}}, nil
+	return &node{kind: kind, args: []*node{l, r}}, nil
 }
 
-func (p *parser) parseSetOperand() (*operand, error) {
+func (p *parser) parseSetOperand() (*node, error) {
 	if p.peek().kind != tLParen {
-		return p.parseOperand(true)
+		return p.parseAtom()
 	}
 	p.next()
 	v, err := p.parseSetValue()
@@ -143,7 +171,7 @@ func (p *parser) parseSetOperand() (*operand, error) {
 	if err := p.expect(tRParen); err != nil {
 		return nil, err
 	}
-	return v, nil
+	return &node{kind: nParen, args: []*node{v}}, nil
 }
 
 // NamesUsed returns the #name placeholders u uses.
@@ -154,7 +182,7 @@ func (u *Update) ValuesUsed() []string { return u.usage.values }
 
 func (u *Update) exprKind() string { return kindUpdate }
 
-// typeNames are the type names of update operand errors.
+// typeNames are the type names of ADD and DELETE operand errors.
 var typeNames = map[attr.Kind]string{
 	attr.S: "STRING", attr.N: "NUMBER", attr.B: "BINARY", attr.BOOL: "BOOLEAN", attr.NULL: "NULL",
 	attr.M: "MAP", attr.L: "LIST", attr.SS: "STRING_SET", attr.NS: "NUMBER_SET", attr.BS: "BINARY_SET",
@@ -163,10 +191,10 @@ var typeNames = map[attr.Kind]string{
 func isSet(k attr.Kind) bool { return k == attr.SS || k == attr.NS || k == attr.BS }
 
 // Check validates u against names and values without an item: undefined
-// placeholders, ADD and DELETE operand types, :value operands of + - and
-// list_append, overlapping paths. Apply performs the same checks; Check lets
-// a caller report them before it evaluates a ConditionExpression, as
-// DynamoDB does.
+// placeholders, overlapping or conflicting paths, ADD and DELETE operand
+// types, operand counts and types in SET values. Apply performs the same
+// checks; Check lets a caller report them before it evaluates a
+// ConditionExpression, as DynamoDB does.
 func (u *Update) Check(names Names, values Values) error {
 	_, err := u.check(&env{kind: kindUpdate, names: names, values: values})
 	return err
@@ -180,17 +208,18 @@ func (u *Update) check(e *env) ([]docPath, error) {
 		if paths[i], err = e.resolve(a.path); err != nil {
 			return nil, err
 		}
-		if a.val != nil {
-			if err := e.checkOperand(a.val); err != nil {
-				return nil, err
-			}
-		}
+	}
+	if err := checkOverlap(kindUpdate, paths, false); err != nil {
+		return nil, err
 	}
 	for _, a := range u.actions {
 		if a.kind != aAdd && a.kind != aDelete {
 			continue
 		}
-		v := e.values[a.val.value]
+		v, err := e.value(a.val.value)
+		if err != nil {
+			return nil, err
+		}
 		if v.Kind == attr.N && a.kind == aAdd || isSet(v.Kind) {
 			continue
 		}
@@ -202,13 +231,10 @@ func (u *Update) check(e *env) ([]docPath, error) {
 	}
 	for _, a := range u.actions {
 		if a.kind == aSet {
-			if err := checkSetTypes(a.val, e.values); err != nil {
+			if err := e.validate(a.val); err != nil {
 				return nil, err
 			}
 		}
-	}
-	if err := checkOverlap(kindUpdate, paths); err != nil {
-		return nil, err
 	}
 	return paths, nil
 }
@@ -217,8 +243,9 @@ func (u *Update) check(e *env) ([]docPath, error) {
 // attribute names the update touched, in order of first mention. item is
 // never modified (a nil item is an absent one: the update creates it). All
 // operands are read from the original item, as DynamoDB does. Errors are
-// *Error with DynamoDB's messages: undefined placeholders, overlapping
-// paths, paths through missing parents, operands of the wrong type.
+// *Error with DynamoDB's messages: those of Check, then, action by action,
+// paths through missing or mistyped parents, operands missing from the
+// item or of the wrong type.
 func (u *Update) Apply(item attr.Item, names Names, values Values) (attr.Item, []string, error) {
 	e := &env{kind: kindUpdate, item: item, names: names, values: values}
 	paths, err := u.check(e)
@@ -226,9 +253,13 @@ func (u *Update) Apply(item attr.Item, names Names, values Values) (attr.Item, [
 		return nil, nil, err
 	}
 
-	// Evaluate every SET value against the original item first.
+	// Check every target and evaluate every SET value against the
+	// original item first.
 	setVals := make([]attr.Value, len(u.actions))
 	for i, a := range u.actions {
+		if !targetValid(item, paths[i]) {
+			return nil, nil, &Error{Msg: msgInvalidPath}
+		}
 		if a.kind == aSet {
 			v, err := e.updateValue(a.val)
 			if err != nil {
@@ -282,44 +313,50 @@ func (u *Update) Apply(item attr.Item, names Names, values Values) (attr.Item, [
 	return out, updated, nil
 }
 
-// checkSetTypes rejects :values that can never work in a SET value: a
-// non-number operand of + or -, a non-list operand of list_append.
-func checkSetTypes(o *operand, values Values) error {
-	var op string
-	var want attr.Kind
-	switch o.kind {
-	case oPlus:
-		op, want = "+", attr.N
-	case oMinus:
-		op, want = "-", attr.N
-	case oListAppend:
-		op, want = "list_append", attr.L
-	case oIfNotExists:
-		return checkSetTypes(o.args[1], values)
-	default:
-		return nil
+// targetValid reports whether an action may write at path in item: every
+// parent exists with the type the next element needs (a map for a name, a
+// list for an index). The last element itself may be missing.
+func targetValid(item attr.Item, path docPath) bool {
+	if len(path) == 1 {
+		return true
 	}
-	for _, a := range o.args {
-		if a.kind == oValue {
-			if v := values[a.value]; v.Kind != want {
-				return invalidf(kindUpdate, "Incorrect operand type for operator or function; operator or function: %s, operand type: %s", op, typeNames[v.Kind])
+	cur, ok := item[path[0].name]
+	if !ok {
+		return false
+	}
+	for i := 1; i < len(path); i++ {
+		el, last := path[i], i == len(path)-1
+		if el.isIdx {
+			if cur.Kind != attr.L {
+				return false
 			}
+			if el.index >= len(cur.List) {
+				return last
+			}
+			cur = cur.List[el.index]
 			continue
 		}
-		if err := checkSetTypes(a, values); err != nil {
-			return err
+		if cur.Kind != attr.M {
+			return false
 		}
+		child, ok := cur.Map[el.name]
+		if !ok {
+			return last
+		}
+		cur = child
 	}
-	return nil
+	return true
 }
 
 // updateValue evaluates the value of a SET action.
-func (e *env) updateValue(o *operand) (attr.Value, error) {
-	switch o.kind {
-	case oValue:
-		return e.value(o.value)
-	case oPath:
-		v, ok, err := e.lookup(e.item, o.path)
+func (e *env) updateValue(n *node) (attr.Value, error) {
+	switch n.kind {
+	case nParen:
+		return e.updateValue(n.args[0])
+	case nValue:
+		return e.value(n.value)
+	case nPath:
+		v, ok, err := e.lookup(e.item, n.path)
 		if err != nil {
 			return attr.Value{}, err
 		}
@@ -327,42 +364,44 @@ func (e *env) updateValue(o *operand) (attr.Value, error) {
 			return attr.Value{}, &Error{Msg: msgMissingAttr}
 		}
 		return v, nil
-	case oIfNotExists:
-		v, ok, err := e.lookup(e.item, o.args[0].path)
-		if err != nil || ok {
-			return v, err
+	case nCall:
+		if n.fn == "if_not_exists" {
+			v, ok, err := e.lookup(e.item, unparen(n.args[0]).path)
+			if err != nil || ok {
+				return v, err
+			}
+			return e.updateValue(n.args[1])
 		}
-		return e.updateValue(o.args[1])
 	}
-	a, err := e.updateValue(o.args[0])
+	a, err := e.updateValue(n.args[0])
 	if err != nil {
 		return attr.Value{}, err
 	}
-	b, err := e.updateValue(o.args[1])
+	b, err := e.updateValue(n.args[1])
 	if err != nil {
 		return attr.Value{}, err
 	}
-	switch o.kind {
-	case oListAppend:
+	switch n.kind {
+	case nCall: // list_append
 		if a.Kind != attr.L || b.Kind != attr.L {
 			return attr.Value{}, &Error{Msg: msgIncorrectType}
 		}
 		l := make([]attr.Value, 0, len(a.List)+len(b.List))
 		return attr.List(append(append(l, a.List...), b.List...)...), nil
-	case oPlus, oMinus:
+	case nPlus, nMinus:
 		if a.Kind != attr.N || b.Kind != attr.N {
 			return attr.Value{}, &Error{Msg: msgIncorrectType}
 		}
-		var n string
-		if o.kind == oPlus {
-			n, err = attr.AddNumbers(a.Str, b.Str)
+		var n2 string
+		if n.kind == nPlus {
+			n2, err = attr.AddNumbers(a.Str, b.Str)
 		} else {
-			n, err = attr.SubNumbers(a.Str, b.Str)
+			n2, err = attr.SubNumbers(a.Str, b.Str)
 		}
 		if err != nil {
 			return attr.Value{}, &Error{Msg: attrMessage(err)}
 		}
-		return attr.Num(n), nil
+		return attr.Num(n2), nil
 	}
 	return attr.Value{}, &Error{Msg: msgIncorrectType}
 }
