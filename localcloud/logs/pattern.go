@@ -20,7 +20,7 @@ import (
 //   - JSON: `{ $.level = "ERROR" }`, `!=`, numeric `<`, `<=`, `>`, `>=`, `=`,
 //     `*` wildcards in string values, `&&` and `||` with parentheses,
 //     `IS NULL`, `IS TRUE`, `IS FALSE`, `NOT EXISTS`, nested paths `$.a.b`
-//     and array indexes `$.lines[0].sku`;
+//     array indexes `$.lines[0].sku` and any element `$.lines[*].sku`;
 //   - space-delimited: `[ip, user, ..., status=5*, size>1000]`.
 //
 // The zero Pattern matches everything.
@@ -257,16 +257,23 @@ type cmpNode struct {
 }
 
 func (n cmpNode) eval(root any) bool {
-	v, ok := lookup(root, n.path)
+	vals := lookup(root, n.path, nil)
 	switch n.op {
 	case "notexists":
-		return !ok
+		return len(vals) == 0
 	case "exists":
-		return ok
+		return len(vals) > 0
 	}
-	if !ok {
-		return false
+	for _, v := range vals {
+		if n.test(v) {
+			return true
+		}
 	}
+	return false
+}
+
+// test compares one selected value.
+func (n cmpNode) test(v any) bool {
 	switch n.op {
 	case "null":
 		return v == nil
@@ -348,25 +355,39 @@ func wildcardMatch(p, s string) bool {
 	return strings.HasSuffix(s, last)
 }
 
-func lookup(v any, path []step) (any, bool) {
-	for _, st := range path {
-		if st.index >= 0 {
+// anyIndex is the index of a [*] step: every element of an array.
+const anyIndex = -2
+
+// lookup appends to out the values path selects in v (several through [*]).
+func lookup(v any, path []step, out []any) []any {
+	for i, st := range path {
+		switch {
+		case st.index == anyIndex:
+			a, ok := v.([]any)
+			if !ok {
+				return out
+			}
+			for _, e := range a {
+				out = lookup(e, path[i+1:], out)
+			}
+			return out
+		case st.index >= 0:
 			a, ok := v.([]any)
 			if !ok || st.index >= len(a) {
-				return nil, false
+				return out
 			}
 			v = a[st.index]
-			continue
-		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = m[st.key]; !ok {
-			return nil, false
+		default:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return out
+			}
+			if v, ok = m[st.key]; !ok {
+				return out
+			}
 		}
 	}
-	return v, true
+	return append(out, v)
 }
 
 func parseMessageJSON(msg string) (any, bool) {
@@ -644,6 +665,11 @@ func parseSelector(s string) ([]step, error) {
 			j := strings.IndexByte(rest, ']')
 			if j < 0 {
 				return nil, patternErrorf("missing ] in %q", s)
+			}
+			if rest[1:j] == "*" {
+				out = append(out, step{index: anyIndex})
+				rest = rest[j+1:]
+				continue
 			}
 			n, err := strconv.Atoi(rest[1:j])
 			if err != nil || n < 0 {
