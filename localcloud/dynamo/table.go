@@ -231,6 +231,9 @@ var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 // resolveName accepts a table name or a table ARN.
 func resolveName(id protocol.Identity, s string) string {
 	if a, ok := protocol.ParseARN(s); ok && a.Service == "dynamodb" {
+		if a.Account != id.AccountID || a.Region != id.Region {
+			return s // no table is named like an ARN: not found
+		}
 		if name, ok := strings.CutPrefix(a.Resource, "table/"); ok {
 			if i := strings.IndexByte(name, '/'); i >= 0 {
 				name = name[:i]

@@ -348,3 +348,18 @@ func TestTTLExpiry(t *testing.T) {
 		t.Errorf("TTL record: got %+v", last)
 	}
 }
+
+func TestTableByARN(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	arn := *createTable(t, e.db, "byarn").TableArn
+	if _, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String(arn), Item: item{"pk": s("a")}}); err != nil {
+		t.Fatalf("PutItem by ARN: %v", err)
+	}
+	other := strings.Replace(arn, cloudtest.Account, "210987654321", 1)
+	_, err := e.db.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: aws.String(other), Key: item{"pk": s("a")}})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Fatalf("GetItem by another account's ARN: got %v, want ResourceNotFoundException", err)
+	}
+}
