@@ -15,7 +15,7 @@ const (
 
 // Messages DynamoDB answers for bad numbers.
 const (
-	msgNotNumber = "A value provided cannot be converted into a number"
+	msgNotNumber = "The parameter cannot be converted to a numeric value"
 	msgDigits    = "Attempting to store more than 38 significant digits in a Number"
 	msgOverflow  = "Number overflow. Attempting to store a number with magnitude larger than supported range"
 	msgUnderflow = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
@@ -109,7 +109,10 @@ func parseDecimal(s string) (decimal, bool) {
 func parseNumber(s string) (decimal, error) {
 	d, ok := parseDecimal(s)
 	if !ok {
-		return d, fmt.Errorf("%w: %s", ErrInvalid, msgNotNumber)
+		if s == "" {
+			return d, fmt.Errorf("%w: %s", ErrInvalid, msgNotNumber)
+		}
+		return d, fmt.Errorf("%w: %s: %s", ErrInvalid, msgNotNumber, s)
 	}
 	return d, d.check()
 }

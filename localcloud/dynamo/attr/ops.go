@@ -2,6 +2,7 @@ package attr
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -42,38 +43,54 @@ func Validate(v Value) error {
 		if len(v.Strs) == 0 {
 			return fmt.Errorf("%w: %sAn string set  may not be empty", ErrInvalid, invalidPrefix)
 		}
-		return noDuplicates(v.Strs, func(s string) (string, error) { return s, nil })
+		if dupStrings(v.Strs, func(s string) string { return s }) {
+			return fmt.Errorf("%w: %sInput collection [%s] contains duplicates.", ErrInvalid, invalidPrefix, strings.Join(v.Strs, ", "))
+		}
+		return nil
 	case NS:
 		if len(v.Strs) == 0 {
 			return fmt.Errorf("%w: %sAn number set  may not be empty", ErrInvalid, invalidPrefix)
 		}
-		return noDuplicates(v.Strs, CanonicalNumber)
+		for _, s := range v.Strs {
+			if _, err := parseNumber(s); err != nil {
+				return err
+			}
+		}
+		if dupStrings(v.Strs, numKey) {
+			return fmt.Errorf("%w: Input collection contains duplicates", ErrInvalid)
+		}
+		return nil
 	case BS:
 		if len(v.Bins) == 0 {
-			return fmt.Errorf("%w: %sAn binary set  may not be empty", ErrInvalid, invalidPrefix)
+			return fmt.Errorf("%w: %sBinary sets should not be empty", ErrInvalid, invalidPrefix)
 		}
 		strs := make([]string, len(v.Bins))
 		for i, b := range v.Bins {
 			strs[i] = string(b)
 		}
-		return noDuplicates(strs, func(s string) (string, error) { return s, nil })
+		if dupStrings(strs, func(s string) string { return s }) {
+			enc := make([]string, len(v.Bins))
+			for i, b := range v.Bins {
+				enc[i] = base64.StdEncoding.EncodeToString(b)
+			}
+			return fmt.Errorf("%w: %sInput collection [%s]of type BS contains duplicates.", ErrInvalid, invalidPrefix, strings.Join(enc, ", "))
+		}
+		return nil
 	}
 	return fmt.Errorf("%w: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes", ErrInvalid)
 }
 
-func noDuplicates(elems []string, key func(string) (string, error)) error {
+// dupStrings reports whether two elements have the same key.
+func dupStrings(elems []string, key func(string) string) bool {
 	seen := make(map[string]bool, len(elems))
 	for _, e := range elems {
-		k, err := key(e)
-		if err != nil {
-			return err
-		}
+		k := key(e)
 		if seen[k] {
-			return fmt.Errorf("%w: %sInput collection [%s] contains duplicates.", ErrInvalid, invalidPrefix, strings.Join(elems, ", "))
+			return true
 		}
 		seen[k] = true
 	}
-	return nil
+	return false
 }
 
 // ValidateItem validates every attribute of it (see Validate).

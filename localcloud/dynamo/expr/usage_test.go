@@ -76,7 +76,7 @@ func TestCheckUsage(t *testing.T) {
 		{name: "invalid value", values: Values{":v": attr.NumSet()}, exprs: []Used{mustCondition(t, "a = :v")},
 			err: "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An number set  may not be empty for key :v"},
 		{name: "invalid number value", values: Values{":v": attr.Num("1x")}, exprs: []Used{mustCondition(t, "a = :v")},
-			err: "ExpressionAttributeValues contains invalid value: A value provided cannot be converted into a number for key :v"},
+			err: "ExpressionAttributeValues contains invalid value: The parameter cannot be converted to a numeric value: 1x for key :v"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
