@@ -168,7 +168,7 @@ func (s *Service) getFunction(w http.ResponseWriter, r *http.Request) error {
 // codeURL is where GetFunction says the code can be downloaded: a URL of
 // the local cloud, as AWS gives a presigned S3 URL.
 func (s *Service) codeURL(f *function) string {
-	base := strings.TrimSuffix(s.cfg.Endpoint, "/")
+	base := strings.TrimSuffix(s.endpointURL(), "/")
 	if base == "" {
 		base = "http://127.0.0.1:4566"
 	}

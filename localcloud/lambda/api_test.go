@@ -24,7 +24,7 @@ import (
 func TestFunctionLifecycle(t *testing.T) {
 	t.Parallel()
 	s, url := testService(t, func(c *Config) { c.Endpoint = "" })
-	s.cfg.Endpoint = url // Code.Location must be reachable
+	s.SetEndpoint(url) // Code.Location must be reachable
 	c := client(url, cloudtest.Account)
 	ctx := context.Background()
 	code := zipOf(t, "env")

