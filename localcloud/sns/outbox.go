@@ -342,6 +342,16 @@ func (o *outbox) attempt(ctx context.Context, j *job) error {
 	return fmt.Errorf("%w: unknown delivery kind %q", errPermanent, j.Kind)
 }
 
+// permanentLambdaErrors are Lambda's answers that a retry cannot change:
+// SNS gives up at once and dead-letters the message.
+var permanentLambdaErrors = map[string]bool{
+	"ResourceNotFoundException":      true,
+	"AccessDeniedException":          true,
+	"RequestTooLargeException":       true,
+	"InvalidParameterValueException": true,
+	"InvalidRequestContentException": true,
+}
+
 func (o *outbox) invoke(ctx context.Context, j *job) error {
 	fi := o.s.cfg.Functions
 	if fi == nil {
@@ -359,7 +369,7 @@ func (o *outbox) invoke(ctx context.Context, j *job) error {
 		return nil
 	}
 	var pe *protocol.Error
-	if errors.As(err, &pe) && (pe.Code == "ResourceNotFoundException" || pe.Code == "AccessDeniedException") {
+	if errors.As(err, &pe) && permanentLambdaErrors[pe.Code] {
 		return fmt.Errorf("%w: %v", errPermanent, err)
 	}
 	return err
