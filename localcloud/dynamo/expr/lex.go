@@ -8,7 +8,7 @@ type tokKind uint8
 
 const (
 	tEOF   tokKind = iota
-	tWord          // identifiers, keywords and digits: [A-Za-z0-9_]+
+	tWord          // identifiers and keywords [A-Za-z][A-Za-z0-9_]*, or digits [0-9]+
 	tName          // #name placeholder
 	tValue         // :value placeholder
 	tLParen
@@ -35,6 +35,8 @@ type token struct {
 	pos, end int
 }
 
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
@@ -52,8 +54,13 @@ func lex(src string) []token {
 		case isSpace(c):
 			i++
 			continue
-		case isWordByte(c):
+		case isLetter(c):
 			for i < len(src) && isWordByte(src[i]) {
+				i++
+			}
+			kind = tWord
+		case c >= '0' && c <= '9':
+			for i < len(src) && src[i] >= '0' && src[i] <= '9' {
 				i++
 			}
 			kind = tWord

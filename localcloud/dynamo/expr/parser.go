@@ -3,7 +3,6 @@ package expr
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // maxExprLen is DynamoDB's limit on the length of one expression.
@@ -174,16 +173,6 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // text from the previous token to the next one.
 func (p *parser) syntaxErr() *Error {
 	t := p.toks[p.i]
-	if t.kind == tBad && t.text != "#" && t.text != ":" {
-		// A lexical error: DynamoDB shows the character and the one after
-		// it, unless that is white space.
-		end := t.end
-		if end < len(p.src) && !isSpace(p.src[end]) {
-			_, n := utf8.DecodeRuneInString(p.src[end:])
-			end += n
-		}
-		return invalidf(p.kind, "Syntax error; token: \"%s\", near: \"%s\"", t.text, p.src[t.pos:end])
-	}
 	start, end := t.pos, t.end
 	if p.i > 0 {
 		start = p.toks[p.i-1].pos

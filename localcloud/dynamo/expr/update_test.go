@@ -170,7 +170,7 @@ var updateCases = []struct {
 	{expr: "SET a = list_append(l, :newl) + :one", err: "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: L"},
 	{expr: "SET a = set", err: `Invalid UpdateExpression: Syntax error; token: "set", near: "= set"`},
 	{expr: "ADD abort b", err: `Invalid UpdateExpression: Syntax error; token: "b", near: "abort b"`},
-	{expr: "SET a = b / c", err: `Invalid UpdateExpression: Syntax error; token: "/", near: "/"`},
+	{expr: "SET a = b / c", err: `Invalid UpdateExpression: Syntax error; token: "/", near: "b / c"`},
 	{expr: "SET (a = (b + c))", err: `Invalid UpdateExpression: Syntax error; token: "(", near: "SET (a"`},
 	{expr: "SET a = (b.c).d + e", err: `Invalid UpdateExpression: Syntax error; token: ".", near: ").d"`},
 	{expr: "SET n = ((n) + (:one))", set: attr.Item{"n": attr.Num("6")}},
