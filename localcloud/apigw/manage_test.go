@@ -394,3 +394,17 @@ func TestAccountIsolation(t *testing.T) {
 		t.Errorf("own GetApis: got %+v, %v; want 1", out, err)
 	}
 }
+
+func TestSetEndpoint(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	e.svc.SetEndpoint("http://127.0.0.1:4566/")
+	a, err := e.client.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("e"), ProtocolType: types.ProtocolTypeHttp})
+	if err != nil {
+		t.Fatalf("CreateApi: %v", err)
+	}
+	if want := "http://127.0.0.1:4566/_aws/execute-api/" + *a.ApiId; aws.ToString(a.ApiEndpoint) != want {
+		t.Errorf("got ApiEndpoint %q, want %q", aws.ToString(a.ApiEndpoint), want)
+	}
+}

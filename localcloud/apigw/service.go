@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
@@ -59,6 +60,9 @@ type Service struct {
 	// client instead of following them, as a proxy must.
 	proxy *http.Client
 
+	// endpoint is the base URL of ApiEndpoint values ("" = the request's host).
+	endpointURL atomic.Pointer[string]
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -87,6 +91,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, log: cfg.Logger, db: db, now: cfg.Now, bus: cfg.Bus, apis: map[string]*api{},
 		throttle: newThrottler(), authCache: newAuthCache(),
 		proxy: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	s.SetEndpoint(cfg.Endpoint)
 	if err := s.load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("apigw: load: %w", err)
@@ -181,10 +186,18 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.manage(w, r)
 }
 
+// SetEndpoint sets the base URL ApiEndpoint values start with, for a cloud
+// that learns its URL after New (an empty url uses the host each management
+// request came to).
+func (s *Service) SetEndpoint(url string) {
+	url = strings.TrimRight(url, "/")
+	s.endpointURL.Store(&url)
+}
+
 // endpoint is the base URL ApiEndpoint values start with.
 func (s *Service) endpoint(r *http.Request) string {
-	if s.cfg.Endpoint != "" {
-		return s.cfg.Endpoint
+	if e := *s.endpointURL.Load(); e != "" {
+		return e
 	}
 	scheme := "http"
 	if r.TLS != nil {
