@@ -243,15 +243,10 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 			muts = append(muts, w.t.write(w.pk, w.sk, old, w.item, now)...)
 		}
 	}
-	var done chan error
-	if len(muts) > 0 {
-		done = s.com.submit(muts)
-	}
+	done := s.com.submit(muts)
 	unlock()
-	if done != nil {
-		if err := s.await(done, tableList(tables)...); err != nil {
-			return nil, err
-		}
+	if err := s.await(done, tableList(tables)...); err != nil {
+		return nil, err
 	}
 	out := map[string]any{"UnprocessedItems": map[string]any{}}
 	var caps []map[string]any
@@ -482,15 +477,10 @@ func (s *Service) transactWriteItems(ctx context.Context, body []byte) (any, err
 		}
 		muts = append(muts, w.t.write(w.pk, w.sk, olds[i], news[i], now)...)
 	}
-	var done chan error
-	if len(muts) > 0 {
-		done = s.com.submit(muts)
-	}
+	done := s.com.submit(muts)
 	unlock()
-	if done != nil {
-		if err := s.await(done, tableList(tables)...); err != nil {
-			return nil, err
-		}
+	if err := s.await(done, tableList(tables)...); err != nil {
+		return nil, err
 	}
 	if tokenKey != "" {
 		s.tokMu.Lock()

@@ -122,7 +122,9 @@ func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
 }
 
 // submit queues muts; the returned channel yields the commit's outcome.
-// Callers submit while holding the lock that orders their writes.
+// Callers submit while holding the lock that orders their writes. An empty
+// list is a barrier: it completes once everything submitted before it has
+// committed.
 func (c *committer) submit(muts []mutation) chan error {
 	r := &commitReq{muts: muts, done: make(chan error, 1)}
 	c.closeMu.RLock()
@@ -180,6 +182,13 @@ func (c *committer) loop() {
 		c.linger(&batch)
 		c.batches.Add(1)
 		c.reqs.Add(int64(len(batch)))
+		if empty(batch) {
+			// Only barriers: everything submitted before them is committed.
+			for _, r := range batch {
+				r.done <- nil
+			}
+			continue
+		}
 		err := c.run(batch)
 		if err != nil && len(batch) > 1 {
 			// One request's failure must not fail the others: retry singly.
@@ -192,6 +201,15 @@ func (c *committer) loop() {
 			r.done <- err
 		}
 	}
+}
+
+func empty(batch []*commitReq) bool {
+	for _, r := range batch {
+		if len(r.muts) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // maxLinger bounds how long a commit waits for writers that are still

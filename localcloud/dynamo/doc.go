@@ -25,7 +25,9 @@
 // Streams: ListStreams, DescribeStream, GetShardIterator (TRIM_HORIZON,
 // LATEST, AT_ and AFTER_SEQUENCE_NUMBER; iterators expire after 15 minutes)
 // and GetRecords. Each stream has a single shard that holds every record in
-// commit order; re-enabling a stream creates a new stream (new label and
+// commit order. A write that changes nothing (an identical PutItem, an
+// UpdateItem that sets what is there, deleting a missing item) writes no
+// record, as the DynamoDB Streams documentation states. Re-enabling a stream creates a new stream (new label and
 // ARN), and a disabled stream stays readable until its records age out
 // (24 hours).
 //

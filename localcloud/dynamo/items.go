@@ -237,8 +237,13 @@ func (t *table) keyItem(item attr.Item) attr.Item {
 // memory and returns the mutations that make it durable, including the
 // stream record. The caller holds t.mu and submits the mutations before
 // releasing it.
+//
+// A write that changes nothing (deleting a missing item, putting or updating
+// an item to what it already is) writes no stream record, as AWS documents,
+// and returns no mutations; callers still submit the empty list, which
+// orders their answer after the commits it may depend on.
 func (t *table) write(pk, sk string, old, item attr.Item, now time.Time) []mutation {
-	if old == nil && item == nil {
+	if old == nil && item == nil || sameItem(old, item) {
 		return nil
 	}
 	muts := make([]mutation, 0, 2)
@@ -253,6 +258,20 @@ func (t *table) write(pk, sk string, old, item attr.Item, now time.Time) []mutat
 	}
 	t.set(pk, sk, old, item)
 	return muts
+}
+
+// sameItem reports whether two existing items hold the same attributes.
+func sameItem(a, b attr.Item) bool {
+	if a == nil || b == nil || len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !attr.Equal(v, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // await waits for a commit; on failure the affected tables are reloaded
@@ -590,15 +609,10 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 		}
 	}
 	gsis := t.gsisOf(old)
-	var done chan error
-	if old != nil {
-		done = s.com.submit(t.write(pk, sk, old, nil, time.Now()))
-	}
+	done := s.com.submit(t.write(pk, sk, old, nil, time.Now()))
 	t.mu.Unlock()
-	if done != nil {
-		if err := s.await(done, t); err != nil {
-			return nil, err
-		}
+	if err := s.await(done, t); err != nil {
+		return nil, err
 	}
 	out := map[string]any{}
 	if in.ReturnValues == "ALL_OLD" && old != nil {
