@@ -4,7 +4,7 @@
 //
 //	POST /orders           validate, then store the order in the Orders table: 201
 //	                       {"orderId","status"}; 400 ValidationError naming the first bad field;
-//	                       403 ChannelMismatch when the body's channel is not the token's. With
+//	                       403 ChannelMismatch when a valid body's channel is not the token's. With
 //	                       an Idempotency-Key header the orderId is derived from the channel,
 //	                       customerId and key, and a repeat returns the first answer.
 //	GET /orders/{orderId}  200 with the stored order, 404 NotFound
