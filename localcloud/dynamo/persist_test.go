@@ -104,3 +104,38 @@ func TestWriteAfterClose(t *testing.T) {
 	_, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("closing"), Item: item{"pk": s("a")}})
 	wantCode(t, err, "ServiceUnavailable")
 }
+
+// TestConcurrentCounter: concurrent increments of one item are serialised,
+// and the stream holds one record per increment, in order.
+func TestConcurrentCounter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	arn := *createTable(t, e.db, "counter", withStream(types.StreamViewTypeNewImage)).LatestStreamArn
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				if _, err := e.db.UpdateItem(ctx(t), &dynamodb.UpdateItemInput{TableName: aws.String("counter"), Key: item{"pk": s("c")},
+					UpdateExpression: aws.String("ADD hits :one"), ExpressionAttributeValues: item{":one": n("1")}}); err != nil {
+					t.Errorf("UpdateItem: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	g, err := e.db.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: aws.String("counter"), Key: item{"pk": s("c")}})
+	if err != nil || num(t, g.Item, "hits") != "80" {
+		t.Fatalf("counter: got %v, %v; want 80", g.Item, err)
+	}
+	recs := readAllN(t, e, arn)
+	if len(recs) != 80 {
+		t.Fatalf("records: got %d, want 80", len(recs))
+	}
+	for i, r := range recs {
+		if got, want := r.Dynamodb.NewImage["hits"].(*stypes.AttributeValueMemberN).Value, fmt.Sprint(i+1); got != want {
+			t.Fatalf("record %d: hits %s, want %s", i, got, want)
+		}
+	}
+}
