@@ -1,3 +1,5 @@
+//go:build !learner
+
 package starter_test
 
 import (
