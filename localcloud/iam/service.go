@@ -325,6 +325,9 @@ func (s *Service) iamOps() map[string]protocol.QueryOp {
 		"DetachRolePolicy":         s.detachRolePolicy,
 		"ListAttachedRolePolicies": s.listAttachedRolePolicies,
 		"ListEntitiesForPolicy":    s.listEntitiesForPolicy,
+		"SimulatePrincipalPolicy":  s.simulatePrincipalPolicy,
+		"SimulateCustomPolicy":     s.simulateCustomPolicy,
+		"ListAccountAliases":       s.listAccountAliases,
 	}
 }
 
