@@ -355,6 +355,9 @@ func (s *Service) planAction(ctx context.Context, ti transactWriteItem) (planned
 		}
 	}
 	w.names, w.values, err = a.prepare(usedCond(cond), usedUpdate(w.update))
+	if err == nil && w.update != nil {
+		err = apiError(w.update.Check(w.names, w.values))
+	}
 	return w, err
 }
 

@@ -707,6 +707,12 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if u != nil {
+		// Update errors come before the condition's verdict, as in DynamoDB.
+		if err := u.Check(names, values); err != nil {
+			return nil, apiError(err)
+		}
+	}
 	pk, sk, err := t.keyOf(in.Key)
 	if err != nil {
 		return nil, err
