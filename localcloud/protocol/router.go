@@ -137,6 +137,17 @@ func (rt *Router) match(r *http.Request, scopeService string) (*Route, string) {
 			}
 		}
 	}
+	// Paths under /_aws/ (the execute endpoint) belong to their service
+	// whatever their body says: an API's own form posts may carry Action=.
+	if strings.HasPrefix(r.URL.Path, "/_aws/") {
+		for i := range rt.routes {
+			for _, p := range rt.routes[i].PathPrefixes {
+				if strings.HasPrefix(r.URL.Path, p) {
+					return &rt.routes[i], r.Method + " " + r.URL.Path
+				}
+			}
+		}
+	}
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		for i := range rt.routes {
 			for _, p := range rt.routes[i].Targets {
