@@ -174,7 +174,7 @@ func (o *outbox) load() error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, due int64 // due is kept for inspection; see below
+		var id, due int64 // due is not used: see below
 		var attempts int
 		var raw string
 		if err := rows.Scan(&id, &due, &attempts, &raw); err != nil {
