@@ -73,29 +73,16 @@ func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, erro
 	if err := checkConditionTree(kindKey, root); err != nil {
 		return KeyCondition{}, err
 	}
-	var conds []*node
-	if err := flattenKey(root, &conds); err != nil {
-		return KeyCondition{}, err
-	}
-	if len(conds) > 2 {
-		return KeyCondition{}, invalidf(kindKey, "Conditions can be of length 1 or 2 only")
-	}
 	e := &env{kind: kindKey, names: names, values: values}
 	if err := e.validate(root); err != nil {
 		return KeyCondition{}, err
 	}
 	var rcs []RangeCondition
-	for _, c := range conds {
-		rc, err := e.keyCond(c)
-		if err != nil {
-			return KeyCondition{}, err
-		}
-		for _, o := range rcs {
-			if o.Name == rc.Name {
-				return KeyCondition{}, &Error{Msg: "KeyConditionExpressions must only contain one condition per key"}
-			}
-		}
-		rcs = append(rcs, rc)
+	if err := e.keyShape(root, &rcs); err != nil {
+		return KeyCondition{}, err
+	}
+	if len(rcs) > 2 {
+		return KeyCondition{}, &Error{Msg: "Conditions can be of length 1 or 2 only"}
 	}
 	kc := KeyCondition{names: p.usage.names, values: p.usage.values}
 	for i := range rcs {
@@ -109,16 +96,11 @@ func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, erro
 	return kc, nil
 }
 
-// flattenKey collects the conditions of an AND chain, rejecting other operators.
-func flattenKey(n *node, out *[]*node) error {
+// keyShape checks that a validated key condition is an AND of simple key
+// conditions and collects them, with DynamoDB's messages and in its order.
+func (e *env) keyShape(n *node, out *[]RangeCondition) error {
+	n = unparen(n)
 	switch n.kind {
-	case nParen:
-		return flattenKey(n.args[0], out)
-	case nAnd:
-		if err := flattenKey(n.args[0], out); err != nil {
-			return err
-		}
-		return flattenKey(n.args[1], out)
 	case nOr:
 		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: OR")
 	case nNot:
@@ -129,58 +111,83 @@ func flattenKey(n *node, out *[]*node) error {
 		if n.op == tNe {
 			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: <>")
 		}
+	case nBetween:
+		if unparen(n.args[0]).kind != nPath {
+			return invalidf(kindKey, "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand")
+		}
 	case nCall:
-		if n.fn != "begins_with" {
+		switch n.fn {
+		case "size":
+			return &Error{Msg: "KeyConditionExpressions cannot contain nested operations"}
+		case "begins_with":
+			if unparen(n.args[0]).kind != nPath {
+				return invalidf(kindKey, "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand")
+			}
+		default:
 			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: %s", n.fn)
 		}
 	}
-	*out = append(*out, n)
-	return nil
-}
-
-// keyCond turns one validated condition into a RangeCondition.
-func (e *env) keyCond(n *node) (RangeCondition, error) {
-	var rc RangeCondition
+	name, nameAt := "", -1
+	for i, a := range n.args {
+		a = unparen(a)
+		switch a.kind {
+		case nValue:
+			continue
+		case nPath:
+			if nameAt >= 0 {
+				return invalidf(kindKey, "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
+			}
+			if len(a.path) > 1 {
+				return &Error{Msg: "KeyConditionExpressions cannot have conditions on nested attributes"}
+			}
+			var err error
+			if name, err = e.name(a.path[0]); err != nil {
+				return err
+			}
+			nameAt = i
+		default:
+			if err := e.keyShape(a, out); err != nil {
+				return err
+			}
+		}
+	}
+	if n.kind == nAnd {
+		return nil
+	}
+	if nameAt < 0 {
+		return invalidf(kindKey, "Invalid condition in KeyConditionExpression: No key attribute specified")
+	}
+	for _, o := range *out {
+		if o.Name == name {
+			return &Error{Msg: "KeyConditionExpressions must only contain one condition per key"}
+		}
+	}
+	rc := RangeCondition{Name: name}
 	switch n.kind {
 	case nCmp:
 		rc.Op = opNames[n.op]
+		if nameAt != 0 {
+			rc.Op = flip(rc.Op)
+		}
 	case nBetween:
 		rc.Op = "BETWEEN"
 	default:
 		rc.Op = "begins_with"
 	}
-	left := unparen(n.args[0])
-	rest := n.args[1:]
-	if n.kind == nCmp && left.kind == nValue && unparen(rest[0]).kind == nPath {
-		// :v <= attr is accepted; flip the comparison.
-		left, rest = unparen(rest[0]), []*node{left}
-		rc.Op = flip(rc.Op)
-	}
-	if left.kind != nPath {
-		return rc, invalidf(kindKey, "Invalid condition in KeyConditionExpression: the left operand must be a key attribute name")
-	}
-	if len(left.path) != 1 || left.path[0].isIdx {
-		return rc, invalidf(kindKey, "KeyConditionExpressions cannot have conditions on nested attributes")
-	}
-	name, err := e.name(left.path[0])
-	if err != nil {
-		return rc, err
-	}
-	rc.Name = name
-	for _, o := range rest {
-		o = unparen(o)
-		if o.kind != nValue {
-			return rc, invalidf(kindKey, "Invalid condition in KeyConditionExpression: the operands after the key attribute name must be expression attribute values")
+	for i, a := range n.args {
+		if i == nameAt {
+			continue
 		}
-		v := e.values[o.value]
+		v := e.values[unparen(a).value]
 		switch v.Kind {
 		case attr.S, attr.N, attr.B:
 		default:
-			return rc, &Error{Msg: "One or more parameter values were invalid: Condition parameter type does not match schema type"}
+			return &Error{Msg: "One or more parameter values were invalid: Condition parameter type does not match schema type"}
 		}
 		rc.Values = append(rc.Values, v)
 	}
-	return rc, nil
+	*out = append(*out, rc)
+	return nil
 }
 
 func flip(op string) string {
