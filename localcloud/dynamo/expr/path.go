@@ -35,9 +35,9 @@ func (p docPath) String() string {
 }
 
 // checkOverlap rejects two resolved paths of which one is a prefix of the
-// other, then two that use one element as both a map and a list. Update
-// messages name the earlier path first, projection messages the later.
-func checkOverlap(kind string, paths []docPath, laterFirst bool) error {
+// other, then two that use one element as both a map and a list, naming
+// the earlier path first as DynamoDB does.
+func checkOverlap(kind string, paths []docPath) error {
 	for _, conflicts := range []bool{false, true} {
 		for i := range paths {
 			for j := i + 1; j < len(paths); j++ {
@@ -55,9 +55,6 @@ func checkOverlap(kind string, paths []docPath, laterFirst bool) error {
 					what = "conflict"
 				default:
 					continue
-				}
-				if laterFirst {
-					a, b = b, a
 				}
 				return invalidf(kind, "Two document paths %s with each other; must remove or rewrite one of these paths; path one: %s, path two: %s", what, a, b)
 			}

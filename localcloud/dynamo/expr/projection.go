@@ -62,7 +62,7 @@ func (p *Projection) check(names Names) error {
 			return err
 		}
 	}
-	return checkOverlap(kindProjection, paths, true)
+	return checkOverlap(kindProjection, paths)
 }
 
 // pnode is a node of the tree of projected paths.

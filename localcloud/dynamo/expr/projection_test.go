@@ -35,10 +35,12 @@ var projectionCases = []struct {
 	{expr: "sz(a)", err: `Invalid ProjectionExpression: Syntax error; token: "(", near: "sz(a"`},
 	{expr: "size(a)", err: `Invalid ProjectionExpression: Syntax error; token: "(", near: "size(a"`},
 	{expr: "a, size", err: "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: size"},
-	{expr: "m, m.x", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, x], path two: [m]"},
-	{expr: "#m.x, m", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]"},
+	{expr: "m, m.x", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]"},
+	{expr: "#m.x, m", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, x], path two: [m]"},
+	{expr: "l[1], l.a, #m.b, m", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, b], path two: [m]"},
+	{expr: "m.b, #m[1], n", err: "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [m, b], path two: [m, [1]]"},
 	{expr: "n, n", err: "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [n], path two: [n]"},
-	{expr: "l[0], l.x", err: "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [l, x], path two: [l, [0]]"},
+	{expr: "l[0], l.x", err: "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [l, [0]], path two: [l, x]"},
 	{expr: "#nope", err: "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #nope"},
 }
 

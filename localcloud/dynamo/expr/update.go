@@ -209,7 +209,7 @@ func (u *Update) check(e *env) ([]docPath, error) {
 			return nil, err
 		}
 	}
-	if err := checkOverlap(kindUpdate, paths, false); err != nil {
+	if err := checkOverlap(kindUpdate, paths); err != nil {
 		return nil, err
 	}
 	for _, a := range u.actions {
