@@ -117,6 +117,9 @@ func Listen(addr string) (net.Listener, error) {
 // Serve answers requests on ln until ctx is done, then shuts down gracefully,
 // giving in-flight requests up to 5 seconds.
 func (c *Cloud) Serve(ctx context.Context, ln net.Listener) error {
+	if c.cfg.Endpoint == "" {
+		c.setEndpoint("http://" + ln.Addr().String())
+	}
 	srv := &http.Server{Handler: c.router, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -132,6 +135,21 @@ func (c *Cloud) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return nil
 }
+
+// setEndpoint tells services that build URLs (functions' AWS_ENDPOINT_URL,
+// API endpoints, queue URLs) where the cloud is, when it learns that only
+// from its listener.
+func (c *Cloud) setEndpoint(url string) {
+	c.cfg.Endpoint = url
+	for _, n := range c.services {
+		if s, ok := n.svc.(interface{ SetEndpoint(string) }); ok {
+			s.SetEndpoint(url)
+		}
+	}
+}
+
+// Endpoint returns the URL the cloud is reachable at, once known.
+func (c *Cloud) Endpoint() string { return c.cfg.Endpoint }
 
 // Close stops every service, the ones that call others first, and closes
 // their databases. It leaves no child process behind.
