@@ -63,16 +63,17 @@ func checkOverlap(kind string, paths []docPath) error {
 	return nil
 }
 
-// comparePaths is a total order on non-overlapping resolved paths that
-// puts higher list indexes first, so removing in that order never shifts
-// an element another path still refers to.
-func comparePaths(a, b docPath) int {
+// comparePaths is a total order on non-overlapping resolved paths; desc
+// puts higher list indexes first (removing in that order never shifts an
+// element another path still refers to), otherwise lower ones first
+// (DynamoDB writes list elements in index order).
+func comparePaths(a, b docPath, desc bool) int {
 	for k := 0; k < len(a) && k < len(b); k++ {
 		x, y := a[k], b[k]
 		switch {
 		case x.isIdx && y.isIdx:
 			if x.index != y.index {
-				if x.index > y.index {
+				if (x.index > y.index) == desc {
 					return -1
 				}
 				return 1

@@ -273,35 +273,33 @@ func (u *Update) Apply(item attr.Item, names Names, values Values) (attr.Item, [
 	if out == nil {
 		out = attr.Item{}
 	}
-	var removes []docPath
-	for i, a := range u.actions {
-		var err error
-		switch a.kind {
-		case aSet:
-			err = setAt(out, paths[i], attr.Clone(setVals[i]))
-		case aRemove:
-			removes = append(removes, paths[i])
+	// SET, REMOVE, ADD, DELETE; within one list, SET and ADD write in
+	// ascending index order, REMOVE deletes in descending order.
+	for _, kind := range []actionKind{aSet, aRemove, aAdd, aDelete} {
+		var order []int
+		for i, a := range u.actions {
+			if a.kind == kind {
+				order = append(order, i)
+			}
 		}
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	slices.SortFunc(removes, comparePaths)
-	for _, p := range removes {
-		if err := removeAt(out, p); err != nil {
-			return nil, nil, err
-		}
-	}
-	for i, a := range u.actions {
-		var err error
-		switch a.kind {
-		case aAdd:
-			err = addAt(out, paths[i], values[a.val.value])
-		case aDelete:
-			err = deleteAt(out, paths[i], values[a.val.value])
-		}
-		if err != nil {
-			return nil, nil, err
+		slices.SortStableFunc(order, func(i, j int) int {
+			return comparePaths(paths[i], paths[j], kind == aRemove)
+		})
+		for _, i := range order {
+			var err error
+			switch kind {
+			case aSet:
+				err = setAt(out, paths[i], attr.Clone(setVals[i]))
+			case aRemove:
+				err = removeAt(out, paths[i])
+			case aAdd:
+				err = addAt(out, paths[i], values[u.actions[i].val.value])
+			case aDelete:
+				err = deleteAt(out, paths[i], values[u.actions[i].val.value])
+			}
+			if err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	var updated []string
@@ -311,6 +309,18 @@ func (u *Update) Apply(item attr.Item, names Names, values Values) (attr.Item, [
 		}
 	}
 	return out, updated, nil
+}
+
+// Touched returns the parts of item at the paths u writes, nested as in
+// item: what UpdateItem returns for ReturnValues UPDATED_OLD (given the old
+// item) and UPDATED_NEW (given the new one). Paths whose #placeholders are
+// not in names are skipped.
+func (u *Update) Touched(item attr.Item, names Names) attr.Item {
+	p := &Projection{paths: make([]docPath, len(u.actions))}
+	for i, a := range u.actions {
+		p.paths[i] = a.path
+	}
+	return p.Apply(item, names)
 }
 
 // targetValid reports whether an action may write at path in item: every

@@ -312,3 +312,40 @@ func TestUpdateCheckWithoutItem(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateListOrder follows an update measured against DynamoDB: list
+// elements are written in index order whatever the order of the actions,
+// operands read the original item, and UPDATED_NEW projects the written
+// paths.
+func TestUpdateListOrder(t *testing.T) {
+	t.Parallel()
+	item := attr.Item{
+		"a": attr.Str("k"),
+		"b": attr.Map(map[string]attr.Value{"a": attr.Num("1"), "b": attr.Num("2"), "c": attr.Num("3")}),
+		"c": attr.List(attr.Num("1"), attr.Num("3")),
+	}
+	u, err := ParseUpdate("set b.c=((c[1])+(b.a)),b.a = a,c[1] = a, c[4] = b.a - b.b, c[2] = b.c add c[8] :b, c[6] :a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, updated, err := u.Apply(item, nil, Values{":a": attr.Num("2"), ":b": attr.StrSet("a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqualItems(t, got, attr.Item{
+		"a": attr.Str("k"),
+		"b": attr.Map(map[string]attr.Value{"a": attr.Str("k"), "b": attr.Num("2"), "c": attr.Num("4")}),
+		"c": attr.List(attr.Num("1"), attr.Str("k"), attr.Num("3"), attr.Num("-1"), attr.Num("2"), attr.StrSet("a")),
+	})
+	if strings.Join(updated, ",") != "b,c" {
+		t.Errorf("updated: got %v, want [b c]", updated)
+	}
+	mustEqualItems(t, u.Touched(got, nil), attr.Item{
+		"b": attr.Map(map[string]attr.Value{"a": attr.Str("k"), "c": attr.Num("4")}),
+		"c": attr.List(attr.Str("k"), attr.Num("3"), attr.Num("2")),
+	})
+	mustEqualItems(t, u.Touched(item, nil), attr.Item{
+		"b": attr.Map(map[string]attr.Value{"a": attr.Num("1"), "c": attr.Num("3")}),
+		"c": attr.List(attr.Num("3")),
+	})
+}
