@@ -103,8 +103,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockFunction(f.key())()
 	if s.current(f.key()) != nil {
 		return protocol.StatusErrorf(http.StatusConflict, "ResourceConflictException", "Function already exist: %s", f.Name)
 	}
@@ -239,11 +238,13 @@ func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
 	f, err := s.lookup(r, r.PathValue("name"))
 	if err != nil {
 		return err
+	}
+	defer s.lockFunction(f.key())()
+	if f = s.current(f.key()); f == nil {
+		return notFound(protocol.ARN("lambda", protocol.IdentityFrom(r.Context()).Region, protocol.IdentityFrom(r.Context()).AccountID, "function:"+r.PathValue("name")))
 	}
 	if err := s.deleteFunctionRow(f.key()); err != nil {
 		return err
@@ -270,8 +271,7 @@ func (s *Service) removeWhenIdle(f *function) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockFunction(f.key())()
 	if s.current(f.key()) == nil {
 		os.RemoveAll(dir)
 	}
@@ -281,11 +281,14 @@ func (s *Service) removeWhenIdle(f *function) {
 // A change that affects running code bumps the generation, so warm
 // environments are replaced.
 func (s *Service) update(r *http.Request, revisionID string, code bool, change func(*function) error) (*function, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	old, err := s.lookup(r, r.PathValue("name"))
+	found, err := s.lookup(r, r.PathValue("name"))
 	if err != nil {
 		return nil, err
+	}
+	defer s.lockFunction(found.key())()
+	old := s.current(found.key())
+	if old == nil {
+		return nil, notFound(found.arn())
 	}
 	if revisionID != "" && revisionID != old.RevisionID {
 		return nil, protocol.StatusErrorf(http.StatusPreconditionFailed, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
@@ -312,8 +315,7 @@ func (s *Service) update(r *http.Request, revisionID string, code bool, change f
 					return
 				case <-time.After(time.Second): // let retired environments stop
 				}
-				s.writeMu.Lock()
-				defer s.writeMu.Unlock()
+				defer s.lockFunction(f.key())()
 				if cur := s.current(f.key()); cur != nil {
 					s.removeStaleCode(f.Account, f.Region, f.Name, cur.CodeHex)
 				}
@@ -432,22 +434,25 @@ func (s *Service) putFunctionConcurrency(w http.ResponseWriter, r *http.Request)
 	if n < 0 {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%d' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0", n)
 	}
-	f, err := s.update(r, "", false, func(f *function) error {
-		ak := acctKey{f.Account, f.Region}
-		left := s.conc.unreservedLimit(ak)
-		if f.Reserved != nil {
-			left += *f.Reserved
+	var reserved bool
+	var prev *int
+	var key fnKey
+	_, err = s.update(r, "", false, func(f *function) error {
+		// Checked and set at once, so that concurrent reservations of other
+		// functions cannot together eat the unreserved minimum.
+		if err := s.conc.reserve(f.key(), n); err != nil {
+			return err
 		}
-		if left-n < s.conc.minUnreserved() {
-			return protocol.Errorf("InvalidParameterValueException", "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", s.conc.minUnreserved())
-		}
+		reserved, prev, key = true, f.Reserved, f.key()
 		f.Reserved = &n
 		return nil
 	})
 	if err != nil {
+		if reserved {
+			s.conc.setReserved(key, prev) // the change was not committed
+		}
 		return err
 	}
-	s.conc.setReserved(f.key(), f.Reserved)
 	protocol.WriteJSON(w, http.StatusOK, map[string]int{"ReservedConcurrentExecutions": n})
 	return nil
 }
@@ -561,8 +566,7 @@ func (s *Service) untagResource(w http.ResponseWriter, r *http.Request) error {
 
 // updateTags changes a function's tags (which do not touch its code).
 func (s *Service) updateTags(target *function, change func(*function) error) (*function, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockFunction(target.key())()
 	old := s.current(target.key())
 	if old == nil {
 		return nil, notFound(target.arn())

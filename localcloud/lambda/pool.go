@@ -231,22 +231,35 @@ func (l *limiter) setReserved(k fnKey, r *int) {
 	}
 }
 
+// reserve sets a function's reserved concurrency to n unless that leaves
+// the functions without a reservation less than a tenth of the account's
+// concurrency (AWS keeps 100 of 1000).
+func (l *limiter) reserve(k fnKey, n int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ak := acctKey{k.account, k.region}
+	left := l.limit - l.reservedSum[ak]
+	if old, ok := l.reserved[k]; ok {
+		left += old
+	}
+	min := max(l.limit/10, 1)
+	if left-n < min {
+		return protocol.Errorf("InvalidParameterValueException", "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", min)
+	}
+	if old, ok := l.reserved[k]; ok {
+		l.reservedSum[ak] -= old
+	}
+	l.reserved[k] = n
+	l.reservedSum[ak] += n
+	return nil
+}
+
 // unreservedLimit is the concurrency left for functions without a
 // reservation.
 func (l *limiter) unreservedLimit(ak acctKey) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.limit - l.reservedSum[ak]
-}
-
-// minUnreserved is the concurrency PutFunctionConcurrency must leave to the
-// functions without a reservation (AWS keeps 100 of 1000).
-func (l *limiter) minUnreserved() int {
-	m := l.limit / 10
-	if m < 1 {
-		m = 1
-	}
-	return m
 }
 
 // acquire takes one execution slot, or fails with TooManyRequestsException.

@@ -57,8 +57,9 @@ type Service struct {
 
 	mu  sync.RWMutex // guards fns; values are immutable snapshots
 	fns map[fnKey]*function
-	// writeMu serialises changes to functions (rare next to invokes).
-	writeMu sync.Mutex
+	// fnLocks holds a *sync.Mutex per fnKey: changes to one function are
+	// serialised; different functions change in parallel.
+	fnLocks sync.Map
 
 	conc  *limiter
 	envs  *pools
@@ -168,6 +169,14 @@ func (s *Service) Close() error {
 		err = s.db.Close()
 	})
 	return err
+}
+
+// lockFunction locks changes to one function and returns the unlock.
+func (s *Service) lockFunction(k fnKey) func() {
+	v, _ := s.fnLocks.LoadOrStore(k, &sync.Mutex{})
+	m := v.(*sync.Mutex)
+	m.Lock()
+	return m.Unlock
 }
 
 // isClosed reports whether Close has begun.
