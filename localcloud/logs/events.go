@@ -656,3 +656,37 @@ func (s *Service) scanChunk(ctx context.Context, q string, args []any, pat *Patt
 	}
 	return n, false, rows.Err()
 }
+
+func (s *Service) testMetricFilter(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		FilterPattern    *string  `json:"filterPattern"`
+		LogEventMessages []string `json:"logEventMessages"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if in.FilterPattern == nil {
+		return nil, invalidParam("1 validation error detected: Value null at 'filterPattern' failed to satisfy constraint: Member must not be null")
+	}
+	if len(in.LogEventMessages) < 1 || len(in.LogEventMessages) > 50 {
+		return nil, invalidParam("1 validation error detected: Value at 'logEventMessages' failed to satisfy constraint: Member must have length between 1 and 50")
+	}
+	pat, err := CompilePattern(*in.FilterPattern)
+	if err != nil {
+		return nil, invalidParam("Invalid metric filter pattern")
+	}
+	type match struct {
+		EventNumber     int               `json:"eventNumber"`
+		EventMessage    string            `json:"eventMessage"`
+		ExtractedValues map[string]string `json:"extractedValues"`
+	}
+	out := struct {
+		Matches []match `json:"matches"`
+	}{Matches: []match{}}
+	for i, m := range in.LogEventMessages {
+		if pat.Match(m) {
+			out.Matches = append(out.Matches, match{EventNumber: i + 1, EventMessage: m, ExtractedValues: map[string]string{}})
+		}
+	}
+	return out, nil
+}

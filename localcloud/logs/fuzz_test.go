@@ -14,7 +14,7 @@ import (
 var fuzzOps = []string{
 	"CreateLogGroup", "DeleteLogGroup", "DescribeLogGroups", "PutRetentionPolicy", "DeleteRetentionPolicy",
 	"CreateLogStream", "DeleteLogStream", "DescribeLogStreams", "PutLogEvents", "GetLogEvents", "FilterLogEvents",
-	"TagResource", "UntagResource", "ListTagsForResource", "TagLogGroup", "UntagLogGroup", "ListTagsLogGroup", "Nope",
+	"TagResource", "UntagResource", "ListTagsForResource", "TagLogGroup", "UntagLogGroup", "ListTagsLogGroup", "TestMetricFilter", "Nope",
 }
 
 // FuzzLogsJSON sends arbitrary bodies to every operation: each answer must be

@@ -694,3 +694,22 @@ func TestValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestTestMetricFilter(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newClient(t)
+	out, err := c.TestMetricFilter(cloudtest.Context(t), &cwl.TestMetricFilterInput{
+		FilterPattern:    aws.String(`{ $.level = "ERROR" }`),
+		LogEventMessages: []string{`{"level":"INFO"}`, `{"level":"ERROR"}`, `ERROR`},
+	})
+	if err != nil {
+		t.Fatalf("TestMetricFilter: %v", err)
+	}
+	if len(out.Matches) != 1 || out.Matches[0].EventNumber != 2 {
+		t.Errorf("got %+v, want event 2", out.Matches)
+	}
+	_, err = c.TestMetricFilter(cloudtest.Context(t), &cwl.TestMetricFilterInput{FilterPattern: aws.String(`{`), LogEventMessages: []string{"x"}})
+	if got := apiCode(err); got != "InvalidParameterException" {
+		t.Errorf("bad pattern: got %v, want InvalidParameterException", err)
+	}
+}

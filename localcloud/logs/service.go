@@ -180,6 +180,7 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 		"TagLogGroup":           s.tagLogGroup,
 		"UntagLogGroup":         s.untagLogGroup,
 		"ListTagsLogGroup":      s.listTagsLogGroup,
+		"TestMetricFilter":      s.testMetricFilter,
 	}
 }
 
