@@ -52,8 +52,10 @@ func (p *Projection) ValuesUsed() []string { return nil }
 
 func (p *Projection) exprKind() string { return kindProjection }
 
-// check resolves p's paths and rejects overlapping ones (CheckUsage calls it).
-func (p *Projection) check(names Names) error {
+// Check validates p against names: undefined placeholders, overlapping or
+// conflicting paths. values is ignored (projections use none); the
+// signature matches the other expressions'.
+func (p *Projection) Check(names Names, values Values) error {
 	e := &env{kind: kindProjection, names: names}
 	paths := make([]docPath, len(p.paths))
 	for i, path := range p.paths {

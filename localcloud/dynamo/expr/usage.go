@@ -24,12 +24,21 @@ type Used interface {
 // can name the expression in its messages.
 type kinded interface{ exprKind() string }
 
+// checker is implemented by this package's expressions: their validation
+// against the request's placeholders, in DynamoDB's order.
+type checker interface {
+	Check(names Names, values Values) error
+}
+
 // CheckUsage checks a request's placeholders against its parsed expressions
-// the way DynamoDB does: names and values are only given with expressions
-// and are not empty maps, keys are well formed (#name, :value), values are
-// valid attribute values, every placeholder an expression uses is defined,
-// projections have no overlapping paths, and every given placeholder is used
-// by some expression. Nil expressions are skipped. Errors are *Error.
+// the way DynamoDB does, in its order: names and values are only given with
+// expressions, are not empty maps, have well-formed keys (#name, :value) and
+// valid values; then each expression is validated in turn (undefined
+// placeholders, operand types, overlapping paths...); finally every given
+// placeholder must be used by some expression. Pass the expressions in the
+// order DynamoDB validates them: UpdateExpression, ConditionExpression,
+// KeyConditionExpression, FilterExpression, ProjectionExpression. Nil
+// expressions are skipped. Errors are *Error.
 func CheckUsage(names Names, values Values, exprs ...Used) error {
 	var live []Used
 	for _, x := range exprs {
@@ -49,24 +58,31 @@ func CheckUsage(names Names, values Values, exprs ...Used) error {
 	if names != nil && len(names) == 0 {
 		return &Error{Msg: "ExpressionAttributeNames must not be empty"}
 	}
-	if values != nil && len(values) == 0 {
-		return &Error{Msg: "ExpressionAttributeValues must not be empty"}
-	}
 	for _, k := range sortedKeys(names) {
 		if !validPlaceholder(k, '#') {
 			return &Error{Msg: "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\""}
 		}
 	}
+	if values != nil && len(values) == 0 {
+		return &Error{Msg: "ExpressionAttributeValues must not be empty"}
+	}
 	for _, k := range sortedKeys(values) {
 		if !validPlaceholder(k, ':') {
 			return &Error{Msg: "ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\""}
 		}
+	}
+	for _, k := range sortedKeys(values) {
 		if err := attr.Validate(values[k]); err != nil {
 			return &Error{Msg: "ExpressionAttributeValues contains invalid value: " + attrMessage(err) + " for key " + k}
 		}
 	}
 	usedNames, usedValues := map[string]bool{}, map[string]bool{}
 	for _, x := range live {
+		if c, ok := x.(checker); ok {
+			if err := c.Check(names, values); err != nil {
+				return err
+			}
+		}
 		kind := ""
 		if k, ok := x.(kinded); ok {
 			kind = k.exprKind()
@@ -82,11 +98,6 @@ func CheckUsage(names Names, values Values, exprs ...Used) error {
 				return undefined(kind, "An expression attribute value used in expression is not defined; attribute value: "+v)
 			}
 			usedValues[v] = true
-		}
-		if p, ok := x.(*Projection); ok {
-			if err := p.check(names); err != nil {
-				return err
-			}
 		}
 	}
 	if unused := unusedKeys(names, usedNames); unused != "" {

@@ -75,6 +75,12 @@ func TestCheckUsage(t *testing.T) {
 			err: `ExpressionAttributeNames contains invalid key: Syntax error; key: "a"`},
 		{name: "invalid value", values: Values{":v": attr.NumSet()}, exprs: []Used{mustCondition(t, "a = :v")},
 			err: "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An number set  may not be empty for key :v"},
+		{name: "first undefined in expression order", names: Names{"#x": "x"}, values: Values{":x": one}, exprs: []Used{mustCondition(t, "a = :v AND #n = :w OR #x = :x")},
+			err: "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v"},
+		{name: "type errors before unused", values: Values{":s": attr.Str("x"), ":u": one}, exprs: []Used{mustCondition(t, "a < :s AND begins_with(a, :u)")},
+			err: "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"},
+		{name: "update before condition", values: Values{":v": one}, exprs: []Used{upd, mustCondition(t, "#zz = :v")},
+			err: "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #a"},
 		{name: "invalid number value", values: Values{":v": attr.Num("1x")}, exprs: []Used{mustCondition(t, "a = :v")},
 			err: "ExpressionAttributeValues contains invalid value: The parameter cannot be converted to a numeric value: 1x for key :v"},
 	}
