@@ -208,3 +208,27 @@ func TestTemporaryCredentialsExpire(t *testing.T) {
 		t.Errorf("GetCallerIdentity with expired key: got %v, want ExpiredToken", err)
 	}
 }
+
+func TestRoleTrustsService(t *testing.T) {
+	t.Parallel()
+	c, svc, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	lambdaRole := createRole(t, c, "fn", trustLambda)
+	other := createRole(t, c, "other", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com"]},"Action":["sts:AssumeRole"]}]}`)
+	tests := []struct {
+		arn            string
+		exists, trusts bool
+	}{
+		{aws.ToString(lambdaRole.Arn), true, true},
+		{aws.ToString(other.Arn), true, false},
+		{"arn:aws:iam::123456789012:role/missing", false, false},
+		{"arn:aws:iam::999999999999:role/fn", false, false},
+		{"not an arn", false, false},
+	}
+	for _, tt := range tests {
+		exists, trusts := svc.RoleTrustsService(ctx, tt.arn, "lambda.amazonaws.com")
+		if exists != tt.exists || trusts != tt.trusts {
+			t.Errorf("%s: got exists=%v trusts=%v, want %v %v", tt.arn, exists, trusts, tt.exists, tt.trusts)
+		}
+	}
+}
