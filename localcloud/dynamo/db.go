@@ -80,7 +80,7 @@ type committer struct {
 	putItem, delItem, insRecord *sql.Stmt
 	begin, commitStmt           *sql.Stmt
 
-	// writers counts write requests in their handlers (see linger).
+	// writers counts write requests between arrival and submit (see linger).
 	writers atomic.Int64
 	// batches and reqs count commits and the requests they carried.
 	batches, reqs atomic.Int64
@@ -217,12 +217,11 @@ func empty(batch []*commitReq) bool {
 const maxLinger = 300 * time.Microsecond
 
 // linger lets writers that are between arrival and submit join the batch:
-// while more write requests are in their handlers than the batch holds, it
-// yields the processor and collects what arrives, for at most maxLinger.
-// One SQLite commit then serves them all.
+// while some are, it yields the processor and collects what arrives, for at
+// most maxLinger. One SQLite commit then serves them all.
 func (c *committer) linger(batch *[]*commitReq) {
 	deadline := time.Now().Add(maxLinger)
-	for int64(len(*batch)) < c.writers.Load() && len(*batch) < maxBatch && time.Now().Before(deadline) {
+	for c.writers.Load() > 0 && len(*batch) < maxBatch && time.Now().Before(deadline) {
 		runtime.Gosched()
 	drain:
 		for len(*batch) < maxBatch {

@@ -189,13 +189,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
+	ctx := r.Context()
+	var tk *ticket
 	if write {
+		tk = &ticket{c: s.com}
 		s.com.writers.Add(1)
+		ctx = context.WithValue(ctx, ticketKey{}, tk)
 	}
-	out, err := fn(r.Context(), body)
-	if write {
-		s.com.writers.Add(-1)
-	}
+	out, err := fn(ctx, body)
+	tk.release()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -218,6 +220,29 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 	h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// ticket counts a write request in committer.writers from its arrival
+// until it submits its mutations (or fails without).
+type ticket struct {
+	c    *committer
+	done bool
+}
+
+type ticketKey struct{}
+
+func (t *ticket) release() {
+	if t != nil && !t.done {
+		t.done = true
+		t.c.writers.Add(-1)
+	}
+}
+
+// submit hands a write request's mutations to the committer.
+func (s *Service) submit(ctx context.Context, muts []mutation) chan error {
+	tk, _ := ctx.Value(ticketKey{}).(*ticket)
+	tk.release()
+	return s.com.submit(muts)
 }
 
 // writeOps are the operations that commit item changes (see
