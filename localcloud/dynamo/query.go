@@ -101,7 +101,7 @@ func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) 
 
 // pickIndex selects the base table or a secondary index; the caller holds
 // t.mu.
-func (r *reader) pickIndex(name string, consistent bool) error {
+func (r *reader) pickIndex(name string, consistent bool, sel string) error {
 	if name == "" {
 		r.ix = r.t.base
 		return nil
@@ -113,11 +113,14 @@ func (r *reader) pickIndex(name string, consistent bool) error {
 	if consistent && ix.global {
 		return validationf("Consistent reads are not supported on global secondary indexes")
 	}
+	if sel == "ALL_ATTRIBUTES" && ix.global && im.Projection.ProjectionType != "ALL" {
+		return validationf("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", name)
+	}
 	r.ix, r.im = ix, im
 	return nil
 }
 
-// project returns what the index holds of item: everything for ALL, keys
+// indexProjection returns what the index holds of item: everything for ALL, keys
 // plus the included attributes otherwise.
 func (r *reader) indexProjection(item attr.Item) attr.Item {
 	if r.im == nil || r.im.Projection.ProjectionType == "ALL" {
@@ -263,7 +266,7 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 	t := r.t
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if err := r.pickIndex(in.IndexName, in.ConsistentRead); err != nil {
+	if err := r.pickIndex(in.IndexName, in.ConsistentRead, in.Select); err != nil {
 		return nil, err
 	}
 	kc, err = kc.ForSchema(r.ix.def.hash, r.ix.def.rng)
@@ -417,7 +420,7 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 	t := r.t
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if err := r.pickIndex(in.IndexName, in.ConsistentRead); err != nil {
+	if err := r.pickIndex(in.IndexName, in.ConsistentRead, in.Select); err != nil {
 		return nil, err
 	}
 	order := r.ix.partitionOrder()

@@ -314,3 +314,11 @@ func TestLocalSecondaryIndexAndCapacity(t *testing.T) {
 		t.Errorf("PutItem capacity: got %+v, %v", pi.ConsumedCapacity, err)
 	}
 }
+
+func TestSelectAllAttributesOnKeysOnlyIndex(t *testing.T) {
+	t.Parallel()
+	e := seedQuery(t)
+	_, err := e.db.Query(ctx(t), &dynamodb.QueryInput{TableName: aws.String("qtab"), IndexName: aws.String("byOwner"), Select: types.SelectAllAttributes,
+		KeyConditionExpression: aws.String("#o = :o"), ExpressionAttributeNames: map[string]string{"#o": "owner"}, ExpressionAttributeValues: item{":o": s("me")}})
+	wantValidation(t, err, "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index byOwner because its projection type is not ALL")
+}
