@@ -63,7 +63,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	if in.Role == "" {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
 	}
-	if in.Runtime == "" {
+	if in.Runtime == "" || in.Handler == "" {
 		return protocol.Errorf("InvalidParameterValueException", "Runtime and Handler are mandatory parameters for functions created with Zip package type.")
 	}
 	if in.Code == nil {

@@ -14,6 +14,14 @@
 // directory and survive a restart; environments always start cold.
 //
 // Other services invoke functions through InvokeFromService, which checks
-// the function's resource-based policy (AddPermission). Event source
-// mappings are left to a sibling file of this package: see routes.
+// the function's resource-based policy (AddPermission); the local cloud's
+// own pollers use Invoke, which does not.
+//
+// Event source mappings (/2015-03-31/event-source-mappings, already under
+// Route's path prefixes) are meant to live in sibling files of this package:
+// register their handlers in routes, keep their state in lambda.db (add
+// tables to schema), start their pollers in New with s.wg and stop them on
+// s.closed, and run batches through s.Invoke, whose errors are
+// *protocol.Error (TooManyRequestsException when concurrency is exhausted)
+// and whose InvocationResult carries FunctionError for function failures.
 package lambda
