@@ -23,6 +23,9 @@ type event struct {
 	CheckID string `json:"checkId,omitempty"`
 	Status  string `json:"status,omitempty"`
 	HTML    string `json:"html"`
+	// Score and Steps, on the done event, refresh the page's sidebar.
+	Score string            `json:"score,omitempty"`
+	Steps map[string]string `json:"steps,omitempty"`
 }
 
 // runChecks runs a step's checks (or the whole lab's) and streams each result
@@ -90,7 +93,13 @@ func (s *Server) runChecks(c *gin.Context) {
 	if err := s.cfg.Store.FinishAttempt(context.WithoutCancel(ctx), attempt, results); err != nil {
 		s.log.Error("finish attempt", "err", err)
 	}
-	send("done", event{HTML: s.fragment("summary", grader.Summarize(results))})
+	done := event{HTML: s.fragment("summary", grader.Summarize(results)), Steps: map[string]string{}}
+	card := s.labCard(c, v)
+	done.Score = num(card.Points) + " / " + num(card.Max) + " points"
+	for _, sv := range s.stepViews(c.Request.Context(), v) {
+		done.Steps[sv.ID] = fmt.Sprintf("%d/%d", sv.Passed, sv.Total)
+	}
+	send("done", done)
 }
 
 // fragment renders a partial template to a string.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -29,7 +30,7 @@ var funcs = template.FuncMap{
 		}
 		return int(p/max*100 + 0.5)
 	},
-	"num": func(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0") },
+	"num": num,
 	"ms":  func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
@@ -41,6 +42,9 @@ var funcs = template.FuncMap{
 		return map[grader.Status]string{grader.Pass: "Passed", grader.Fail: "Failed", grader.Error: "Could not decide", grader.Skipped: "Skipped"}[s]
 	},
 }
+
+// num formats points: 2, 2.5.
+func num(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0") }
 
 // parseTemplates parses each page together with the layout.
 func parseTemplates() (map[string]*template.Template, error) {
@@ -177,6 +181,26 @@ type labPageView struct {
 	CSRF      string
 }
 
+// stepViews counts the passed checks of each step of a lab.
+func (s *Server) stepViews(ctx context.Context, v *labView) []stepView {
+	if v.manifest == nil {
+		return nil
+	}
+	st, _ := s.cfg.Store.LabProgress(ctx, s.cfg.Learner, v.lab.ID)
+	var out []stepView
+	for _, step := range v.lab.Steps {
+		sv := stepView{ID: step.ID, Title: step.Title}
+		for _, ch := range v.manifest.Step(step.ID) {
+			sv.Total++
+			if st[ch.ID].Status == grader.Pass {
+				sv.Passed++
+			}
+		}
+		out = append(out, sv)
+	}
+	return out
+}
+
 func (s *Server) labPage(c *gin.Context) {
 	ct, ok := s.contentOr500(c)
 	if !ok {
@@ -189,19 +213,7 @@ func (s *Server) labPage(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	view := labPageView{Lab: v.lab, Card: s.labCard(c, v), HTML: v.page.HTML, PageTitle: v.page.Title, TOC: v.page.TOC, Quiz: v.quiz, CSRF: s.csrfToken(c)}
-	if v.manifest != nil {
-		st, _ := s.cfg.Store.LabProgress(ctx, s.cfg.Learner, v.lab.ID)
-		for _, step := range v.lab.Steps {
-			sv := stepView{ID: step.ID, Title: step.Title}
-			for _, ch := range v.manifest.Step(step.ID) {
-				sv.Total++
-				if st[ch.ID].Status == grader.Pass {
-					sv.Passed++
-				}
-			}
-			view.Steps = append(view.Steps, sv)
-		}
-	}
+	view.Steps = s.stepViews(ctx, v)
 	if v.quiz != nil {
 		if q, ok, _ := s.cfg.Store.LatestQuiz(ctx, s.cfg.Learner, v.lab.ID); ok {
 			view.Answers = q.Answers

@@ -43,6 +43,19 @@ function parseEvents(buf) {
   return [events, buf];
 }
 
+// refreshSidebar shows the new score and step counts after a check run.
+function refreshSidebar(done) {
+  const score = document.querySelector(".toc-score");
+  if (score && done.score) score.textContent = done.score;
+  for (const [step, count] of Object.entries(done.steps || {})) {
+    const li = document.querySelector(`.steps li[data-step="${CSS.escape(step)}"]`);
+    if (!li) continue;
+    li.querySelector(".step-count").textContent = count;
+    const [passed, total] = count.split("/").map(Number);
+    li.classList.toggle("step-done", total > 0 && passed === total);
+  }
+}
+
 async function runCheck(btn) {
   const lab = document.querySelector("article[data-lab]")?.dataset.lab;
   const list = btn.parentElement.querySelector(".check-results");
@@ -81,6 +94,7 @@ async function runCheck(btn) {
         } else if (ev.name === "done") {
           status.remove();
           list.insertAdjacentHTML("beforeend", payload.html);
+          refreshSidebar(payload);
         }
       }
     }

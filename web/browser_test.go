@@ -1,0 +1,154 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts headless Chromium (Debian's package) for a test and returns
+// a tab's context. Without Chromium the test skips on a laptop and fails in
+// CI, which installs it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
+		}
+		t.Skip("chromium not installed (apt-get install chromium)")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // start the browser outside any timeout
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// step runs actions with a deadline.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// screenshot saves the page under the test's artifact directory
+// (go test -artifacts keeps it).
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	p := filepath.Join(t.ArtifactDir(), name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+func TestBrowserCheckButtonStreamsResults(t *testing.T) {
+	a := newApp(t, nil)
+	ctx := browser(t)
+	step(t, ctx, "open the lab",
+		chromedp.Navigate(a.url+"/labs/lab1"),
+		chromedp.WaitVisible(chromedp.CSS(`button.check-button[data-step="make"]`)),
+		chromedp.Click(chromedp.CSS(`button.check-button[data-step="make"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.check[data-step="make"] .summary`)),
+	)
+	results := text(t, ctx, `.check[data-step="make"] .check-results`)
+	// innerText applies the badges' text-transform, so compare case-blind.
+	for _, want := range []string{"It is made", "Passed", "It is tuned", "Failed", "not tuned", "tune it <b>now</b>", "1 passed, 1 failed"} {
+		if !strings.Contains(strings.ToLower(results), strings.ToLower(want)) {
+			t.Errorf("results lack %q:\n%s", want, results)
+		}
+	}
+	screenshot(t, ctx, "lab-after-check")
+	if got := text(t, ctx, ".toc-score"); !strings.Contains(got, "2 / 3 points") {
+		t.Errorf("the sidebar shows %q right after the check, want 2 / 3 points", got)
+	}
+	if got := text(t, ctx, `.steps li[data-step="make"] .step-count`); got != "1/2" {
+		t.Errorf("the step count shows %q right after the check, want 1/2", got)
+	}
+
+	// Progress is kept: reload, and the home page and sidebar show it.
+	step(t, ctx, "reload", chromedp.Navigate(a.url+"/labs/lab1"), chromedp.WaitVisible(chromedp.CSS(".toc-score")))
+	if got := text(t, ctx, ".toc-score"); !strings.Contains(got, "2 / 3 points") {
+		t.Errorf("after reload the lab shows %q, want 2 / 3 points", got)
+	}
+	step(t, ctx, "home", chromedp.Navigate(a.url+"/"), chromedp.WaitVisible(chromedp.CSS(".card")))
+	if got := text(t, ctx, ".cards"); !strings.Contains(got, "2 / 3 points") {
+		t.Errorf("home shows %q, want 2 / 3 points", got)
+	}
+	screenshot(t, ctx, "home-with-progress")
+}
+
+func TestBrowserKnowledgeCheck(t *testing.T) {
+	a := newApp(t, nil)
+	ctx := browser(t)
+	step(t, ctx, "answer and submit",
+		chromedp.Navigate(a.url+"/labs/lab0"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="q-compute"][value="lambda"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="q-compute"][value="lambda"]`)),
+		chromedp.Click(chromedp.CSS(`.quiz button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.feedback`)),
+	)
+	fb := text(t, ctx, ".feedback")
+	if !strings.Contains(fb, "Right.") || !strings.Contains(fb, "The team knows Lambda.") {
+		t.Errorf("feedback: got %q", fb)
+	}
+	screenshot(t, ctx, "quiz-graded")
+}
+
+func TestBrowserKeyboardReachesCheckButton(t *testing.T) {
+	a := newApp(t, nil)
+	ctx := browser(t)
+	step(t, ctx, "open", chromedp.Navigate(a.url+"/labs/lab1"), chromedp.WaitVisible(chromedp.CSS("button.check-button")))
+	// Tab through the page until the first check button has focus, then press Enter.
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for i := 0; i < 60; i++ {
+		if err := chromedp.Do(sctx, chromedp.KeyEvent("\t")); err != nil {
+			t.Fatal(err)
+		}
+		focused, err := chromedp.Run(sctx, chromedp.Evaluate[string](`document.activeElement && document.activeElement.dataset ? (document.activeElement.dataset.step || "") : ""`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if focused == "make" {
+			step(t, ctx, "press enter", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`.check[data-step="make"] .summary`)))
+			return
+		}
+	}
+	t.Fatal("the check button cannot be reached with the keyboard")
+}
