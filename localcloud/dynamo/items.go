@@ -288,7 +288,7 @@ func (s *Service) await(done chan error, tables ...*table) error {
 		t.mu.Lock()
 		t.base = nil
 		t.base = newIndex(t.key, false)
-		if lerr := s.loadItems(t); lerr != nil {
+		if lerr := s.loadItems(t, false); lerr != nil {
 			s.log.Error("reload table after failed commit", "table", t.meta.Name, "err", lerr)
 		}
 		t.mu.Unlock()

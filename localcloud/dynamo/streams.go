@@ -481,7 +481,7 @@ func (s *Service) load() error {
 	rows.Close()
 	for _, m := range metas {
 		t := newTable(m)
-		if err := s.loadItems(t); err != nil {
+		if err := s.loadItems(t, true); err != nil {
 			return fmt.Errorf("load items of %s: %w", m.Name, err)
 		}
 		s.tables[tableKey{m.Account, m.Region, m.Name}] = t
@@ -505,25 +505,56 @@ func (s *Service) load() error {
 	return rows.Err()
 }
 
-func (s *Service) loadItems(t *table) error {
+// loadItems reads t's items into memory. Keys are recomputed from the
+// items, so a change of the key encoding cannot strand rows; when fix is
+// set (at start-up, before the writer runs) rows stored under another
+// encoding are rewritten.
+func (s *Service) loadItems(t *table, fix bool) error {
 	rows, err := s.db.Query(`SELECT pk, sk, item FROM items WHERE tid = ?`, t.meta.ID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	type rekey struct{ oldPK, oldSK, pk, sk []byte }
+	var stale []rekey
 	for rows.Next() {
 		var pk, sk, b []byte
 		if err := rows.Scan(&pk, &sk, &b); err != nil {
+			rows.Close()
 			return err
 		}
 		var item attr.Item
 		if err := json.Unmarshal(b, &item); err != nil {
+			rows.Close()
 			return fmt.Errorf("decode item: %w", err)
 		}
-		t.base.put(string(pk), string(sk), "", item, itemSize(item))
+		npk, nsk, ok := t.base.keys(item)
+		if !ok {
+			rows.Close()
+			return fmt.Errorf("item without its key attributes in table %s", t.meta.Name)
+		}
+		if npk != string(pk) || nsk != string(sk) {
+			stale = append(stale, rekey{pk, sk, []byte(npk), []byte(nsk)})
+		}
+		t.base.put(npk, nsk, "", item, itemSize(item))
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	if fix && len(stale) > 0 {
+		tx, err := s.db.Begin()
+		if err != nil {
+			return err
+		}
+		for _, r := range stale {
+			if _, err := tx.Exec(`UPDATE items SET pk = ?, sk = ? WHERE tid = ? AND pk = ? AND sk = ?`, r.pk, r.sk, t.meta.ID, r.oldPK, r.oldSK); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("rekey items: %w", err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("rekey items: %w", err)
+		}
 	}
 	t.rebuildIndexes()
 	return nil
