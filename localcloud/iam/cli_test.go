@@ -81,14 +81,6 @@ func TestCLI(t *testing.T) {
 		t.Errorf("got %+v, want the logs policy back", got)
 	}
 
-	awsCLI(t, url, cloudtest.Account, nil, "iam", "attach-role-policy", "--role-name", "orders-fn",
-		"--policy-arn", "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
-	var attached struct{ AttachedPolicies []struct{ PolicyName string } }
-	awsCLI(t, url, cloudtest.Account, &attached, "iam", "list-attached-role-policies", "--role-name", "orders-fn")
-	if len(attached.AttachedPolicies) != 1 || attached.AttachedPolicies[0].PolicyName != "AWSLambdaBasicExecutionRole" {
-		t.Errorf("got attached %+v, want AWSLambdaBasicExecutionRole", attached)
-	}
-
 	var who struct{ Account, Arn, UserId string }
 	awsCLI(t, url, "210987654321", &who, "sts", "get-caller-identity")
 	if who.Account != "210987654321" || who.Arn != "arn:aws:iam::210987654321:root" {

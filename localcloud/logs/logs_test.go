@@ -49,6 +49,13 @@ func mustGroup(t testing.TB, c *cwl.Client, group string, streams ...string) {
 	}
 }
 
+func mustStream(t testing.TB, c *cwl.Client, group, stream string) {
+	t.Helper()
+	if _, err := c.CreateLogStream(context.Background(), &cwl.CreateLogStreamInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream)}); err != nil {
+		t.Fatalf("CreateLogStream %s: %v", stream, err)
+	}
+}
+
 func put(t testing.TB, c *cwl.Client, group, stream string, msgs ...string) []int64 {
 	t.Helper()
 	base := time.Now().Add(-time.Minute).UnixMilli()
