@@ -580,3 +580,55 @@ func processGroup(pgid int) []int {
 	}
 	return out
 }
+
+func TestUpdateRetiresWarmEnvironments(t *testing.T) {
+	t.Parallel()
+	bus := activity.NewBus()
+	events, stop := bus.Subscribe(100)
+	defer stop()
+	_, url := testService(t, func(c *Config) { c.Bus = bus })
+	c := client(url, cloudtest.Account)
+	createFunction(t, c, "gen", zipOf(t, "env"), nil)
+	pid := func() int {
+		var o struct{ PID int }
+		json.Unmarshal(invoke(t, c, "gen", `{}`, nil).Payload, &o)
+		return o.PID
+	}
+	cold := func() bool {
+		for {
+			select {
+			case ev := <-events:
+				if ev.Kind == activity.KindInvocation && ev.Name == "gen" {
+					if ev.Outcome != "ok" || ev.Duration <= 0 || ev.Account != cloudtest.Account {
+						t.Errorf("got event %+v", ev)
+					}
+					return ev.Cold
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("no invocation event")
+			}
+		}
+	}
+	first := pid()
+	if !cold() {
+		t.Errorf("the first invocation was not cold")
+	}
+	if again := pid(); again != first || cold() {
+		t.Errorf("the second invocation ran in pid %d (first %d), want the warm one", again, first)
+	}
+	if _, err := c.UpdateFunctionConfiguration(context.Background(), &awslambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("gen"), Description: aws.String("v2")}); err != nil {
+		t.Fatal(err)
+	}
+	second := pid()
+	if second == first || !cold() {
+		t.Errorf("after an update: got pid %d (before %d), want a new cold environment", second, first)
+	}
+	waitFor(t, 5*time.Second, "the retired environment to stop", func() bool { return processGone(first) })
+	if _, err := c.UpdateFunctionCode(context.Background(), &awslambda.UpdateFunctionCodeInput{FunctionName: aws.String("gen"), ZipFile: zipOf(t, "env")}); err != nil {
+		t.Fatal(err)
+	}
+	if third := pid(); third == second || !cold() {
+		t.Errorf("after a code update: got pid %d (before %d), want a new environment", third, second)
+	}
+	waitFor(t, 5*time.Second, "the retired environment to stop", func() bool { return processGone(second) })
+}
