@@ -14,11 +14,19 @@ const invalidPrefix = "One or more parameter values were invalid: "
 // Validate checks v recursively against DynamoDB's rules: numbers are valid
 // DynamoDB numbers (syntax, at most 38 significant digits, magnitude within
 // 1E-130..9.9999999999999999999999999999999999999E+125), sets are non-empty
-// and hold no duplicates (NS elements compared numerically), and every value
-// has a type. Empty strings and binaries are allowed (Validate does not know
-// which attributes are keys; see ValidateKey). Errors wrap ErrInvalid and
-// carry DynamoDB's message.
-func Validate(v Value) error {
+// and hold no duplicates (NS elements compared numerically), maps and lists
+// nest at most 32 deep, and every value has a type. Empty strings and
+// binaries are allowed (Validate does not know which attributes are keys;
+// see ValidateKey). Errors wrap ErrInvalid and carry DynamoDB's message.
+func Validate(v Value) error { return validate(v, 1) }
+
+// maxNesting is how deep DynamoDB nests maps and lists.
+const maxNesting = 32
+
+func validate(v Value, depth int) error {
+	if (v.Kind == M || v.Kind == L) && depth > maxNesting {
+		return fmt.Errorf("%w: Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit", ErrInvalid)
+	}
 	switch v.Kind {
 	case S, B, BOOL, NULL:
 		return nil
@@ -27,14 +35,14 @@ func Validate(v Value) error {
 		return err
 	case M:
 		for _, e := range v.Map {
-			if err := Validate(e); err != nil {
+			if err := validate(e, depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	case L:
 		for _, e := range v.List {
-			if err := Validate(e); err != nil {
+			if err := validate(e, depth+1); err != nil {
 				return err
 			}
 		}

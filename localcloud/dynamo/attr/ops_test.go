@@ -46,6 +46,23 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestValidateNesting(t *testing.T) {
+	t.Parallel()
+	nest := func(n int) Value {
+		v := Str("leaf")
+		for range n {
+			v = List(v)
+		}
+		return v
+	}
+	if err := Validate(nest(32)); err != nil {
+		t.Errorf("32 levels: got %v, want nil", err)
+	}
+	if err := Validate(nest(33)); err == nil || !strings.Contains(err.Error(), "Nesting Levels have exceeded supported limits") {
+		t.Errorf("33 levels: got %v", err)
+	}
+}
+
 func TestValidateKey(t *testing.T) {
 	t.Parallel()
 	if err := ValidateKey("pk", Str("")); err == nil || !strings.Contains(err.Error(), "cannot contain an empty string value. Key: pk") {
