@@ -55,7 +55,9 @@ func Build(ctx context.Context, dir string, opts Options) ([]byte, error) {
 	out := filepath.Join(tmp, EntryName)
 
 	var captured bytes.Buffer // go build reports errors on stderr
-	cmd := exec.CommandContext(ctx, goCommand(), "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+	// -buildvcs=false keeps the zip the same when only unrelated files of
+	// the repository change (VCS stamping records the dirty flag).
+	cmd := exec.CommandContext(ctx, goCommand(), "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, ".")
 	cmd.Dir = abs
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
 	cmd.Stdout = writerOr(opts.Stdout, io.Discard)
