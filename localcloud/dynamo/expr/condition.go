@@ -333,12 +333,20 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-// sizeOf is the size() function: string length in bytes, binary length,
-// number of elements of a set, list or map.
+// sizeOf is the size() function: string length in characters (UTF-16
+// code units, as DynamoDB counts them: "abÿ" has size 3), binary length in
+// bytes, number of elements of a set, list or map. Other kinds have none.
 func sizeOf(v attr.Value) (int, bool) {
 	switch v.Kind {
 	case attr.S:
-		return len(v.Str), true
+		n := 0
+		for _, r := range v.Str {
+			n++
+			if r >= 0x10000 {
+				n++ // a surrogate pair
+			}
+		}
+		return n, true
 	case attr.B:
 		return len(v.Bytes), true
 	case attr.SS, attr.NS:

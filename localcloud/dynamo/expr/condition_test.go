@@ -204,6 +204,7 @@ var conditionCases = []struct {
 	{expr: "attribute_not_exists(size(:hello))", err: "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_not_exists"},
 	{expr: "attribute_type(n, size(n)) and n = :ten", err: "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N"},
 	{expr: "size(:hello) = :five", want: true},
+	{expr: "size(:accented) = :three", want: true},
 	{expr: "(size(s)) = :eleven", want: true},
 	{expr: "((size(s)) = :eleven) AND n = :ten", want: true},
 	{expr: "(n)between(:five)and(:twenty)", want: true},

@@ -39,7 +39,7 @@ func testValues() Values {
 		":zero": attr.Num("0"), ":one": attr.Num("1"), ":two": attr.Num("2"), ":two5": attr.Num("2.5"),
 		":three": attr.Num("3"), ":five": attr.Num("5"), ":seven": attr.Num("7"), ":ten": attr.Num("10"),
 		":ten2": attr.Num("1e1"), ":eleven": attr.Num("11"), ":twenty": attr.Num("20"), ":neg": attr.Num("-2.5"),
-		":hello": attr.Str("hello"), ":helloworld": attr.Str("hello world"), ":world": attr.Str("world"),
+		":hello": attr.Str("hello"), ":accented": attr.Str("abÿ"), ":helloworld": attr.Str("hello world"), ":world": attr.Str("world"),
 		":red": attr.Str("red"), ":blue": attr.Str("blue"), ":x": attr.Str("x"), ":v": attr.Str("v"),
 		":d": attr.Str("d"), ":deep": attr.Str("deep"), ":active": attr.Str("active"), ":dotted": attr.Str("dotted"),
 		":numstr": attr.Str("10"), ":S": attr.Str("S"), ":N": attr.Str("N"), ":SS": attr.Str("SS"),
