@@ -500,3 +500,32 @@ func TestParseFunctionRef(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyAllows(t *testing.T) {
+	t.Parallel()
+	const acct = "123456789012"
+	topic := "arn:aws:sns:us-east-1:" + acct + ":orders"
+	policy := []*statement{
+		{Sid: "sns", Effect: "Allow", Principal: map[string]any{"Service": "sns.amazonaws.com"}, Action: "lambda:InvokeFunction",
+			Condition: map[string]map[string]string{"ArnLike": {"AWS:SourceArn": topic}, "StringEquals": {"AWS:SourceAccount": acct}}},
+		{Sid: "events", Effect: "Allow", Principal: map[string]string{"Service": "events.amazonaws.com"}, Action: "lambda:*"},
+		{Sid: "url", Effect: "Allow", Principal: "*", Action: "lambda:InvokeFunctionUrl"},
+	}
+	tests := []struct {
+		name string
+		in   protocol.ServiceInvocation
+		want bool
+	}{
+		{"sns from its topic", protocol.ServiceInvocation{SourcePrincipal: "sns.amazonaws.com", SourceARN: topic}, true},
+		{"sns with the account given", protocol.ServiceInvocation{SourcePrincipal: "sns.amazonaws.com", SourceARN: topic, SourceAccount: acct}, true},
+		{"sns claiming another account", protocol.ServiceInvocation{SourcePrincipal: "sns.amazonaws.com", SourceARN: topic, SourceAccount: "210987654321"}, false},
+		{"sns from another topic", protocol.ServiceInvocation{SourcePrincipal: "sns.amazonaws.com", SourceARN: topic + "-x"}, false},
+		{"any rule of events", protocol.ServiceInvocation{SourcePrincipal: "events.amazonaws.com", SourceARN: "arn:aws:events:us-east-1:" + acct + ":rule/r"}, true},
+		{"url action is not invoke", protocol.ServiceInvocation{SourcePrincipal: "apigateway.amazonaws.com"}, false},
+	}
+	for _, tt := range tests {
+		if got := allows(policy, tt.in); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

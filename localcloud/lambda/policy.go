@@ -68,7 +68,7 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request) error {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'sourceAccount' failed to satisfy constraint: Member must satisfy regular expression pattern: \\d{12}", truncate(in.SourceAccount, 64))
 	}
 	var st *statement
-	f, err := s.update(r, in.RevisionId, false, func(f *function) error {
+	_, err = s.update(r, in.RevisionId, false, func(f *function) error {
 		for _, x := range f.Policy {
 			if x.Sid == in.StatementId {
 				return protocol.StatusErrorf(http.StatusConflict, "ResourceConflictException", "The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", in.StatementId)
@@ -79,20 +79,23 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request) error {
 			st.Resource += ":" + q
 		}
 		cond := map[string]map[string]string{}
+		stringEquals := func(k, v string) {
+			if cond["StringEquals"] == nil {
+				cond["StringEquals"] = map[string]string{}
+			}
+			cond["StringEquals"][k] = v
+		}
 		if in.SourceArn != "" {
 			cond["ArnLike"] = map[string]string{"AWS:SourceArn": in.SourceArn}
 		}
 		if in.SourceAccount != "" {
-			cond["StringEquals"] = map[string]string{"AWS:SourceAccount": in.SourceAccount}
+			stringEquals("AWS:SourceAccount", in.SourceAccount)
 		}
 		if in.PrincipalOrgID != "" {
-			if cond["StringEquals"] == nil {
-				cond["StringEquals"] = map[string]string{}
-			}
-			cond["StringEquals"]["aws:PrincipalOrgID"] = in.PrincipalOrgID
+			stringEquals("aws:PrincipalOrgID", in.PrincipalOrgID)
 		}
 		if in.FunctionUrlAuthType != "" {
-			cond["StringEquals"] = map[string]string{"lambda:FunctionUrlAuthType": in.FunctionUrlAuthType}
+			stringEquals("lambda:FunctionUrlAuthType", in.FunctionUrlAuthType)
 		}
 		if len(cond) > 0 {
 			st.Condition = cond
@@ -103,7 +106,6 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_ = f
 	b, _ := json.Marshal(st)
 	protocol.WriteJSON(w, http.StatusCreated, map[string]string{"Statement": string(b)})
 	return nil
