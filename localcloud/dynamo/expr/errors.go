@@ -12,6 +12,7 @@ import (
 // dynamo package answers it with a ValidationException carrying Msg.
 type Error struct{ Msg string }
 
+// Error returns Msg.
 func (e *Error) Error() string { return e.Msg }
 
 // The expression kinds, as DynamoDB names them in its messages.
