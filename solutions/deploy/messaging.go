@@ -26,7 +26,9 @@ func (k *Kit) ensureQueue(ctx context.Context, name string, attrs map[string]str
 	case isNotFound(err):
 		k.logf("  create queue %s", name)
 		// AWS refuses to re-create a queue for 60 s after its deletion.
-		err := retry(ctx, 70*time.Second, func(err error) bool { return errCode(err) == "AWS.SimpleQueueService.QueueDeletedRecently" || errCode(err) == "QueueDeletedRecently" }, func() error {
+		err := retry(ctx, 70*time.Second, func(err error) bool {
+			return errCode(err) == "AWS.SimpleQueueService.QueueDeletedRecently" || errCode(err) == "QueueDeletedRecently"
+		}, func() error {
 			out, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs, Tags: map[string]string{"course": "week1"}})
 			if err == nil {
 				url = aws.ToString(out.QueueUrl)

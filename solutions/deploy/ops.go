@@ -173,7 +173,7 @@ func (k *Kit) tokenSecret(ctx context.Context) ([]byte, error) {
 // resources and those of every later lab).
 var labOf = map[string]int{
 	"ordersTable": 1,
-	"intakeRole": 2, "authorizerRole": 2, "authorizerFunction": 2, "intakeFunction": 2, "api": 2,
+	"intakeRole":  2, "authorizerRole": 2, "authorizerFunction": 2, "intakeFunction": 2, "api": 2,
 	"topic": 3, "inventoryQueue": 3, "inventoryDLQ": 3, "accountingQueue": 3, "accountingDLQ": 3, "publisherDLQ": 3,
 	"publisherRole": 3, "publisherFunction": 3,
 	"inventoryService": 4, "accountingService": 4, "inventoryTable": 4, "accountingTable": 4, "downstreamApi": 4,
