@@ -1,7 +1,9 @@
 // Package logs serves the local cloud's CloudWatch Logs API (awsJson1_1,
 // X-Amz-Target Logs_20140328.<Op>): log groups and streams, retention,
 // PutLogEvents, GetLogEvents, FilterLogEvents with AWS's filter pattern
-// syntax (see CompilePattern), and tags.
+// syntax (see CompilePattern), TestMetricFilter, tags, and a subset of Logs
+// Insights (StartQuery, GetQueryResults, StopQuery: fields, display, filter,
+// sort, limit and stats commands), evaluated when the query starts.
 //
 // State is kept per account and region in logs.db. Events are committed by
 // one writer that takes every caller waiting at that moment into a single

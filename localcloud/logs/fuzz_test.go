@@ -14,7 +14,7 @@ import (
 var fuzzOps = []string{
 	"CreateLogGroup", "DeleteLogGroup", "DescribeLogGroups", "PutRetentionPolicy", "DeleteRetentionPolicy",
 	"CreateLogStream", "DeleteLogStream", "DescribeLogStreams", "PutLogEvents", "GetLogEvents", "FilterLogEvents",
-	"TagResource", "UntagResource", "ListTagsForResource", "TagLogGroup", "UntagLogGroup", "ListTagsLogGroup", "TestMetricFilter", "Nope",
+	"TagResource", "UntagResource", "ListTagsForResource", "TagLogGroup", "UntagLogGroup", "ListTagsLogGroup", "TestMetricFilter", "Nope", "StartQuery", "GetQueryResults",
 }
 
 // FuzzLogsJSON sends arbitrary bodies to every operation: each answer must be
@@ -40,6 +40,9 @@ func FuzzLogsJSON(f *testing.F) {
 		{13, `{"resourceArn":"not an arn"}`},
 		{17, `{}`},
 		{1, `not json`},
+		{19, `{"logGroupName":"g","startTime":0,"endTime":9999999999,"queryString":"fields @timestamp, level | filter level = 'ERROR' and latency > 100 or @message like /x+/ | sort @timestamp desc | limit 5"}`},
+		{19, `{"logGroupName":"g","startTime":0,"endTime":9999999999,"queryString":"stats count(*) as n, avg(latency) by level"}`},
+		{20, `{"queryId":"nope"}`},
 		{4, `{"logGroupName":1}`},
 	}
 	for _, s := range seeds {

@@ -720,3 +720,59 @@ func TestTestMetricFilter(t *testing.T) {
 		t.Errorf("bad pattern: got %v, want InvalidParameterException", err)
 	}
 }
+
+func TestInsightsQueries(t *testing.T) {
+	t.Parallel()
+	c, svc, url := newClient(t)
+	ctx := cloudtest.Context(t)
+	now := time.Now()
+	if err := svc.Append(ctx, cloudtest.Account, "us-east-1", "/aws/lambda/orders", "s", []protocol.LogEvent{
+		{Time: now, Message: `{"level":"INFO","orderId":"o-1"}`},
+		{Time: now, Message: `{"level":"ERROR","orderId":"o-2"}`},
+		{Time: now, Message: "REPORT RequestId: x Duration: 2 ms"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	start, err := c.StartQuery(ctx, &cwl.StartQueryInput{
+		LogGroupName: aws.String("/aws/lambda/orders"),
+		StartTime:    aws.Int64(now.Add(-time.Hour).Unix()),
+		EndTime:      aws.Int64(now.Add(time.Minute).Unix()),
+		QueryString:  aws.String(`fields @timestamp, orderId | filter level = "ERROR"`),
+	})
+	if err != nil {
+		t.Fatalf("StartQuery: %v", err)
+	}
+	res, err := c.GetQueryResults(ctx, &cwl.GetQueryResultsInput{QueryId: start.QueryId})
+	if err != nil {
+		t.Fatalf("GetQueryResults: %v", err)
+	}
+	if res.Status != types.QueryStatusComplete || len(res.Results) != 1 {
+		t.Fatalf("got status %s and %d rows, want Complete and 1", res.Status, len(res.Results))
+	}
+	row := map[string]string{}
+	for _, f := range res.Results[0] {
+		row[aws.ToString(f.Field)] = aws.ToString(f.Value)
+	}
+	if row["orderId"] != "o-2" || row["@timestamp"] == "" || row["@ptr"] == "" {
+		t.Errorf("got row %v, want orderId o-2 with @timestamp and @ptr", row)
+	}
+	if res.Statistics == nil || res.Statistics.RecordsScanned != 3 || res.Statistics.RecordsMatched != 1 {
+		t.Errorf("got statistics %+v, want 3 scanned, 1 matched", res.Statistics)
+	}
+
+	_, err = c.StartQuery(ctx, &cwl.StartQueryInput{LogGroupName: aws.String("/aws/lambda/orders"), StartTime: aws.Int64(0), EndTime: aws.Int64(1), QueryString: aws.String("frobnicate x")})
+	var mal *types.MalformedQueryException
+	if !errors.As(err, &mal) {
+		t.Errorf("bad query: got %v, want MalformedQueryException", err)
+	}
+	_, err = c.StartQuery(ctx, &cwl.StartQueryInput{LogGroupName: aws.String("/missing"), StartTime: aws.Int64(0), EndTime: aws.Int64(1), QueryString: aws.String("fields @message")})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("missing group: got %v, want ResourceNotFoundException", err)
+	}
+	other := cwl.NewFromConfig(cloudtest.Config(url, "999999999999", "us-east-1"))
+	_, err = other.GetQueryResults(ctx, &cwl.GetQueryResultsInput{QueryId: start.QueryId})
+	if !errors.As(err, &nf) {
+		t.Errorf("another account's query: got %v, want ResourceNotFoundException", err)
+	}
+}

@@ -47,6 +47,10 @@ type Service struct {
 	closed  bool
 	wake    chan struct{}
 
+	qmu        sync.Mutex // guards queries and queryOrder
+	queries    map[string]*queryResult
+	queryOrder []string
+
 	stop      chan struct{}
 	done      sync.WaitGroup
 	closeOnce sync.Once
@@ -181,6 +185,9 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 		"UntagLogGroup":         s.untagLogGroup,
 		"ListTagsLogGroup":      s.listTagsLogGroup,
 		"TestMetricFilter":      s.testMetricFilter,
+		"StartQuery":            s.startQuery,
+		"GetQueryResults":       s.getQueryResults,
+		"StopQuery":             s.stopQuery,
 	}
 }
 
