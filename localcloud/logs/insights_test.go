@@ -73,3 +73,27 @@ func TestInsightsQueryInvalid(t *testing.T) {
 		}
 	}
 }
+
+func FuzzInsightsQuery(f *testing.F) {
+	for _, s := range []string{
+		`fields @timestamp, @message | sort @timestamp desc | limit 20`,
+		`filter level = "ERROR" and (latency > 100 or not ispresent(user.tier)) | stats count(*) by level`,
+		`filter @message like /o-\d+/ | display orderId`,
+		`filter orderId not in ["o-1", 'o-2'] | stats avg(latency) as a, min(latency), count_distinct(level)`,
+		`filter tolower(level) =~ /err/`,
+		`|||`, `filter ((((`, `stats count(*) as n by`,
+	} {
+		f.Add(s)
+	}
+	recs := insightsRecords()
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := compileQuery(s)
+		if err != nil {
+			if !errors.Is(err, errPattern) {
+				t.Fatalf("compileQuery(%q): error %v does not wrap errPattern", s, err)
+			}
+			return
+		}
+		q.run(recs)
+	})
+}
