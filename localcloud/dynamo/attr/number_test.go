@@ -207,3 +207,28 @@ func FuzzCanonicalNumber(f *testing.F) {
 		}
 	})
 }
+
+func FuzzKeyBytesOrder(f *testing.F) {
+	for _, p := range [][2]string{{"1", "2"}, {"-1.5", "-1.50"}, {"0", "-0.0001"}, {"1e10", "9999999999"}, {"-12", "-120"}} {
+		f.Add(p[0], p[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if _, err := CanonicalNumber(a); err != nil {
+			return
+		}
+		if _, err := CanonicalNumber(b); err != nil {
+			return
+		}
+		want := CompareNumbers(a, b)
+		if got := bytes.Compare(KeyBytes(Num(a)), KeyBytes(Num(b))); got != want {
+			t.Fatalf("bytes.Compare(KeyBytes(%s), KeyBytes(%s)) = %d, CompareNumbers = %d", a, b, got, want)
+		}
+		sum, err := AddNumbers(a, b)
+		if err != nil {
+			return
+		}
+		if diff, err := SubNumbers(sum, b); err == nil && CompareNumbers(diff, a) != 0 {
+			t.Fatalf("(%s + %s) - %s = %s, want %s", a, b, b, diff, a)
+		}
+	})
+}
