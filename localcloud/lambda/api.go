@@ -397,15 +397,20 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request) err
 	if err := checkZip(in.ZipFile); err != nil {
 		return err
 	}
-	f, err := s.update(r, in.RevisionId, !in.DryRun, func(f *function) error {
+	if in.DryRun {
+		f, err := s.lookup(r, r.PathValue("name"))
+		if err != nil {
+			return err
+		}
+		protocol.WriteJSON(w, http.StatusOK, f.configuration())
+		return nil
+	}
+	f, err := s.update(r, in.RevisionId, true, func(f *function) error {
 		if in.Architectures != nil {
 			f.Architectures = in.Architectures
 			if err := validateSettings(f); err != nil {
 				return err
 			}
-		}
-		if in.DryRun {
-			return nil
 		}
 		return s.storeCode(f, in.ZipFile)
 	})
