@@ -14,6 +14,7 @@ type KeyCondition struct {
 	Range    *RangeCondition
 
 	names, values []string
+	conds         []RangeCondition // every condition, in order, for ForSchema
 }
 
 // RangeCondition is the sort key condition of a KeyCondition. Op is one of
@@ -84,7 +85,7 @@ func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, erro
 	if len(rcs) > 2 {
 		return KeyCondition{}, &Error{Msg: "Conditions can be of length 1 or 2 only"}
 	}
-	kc := KeyCondition{names: p.usage.names, values: p.usage.values}
+	kc := KeyCondition{names: p.usage.names, values: p.usage.values, conds: rcs}
 	for i := range rcs {
 		if kc.HashName == "" && rcs[i].Op == "=" {
 			kc.HashName, kc.Hash = rcs[i].Name, rcs[i].Values[0]
@@ -209,14 +210,16 @@ func flip(op string) string {
 // the parser cannot tell which is the partition key. It fails with
 // DynamoDB's messages when the conditions do not fit the key schema.
 func (k KeyCondition) ForSchema(hash, rng string) (KeyCondition, error) {
-	var all []RangeCondition
-	if k.HashName != "" {
-		all = append(all, RangeCondition{Name: k.HashName, Op: "=", Values: []attr.Value{k.Hash}})
+	all := k.conds
+	if all == nil {
+		if k.HashName != "" {
+			all = append(all, RangeCondition{Name: k.HashName, Op: "=", Values: []attr.Value{k.Hash}})
+		}
+		if k.Range != nil {
+			all = append(all, *k.Range)
+		}
 	}
-	if k.Range != nil {
-		all = append(all, *k.Range)
-	}
-	out := KeyCondition{names: k.names, values: k.values}
+	out := KeyCondition{names: k.names, values: k.values, conds: k.conds}
 	var found bool
 	for _, c := range all {
 		switch c.Name {

@@ -128,6 +128,7 @@ func TestKeyConditionForSchema(t *testing.T) {
 		{expr: "sk > :n", hash: "pk", rng: "sk", err: "Query condition missed key schema element: pk"},
 		{expr: "attr2 = :s", hash: "pk", rng: "sk", err: "Query condition missed key schema element: pk"},
 		{expr: "pk > :n", hash: "pk", rng: "sk", err: "Query key condition not supported"},
+		{expr: "sk < :n AND pk > :n", hash: "pk", rng: "sk", err: "Query key condition not supported"},
 		{expr: "pk = :s AND attr2 = :n", hash: "pk", rng: "sk", err: "Query condition missed key schema element: sk"},
 		{expr: "pk = :s AND sk = :n", hash: "pk", err: "Query key condition not supported"},
 	}
