@@ -4,11 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 var schema = []string{
@@ -71,9 +72,13 @@ type writer struct {
 	quit chan struct{}
 	wg   sync.WaitGroup
 	once sync.Once
+
+	mu     sync.RWMutex // held to enqueue; closed is set under it
+	closed bool
 }
 
-var errClosed = errors.New("sqs service is closed")
+// errClosed answers requests that arrive while the service shuts down.
+var errClosed = &protocol.Error{Code: "ServiceUnavailable", QueryCode: "ServiceUnavailable", Message: "the local SQS service is shutting down", Status: 503, Receiver: true}
 
 func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
 	conn, err := db.Conn(context.Background())
@@ -113,11 +118,13 @@ func (w *writer) checkpoints() {
 // lock that ordered the in-memory change.
 func (w *writer) enqueue(op writeOp) <-chan error {
 	done := make(chan error, 1)
-	select {
-	case w.ch <- writeReq{op: op, done: done}:
-	case <-w.quit:
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
 		done <- errClosed
+		return done
 	}
+	w.ch <- writeReq{op: op, done: done}
 	return done
 }
 
@@ -190,6 +197,9 @@ func (w *writer) run(batch []writeReq) error {
 
 func (w *writer) close() {
 	w.once.Do(func() {
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
 		close(w.quit)
 		w.wg.Wait()
 		w.conn.Close()

@@ -178,3 +178,16 @@ func TestStaleReceiptHandles(t *testing.T) {
 		t.Errorf("handle of another queue: got %v, want ReceiptHandleIsInvalid", err)
 	}
 }
+
+func TestRequestsAfterCloseAreUnavailable(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, "")
+	c, _ := newClient(t, svc, cloudtest.Account)
+	url := createQueue(t, c, "closing", nil)
+	svc.Close()
+	_, err := c.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("late")})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ServiceUnavailable" {
+		t.Fatalf("send after Close: got %v, want ServiceUnavailable", err)
+	}
+}
