@@ -29,8 +29,8 @@ func (k *Kit) mappings(ctx context.Context, function string) ([]types.EventSourc
 	p := lambda.NewListEventSourceMappingsPaginator(k.cl().lam, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(function)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
-		if isNotFound(err) {
-			return nil, nil
+		if isNotFound(err) || errCode(err) == "UnknownOperationException" {
+			return nil, nil // no function, or a target without mappings: none to list
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list event source mappings of %s: %w", function, err)

@@ -85,13 +85,13 @@ func (k *Kit) workQueue(ctx context.Context, qKey, dlqKey, topicARN string) (que
 }
 
 // downstream is what setupDownstream built.
-type downstream struct {
+type downstreamAPI struct {
 	endpoint string // the downstream API's base URL
 }
 
 // setupDownstream builds lab 4's simulated services: their tables, role,
 // functions and HTTP API.
-func (k *Kit) setupDownstream(ctx context.Context) (*downstream, error) {
+func (k *Kit) setupDownstream(ctx context.Context) (*downstreamAPI, error) {
 	inv, err := k.ensureTable(ctx, tableSpec{name: k.name("inventoryTable"), key: "idempotencyKey", tags: map[string]string{"course": "week1"}})
 	if err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func (k *Kit) setupDownstream(ctx context.Context) (*downstream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &downstream{endpoint: api.endpoint}, nil
+	return &downstreamAPI{endpoint: api.endpoint}, nil
 }
 
 // downstreamEnv sets TABLE_NAME and keeps the failure switch as it is
