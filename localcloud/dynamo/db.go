@@ -98,6 +98,11 @@ func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("writer connection: %w", err)
 	}
+	// Checkpoints (which fsync) run in the background, not in a commit.
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint=0"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("writer connection: %w", err)
+	}
 	c := &committer{log: log, conn: conn, ch: make(chan *commitReq, 1024)}
 	prep := func(q string) *sql.Stmt {
 		if err != nil {

@@ -136,8 +136,9 @@ func New(cfg Config) (*Service, error) {
 		"GetShardIterator": s.getShardIterator,
 		"GetRecords":       s.getRecords,
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.trimLoop()
+	go s.checkpointLoop()
 	return s, nil
 }
 
@@ -306,4 +307,24 @@ func attrDecodeError(err error) error {
 		return validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 	}
 	return protocol.Errorf("SerializationException", "%s", strings.TrimPrefix(msg, attr.ErrInvalid.Error()+": "))
+}
+
+// checkpointLoop copies the WAL into the database file twice a second with
+// a passive checkpoint, which never blocks the writer, so that commits do
+// not pay for checkpoints (the writer's automatic checkpoints are off).
+func (s *Service) checkpointLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			return
+		case <-tick.C:
+			if _, err := s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+				s.log.Warn("dynamodb checkpoint", "err", err)
+			}
+		}
+	}
 }
