@@ -393,7 +393,9 @@ func (s *Service) getRecords(ctx context.Context, body []byte) (any, error) {
 	defer rows.Close()
 	records := []json.RawMessage{}
 	pos := it.Pos
-	for rows.Next() {
+	size := 0
+	// At most 1000 records or about 1 MB, as GetRecords answers.
+	for size < maxPage && rows.Next() {
 		var seq int64
 		var data []byte
 		if err := rows.Scan(&seq, &data); err != nil {
@@ -406,6 +408,7 @@ func (s *Service) getRecords(ctx context.Context, body []byte) (any, error) {
 		r.Dynamodb.SequenceNumber = formatSeq(seq)
 		b, _ := json.Marshal(&r)
 		records = append(records, b)
+		size += len(b)
 		pos = seq
 	}
 	if err := rows.Err(); err != nil {
