@@ -95,6 +95,15 @@ func TestQueryProtocolShapes(t *testing.T) {
 	if code != 200 {
 		t.Errorf("TagQueue: %d %s", code, body)
 	}
+	code, body = postForm(t, base, path, v("Action", "SendMessageBatch",
+		"SendMessageBatchRequestEntry.1.Id", "a", "SendMessageBatchRequestEntry.1.MessageBody", "one",
+		"SendMessageBatchRequestEntry.1.MessageAttribute.1.Name", "k", "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType", "Number",
+		"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue", "1",
+		"SendMessageBatchRequestEntry.2.Id", "b", "SendMessageBatchRequestEntry.2.MessageBody", "two", "SendMessageBatchRequestEntry.2.DelaySeconds", "901"))
+	if code != 200 || !strings.Contains(body, "<SendMessageBatchResultEntry><Id>a</Id><MD5OfMessageBody>") || !strings.Contains(body, "<MD5OfMessageAttributes>") ||
+		!strings.Contains(body, "<BatchResultErrorEntry><Id>b</Id><SenderFault>true</SenderFault><Code>InvalidParameterValue</Code>") {
+		t.Errorf("SendMessageBatch: %d %s", code, body)
+	}
 	code, body = postForm(t, base, "/", v("Action", "Frobnicate"))
 	if code != 400 || !strings.Contains(body, "InvalidAction") {
 		t.Errorf("unknown action: %d %s", code, body)
