@@ -11,8 +11,11 @@ import "github.com/labkit-dev/labkit/grader"
 // Library returns the grader's check kinds.
 func Library() *grader.Library {
 	l := grader.NewLibrary()
-	for _, k := range dynamoKinds() {
-		l.Register(k)
+	for _, kinds := range [][]grader.Kind{dynamoKinds(), iamKinds(), lambdaKinds(), apigwKinds(), mappingKinds(),
+		snsKinds(), sqsKinds(), logsKinds(), functionalKinds()} {
+		for _, k := range kinds {
+			l.Register(k)
+		}
 	}
 	return l
 }
