@@ -243,7 +243,7 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 			muts = append(muts, w.t.write(w.pk, w.sk, old, w.item, now)...)
 		}
 	}
-	done := s.submit(ctx, muts)
+	done := s.com.submit(muts)
 	unlock()
 	if err := s.await(done, tableList(tables)...); err != nil {
 		return nil, err
@@ -480,7 +480,7 @@ func (s *Service) transactWriteItems(ctx context.Context, body []byte) (any, err
 		}
 		muts = append(muts, w.t.write(w.pk, w.sk, olds[i], news[i], now)...)
 	}
-	done := s.submit(ctx, muts)
+	done := s.com.submit(muts)
 	unlock()
 	if err := s.await(done, tableList(tables)...); err != nil {
 		return nil, err

@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 	"github.com/labkit-dev/labkit/localcloud/store"
@@ -80,8 +78,6 @@ type committer struct {
 	putItem, delItem, insRecord *sql.Stmt
 	begin, commitStmt           *sql.Stmt
 
-	// writers counts write requests between arrival and submit (see linger).
-	writers atomic.Int64
 	// batches and reqs count commits and the requests they carried.
 	batches, reqs atomic.Int64
 
@@ -184,7 +180,6 @@ func (c *committer) loop() {
 				break drain
 			}
 		}
-		c.linger(&batch)
 		c.batches.Add(1)
 		c.reqs.Add(int64(len(batch)))
 		if empty(batch) {
@@ -215,32 +210,6 @@ func empty(batch []*commitReq) bool {
 		}
 	}
 	return true
-}
-
-// maxLinger bounds how long a commit waits for writers that are still
-// preparing their request.
-const maxLinger = 300 * time.Microsecond
-
-// linger lets writers that are between arrival and submit join the batch:
-// while some are, it yields the processor and collects what arrives, for at
-// most maxLinger. One SQLite commit then serves them all.
-func (c *committer) linger(batch *[]*commitReq) {
-	deadline := time.Now().Add(maxLinger)
-	for c.writers.Load() > 0 && len(*batch) < maxBatch && time.Now().Before(deadline) {
-		runtime.Gosched()
-	drain:
-		for len(*batch) < maxBatch {
-			select {
-			case r, ok := <-c.ch:
-				if !ok {
-					return
-				}
-				*batch = append(*batch, r)
-			default:
-				break drain
-			}
-		}
-	}
 }
 
 func (c *committer) run(batch []*commitReq) (err error) {

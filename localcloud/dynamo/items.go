@@ -451,7 +451,7 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 		}
 	}
 	muts := t.write(pk, sk, old, in.Item, time.Now())
-	done := s.submit(ctx, muts)
+	done := s.com.submit(muts)
 	gsis := t.gsisOf(old, in.Item)
 	t.mu.Unlock()
 	if err := s.await(done, t); err != nil {
@@ -609,7 +609,7 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 		}
 	}
 	gsis := t.gsisOf(old)
-	done := s.submit(ctx, t.write(pk, sk, old, nil, time.Now()))
+	done := s.com.submit(t.write(pk, sk, old, nil, time.Now()))
 	t.mu.Unlock()
 	if err := s.await(done, t); err != nil {
 		return nil, err
@@ -742,7 +742,7 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 		t.mu.Unlock()
 		return nil, err
 	}
-	done := s.submit(ctx, t.write(pk, sk, old, item, time.Now()))
+	done := s.com.submit(t.write(pk, sk, old, item, time.Now()))
 	gsis := t.gsisOf(old, item)
 	t.mu.Unlock()
 	if err := s.await(done, t); err != nil {

@@ -171,10 +171,8 @@ func (s *Service) Close() error {
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	var fn op
-	write := false
 	if name, ok := strings.CutPrefix(target, dynamoPrefix); ok {
 		fn = s.ops[name]
-		write = writeOps[name]
 	} else if name, ok := strings.CutPrefix(target, streamsPrefix); ok {
 		fn = s.sops[name]
 	}
@@ -190,15 +188,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	ctx := r.Context()
-	var tk *ticket
-	if write {
-		tk = &ticket{c: s.com}
-		s.com.writers.Add(1)
-		ctx = context.WithValue(ctx, ticketKey{}, tk)
-	}
-	out, err := fn(ctx, body)
-	tk.release()
+	out, err := fn(r.Context(), body)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -222,33 +212,6 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.WriteHeader(status)
 	w.Write(b)
 }
-
-// ticket counts a write request in committer.writers from its arrival
-// until it submits its mutations (or fails without).
-type ticket struct {
-	c    *committer
-	done bool
-}
-
-type ticketKey struct{}
-
-func (t *ticket) release() {
-	if t != nil && !t.done {
-		t.done = true
-		t.c.writers.Add(-1)
-	}
-}
-
-// submit hands a write request's mutations to the committer.
-func (s *Service) submit(ctx context.Context, muts []mutation) chan error {
-	tk, _ := ctx.Value(ticketKey{}).(*ticket)
-	tk.release()
-	return s.com.submit(muts)
-}
-
-// writeOps are the operations that commit item changes (see
-// committer.linger).
-var writeOps = map[string]bool{"PutItem": true, "UpdateItem": true, "DeleteItem": true, "BatchWriteItem": true, "TransactWriteItems": true}
 
 // detailedError is an API error whose body carries members beyond the
 // message.
