@@ -2,12 +2,14 @@ package iam_test
 
 import (
 	"encoding/xml"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+	"github.com/labkit-dev/labkit/localcloud/iam"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
@@ -38,8 +40,13 @@ func FuzzQueryRequest(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
-	svc := newService(f, f.TempDir())
-	rt := protocol.NewRouter(protocol.RouterConfig{Logger: cloudtest.Logger(f), Resolver: svc})
+	svc, err := iam.New(iam.Config{DataDir: f.TempDir()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { svc.Close() })
+	// No test logger: the fuzz target may not log through f.
+	rt := protocol.NewRouter(protocol.RouterConfig{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Resolver: svc})
 	rt.Handle(svc.Route())
 	rt.Handle(svc.STSRoute())
 	f.Fuzz(func(t *testing.T, body string) {

@@ -2,12 +2,14 @@ package logs_test
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+	"github.com/labkit-dev/labkit/localcloud/logs"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
@@ -48,8 +50,13 @@ func FuzzLogsJSON(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.op, s.body)
 	}
-	svc := newService(f, f.TempDir())
-	rt := protocol.NewRouter(protocol.RouterConfig{Logger: cloudtest.Logger(f)})
+	svc, err := logs.New(logs.Config{DataDir: f.TempDir()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { svc.Close() })
+	// No test logger: the fuzz target may not log through f.
+	rt := protocol.NewRouter(protocol.RouterConfig{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	rt.Handle(svc.Route())
 	f.Fuzz(func(t *testing.T, op uint8, body string) {
 		target := "Logs_20140328." + fuzzOps[int(op)%len(fuzzOps)]
