@@ -52,7 +52,27 @@ var schema = []string{
 
 // writeOp is one change to the database, run inside a transaction shared
 // with other concurrent changes.
-type writeOp func(tx *sql.Tx) error
+type writeOp func(tx *wtx) error
+
+// wtx is the writer's transaction: Exec runs statements prepared once and
+// reused for every commit.
+type wtx struct {
+	*sql.Tx
+	w *writer
+}
+
+// Exec runs query with args through the writer's cached prepared statement.
+func (tx *wtx) Exec(query string, args ...any) (sql.Result, error) {
+	st := tx.w.stmts[query]
+	if st == nil {
+		var err error
+		if st, err = tx.w.db.Prepare(query); err != nil {
+			return nil, err
+		}
+		tx.w.stmts[query] = st
+	}
+	return tx.Tx.Stmt(st).Exec(args...)
+}
 
 type writeReq struct {
 	op   writeOp
@@ -73,6 +93,8 @@ type writer struct {
 	wg   sync.WaitGroup
 	once sync.Once
 
+	stmts map[string]*sql.Stmt // used by the loop goroutine only
+
 	mu     sync.RWMutex // held to enqueue; closed is set under it
 	closed bool
 }
@@ -89,7 +111,7 @@ func newWriter(db *sql.DB, log *slog.Logger) (*writer, error) {
 		conn.Close()
 		return nil, fmt.Errorf("writer connection: %w", err)
 	}
-	w := &writer{db: db, conn: conn, log: log, ch: make(chan writeReq, 1024), quit: make(chan struct{})}
+	w := &writer{db: db, conn: conn, log: log, ch: make(chan writeReq, 1024), quit: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
 	w.wg.Add(2)
 	go w.loop()
 	go w.checkpoints()
@@ -183,8 +205,9 @@ func (w *writer) run(batch []writeReq) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	t := &wtx{Tx: tx, w: w}
 	for _, r := range batch {
-		if err := r.op(tx); err != nil {
+		if err := r.op(t); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -202,6 +225,9 @@ func (w *writer) close() {
 		w.mu.Unlock()
 		close(w.quit)
 		w.wg.Wait()
+		for _, st := range w.stmts {
+			st.Close()
+		}
 		w.conn.Close()
 	})
 }
@@ -220,7 +246,7 @@ func insertMessage(queueID int64, m *message) writeOp {
 	d := msgData{Attrs: m.attrs, SysAttrs: m.sysAttrs, SenderID: m.senderID, GroupID: m.groupID, DedupID: m.dedupID, SourceArn: m.dlqSource}
 	data, _ := json.Marshal(d)
 	seq, id, body, sent, vis, rc, fr := m.seq, m.id, m.body, m.sent, m.visibleAt, m.receiveCount, m.firstReceive
-	return func(tx *sql.Tx) error {
+	return func(tx *wtx) error {
 		_, err := tx.Exec(`INSERT OR REPLACE INTO messages(queue_id, seq, id, body, data, sent, visible_at, receive_count, first_receive) VALUES(?,?,?,?,?,?,?,?,?)`,
 			queueID, seq, id, body, string(data), sent, vis, rc, fr)
 		if err != nil {
@@ -240,7 +266,7 @@ func updateReceive(queueID int64, ms []*message) writeOp {
 	for i, m := range ms {
 		rows[i] = row{m.seq, m.visibleAt, m.firstReceive, m.receiveCount}
 	}
-	return func(tx *sql.Tx) error {
+	return func(tx *wtx) error {
 		for _, r := range rows {
 			if _, err := tx.Exec(`UPDATE messages SET visible_at=?, receive_count=?, first_receive=? WHERE queue_id=? AND seq=?`,
 				r.vis, r.rc, r.fr, queueID, r.seq); err != nil {
@@ -252,7 +278,7 @@ func updateReceive(queueID int64, ms []*message) writeOp {
 }
 
 func deleteMessages(queueID int64, seqs []int64) writeOp {
-	return func(tx *sql.Tx) error {
+	return func(tx *wtx) error {
 		for _, s := range seqs {
 			if _, err := tx.Exec(`DELETE FROM messages WHERE queue_id=? AND seq=?`, queueID, s); err != nil {
 				return fmt.Errorf("delete message: %w", err)
@@ -263,7 +289,7 @@ func deleteMessages(queueID int64, seqs []int64) writeOp {
 }
 
 func chain(ops ...writeOp) writeOp {
-	return func(tx *sql.Tx) error {
+	return func(tx *wtx) error {
 		for _, op := range ops {
 			if op == nil {
 				continue

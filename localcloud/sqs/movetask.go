@@ -2,7 +2,6 @@ package sqs
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"sort"
@@ -82,7 +81,7 @@ func taskHandle(t *moveTask) string {
 func (s *Service) saveTask(t *moveTask) writeOp {
 	b, _ := json.Marshal(t)
 	id, account, region := t.ID, t.Account, t.Region
-	return func(tx *sql.Tx) error {
+	return func(tx *wtx) error {
 		_, err := tx.Exec(`INSERT OR REPLACE INTO move_tasks(id, account, region, data) VALUES(?,?,?,?)`, id, account, region, string(b))
 		return err
 	}

@@ -2,7 +2,6 @@ package sqs
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -27,7 +26,7 @@ func saveQueue(q *queue) writeOp {
 	attrs, _ := json.Marshal(q.attrs)
 	tags, _ := json.Marshal(q.tags)
 	id, modified := q.id, q.modified
-	return func(tx *sql.Tx) error {
+	return func(tx *wtx) error {
 		_, err := tx.Exec(`UPDATE queues SET attrs=?, tags=?, modified=? WHERE id=?`, string(attrs), string(tags), modified, id)
 		return err
 	}
@@ -75,7 +74,7 @@ func (s *Service) createQueue(ctx context.Context, in *createQueueInput) (*queue
 	ab, _ := json.Marshal(q.attrs)
 	tb, _ := json.Marshal(q.tags)
 	var qid int64
-	done := s.w.enqueue(func(tx *sql.Tx) error {
+	done := s.w.enqueue(func(tx *wtx) error {
 		res, err := tx.Exec(`INSERT INTO queues(account, region, name, attrs, tags, created, modified) VALUES(?,?,?,?,?,?,?)`, key.account, key.region, key.name, string(ab), string(tb), q.created, q.modified)
 		if err != nil {
 			return fmt.Errorf("insert queue: %w", err)
@@ -126,7 +125,7 @@ func (s *Service) deleteQueue(ctx context.Context, in *queueURLInput) (*struct{}
 	q.deleted = true
 	q.wake()
 	qid := q.id
-	done := s.w.enqueue(func(tx *sql.Tx) error {
+	done := s.w.enqueue(func(tx *wtx) error {
 		for _, stmt := range []string{`DELETE FROM messages WHERE queue_id=?`, `DELETE FROM dedup WHERE queue_id=?`, `DELETE FROM queues WHERE id=?`} {
 			if _, err := tx.Exec(stmt, qid); err != nil {
 				return err
@@ -156,7 +155,7 @@ func (s *Service) purgeQueue(ctx context.Context, in *queueURLInput) (*struct{},
 	}
 	q.msgs, q.bySeq, q.dead = nil, map[int64]*message{}, 0
 	qid := q.id
-	done := s.w.enqueue(func(tx *sql.Tx) error {
+	done := s.w.enqueue(func(tx *wtx) error {
 		if _, err := tx.Exec(`DELETE FROM messages WHERE queue_id=?`, qid); err != nil {
 			return err
 		}

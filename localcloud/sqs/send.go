@@ -3,7 +3,6 @@ package sqs
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -183,7 +182,7 @@ func (s *Service) enqueueLocked(q *queue, ms []*message, now time.Time) ([]sendM
 			e := dedupEntry{messageID: m.id, seq: m.seq, expires: now.Add(dedupWindow).UnixMilli()}
 			q.dedup[q.dedupKey(m)] = e
 			qid, key, seq := q.id, q.dedupKey(m), m.seq
-			ops = append(ops, func(tx *sql.Tx) error {
+			ops = append(ops, func(tx *wtx) error {
 				if _, err := tx.Exec(`INSERT OR REPLACE INTO dedup(queue_id, key, message_id, seq, expires) VALUES(?,?,?,?,?)`, qid, key, e.messageID, e.seq, e.expires); err != nil {
 					return err
 				}

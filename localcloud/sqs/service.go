@@ -360,7 +360,7 @@ func (s *Service) expire() {
 		var done <-chan error
 		if len(seqs) > 0 || len(dedupKeys) > 0 {
 			qid := q.id
-			done = s.w.enqueue(chain(deleteMessages(qid, seqs), func(tx *sql.Tx) error {
+			done = s.w.enqueue(chain(deleteMessages(qid, seqs), func(tx *wtx) error {
 				_, err := tx.Exec(`DELETE FROM dedup WHERE queue_id=? AND expires<=?`, qid, now)
 				return err
 			}))
