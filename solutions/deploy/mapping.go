@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,7 +77,7 @@ func (k *Kit) ensureMapping(ctx context.Context, s mappingSpec) error {
 	rt := []types.FunctionResponseType{types.FunctionResponseTypeReportBatchItemFailures}
 	var uuid string
 	if found == nil {
-		k.logf("  function %s: mapping from %s", s.function, lastPart(s.source))
+		k.logf("  function %s: mapping from %s", s.function, sourceLabel(s.source))
 		in := &lambda.CreateEventSourceMappingInput{FunctionName: aws.String(s.function), EventSourceArn: aws.String(s.source),
 			BatchSize: aws.Int32(s.batch), FilterCriteria: filter, FunctionResponseTypes: rt, Enabled: aws.Bool(true),
 			DestinationConfig: dest, ScalingConfig: scaling, MaximumRetryAttempts: s.retries, StartingPosition: s.start}
@@ -90,13 +91,13 @@ func (k *Kit) ensureMapping(ctx context.Context, s mappingSpec) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("create mapping %s -> %s: %w", lastPart(s.source), s.function, err)
+			return fmt.Errorf("create mapping %s -> %s: %w", sourceLabel(s.source), s.function, err)
 		}
 		uuid = aws.ToString(out.UUID)
 	} else {
 		uuid = aws.ToString(found.UUID)
 		if k.mappingDiffers(found, s, filter) {
-			k.logf("  function %s: mapping from %s -> reference settings", s.function, lastPart(s.source))
+			k.logf("  function %s: mapping from %s -> reference settings", s.function, sourceLabel(s.source))
 			in := &lambda.UpdateEventSourceMappingInput{UUID: found.UUID, FunctionName: aws.String(s.function), BatchSize: aws.Int32(s.batch),
 				FunctionResponseTypes: rt, Enabled: aws.Bool(true), ScalingConfig: scaling, MaximumRetryAttempts: s.retries}
 			if filter != nil {
@@ -113,7 +114,7 @@ func (k *Kit) ensureMapping(ctx context.Context, s mappingSpec) error {
 				return err
 			})
 			if err != nil {
-				return fmt.Errorf("update mapping %s -> %s: %w", lastPart(s.source), s.function, err)
+				return fmt.Errorf("update mapping %s -> %s: %w", sourceLabel(s.source), s.function, err)
 			}
 		}
 	}
@@ -152,6 +153,16 @@ func (k *Kit) mappingDiffers(m *types.EventSourceMappingConfiguration, s mapping
 		return true
 	}
 	return false
+}
+
+// sourceLabel names an event source ARN for progress lines.
+func sourceLabel(arn string) string {
+	if i := strings.Index(arn, ":table/"); i >= 0 {
+		if j := strings.Index(arn[i:], "/stream/"); j >= 0 {
+			return "the stream of " + arn[i+len(":table/"):i+j]
+		}
+	}
+	return lastPart(arn)
 }
 
 // roleNotReadyForSource: a new role's permissions on the source take
