@@ -191,3 +191,39 @@ func TestRequestsAfterCloseAreUnavailable(t *testing.T) {
 		t.Fatalf("send after Close: got %v, want ServiceUnavailable", err)
 	}
 }
+
+func TestFIFOLongPollWakesWhenGroupUnblocks(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	ctx := context.Background()
+	url := createQueue(t, c, "wake.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+	for _, b := range []string{"1", "2"} {
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(b), MessageGroupId: aws.String("g")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := receive(t, c, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+	if len(first) != 1 || aws.ToString(first[0].Body) != "1" {
+		t.Fatalf("got %+v, want message 1", first)
+	}
+	got := make(chan []types.Message, 1)
+	go func() {
+		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
+		if err != nil {
+			t.Errorf("ReceiveMessage: %v", err)
+		}
+		got <- out.Messages
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: first[0].ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case msgs := <-got:
+		if len(msgs) != 1 || aws.ToString(msgs[0].Body) != "2" {
+			t.Fatalf("got %+v, want message 2", msgs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("long poll did not wake when the group's first message was deleted")
+	}
+}

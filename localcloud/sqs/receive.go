@@ -331,6 +331,9 @@ func (q *queue) deleteLocked(rh string) (int64, error) {
 		return 0, nil
 	}
 	q.remove(m)
+	if q.fifo {
+		q.wake() // the message's group may now deliver its next message
+	}
 	return m.seq, nil
 }
 
