@@ -29,3 +29,20 @@ func TestGlobMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestManagedPolicyDocumentsAreValid(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, mp := range managedPolicies {
+		if err := checkPolicy(mp.document, maxManagedPolicy, "PolicySize", identityPolicy); err != nil {
+			t.Errorf("%s: %v", mp.name, err)
+		}
+		if seen[mp.name] || len(mp.id) != 21 {
+			t.Errorf("%s: duplicate name or id %q not 21 characters", mp.name, mp.id)
+		}
+		seen[mp.name] = true
+	}
+	if len(awsPolicies) != len(managedPolicies) {
+		t.Errorf("got %d policies by ARN, want %d", len(awsPolicies), len(managedPolicies))
+	}
+}

@@ -9,9 +9,10 @@ type awsManaged struct {
 	document                string
 }
 
-// managedPolicies are the AWS managed policies the labs use, with their
-// real ARNs and documents (ReadOnlyAccess is abbreviated to the services the
-// local cloud serves).
+// managedPolicies are the AWS managed policies the labs and their learners
+// use, with their real ARNs and documents; the long ones (ReadOnlyAccess,
+// the DynamoDB and Logs full-access policies) are abbreviated to the
+// actions of the services the local cloud serves, as their comments say.
 var managedPolicies = []awsManaged{
 	{
 		name: "AWSLambdaBasicExecutionRole", path: "/service-role/", id: "ANPAJNCQGXC42545SKXIK", version: "v1",
@@ -141,6 +142,149 @@ var managedPolicies = []awsManaged{
                 "sqs:*"
             ],
             "Effect": "Allow",
+            "Resource": "*"
+        }
+    ]
+}`,
+	},
+	{
+		name: "AWSXRayDaemonWriteAccess", path: "/", id: "ANPAIOE47TSUJK3YNYLZE", version: "v1",
+		created: "2018-08-28T23:00:33Z", updated: "2018-08-28T23:00:33Z",
+		document: `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "xray:PutTraceSegments",
+                "xray:PutTelemetryRecords",
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+                "xray:GetSamplingStatisticSummaries"
+            ],
+            "Resource": [
+                "*"
+            ]
+        }
+    ]
+}`,
+	},
+	{
+		name: "AmazonAPIGatewayInvokeFullAccess", path: "/", id: "ANPAIIWAX2NOOQJ4AIEQ6", version: "v1",
+		created: "2015-07-09T18:50:44Z", updated: "2015-07-09T18:50:44Z",
+		document: `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "execute-api:Invoke",
+                "execute-api:ManageConnections"
+            ],
+            "Resource": "arn:aws:execute-api:*:*:*"
+        }
+    ]
+}`,
+	},
+	{
+		name: "AmazonSNSFullAccess", path: "/", id: "ANPAJWEKLCXXUNT2SOLSG", version: "v1",
+		created: "2015-02-06T18:41:05Z", updated: "2015-02-06T18:41:05Z",
+		document: `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Action": [
+                "sns:*"
+            ],
+            "Effect": "Allow",
+            "Resource": "*"
+        }
+    ]
+}`,
+	},
+	{
+		// Abbreviated: the real document also grants the Auto Scaling,
+		// CloudWatch, Data Pipeline, EC2, IAM, KMS, Lambda and SNS actions
+		// the DynamoDB console uses.
+		name: "AmazonDynamoDBFullAccess", path: "/", id: "ANPAINUGF2JSOSUY76KYA", version: "v1",
+		created: "2015-02-06T18:40:11Z", updated: "2015-02-06T18:40:11Z",
+		document: `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Action": [
+                "dynamodb:*",
+                "cloudwatch:GetMetricStatistics",
+                "cloudwatch:ListMetrics",
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents"
+            ],
+            "Effect": "Allow",
+            "Resource": "*"
+        }
+    ]
+}`,
+	},
+	{
+		// Abbreviated: the real document lists a few more describe actions.
+		name: "AmazonDynamoDBReadOnlyAccess", path: "/", id: "ANPAIY2XFNA232XJ6J7X2", version: "v1",
+		created: "2015-02-06T18:40:12Z", updated: "2015-02-06T18:40:12Z",
+		document: `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Action": [
+                "dynamodb:BatchGetItem",
+                "dynamodb:Describe*",
+                "dynamodb:List*",
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+                "dynamodb:PartiQLSelect",
+                "cloudwatch:GetMetricStatistics",
+                "cloudwatch:ListMetrics"
+            ],
+            "Effect": "Allow",
+            "Resource": "*"
+        }
+    ]
+}`,
+	},
+	{
+		// Abbreviated: the real document also grants the CloudWatch
+		// actions Logs Insights uses.
+		name: "CloudWatchLogsFullAccess", path: "/", id: "ANPAJ3ZGNWK2R5HW5BQFO", version: "v1",
+		created: "2015-02-06T18:40:00Z", updated: "2015-02-06T18:40:00Z",
+		document: `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Action": [
+                "logs:*"
+            ],
+            "Effect": "Allow",
+            "Resource": "*"
+        }
+    ]
+}`,
+	},
+	{
+		name: "AmazonSQSReadOnlyAccess", path: "/", id: "ANPAIUGSSQY362XGCM6KW", version: "v1",
+		created: "2015-02-06T18:41:08Z", updated: "2015-02-06T18:41:08Z",
+		document: `{
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:ListDeadLetterSourceQueues",
+                "sqs:ListQueues",
+                "sqs:ListMessageMoveTasks",
+                "sqs:ListQueueTags"
+            ],
             "Resource": "*"
         }
     ]
