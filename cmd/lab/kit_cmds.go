@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"time"
+
+	"github.com/labkit-dev/labkit/solutions/deploy"
+)
+
+// kitCommand parses a kit command's flags (the target flags and extra),
+// resolves the target and returns a Kit writing progress to stdout.
+func kitCommand(ctx context.Context, name, usageLine string, args []string, stdout, stderr io.Writer,
+	extra func(fs *flag.FlagSet)) (*deploy.Kit, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", usageLine)
+		fs.PrintDefaults()
+	}
+	var tf targetFlags
+	tf.register(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(reorder(args)); err != nil {
+		return nil, nil, flagErr(err)
+	}
+	t, err := tf.resolve(ctx)
+	if err != nil {
+		return nil, nil, &exitError{code: 2, err: err}
+	}
+	if err := t.preflight(ctx); err != nil {
+		return nil, nil, &exitError{code: 2, err: err}
+	}
+	return &deploy.Kit{AWS: t.cfg, Names: t.names, Out: stdout}, fs, nil
+}
+
+func usageErr(line string) error { return &exitError{code: 2, err: fmt.Errorf("usage: %s", line)} }
+
+func runSolve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const u = "lab solve LAB|all [target flags]"
+	k, fs, err := kitCommand(ctx, "solve", u, args, stdout, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr(u)
+	}
+	return k.Solve(ctx, fs.Arg(0))
+}
+
+func runSetup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const u = "lab setup LAB [target flags]"
+	k, fs, err := kitCommand(ctx, "setup", u, args, stdout, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr(u)
+	}
+	return k.Setup(ctx, fs.Arg(0))
+}
+
+func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const u = "lab deploy FUNCTION [--from starter|solutions|DIR] [target flags]"
+	var from string
+	k, fs, err := kitCommand(ctx, "deploy", u, args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&from, "from", "starter", "starter, solutions or a folder with the function's Go main package")
+	})
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr(u)
+	}
+	return k.Deploy(ctx, fs.Arg(0), from)
+}
+
+func runReset(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const u = "lab reset [LAB|all] [target flags]"
+	k, fs, err := kitCommand(ctx, "reset", u, args, stdout, stderr, nil)
+	if err != nil {
+		return err
+	}
+	lab := "all"
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		lab = fs.Arg(0)
+	default:
+		return usageErr(u)
+	}
+	fmt.Fprintf(stdout, "reset %s: deleting what the labs created\n", lab)
+	deleted, err := k.Reset(ctx, lab)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "deleted %d resource(s)\n", len(deleted))
+	return nil
+}
+
+func runFail(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const u = "lab fail inventory|accounting on|off [--rate R] [--latency MS] [target flags]"
+	var rate float64
+	var latency int
+	k, fs, err := kitCommand(ctx, "fail", u, args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.Float64Var(&rate, "rate", 1, "fraction of requests that fail, 0 to 1 (with on)")
+		fs.IntVar(&latency, "latency", 0, "milliseconds added to every request (with on)")
+	})
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 2 || (fs.Arg(1) != "on" && fs.Arg(1) != "off") {
+		return usageErr(u)
+	}
+	if latency < 0 {
+		return &exitError{code: 2, err: fmt.Errorf("bad --latency %d: want milliseconds >= 0", latency)}
+	}
+	return k.Fail(ctx, fs.Arg(0), fs.Arg(1) == "on", rate, time.Duration(latency)*time.Millisecond)
+}
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const u = "lab token --channel web|mobile|wholesale [target flags]"
+	var channel string
+	k, fs, err := kitCommand(ctx, "token", u, args, io.Discard, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&channel, "channel", "web", "the sales channel: web, mobile or wholesale")
+	})
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageErr(u)
+	}
+	tok, err := k.Token(ctx, channel)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	if isTerminal(stdout) {
+		fmt.Fprintf(stderr, "(a %s token, valid for %v: curl -H \"Authorization: Bearer $(lab token --channel %s)\" ...)\n", channel, deploy.TokenTTL, channel)
+	}
+	return nil
+}
+
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const u = "lab load --orders N --rate R [--concurrency C] [--timeout D] [--json] [target flags]"
+	var opts deploy.LoadOptions
+	var asJSON bool
+	k, fs, err := kitCommand(ctx, "load", u, args, io.Discard, stderr, func(fs *flag.FlagSet) {
+		fs.IntVar(&opts.Orders, "orders", 1000, "how many orders to send")
+		fs.IntVar(&opts.Rate, "rate", 200, "orders per second")
+		fs.IntVar(&opts.Concurrency, "concurrency", 128, "requests in flight at most")
+		fs.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "how long to wait for accepted orders to complete after sending")
+		fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	})
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || opts.Orders <= 0 || opts.Rate <= 0 {
+		return usageErr(u)
+	}
+	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
+		opts.Progress = stderr
+	}
+	rep, err := k.Load(ctx, opts)
+	if rep != nil {
+		if asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if jerr := enc.Encode(rep); jerr != nil {
+				return jerr
+			}
+		} else {
+			fmt.Fprint(stdout, rep.String())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Lost > 0 || rep.Duplicated > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d lost, %d duplicated", rep.Lost, rep.Duplicated)}
+	}
+	return nil
+}

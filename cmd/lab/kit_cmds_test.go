@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/solutions/token"
+)
+
+// kitCloud runs a local cloud in this process and returns its URL.
+func kitCloud(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; c.Close() })
+	return url
+}
+
+// lab runs the lab command line and returns its exit code and output.
+func lab(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	code := Run(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestKitCommands drives solve, token, deploy, fail and reset through the
+// command line against an in-process local cloud.
+func TestKitCommands(t *testing.T) {
+	t.Parallel()
+	url := kitCloud(t)
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	target := []string{"--endpoint", url, "--config", cfg}
+
+	code, out, errs := lab(t, append([]string{"solve", "lab2"}, target...)...)
+	if code != 0 || !strings.Contains(out, "create function order-intake") {
+		t.Fatalf("lab solve lab2: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = lab(t, append([]string{"token", "--channel", "mobile"}, target...)...)
+	tok := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(tok, "v1.mobile.") || strings.Count(tok, "\n") != 0 {
+		t.Fatalf("lab token: exit %d, got %q (%s)", code, out, errs)
+	}
+	if _, err := token.Verify([]byte("wrong"), tok, time.Now()); err == nil {
+		t.Errorf("token verifies with a wrong secret")
+	}
+	code, _, errs = lab(t, append([]string{"deploy", "order-publisher", "--from", "solutions"}, target...)...)
+	if code == 0 || !strings.Contains(errs, "lab3") {
+		t.Errorf("lab deploy of a missing function: exit %d, stderr %q, want an error naming lab3", code, errs)
+	}
+	code, out, errs = lab(t, append([]string{"deploy", "order-intake", "--from", "solutions"}, target...)...)
+	if code != 0 || !strings.Contains(out, "code unchanged") {
+		t.Errorf("lab deploy order-intake: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, _, errs = lab(t, append([]string{"fail", "accounting", "maybe"}, target...)...)
+	if code != 2 {
+		t.Errorf("lab fail accounting maybe: exit %d (%s), want 2", code, errs)
+	}
+	code, _, errs = lab(t, append([]string{"solve", "lab9"}, target...)...)
+	if code == 0 || !strings.Contains(errs, "lab9") {
+		t.Errorf("lab solve lab9: exit %d (%s)", code, errs)
+	}
+	code, out, errs = lab(t, append([]string{"reset", "all"}, target...)...)
+	if code != 0 || !strings.Contains(out, "deleted table Orders") || !strings.Contains(out, "deleted function order-intake") {
+		t.Errorf("lab reset: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = lab(t, append([]string{"reset"}, target...)...)
+	if code != 0 || !strings.Contains(out, "deleted 0 resource(s)") {
+		t.Errorf("second lab reset: exit %d\n%s", code, out)
+	}
+}
+
+// TestKitCommandsPreflight fails fast when no local cloud answers.
+func TestKitCommandsPreflight(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	for _, cmd := range [][]string{{"solve", "lab1"}, {"token"}, {"load", "--orders", "1"}, {"reset"}} {
+		code, _, errs := lab(t, append(cmd, "--endpoint", "http://127.0.0.1:1", "--config", cfg)...)
+		if code != 2 || !strings.Contains(errs, "not answering") {
+			t.Errorf("lab %v without a cloud: exit %d, stderr %q, want 2 and advice", cmd, code, errs)
+		}
+	}
+}
