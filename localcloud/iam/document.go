@@ -94,6 +94,18 @@ func malformed(msg string) error {
 	return protocol.Errorf("MalformedPolicyDocument", "%s", msg)
 }
 
+// policySize is a document's size as IAM counts it against its quotas:
+// characters other than white space.
+func policySize(doc string) int {
+	n := 0
+	for _, c := range doc {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			n++
+		}
+	}
+	return n
+}
+
 // Kinds of policy documents, which differ in the fields they require.
 const (
 	identityPolicy = false
@@ -104,7 +116,7 @@ const (
 // Trust policies need a Principal and may not name a Resource; identity
 // policies are the reverse, as IAM enforces.
 func checkPolicy(doc string, max int, quota string, trust bool) error {
-	if len(doc) > max {
+	if policySize(doc) > max {
 		return limitExceeded("Cannot exceed quota for %s: %d", quota, max)
 	}
 	if _, err := parsePolicy(doc); err != nil {

@@ -46,3 +46,19 @@ func TestManagedPolicyDocumentsAreValid(t *testing.T) {
 		t.Errorf("got %d policies by ARN, want %d", len(awsPolicies), len(managedPolicies))
 	}
 }
+
+func TestPolicySizeIgnoresWhiteSpace(t *testing.T) {
+	t.Parallel()
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+	padded := strings.Replace(doc, ",", ",\n"+strings.Repeat(" ", 3000), 1)
+	if got, want := policySize(padded), policySize(doc); got != want {
+		t.Errorf("got size %d, want %d", got, want)
+	}
+	if err := checkPolicy(padded, maxTrustPolicy, "ACLSizePerRole", identityPolicy); err != nil {
+		t.Errorf("padded document: %v", err)
+	}
+	big := strings.Replace(doc, `"*"`, `"arn:aws:s3:::`+strings.Repeat("b", 2100)+`"`, 1)
+	if err := checkPolicy(big, maxTrustPolicy, "ACLSizePerRole", identityPolicy); err == nil {
+		t.Errorf("document over the quota: got no error")
+	}
+}

@@ -388,10 +388,10 @@ func (s *Service) putRolePolicy(ctx context.Context, form url.Values) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	total := len(doc)
+	total := policySize(doc)
 	for n, d := range r.inline {
 		if n != name {
-			total += len(d)
+			total += policySize(d)
 		}
 	}
 	if total > maxInlinePolicy {
