@@ -28,8 +28,11 @@ type Config struct {
 	DataDir string
 	// Endpoint is the cloud's base URL (DescribeEndpoints answers its host).
 	Endpoint string
-	Logger   *slog.Logger
-	Bus      *activity.Bus
+	// Logger receives internal failures; nil discards.
+	Logger *slog.Logger
+	// Bus is the activity stream; the router already publishes every
+	// request, so the service publishes nothing more (nil is fine).
+	Bus *activity.Bus
 	// StreamRetention is how long stream records are kept; 0 means 24 hours.
 	StreamRetention time.Duration
 	// IteratorTTL is how long a shard iterator stays valid; 0 means 15 minutes.
