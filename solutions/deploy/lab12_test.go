@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,4 +82,30 @@ func TestSolveLab2Functional(t *testing.T) {
 		t.Errorf("token after re-solve: got %d, want 200", st)
 	}
 	_ = context.Background
+}
+
+// TestLoadLab2 sends a small spike to lab 2's API (no downstream services:
+// completion means stored).
+func TestLoadLab2(t *testing.T) {
+	t.Parallel()
+	k, _ := newKit(t)
+	ctx := testCtx(t, 3*time.Minute)
+	if err := k.Solve(ctx, "lab2"); err != nil {
+		t.Fatal(err)
+	}
+	var bar strings.Builder
+	rep, err := k.Load(ctx, LoadOptions{Orders: 60, Rate: 60, Concurrency: 16, Progress: &bar})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + rep.String())
+	if rep.Accepted != 60 || rep.Completed != 60 || rep.Lost != 0 || rep.Downstream {
+		t.Errorf("load: got %+v, want 60 accepted and stored", rep)
+	}
+	if rep.Latency.P50 <= 0 || rep.Latency.P99 < rep.Latency.P50 {
+		t.Errorf("latency: got %+v", rep.Latency)
+	}
+	if !strings.Contains(bar.String(), "100%") {
+		t.Errorf("progress: got %q, want a bar reaching 100%%", bar.String())
+	}
 }
