@@ -276,6 +276,11 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 	if kc.Hash.Kind != r.ix.def.hashKind {
 		return nil, validationf("One or more parameter values were invalid: Condition parameter type does not match schema type")
 	}
+	if in.FilterExpression != nil {
+		if k := keyInFilter(*in.FilterExpression, in.ExpressionAttributeNames, r.ix.def.hash, r.ix.def.rng); k != "" {
+			return nil, validationf("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", k)
+		}
+	}
 	lo, hi := 0, 0
 	p := r.ix.parts[keyString(kc.Hash)]
 	if p != nil {
@@ -465,3 +470,54 @@ outer:
 }
 
 var _ = protocol.Errorf
+
+// keyInFilter returns the first key attribute (hash or rng) a Query's
+// FilterExpression refers to at the top level, or "". DynamoDB rejects
+// those: key conditions belong in the KeyConditionExpression. Top-level
+// references are names not preceded by '.', ':' or '#' and not followed by
+// '(' (functions), or #placeholders that name a key attribute.
+func keyInFilter(filter string, names map[string]string, hash, rng string) string {
+	isKey := func(n string) bool { return n != "" && (n == hash || n == rng) }
+	isWord := func(c byte) bool {
+		return c == '_' || c == '#' || c == ':' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	for i := 0; i < len(filter); {
+		if !isWord(filter[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(filter) && isWord(filter[j]) {
+			j++
+		}
+		tok := filter[i:j]
+		prev := byte(' ')
+		for k := i - 1; k >= 0; k-- {
+			if filter[k] != ' ' {
+				prev = filter[k]
+				break
+			}
+		}
+		next := byte(' ')
+		for k := j; k < len(filter); k++ {
+			if filter[k] != ' ' {
+				next = filter[k]
+				break
+			}
+		}
+		i = j
+		if prev == '.' || next == '(' || tok[0] == ':' {
+			continue
+		}
+		if tok[0] == '#' {
+			if isKey(names[tok]) {
+				return names[tok]
+			}
+			continue
+		}
+		if isKey(tok) {
+			return tok
+		}
+	}
+	return ""
+}

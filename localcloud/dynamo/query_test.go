@@ -322,3 +322,25 @@ func TestSelectAllAttributesOnKeysOnlyIndex(t *testing.T) {
 		KeyConditionExpression: aws.String("#o = :o"), ExpressionAttributeNames: map[string]string{"#o": "owner"}, ExpressionAttributeValues: item{":o": s("me")}})
 	wantValidation(t, err, "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index byOwner because its projection type is not ALL")
 }
+
+func TestKeyInFilter(t *testing.T) {
+	t.Parallel()
+	names := map[string]string{"#s": "sk", "#x": "x"}
+	tests := []struct{ filter, want string }{
+		{"sk > :v", "sk"},
+		{"#s > :v", "sk"},
+		{"attribute_exists(pk)", "pk"},
+		{"a.sk = :v AND #x = :pk", ""},
+		{"size(x) > :n OR NOT contains(tags, :t)", ""},
+		{"x = :v and (pk = :p)", "pk"},
+	}
+	for _, tt := range tests {
+		if got := keyInFilter(tt.filter, names, "pk", "sk"); got != tt.want {
+			t.Errorf("keyInFilter(%q): got %q, want %q", tt.filter, got, tt.want)
+		}
+	}
+	e := seedQuery(t)
+	_, err := e.db.Query(ctx(t), &dynamodb.QueryInput{TableName: aws.String("qtab"), KeyConditionExpression: aws.String("pk = :p"),
+		FilterExpression: aws.String("sk > :v"), ExpressionAttributeValues: item{":p": s("p1"), ":v": n("1")}})
+	wantValidation(t, err, "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk")
+}
