@@ -214,13 +214,16 @@ func (a *orderAPI) place(ctx context.Context, customer, idemKey string) (reply, 
 // storedFor returns the items of the orders table whose customerId is
 // customer, or whose first line's sku is sku (when not empty).
 func (a *orderAPI) storedFor(ctx context.Context, customer, sku string) ([]map[string]ddbtypes.AttributeValue, error) {
-	filter := "customerId = :c"
+	filter := "#c = :c"
+	names := map[string]string{"#c": "customerId"}
 	vals := map[string]ddbtypes.AttributeValue{":c": &ddbtypes.AttributeValueMemberS{Value: customer}}
 	if sku != "" {
-		filter += " OR lines[0].sku = :s"
+		filter += " OR #l[0].#s = :s"
+		names["#l"], names["#s"] = "lines", "sku"
 		vals[":s"] = &ddbtypes.AttributeValueMemberS{Value: sku}
 	}
-	in := &dynamodb.ScanInput{TableName: &a.table, FilterExpression: &filter, ExpressionAttributeValues: vals, ConsistentRead: aws.Bool(true)}
+	in := &dynamodb.ScanInput{TableName: &a.table, FilterExpression: &filter, ExpressionAttributeNames: names,
+		ExpressionAttributeValues: vals, ConsistentRead: aws.Bool(true)}
 	var out []map[string]ddbtypes.AttributeValue
 	pg := dynamodb.NewScanPaginator(a.ddb, in)
 	for pg.HasMorePages() {
