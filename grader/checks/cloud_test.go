@@ -308,4 +308,3 @@ func only(t testing.TB, ids ...string) []*grader.Check {
 	}
 	return out
 }
-
