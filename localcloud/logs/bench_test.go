@@ -92,3 +92,17 @@ func BenchmarkFilterLogEvents(b *testing.B) {
 		return err
 	})
 }
+
+// BenchmarkAppendSequential is one caller appending batches one after
+// another, as Lambda's log shipper does: one commit each.
+func BenchmarkAppendSequential(b *testing.B) {
+	_, svc, _ := newClient(b)
+	ctx := context.Background()
+	evs := []protocol.LogEvent{{Time: time.Now(), Message: "START"}, {Time: time.Now(), Message: "hello"}, {Time: time.Now(), Message: "END"}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := svc.Append(ctx, cloudtest.Account, "us-east-1", "/aws/lambda/fn", fmt.Sprintf("s%d", i%8), evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
