@@ -8,7 +8,7 @@
 // documents. Policy documents are stored as given and returned URL-encoded,
 // as AWS returns them.
 //
-// AssumeRole hands out temporary credentials ("ASIA..." access key ids) that
-// act in the role's account: the Service is the router's
+// AssumeRole (and GetSessionToken) hand out temporary credentials ("ASIA..." access key ids) that
+// act in the role's (caller's) account: the Service is the router's
 // protocol.AccountResolver. Only SHA-256 hashes of the secrets are stored.
 package iam

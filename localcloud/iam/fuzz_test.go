@@ -31,6 +31,8 @@ func FuzzQueryRequest(f *testing.F) {
 		"Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/r&RoleSessionName=s1&DurationSeconds=99999999999999999999",
 		"Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::000000000000:role/r&RoleSessionName=s1&ExternalId=",
 		"Action=GetCallerIdentity&Version=2011-06-15",
+		"Action=GetSessionToken&Version=2011-06-15&DurationSeconds=900",
+		"Action=GetAccessKeyInfo&Version=2011-06-15&AccessKeyId=ASIAAAAAAAAAAAAAAAAA",
 		"Action=Nope&Version=2010-05-08",
 		"Action=SimulatePrincipalPolicy&Version=2010-05-08&PolicySourceArn=arn:aws:iam::000000000000:role/r&ActionNames.member.1=s3:*&ResourceArns.member.1=*a*a*a*",
 		"Action=SimulateCustomPolicy&Version=2010-05-08&PolicyInputList.member.1=%7B%7D&ActionNames.member.1=x",

@@ -335,6 +335,8 @@ func (s *Service) stsOps() map[string]protocol.QueryOp {
 	return map[string]protocol.QueryOp{
 		"GetCallerIdentity": s.getCallerIdentity,
 		"AssumeRole":        s.assumeRole,
+		"GetSessionToken":   s.getSessionToken,
+		"GetAccessKeyInfo":  s.getAccessKeyInfo,
 	}
 }
 

@@ -26,6 +26,9 @@ type session struct {
 }
 
 func (ss *session) arn() string {
+	if ss.roleName == "" { // GetSessionToken: the account itself
+		return "arn:aws:iam::" + ss.account + ":root"
+	}
 	return "arn:aws:sts::" + ss.account + ":assumed-role/" + ss.roleName + "/" + ss.sessionName
 }
 
@@ -94,6 +97,9 @@ func (s *Service) getCallerIdentity(ctx context.Context, form url.Values) (any, 
 	if ss != nil {
 		if !s.now().Before(ss.expires) {
 			return nil, protocol.StatusErrorf(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
+		}
+		if ss.roleName == "" {
+			return result{UserID: ss.account, Account: ss.account, Arn: ss.arn()}, nil
 		}
 		return result{UserID: ss.roleID + ":" + ss.sessionName, Account: ss.account, Arn: ss.arn()}, nil
 	}
@@ -164,37 +170,97 @@ func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) 
 		return nil, denied
 	}
 
-	akid := "ASIA" + randomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-	secret := randomToken(30)
-	token := randomToken(120)
-	now := s.now()
-	ss := &session{account: c.account, roleName: c.name, roleID: c.id, sessionName: sessionName, expires: now.Add(time.Duration(duration) * time.Second).Truncate(time.Second)}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO sessions (access_key_id, secret_sha256, token_sha256, account, role_name, role_id, session_name, expires)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, akid, sha(secret), sha(token), ss.account, ss.roleName, ss.roleID, ss.sessionName, ss.expires.UnixMilli())
+	ss := &session{account: c.account, roleName: c.name, roleID: c.id, sessionName: sessionName}
+	creds, err := s.issue(ctx, ss, duration)
 	if err != nil {
 		return nil, err
-	}
-	s.sessMu.Lock()
-	s.sessions[akid] = ss
-	s.sessMu.Unlock()
-	type credentials struct {
-		AccessKeyID     string `xml:"AccessKeyId"`
-		SecretAccessKey string `xml:"SecretAccessKey"`
-		SessionToken    string `xml:"SessionToken"`
-		Expiration      string `xml:"Expiration"`
 	}
 	type assumedRoleUser struct {
 		AssumedRoleID string `xml:"AssumedRoleId"`
 		Arn           string `xml:"Arn"`
 	}
 	return struct {
-		Credentials      credentials     `xml:"Credentials"`
+		Credentials      credentialsXML  `xml:"Credentials"`
 		AssumedRoleUser  assumedRoleUser `xml:"AssumedRoleUser"`
 		PackedPolicySize *int            `xml:"PackedPolicySize,omitempty"`
 	}{
-		Credentials:     credentials{akid, secret, token, isoTime(ss.expires)},
+		Credentials:     creds,
 		AssumedRoleUser: assumedRoleUser{ss.roleID + ":" + sessionName, ss.arn()},
 	}, nil
+}
+
+type credentialsXML struct {
+	AccessKeyID     string `xml:"AccessKeyId"`
+	SecretAccessKey string `xml:"SecretAccessKey"`
+	SessionToken    string `xml:"SessionToken"`
+	Expiration      string `xml:"Expiration"`
+}
+
+// issue makes temporary credentials acting as ss for duration seconds,
+// storing only hashes of the secret and the token.
+func (s *Service) issue(ctx context.Context, ss *session, duration int) (credentialsXML, error) {
+	akid := "ASIA" + randomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+	secret := randomToken(30)
+	token := randomToken(120)
+	ss.expires = s.now().Add(time.Duration(duration) * time.Second).Truncate(time.Second)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (access_key_id, secret_sha256, token_sha256, account, role_name, role_id, session_name, expires)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, akid, sha(secret), sha(token), ss.account, ss.roleName, ss.roleID, ss.sessionName, ss.expires.UnixMilli())
+	if err != nil {
+		return credentialsXML{}, err
+	}
+	s.sessMu.Lock()
+	s.sessions[akid] = ss
+	s.sessMu.Unlock()
+	return credentialsXML{akid, secret, token, isoTime(ss.expires)}, nil
+}
+
+// getSessionToken gives the caller temporary credentials of its own; the
+// local cloud's callers are account owners, whose sessions last at most an
+// hour.
+func (s *Service) getSessionToken(ctx context.Context, form url.Values) (any, error) {
+	duration := 3600
+	if v := form.Get("DurationSeconds"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 900 || n > 129600 {
+			return nil, validation("1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 129600", v)
+		}
+		duration = min(n, 3600)
+	}
+	id := protocol.IdentityFrom(ctx)
+	s.sessMu.RLock()
+	_, temporary := s.sessions[id.AccessKeyID]
+	s.sessMu.RUnlock()
+	if temporary {
+		return nil, accessDenied("Cannot call GetSessionToken with session credentials")
+	}
+	creds, err := s.issue(ctx, &session{account: id.AccountID}, duration)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Credentials credentialsXML `xml:"Credentials"`
+	}{creds}, nil
+}
+
+// getAccessKeyInfo names the account an access key acts in, as the router
+// decides it.
+func (s *Service) getAccessKeyInfo(ctx context.Context, form url.Values) (any, error) {
+	akid, err := required(form, "AccessKeyId")
+	if err != nil {
+		return nil, err
+	}
+	if len(akid) < 16 && !protocol.IsAccountID(akid) || len(akid) > 128 {
+		return nil, validation("1 validation error detected: Value '%s' at 'accessKeyId' failed to satisfy constraint: Member must have length between 16 and 128", akid)
+	}
+	acct := protocol.DefaultAccount
+	if protocol.IsAccountID(akid) {
+		acct = akid
+	} else if a, ok := s.AccountForAccessKey(ctx, akid); ok {
+		acct = a
+	}
+	return struct {
+		Account string `xml:"Account"`
+	}{acct}, nil
 }
 
 func randomToken(n int) string {

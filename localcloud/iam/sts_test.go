@@ -232,3 +232,38 @@ func TestRoleTrustsService(t *testing.T) {
 		}
 	}
 }
+
+func TestGetSessionTokenAndAccessKeyInfo(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, t.TempDir())
+	url := serveWithResolver(t, svc)
+	ctx := cloudtest.Context(t)
+	c := sts.NewFromConfig(cloudtest.Config(url, "111111111111", "us-east-1"))
+	out, err := c.GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(7200)})
+	if err != nil {
+		t.Fatalf("GetSessionToken: %v", err)
+	}
+	if d := time.Until(aws.ToTime(out.Credentials.Expiration)); d > time.Hour+time.Minute {
+		t.Errorf("got a session of %v, want at most an hour for the account owner", d)
+	}
+	tmp := cloudtest.Config(url, "111111111111", "us-east-1")
+	tmp.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
+	who, err := sts.NewFromConfig(tmp).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(who.Arn) != "arn:aws:iam::111111111111:root" {
+		t.Errorf("GetCallerIdentity with session credentials: got %+v %v, want the root of 111111111111", who, err)
+	}
+	_, err = sts.NewFromConfig(tmp).GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	if got := apiCode(err); got != "AccessDenied" {
+		t.Errorf("GetSessionToken with session credentials: got %v, want AccessDenied", err)
+	}
+	for akid, want := range map[string]string{
+		aws.ToString(out.Credentials.AccessKeyId): "111111111111",
+		"222222222222":         "222222222222",
+		"AKIAIOSFODNN7EXAMPLE": "000000000000",
+	} {
+		info, err := c.GetAccessKeyInfo(ctx, &sts.GetAccessKeyInfoInput{AccessKeyId: aws.String(akid)})
+		if err != nil || aws.ToString(info.Account) != want {
+			t.Errorf("GetAccessKeyInfo %s: got %+v %v, want %s", akid, info, err, want)
+		}
+	}
+}
