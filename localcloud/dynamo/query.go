@@ -7,7 +7,6 @@ import (
 
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
 	"github.com/labkit-dev/labkit/localcloud/dynamo/expr"
-	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // maxPage is the data a Query or Scan reads before it stops with a
@@ -469,7 +468,6 @@ outer:
 	return r.output(in.ReturnConsumedCapacity, in.ConsistentRead), nil
 }
 
-var _ = protocol.Errorf
 
 // keyInFilter returns the first key attribute (hash or rng) a Query's
 // FilterExpression refers to at the top level, or "". DynamoDB rejects
