@@ -468,7 +468,6 @@ outer:
 	return r.output(in.ReturnConsumedCapacity, in.ConsistentRead), nil
 }
 
-
 // keyInFilter returns the first key attribute (hash or rng) a Query's
 // FilterExpression refers to at the top level, or "". DynamoDB rejects
 // those: key conditions belong in the KeyConditionExpression. Top-level
