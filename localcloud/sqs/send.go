@@ -154,6 +154,9 @@ func (q *queue) dedupKey(m *message) string {
 	return m.dedupID
 }
 
+// maxBatchSize bounds the sum of a batch's message sizes.
+const maxBatchSize = 1048576
+
 func seqNumber(seq int64) string { return fmt.Sprintf("%020d", seq) }
 
 // enqueueLocked stores prepared messages in q: it assigns sequence numbers,
@@ -296,9 +299,9 @@ func (s *Service) sendMessageBatch(ctx context.Context, in *sendMessageBatchInpu
 		q.mu.Unlock()
 		return nil, nonExistent()
 	}
-	if total > q.maxSize {
+	if total > maxBatchSize {
 		q.mu.Unlock()
-		return nil, &protocol.Error{Code: "BatchRequestTooLong", QueryCode: "AWS.SimpleQueueService.BatchRequestTooLong", Message: fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", q.maxSize, total)}
+		return nil, &protocol.Error{Code: "BatchRequestTooLong", QueryCode: "AWS.SimpleQueueService.BatchRequestTooLong", Message: fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxBatchSize, total)}
 	}
 	var ms []*message
 	var msIDs []string
