@@ -143,6 +143,9 @@ func loadLab(fsys fs.FS, file string) (*Lab, error) {
 		if i := strings.IndexByte(msg, '\n'); i >= 0 {
 			msg = msg[:i]
 		}
+		if strings.Contains(msg, "cannot unmarshal map") {
+			msg += ` (a value that contains ": " must be quoted)`
+		}
 		return nil, fmt.Errorf("%s:%d: front matter: %s", file, line+1, msg)
 	}
 	switch {
