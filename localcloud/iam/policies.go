@@ -45,18 +45,18 @@ func (p *policy) aws() bool { return p.account == "aws" }
 
 // policyXML is the Policy shape of IAM responses.
 type policyXML struct {
-	PolicyName                    string `xml:"PolicyName"`
-	PolicyID                      string `xml:"PolicyId"`
-	Arn                           string `xml:"Arn"`
-	Path                          string `xml:"Path"`
-	DefaultVersionID              string `xml:"DefaultVersionId"`
-	AttachmentCount               int    `xml:"AttachmentCount"`
-	PermissionsBoundaryUsageCount int    `xml:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  bool   `xml:"IsAttachable"`
-	Description                   string `xml:"Description,omitempty"`
-	CreateDate                    string `xml:"CreateDate"`
-	UpdateDate                    string `xml:"UpdateDate"`
-	Tags                          []tag  `xml:"Tags>member,omitempty"`
+	PolicyName                    string     `xml:"PolicyName"`
+	PolicyID                      string     `xml:"PolicyId"`
+	Arn                           string     `xml:"Arn"`
+	Path                          string     `xml:"Path"`
+	DefaultVersionID              string     `xml:"DefaultVersionId"`
+	AttachmentCount               int        `xml:"AttachmentCount"`
+	PermissionsBoundaryUsageCount int        `xml:"PermissionsBoundaryUsageCount"`
+	IsAttachable                  bool       `xml:"IsAttachable"`
+	Description                   string     `xml:"Description,omitempty"`
+	CreateDate                    string     `xml:"CreateDate"`
+	UpdateDate                    string     `xml:"UpdateDate"`
+	Tags                          *list[tag] `xml:"Tags,omitempty"`
 }
 
 type versionXML struct {
@@ -88,8 +88,8 @@ func (s *Service) policyXML(acct string, p *policy, withTags bool) policyXML {
 		CreateDate:       isoTime(p.created),
 		UpdateDate:       isoTime(p.updated),
 	}
-	if withTags {
-		x.Tags = p.tags
+	if withTags && len(p.tags) > 0 {
+		x.Tags = &list[tag]{p.tags}
 	}
 	return x
 }

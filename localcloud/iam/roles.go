@@ -33,18 +33,19 @@ func (r *role) arn() string { return "arn:aws:iam::" + r.account + ":role" + r.p
 
 // roleXML is the Role shape of IAM responses.
 type roleXML struct {
-	Path                     string `xml:"Path"`
-	RoleName                 string `xml:"RoleName"`
-	RoleID                   string `xml:"RoleId"`
-	Arn                      string `xml:"Arn"`
-	CreateDate               string `xml:"CreateDate"`
-	AssumeRolePolicyDocument string `xml:"AssumeRolePolicyDocument"`
-	Description              string `xml:"Description,omitempty"`
-	MaxSessionDuration       int    `xml:"MaxSessionDuration"`
-	Tags                     []tag  `xml:"Tags>member,omitempty"`
-	RoleLastUsed             struct {
+	Path                     string     `xml:"Path"`
+	RoleName                 string     `xml:"RoleName"`
+	RoleID                   string     `xml:"RoleId"`
+	Arn                      string     `xml:"Arn"`
+	CreateDate               string     `xml:"CreateDate"`
+	AssumeRolePolicyDocument string     `xml:"AssumeRolePolicyDocument"`
+	Description              string     `xml:"Description,omitempty"`
+	MaxSessionDuration       int        `xml:"MaxSessionDuration"`
+	Tags                     *list[tag] `xml:"Tags,omitempty"`
+	// RoleLastUsed is sent by GetRole only, as IAM does.
+	RoleLastUsed *struct {
 		LastUsedDate string `xml:"LastUsedDate,omitempty"`
-	} `xml:"RoleLastUsed"`
+	} `xml:"RoleLastUsed,omitempty"`
 }
 
 func (r *role) xml(withTags bool) roleXML {
@@ -58,8 +59,8 @@ func (r *role) xml(withTags bool) roleXML {
 		Description:              r.description,
 		MaxSessionDuration:       r.maxSession,
 	}
-	if withTags {
-		x.Tags = r.tags
+	if withTags && len(r.tags) > 0 {
+		x.Tags = &list[tag]{r.tags}
 	}
 	return x
 }
@@ -166,9 +167,13 @@ func (s *Service) getRole(ctx context.Context, form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	x := r.xml(true)
+	x.RoleLastUsed = &struct {
+		LastUsedDate string `xml:"LastUsedDate,omitempty"`
+	}{}
 	return struct {
 		Role roleXML `xml:"Role"`
-	}{r.xml(true)}, nil
+	}{x}, nil
 }
 
 func (s *Service) deleteRole(ctx context.Context, form url.Values) (any, error) {
