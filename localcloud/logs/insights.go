@@ -692,22 +692,30 @@ func (p *qparser) primary() (qexpr, error) {
 	return nil, queryErrorf("unexpected %q", t.text)
 }
 
+// keep reports whether r passes every filter of q.
+func (q *query) keep(r record) bool {
+	for _, f := range q.filters {
+		if !truthy(f.eval(r)) {
+			return false
+		}
+	}
+	return true
+}
+
 // run evaluates q over records (in time order) and returns the result rows.
 func (q *query) run(recs []record) (rows [][][2]string, matched int) {
 	var kept []record
 	for _, r := range recs {
-		ok := true
-		for _, f := range q.filters {
-			if !truthy(f.eval(r)) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if q.keep(r) {
 			kept = append(kept, r)
 		}
 	}
-	matched = len(kept)
+	return q.finish(kept), len(kept)
+}
+
+// finish aggregates, sorts, limits and projects records that passed the
+// filters.
+func (q *query) finish(kept []record) (rows [][][2]string) {
 	if q.stats != nil {
 		kept = q.stats.run(kept)
 	}
@@ -756,7 +764,7 @@ func (q *query) run(recs []record) (rows [][][2]string, matched int) {
 		}
 		rows = append(rows, row)
 	}
-	return rows, matched
+	return rows
 }
 
 func (st *statsCmd) run(recs []record) []record {

@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	maxQueryRows    = 200000 // events one Insights query reads at most
+	maxQueryRows    = 100000 // events one Insights query reads at most
 	keptQueryResult = 100    // finished queries kept for GetQueryResults
 )
 
@@ -116,14 +116,17 @@ func (s *Service) startQuery(ctx context.Context, body []byte) (any, error) {
 		}
 		r := newRecord(grp, stream, msg, ts, ingest, id.AccountID)
 		r["@ptr"] = strconv.FormatInt(rid, 10)
-		recs = append(recs, r)
 		res.scanned++
 		res.bytes += len(msg)
+		if q.keep(r) { // only matches stay in memory
+			recs = append(recs, r)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	res.rows, res.matched = q.run(recs)
+	res.matched = len(recs)
+	res.rows = q.finish(recs)
 
 	qid := uuid.NewString()
 	s.qmu.Lock()
