@@ -227,3 +227,31 @@ func TestFIFOLongPollWakesWhenGroupUnblocks(t *testing.T) {
 		t.Fatal("long poll did not wake when the group's first message was deleted")
 	}
 }
+
+func TestFIFOReceiveRequestAttemptID(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	ctx := context.Background()
+	url := createQueue(t, c, "attempt.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+	for _, b := range []string{"1", "2"} {
+		if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(b), MessageGroupId: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), ReceiveRequestAttemptId: aws.String("try-1")}
+	first := receive(t, c, in)
+	again := receive(t, c, in)
+	if len(first) != 1 || len(again) != 1 || aws.ToString(again[0].ReceiptHandle) != aws.ToString(first[0].ReceiptHandle) {
+		t.Fatalf("retry with the same attempt id: got %+v, want %+v", again, first)
+	}
+	other := receive(t, c, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), ReceiveRequestAttemptId: aws.String("try-2")})
+	if len(other) != 1 || aws.ToString(other[0].Body) == aws.ToString(first[0].Body) {
+		t.Fatalf("another attempt id: got %+v, want the other group's message", other)
+	}
+	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: first[0].ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	if got := receive(t, c, in); len(got) != 0 {
+		t.Fatalf("retry after delete: got %+v, want nothing", got)
+	}
+}

@@ -49,7 +49,9 @@ type queue struct {
 	dead    int // deleted entries still in msgs
 	nextSeq int64
 	dedup   map[string]dedupEntry
-	notify  chan struct{} // closed and replaced when a message may have become receivable
+	// attempts are recent FIFO receives by ReceiveRequestAttemptId.
+	attempts map[string]*attempt
+	notify   chan struct{} // closed and replaced when a message may have become receivable
 
 	lastDepth atomic.Int64 // unix ms of the last depth event
 }
@@ -73,6 +75,7 @@ func newQueue(id int64, key queueKey) *queue {
 		tags:       map[string]string{},
 		bySeq:      map[int64]*message{},
 		dedup:      map[string]dedupEntry{},
+		attempts:   map[string]*attempt{},
 		notify:     make(chan struct{}),
 		nextSeq:    1,
 		fifo:       strings.HasSuffix(key.name, ".fifo"),

@@ -102,7 +102,7 @@ func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (
 	deadline := time.Now().Add(time.Duration(waitSec) * time.Second)
 	sysNames := append(append([]string(nil), in.AttributeNames...), in.MessageSystemAttributeNames...)
 	for {
-		out, notify, next, err := s.tryReceive(ctx, q, max, in.VisibilityTimeout, sysNames, in.MessageAttributeNames)
+		out, notify, next, err := s.tryReceive(ctx, q, max, in.VisibilityTimeout, sysNames, in.MessageAttributeNames, in.ReceiveRequestAttemptId)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +132,7 @@ func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (
 // tryReceive takes receivable messages without waiting. When none is
 // receivable it returns the channel that signals new ones and the time the
 // next delayed or in-flight message becomes receivable.
-func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32, sysNames, attrNames []string) (*receiveMessageOutput, <-chan struct{}, int64, error) {
+func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32, sysNames, attrNames []string, attemptID string) (*receiveMessageOutput, <-chan struct{}, int64, error) {
 	out := &receiveMessageOutput{}
 	q.mu.Lock()
 	if q.deleted {
@@ -151,6 +151,21 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32,
 		timeout = int(*vis)
 	}
 	now := time.Now().UnixMilli()
+	if q.fifo && attemptID != "" {
+		// A retried FIFO receive gets the same messages and receipt handles
+		// while none of them changed, with a fresh visibility timeout.
+		if a := q.attempts[attemptID]; a != nil && a.expires > now && a.unchanged() {
+			for i, m := range a.msgs {
+				m.visibleAt = now + int64(timeout)*1000
+				a.visible[i] = m.visibleAt
+			}
+			done := s.w.enqueue(updateReceive(q.id, a.msgs))
+			out.Messages = a.outs
+			q.mu.Unlock()
+			return out, nil, 0, wait(ctx, done)
+		}
+		delete(q.attempts, attemptID)
+	}
 	var (
 		got, toDLQ []*message
 		expired    []int64
@@ -193,6 +208,14 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32,
 		got = append(got, m)
 		out.Messages = append(out.Messages, q.messageOut(m, sysNames, attrNames))
 	}
+	if q.fifo && attemptID != "" && len(got) > 0 {
+		a := &attempt{expires: now + dedupWindow.Milliseconds(), msgs: got, outs: out.Messages}
+		for _, m := range got {
+			a.counts = append(a.counts, m.receiveCount)
+			a.visible = append(a.visible, m.visibleAt)
+		}
+		q.attempts[attemptID] = a
+	}
 	var notify <-chan struct{}
 	var next int64
 	if len(got) == 0 {
@@ -228,6 +251,26 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32,
 		s.publishDepth(q, false)
 	}
 	return out, notify, next, nil
+}
+
+// attempt is what a FIFO receive with a ReceiveRequestAttemptId returned.
+type attempt struct {
+	expires int64
+	msgs    []*message
+	counts  []int   // receive counts as returned
+	visible []int64 // visibility deadlines as set
+	outs    []messageOut
+}
+
+// unchanged reports whether no message of a was deleted, received again or
+// had its visibility changed since. Callers hold the queue's lock.
+func (a *attempt) unchanged() bool {
+	for i, m := range a.msgs {
+		if m.deleted || m.receiveCount != a.counts[i] || m.visibleAt != a.visible[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // moveTo adds messages taken from another queue to dst, keeping their ids,

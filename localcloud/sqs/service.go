@@ -350,6 +350,11 @@ func (s *Service) expire() {
 				q.remove(m)
 			}
 		}
+		for k, a := range q.attempts {
+			if a.expires <= now {
+				delete(q.attempts, k)
+			}
+		}
 		var dedupKeys []string
 		for k, e := range q.dedup {
 			if e.expires <= now {
