@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
@@ -91,5 +93,39 @@ func TestGlobMatch(t *testing.T) {
 		if got := globMatch(tt.pattern, tt.s); got != tt.want {
 			t.Errorf("globMatch(%q, %q): got %v, want %v", tt.pattern, tt.s, got, tt.want)
 		}
+	}
+}
+
+func TestReceiveAndDeleteFromService(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, "")
+	c, _ := newClient(t, svc, cloudtest.Account)
+	ctx := context.Background()
+	url := createQueue(t, c, "mapped", nil)
+	arn := queueArn(t, c, url)
+	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("job"),
+		MessageAttributes: map[string]types.MessageAttributeValue{"k": {DataType: aws.String("String"), StringValue: aws.String("v")}}}); err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := svc.QueueAttributesFromService(ctx, arn)
+	if err != nil || attrs["VisibilityTimeout"] != "30" {
+		t.Fatalf("QueueAttributesFromService: got %v, %v", attrs, err)
+	}
+	msgs, err := svc.ReceiveFromService(ctx, arn, 10, time.Second)
+	if err != nil {
+		t.Fatalf("ReceiveFromService: %v", err)
+	}
+	if len(msgs) != 1 || msgs[0].Body != "job" || msgs[0].Attributes["ApproximateReceiveCount"] != "1" || msgs[0].MessageAttributes["k"].StringValue != "v" {
+		t.Fatalf("got %+v", msgs)
+	}
+	if err := svc.DeleteFromService(ctx, arn, msgs[0].ReceiptHandle); err != nil {
+		t.Fatalf("DeleteFromService: %v", err)
+	}
+	if got := queueAttrs(t, c, url); got["ApproximateNumberOfMessages"] != "0" || got["ApproximateNumberOfMessagesNotVisible"] != "0" {
+		t.Fatalf("after delete: %v", got)
+	}
+	var pe *protocol.Error
+	if _, err := svc.ReceiveFromService(ctx, arn+"-missing", 1, 0); !errors.As(err, &pe) || pe.Code != "QueueDoesNotExist" {
+		t.Fatalf("missing queue: got %v", err)
 	}
 }
