@@ -97,5 +97,8 @@ func (s *Service) QueueAttributesFromService(ctx context.Context, queueARN strin
 	if err != nil {
 		return nil, err
 	}
+	if out.Attributes == nil {
+		return map[string]string{}, nil
+	}
 	return out.Attributes.m, nil
 }
