@@ -1,7 +1,8 @@
 // Package logs serves the local cloud's CloudWatch Logs API (awsJson1_1,
 // X-Amz-Target Logs_20140328.<Op>): log groups and streams, retention,
 // PutLogEvents, GetLogEvents, FilterLogEvents with AWS's filter pattern
-// syntax (see CompilePattern), TestMetricFilter, tags, and a subset of Logs
+// syntax (see CompilePattern), metric filters (stored and listed; no metrics
+// are published) and TestMetricFilter, tags, and a subset of Logs
 // Insights (StartQuery, GetQueryResults, StopQuery: fields, display, filter,
 // sort, limit and stats commands), evaluated when the query starts.
 //

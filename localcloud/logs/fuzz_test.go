@@ -16,7 +16,7 @@ import (
 var fuzzOps = []string{
 	"CreateLogGroup", "DeleteLogGroup", "DescribeLogGroups", "PutRetentionPolicy", "DeleteRetentionPolicy",
 	"CreateLogStream", "DeleteLogStream", "DescribeLogStreams", "PutLogEvents", "GetLogEvents", "FilterLogEvents",
-	"TagResource", "UntagResource", "ListTagsForResource", "TagLogGroup", "UntagLogGroup", "ListTagsLogGroup", "TestMetricFilter", "Nope", "StartQuery", "GetQueryResults",
+	"TagResource", "UntagResource", "ListTagsForResource", "TagLogGroup", "UntagLogGroup", "ListTagsLogGroup", "TestMetricFilter", "Nope", "StartQuery", "GetQueryResults", "PutMetricFilter", "DescribeMetricFilters", "DeleteMetricFilter",
 }
 
 // FuzzLogsJSON sends arbitrary bodies to every operation: each answer must be
@@ -45,6 +45,9 @@ func FuzzLogsJSON(f *testing.F) {
 		{19, `{"logGroupName":"g","startTime":0,"endTime":9999999999,"queryString":"fields @timestamp, level | filter level = 'ERROR' and latency > 100 or @message like /x+/ | sort @timestamp desc | limit 5"}`},
 		{19, `{"logGroupName":"g","startTime":0,"endTime":9999999999,"queryString":"stats count(*) as n, avg(latency) by level"}`},
 		{20, `{"queryId":"nope"}`},
+		{21, `{"logGroupName":"g","filterName":"f","filterPattern":"ERROR","metricTransformations":[{"metricName":"m","metricNamespace":"n","metricValue":"1","unit":"Count"}]}`},
+		{22, `{"filterNamePrefix":"f"}`},
+		{23, `{"logGroupName":"g","filterName":"f"}`},
 		{4, `{"logGroupName":1}`},
 	}
 	for _, s := range seeds {

@@ -156,6 +156,7 @@ func (s *Service) deleteLogGroup(ctx context.Context, body []byte) (any, error) 
 		`DELETE FROM groups WHERE account = ? AND region = ? AND name = ?`,
 		`DELETE FROM streams WHERE account = ? AND region = ? AND grp = ?`,
 		`DELETE FROM events WHERE account = ? AND region = ? AND grp = ?`,
+		`DELETE FROM metric_filters WHERE account = ? AND region = ? AND grp = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, k.account, k.region, k.name); err != nil {
 			return nil, err
@@ -181,11 +182,12 @@ type logGroupOut struct {
 
 func (g *group) out() logGroupOut {
 	o := logGroupOut{
-		LogGroupName:  g.key.name,
-		CreationTime:  g.created,
-		Arn:           g.arn() + ":*",
-		LogGroupArn:   g.arn(),
-		LogGroupClass: g.class,
+		LogGroupName:      g.key.name,
+		CreationTime:      g.created,
+		Arn:               g.arn() + ":*",
+		LogGroupArn:       g.arn(),
+		LogGroupClass:     g.class,
+		MetricFilterCount: len(g.filters),
 	}
 	if g.retention > 0 {
 		r := g.retention

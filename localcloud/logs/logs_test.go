@@ -776,3 +776,62 @@ func TestInsightsQueries(t *testing.T) {
 		t.Errorf("another account's query: got %v, want ResourceNotFoundException", err)
 	}
 }
+
+func TestMetricFilters(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	svc, err := logs.New(logs.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cwl.NewFromConfig(cloudtest.Config(cloudtest.Serve(t, svc.Route()), cloudtest.Account, "us-east-1"))
+	ctx := cloudtest.Context(t)
+	mustGroup(t, c, "/aws/lambda/orders")
+	tr := []types.MetricTransformation{{MetricName: aws.String("Errors"), MetricNamespace: aws.String("Orders"), MetricValue: aws.String("1"), DefaultValue: aws.Float64(0)}}
+	if _, err := c.PutMetricFilter(ctx, &cwl.PutMetricFilterInput{LogGroupName: aws.String("/aws/lambda/orders"), FilterName: aws.String("errors"),
+		FilterPattern: aws.String(`{ $.level = "ERROR" }`), MetricTransformations: tr}); err != nil {
+		t.Fatalf("PutMetricFilter: %v", err)
+	}
+	bad := []cwl.PutMetricFilterInput{
+		{LogGroupName: aws.String("/aws/lambda/orders"), FilterName: aws.String("x"), FilterPattern: aws.String(`{ $.level = `), MetricTransformations: tr},
+		{LogGroupName: aws.String("/aws/lambda/orders"), FilterName: aws.String("x"), FilterPattern: aws.String(`ERROR`),
+			MetricTransformations: []types.MetricTransformation{{MetricName: aws.String("a:b"), MetricNamespace: aws.String("n"), MetricValue: aws.String("1")}}},
+	}
+	for i := range bad {
+		if _, err := c.PutMetricFilter(ctx, &bad[i]); apiCode(err) != "InvalidParameterException" {
+			t.Errorf("bad filter %d: got %v, want InvalidParameterException", i, err)
+		}
+	}
+	_, err = c.PutMetricFilter(ctx, &cwl.PutMetricFilterInput{LogGroupName: aws.String("/missing"), FilterName: aws.String("x"), FilterPattern: aws.String(""), MetricTransformations: tr})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("missing group: got %v, want ResourceNotFoundException", err)
+	}
+	svc.Close()
+
+	svc2 := newService(t, dir)
+	c2 := cwl.NewFromConfig(cloudtest.Config(cloudtest.Serve(t, svc2.Route()), cloudtest.Account, "us-east-1"))
+	out, err := c2.DescribeMetricFilters(ctx, &cwl.DescribeMetricFiltersInput{LogGroupName: aws.String("/aws/lambda/orders")})
+	if err != nil {
+		t.Fatalf("DescribeMetricFilters: %v", err)
+	}
+	if len(out.MetricFilters) != 1 || aws.ToString(out.MetricFilters[0].FilterPattern) != `{ $.level = "ERROR" }` ||
+		aws.ToString(out.MetricFilters[0].MetricTransformations[0].MetricName) != "Errors" {
+		t.Fatalf("got %+v, want the errors filter", out.MetricFilters)
+	}
+	byMetric, err := c2.DescribeMetricFilters(ctx, &cwl.DescribeMetricFiltersInput{MetricName: aws.String("Errors"), MetricNamespace: aws.String("Orders")})
+	if err != nil || len(byMetric.MetricFilters) != 1 {
+		t.Errorf("by metric: got %+v %v, want 1", byMetric, err)
+	}
+	groups, _ := c2.DescribeLogGroups(ctx, &cwl.DescribeLogGroupsInput{})
+	if got := aws.ToInt32(groups.LogGroups[0].MetricFilterCount); got != 1 {
+		t.Errorf("got metricFilterCount %d, want 1", got)
+	}
+	if _, err := c2.DeleteMetricFilter(ctx, &cwl.DeleteMetricFilterInput{LogGroupName: aws.String("/aws/lambda/orders"), FilterName: aws.String("errors")}); err != nil {
+		t.Fatalf("DeleteMetricFilter: %v", err)
+	}
+	_, err = c2.DeleteMetricFilter(ctx, &cwl.DeleteMetricFilterInput{LogGroupName: aws.String("/aws/lambda/orders"), FilterName: aws.String("errors")})
+	if !errors.As(err, &nf) {
+		t.Errorf("delete twice: got %v, want ResourceNotFoundException", err)
+	}
+}

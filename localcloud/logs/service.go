@@ -65,6 +65,7 @@ type group struct {
 	class     string
 	tags      map[string]string
 	streams   map[string]*stream
+	filters   map[string]*metricFilter // metric filters by name
 }
 
 type stream struct {
@@ -97,6 +98,10 @@ var schema = []string{
 		ts INTEGER NOT NULL, ingest INTEGER NOT NULL, message TEXT NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS events_by_stream ON events (account, region, grp, stream, ts)`,
 	`CREATE INDEX IF NOT EXISTS events_by_group ON events (account, region, grp, ts)`,
+	`CREATE TABLE IF NOT EXISTS metric_filters (
+		account TEXT NOT NULL, region TEXT NOT NULL, grp TEXT NOT NULL, name TEXT NOT NULL,
+		pattern TEXT NOT NULL, transformations TEXT NOT NULL, created INTEGER NOT NULL,
+		PRIMARY KEY (account, region, grp, name))`,
 }
 
 // New opens logs.db in cfg.DataDir, loads the groups and streams, deletes
@@ -186,6 +191,9 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 		"ListTagsLogGroup":      s.listTagsLogGroup,
 		"TestMetricFilter":      s.testMetricFilter,
 		"StartQuery":            s.startQuery,
+		"PutMetricFilter":       s.putMetricFilter,
+		"DeleteMetricFilter":    s.deleteMetricFilter,
+		"DescribeMetricFilters": s.describeMetricFilters,
 		"GetQueryResults":       s.getQueryResults,
 		"StopQuery":             s.stopQuery,
 	}
@@ -214,15 +222,41 @@ func (s *Service) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	for rows.Next() {
 		var k groupKey
 		st := &stream{}
 		if err := rows.Scan(&k.account, &k.region, &k.name, &st.name, &st.created, &st.first, &st.last, &st.lastIngest, &st.storedBytes); err != nil {
+			rows.Close()
 			return err
 		}
 		if g := s.groups[k]; g != nil {
 			g.streams[st.name] = st
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT account, region, grp, name, pattern, transformations, created FROM metric_filters`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k groupKey
+		var tj string
+		f := &metricFilter{}
+		if err := rows.Scan(&k.account, &k.region, &k.name, &f.name, &f.pattern, &tj, &f.created); err != nil {
+			return err
+		}
+		if json.Unmarshal([]byte(tj), &f.transformations) != nil || len(f.transformations) == 0 {
+			continue
+		}
+		if g := s.groups[k]; g != nil {
+			if g.filters == nil {
+				g.filters = map[string]*metricFilter{}
+			}
+			g.filters[f.name] = f
 		}
 	}
 	return rows.Err()

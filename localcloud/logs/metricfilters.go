@@ -1,0 +1,232 @@
+package logs
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+const maxMetricFilters = 100 // per log group
+
+// metricFilter is a stored metric filter. The local cloud keeps and lists
+// metric filters; it publishes no metrics from them.
+type metricFilter struct {
+	name            string
+	pattern         string
+	transformations []metricTransformation
+	created         int64
+}
+
+type metricTransformation struct {
+	MetricName      string            `json:"metricName"`
+	MetricNamespace string            `json:"metricNamespace"`
+	MetricValue     string            `json:"metricValue"`
+	DefaultValue    *float64          `json:"defaultValue,omitempty"`
+	Dimensions      map[string]string `json:"dimensions,omitempty"`
+	Unit            string            `json:"unit,omitempty"`
+}
+
+var metricUnits = map[string]bool{
+	"Seconds": true, "Microseconds": true, "Milliseconds": true, "Bytes": true, "Kilobytes": true, "Megabytes": true,
+	"Gigabytes": true, "Terabytes": true, "Bits": true, "Kilobits": true, "Megabits": true, "Gigabits": true, "Terabits": true,
+	"Percent": true, "Count": true, "Bytes/Second": true, "Kilobytes/Second": true, "Megabytes/Second": true,
+	"Gigabytes/Second": true, "Terabytes/Second": true, "Bits/Second": true, "Kilobits/Second": true, "Megabits/Second": true,
+	"Gigabits/Second": true, "Terabits/Second": true, "Count/Second": true, "None": true,
+}
+
+func validMetricName(field, s string) error {
+	if s == "" || len(s) > 255 || strings.ContainsAny(s, ":*$") {
+		return invalidParam("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length between 1 and 255 and satisfy regular expression pattern: [^:*$]*", s, field)
+	}
+	return nil
+}
+
+func (s *Service) putMetricFilter(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName          string                 `json:"logGroupName"`
+		FilterName            string                 `json:"filterName"`
+		FilterPattern         *string                `json:"filterPattern"`
+		MetricTransformations []metricTransformation `json:"metricTransformations"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	if in.FilterName == "" || len(in.FilterName) > 512 || strings.ContainsAny(in.FilterName, ":*") {
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'filterName' failed to satisfy constraint: Member must have length between 1 and 512 and satisfy regular expression pattern: [^:*]*", in.FilterName)
+	}
+	if in.FilterPattern == nil {
+		return nil, invalidParam("1 validation error detected: Value null at 'filterPattern' failed to satisfy constraint: Member must not be null")
+	}
+	if _, err := CompilePattern(*in.FilterPattern); err != nil {
+		return nil, invalidParam("Invalid metric filter pattern")
+	}
+	if len(in.MetricTransformations) != 1 {
+		return nil, invalidParam("1 validation error detected: Value at 'metricTransformations' failed to satisfy constraint: Member must have length less than or equal to 1 and greater than or equal to 1")
+	}
+	t := in.MetricTransformations[0]
+	if err := validMetricName("metricTransformations.1.member.metricName", t.MetricName); err != nil {
+		return nil, err
+	}
+	if err := validMetricName("metricTransformations.1.member.metricNamespace", t.MetricNamespace); err != nil {
+		return nil, err
+	}
+	if t.MetricValue == "" || len(t.MetricValue) > 100 {
+		return nil, invalidParam("1 validation error detected: Value at 'metricTransformations.1.member.metricValue' failed to satisfy constraint: Member must have length between 1 and 100")
+	}
+	if t.Unit != "" && !metricUnits[t.Unit] {
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'metricTransformations.1.member.unit' failed to satisfy constraint: Member must satisfy enum value set", t.Unit)
+	}
+	if len(t.Dimensions) > 3 {
+		return nil, invalidParam("A metric transformation can have at most 3 dimensions.")
+	}
+	if len(t.Dimensions) > 0 && t.DefaultValue != nil {
+		return nil, invalidParam("You cannot specify a default value for a metric transformation with dimensions.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findGroup(ctx, in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	if g.filters[in.FilterName] == nil && len(g.filters) >= maxMetricFilters {
+		return nil, protocol.Errorf("LimitExceededException", "Resource limit exceeded: at most %d metric filters per log group.", maxMetricFilters)
+	}
+	f := &metricFilter{name: in.FilterName, pattern: *in.FilterPattern, transformations: in.MetricTransformations, created: s.now().UnixMilli()}
+	tj, _ := json.Marshal(f.transformations)
+	_, err = s.db.ExecContext(ctx, `INSERT OR REPLACE INTO metric_filters (account, region, grp, name, pattern, transformations, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		g.key.account, g.key.region, g.key.name, f.name, f.pattern, string(tj), f.created)
+	if err != nil {
+		return nil, err
+	}
+	if g.filters == nil {
+		g.filters = map[string]*metricFilter{}
+	}
+	g.filters[f.name] = f
+	return nil, nil
+}
+
+func (s *Service) deleteMetricFilter(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName string `json:"logGroupName"`
+		FilterName   string `json:"filterName"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, err := s.findGroup(ctx, in.LogGroupName)
+	if err != nil {
+		return nil, err
+	}
+	if g.filters[in.FilterName] == nil {
+		return nil, protocol.Errorf("ResourceNotFoundException", "The specified metric filter does not exist.")
+	}
+	_, err = s.db.ExecContext(ctx, `DELETE FROM metric_filters WHERE account = ? AND region = ? AND grp = ? AND name = ?`, g.key.account, g.key.region, g.key.name, in.FilterName)
+	if err != nil {
+		return nil, err
+	}
+	delete(g.filters, in.FilterName)
+	return nil, nil
+}
+
+func (s *Service) describeMetricFilters(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupName     string `json:"logGroupName"`
+		FilterNamePrefix string `json:"filterNamePrefix"`
+		NextToken        string `json:"nextToken"`
+		Limit            *int   `json:"limit"`
+		MetricName       string `json:"metricName"`
+		MetricNamespace  string `json:"metricNamespace"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if in.FilterNamePrefix != "" && in.LogGroupName == "" {
+		return nil, invalidParam("If you specify filterNamePrefix, you must also specify logGroupName.")
+	}
+	if (in.MetricName == "") != (in.MetricNamespace == "") {
+		return nil, invalidParam("metricName and metricNamespace must be specified together.")
+	}
+	limit, err := checkLimit(in.Limit, 50, 50)
+	if err != nil {
+		return nil, err
+	}
+	offset := 0
+	if in.NextToken != "" {
+		t, err := decodeToken(in.NextToken)
+		if err != nil {
+			return nil, err
+		}
+		if offset, err = strconv.Atoi(t); err != nil || offset < 0 {
+			return nil, invalidParam("The specified nextToken is invalid.")
+		}
+	}
+	id := protocol.IdentityFrom(ctx)
+	type filterOut struct {
+		FilterName            string                 `json:"filterName"`
+		FilterPattern         string                 `json:"filterPattern"`
+		MetricTransformations []metricTransformation `json:"metricTransformations"`
+		CreationTime          int64                  `json:"creationTime"`
+		LogGroupName          string                 `json:"logGroupName"`
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var groups []*group
+	if in.LogGroupName != "" {
+		g, err := s.findGroup(ctx, in.LogGroupName)
+		if err != nil {
+			return nil, err
+		}
+		groups = []*group{g}
+	} else {
+		for k, g := range s.groups {
+			if k.account == id.AccountID && k.region == id.Region && len(g.filters) > 0 {
+				groups = append(groups, g)
+			}
+		}
+	}
+	var all []filterOut
+	for _, g := range groups {
+		for _, f := range g.filters {
+			if !strings.HasPrefix(f.name, in.FilterNamePrefix) {
+				continue
+			}
+			if in.MetricName != "" && (f.transformations[0].MetricName != in.MetricName || f.transformations[0].MetricNamespace != in.MetricNamespace) {
+				continue
+			}
+			all = append(all, filterOut{f.name, f.pattern, f.transformations, f.created, g.key.name})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].LogGroupName != all[j].LogGroupName {
+			return all[i].LogGroupName < all[j].LogGroupName
+		}
+		return all[i].FilterName < all[j].FilterName
+	})
+	out := struct {
+		MetricFilters []filterOut `json:"metricFilters"`
+		NextToken     string      `json:"nextToken,omitempty"`
+	}{MetricFilters: []filterOut{}}
+	if offset > len(all) {
+		offset = len(all)
+	}
+	end := offset + limit
+	if end < len(all) {
+		out.NextToken = encodeToken(strconv.Itoa(end))
+	} else {
+		end = len(all)
+	}
+	out.MetricFilters = append(out.MetricFilters, all[offset:end]...)
+	return out, nil
+}
