@@ -142,7 +142,7 @@ func apigwKinds() []grader.Kind {
 						case !ok:
 							parts = append(parts, grader.Part{Name: k, Detail: "the route is missing"})
 						case r.AuthorizationType != apitypes.AuthorizationTypeCustom || aws.ToString(r.AuthorizerId) != aws.ToString(z.AuthorizerId):
-							parts = append(parts, grader.Part{Name: k, Detail: fmt.Sprintf("authorization is %s (authorizer %q), want CUSTOM with %s", r.AuthorizationType, aws.ToString(r.AuthorizerId), aws.ToString(z.AuthorizerId))})
+							parts = append(parts, grader.Part{Name: k, Detail: fmt.Sprintf("authorization is %s (authorizer %q), want CUSTOM with authorizer %s", r.AuthorizationType, aws.ToString(r.AuthorizerId), aws.ToString(z.AuthorizerId))})
 						default:
 							parts = append(parts, grader.Part{Name: k, Passed: true})
 						}

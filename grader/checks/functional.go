@@ -95,6 +95,13 @@ func (r reply) describe() string {
 	return s
 }
 
+// blocked reports whether the answer shows the request never reached a
+// working intake: the starter's 501 placeholder, or an authorizer denying
+// a valid token.
+func (r reply) blocked() bool {
+	return r.status == http.StatusNotImplemented || (r.status == http.StatusForbidden && r.errorCode() == "")
+}
+
 // newOrderAPI finds the API's endpoint and the authorizer's token secret.
 func newOrderAPI(ctx context.Context, env *grader.Env, p grader.Params) (*orderAPI, *grader.Outcome) {
 	name, authz := p.String("api", ""), p.String("authorizer", "")

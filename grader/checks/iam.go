@@ -81,7 +81,7 @@ func runRoleTrust(ctx context.Context, env *grader.Env, p grader.Params) grader.
 
 // grant is one "ACTIONS on REFS" line of an iam.role-scope check.
 type grant struct {
-	actions []string // lower-case
+	actions []string // as written in the manifest
 	refs    []string
 }
 
@@ -98,7 +98,7 @@ func parseGrants(lines []string) ([]grant, error) {
 		var g grant
 		for _, x := range strings.Split(a, ",") {
 			if x = strings.TrimSpace(x); x != "" {
-				g.actions = append(g.actions, strings.ToLower(x))
+				g.actions = append(g.actions, x)
 			}
 		}
 		for _, x := range strings.Split(r, ",") {
@@ -216,18 +216,23 @@ func runRoleScope(ctx context.Context, env *grader.Env, p grader.Params) grader.
 		return lookupOutcome("read the policies of role "+role, err)
 	}
 	// allowed: action -> resource patterns.
-	allowed := map[string][]string{}
+	allowed := map[string][]string{} // lower-case action -> resource patterns
+	var named []string                 // the grants' actions as written
 	for _, g := range grants {
 		for _, a := range g.actions {
+			la := strings.ToLower(a)
+			if _, seen := allowed[la]; !seen {
+				named = append(named, a)
+			}
 			for _, r := range g.refs {
-				allowed[a] = append(allowed[a], resourcePatterns(env.AWS.Region, acct, part, r)...)
+				allowed[la] = append(allowed[la], resourcePatterns(env.AWS.Region, acct, part, r)...)
 			}
 		}
 	}
 	required := p.Strings("require")
 	if len(required) == 0 {
-		for a := range allowed {
-			if !strings.HasPrefix(a, "logs:") {
+		for _, a := range named {
+			if !strings.HasPrefix(strings.ToLower(a), "logs:") {
 				required = append(required, a)
 			}
 		}

@@ -63,3 +63,46 @@ func TestSolutionPasses(t *testing.T) {
 		}
 	}
 }
+
+// TestStarterFailsWithTodoHints deploys the untouched starter code: the
+// resource checks pass (the learner's deployment is right) while every
+// functional check fails with a reason that points at a starter TODO; then
+// the same with the authorizer solved and the intake still the starter.
+func TestStarterFailsWithTodoHints(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs Lambda functions")
+	}
+	t.Parallel()
+	for _, tc := range []struct {
+		name, todo string
+		starter    []string
+	}{
+		{"all starter", "starter/order-authorizer/handler.go", []string{"intakeFunction", "authorizerFunction"}},
+		{"intake starter", "starter/order-intake/", []string{"intakeFunction"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			cfg := startCloud(t)
+			d := newDeployment(t, cfg, nil)
+			for _, key := range tc.starter {
+				d.code[key] = root + "/starter/" + sourceDirs[key]
+			}
+			d.lab1(ctx)
+			d.lab2(ctx)
+			for _, r := range grade(t, cfg, nil, "lab2") {
+				functional := r.Step == "try-it"
+				switch {
+				case !functional && r.Status != grader.Pass:
+					t.Errorf("%s: got %s, want pass: %s", r.CheckID, r.Status, r.Reason)
+				case functional && r.Status != grader.Fail:
+					t.Errorf("%s: got %s, want fail with the starter: %s", r.CheckID, r.Status, r.Reason)
+				case functional && !strings.Contains(r.Reason, "TODO(lab 2) in "+tc.todo):
+					t.Errorf("%s: reason %q does not point at the TODO(lab 2) in %s", r.CheckID, r.Reason, tc.todo)
+				case functional:
+					t.Logf("%s: %s", r.CheckID, r.Reason)
+				}
+			}
+		})
+	}
+}

@@ -87,9 +87,9 @@ func runQueuePolicy(ctx context.Context, env *grader.Env, p grader.Params) grade
 			case owner:
 				// The account itself: no wider than IAM already allows.
 			case s.Principal.Any && !onlyTopic:
-				others = append(others, fmt.Sprintf("statement %q admits any principal (\"*\") without an aws:SourceArn condition for the topic", s.Sid))
+				others = append(others, statementName(s)+" admits any principal (\"*\") without an aws:SourceArn condition for the topic")
 			default:
-				others = append(others, fmt.Sprintf("statement %q admits %v beyond the topic", s.Sid, principalText(s.Principal)))
+				others = append(others, fmt.Sprintf("%s admits %v beyond the topic", statementName(s), principalText(s.Principal)))
 			}
 		}
 		switch {
@@ -103,6 +103,14 @@ func runQueuePolicy(ctx context.Context, env *grader.Env, p grader.Params) grade
 	}
 	return partsOutcome(parts, "not every queue admits the topic and only the topic",
 		fmt.Sprintf("%s admit only %s", strings.Join(p.Strings("queues"), " and "), topic))
+}
+
+// statementName names a statement in a reason.
+func statementName(s policyStatement) string {
+	if s.Sid == "" {
+		return "a statement"
+	}
+	return fmt.Sprintf("statement %q", s.Sid)
 }
 
 // ownerOnly reports whether every AWS principal is the account itself.
@@ -141,7 +149,7 @@ func runRedrive(ctx context.Context, env *grader.Env, p grader.Params) grader.Ou
 		Max    json.RawMessage `json:"maxReceiveCount"`
 	}
 	if err := json.Unmarshal([]byte(raw), &rp); err != nil {
-		return grader.Failf("queue %s's redrive policy is not valid JSON: %v", qn, err)
+		return grader.Failf("the redrive policy of queue %s is not valid JSON: %v", qn, err)
 	}
 	maxReceives, _ := strconv.Atoi(strings.Trim(string(rp.Max), `"`))
 	d, derr := findQueue(ctx, env, dn)
@@ -159,7 +167,7 @@ func runRedrive(ctx context.Context, env *grader.Env, p grader.Params) grader.Ou
 	parts := []grader.Part{dPart,
 		{Name: "maxReceiveCount", Passed: maxReceives >= minReceives, Detail: fmt.Sprintf("is %d, want at least %d so that a throttled or briefly failing consumer does not dead-letter good messages", maxReceives, minReceives)},
 	}
-	return partsOutcome(parts, "queue "+qn+"'s redrive policy is not as the lab asks",
+	return partsOutcome(parts, "the redrive policy of queue "+qn+" is not as the lab asks",
 		fmt.Sprintf("%s redrives to %s after %d receives", qn, dn, maxReceives))
 }
 
@@ -180,8 +188,8 @@ func runVisibility(ctx context.Context, env *grader.Env, p grader.Params) grader
 		return undecided("get function "+fn, err)
 	}
 	if vis < factor*timeout {
-		return grader.Failf("queue %s's visibility timeout is %d s; want at least %d s (%d x %d s, %s) so a message is not handed to a second worker while the first still runs",
+		return grader.Failf("the visibility timeout of queue %s is %d s; want at least %d s (%d x %d s, %s) so a message is not handed to a second worker while the first still runs",
 			qn, vis, factor*timeout, factor, timeout, source)
 	}
-	return grader.Passf("queue %s's visibility timeout %d s is at least %d x %d s (%s)", qn, vis, factor, timeout, source)
+	return grader.Passf("the visibility timeout of queue %s, %d s, is at least %d x %d s (%s)", qn, vis, factor, timeout, source)
 }
