@@ -217,7 +217,7 @@ func runRoleScope(ctx context.Context, env *grader.Env, p grader.Params) grader.
 	}
 	// allowed: action -> resource patterns.
 	allowed := map[string][]string{} // lower-case action -> resource patterns
-	var named []string                 // the grants' actions as written
+	var named []string               // the grants' actions as written
 	for _, g := range grants {
 		for _, a := range g.actions {
 			la := strings.ToLower(a)
