@@ -132,7 +132,7 @@ type batchWriteInput struct {
 
 type writeRequest struct {
 	PutRequest *struct {
-		Item attr.Item `json:"Item"`
+		Item fastItem `json:"Item"`
 	} `json:"PutRequest"`
 	DeleteRequest *struct {
 		Key attr.Item `json:"Key"`
@@ -184,7 +184,7 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 			var w plannedWrite
 			switch {
 			case r.PutRequest != nil && r.DeleteRequest == nil:
-				item := r.PutRequest.Item
+				item := attr.Item(r.PutRequest.Item)
 				if item == nil {
 					return nil, validationf("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
 				}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"testing"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
@@ -104,4 +106,29 @@ func TestUnknownOperationAndBadJSON(t *testing.T) {
 			t.Errorf("%s %s: got %d %s, want 400 %s", tt.target, tt.body, code, out, tt.code)
 		}
 	}
+}
+
+// FuzzFastItem checks the one-pass item decoder against attr's: the same
+// item or both an error.
+func FuzzFastItem(f *testing.F) {
+	for _, s := range []string{
+		`{"a":{"S":"x"},"b":{"N":"1.50"},"c":{"BOOL":true},"d":{"NULL":true},"e":{"M":{"x":{"L":[{"S":"\u00e9\n"},{"SS":["a","b"]}]}}},"f":{"NS":["1","2"]},"g":{"B":"AAE="},"h":{"BS":["AQ=="]}}`,
+		`{"a":{"S":null}}`, `{"a":{}}`, `{"a":{"S":"x","N":"1"}}`, `{"a":{"S":"x","S":"y"}}`, `{"a":{"L":null}}`, `{"a":{"L":[null]}}`,
+		`{"a":{"M":null}}`, `{"a":{"SS":[null]}}`, `{"a":{"S":1}}`, `{"a":{"BOOL":"true"}}`, `{"a":{"NULL":false}}`, `{"a":null}`, `null`,
+		`{"a":{"X":1}}`, `{"a":{"S":"\xff"}}`, `{"\u0061":{"S":"\ud83d\ude00"}}`, `{}`, `{"a":{"L":[]},"b":{"SS":[]},"c":{"M":{}}}`, `[]`, `"s"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want attr.Item
+		errWant := json.Unmarshal(b, &want)
+		var got fastItem
+		errGot := json.Unmarshal(b, &got)
+		if (errWant == nil) != (errGot == nil) {
+			t.Fatalf("%q: attr error %v, fast error %v", b, errWant, errGot)
+		}
+		if errWant == nil && !reflect.DeepEqual(want, attr.Item(got)) {
+			t.Fatalf("%q: attr %#v, fast %#v", b, want, attr.Item(got))
+		}
+	})
 }

@@ -384,10 +384,10 @@ func (t *table) gsisOf(items ...attr.Item) []string {
 }
 
 type putItemInput struct {
-	TableName           string    `json:"TableName"`
-	Item                attr.Item `json:"Item"`
-	ConditionExpression *string   `json:"ConditionExpression"`
-	ReturnValues        string    `json:"ReturnValues"`
+	TableName           string   `json:"TableName"`
+	Item                fastItem `json:"Item"`
+	ConditionExpression *string  `json:"ConditionExpression"`
+	ReturnValues        string   `json:"ReturnValues"`
 	exprFields
 }
 
@@ -400,7 +400,8 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.Item == nil {
+	newItem := attr.Item(in.Item)
+	if newItem == nil {
 		return nil, validationf("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
 	}
 	switch in.ReturnValues {
@@ -419,14 +420,14 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := normalizeItem(in.Item); err != nil {
+	if err := normalizeItem(newItem); err != nil {
 		return nil, err
 	}
-	pk, sk, err := t.itemKeys(in.Item)
+	pk, sk, err := t.itemKeys(newItem)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkItemSize(in.Item); err != nil {
+	if err := checkItemSize(newItem); err != nil {
 		return nil, err
 	}
 	t.mu.Lock()
@@ -434,7 +435,7 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 		t.mu.Unlock()
 		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
 	}
-	if err := t.checkIndexKeys(in.Item); err != nil {
+	if err := t.checkIndexKeys(newItem); err != nil {
 		t.mu.Unlock()
 		return nil, err
 	}
@@ -450,9 +451,9 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 			return nil, condFailed(old, in.ReturnValuesOnConditionCheckFailure)
 		}
 	}
-	muts := t.write(pk, sk, old, in.Item, time.Now())
+	muts := t.write(pk, sk, old, newItem, time.Now())
 	done := s.com.submit(muts)
-	gsis := t.gsisOf(old, in.Item)
+	gsis := t.gsisOf(old, newItem)
 	t.mu.Unlock()
 	if err := s.await(done, t); err != nil {
 		return nil, err
@@ -461,7 +462,7 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out["Attributes"] = old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, in.Item), false, gsis...); c != nil {
+	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, newItem), false, gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
