@@ -71,6 +71,8 @@ type Service struct {
 
 	endpoint atomic.Pointer[string] // Config.Endpoint, or what SetEndpoint set
 
+	esm *esmState // event source mappings (esm.go)
+
 	closeOnce sync.Once
 	closed    chan struct{}
 	wg        sync.WaitGroup
@@ -123,6 +125,10 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("lambda: %w", err)
 	}
 	s.mux = s.routes()
+	if err := s.initMappings(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("lambda: %w", err)
+	}
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.logs.run(s.closed) }()
 	go func() { defer s.wg.Done(); s.reapIdle() }()
@@ -230,9 +236,8 @@ func (s *Service) routes() *http.ServeMux {
 	h("GET /2016-08-19/account-settings", s.getAccountSettings)
 	h("GET /2016-08-19/account-settings/{$}", s.getAccountSettings)
 
-	// Event source mappings (/2015-03-31/event-source-mappings) belong here:
-	// add their patterns in a sibling file (eventsource.go) and register
-	// them from this function. Until then they answer like any unknown path.
+	// Event source mappings (esm.go).
+	s.registerMappingRoutes(h)
 
 	h("/", func(w http.ResponseWriter, r *http.Request) error {
 		return protocol.StatusErrorf(http.StatusNotFound, "UnknownOperationException", "the local Lambda service does not implement %s %s", r.Method, r.URL.Path)

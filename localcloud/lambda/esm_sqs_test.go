@@ -1,0 +1,165 @@
+package lambda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// redrive returns queue attributes sending messages to dlqArn after n receives.
+func redrive(vt int, dlqArn string, n int) map[string]string {
+	a := map[string]string{"VisibilityTimeout": fmt.Sprint(vt)}
+	if dlqArn != "" {
+		a["RedrivePolicy"] = fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"%d"}`, dlqArn, n)
+	}
+	return a
+}
+
+func TestESMSQSPartialBatchFailures(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	dlq, dlqArn := w.queue(t, "orders-dlq", nil)
+	src, srcArn := w.queue(t, "orders", redrive(2, dlqArn, 2))
+	w.function(t, "worker", 2, map[string]string{"SEEN_QUEUE_URL": seen})
+	out := w.mapping(t, &awslambda.CreateEventSourceMappingInput{
+		FunctionName: aws.String("worker"), EventSourceArn: aws.String(srcArn), BatchSize: aws.Int32(10),
+		FunctionResponseTypes: []types.FunctionResponseType{types.FunctionResponseTypeReportBatchItemFailures},
+	})
+	if got := aws.ToString(out.State); got != "Creating" {
+		t.Errorf("got State %q after create, want Creating", got)
+	}
+	if got := aws.ToInt32(out.BatchSize); got != 10 {
+		t.Errorf("got BatchSize %d, want 10", got)
+	}
+	w.send(t, src, "order-1", "order-2", "poison-1", "order-3", "poison-2", "order-4")
+
+	var dead []string
+	waitFor(t, 30*time.Second, "the poison messages in the DLQ", func() bool {
+		for _, m := range w.drain(t, dlq, 0) {
+			dead = append(dead, aws.ToString(m.Body))
+		}
+		return len(dead) >= 2 && w.depth(t, src) == 0
+	})
+	slices.Sort(dead)
+	if want := []string{"poison-1", "poison-2"}; !slices.Equal(dead, want) {
+		t.Errorf("got DLQ %v, want %v", dead, want)
+	}
+	recs := decodeAll[events.SQSMessage](t, w.collect(t, seen, 8, 10*time.Second))
+	count := map[string]int{}
+	for _, r := range recs {
+		count[r.Body]++
+		if r.EventSource != "aws:sqs" || r.EventSourceARN != srcArn || r.AWSRegion != "us-east-1" {
+			t.Errorf("got eventSource %q, eventSourceARN %q, awsRegion %q; want aws:sqs, %s, us-east-1", r.EventSource, r.EventSourceARN, r.AWSRegion, srcArn)
+		}
+		if r.MessageId == "" || r.ReceiptHandle == "" || r.Md5OfBody == "" || r.Md5OfMessageAttributes == "" {
+			t.Errorf("record %+v lacks messageId, receiptHandle, md5OfBody or md5OfMessageAttributes", r)
+		}
+		for _, a := range []string{"ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"} {
+			if r.Attributes[a] == "" {
+				t.Errorf("record of %s has no attribute %s (%v)", r.Body, a, r.Attributes)
+			}
+		}
+		if a := r.MessageAttributes["kind"]; aws.ToString(a.StringValue) != "test" || a.DataType != "String" {
+			t.Errorf("got messageAttributes %+v, want kind=test (String)", r.MessageAttributes)
+		}
+	}
+	for _, b := range []string{"order-1", "order-2", "order-3", "order-4"} {
+		if count[b] != 1 {
+			t.Errorf("%s delivered %d times, want once", b, count[b])
+		}
+	}
+	for _, b := range []string{"poison-1", "poison-2"} {
+		if count[b] != 2 {
+			t.Errorf("%s delivered %d times, want 2 (maxReceiveCount)", b, count[b])
+		}
+	}
+	got, err := w.lc.GetEventSourceMapping(context.Background(), &awslambda.GetEventSourceMappingInput{UUID: out.UUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(got.State) != "Enabled" || aws.ToString(got.LastProcessingResult) != "OK" {
+		t.Errorf("got State %q, LastProcessingResult %q; want Enabled, OK", aws.ToString(got.State), aws.ToString(got.LastProcessingResult))
+	}
+}
+
+func TestESMSQSWholeBatchError(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	dlq, dlqArn := w.queue(t, "jobs-dlq", nil)
+	src, srcArn := w.queue(t, "jobs", redrive(1, dlqArn, 2))
+	w.function(t, "failing", 1, map[string]string{"SEEN_QUEUE_URL": seen, "MODE": "fail"})
+	w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("failing"), EventSourceArn: aws.String(srcArn),
+		FunctionResponseTypes: []types.FunctionResponseType{types.FunctionResponseTypeReportBatchItemFailures}})
+	w.send(t, src, "a", "b", "c")
+	var dead []string
+	waitFor(t, 30*time.Second, "every message in the DLQ", func() bool {
+		for _, m := range w.drain(t, dlq, 0) {
+			dead = append(dead, aws.ToString(m.Body))
+		}
+		return len(dead) >= 3
+	})
+	slices.Sort(dead)
+	if want := []string{"a", "b", "c"}; !slices.Equal(dead, want) {
+		t.Errorf("got DLQ %v, want %v", dead, want)
+	}
+	if n := len(w.collect(t, seen, 6, 10*time.Second)); n != 6 {
+		t.Errorf("function saw %d records, want 6 (3 messages, 2 receives each)", n)
+	}
+}
+
+func TestESMSQSVisibilityTimeoutRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	_, arn := w.queue(t, "short", redrive(5, "", 0))
+	w.function(t, "slow", 30, nil)
+	w.function(t, "quick", 5, nil)
+	ctx := context.Background()
+	_, err := w.lc.CreateEventSourceMapping(ctx, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("slow"), EventSourceArn: aws.String(arn)})
+	var ipv *types.InvalidParameterValueException
+	if !errors.As(err, &ipv) {
+		t.Fatalf("create: got %v, want InvalidParameterValueException", err)
+	}
+	if want := "Queue visibility timeout: 5 seconds is less than Function timeout: 30 seconds"; !strings.Contains(aws.ToString(ipv.Message), want) {
+		t.Errorf("got message %q, want it to contain %q", aws.ToString(ipv.Message), want)
+	}
+	out := w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("quick"), EventSourceArn: aws.String(arn)})
+	_, err = w.lc.UpdateEventSourceMapping(ctx, &awslambda.UpdateEventSourceMappingInput{UUID: out.UUID, FunctionName: aws.String("slow")})
+	if !errors.As(err, &ipv) || !strings.Contains(aws.ToString(ipv.Message), "is less than Function timeout: 30 seconds") {
+		t.Errorf("update to a slower function: got %v, want InvalidParameterValueException about the visibility timeout", err)
+	}
+}
+
+func TestESMSQSFilterDeletesNonMatching(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	src, srcArn := w.queue(t, "events", redrive(5, "", 0))
+	w.function(t, "picky", 3, map[string]string{"SEEN_QUEUE_URL": seen})
+	w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("picky"), EventSourceArn: aws.String(srcArn),
+		FilterCriteria: &types.FilterCriteria{Filters: []types.Filter{
+			{Pattern: aws.String(`{"body": {"type": ["order"], "total": [{"numeric": [">", 10]}]}}`)},
+			{Pattern: aws.String(`{"body": [{"prefix": "urgent:"}]}`)},
+		}}})
+	w.send(t, src, `{"type":"order","total":25}`, `{"type":"order","total":5}`, `{"type":"refund","total":50}`, "urgent: call", "plain text")
+	waitFor(t, 20*time.Second, "the queue to empty", func() bool { return w.depth(t, src) == 0 })
+	bodies := w.collect(t, seen, 2, 5*time.Second)
+	var got []string
+	for _, r := range decodeAll[events.SQSMessage](t, bodies) {
+		got = append(got, r.Body)
+	}
+	slices.Sort(got)
+	if want := []string{"urgent: call", `{"type":"order","total":25}`}; !slices.Equal(got, want) {
+		t.Errorf("function saw %q, want %q", got, want)
+	}
+}
