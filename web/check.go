@@ -94,9 +94,10 @@ func (s *Server) runChecks(c *gin.Context) {
 		s.log.Error("finish attempt", "err", err)
 	}
 	done := event{HTML: s.fragment("summary", grader.Summarize(results)), Steps: map[string]string{}}
-	card := s.labCard(c, v)
+	st := s.progressOf(ctx, v)
+	card := s.labCard(ctx, v, st)
 	done.Score = num(card.Points) + " / " + num(card.Max) + " points"
-	for _, sv := range s.stepViews(c.Request.Context(), v) {
+	for _, sv := range stepViews(v, st) {
 		done.Steps[sv.ID] = fmt.Sprintf("%d/%d", sv.Passed, sv.Total)
 	}
 	send("done", done)

@@ -125,27 +125,25 @@ func (s *Server) home(c *gin.Context) {
 		if len(weeks) == 0 || weeks[len(weeks)-1].Week != l.Week {
 			weeks = append(weeks, weekView{Week: l.Week})
 		}
-		card := s.labCard(c, ct.labs[l.ID])
+		v := ct.labs[l.ID]
+		card := s.labCard(c.Request.Context(), v, s.progressOf(c.Request.Context(), v))
 		weeks[len(weeks)-1].Labs = append(weeks[len(weeks)-1].Labs, card)
 	}
 	s.render(c, http.StatusOK, "home.html", "Labs", "home", weeks)
 }
 
-// labCard totals a learner's progress on a lab.
-func (s *Server) labCard(c *gin.Context, v *labView) labCard {
+// labCard totals a learner's progress on a lab. st is the learner's
+// current verdicts on the lab's checks (see progress.Store.LabProgress).
+func (s *Server) labCard(ctx context.Context, v *labView, st map[string]progress.CheckState) labCard {
 	card := labCard{Lab: v.lab, Status: "not-started", Knowledge: v.quiz != nil}
-	ctx := c.Request.Context()
 	if v.manifest != nil {
 		card.Max += v.manifest.Points()
 		card.CheckCount = len(v.manifest.Checks)
-		st, err := s.cfg.Store.LabProgress(ctx, s.cfg.Learner, v.lab.ID)
-		if err == nil {
-			for _, cs := range st {
-				card.Points += cs.Points
-			}
-			if len(st) > 0 {
-				card.Status = "in-progress"
-			}
+		for _, cs := range st {
+			card.Points += cs.Points
+		}
+		if len(st) > 0 {
+			card.Status = "in-progress"
 		}
 	}
 	if v.quiz != nil {
@@ -159,6 +157,19 @@ func (s *Server) labCard(c *gin.Context, v *labView) labCard {
 		card.Status = "done"
 	}
 	return card
+}
+
+// progressOf reads the learner's verdicts on a lab's checks; a lab without
+// checks has none. Errors are logged and shown as no progress.
+func (s *Server) progressOf(ctx context.Context, v *labView) map[string]progress.CheckState {
+	if v.manifest == nil {
+		return nil
+	}
+	st, err := s.cfg.Store.LabProgress(ctx, s.cfg.Learner, v.lab.ID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "read progress", "lab", v.lab.ID, "err", err)
+	}
+	return st
 }
 
 type stepView struct {
@@ -182,11 +193,10 @@ type labPageView struct {
 }
 
 // stepViews counts the passed checks of each step of a lab.
-func (s *Server) stepViews(ctx context.Context, v *labView) []stepView {
+func stepViews(v *labView, st map[string]progress.CheckState) []stepView {
 	if v.manifest == nil {
 		return nil
 	}
-	st, _ := s.cfg.Store.LabProgress(ctx, s.cfg.Learner, v.lab.ID)
 	var out []stepView
 	for _, step := range v.lab.Steps {
 		sv := stepView{ID: step.ID, Title: step.Title}
@@ -212,8 +222,9 @@ func (s *Server) labPage(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	view := labPageView{Lab: v.lab, Card: s.labCard(c, v), HTML: v.page.HTML, PageTitle: v.page.Title, TOC: v.page.TOC, Quiz: v.quiz, CSRF: s.csrfToken(c)}
-	view.Steps = s.stepViews(ctx, v)
+	st := s.progressOf(ctx, v)
+	view := labPageView{Lab: v.lab, Card: s.labCard(ctx, v, st), HTML: v.page.HTML, PageTitle: v.page.Title, TOC: v.page.TOC, Quiz: v.quiz, CSRF: s.csrfToken(c)}
+	view.Steps = stepViews(v, st)
 	if v.quiz != nil {
 		if q, ok, _ := s.cfg.Store.LatestQuiz(ctx, s.cfg.Learner, v.lab.ID); ok {
 			view.Answers = q.Answers
