@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"encoding/json"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
@@ -246,4 +247,52 @@ func (s *scanner) value() (attr.Value, bool) {
 	}
 	s.i++
 	return v, true
+}
+
+// encodeItem writes item as DynamoDB JSON with its attribute names sorted,
+// appending each value's own encoding without encoding/json's reflection.
+func encodeItem(buf []byte, item attr.Item) ([]byte, error) {
+	keys := make([]string, 0, len(item))
+	for k := range item {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	buf = append(buf, '{')
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendString(buf, k)
+		buf = append(buf, ':')
+		b, err := item[k].MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, b...)
+	}
+	return append(buf, '}'), nil
+}
+
+// appendString appends s as a JSON string; plain ASCII is copied as is.
+func appendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+// itemJSON is an item in a response, encoded by encodeItem.
+type itemJSON attr.Item
+
+// MarshalJSON implements json.Marshaler.
+func (it itemJSON) MarshalJSON() ([]byte, error) {
+	if it == nil {
+		return []byte("null"), nil
+	}
+	return encodeItem(make([]byte, 0, 256), attr.Item(it))
 }

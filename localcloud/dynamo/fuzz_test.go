@@ -132,3 +132,27 @@ func FuzzFastItem(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeItem: encodeItem writes what encoding/json writes.
+func TestEncodeItem(t *testing.T) {
+	t.Parallel()
+	items := []string{
+		`{"a":{"S":"x"},"b":{"N":"1.5"},"c<&>\"":{"M":{"é":{"L":[{"NULL":true},{"BOOL":false}]}}},"d":{"SS":["a"]},"e":{"B":"AAE="},"f":{"BS":["AQ=="]},"g":{"NS":["1"]}}`,
+		`{}`, `{"\u0001\n":{"S":"\u2028"}}`,
+	}
+	for _, s := range items {
+		var it attr.Item
+		if err := json.Unmarshal([]byte(s), &it); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(it)
+		got, err := json.Marshal(itemJSON(it))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("got %s, %v; want %s", got, err, want)
+		}
+		raw, _ := encodeItem(nil, it)
+		if string(raw) != string(want) {
+			t.Errorf("encodeItem: got %s, want %s", raw, want)
+		}
+	}
+}

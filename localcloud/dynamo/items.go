@@ -250,7 +250,7 @@ func (t *table) write(pk, sk string, old, item attr.Item, now time.Time) []mutat
 	if item == nil {
 		muts = append(muts, mutation{kind: mutDeleteItem, tid: t.meta.ID, pk: pk, sk: sk})
 	} else {
-		b, _ := json.Marshal(item)
+		b, _ := encodeItem(nil, item)
 		muts = append(muts, mutation{kind: mutPutItem, tid: t.meta.ID, pk: pk, sk: sk, data: b})
 	}
 	if r, ok := t.streamRecord(old, item, now); ok {
@@ -540,7 +540,7 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 	t.mu.RUnlock()
 	out := map[string]any{}
 	if item != nil {
-		out["Item"] = pr.apply(item)
+		out["Item"] = itemJSON(pr.apply(item))
 	}
 	size := 0
 	if item != nil {

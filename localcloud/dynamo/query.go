@@ -50,7 +50,7 @@ type reader struct {
 	limit   int
 	count   bool
 	scanned int
-	matched []attr.Item
+	matched []itemJSON
 	n       int
 	bytes   int
 	last    attr.Item // last item evaluated, for LastEvaluatedKey
@@ -157,7 +157,7 @@ func (r *reader) visit(item attr.Item) (bool, error) {
 	if match {
 		r.n++
 		if !r.count {
-			r.matched = append(r.matched, r.proj.apply(view))
+			r.matched = append(r.matched, itemJSON(r.proj.apply(view)))
 		}
 	}
 	if (r.limit >= 0 && r.scanned >= r.limit) || r.bytes >= maxPage {
@@ -209,7 +209,7 @@ func (r *reader) output(mode string, consistent bool) map[string]any {
 	if !r.count {
 		items := r.matched
 		if items == nil {
-			items = []attr.Item{}
+			items = []itemJSON{}
 		}
 		out["Items"] = items
 	}
