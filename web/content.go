@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 
 	"github.com/labkit-dev/labkit/grader"
@@ -21,6 +23,7 @@ type content struct {
 // labView is everything the app needs about one lab.
 type labView struct {
 	lab      *labs.Lab
+	static   staticParts
 	page     render.Page
 	manifest *grader.Manifest // nil for a lab without account checks
 	quiz     *grader.Quiz     // nil for a lab without a knowledge check
@@ -53,7 +56,31 @@ func (s *Server) loadContent() (*content, error) {
 				return nil, fmt.Errorf("%s/lab.md: a check button names step %q, but %s has no check for it", l.Dir, step, l.ManifestPath())
 			}
 		}
+		if v.static, err = s.renderStatic(v); err != nil {
+			return nil, fmt.Errorf("%s: %w", l.Dir, err)
+		}
 		c.labs[l.ID] = v
 	}
 	return c, nil
+}
+
+// staticParts are the pieces of a lab page that do not change between page
+// views, rendered (and escaped) once when the content is loaded.
+type staticParts struct {
+	TOC        template.HTML
+	Objectives template.HTML
+}
+
+func (s *Server) renderStatic(v *labView) (staticParts, error) {
+	var p staticParts
+	var toc, obj bytes.Buffer
+	t := s.pages["lab.html"]
+	if err := t.ExecuteTemplate(&toc, "static-toc", map[string]any{"TOC": v.page.TOC, "Quiz": v.quiz != nil}); err != nil {
+		return p, err
+	}
+	if err := t.ExecuteTemplate(&obj, "static-objectives", map[string]any{"Objectives": v.lab.Objectives}); err != nil {
+		return p, err
+	}
+	p.TOC, p.Objectives = template.HTML(toc.String()), template.HTML(obj.String())
+	return p, nil
 }
