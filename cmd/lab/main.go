@@ -49,6 +49,7 @@ func commands() []command {
 		{"web", "run only the web app (for learners using their AWS account)", runWeb},
 		{"names", "show or change the resource names the kit and grader use", runNames},
 		{"package", "build a Go function as a Lambda zip (bootstrap for provided.al2023)", runPackage},
+		{"policy", "print the IAM policy the grader needs (or --cross-account: a role template)", runPolicy},
 		{"solve", "deploy the reference solution of a lab (and the labs before it)", runSolve},
 		{"setup", "deploy what a lab needs that you do not build (lab4: the downstream services)", runSetup},
 		{"deploy", "package and upload one function's code (--from starter|solutions|DIR)", runDeploy},
