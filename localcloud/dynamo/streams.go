@@ -525,11 +525,13 @@ func (s *Service) loadItems(t *table, fix bool) error {
 			rows.Close()
 			return err
 		}
-		var item attr.Item
-		if err := json.Unmarshal(b, &item); err != nil {
+		// Rows hold encodeItem's output: the one-pass decoder reads them.
+		var fi fastItem
+		if err := fi.UnmarshalJSON(b); err != nil {
 			rows.Close()
 			return fmt.Errorf("decode item: %w", err)
 		}
+		item := attr.Item(fi)
 		npk, nsk, ok := t.base.keys(item)
 		if !ok {
 			rows.Close()
