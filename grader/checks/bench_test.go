@@ -1,0 +1,28 @@
+package checks_test
+
+import (
+	"testing"
+
+	"github.com/labkit-dev/labkit/grader"
+)
+
+// BenchmarkGradeWeek1 grades the week-1 reference deployment on the local
+// cloud: every check the local cloud can decide (resource and functional),
+// as `lab check all` runs them (8 at once). Each iteration is a fresh run
+// (new RunID, no shared facts).
+//
+//	go test -run '^$' -bench GradeWeek1 -benchtime 20x ./grader/checks/
+func BenchmarkGradeWeek1(b *testing.B) {
+	_, cfg := solved(b, nil, nil)
+	list := gradableChecks(b, cfg)
+	wantAll(b, gradeChecks(b, cfg, nil, list), grader.Pass) // warm: functions started
+	b.ResetTimer()
+	for b.Loop() {
+		for _, r := range gradeChecks(b, cfg, nil, list) {
+			if r.Status != grader.Pass {
+				b.Fatalf("%s/%s: %s %s", r.Lab, r.CheckID, r.Status, r.Reason)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(list)), "checks/op")
+}
