@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -157,9 +158,41 @@ func (t *table) rebuildIndexes() {
 		t.lsis[l.IndexName] = newIndex(t.meta.keyDefOf(l.KeySchema), false)
 		t.idx[l.IndexName] = l
 	}
+	all := make([]*index, 0, len(t.gsis)+len(t.lsis))
+	for _, ix := range t.gsis {
+		all = append(all, ix)
+	}
+	for _, ix := range t.lsis {
+		all = append(all, ix)
+	}
+	// Bulk build: append every entry, then sort each partition once.
 	for _, p := range t.base.parts {
 		for _, e := range p.entries {
-			t.indexItem(e.item)
+			bpk, bsk, _ := t.base.keys(e.item)
+			tie := tieOf(bpk, bsk)
+			for _, ix := range all {
+				if pk, sk, ok := ix.keys(e.item); ok {
+					ip := ix.parts[pk]
+					if ip == nil {
+						ip = &partition{}
+						ix.parts[pk] = ip
+						ix.dirty = true
+					}
+					ip.entries = append(ip.entries, entry{sk: sk, tie: tie, item: e.item})
+					ix.count++
+					ix.bytes += int64(itemSize(e.item))
+				}
+			}
+		}
+	}
+	for _, ix := range all {
+		for _, p := range ix.parts {
+			slices.SortFunc(p.entries, func(a, b entry) int {
+				if c := strings.Compare(a.sk, b.sk); c != 0 {
+					return c
+				}
+				return strings.Compare(a.tie, b.tie)
+			})
 		}
 	}
 }
