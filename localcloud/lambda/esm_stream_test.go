@@ -1,0 +1,220 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+)
+
+// seenRecords collects the stream records esm-fn forwarded.
+func (w *world) seenRecords(t testing.TB, seen string, want int, d time.Duration) []events.DynamoDBEventRecord {
+	t.Helper()
+	return decodeAll[events.DynamoDBEventRecord](t, w.collect(t, seen, want, d))
+}
+
+func pks(recs []events.DynamoDBEventRecord) []string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, r.EventName+":"+r.Change.Keys["pk"].String())
+	}
+	return out
+}
+
+func TestESMStreamInsertFilter(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	stream := w.table(t, "orders")
+	w.function(t, "publisher", 5, map[string]string{"SEEN_QUEUE_URL": seen})
+	w.put(t, "orders", map[string]string{"pk": "before"}) // LATEST starts after it
+	out := w.mapping(t, &awslambda.CreateEventSourceMappingInput{
+		FunctionName: aws.String("publisher"), EventSourceArn: aws.String(stream), StartingPosition: types.EventSourcePositionLatest,
+		FilterCriteria: &types.FilterCriteria{Filters: []types.Filter{{Pattern: aws.String(`{"eventName":["INSERT"]}`)}}},
+	})
+	if got := aws.ToInt32(out.BatchSize); got != 100 {
+		t.Errorf("got BatchSize %d, want 100 (streams default)", got)
+	}
+	w.put(t, "orders", map[string]string{"pk": "a", "status": "new"})
+	w.put(t, "orders", map[string]string{"pk": "b", "status": "new"})
+	w.put(t, "orders", map[string]string{"pk": "a", "status": "paid"})
+	w.del(t, "orders", "b")
+	w.put(t, "orders", map[string]string{"pk": "c", "status": "new"})
+	recs := w.seenRecords(t, seen, 3, 15*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	recs = append(recs, w.seenRecords(t, seen, 1, time.Second)...)
+	if got, want := pks(recs), []string{"INSERT:a", "INSERT:b", "INSERT:c"}; !slices.Equal(got, want) {
+		t.Fatalf("function saw %v, want %v", got, want)
+	}
+	r := recs[0]
+	if r.EventSource != "aws:dynamodb" || r.EventSourceArn != stream || r.AWSRegion != "us-east-1" || r.EventVersion == "" || r.EventID == "" {
+		t.Errorf("got record %+v, want eventSource aws:dynamodb, eventSourceARN %s, awsRegion us-east-1, eventVersion and eventID", r, stream)
+	}
+	c := r.Change
+	if c.NewImage["status"].String() != "new" || c.SequenceNumber == "" || c.SizeBytes == 0 || c.StreamViewType != "NEW_AND_OLD_IMAGES" || c.ApproximateCreationDateTime.IsZero() {
+		t.Errorf("got dynamodb %+v, want NewImage.status new, SequenceNumber, SizeBytes, StreamViewType NEW_AND_OLD_IMAGES, ApproximateCreationDateTime", c)
+	}
+}
+
+func TestESMStreamOrderPerKey(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	stream := w.table(t, "counters")
+	w.function(t, "counter", 5, map[string]string{"SEEN_QUEUE_URL": seen})
+	w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("counter"), EventSourceArn: aws.String(stream),
+		StartingPosition: types.EventSourcePositionTrimHorizon, BatchSize: aws.Int32(7)})
+	const keys, per = 3, 10
+	for i := range per {
+		for k := range keys {
+			w.put(t, "counters", map[string]string{"pk": fmt.Sprint("k", k), "n": fmt.Sprint(i)})
+		}
+	}
+	recs := w.seenRecords(t, seen, keys*per, 20*time.Second)
+	if len(recs) != keys*per {
+		t.Fatalf("function saw %d records, want %d", len(recs), keys*per)
+	}
+	next := map[string]int{}
+	prevSeq := ""
+	for _, r := range recs {
+		k, n := r.Change.Keys["pk"].String(), r.Change.NewImage["n"].String()
+		if want := fmt.Sprint(next[k]); n != want {
+			t.Fatalf("key %s: got n=%s, want %s (out of order)", k, n, want)
+		}
+		next[k]++
+		if s := r.Change.SequenceNumber; len(s) == len(prevSeq) && s <= prevSeq {
+			t.Fatalf("sequence number %s after %s", s, prevSeq)
+		}
+		prevSeq = r.Change.SequenceNumber
+	}
+}
+
+// onFailure reads the invocation records in a destination queue.
+func (w *world) onFailure(t testing.TB, url string, want int) []failureRecord {
+	t.Helper()
+	return decodeAll[failureRecord](t, w.collect(t, url, want, 20*time.Second))
+}
+
+func TestESMStreamBisectRetriesOnFailure(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	dest, destArn := w.queue(t, "publisher-dlq", nil)
+	stream := w.table(t, "events")
+	w.function(t, "strict", 5, map[string]string{"SEEN_QUEUE_URL": seen, "MODE": "error"})
+	for _, pk := range []string{"a", "b", "poison", "c"} {
+		w.put(t, "events", map[string]string{"pk": pk})
+	}
+	out := w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("strict"), EventSourceArn: aws.String(stream),
+		StartingPosition: types.EventSourcePositionTrimHorizon, BisectBatchOnFunctionError: aws.Bool(true), MaximumRetryAttempts: aws.Int32(1),
+		DestinationConfig: &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String(destArn)}}})
+	if out.DestinationConfig == nil || out.DestinationConfig.OnFailure == nil {
+		t.Fatalf("got no DestinationConfig.OnFailure in %+v", out)
+	}
+	if aws.ToInt32(out.MaximumRetryAttempts) != 1 || !aws.ToBool(out.BisectBatchOnFunctionError) || aws.ToString(out.DestinationConfig.OnFailure.Destination) != destArn {
+		t.Errorf("got MaximumRetryAttempts %d, Bisect %v, OnFailure %v; want 1, true, %s", aws.ToInt32(out.MaximumRetryAttempts), aws.ToBool(out.BisectBatchOnFunctionError), out.DestinationConfig, destArn)
+	}
+	frs := w.onFailure(t, dest, 1)
+	if len(frs) != 1 {
+		t.Fatalf("got %d OnFailure records, want 1", len(frs))
+	}
+	fr := frs[0]
+	if fr.RequestContext.Condition != "RetryAttemptsExhausted" || fr.RequestContext.FunctionArn == "" || fr.RequestContext.ApproximateInvokeCount < 2 ||
+		fr.Version != "1.0" || fr.ResponseContext.FunctionError != "Unhandled" || fr.ResponseContext.StatusCode != 200 || fr.Timestamp == "" {
+		t.Errorf("got OnFailure record %+v, want RetryAttemptsExhausted, version 1.0, functionError Unhandled", fr)
+	}
+	bi := fr.DDBStreamBatchInfo
+	if bi.BatchSize != 1 || bi.StreamArn != stream || bi.StartSequenceNumber != bi.EndSequenceNumber || bi.ShardID == "" || bi.ApproximateArrivalOfFirstRecord == "" {
+		t.Errorf("got DDBStreamBatchInfo %+v, want the poison record alone", bi)
+	}
+	// Every good record was processed once in a successful batch; they may
+	// also appear in failed batches before the split isolated the poison.
+	w.put(t, "events", map[string]string{"pk": "after"})
+	var got []string
+	waitFor(t, 15*time.Second, "the record after the poison", func() bool {
+		for _, m := range w.drain(t, seen, 0) {
+			var r events.DynamoDBEventRecord
+			json.Unmarshal([]byte(aws.ToString(m.Body)), &r)
+			got = append(got, r.Change.Keys["pk"].String())
+		}
+		return slices.Contains(got, "after")
+	})
+	for _, pk := range []string{"a", "b", "c"} {
+		if !slices.Contains(got, pk) {
+			t.Errorf("function never saw %s (saw %v)", pk, got)
+		}
+	}
+}
+
+func TestESMStreamPartialFailureResumesFromLowest(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	dest, destArn := w.queue(t, "dest", nil)
+	stream := w.table(t, "items")
+	w.function(t, "reporter", 5, map[string]string{"SEEN_QUEUE_URL": seen})
+	for _, pk := range []string{"a", "b", "poison", "c", "d"} {
+		w.put(t, "items", map[string]string{"pk": pk})
+	}
+	w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("reporter"), EventSourceArn: aws.String(stream),
+		StartingPosition: types.EventSourcePositionTrimHorizon, MaximumRetryAttempts: aws.Int32(1),
+		FunctionResponseTypes: []types.FunctionResponseType{types.FunctionResponseTypeReportBatchItemFailures},
+		DestinationConfig:     &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String(destArn)}}})
+	frs := w.onFailure(t, dest, 1)
+	if len(frs) != 1 || frs[0].DDBStreamBatchInfo.BatchSize != 3 {
+		t.Fatalf("got OnFailure records %+v, want one for the 3 records from the poison on", frs)
+	}
+	recs := w.seenRecords(t, seen, 8, 10*time.Second)
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Change.Keys["pk"].String())
+	}
+	if want := []string{"a", "b", "poison", "c", "d", "poison", "c", "d"}; !slices.Equal(got, want) {
+		t.Errorf("function saw %v, want %v", got, want)
+	}
+	if first := recs[2].Change.SequenceNumber; frs[0].DDBStreamBatchInfo.StartSequenceNumber != first {
+		t.Errorf("got startSequenceNumber %s, want the poison's %s", frs[0].DDBStreamBatchInfo.StartSequenceNumber, first)
+	}
+}
+
+func TestESMStreamCheckpointSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	stream := w.table(t, "ledger")
+	w.function(t, "ledger", 5, map[string]string{"SEEN_QUEUE_URL": seen})
+	out := w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("ledger"), EventSourceArn: aws.String(stream),
+		StartingPosition: types.EventSourcePositionLatest})
+	w.put(t, "ledger", map[string]string{"pk": "1"})
+	w.put(t, "ledger", map[string]string{"pk": "2"})
+	if got := pks(w.seenRecords(t, seen, 2, 15*time.Second)); !slices.Equal(got, []string{"INSERT:1", "INSERT:2"}) {
+		t.Fatalf("before the restart the function saw %v, want INSERT:1, INSERT:2", got)
+	}
+	time.Sleep(300 * time.Millisecond) // let the checkpoint commit
+	if err := w.lam.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.put(t, "ledger", map[string]string{"pk": "3"}) // while Lambda is down
+	w.startLambda(t)
+	w.put(t, "ledger", map[string]string{"pk": "4"})
+	recs := w.seenRecords(t, seen, 2, 15*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	recs = append(recs, w.seenRecords(t, seen, 1, time.Second)...)
+	if got := pks(recs); !slices.Equal(got, []string{"INSERT:3", "INSERT:4"}) {
+		t.Errorf("after the restart the function saw %v, want INSERT:3, INSERT:4", got)
+	}
+	got, err := w.lc.GetEventSourceMapping(context.Background(), &awslambda.GetEventSourceMappingInput{UUID: out.UUID})
+	if err != nil {
+		t.Fatalf("GetEventSourceMapping after the restart: %v", err)
+	}
+	if aws.ToString(got.State) != "Enabled" || string(got.StartingPosition) != "LATEST" {
+		t.Errorf("got State %q, StartingPosition %q after the restart; want Enabled, LATEST", aws.ToString(got.State), got.StartingPosition)
+	}
+}
