@@ -137,6 +137,19 @@ func parseProjection(s *string) (*expr.Projection, error) {
 	return p, apiError(err)
 }
 
+// checkKeySize enforces DynamoDB's key size limits: 2048 bytes for a
+// partition key, 1024 for a sort key.
+func checkKeySize(v attr.Value, rng bool) error {
+	n := attr.Size(v)
+	if !rng && n > 2048 {
+		return validationf("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes")
+	}
+	if rng && n > 1024 {
+		return validationf("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+	}
+	return nil
+}
+
 // keyOf validates a Key parameter against the table's key schema.
 func (t *table) keyOf(key attr.Item) (pk, sk string, err error) {
 	n := 1
@@ -154,6 +167,9 @@ func (t *table) keyOf(key attr.Item) (pk, sk string, err error) {
 	if err := attr.ValidateKey(t.key.hash, h); err != nil {
 		return "", "", apiError(err)
 	}
+	if err := checkKeySize(h, false); err != nil {
+		return "", "", err
+	}
 	pk = keyString(h)
 	if t.key.rng != "" {
 		r, ok := key[t.key.rng]
@@ -163,6 +179,9 @@ func (t *table) keyOf(key attr.Item) (pk, sk string, err error) {
 		if err := attr.ValidateKey(t.key.rng, r); err != nil {
 			return "", "", apiError(err)
 		}
+		if err := checkKeySize(r, true); err != nil {
+			return "", "", err
+		}
 		sk = keyString(r)
 	}
 	return pk, sk, nil
@@ -170,7 +189,7 @@ func (t *table) keyOf(key attr.Item) (pk, sk string, err error) {
 
 // itemKeys validates a whole item's key attributes (PutItem).
 func (t *table) itemKeys(item attr.Item) (pk, sk string, err error) {
-	check := func(name string, kind attr.Kind) (string, error) {
+	check := func(name string, kind attr.Kind, rng bool) (string, error) {
 		v, ok := item[name]
 		if !ok {
 			return "", validationf("One or more parameter values were invalid: Missing the key %s in the item", name)
@@ -181,13 +200,16 @@ func (t *table) itemKeys(item attr.Item) (pk, sk string, err error) {
 		if err := attr.ValidateKey(name, v); err != nil {
 			return "", apiError(err)
 		}
+		if err := checkKeySize(v, rng); err != nil {
+			return "", err
+		}
 		return keyString(v), nil
 	}
-	if pk, err = check(t.key.hash, t.key.hashKind); err != nil {
+	if pk, err = check(t.key.hash, t.key.hashKind, false); err != nil {
 		return "", "", err
 	}
 	if t.key.rng != "" {
-		if sk, err = check(t.key.rng, t.key.rngKind); err != nil {
+		if sk, err = check(t.key.rng, t.key.rngKind, true); err != nil {
 			return "", "", err
 		}
 	}

@@ -110,6 +110,14 @@ func TestItemValidation(t *testing.T) {
 			_, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: tbl, Item: item{"pk": s("a"), "sk": s("1"), "g": s("x")}})
 			return err
 		}, "One or more parameter values were invalid: Type mismatch for Index Key g Expected: N Actual: S IndexName: byG"},
+		{"put big hash key", func() error {
+			_, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: tbl, Item: item{"pk": s(strings.Repeat("k", 2049)), "sk": s("1")}})
+			return err
+		}, "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes"},
+		{"get big range key", func() error {
+			_, err := e.db.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: tbl, Key: item{"pk": s("a"), "sk": s(strings.Repeat("k", 1025))}})
+			return err
+		}, "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"},
 		{"put too big", func() error {
 			_, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: tbl, Item: item{"pk": s("a"), "sk": s("1"), "big": s(big)}})
 			return err
