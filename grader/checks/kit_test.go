@@ -60,4 +60,3 @@ func TestKitSolvePasses(t *testing.T) {
 		})
 	}
 }
-
