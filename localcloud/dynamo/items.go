@@ -678,6 +678,12 @@ func (t *table) applyUpdate(u *expr.Update, key, old attr.Item, names expr.Names
 		}
 	}
 	if u == nil {
+		if old == nil {
+			// A new item of just the key: numbers in canonical form.
+			if err := normalizeItem(base); err != nil {
+				return nil, nil, err
+			}
+		}
 		return base, nil, nil
 	}
 	item, updated, err := u.Apply(base, names, values)

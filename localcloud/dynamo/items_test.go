@@ -290,3 +290,16 @@ func TestUpdateItemReturnValues(t *testing.T) {
 		t.Fatalf("REMOVE/DELETE: got %v, %v; want only pk", out, err)
 	}
 }
+
+func TestUpdateItemWithoutExpression(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	createTable(t, e.db, "noexpr", withRange("sk", types.ScalarAttributeTypeN))
+	out, err := e.db.UpdateItem(ctx(t), &dynamodb.UpdateItemInput{TableName: aws.String("noexpr"), Key: item{"pk": s("a"), "sk": n("01.50")}, ReturnValues: types.ReturnValueAllNew})
+	if err != nil {
+		t.Fatalf("UpdateItem: %v", err)
+	}
+	if num(t, out.Attributes, "sk") != "1.5" || len(out.Attributes) != 2 {
+		t.Errorf("created item: got %v, want the canonical key", out.Attributes)
+	}
+}
