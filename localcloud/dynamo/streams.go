@@ -438,8 +438,24 @@ func (s *Service) trimLoop() {
 	}
 }
 
+// trimChunk bounds the records one trim commit deletes, so that trimming a
+// day of records does not hold up writes.
+const trimChunk = 5000
+
 func (s *Service) trim(now time.Time) {
 	cutoff := now.Add(-s.cfg.StreamRetention)
+	var old int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM stream_records WHERE created < ?`, cutoff.UnixMilli()).Scan(&old); err != nil {
+		s.log.Error("trim stream records", "err", err)
+		return
+	}
+	for ; old > trimChunk; old -= trimChunk {
+		if err := s.com.commit([]mutation{{kind: mutExec, sql: `DELETE FROM stream_records WHERE seq IN
+			(SELECT seq FROM stream_records WHERE created < ? ORDER BY seq LIMIT ?)`, args: []any{cutoff.UnixMilli(), trimChunk}}}); err != nil {
+			s.log.Error("trim stream records", "err", err)
+			return
+		}
+	}
 	muts := []mutation{{kind: mutExec, sql: `DELETE FROM stream_records WHERE created < ?`, args: []any{cutoff.UnixMilli()}}}
 	s.mu.Lock()
 	var gone []string

@@ -252,3 +252,25 @@ func TestStreamTrim(t *testing.T) {
 		t.Fatalf("after trim: got %d records, want only the new one", len(recs))
 	}
 }
+
+func TestStreamTrimInChunks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tx, err := e.svc.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2*trimChunk + 7 {
+		if _, err := tx.Exec(`INSERT INTO stream_records (stream, created, record) VALUES ('x', ?, '{}')`, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	e.svc.trim(time.Now())
+	var left int
+	if err := e.svc.db.QueryRow(`SELECT COUNT(*) FROM stream_records`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("records after trim: got %d, %v; want 0", left, err)
+	}
+}
