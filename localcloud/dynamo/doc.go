@@ -27,9 +27,11 @@
 // and GetRecords. Each stream has a single shard that holds every record in
 // commit order. A write that changes nothing (an identical PutItem, an
 // UpdateItem that sets what is there, deleting a missing item) writes no
-// record, as the DynamoDB Streams documentation states. Re-enabling a stream creates a new stream (new label and
-// ARN), and a disabled stream stays readable until its records age out
-// (24 hours).
+// record, as the DynamoDB Streams documentation states. Re-enabling a
+// stream creates a new stream (new label and ARN), and a disabled stream
+// stays readable until its records age out (24 hours). Items whose time to
+// live has passed are deleted within a minute, with a REMOVE record whose
+// userIdentity is the DynamoDB service.
 //
 // # Durability and concurrency
 //
@@ -40,7 +42,7 @@
 // submits the item row and its stream record to the single writer; it
 // answers only once that transaction has committed. The writer batches the
 // requests that arrive while it commits (group commit), so concurrent
-// clients share one SQLite transaction. Because an item change and its
+// clients share one SQLite transaction; checkpoints run in the background. Because an item change and its
 // stream record always commit together, every acknowledged write appears in
 // the stream exactly once, also after a crash. Reads may see a write a few
 // hundred microseconds before it is acknowledged.
