@@ -208,8 +208,8 @@ func (s *Service) startRunner(m *mapping, prev *esmRunner) {
 	}()
 }
 
-// stopped returns a channel closed when the runner must stop: on its own
-// stop or on Close.
+// runnerContext returns a context cancelled when the runner must stop: on
+// its own stop or on Close.
 func (s *Service) runnerContext(r *esmRunner) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
@@ -536,14 +536,14 @@ func writeMapping(w http.ResponseWriter, status int, c mappingConfiguration) err
 // sourceKind says which kind of source arn is, in the caller's region.
 func sourceKind(arn, region string) (string, error) {
 	a, ok := protocol.ParseARN(arn)
-	if !ok || !protocol.IsAccountID(a.Account) {
+	if !ok || !strings.HasPrefix(a.Partition, "aws") || (a.Account != "" && !protocol.IsAccountID(a.Account)) {
 		return "", protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'eventSourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)", truncate(arn, 200))
 	}
 	var kind string
 	switch {
-	case a.Service == "sqs" && a.Resource != "" && !strings.Contains(a.Resource, ":"):
+	case a.Service == "sqs" && a.Account != "" && a.Resource != "" && !strings.Contains(a.Resource, ":"):
 		kind = esmSQS
-	case a.Service == "dynamodb" && strings.HasPrefix(a.Resource, "table/") && strings.Contains(a.Resource, "/stream/"):
+	case a.Service == "dynamodb" && a.Account != "" && strings.HasPrefix(a.Resource, "table/") && strings.Contains(a.Resource, "/stream/"):
 		kind = esmStream
 	default:
 		return "", protocol.Errorf("InvalidParameterValueException", "Unrecognized event source, must be kinesis, dynamodb stream or sqs.")
