@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/labkit-dev/labkit/localcloud/activity"
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/dynamo"
 	lcsqs "github.com/labkit-dev/labkit/localcloud/sqs"
@@ -44,6 +45,7 @@ func esmZip(t testing.TB) []byte {
 // behind one listener.
 type world struct {
 	dir    string
+	bus    *activity.Bus
 	url    string
 	sqsSvc *lcsqs.Service
 	ddbSvc *dynamo.Service
@@ -57,10 +59,16 @@ type world struct {
 // when not empty).
 func newWorld(t testing.TB, dir string) *world {
 	t.Helper()
+	return newWorldBus(t, dir, nil)
+}
+
+// newWorldBus is newWorld with Lambda publishing to bus.
+func newWorldBus(t testing.TB, dir string, bus *activity.Bus) *world {
+	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	w := &world{dir: dir}
+	w := &world{dir: dir, bus: bus}
 	var err error
 	if w.sqsSvc, err = lcsqs.New(lcsqs.Config{DataDir: dir, Logger: cloudtest.Logger(t)}); err != nil {
 		t.Fatal(err)
@@ -78,7 +86,7 @@ func newWorld(t testing.TB, dir string) *world {
 // behind a new listener.
 func (w *world) startLambda(t testing.TB) {
 	t.Helper()
-	lam, err := New(Config{DataDir: w.dir, Logger: cloudtest.Logger(t), IdleTimeout: time.Minute})
+	lam, err := New(Config{DataDir: w.dir, Logger: cloudtest.Logger(t), IdleTimeout: time.Minute, Bus: w.bus})
 	if err != nil {
 		t.Fatal(err)
 	}
