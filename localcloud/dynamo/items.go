@@ -789,12 +789,7 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 		if in.ReturnValues == "UPDATED_OLD" {
 			src = old
 		}
-		attrs = attr.Item{}
-		for _, n := range updated {
-			if v, ok := src[n]; ok {
-				attrs[n] = v
-			}
-		}
+		attrs = updatedAttrs(*in.UpdateExpression, names, updated, src)
 	}
 	if len(attrs) > 0 {
 		out["Attributes"] = attrs

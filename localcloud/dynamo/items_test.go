@@ -303,3 +303,44 @@ func TestUpdateItemWithoutExpression(t *testing.T) {
 		t.Errorf("created item: got %v, want the canonical key", out.Attributes)
 	}
 }
+
+func TestUpdatePaths(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ expr, want string }{
+		{"SET a = :v", "a"},
+		{"SET a.b = list_append(a.b, :l), #c[1] = if_not_exists(#c, :z) REMOVE d, e.f ADD g :one DELETE h :s", "a.b|#c[1]|d|e.f|g|h"},
+		{"set a=:v remove b", "a|b"},
+		{"ADD #count :inc", "#count"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(updatePaths(tt.expr), "|"); got != tt.want {
+			t.Errorf("updatePaths(%q): got %q, want %q", tt.expr, got, tt.want)
+		}
+	}
+}
+
+func TestUpdatedNestedReturnValues(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := ctx(t)
+	createTable(t, e.db, "nested")
+	put(t, e.db, "nested", item{"pk": s("a"), "m": &types.AttributeValueMemberM{Value: item{"x": n("1"), "y": n("2")}}, "other": s("o")})
+	out, err := e.db.UpdateItem(c, &dynamodb.UpdateItemInput{TableName: aws.String("nested"), Key: item{"pk": s("a")},
+		UpdateExpression: aws.String("SET m.x = :v"), ExpressionAttributeValues: item{":v": n("5")}, ReturnValues: types.ReturnValueUpdatedNew})
+	if err != nil {
+		t.Fatalf("UpdateItem: %v", err)
+	}
+	m, ok := out.Attributes["m"].(*types.AttributeValueMemberM)
+	if !ok || len(out.Attributes) != 1 || len(m.Value) != 1 || num(t, m.Value, "x") != "5" {
+		t.Errorf("UPDATED_NEW: got %v, want {m: {x: 5}}", out.Attributes)
+	}
+	out, err = e.db.UpdateItem(c, &dynamodb.UpdateItemInput{TableName: aws.String("nested"), Key: item{"pk": s("a")},
+		UpdateExpression: aws.String("REMOVE m.y"), ReturnValues: types.ReturnValueUpdatedOld})
+	if err != nil {
+		t.Fatalf("UpdateItem: %v", err)
+	}
+	m, ok = out.Attributes["m"].(*types.AttributeValueMemberM)
+	if !ok || len(m.Value) != 1 || num(t, m.Value, "y") != "2" {
+		t.Errorf("UPDATED_OLD: got %v, want {m: {y: 2}}", out.Attributes)
+	}
+}
