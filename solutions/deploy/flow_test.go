@@ -10,26 +10,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
-
-// requireMappings skips when the local cloud does not serve event source
-// mappings yet (localcloud/lambda/esm*.go).
-func requireMappings(t *testing.T, k *Kit) {
-	t.Helper()
-	_, err := k.cl().lam.ListEventSourceMappings(context.Background(), &lambda.ListEventSourceMappingsInput{})
-	if errCode(err) == "UnknownOperationException" {
-		t.Skip("the local cloud does not serve Lambda event source mappings yet (localcloud/lambda/esm*.go)")
-	}
-}
 
 // solvedAll is a local cloud with every lab solved.
 func solvedAll(t *testing.T) (*Kit, string) {
 	t.Helper()
 	k, _ := newKit(t)
-	requireMappings(t, k)
 	if err := k.Solve(testCtx(t, 4*time.Minute), "all"); err != nil {
 		t.Fatal(err)
 	}
