@@ -31,6 +31,7 @@ func FuzzJSONRequest(f *testing.F) {
 		`{"TableName":"fuzz","KeyConditionExpression":"pk = :p","ExclusiveStartKey":{"pk":{"S":"a"}},"ExpressionAttributeValues":{":p":{"S":"a"}},"Limit":0}`,
 		`{"TableName":"fuzz","IndexName":"gsi","KeyConditionExpression":"g = :p AND begins_with(sk, :x)","ExpressionAttributeValues":{":p":{"S":"a"},":x":{"S":"a"}}}`,
 		`{"TableName":"fuzz","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"UpdateExpression":"SET a.b[3] = list_append(a, :l) REMOVE c ADD d :n","ExpressionAttributeValues":{":l":{"L":[]},":n":{"NS":["1","1"]}}}`,
+		`{"TableName":"fuzz","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"UpdateExpression":"SET m.x = :v, l[0] = :v REMOVE z","ExpressionAttributeValues":{":v":{"N":"3"}},"ReturnValues":"UPDATED_NEW"}`,
 		`{"TableName":"fuzz","Segment":3,"TotalSegments":2}`,
 		`{"TransactItems":[{"Put":{"TableName":"fuzz","Item":{}}},{"Update":{}}]}`,
 		`{"RequestItems":{"fuzz":[{"PutRequest":{"Item":{"pk":{"S":"a"}}},"DeleteRequest":{}}]}}`,
