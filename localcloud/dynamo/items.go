@@ -491,11 +491,11 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 }
 
 type getItemInput struct {
-	TableName            string    `json:"TableName"`
-	Key                  attr.Item `json:"Key"`
-	ConsistentRead       bool      `json:"ConsistentRead"`
-	ProjectionExpression *string   `json:"ProjectionExpression"`
-	AttributesToGet      []string  `json:"AttributesToGet"`
+	TableName            string   `json:"TableName"`
+	Key                  fastItem `json:"Key"`
+	ConsistentRead       bool     `json:"ConsistentRead"`
+	ProjectionExpression *string  `json:"ProjectionExpression"`
+	AttributesToGet      []string `json:"AttributesToGet"`
 	exprFields
 }
 
@@ -553,7 +553,7 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pk, sk, err := t.keyOf(in.Key)
+	pk, sk, err := t.keyOf(attr.Item(in.Key))
 	if err != nil {
 		return nil, err
 	}
@@ -575,10 +575,10 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 }
 
 type deleteItemInput struct {
-	TableName           string    `json:"TableName"`
-	Key                 attr.Item `json:"Key"`
-	ConditionExpression *string   `json:"ConditionExpression"`
-	ReturnValues        string    `json:"ReturnValues"`
+	TableName           string   `json:"TableName"`
+	Key                 fastItem `json:"Key"`
+	ConditionExpression *string  `json:"ConditionExpression"`
+	ReturnValues        string   `json:"ReturnValues"`
 	exprFields
 }
 
@@ -610,7 +610,7 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pk, sk, err := t.keyOf(in.Key)
+	pk, sk, err := t.keyOf(attr.Item(in.Key))
 	if err != nil {
 		return nil, err
 	}
@@ -648,11 +648,11 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 }
 
 type updateItemInput struct {
-	TableName           string    `json:"TableName"`
-	Key                 attr.Item `json:"Key"`
-	UpdateExpression    *string   `json:"UpdateExpression"`
-	ConditionExpression *string   `json:"ConditionExpression"`
-	ReturnValues        string    `json:"ReturnValues"`
+	TableName           string   `json:"TableName"`
+	Key                 fastItem `json:"Key"`
+	UpdateExpression    *string  `json:"UpdateExpression"`
+	ConditionExpression *string  `json:"ConditionExpression"`
+	ReturnValues        string   `json:"ReturnValues"`
 	exprFields
 }
 
@@ -742,7 +742,7 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 			return nil, apiError(err)
 		}
 	}
-	pk, sk, err := t.keyOf(in.Key)
+	pk, sk, err := t.keyOf(attr.Item(in.Key))
 	if err != nil {
 		return nil, err
 	}
@@ -763,7 +763,7 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 			return nil, condFailed(old, in.ReturnValuesOnConditionCheckFailure)
 		}
 	}
-	item, updated, err := t.applyUpdate(u, in.Key, old, names, values)
+	item, updated, err := t.applyUpdate(u, attr.Item(in.Key), old, names, values)
 	if err == nil {
 		err = t.checkIndexKeys(item)
 	}
