@@ -502,7 +502,7 @@ func (s *Service) createMapping(w http.ResponseWriter, r *http.Request) error {
 	if err := applyMappingInput(m, &in); err != nil {
 		return err
 	}
-	if err := s.checkMappingSource(r.Context(), m, f); err != nil {
+	if err := s.checkMappingSource(r.Context(), m, f, false); err != nil {
 		return err
 	}
 
@@ -846,7 +846,7 @@ func (s *Service) updateMapping(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if m.Kind == esmSQS {
-		if err := s.checkMappingSource(r.Context(), m, f); err != nil {
+		if err := s.checkMappingSource(r.Context(), m, f, true); err != nil {
 			return err
 		}
 	}

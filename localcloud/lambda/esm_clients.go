@@ -76,9 +76,14 @@ func sdkErrorText(err error) (code, msg string) {
 
 // checkMappingSource checks the event source a mapping names exists, and
 // for queues that the function's timeout fits the queue's visibility
-// timeout, as AWS does on create and update.
-func (s *Service) checkMappingSource(ctx context.Context, m *mapping, f *function) error {
+// timeout, as AWS does on create and update. With lenient, a source that
+// cannot be read is let through (an update must be able to disable a
+// mapping whose queue is gone); only the timeout mismatch is refused.
+func (s *Service) checkMappingSource(ctx context.Context, m *mapping, f *function, lenient bool) error {
 	c, err := s.clientsFor(m.Account, m.Region)
+	if err != nil && lenient {
+		return nil
+	}
 	if err != nil {
 		return protocol.StatusErrorf(http.StatusServiceUnavailable, "ServiceException", "cannot check the event source: %v", err)
 	}
@@ -98,6 +103,9 @@ func (s *Service) checkMappingSource(ctx context.Context, m *mapping, f *functio
 				}
 				return nil
 			}
+		}
+		if lenient {
+			return nil
 		}
 		code, msg := sdkErrorText(err)
 		return protocol.Errorf("InvalidParameterValueException", "Error occurred while ReceiveMessage. SQS Error Code: %s. SQS Error Message: %s", code, msg)

@@ -229,9 +229,35 @@ func (s *Service) sqsBatch(ctx context.Context, r *esmRunner, c *esmClients, url
 		s.deleteMessages(ctx, c, url, drop)
 		s.publishBatch(m, "filtered", len(drop))
 	}
-	if len(recs) == 0 {
-		return true
+	// Like AWS, a batch is cut to what fits in a synchronous invocation.
+	ok := true
+	for len(recs) > 0 {
+		n := fitPayload(len(recs), func(i int) int { b, _ := json.Marshal(&recs[i]); return len(b) })
+		if !s.sqsInvoke(ctx, r, c, url, keep[:n], recs[:n]) {
+			ok = false
+		}
+		keep, recs = keep[n:], recs[n:]
 	}
+	return ok
+}
+
+// fitPayload returns how many of n records, the size of record i being
+// size(i), fit in one invocation's payload (at least one).
+func fitPayload(n int, size func(i int) int) int {
+	total := 64 // {"Records":[...]} and some slack
+	for i := range n {
+		total += size(i) + 1
+		if total > maxSyncPayload && i > 0 {
+			return i
+		}
+	}
+	return n
+}
+
+// sqsInvoke invokes the function with recs (the records of keep) and
+// deletes what it processed.
+func (s *Service) sqsInvoke(ctx context.Context, r *esmRunner, c *esmClients, url string, keep []sqstypes.Message, recs []events.SQSMessage) bool {
+	m := r.m
 	payload, _ := json.Marshal(events.SQSEvent{Records: recs})
 	res, err := s.Invoke(protocol.WithRequestID(ctx, protocol.NewRequestID()), m.Account, m.Region, m.FunctionArn, payload)
 	if err != nil {

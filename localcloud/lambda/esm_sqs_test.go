@@ -163,3 +163,34 @@ func TestESMSQSFilterDeletesNonMatching(t *testing.T) {
 		t.Errorf("function saw %q, want %q", got, want)
 	}
 }
+
+func TestESMSQSReservedConcurrencyAndRestart(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	ctx := context.Background()
+	src, arn := w.queue(t, "work", redrive(5, "", 0))
+	w.function(t, "fn", 3, nil)
+	if _, err := w.lc.PutFunctionConcurrency(ctx, &awslambda.PutFunctionConcurrencyInput{FunctionName: aws.String("fn"), ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
+		t.Fatal(err)
+	}
+	m := w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("fn"), EventSourceArn: aws.String(arn)})
+	w.send(t, src, "held")
+	time.Sleep(1500 * time.Millisecond)
+	if d := w.depth(t, src); d != 1 {
+		t.Fatalf("reserved concurrency 0: queue depth %d, want 1 (nothing consumed)", d)
+	}
+
+	// The mapping survives a restart and resumes once the function may run.
+	if err := w.lam.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.startLambda(t)
+	got, err := w.lc.GetEventSourceMapping(ctx, &awslambda.GetEventSourceMappingInput{UUID: m.UUID})
+	if err != nil || aws.ToString(got.EventSourceArn) != arn || aws.ToString(got.State) != "Enabled" {
+		t.Fatalf("after the restart: got %+v, %v; want the Enabled mapping of %s", got, err, arn)
+	}
+	if _, err := w.lc.DeleteFunctionConcurrency(ctx, &awslambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("fn")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "the held message to be consumed", func() bool { return w.depth(t, src) == 0 })
+}

@@ -337,6 +337,7 @@ func (s *Service) pollShard(ctx context.Context, r *esmRunner, shard string) {
 			continue
 		}
 		n := min(len(buf), m.BatchSize)
+		n = fitPayload(n, func(i int) int { b, _ := json.Marshal(&buf[i].ev); return len(b) })
 		if !s.streamBatch(ctx, r, shard, buf[:n]) {
 			return
 		}
