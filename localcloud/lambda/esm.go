@@ -360,6 +360,7 @@ type scalingConfig struct {
 // mappingConfiguration is the EventSourceMappingConfiguration shape.
 type mappingConfiguration struct {
 	UUID                           string             `json:"UUID"`
+	EventSourceMappingArn          string             `json:"EventSourceMappingArn"`
 	StartingPosition               string             `json:"StartingPosition,omitempty"`
 	StartingPositionTimestamp      *float64           `json:"StartingPositionTimestamp,omitempty"`
 	BatchSize                      int                `json:"BatchSize"`
@@ -391,6 +392,7 @@ func (m *mapping) configuration(state, result string) mappingConfiguration {
 	}
 	c := mappingConfiguration{
 		UUID:                           m.UUID,
+		EventSourceMappingArn:          protocol.ARN("lambda", m.Region, m.Account, "event-source-mapping:"+m.UUID),
 		BatchSize:                      m.BatchSize,
 		MaximumBatchingWindowInSeconds: m.Window,
 		EventSourceArn:                 m.Source,

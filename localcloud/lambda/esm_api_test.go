@@ -91,6 +91,9 @@ func TestESMLifecycle(t *testing.T) {
 		aws.ToInt32(m1.ScalingConfig.MaximumConcurrency) != 2 || m1.LastModified == nil || m1.StartingPosition != "" {
 		t.Errorf("got %+v, want FunctionArn of fn, EventSourceArn %s, MaximumConcurrency 2, LastModified, no StartingPosition", m1, q1)
 	}
+	if want := "arn:aws:lambda:us-east-1:123456789012:event-source-mapping:" + aws.ToString(m1.UUID); aws.ToString(m1.EventSourceMappingArn) != want {
+		t.Errorf("got EventSourceMappingArn %q, want %q", aws.ToString(m1.EventSourceMappingArn), want)
+	}
 	_, err := w.lc.CreateEventSourceMapping(ctx, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("fn"), EventSourceArn: aws.String(q1)})
 	var conflict *types.ResourceConflictException
 	if !errors.As(err, &conflict) {
