@@ -17,11 +17,11 @@
 // the function's resource-based policy (AddPermission); the local cloud's
 // own pollers use Invoke, which does not.
 //
-// Event source mappings (/2015-03-31/event-source-mappings, already under
-// Route's path prefixes) are meant to live in sibling files of this package:
-// register their handlers in routes, keep their state in lambda.db (add
-// tables to schema), start their pollers in New with s.wg and stop them on
-// s.closed, and run batches through s.Invoke, whose errors are
-// *protocol.Error (TooManyRequestsException when concurrency is exhausted)
-// and whose InvocationResult carries FunctionError for function failures.
+// Event source mappings (esm*.go) poll SQS queues and DynamoDB streams
+// through the local cloud's own public APIs (the real SDK clients, acting in
+// the mapping's account and region) and run batches through s.Invoke, whose
+// errors are *protocol.Error (TooManyRequestsException when concurrency is
+// exhausted) and whose InvocationResult carries FunctionError for function
+// failures. Mappings and stream checkpoints live in lambda.db; pollers run
+// under s.wg and stop on s.closed, DeleteEventSourceMapping or Enabled=false.
 package lambda
