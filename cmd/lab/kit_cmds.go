@@ -149,7 +149,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const u = "lab load --orders N --rate R [--concurrency C] [--timeout D] [--json] [target flags]"
+	const u = "lab load --orders N --rate R [--concurrency C] [--timeout D] [--retries N] [--json] [target flags]"
 	var opts deploy.LoadOptions
 	var asJSON bool
 	k, fs, err := kitCommand(ctx, "load", u, args, io.Discard, stderr, func(fs *flag.FlagSet) {
@@ -157,6 +157,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.IntVar(&opts.Rate, "rate", 200, "orders per second")
 		fs.IntVar(&opts.Concurrency, "concurrency", 128, "requests in flight at most")
 		fs.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "how long to wait for accepted orders to complete after sending")
+		fs.IntVar(&opts.Retries, "retries", 0, "send an order answered 429, 5xx or a network error again (same Idempotency-Key) up to this many times")
 		fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	})
 	if err != nil {

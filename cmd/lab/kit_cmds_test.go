@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/solutions/deploy"
 	"github.com/labkit-dev/labkit/solutions/token"
 )
 
@@ -77,6 +79,11 @@ func TestKitCommands(t *testing.T) {
 	code, _, errs = lab(t, append([]string{"solve", "lab9"}, target...)...)
 	if code == 0 || !strings.Contains(errs, "lab9") {
 		t.Errorf("lab solve lab9: exit %d (%s)", code, errs)
+	}
+	code, out, errs = lab(t, append([]string{"load", "--orders", "20", "--rate", "20", "--json"}, target...)...)
+	var rep deploy.LoadReport
+	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || rep.Accepted != 20 || rep.Lost != 0 {
+		t.Errorf("lab load --json: exit %d, report %+v (%v)\n%s", code, rep, err, errs)
 	}
 	code, out, errs = lab(t, append([]string{"reset", "all"}, target...)...)
 	if code != 0 || !strings.Contains(out, "deleted table Orders") || !strings.Contains(out, "deleted function order-intake") {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -39,6 +40,11 @@ type LoadOptions struct {
 	Progress io.Writer
 	// HTTP sends the orders; nil means a client sized for Concurrency.
 	HTTP *http.Client
+	// Retries is how many times an order answered 429, 5xx or a network
+	// error is sent again, with the same Idempotency-Key, after a short
+	// backoff (default 0: every answer counts as it comes, as the lab's
+	// spike report wants). Retrying is safe because of the key.
+	Retries int
 }
 
 // Latency holds request latency percentiles in milliseconds.
@@ -59,6 +65,8 @@ type LoadReport struct {
 	Throttled int    `json:"throttled"` // 429
 	Rejected  int    `json:"rejected"`  // other 4xx
 	Failed    int    `json:"failed"`    // 5xx and network errors
+	// Retried counts the extra requests sent under LoadOptions.Retries.
+	Retried int `json:"retried,omitempty"`
 	// Completed orders have inventoryStatus and accountingStatus DONE and
 	// one record in each downstream service.
 	Completed int `json:"completed"`
@@ -90,6 +98,9 @@ func (r *LoadReport) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "load run %s: %d orders at %d/s to %s\n", r.Run, r.Orders, r.Rate, r.Endpoint)
 	fmt.Fprintf(&b, "  accepted   %d\n  throttled  %d\n  rejected   %d\n  failed     %d\n", r.Accepted, r.Throttled, r.Rejected, r.Failed)
+	if r.Retried > 0 {
+		fmt.Fprintf(&b, "  retried    %d requests (same Idempotency-Key)\n", r.Retried)
+	}
 	what := "completed  %d (both downstream services applied them)\n"
 	if !r.Downstream {
 		what = "completed  %d (stored; no downstream services found, so only storage was checked)\n"
@@ -156,14 +167,8 @@ func (k *Kit) Load(ctx context.Context, opts LoadOptions) (*LoadReport, error) {
 		Downstream: dsEndpoint != "", Errors: map[string]int{}}
 
 	// Send.
-	type result struct {
-		status  int
-		orderID string
-		latency time.Duration
-		err     string
-	}
 	results := make([]result, opts.Orders)
-	var sent, answered atomic.Int64
+	var sent, answered, retried atomic.Int64
 	start := time.Now()
 	stopBar := k.progress(opts.Progress, func() string {
 		return fmt.Sprintf("sent %d/%d, answered %d", sent.Load(), opts.Orders, answered.Load())
@@ -192,38 +197,28 @@ sendLoop:
 			ch := channels[i%len(channels)]
 			key := fmt.Sprintf("load-%s-%d", rep.Run, i)
 			body := fmt.Sprintf(`{"customerId":%q,"channel":%q,"lines":[{"sku":"SOAP-%d","quantity":%d,"unitPriceCents":499}]}`, key, ch, i%7, 1+i%3)
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/orders", strings.NewReader(body))
-			if err != nil {
-				results[i] = result{err: "request: " + err.Error()}
-				return
-			}
-			req.Header.Set("Authorization", "Bearer "+tokens[ch])
-			req.Header.Set("Idempotency-Key", key)
-			req.Header.Set("Content-Type", "application/json")
 			t0 := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				results[i] = result{err: "network: " + shortErr(err)}
-				return
-			}
-			b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-			resp.Body.Close()
-			r := result{status: resp.StatusCode, latency: time.Since(t0)}
-			if resp.StatusCode == http.StatusCreated {
-				var a struct {
-					OrderID string `json:"orderId"`
+			var r result
+			for attempt := 0; ; attempt++ {
+				r = sendOrder(ctx, client, endpoint, tokens[ch], key, body)
+				retryable := r.status == http.StatusTooManyRequests || r.status >= 500 || r.status == 0
+				if !retryable || attempt >= opts.Retries || ctx.Err() != nil {
+					break
 				}
-				if json.Unmarshal(b, &a) != nil || a.OrderID == "" {
-					r.err = "201 without an orderId"
+				retried.Add(1)
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Duration(100<<attempt)*time.Millisecond + time.Duration(mrand.IntN(50))*time.Millisecond):
 				}
-				r.orderID = a.OrderID
 			}
+			r.latency = time.Since(t0)
 			results[i] = r
 		}(i)
 	}
 	wg.Wait()
 	sendDur := time.Since(start)
 	stopBar()
+	rep.Retried = int(retried.Load())
 
 	var lat []time.Duration
 	accepted := map[string]bool{}
@@ -303,6 +298,42 @@ sendLoop:
 		rep.Errors = nil
 	}
 	return rep, nil
+}
+
+// sendOrder posts one order and classifies the answer.
+func sendOrder(ctx context.Context, client *http.Client, endpoint, tok, key, body string) result {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/orders", strings.NewReader(body))
+	if err != nil {
+		return result{err: "request: " + err.Error()}
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Idempotency-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return result{err: "network: " + shortErr(err)}
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	r := result{status: resp.StatusCode}
+	if resp.StatusCode == http.StatusCreated {
+		var a struct {
+			OrderID string `json:"orderId"`
+		}
+		if json.Unmarshal(b, &a) != nil || a.OrderID == "" {
+			r.err = "201 without an orderId"
+		}
+		r.orderID = a.OrderID
+	}
+	return r
+}
+
+// result is the answer to one order.
+type result struct {
+	status  int
+	orderID string
+	latency time.Duration
+	err     string
 }
 
 // waitComplete polls the orders table until every id has both statuses
