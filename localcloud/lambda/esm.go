@@ -507,6 +507,14 @@ func (s *Service) createMapping(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkMappingSource(r.Context(), m, f, false); err != nil {
 		return err
 	}
+	// Positions are read before taking the lock: LATEST may read a whole
+	// shard.
+	var cps map[string]string
+	if kind == esmStream {
+		if cps, err = s.initialCheckpoints(r.Context(), m); err != nil {
+			return err
+		}
+	}
 
 	s.esm.mu.Lock()
 	defer s.esm.mu.Unlock()
@@ -515,12 +523,6 @@ func (s *Service) createMapping(w http.ResponseWriter, r *http.Request) error {
 			return protocol.StatusErrorf(http.StatusConflict, "ResourceConflictException",
 				"An event source mapping with %s arn (\" %s \") and function (\" %s \") already exists. Please update or delete the existing mapping with UUID %s",
 				map[string]string{esmSQS: "SQS", esmStream: "DynamoDB"}[kind], m.Source, m.Function, o.m.UUID)
-		}
-	}
-	var cps map[string]string
-	if kind == esmStream {
-		if cps, err = s.initialCheckpoints(r.Context(), m); err != nil {
-			return err
 		}
 	}
 	if err := s.saveMapping(m, cps); err != nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/labkit-dev/labkit/localcloud/activity"
 )
 
 // redrive returns queue attributes sending messages to dlqArn after n receives.
@@ -193,4 +195,34 @@ func TestESMSQSReservedConcurrencyAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 15*time.Second, "the held message to be consumed", func() bool { return w.depth(t, src) == 0 })
+}
+
+func TestESMPublishesBatches(t *testing.T) {
+	t.Parallel()
+	bus := activity.NewBus()
+	ch, stop := bus.Subscribe(256)
+	defer stop()
+	w := newWorldBus(t, "", bus)
+	src, arn := w.queue(t, "acts", redrive(5, "", 0))
+	w.function(t, "fn", 3, nil)
+	w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("fn"), EventSourceArn: aws.String(arn),
+		FilterCriteria: &types.FilterCriteria{Filters: []types.Filter{{Pattern: aws.String(`{"body":["keep"]}`)}}}})
+	w.send(t, src, "keep", "drop")
+	var batch, filtered, invocation bool
+	timeout := time.After(15 * time.Second)
+	for !(batch && filtered && invocation) {
+		select {
+		case e := <-ch:
+			switch {
+			case e.Kind == kindBatch && e.Outcome == "ok" && e.Name == "fn" && e.Route == arn && e.Status == 1:
+				batch = true
+			case e.Kind == kindBatch && e.Outcome == "filtered" && e.Status == 1:
+				filtered = true
+			case e.Kind == activity.KindInvocation && e.Name == "fn":
+				invocation = true
+			}
+		case <-timeout:
+			t.Fatalf("got batch %v, filtered %v, invocation %v events; want all", batch, filtered, invocation)
+		}
+	}
 }
