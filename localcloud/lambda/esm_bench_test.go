@@ -23,28 +23,45 @@ import (
 	"github.com/labkit-dev/labkit/localcloud/activity"
 )
 
-// delivered counts the records event source mappings delivered
-// successfully, from the activity bus.
-func delivered(b *testing.B, bus *activity.Bus) *atomic.Int64 {
+// batchStats counts the records event source mappings delivered
+// successfully, and the batches' invocation times, from the activity bus.
+type batchStats struct {
+	n   atomic.Int64
+	mu  sync.Mutex
+	lat []time.Duration
+}
+
+func delivered(b *testing.B, bus *activity.Bus) *batchStats {
 	ch, stop := bus.Subscribe(1 << 16)
 	b.Cleanup(stop)
-	var n atomic.Int64
+	st := &batchStats{}
 	go func() {
 		for e := range ch {
 			if e.Kind == kindBatch && (e.Outcome == "ok" || e.Outcome == "partial") {
-				n.Add(int64(e.Status))
+				st.mu.Lock()
+				st.lat = append(st.lat, e.Duration)
+				st.mu.Unlock()
+				st.n.Add(int64(e.Status))
 			}
 		}
 	}()
-	return &n
+	return st
 }
 
-// waitCount waits until n reaches want.
-func waitCount(b *testing.B, n *atomic.Int64, want int64) {
+// report reports records/s since start and the p50/p99 of batch invocations.
+func (st *batchStats) report(b *testing.B, start time.Time) {
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	reportLatencies(b, st.lat)
+}
+
+// waitCount waits until st counts want records.
+func waitCount(b *testing.B, st *batchStats, want int64) {
 	deadline := time.Now().Add(2 * time.Minute)
-	for n.Load() < want {
+	for st.n.Load() < want {
 		if time.Now().After(deadline) {
-			b.Fatalf("delivered %d records, want %d", n.Load(), want)
+			b.Fatalf("delivered %d records, want %d", st.n.Load(), want)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -80,8 +97,9 @@ func eightWriters(b *testing.B, n int, write func(i int) error) {
 
 // BenchmarkSQSMappingRecordsPerSecond measures messages sent by 8 clients
 // (SendMessageBatch of 10) until the mapping has delivered them all to a
-// function that reports no failures; the in-process case calls an
-// equivalent handler with the same batches (the floor).
+// function that reports no failures, with the p50/p99 of its batch
+// invocations; the in-process case calls an equivalent handler with the
+// same batches (the floor).
 func BenchmarkSQSMappingRecordsPerSecond(b *testing.B) {
 	b.Run("mapping", func(b *testing.B) {
 		bus := activity.NewBus()
@@ -104,7 +122,8 @@ func BenchmarkSQSMappingRecordsPerSecond(b *testing.B) {
 			return err
 		})
 		waitCount(b, n, int64(b.N))
-		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+		b.StopTimer()
+		n.report(b, start)
 	})
 	b.Run("in-process", func(b *testing.B) {
 		h := lambda.NewHandler(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
@@ -154,7 +173,8 @@ func BenchmarkStreamMappingRecordsPerSecond(b *testing.B) {
 			return err
 		})
 		waitCount(b, n, int64(b.N))
-		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
+		b.StopTimer()
+		n.report(b, start)
 	})
 	b.Run("in-process", func(b *testing.B) {
 		h := lambda.NewHandler(func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {

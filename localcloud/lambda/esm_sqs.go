@@ -18,8 +18,10 @@ import (
 )
 
 // kindBatch is the activity kind of one event source mapping batch: Name is
-// the function, Route the event source ARN, Status the number of records
-// delivered and Outcome "ok", "partial", "error", "throttled" or "filtered".
+// the function, Route the event source ARN, Status the number of records,
+// Duration the invocation's, and Outcome "ok", "partial", "error",
+// "throttled", "filtered" (records dropped by FilterCriteria) or "discarded"
+// (stream records given up on).
 const kindBatch = "esm-batch"
 
 // runSQS runs an SQS mapping: MaximumConcurrency (default 5) pollers, each
@@ -227,7 +229,7 @@ func (s *Service) sqsBatch(ctx context.Context, r *esmRunner, c *esmClients, url
 	}
 	if len(drop) > 0 {
 		s.deleteMessages(ctx, c, url, drop)
-		s.publishBatch(m, "filtered", len(drop))
+		s.publishBatch(m, "filtered", len(drop), 0)
 	}
 	// Like AWS, a batch is cut to what fits in a synchronous invocation.
 	ok := true
@@ -259,24 +261,26 @@ func fitPayload(n int, size func(i int) int) int {
 func (s *Service) sqsInvoke(ctx context.Context, r *esmRunner, c *esmClients, url string, keep []sqstypes.Message, recs []events.SQSMessage) bool {
 	m := r.m
 	payload, _ := json.Marshal(events.SQSEvent{Records: recs})
+	t0 := time.Now()
 	res, err := s.Invoke(protocol.WithRequestID(ctx, protocol.NewRequestID()), m.Account, m.Region, m.FunctionArn, payload)
+	took := time.Since(t0)
 	if err != nil {
 		pe, _ := protocol.AsError(err)
 		if pe != nil && pe.Code == "TooManyRequestsException" {
 			r.setResult("PROBLEM: Function call throttled")
-			s.publishBatch(m, "throttled", len(recs))
+			s.publishBatch(m, "throttled", len(recs), took)
 		} else if pe != nil && pe.Code == "ResourceNotFoundException" {
 			r.setResult("PROBLEM: Function not found")
-			s.publishBatch(m, "error", len(recs))
+			s.publishBatch(m, "error", len(recs), took)
 		} else {
 			r.setResult("PROBLEM: " + err.Error())
-			s.publishBatch(m, "error", len(recs))
+			s.publishBatch(m, "error", len(recs), took)
 		}
 		return false
 	}
 	if res.FunctionError != "" || res.TimedOut {
 		r.setResult(esmResultFuncFailed)
-		s.publishBatch(m, "error", len(recs))
+		s.publishBatch(m, "error", len(recs), took)
 		return true // the whole batch comes back after the visibility timeout
 	}
 	done := keep
@@ -288,7 +292,7 @@ func (s *Service) sqsInvoke(ctx context.Context, r *esmRunner, c *esmClients, ur
 		failed, ok := itemFailures(res.Payload, ids)
 		if !ok {
 			r.setResult(esmResultFuncFailed)
-			s.publishBatch(m, "error", len(recs))
+			s.publishBatch(m, "error", len(recs), took)
 			return true
 		}
 		if len(failed) > 0 {
@@ -298,12 +302,12 @@ func (s *Service) sqsInvoke(ctx context.Context, r *esmRunner, c *esmClients, ur
 					done = append(done, msg)
 				}
 			}
-			s.publishBatch(m, "partial", len(recs))
+			s.publishBatch(m, "partial", len(recs), took)
 		} else {
-			s.publishBatch(m, "ok", len(recs))
+			s.publishBatch(m, "ok", len(recs), took)
 		}
 	} else {
-		s.publishBatch(m, "ok", len(recs))
+		s.publishBatch(m, "ok", len(recs), took)
 	}
 	r.setResult(esmResultOK)
 	s.deleteMessages(ctx, c, url, done)
@@ -372,9 +376,10 @@ func (s *Service) deleteMessages(ctx context.Context, c *esmClients, url string,
 	}
 }
 
-// publishBatch reports a batch on the activity bus.
-func (s *Service) publishBatch(m *mapping, outcome string, n int) {
+// publishBatch reports a batch on the activity bus: n records, the
+// invocation taking d.
+func (s *Service) publishBatch(m *mapping, outcome string, n int, d time.Duration) {
 	if s.cfg.Bus.Active() {
-		s.cfg.Bus.Publish(activity.Event{Kind: kindBatch, Service: "lambda", Name: m.Function, Account: m.Account, Region: m.Region, Route: m.Source, Outcome: outcome, Status: n})
+		s.cfg.Bus.Publish(activity.Event{Kind: kindBatch, Service: "lambda", Name: m.Function, Account: m.Account, Region: m.Region, Route: m.Source, Outcome: outcome, Status: n, Duration: d})
 	}
 }

@@ -365,7 +365,7 @@ func (s *Service) streamBatch(ctx context.Context, r *esmRunner, shard string, b
 		recs = append(recs, rec)
 	}
 	if len(recs) < len(batch) {
-		s.publishBatch(m, "filtered", len(batch)-len(recs))
+		s.publishBatch(m, "filtered", len(batch)-len(recs), 0)
 	}
 	type pending struct {
 		recs     []streamRecord
@@ -390,19 +390,21 @@ func (s *Service) streamBatch(ctx context.Context, r *esmRunner, shard string, b
 			Records []streamEvent `json:"Records"`
 		}{Records: streamEvents(p.recs)})
 		reqID := protocol.NewRequestID()
+		t0 := time.Now()
 		res, err := s.Invoke(protocol.WithRequestID(ctx, reqID), m.Account, m.Region, m.FunctionArn, payload)
+		took := time.Since(t0)
 		if err != nil {
 			pe, _ := protocol.AsError(err)
 			switch {
 			case pe != nil && pe.Code == "TooManyRequestsException":
 				r.setResult("PROBLEM: Function call throttled")
-				s.publishBatch(m, "throttled", len(p.recs))
+				s.publishBatch(m, "throttled", len(p.recs), took)
 			case pe != nil && pe.Code == "ResourceNotFoundException":
 				r.setResult("PROBLEM: Function not found")
-				s.publishBatch(m, "error", len(p.recs))
+				s.publishBatch(m, "error", len(p.recs), took)
 			default:
 				r.setResult("PROBLEM: " + err.Error())
-				s.publishBatch(m, "error", len(p.recs))
+				s.publishBatch(m, "error", len(p.recs), took)
 			}
 			if !sleepCtx(ctx, bo.next()) {
 				return false
@@ -430,7 +432,7 @@ func (s *Service) streamBatch(ctx context.Context, r *esmRunner, shard string, b
 		}
 		if !failed && from < 0 {
 			r.setResult(esmResultOK)
-			s.publishBatch(m, "ok", len(p.recs))
+			s.publishBatch(m, "ok", len(p.recs), took)
 			s.saveCheckpointLogged(m.UUID, shard, p.recs[len(p.recs)-1].seq)
 			queue = queue[1:]
 			bo.reset()
@@ -438,14 +440,14 @@ func (s *Service) streamBatch(ctx context.Context, r *esmRunner, shard string, b
 		}
 		p.attempts++
 		if from >= 0 {
-			s.publishBatch(m, "partial", len(p.recs))
+			s.publishBatch(m, "partial", len(p.recs), took)
 			if from > 0 {
 				s.saveCheckpointLogged(m.UUID, shard, p.recs[from-1].seq)
 			}
 			p.recs = p.recs[from:]
 		} else {
 			r.setResult(esmResultFuncFailed)
-			s.publishBatch(m, "error", len(p.recs))
+			s.publishBatch(m, "error", len(p.recs), took)
 		}
 		if failed && m.Bisect && len(p.recs) > 1 {
 			half := len(p.recs) / 2
@@ -514,7 +516,7 @@ const awsMillis = "2006-01-02T15:04:05.000Z"
 // OnFailure destination, if any. The caller moves past them.
 func (s *Service) streamOnFailure(ctx context.Context, r *esmRunner, shard string, recs []streamRecord, condition string, invokes int, res protocol.InvocationResult, reqID string) {
 	m := r.m
-	s.publishBatch(m, "discarded", len(recs))
+	s.publishBatch(m, "discarded", len(recs), 0)
 	if m.OnFailure == "" {
 		return
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
 // seenRecords collects the stream records esm-fn forwarded.
@@ -216,5 +218,40 @@ func TestESMStreamCheckpointSurvivesRestart(t *testing.T) {
 	}
 	if aws.ToString(got.State) != "Enabled" || string(got.StartingPosition) != "LATEST" {
 		t.Errorf("got State %q, StartingPosition %q after the restart; want Enabled, LATEST", aws.ToString(got.State), got.StartingPosition)
+	}
+}
+
+// TestESMStreamRecordAgeExceeded hands the stream batch logic records older
+// than MaximumRecordAgeInSeconds (60 s at least, too long to wait for): they
+// go to the OnFailure destination without invoking the function.
+func TestESMStreamRecordAgeExceeded(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	dest, destArn := w.queue(t, "aged", nil)
+	w.function(t, "fn", 3, map[string]string{"SEEN_QUEUE_URL": seen})
+	m := &mapping{UUID: "00000000-0000-0000-0000-0000000000a1", Account: cloudtest.Account, Region: "us-east-1", Function: "fn",
+		FunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:fn", Source: "arn:aws:dynamodb:us-east-1:123456789012:table/x/stream/2026-01-01T00:00:00.000",
+		Kind: esmStream, BatchSize: 100, MaxRetry: -1, MaxAge: 60, OnFailure: destArn}
+	r := &esmRunner{m: m, stop: make(chan struct{}), done: make(chan struct{})}
+	old := time.Now().Add(-2 * time.Minute)
+	batch := []streamRecord{
+		{seq: "100000000000000000001", arrival: old, ev: streamEvent{EventName: "INSERT"}},
+		{seq: "100000000000000000002", arrival: old.Add(time.Second), ev: streamEvent{EventName: "INSERT"}},
+	}
+	if !w.lam.streamBatch(context.Background(), r, "shardId-1", batch) {
+		t.Fatal("streamBatch stopped early")
+	}
+	frs := w.onFailure(t, dest, 1)
+	if len(frs) != 1 {
+		t.Fatalf("got %d OnFailure records, want 1", len(frs))
+	}
+	fr := frs[0]
+	if fr.RequestContext.Condition != "RecordAgeExceeded" || fr.RequestContext.ApproximateInvokeCount != 0 || fr.DDBStreamBatchInfo.BatchSize != 2 ||
+		fr.DDBStreamBatchInfo.StartSequenceNumber != batch[0].seq || fr.DDBStreamBatchInfo.EndSequenceNumber != batch[1].seq || fr.DDBStreamBatchInfo.ShardID != "shardId-1" {
+		t.Errorf("got %+v, want RecordAgeExceeded for both records, no invocation", fr)
+	}
+	if n := len(w.drain(t, seen, 0)); n != 0 {
+		t.Errorf("the function saw %d records, want none", n)
 	}
 }
