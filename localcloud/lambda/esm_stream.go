@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -367,6 +369,47 @@ func (s *Service) streamBatch(ctx context.Context, r *esmRunner, shard string, b
 	if len(recs) < len(batch) {
 		s.publishBatch(m, "filtered", len(batch)-len(recs), 0)
 	}
+	if m.Parallelization > 1 && len(recs) > 1 {
+		// Concurrent batches, the records of a key in one of them in order;
+		// the shard's checkpoint moves when all of them are done.
+		groups := make([][]streamRecord, m.Parallelization)
+		for _, rec := range recs {
+			h := fnv.New32a()
+			b, _ := json.Marshal(rec.ev.Dynamodb.Keys) // map keys marshal sorted
+			h.Write(b)
+			i := int(h.Sum32() % uint32(m.Parallelization))
+			groups[i] = append(groups[i], rec)
+		}
+		var wg sync.WaitGroup
+		var stopped atomic.Bool
+		for _, g := range groups {
+			if len(g) == 0 {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if !s.deliverStream(ctx, r, shard, g, false) {
+					stopped.Store(true)
+				}
+			}()
+		}
+		wg.Wait()
+		if stopped.Load() {
+			return false
+		}
+	} else if !s.deliverStream(ctx, r, shard, recs, true) {
+		return false
+	}
+	s.saveCheckpointLogged(m.UUID, shard, last)
+	return true
+}
+
+// deliverStream invokes the function with recs until they are done with:
+// processed or given up on. With progress, partial successes move the
+// shard's checkpoint. It returns false when the poller must stop first.
+func (s *Service) deliverStream(ctx context.Context, r *esmRunner, shard string, recs []streamRecord, progress bool) bool {
+	m := r.m
 	type pending struct {
 		recs     []streamRecord
 		attempts int
@@ -433,7 +476,9 @@ func (s *Service) streamBatch(ctx context.Context, r *esmRunner, shard string, b
 		if !failed && from < 0 {
 			r.setResult(esmResultOK)
 			s.publishBatch(m, "ok", len(p.recs), took)
-			s.saveCheckpointLogged(m.UUID, shard, p.recs[len(p.recs)-1].seq)
+			if progress {
+				s.saveCheckpointLogged(m.UUID, shard, p.recs[len(p.recs)-1].seq)
+			}
 			queue = queue[1:]
 			bo.reset()
 			continue
@@ -441,7 +486,7 @@ func (s *Service) streamBatch(ctx context.Context, r *esmRunner, shard string, b
 		p.attempts++
 		if from >= 0 {
 			s.publishBatch(m, "partial", len(p.recs), took)
-			if from > 0 {
+			if from > 0 && progress {
 				s.saveCheckpointLogged(m.UUID, shard, p.recs[from-1].seq)
 			}
 			p.recs = p.recs[from:]
@@ -465,7 +510,6 @@ func (s *Service) streamBatch(ctx context.Context, r *esmRunner, shard string, b
 			return false
 		}
 	}
-	s.saveCheckpointLogged(m.UUID, shard, last)
 	return true
 }
 

@@ -67,34 +67,39 @@ func TestESMStreamInsertFilter(t *testing.T) {
 
 func TestESMStreamOrderPerKey(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, "")
-	seen := w.seenQueue(t)
-	stream := w.table(t, "counters")
-	w.function(t, "counter", 5, map[string]string{"SEEN_QUEUE_URL": seen})
-	w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("counter"), EventSourceArn: aws.String(stream),
-		StartingPosition: types.EventSourcePositionTrimHorizon, BatchSize: aws.Int32(7)})
-	const keys, per = 3, 10
-	for i := range per {
-		for k := range keys {
-			w.put(t, "counters", map[string]string{"pk": fmt.Sprint("k", k), "n": fmt.Sprint(i)})
-		}
-	}
-	recs := w.seenRecords(t, seen, keys*per, 20*time.Second)
-	if len(recs) != keys*per {
-		t.Fatalf("function saw %d records, want %d", len(recs), keys*per)
-	}
-	next := map[string]int{}
-	prevSeq := ""
-	for _, r := range recs {
-		k, n := r.Change.Keys["pk"].String(), r.Change.NewImage["n"].String()
-		if want := fmt.Sprint(next[k]); n != want {
-			t.Fatalf("key %s: got n=%s, want %s (out of order)", k, n, want)
-		}
-		next[k]++
-		if s := r.Change.SequenceNumber; len(s) == len(prevSeq) && s <= prevSeq {
-			t.Fatalf("sequence number %s after %s", s, prevSeq)
-		}
-		prevSeq = r.Change.SequenceNumber
+	for _, factor := range []int32{1, 4} {
+		t.Run(fmt.Sprint("ParallelizationFactor=", factor), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, "")
+			seen := w.seenQueue(t)
+			stream := w.table(t, "counters")
+			w.function(t, "counter", 5, map[string]string{"SEEN_QUEUE_URL": seen})
+			w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("counter"), EventSourceArn: aws.String(stream),
+				StartingPosition: types.EventSourcePositionTrimHorizon, BatchSize: aws.Int32(7), ParallelizationFactor: aws.Int32(factor)})
+			const keys, per = 6, 5
+			for i := range per {
+				for k := range keys {
+					w.put(t, "counters", map[string]string{"pk": fmt.Sprint("k", k), "n": fmt.Sprint(i)})
+				}
+			}
+			recs := w.seenRecords(t, seen, keys*per, 20*time.Second)
+			if len(recs) != keys*per {
+				t.Fatalf("function saw %d records, want %d", len(recs), keys*per)
+			}
+			next := map[string]int{}
+			prevSeq := ""
+			for _, r := range recs {
+				k, n := r.Change.Keys["pk"].String(), r.Change.NewImage["n"].String()
+				if want := fmt.Sprint(next[k]); n != want {
+					t.Fatalf("key %s: got n=%s, want %s (out of order)", k, n, want)
+				}
+				next[k]++
+				if s := r.Change.SequenceNumber; factor == 1 && len(s) == len(prevSeq) && s <= prevSeq {
+					t.Fatalf("sequence number %s after %s", s, prevSeq)
+				}
+				prevSeq = r.Change.SequenceNumber
+			}
+		})
 	}
 }
 
