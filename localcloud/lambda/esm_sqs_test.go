@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
 )
@@ -224,5 +225,35 @@ func TestESMPublishesBatches(t *testing.T) {
 		case <-timeout:
 			t.Fatalf("got batch %v, filtered %v, invocation %v events; want all", batch, filtered, invocation)
 		}
+	}
+}
+
+func TestESMSQSFIFOOrderPerGroup(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	seen := w.seenQueue(t)
+	src, arn := w.queue(t, "orders.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "10"})
+	w.function(t, "fifo", 3, map[string]string{"SEEN_QUEUE_URL": seen})
+	w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("fifo"), EventSourceArn: aws.String(arn), BatchSize: aws.Int32(3)})
+	const groups, per = 3, 6
+	for i := range per {
+		for g := range groups {
+			if _, err := w.sqs.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: aws.String(src),
+				MessageBody: aws.String(fmt.Sprintf("g%d-%d", g, i)), MessageGroupId: aws.String(fmt.Sprint("g", g))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	recs := decodeAll[events.SQSMessage](t, w.collect(t, seen, groups*per, 20*time.Second))
+	if len(recs) != groups*per {
+		t.Fatalf("function saw %d messages, want %d", len(recs), groups*per)
+	}
+	next := map[string]int{}
+	for _, r := range recs {
+		g := r.Attributes["MessageGroupId"]
+		if want := fmt.Sprintf("%s-%d", g, next[g]); r.Body != want {
+			t.Fatalf("group %s: got %s, want %s (out of order)", g, r.Body, want)
+		}
+		next[g]++
 	}
 }
