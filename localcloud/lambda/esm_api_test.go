@@ -211,14 +211,20 @@ func TestESMNoGoroutineLeak(t *testing.T) {
 		w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("fn"), EventSourceArn: aws.String(q), ScalingConfig: &types.ScalingConfig{MaximumConcurrency: aws.Int32(10)}})
 		ms := w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("fn"), EventSourceArn: aws.String(stream), StartingPosition: types.EventSourcePositionTrimHorizon})
 		waitFor(t, 5*time.Second, "pollers to start", func() bool { return runtime.NumGoroutine() > base+10 })
-		busy := runtime.NumGoroutine()
+		w.lam.esm.mu.Lock()
+		rn := w.lam.esm.runners[aws.ToString(ms.UUID)]
+		w.lam.esm.mu.Unlock()
 		if _, err := w.lc.DeleteEventSourceMapping(ctx, &awslambda.DeleteEventSourceMappingInput{UUID: ms.UUID}); err != nil {
 			t.Fatal(err)
 		}
-		if w.lam.mappingsRunning() != 1 {
-			t.Errorf("got %d running mappings after deleting one of two, want 1", w.lam.mappingsRunning())
+		select {
+		case <-rn.done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the deleted stream mapping's poller still runs after 10s")
 		}
-		waitFor(t, 10*time.Second, "the stream poller to stop", func() bool { return runtime.NumGoroutine() < busy })
+		if n := w.lam.mappingsRunning(); n != 1 {
+			t.Errorf("got %d running mappings after deleting one of two, want 1", n)
+		}
 	})
 	// Every service is closed now: the count must come back.
 	deadline := time.Now().Add(15 * time.Second)
