@@ -100,8 +100,8 @@ func TestESMSQSWholeBatchError(t *testing.T) {
 	w := newWorld(t, "")
 	seen := w.seenQueue(t)
 	dlq, dlqArn := w.queue(t, "jobs-dlq", nil)
-	src, srcArn := w.queue(t, "jobs", redrive(1, dlqArn, 2))
-	w.function(t, "failing", 1, map[string]string{"SEEN_QUEUE_URL": seen, "MODE": "fail"})
+	src, srcArn := w.queue(t, "jobs", redrive(2, dlqArn, 2))
+	w.function(t, "failing", 2, map[string]string{"SEEN_QUEUE_URL": seen, "MODE": "fail"})
 	w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("failing"), EventSourceArn: aws.String(srcArn),
 		FunctionResponseTypes: []types.FunctionResponseType{types.FunctionResponseTypeReportBatchItemFailures}})
 	w.send(t, src, "a", "b", "c")
