@@ -182,8 +182,13 @@ func (s *Service) startRunner(m *mapping, prev *esmRunner) {
 		}
 	}
 	s.esm.runners[m.UUID] = r
-	if !m.Enabled {
-		close(r.done)
+	if !m.Enabled || s.isClosed() {
+		if prev == nil {
+			close(r.done)
+		} else {
+			// Done once the previous version's pollers are (it was halted).
+			go func() { <-prev.done; close(r.done) }()
+		}
 		return
 	}
 	s.wg.Add(1)
