@@ -31,7 +31,15 @@ type Config struct {
 	// used in queue URLs, API endpoints and functions' AWS_ENDPOINT_URL. Serve
 	// fills it from the listener when empty.
 	Endpoint string
+	// LambdaConcurrency bounds concurrent function executions per account
+	// and region (AWS's default quota is 1,000); 0 means DefaultLambdaConcurrency.
+	LambdaConcurrency int
 }
+
+// DefaultLambdaConcurrency is the local cloud's per-account limit on
+// concurrent executions: enough for lab 5's spike of 200 orders a second
+// through seven functions, few enough processes for a laptop.
+const DefaultLambdaConcurrency = 200
 
 // named is a built service and its name.
 type named struct {

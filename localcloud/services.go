@@ -45,7 +45,11 @@ func (c *Cloud) build() error {
 	if err := must("sqs", queues, err); err != nil {
 		return err
 	}
-	fns, err := lambda.New(lambda.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "lambda"), Bus: bus, Logs: logSvc})
+	conc := c.cfg.LambdaConcurrency
+	if conc == 0 {
+		conc = DefaultLambdaConcurrency
+	}
+	fns, err := lambda.New(lambda.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "lambda"), Bus: bus, Logs: logSvc, AccountConcurrency: conc})
 	if err := must("lambda", fns, err); err != nil {
 		return err
 	}

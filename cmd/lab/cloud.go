@@ -18,15 +18,17 @@ import (
 
 // cloudFlags are the flags every command that runs the local cloud takes.
 type cloudFlags struct {
-	addr     string
-	dataDir  string
-	logLevel string
+	addr        string
+	dataDir     string
+	logLevel    string
+	concurrency int
 }
 
 func (f *cloudFlags) register(fs *flag.FlagSet, addrFlag string) {
 	fs.StringVar(&f.addr, addrFlag, localcloud.DefaultAddr, "address the local cloud listens on")
 	fs.StringVar(&f.dataDir, "data", defaultDataDir(), "directory the local cloud keeps its state in")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.IntVar(&f.concurrency, "lambda-concurrency", localcloud.DefaultLambdaConcurrency, "concurrent Lambda executions per account and region")
 }
 
 // defaultDataDir is a per-user directory: $XDG_DATA_HOME/labkit, else
@@ -69,7 +71,7 @@ func startCloud(f cloudFlags, log *slog.Logger) (*startedCloud, error) {
 		return nil, err
 	}
 	endpoint := "http://" + ln.Addr().String()
-	c, err := localcloud.New(localcloud.Config{DataDir: f.dataDir, Logger: log, Endpoint: endpoint})
+	c, err := localcloud.New(localcloud.Config{DataDir: f.dataDir, Logger: log, Endpoint: endpoint, LambdaConcurrency: f.concurrency})
 	if err != nil {
 		ln.Close()
 		return nil, err
