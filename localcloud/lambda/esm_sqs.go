@@ -71,13 +71,20 @@ func (b *backoff) next() time.Duration {
 func (b *backoff) reset() { b.d = 0 }
 
 // sqsWorker is one poller of an SQS mapping: worker i idles while the
-// function's reserved concurrency is i or less.
+// function is missing or its reserved concurrency is i or less.
 func (s *Service) sqsWorker(ctx context.Context, r *esmRunner, i int) {
 	m := r.m
 	var url string
 	var bo backoff
 	for ctx.Err() == nil {
-		if f := s.current(fnKey{m.Account, m.Region, m.Function}); f != nil && f.Reserved != nil && i >= *f.Reserved {
+		// No receive while the function is missing (its messages would use
+		// up their receive counts) or while its reserved concurrency leaves
+		// this worker nothing to run.
+		f := s.current(fnKey{m.Account, m.Region, m.Function})
+		if f == nil {
+			r.setResult("PROBLEM: Function not found")
+		}
+		if f == nil || (f.Reserved != nil && i >= *f.Reserved) {
 			if !sleepCtx(ctx, time.Second) {
 				return
 			}
@@ -270,8 +277,10 @@ func (s *Service) sqsInvoke(ctx context.Context, r *esmRunner, c *esmClients, ur
 			r.setResult("PROBLEM: Function call throttled")
 			s.publishBatch(m, "throttled", len(recs), took)
 		} else if pe != nil && pe.Code == "ResourceNotFoundException" {
+			// Received just as the function went away: hand them back.
 			r.setResult("PROBLEM: Function not found")
 			s.publishBatch(m, "error", len(recs), took)
+			s.releaseMessages(ctx, c, url, keep)
 		} else {
 			r.setResult("PROBLEM: " + err.Error())
 			s.publishBatch(m, "error", len(recs), took)
@@ -371,6 +380,22 @@ func (s *Service) deleteMessages(ctx context.Context, c *esmClients, url string,
 			s.log.Warn("event source mapping: delete messages", "queue", url, "err", err)
 		} else if len(out.Failed) > 0 {
 			s.log.Warn("event source mapping: delete messages", "queue", url, "failed", len(out.Failed), "first", aws.ToString(out.Failed[0].Message))
+		}
+		msgs = msgs[n:]
+	}
+}
+
+// releaseMessages makes messages visible again at once.
+func (s *Service) releaseMessages(ctx context.Context, c *esmClients, url string, msgs []sqstypes.Message) {
+	ctx = context.WithoutCancel(ctx)
+	for len(msgs) > 0 {
+		n := min(10, len(msgs))
+		var entries []sqstypes.ChangeMessageVisibilityBatchRequestEntry
+		for i, msg := range msgs[:n] {
+			entries = append(entries, sqstypes.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: msg.ReceiptHandle, VisibilityTimeout: 0})
+		}
+		if _, err := c.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url), Entries: entries}); err != nil {
+			s.log.Warn("event source mapping: release messages", "queue", url, "err", err)
 		}
 		msgs = msgs[n:]
 	}

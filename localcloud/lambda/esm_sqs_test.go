@@ -14,6 +14,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
 )
@@ -255,5 +256,33 @@ func TestESMSQSFIFOOrderPerGroup(t *testing.T) {
 			t.Fatalf("group %s: got %s, want %s (out of order)", g, r.Body, want)
 		}
 		next[g]++
+	}
+}
+
+func TestESMSQSMissingFunctionLeavesMessages(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "")
+	ctx := context.Background()
+	src, arn := w.queue(t, "orphan", redrive(5, "", 0))
+	w.function(t, "gone", 3, nil)
+	m := w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("gone"), EventSourceArn: aws.String(arn)})
+	if _, err := w.lc.DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String("gone")}); err != nil {
+		t.Fatal(err)
+	}
+	w.send(t, src, "waiting")
+	time.Sleep(1500 * time.Millisecond)
+	out, err := w.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(src), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Attributes["ApproximateNumberOfMessages"]; got != "1" {
+		t.Errorf("got %s visible messages, want 1 (not received while the function is missing)", got)
+	}
+	got, err := w.lc.GetEventSourceMapping(ctx, &awslambda.GetEventSourceMappingInput{UUID: m.UUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := aws.ToString(got.LastProcessingResult); r != "PROBLEM: Function not found" {
+		t.Errorf("got LastProcessingResult %q, want PROBLEM: Function not found", r)
 	}
 }
