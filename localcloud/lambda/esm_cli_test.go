@@ -37,6 +37,20 @@ func TestESMCLI(t *testing.T) {
 	w.send(t, src, `{"kind":"order"}`, `{"kind":"other"}`)
 	waitFor(t, 15*time.Second, "the queue to empty", func() bool { return w.depth(t, src) == 0 })
 
+	var up struct {
+		State     string
+		BatchSize int
+	}
+	aws(&up, "lambda", "update-event-source-mapping", "--uuid", created.UUID, "--no-enabled", "--batch-size", "7")
+	if up.State != "Updating" || up.BatchSize != 7 {
+		t.Errorf("update-event-source-mapping: got %+v, want Updating, batch 7", up)
+	}
+	var got struct{ State string }
+	aws(&got, "lambda", "get-event-source-mapping", "--uuid", created.UUID)
+	if got.State != "Disabled" {
+		t.Errorf("get-event-source-mapping after --no-enabled: got State %q, want Disabled", got.State)
+	}
+
 	var del struct{ State string }
 	aws(&del, "lambda", "delete-event-source-mapping", "--uuid", created.UUID)
 	if del.State != "Deleting" {
