@@ -722,6 +722,14 @@ func applyMappingInput(m *mapping, in *mappingInput) error {
 		}
 		m.Filters = ps
 	}
+	if m.Kind == esmSQS && strings.HasSuffix(m.Source, ".fifo") {
+		if m.BatchSize > 10 {
+			return protocol.Errorf("InvalidParameterValueException", "BatchSize must be between 1 and 10 for FIFO queues.")
+		}
+		if m.Window > 0 {
+			return protocol.Errorf("InvalidParameterValueException", "MaximumBatchingWindowInSeconds is not supported for FIFO queues.")
+		}
+	}
 	if m.Kind == esmSQS {
 		if m.BatchSize > 10 && m.Window < 1 {
 			return protocol.Errorf("InvalidParameterValueException", "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")

@@ -45,6 +45,8 @@ func TestESMCreateValidation(t *testing.T) {
 		{"BatchSize 0", awslambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(q), BatchSize: aws.Int32(0)}, "ValidationException"},
 		{"BatchSize 10001", awslambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(q), BatchSize: aws.Int32(10001), MaximumBatchingWindowInSeconds: aws.Int32(1)}, "ValidationException"},
 		{"SQS BatchSize 11 without a window", awslambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(q), BatchSize: aws.Int32(11)}, "InvalidParameterValueException"},
+		{"FIFO BatchSize 11", awslambda.CreateEventSourceMappingInput{EventSourceArn: aws.String("arn:aws:sqs:us-east-1:123456789012:q.fifo"), BatchSize: aws.Int32(11), MaximumBatchingWindowInSeconds: aws.Int32(1)}, "InvalidParameterValueException"},
+		{"FIFO window", awslambda.CreateEventSourceMappingInput{EventSourceArn: aws.String("arn:aws:sqs:us-east-1:123456789012:q.fifo"), MaximumBatchingWindowInSeconds: aws.Int32(1)}, "InvalidParameterValueException"},
 		{"window 301", awslambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(q), MaximumBatchingWindowInSeconds: aws.Int32(301)}, "ValidationException"},
 		{"MaximumConcurrency 1", awslambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(q), ScalingConfig: &types.ScalingConfig{MaximumConcurrency: aws.Int32(1)}}, "ValidationException"},
 		{"ScalingConfig on a stream", awslambda.CreateEventSourceMappingInput{EventSourceArn: aws.String(stream), StartingPosition: types.EventSourcePositionLatest, ScalingConfig: &types.ScalingConfig{MaximumConcurrency: aws.Int32(5)}}, "InvalidParameterValueException"},
