@@ -187,6 +187,31 @@ func TestSolveAllScenarios(t *testing.T) {
 		t.Errorf("visibility timeout after re-solve: got %s, want 60", attrs.Attributes["VisibilityTimeout"])
 	}
 
+	// Resetting lab 4 removes lab 4 and 5's resources only; solving again
+	// rebuilds them.
+	deleted4, err := k.Reset(ctx, "lab4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"function inventory-worker", "function accounting-service", "api downstream-api", "table inventory-records", "role downstream-service-role"} {
+		if !containsStr(deleted4, want) {
+			t.Errorf("reset lab4: got %v, want %q among them", deleted4, want)
+		}
+	}
+	for _, keep := range []string{"function order-publisher", "function order-intake", "queue inventory-orders", "table Orders", "api orders-api"} {
+		if containsStr(deleted4, keep) {
+			t.Errorf("reset lab4 deleted %q", keep)
+		}
+	}
+	if err := k.Solve(ctx, "lab4"); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := order(t, k, base, "c-rebuilt")
+	eventually(t, 60*time.Second, "both statuses DONE after reset lab4 and solve", func() bool {
+		inv, acc := statuses(t, k, rebuilt)
+		return inv == "DONE" && acc == "DONE"
+	})
+
 	// Reset leaves no lab resource.
 	deleted, err := k.Reset(ctx, "all")
 	if err != nil {
