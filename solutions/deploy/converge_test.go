@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	apig "github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	apigtypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -207,6 +208,9 @@ func TestResetDeletesOnlyLabResources(t *testing.T) {
 			t.Errorf("role %s: got %v, want NoSuchEntity", r, err)
 		}
 	}
+	if left := labResourcesLeft(t, k); len(left) > 0 {
+		t.Errorf("after reset: got %v left, want none", left)
+	}
 	// What the labs do not name survives.
 	if d, _ := k.describeTable(ctx, "keep-me"); d == nil {
 		t.Errorf("table keep-me was deleted")
@@ -247,4 +251,47 @@ func containsStr(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// labResourcesLeft lists every resource the labs name that still exists.
+func labResourcesLeft(t testing.TB, k *Kit) []string {
+	t.Helper()
+	ctx := testCtx(t, time.Minute)
+	var left []string
+	for _, key := range []string{"authorizerFunction", "intakeFunction", "publisherFunction", "inventoryWorker", "accountingWorker", "inventoryService", "accountingService"} {
+		if cfg, _ := k.functionConfig(ctx, k.name(key)); cfg != nil {
+			left = append(left, "function "+k.name(key))
+		}
+		if ms, _ := k.mappings(ctx, k.name(key)); len(ms) > 0 {
+			left = append(left, "mappings of "+k.name(key))
+		}
+		out, _ := k.cl().logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/" + k.name(key))})
+		if out != nil && len(out.LogGroups) > 0 {
+			left = append(left, "log group of "+k.name(key))
+		}
+	}
+	for _, key := range []string{"intakeRole", "authorizerRole", "publisherRole", "inventoryRole", "accountingRole", "downstreamRole"} {
+		if _, err := k.cl().iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(k.name(key))}); err == nil {
+			left = append(left, "role "+k.name(key))
+		}
+	}
+	for _, key := range []string{"api", "downstreamApi"} {
+		if a, _ := k.findAPI(ctx, k.name(key)); a != nil {
+			left = append(left, "api "+k.name(key))
+		}
+	}
+	for _, key := range []string{"inventoryQueue", "inventoryDLQ", "accountingQueue", "accountingDLQ", "publisherDLQ"} {
+		if u, _ := k.queueURL(ctx, k.name(key)); u != "" {
+			left = append(left, "queue "+k.name(key))
+		}
+	}
+	if arn, _ := k.findTopic(ctx, k.name("topic")); arn != "" {
+		left = append(left, "topic "+k.name("topic"))
+	}
+	for _, key := range []string{"ordersTable", "inventoryTable", "accountingTable"} {
+		if d, _ := k.describeTable(ctx, k.name(key)); d != nil {
+			left = append(left, "table "+k.name(key))
+		}
+	}
+	return left
 }

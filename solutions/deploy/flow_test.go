@@ -218,6 +218,9 @@ func TestSolveAllScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("reset deleted %d resources", len(deleted))
+	if left := labResourcesLeft(t, k); len(left) > 0 {
+		t.Errorf("after reset: got %v left, want none", left)
+	}
 	for _, q := range []string{"inventory-orders", "accounting-orders", "inventory-orders-dlq", "accounting-orders-dlq", "order-publisher-dlq"} {
 		if u, _ := k.queueURL(ctx, q); u != "" {
 			t.Errorf("queue %s survived reset", q)
