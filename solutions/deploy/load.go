@@ -342,12 +342,13 @@ func (k *Kit) waitComplete(ctx context.Context, ids []string, downstream bool, t
 	done := map[string]bool{}
 	table := k.name("ordersTable")
 	deadline := time.Now().Add(timeout)
-	stop := k.progress(progress, func() string { return fmt.Sprintf("completed %d/%d", len(done), len(ids)) },
+	var ndone atomic.Int64 // len(done), for the progress bar's goroutine
+	stop := k.progress(progress, func() string { return fmt.Sprintf("completed %d/%d", ndone.Load(), len(ids)) },
 		func() float64 {
 			if len(ids) == 0 {
 				return 1
 			}
-			return float64(len(done)) / float64(len(ids))
+			return float64(ndone.Load()) / float64(len(ids))
 		})
 	defer stop()
 	for {
@@ -377,7 +378,10 @@ func (k *Kit) waitComplete(ctx context.Context, ids []string, downstream bool, t
 				for _, item := range out.Responses[table] {
 					id := attrS(item, "orderId")
 					if !downstream || attrS(item, "inventoryStatus") == "DONE" && attrS(item, "accountingStatus") == "DONE" {
-						done[id] = true
+						if !done[id] {
+							done[id] = true
+							ndone.Add(1)
+						}
 					}
 				}
 				req = out.UnprocessedKeys
