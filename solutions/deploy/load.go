@@ -108,7 +108,12 @@ func (r *LoadReport) String() string {
 	fmt.Fprintf(&b, "  "+what, r.Completed)
 	fmt.Fprintf(&b, "  lost       %d\n  duplicated %d\n", r.Lost, r.Duplicated)
 	fmt.Fprintf(&b, "  latency    p50 %.0f ms, p95 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max)
-	fmt.Fprintf(&b, "  throughput %.1f accepted/s over %.1f s; all complete after %.1f s\n", r.Throughput, r.SendSeconds, r.CompleteSeconds)
+	fmt.Fprintf(&b, "  throughput %.1f accepted/s over %.1f s\n", r.Throughput, r.SendSeconds)
+	if r.Lost == 0 {
+		fmt.Fprintf(&b, "  all accepted orders complete %.1f s after the first was sent\n", r.CompleteSeconds)
+	} else {
+		fmt.Fprintf(&b, "  stopped waiting for the rest %.1f s after the first was sent\n", r.CompleteSeconds)
+	}
 	for _, k := range sortedKeys(r.Errors) {
 		fmt.Fprintf(&b, "  error      %s x%d\n", k, r.Errors[k])
 	}

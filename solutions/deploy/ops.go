@@ -124,7 +124,11 @@ func (k *Kit) Fail(ctx context.Context, service string, on bool, rate float64, l
 		if latency > 0 {
 			env["LATENCY_MS"] = strconv.FormatInt(latency.Milliseconds(), 10)
 		}
-		k.logf("%s: failing %g of requests%s", name, rate, map[bool]string{true: fmt.Sprintf(", +%v latency", latency), false: ""}[latency > 0])
+		extra := ""
+		if latency > 0 {
+			extra = fmt.Sprintf(", %v added latency", latency)
+		}
+		k.logf("%s: failing %g%% of requests%s", name, rate*100, extra)
 	} else {
 		k.logf("%s: failures off", name)
 	}
