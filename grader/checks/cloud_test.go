@@ -26,6 +26,7 @@ import (
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/labs"
 	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/solutions/deploy"
 	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
 )
 
@@ -160,6 +161,10 @@ var sourceDirs = map[string]string{
 	"inventoryWorker": "inventory-worker", "accountingWorker": "accounting-worker",
 }
 
+// lab4Checks are lab 4's checks that need no traffic through the stream.
+var lab4Checks = []string{"lab4/inventory-service", "lab4/accounting-service", "lab4/inventory-worker-function", "lab4/accounting-worker-function",
+	"lab4/inventory-role-scope", "lab4/accounting-role-scope", "lab4/inventory-mapping", "lab4/accounting-mapping"}
+
 // function creates a function from its code directory and waits until it is Active.
 func (d *deployment) function(ctx context.Context, key, roleArn string, env map[string]string) string {
 	name := d.n(key)
@@ -271,6 +276,15 @@ func (d *deployment) lab3(ctx context.Context) {
 		allowStmt([]string{"sns:Publish"}, aws.ToString(topic.TopicArn)),
 		allowStmt([]string{"sqs:SendMessage"}, pdlq), d.logsStmt("publisherFunction"))
 	d.function(ctx, "publisherFunction", role, map[string]string{"TOPIC_ARN": aws.ToString(topic.TopicArn)})
+	desc, err := d.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
+	d.must(err, "describe table")
+	_, err = d.lam.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: aws.String(d.n("publisherFunction")),
+		EventSourceArn: desc.Table.LatestStreamArn, StartingPosition: lambdatypes.EventSourcePositionLatest, BatchSize: aws.Int32(100),
+		FilterCriteria:             &lambdatypes.FilterCriteria{Filters: []lambdatypes.Filter{{Pattern: aws.String(`{"eventName":["INSERT"]}`)}}},
+		BisectBatchOnFunctionError: aws.Bool(true), MaximumRetryAttempts: aws.Int32(5),
+		DestinationConfig:          &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: &pdlq}},
+		FunctionResponseTypes:      []lambdatypes.FunctionResponseType{lambdatypes.FunctionResponseTypeReportBatchItemFailures}})
+	d.must(err, "publisher mapping")
 }
 
 // grade runs the manifests of labs against the deployment.
@@ -322,3 +336,45 @@ type lambdaEnv = lambdatypes.Environment
 
 // asAPI is errors.As for an interface target.
 func asAPI(err error, target any) bool { return errors.As(err, target) }
+
+// lab4 deploys the downstream services with the kit (`lab setup lab4`),
+// then the workers, their roles and their queue mappings.
+func (d *deployment) lab4(ctx context.Context) {
+	k := &deploy.Kit{AWS: d.cfg, Names: d.names, Root: root}
+	d.must(k.Setup(ctx, "lab4"), "setup lab4")
+	apis, err := d.apig.GetApis(ctx, &apigatewayv2.GetApisInput{})
+	d.must(err, "get apis")
+	var base string
+	for _, a := range apis.Items {
+		if aws.ToString(a.Name) == d.n("downstreamApi") {
+			base = aws.ToString(a.ApiEndpoint)
+		}
+	}
+	if base == "" {
+		d.t.Fatal("no downstream API after setup")
+	}
+	tableArn := d.arn("dynamodb", "table/"+d.n("ordersTable"))
+	for _, w := range []struct{ fn, role, queue, urlVar string }{
+		{"inventoryWorker", "inventoryRole", "inventoryQueue", "INVENTORY_URL"},
+		{"accountingWorker", "accountingRole", "accountingQueue", "ACCOUNTING_URL"},
+	} {
+		qArn := d.arn("sqs", d.n(w.queue))
+		role := d.role(ctx, w.role, allowStmt([]string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}, qArn),
+			allowStmt([]string{"dynamodb:UpdateItem", "dynamodb:GetItem"}, tableArn), d.logsStmt(w.fn))
+		d.function(ctx, w.fn, role, map[string]string{"TABLE_NAME": d.n("ordersTable"), w.urlVar: base})
+		_, err := d.lam.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: aws.String(d.n(w.fn)), EventSourceArn: &qArn,
+			BatchSize: aws.Int32(10), FunctionResponseTypes: []lambdatypes.FunctionResponseType{lambdatypes.FunctionResponseTypeReportBatchItemFailures},
+			ScalingConfig: &lambdatypes.ScalingConfig{MaximumConcurrency: aws.Int32(5)}})
+		d.must(err, "mapping "+d.n(w.fn))
+	}
+}
+
+// mappingOf returns the UUID of the function's mapping.
+func (d *deployment) mappingOf(ctx context.Context, fnKey string) *string {
+	out, err := d.lam.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(d.n(fnKey))})
+	d.must(err, "list mappings")
+	if len(out.EventSourceMappings) == 0 {
+		d.t.Fatalf("%s has no mapping", d.n(fnKey))
+	}
+	return out.EventSourceMappings[0].UUID
+}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -23,15 +25,18 @@ import (
 
 // How the fan-out checks see a message without stealing it. Before the
 // workers exist (lab 3) nothing consumes the queues, so the grader peeks:
-// ReceiveMessage with VisibilityTimeout 0, which leaves every message
-// visible, and deletes only its own test messages once it has seen them
-// (and other grader runs' messages older than staleGraderMessage), so the
-// queues do not fill up with grader traffic. Each peek counts as a receive
-// of the messages it returns, so a learner's own message in a queue with a
-// redrive policy can reach its dead-letter queue after maxReceiveCount
-// peeks. Once an enabled event source mapping consumes a queue (lab 4 on),
-// peeking would race the worker, so the checks read the downstream effect
-// instead: the order's inventoryStatus and accountingStatus.
+// ReceiveMessage with a 1-second visibility timeout, then at once
+// ChangeMessageVisibility to 0 on every message it leaves, so they are
+// visible again immediately (the Go SDK does not send a VisibilityTimeout
+// of 0 on ReceiveMessage: it would mean the queue's default). It deletes
+// only its own test messages once it has seen them (and other grader runs'
+// messages older than staleGraderMessage), so the queues do not fill up
+// with grader traffic. Each peek counts as a receive of the messages it
+// returns, so a learner's own message in a queue with a redrive policy can
+// reach its dead-letter queue after maxReceiveCount peeks. Once an enabled
+// event source mapping consumes a queue (lab 4 on), peeking would race the
+// worker, so the checks read the downstream effect instead: the order's
+// inventoryStatus and accountingStatus.
 const staleGraderMessage = 10 * time.Minute
 
 // The order attributes the workers set, and their final value.
@@ -43,7 +48,7 @@ const (
 
 var (
 	queuesFlowParam = grader.Param{Name: "queues", Required: true, Doc: "the queues the topic fans out to, e.g. [${inventoryQueue}, ${accountingQueue}]"}
-	flowCalls       = append(slices.Clone(apiCalls), "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage", "lambda:ListEventSourceMappings")
+	flowCalls       = append(slices.Clone(apiCalls), "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "lambda:ListEventSourceMappings")
 )
 
 func withParams(extra ...grader.Param) []grader.Param {
@@ -90,11 +95,14 @@ func flowKinds() []grader.Kind {
 		},
 		{
 			Name: "load.spike", Functional: true,
-			Doc: "a burst of orders (param orders) is accepted and every accepted order completes: none lost, none duplicated in the downstream records",
+			Doc: "a burst of orders (param orders) is accepted and every accepted order completes: none lost, none duplicated in the downstream records, " +
+				"even when some OrderPlaced messages are delivered twice (the grader sends duplicates param duplicates to the queues, as SQS and SNS may)",
 			Params: withParams(grader.Param{Name: "orders", Doc: "how many orders (default 20)"},
 				grader.Param{Name: "concurrency", Doc: "how many at once (default 8)"},
-				grader.Param{Name: "records", Required: true, Doc: "the downstream records tables, e.g. [${inventoryTable}, ${accountingTable}]"}),
-			Calls: apiCalls, Run: runSpike,
+				grader.Param{Name: "records", Required: true, Doc: "the downstream records tables, e.g. [${inventoryTable}, ${accountingTable}]"},
+				grader.Param{Name: "queues", Doc: "the workers' queues, to deliver duplicates to"},
+				grader.Param{Name: "duplicates", Doc: "how many completed orders to deliver a second time (default 2; needs queues)"}),
+			Calls: append(slices.Clone(apiCalls), "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"), Run: runSpike,
 		},
 	}
 }
@@ -195,12 +203,13 @@ func (a *orderAPI) removeSettled(ctx context.Context, ids ...string) {
 	a.remove(ctx, ids...)
 }
 
-// peek receives up to 10 messages of q without hiding them and reports
+// peek receives up to 10 messages of q, makes them visible again at once,
+// and reports
 // whether one satisfies match. It deletes the messages of this grader run
 // that mine accepts (and stale messages of other grader runs).
 func peek(ctx context.Context, env *grader.Env, q queueInfo, match, mine func(body string) bool) (bool, error) {
 	c := sqs.NewFromConfig(env.AWS)
-	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 1,
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 1, WaitTimeSeconds: 1,
 		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameSentTimestamp}})
 	if err != nil {
 		return false, err
@@ -219,7 +228,12 @@ func peek(ctx context.Context, env *grader.Env, q queueInfo, match, mine func(bo
 			}
 		}
 		if del {
-			c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle})
+			_, err = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle})
+		} else {
+			_, err = c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
+		}
+		if err != nil && !isNotFound(err) {
+			return found, fmt.Errorf("put back a peeked message of %s: %w", q.name, err)
 		}
 	}
 	return found, nil
@@ -508,26 +522,44 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 		return *bad
 	}
 	defer func() { a.removeSettled(ctx, id) }()
-	// The valid order must complete while the poison message is retried.
-	vctx, cancel := within(ctx, time.Hour, 0)
-	st, err := a.waitStatuses(vctx, id, []string{inventoryStatus, accountingStatus}, true)
-	cancel()
-	if err != nil {
-		return undecided("follow order "+id, err)
+	// The valid order must complete while the poison message is still being
+	// retried: a worker that fails its whole batch holds the order back
+	// until the poison message is dead-lettered.
+	type finished struct {
+		st  map[string]string
+		at  time.Time
+		err error
 	}
-	completed := st[inventoryStatus] == statusDone && st[accountingStatus] == statusDone
+	valid := make(chan finished, 1)
+	go func() {
+		st, err := a.waitStatuses(ctx, id, []string{inventoryStatus, accountingStatus}, true)
+		valid <- finished{st, time.Now(), err}
+	}()
 	has := func(b string) bool { return strings.Contains(b, marker) }
-	inDLQ := false
+	inDLQ, dlqAt := false, time.Time{}
 	err = poll(ctx, env, func() (bool, error) {
 		ok, err := peek(ctx, env, d, has, has)
-		inDLQ = ok
+		if ok && !inDLQ {
+			inDLQ, dlqAt = true, time.Now()
+		}
 		return ok, err
 	})
 	if err != nil && !timedOut(err) {
 		return undecided("peek at "+dn, err)
 	}
+	v := <-valid
+	if v.err != nil {
+		return undecided("follow order "+id, v.err)
+	}
+	st := v.st
+	completed := st[inventoryStatus] == statusDone && st[accountingStatus] == statusDone
+	blocked := completed && inDLQ && v.at.After(dlqAt)
+	detail := fmt.Sprintf("order %s: %s", id, statusText(st))
+	if blocked {
+		detail = fmt.Sprintf("order %s completed only after the poison message was dead-lettered: the worker failed its whole batch; report only the bad message in batchItemFailures", id)
+	}
 	parts := []grader.Part{
-		{Name: "a valid order still completes", Passed: completed, Detail: fmt.Sprintf("order %s: %s", id, statusText(st))},
+		{Name: "a valid order still completes", Passed: completed && !blocked, Detail: detail},
 		{Name: "the poison message reached the dead-letter queue", Passed: inDLQ,
 			Detail: fmt.Sprintf("it was not in %s in time: the worker must report it as a batch item failure (ReportBatchItemFailures), and %s needs a redrive policy to %s", dn, qn, dn)},
 	}
@@ -765,6 +797,13 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	if err != nil && !timedOut(err) {
 		return undecided("follow the spike's orders", err)
 	}
+	// Deliver some completed orders again, as at-least-once delivery may,
+	// and wait for the queues to drain.
+	if qs := p.Strings("queues"); len(qs) > 0 && len(pending) == 0 {
+		if o := a.redeliver(ctx, qs, accepted[:min(p.Int("duplicates", 2), len(accepted))]); o != nil {
+			return *o
+		}
+	}
 	// Each accepted order reached each downstream service exactly once.
 	var lost, duplicated []string
 	for _, table := range p.Strings("records") {
@@ -796,10 +835,65 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 		{Name: "completed", Passed: len(pending) == 0, Detail: fmt.Sprintf("%d accepted orders did not reach both statuses DONE in time", len(pending))},
 		{Name: "none lost", Passed: len(lost) == 0, Detail: "no downstream record for " + show(lost)},
 		{Name: "none duplicated", Passed: len(duplicated) == 0 && len(stored) == len(accepted),
-			Detail: fmt.Sprintf("duplicated downstream records: %s; %d orders stored for %d accepted", show(duplicated), len(stored), len(accepted))},
+			Detail: fmt.Sprintf("duplicated downstream records: %s; %d orders stored for %d accepted. A worker must apply an order once even when its message arrives twice (use the orderId as the service's Idempotency-Key)", show(duplicated), len(stored), len(accepted))},
 	}
 	return partsOutcome(parts, "the spike was not handled cleanly",
 		fmt.Sprintf("%d orders accepted, all completed, 0 lost, 0 duplicated", len(accepted)))
+}
+
+// redeliver sends the stored orders again to each queue, as the publisher
+// would (the order as JSON), and waits (bounded) until the queues are empty.
+func (a *orderAPI) redeliver(ctx context.Context, queues []string, ids []string) *grader.Outcome {
+	c := sqs.NewFromConfig(a.env.AWS)
+	var qs []queueInfo
+	for _, qn := range queues {
+		q, err := findQueue(ctx, a.env, qn)
+		if err != nil {
+			o := lookupOutcome("find queue "+qn, err)
+			return &o
+		}
+		qs = append(qs, q)
+	}
+	for _, id := range ids {
+		it, err := a.item(ctx, id)
+		if err != nil {
+			o := undecided("read order "+id, err)
+			return &o
+		}
+		var m map[string]any
+		if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+			o := undecided("decode order "+id, err)
+			return &o
+		}
+		for _, k := range []string{inventoryStatus, accountingStatus, "graderNote"} {
+			delete(m, k)
+		}
+		b, _ := json.Marshal(m)
+		for _, q := range qs {
+			if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &q.url, MessageBody: aws.String(string(b)),
+				MessageAttributes: map[string]sqstypes.MessageAttributeValue{"eventType": {DataType: aws.String("String"), StringValue: aws.String("OrderPlaced")}}}); err != nil {
+				o := undecided("deliver order "+id+" again to "+q.name, err)
+				return &o
+			}
+		}
+	}
+	dctx, cancel := within(ctx, 60*time.Second, 5*time.Second)
+	defer cancel()
+	poll(dctx, a.env, func() (bool, error) {
+		for _, q := range qs {
+			out, err := c.GetQueueAttributes(dctx, &sqs.GetQueueAttributesInput{QueueUrl: &q.url, AttributeNames: []sqstypes.QueueAttributeName{
+				sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+			if err != nil {
+				return false, err
+			}
+			if out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)] != "0" ||
+				out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)] != "0" {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	return nil
 }
 
 // recordCounts counts the downstream records per orderId of the given ids.

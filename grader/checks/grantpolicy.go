@@ -58,6 +58,7 @@ var actionResources = map[string][]string{
 	"sqs:GetQueueAttributes":             {"arn:{p}:sqs:{r}:{a}:*"},
 	"sqs:ReceiveMessage":                 {"arn:{p}:sqs:{r}:{a}:*"},
 	"sqs:DeleteMessage":                  {"arn:{p}:sqs:{r}:{a}:*"},
+	"sqs:ChangeMessageVisibility":        {"arn:{p}:sqs:{r}:{a}:*"},
 	"sqs:SendMessage":                    {"arn:{p}:sqs:{r}:{a}:*"},
 	"sqs:StartMessageMoveTask":           {"arn:{p}:sqs:{r}:{a}:*"},
 	"logs:DescribeLogGroups":             {"arn:{p}:logs:{r}:{a}:log-group:*"},

@@ -14,6 +14,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -49,6 +50,7 @@ func solved(t testing.TB, names map[string]string, prepare func(d *deployment)) 
 	d.lab1(ctx)
 	d.lab2(ctx)
 	d.lab3(ctx)
+	d.lab4(ctx)
 	d.logGroups(ctx)
 	return d, cfg
 }
@@ -221,6 +223,43 @@ func mutations() []mutation {
 			d.putPolicy(ctx, "publisherRole", allowStmt([]string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}, tableArn(d)+"/stream/*"),
 				allowStmt([]string{"sns:Publish"}, "*"), d.logsStmt("publisherFunction"))
 		}},
+		{name: "stream mapping without filter", catch: "lab3/publisher-mapping", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.lam.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: d.mappingOf(ctx, "publisherFunction"), FilterCriteria: &lambdatypes.FilterCriteria{}})
+			d.must(err, "mapping")
+		}},
+		{name: "stream mapping without bisect", catch: "lab3/publisher-mapping", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.lam.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: d.mappingOf(ctx, "publisherFunction"), BisectBatchOnFunctionError: aws.Bool(false)})
+			d.must(err, "mapping")
+		}},
+		{name: "stream mapping retrying forever", catch: "lab3/publisher-mapping", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.lam.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: d.mappingOf(ctx, "publisherFunction"), MaximumRetryAttempts: aws.Int32(-1)})
+			d.must(err, "mapping")
+		}},
+		{name: "stream mapping without on-failure destination", catch: "lab3/publisher-mapping", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.lam.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: d.mappingOf(ctx, "publisherFunction"),
+				DestinationConfig: &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: aws.String("")}}})
+			d.must(err, "mapping")
+		}},
+		{name: "worker mapping without ReportBatchItemFailures", catch: "lab4/inventory-mapping", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.lam.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: d.mappingOf(ctx, "inventoryWorker"), FunctionResponseTypes: []lambdatypes.FunctionResponseType{}})
+			d.must(err, "mapping")
+		}},
+		{name: "worker mapping disabled", catch: "lab4/accounting-mapping", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.lam.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: d.mappingOf(ctx, "accountingWorker"), Enabled: aws.Bool(false)})
+			d.must(err, "mapping")
+		}},
+		{name: "worker timeout above 10 s", catch: "lab4/inventory-worker-function", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.lam.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(d.n("inventoryWorker")), Timeout: aws.Int32(30)})
+			d.must(err, "timeout")
+		}},
+		{name: "visibility below 6x the worker's timeout", catch: "lab3/accounting-visibility", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.lam.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(d.n("accountingWorker")), Timeout: aws.Int32(15)})
+			d.must(err, "timeout")
+		}},
+		{name: "worker may read every queue", catch: "lab4/accounting-role-scope", mutate: func(ctx context.Context, d *deployment) {
+			d.putPolicy(ctx, "accountingRole", allowStmt([]string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}, d.arn("sqs", "*")),
+				allowStmt([]string{"dynamodb:UpdateItem"}, tableArn(d)), d.logsStmt("accountingWorker"))
+		}},
 		{name: "no log retention", catch: "lab5/log-retention", mutate: func(ctx context.Context, d *deployment) {
 			_, err := cloudwatchlogs.NewFromConfig(d.cfg).DeleteRetentionPolicy(ctx, &cloudwatchlogs.DeleteRetentionPolicyInput{LogGroupName: aws.String("/aws/lambda/" + d.n("intakeFunction"))})
 			d.must(err, "retention")
@@ -277,12 +316,13 @@ func resourceChecks(t testing.TB) []*grader.Check {
 	for _, lab := range []string{"lab1", "lab2", "lab3"} {
 		for _, c := range ms[lab].Checks {
 			switch c.Kind.Name {
-			case "lambda.stream-mapping", "fanout.queues", "fanout.insert-only":
+			case "fanout.queues", "fanout.insert-only":
 				continue
 			}
 			out = append(out, c)
 		}
 	}
+	out = append(out, only(t, lab4Checks...)...)
 	return append(out, only(t, "lab5/log-retention")...)
 }
 
