@@ -21,6 +21,11 @@ type Error struct {
 	QueryCode string
 	// Receiver marks a server-side fault (Type "Receiver" in query errors).
 	Receiver bool
+	// Fields are extra members of JSON error bodies (awsJson and restJson),
+	// which SDKs read into the typed error: DynamoDB's Item or
+	// CancellationReasons. They never replace the members the protocol
+	// writes itself (__type, message and, for restJson, Message and Type).
+	Fields map[string]any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

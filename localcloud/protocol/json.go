@@ -107,7 +107,7 @@ func (s *JSONService) writeError(w http.ResponseWriter, r *http.Request, err err
 		w.Header().Set("X-Amzn-Query-Error", e.QueryCode+";"+fault)
 	}
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
-	b, _ := json.Marshal(map[string]string{"__type": s.ErrorNamespace + e.Code, "message": e.Message})
+	b, _ := json.Marshal(e.body(map[string]any{"__type": s.ErrorNamespace + e.Code, "message": e.Message}))
 	s.write(w, e.HTTPStatus(), b)
 }
 
@@ -142,7 +142,17 @@ func WriteRESTError(w http.ResponseWriter, r *http.Request, log *slog.Logger, er
 		logger(log).ErrorContext(r.Context(), "operation failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
-	WriteJSON(w, e.HTTPStatus(), map[string]string{"message": e.Message, "Message": e.Message, "Type": faultType(e), "__type": e.Code})
+	WriteJSON(w, e.HTTPStatus(), e.body(map[string]any{"message": e.Message, "Message": e.Message, "Type": faultType(e), "__type": e.Code}))
+}
+
+// body adds e.Fields to the members the protocol writes, which win.
+func (e *Error) body(own map[string]any) map[string]any {
+	for k, v := range e.Fields {
+		if _, ok := own[k]; !ok {
+			own[k] = v
+		}
+	}
+	return own
 }
 
 func faultType(e *Error) string {
