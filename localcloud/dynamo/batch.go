@@ -465,10 +465,9 @@ func (s *Service) transactWriteItems(ctx context.Context, body []byte) (any, err
 		for i, r := range reasons {
 			codes[i] = r["Code"].(string)
 		}
-		return nil, &detailedError{
-			err:   protocol.Errorf("TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]", strings.Join(codes, ", ")),
-			extra: map[string]any{"CancellationReasons": reasons},
-		}
+		e := protocol.Errorf("TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons [%s]", strings.Join(codes, ", "))
+		e.Fields = map[string]any{"CancellationReasons": reasons}
+		return nil, e
 	}
 	now := time.Now()
 	var muts []mutation

@@ -319,9 +319,9 @@ func (s *Service) await(done chan error, tables ...*table) error {
 }
 
 func condFailed(old attr.Item, rv string) error {
-	e := &detailedError{err: protocol.Errorf("ConditionalCheckFailedException", "The conditional request failed")}
+	e := protocol.Errorf("ConditionalCheckFailedException", "The conditional request failed")
 	if rv == "ALL_OLD" && old != nil {
-		e.extra = map[string]any{"Item": old}
+		e.Fields = map[string]any{"Item": old}
 	}
 	return e
 }

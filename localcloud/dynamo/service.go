@@ -1,18 +1,14 @@
 package dynamo
 
 import (
-	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,12 +44,13 @@ const (
 
 // Service is the DynamoDB and DynamoDB Streams API.
 type Service struct {
-	cfg  Config
-	log  *slog.Logger
-	db   *sql.DB
-	com  *committer
-	ops  map[string]op
-	sops map[string]op
+	cfg Config
+	log *slog.Logger
+	db  *sql.DB
+	com *committer
+	// api and streamsAPI serve the two target prefixes.
+	api        *protocol.JSONService
+	streamsAPI *protocol.JSONService
 
 	mu      sync.RWMutex
 	tables  map[tableKey]*table
@@ -66,8 +63,6 @@ type Service struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 }
-
-type op func(ctx context.Context, body []byte) (any, error)
 
 // tableKey names a table within an account and region.
 type tableKey struct{ account, region, name string }
@@ -107,7 +102,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("dynamodb: %w", err)
 	}
 	s.com = com
-	s.ops = map[string]op{
+	s.api = s.jsonService(dynamoPrefix, map[string]protocol.JSONOp{
 		"CreateTable":               s.createTable,
 		"DescribeTable":             s.describeTable,
 		"ListTables":                s.listTables,
@@ -132,17 +127,30 @@ func New(cfg Config) (*Service, error) {
 		"BatchWriteItem":            s.batchWriteItem,
 		"TransactWriteItems":        s.transactWriteItems,
 		"TransactGetItems":          s.transactGetItems,
-	}
-	s.sops = map[string]op{
+	})
+	s.streamsAPI = s.jsonService(streamsPrefix, map[string]protocol.JSONOp{
 		"ListStreams":      s.listStreams,
 		"DescribeStream":   s.describeStream,
 		"GetShardIterator": s.getShardIterator,
 		"GetRecords":       s.getRecords,
-	}
+	})
 	s.wg.Add(2)
 	go s.trimLoop()
 	go s.checkpointLoop()
 	return s, nil
+}
+
+// jsonService serves ops under prefix. Errors of both APIs carry the
+// DynamoDB namespace, and every response the X-Amz-Crc32 the SDK checks.
+func (s *Service) jsonService(prefix string, ops map[string]protocol.JSONOp) *protocol.JSONService {
+	return &protocol.JSONService{
+		TargetPrefix:   prefix,
+		ContentType:    contentType,
+		ErrorNamespace: errNamespace,
+		CRC32:          true,
+		Ops:            ops,
+		Logger:         s.log,
+	}
 }
 
 // Route is how the router finds the service: both target prefixes, signing
@@ -168,79 +176,13 @@ func (s *Service) Close() error {
 	return err
 }
 
-// ServeHTTP answers awsJson1_0 requests of both APIs. It is a small variant
-// of protocol.JSONService that can put extra members (Item,
-// CancellationReasons) in error bodies, which the SDK reads.
+// ServeHTTP answers awsJson1_0 requests of both APIs.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	target := r.Header.Get("X-Amz-Target")
-	var fn op
-	if name, ok := strings.CutPrefix(target, dynamoPrefix); ok {
-		fn = s.ops[name]
-	} else if name, ok := strings.CutPrefix(target, streamsPrefix); ok {
-		fn = s.sops[name]
-	}
-	if fn == nil {
-		s.writeError(w, r, protocol.Errorf("UnknownOperationException", "unknown operation %q", target))
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), streamsPrefix) {
+		s.streamsAPI.ServeHTTP(w, r)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<20))
-	if err != nil {
-		s.writeError(w, r, protocol.StatusErrorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body too large or unreadable"))
-		return
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	out, err := fn(r.Context(), body)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if out == nil {
-		out = struct{}{}
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeBody(w, http.StatusOK, b)
-}
-
-func writeBody(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-// detailedError is an API error whose body carries members beyond the
-// message.
-type detailedError struct {
-	err   *protocol.Error
-	extra map[string]any
-}
-
-func (e *detailedError) Error() string { return e.err.Error() }
-func (e *detailedError) Unwrap() error { return e.err }
-
-func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e, known := protocol.AsError(err)
-	if !known {
-		s.log.ErrorContext(r.Context(), "operation failed", "target", r.Header.Get("X-Amz-Target"), "err", err)
-	}
-	body := map[string]any{"__type": errNamespace + e.Code, "message": e.Message}
-	var de *detailedError
-	if errors.As(err, &de) {
-		for k, v := range de.extra {
-			body[k] = v
-		}
-	}
-	b, _ := json.Marshal(body)
-	w.Header().Set("X-Amzn-ErrorType", e.Code)
-	writeBody(w, e.HTTPStatus(), b)
+	s.api.ServeHTTP(w, r)
 }
 
 // decode reads a request body; unknown members are ignored as AWS does.
