@@ -3,10 +3,16 @@
 package cloudtest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,4 +65,72 @@ func Context(t testing.TB) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// awsBin is Debian's AWS CLI v2. A pyenv shim named aws may come first on
+// PATH, so the CLI is always run by this path.
+const awsBin = "/usr/bin/aws"
+
+// cliVersion runs `aws --version` once per test binary: each start of the
+// Python CLI costs about a second.
+var cliVersion = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command(awsBin, "--version").CombinedOutput()
+	return string(out), err
+})
+
+// CLI runs Debian's AWS CLI v2 against endpoint as account in us-east-1
+// with --output json and returns its standard output. It fails the test
+// when the command fails. When the CLI is missing or not v2 it skips the
+// test, or fails it when the environment variable CI is set.
+func CLI(t testing.TB, endpoint, account string, args ...string) []byte {
+	t.Helper()
+	stdout, stderr, err := CLIResult(t, endpoint, account, args...)
+	if err != nil {
+		t.Fatalf("aws %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr)
+	}
+	return stdout
+}
+
+// CLIJSON runs CLI and decodes its output into out; a nil out ignores the
+// output.
+func CLIJSON(t testing.TB, endpoint, account string, out any, args ...string) {
+	t.Helper()
+	stdout := CLI(t, endpoint, account, args...)
+	if out == nil {
+		return
+	}
+	if b := bytes.TrimSpace(stdout); len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("aws %s: output %q is not JSON: %v", strings.Join(args, " "), b, err)
+		}
+	}
+}
+
+// CLIResult runs the CLI as CLI does but leaves failures to the caller: it
+// returns standard output, standard error and the error of the run (an
+// *exec.ExitError when the CLI exits non-zero), for expected failures.
+func CLIResult(t testing.TB, endpoint, account string, args ...string) (stdout []byte, stderr string, err error) {
+	t.Helper()
+	v, verr := cliVersion()
+	if verr != nil || !strings.HasPrefix(v, "aws-cli/2") {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s --version: %q %v: want aws-cli/2", awsBin, v, verr)
+		}
+		t.Skipf("no AWS CLI v2 at %s (%q, %v)", awsBin, v, verr)
+	}
+	cmd := exec.Command(awsBin, append(args, "--endpoint-url", endpoint, "--output", "json")...)
+	cmd.Env = []string{
+		"HOME=" + t.TempDir(),
+		"PATH=/usr/bin:/bin",
+		"AWS_ACCESS_KEY_ID=" + account,
+		"AWS_SECRET_ACCESS_KEY=x",
+		"AWS_DEFAULT_REGION=us-east-1",
+		"AWS_PAGER=",
+		"AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.Bytes(), errOut.String(), err
 }

@@ -1,10 +1,6 @@
 package dynamo
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -14,51 +10,13 @@ import (
 // awsCLI runs Debian's AWS CLI v2 against url and decodes its JSON output.
 func awsCLI(t *testing.T, url string, args ...string) map[string]any {
 	t.Helper()
-	const bin = "/usr/bin/aws"
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing: %v", bin, err)
-		}
-		t.Skipf("%s missing", bin)
-	}
-	home := t.TempDir()
-	cmd := exec.Command(bin, append([]string{"--endpoint-url", url, "--output", "json"}, args...)...)
-	cmd.Env = []string{
-		"HOME=" + home, "PATH=/usr/bin:/bin",
-		"AWS_ACCESS_KEY_ID=" + cloudtest.Account, "AWS_SECRET_ACCESS_KEY=x", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
 	out := map[string]any{}
-	if b := bytes.TrimSpace(stdout.Bytes()); len(b) > 0 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatalf("aws %s: output is not JSON: %v\n%s", strings.Join(args, " "), err, b)
-		}
-	}
+	cloudtest.CLIJSON(t, url, cloudtest.Account, &out, args...)
 	return out
-}
-
-func checkCLIVersion(t *testing.T) {
-	t.Helper()
-	out, err := exec.Command("/usr/bin/aws", "--version").CombinedOutput()
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("aws --version: %v", err)
-		}
-		t.Skipf("aws CLI unavailable: %v", err)
-	}
-	if !strings.HasPrefix(string(out), "aws-cli/2") {
-		t.Fatalf("aws --version: got %q, want aws-cli/2", out)
-	}
 }
 
 func TestCLITable(t *testing.T) {
 	t.Parallel()
-	checkCLIVersion(t)
 	e := newEnv(t)
 	out := awsCLI(t, e.url, "dynamodb", "create-table", "--table-name", "cli-orders",
 		"--attribute-definitions", "AttributeName=pk,AttributeType=S", "AttributeName=sk,AttributeType=N",
@@ -87,7 +45,6 @@ func TestCLITable(t *testing.T) {
 
 func TestCLIStreams(t *testing.T) {
 	t.Parallel()
-	checkCLIVersion(t)
 	e := newEnv(t)
 	streamArn := *createTable(t, e.db, "cli-events", withStream("NEW_AND_OLD_IMAGES")).LatestStreamArn
 	for _, k := range []string{"a", "b", "c"} {

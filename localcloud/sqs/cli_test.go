@@ -1,63 +1,36 @@
 package sqs
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
-// awsCLI runs Debian's AWS CLI v2 (which speaks the query protocol to SQS)
-// against endpoint; it skips the test when the CLI is missing (fails in CI).
+// awsCLI runs `aws sqs` (Debian's AWS CLI v2, which speaks the query
+// protocol to SQS) against endpoint through cloudtest.CLI.
 type awsCLI struct {
 	t        testing.TB
 	endpoint string
-	home     string
 }
 
 func newCLI(t testing.TB, endpoint string) *awsCLI {
-	t.Helper()
-	const bin = "/usr/bin/aws"
-	out, err := exec.Command(bin, "--version").CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(out), "aws-cli/2") {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing or not v2 (%q, %v)", bin, out, err)
-		}
-		t.Skipf("%s is missing or not v2", bin)
-	}
-	return &awsCLI{t: t, endpoint: endpoint, home: t.TempDir()}
+	return &awsCLI{t: t, endpoint: endpoint}
 }
 
 // run runs `aws sqs args...` and returns stdout, stderr and whether it succeeded.
 func (c *awsCLI) run(args ...string) (string, string, bool) {
 	c.t.Helper()
-	cmd := exec.Command("/usr/bin/aws", append([]string{"sqs", "--endpoint-url", c.endpoint, "--output", "json"}, args...)...)
-	cmd.Env = []string{"HOME=" + c.home, "PATH=/usr/bin:/bin", "AWS_ACCESS_KEY_ID=" + cloudtest.Account, "AWS_SECRET_ACCESS_KEY=x",
-		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	return stdout.String(), stderr.String(), err == nil
+	stdout, stderr, err := cloudtest.CLIResult(c.t, c.endpoint, cloudtest.Account, append([]string{"sqs"}, args...)...)
+	return string(stdout), stderr, err == nil
 }
 
 // json runs a command that must succeed and decodes its output.
 func (c *awsCLI) json(v any, args ...string) {
 	c.t.Helper()
-	out, errOut, ok := c.run(args...)
-	if !ok {
-		c.t.Fatalf("aws sqs %s failed: %s", strings.Join(args, " "), errOut)
-	}
-	if v == nil || strings.TrimSpace(out) == "" {
-		return
-	}
-	if err := json.Unmarshal([]byte(out), v); err != nil {
-		c.t.Fatalf("aws sqs %s: decode %q: %v", args[0], out, err)
-	}
+	cloudtest.CLIJSON(c.t, c.endpoint, cloudtest.Account, v, append([]string{"sqs"}, args...)...)
 }
 
 func TestCLIQueueLifecycle(t *testing.T) {
