@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // authResult is what an authorizer answered, parsed.
@@ -64,7 +66,7 @@ type statement struct {
 func (st *statement) matches(routeArn string) bool {
 	actionOK := false
 	for _, a := range st.Action {
-		if a == "*" || strings.EqualFold(a, "execute-api:Invoke") || strings.EqualFold(a, "execute-api:*") || wildcardMatch(strings.ToLower(a), "execute-api:invoke") {
+		if a == "*" || strings.EqualFold(a, "execute-api:Invoke") || strings.EqualFold(a, "execute-api:*") || protocol.WildcardMatch(strings.ToLower(a), "execute-api:invoke") {
 			actionOK = true
 			break
 		}
@@ -73,7 +75,7 @@ func (st *statement) matches(routeArn string) bool {
 		return false
 	}
 	for _, r := range st.Resource {
-		if wildcardMatch(r, routeArn) {
+		if protocol.WildcardMatch(r, routeArn) {
 			return true
 		}
 	}
@@ -99,32 +101,6 @@ func (s *statements) UnmarshalJSON(b []byte) error {
 	}
 	*s = many
 	return nil
-}
-
-// wildcardMatch matches s against an IAM pattern with * and ?.
-func wildcardMatch(pattern, s string) bool {
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
 }
 
 // parseAuthResponse reads an authorizer's answer: the simple format when

@@ -8,29 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 )
 
-func TestWildcardMatch(t *testing.T) {
-	t.Parallel()
-	arn := "arn:aws:execute-api:us-east-1:123456789012:abc/$default/GET/orders/1"
-	for _, tc := range []struct {
-		pattern string
-		want    bool
-	}{
-		{"*", true},
-		{arn, true},
-		{"arn:aws:execute-api:us-east-1:123456789012:abc/*", true},
-		{"arn:aws:execute-api:*:*:abc/*/GET/*", true},
-		{"arn:aws:execute-api:*:*:abc/*/POST/*", false},
-		{"arn:aws:execute-api:us-east-1:123456789012:abc/$default/GET/orders/?", true},
-		{"arn:aws:execute-api:us-east-1:123456789012:abc/$default/GET/orders", false},
-		{"arn:aws:execute-api:us-east-1:123456789012:xyz/*", false},
-		{"", false},
-	} {
-		if got := wildcardMatch(tc.pattern, arn); got != tc.want {
-			t.Errorf("wildcardMatch(%q): got %v, want %v", tc.pattern, got, tc.want)
-		}
-	}
-}
-
 func TestPolicyEvaluation(t *testing.T) {
 	t.Parallel()
 	arn := "arn:aws:execute-api:us-east-1:123456789012:abc/prod/DELETE/orders/1"

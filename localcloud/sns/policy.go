@@ -90,7 +90,7 @@ func statementApplies(st map[string]any, topicARN, account, action string) bool 
 	}
 	ok := false
 	for _, a := range policyStrings(st["Action"]) {
-		if wildcardMatch(strings.ToLower(a), "sns:"+strings.ToLower(action)) {
+		if protocol.WildcardMatch(strings.ToLower(a), "sns:"+strings.ToLower(action)) {
 			ok = true
 		}
 	}
@@ -100,7 +100,7 @@ func statementApplies(st map[string]any, topicARN, account, action string) bool 
 	if res, present := st["Resource"]; present {
 		ok = false
 		for _, r := range policyStrings(res) {
-			if wildcardMatch(r, topicARN) {
+			if protocol.WildcardMatch(r, topicARN) {
 				ok = true
 			}
 		}
@@ -134,7 +134,7 @@ func conditionHolds(op, got string, want []string) bool {
 				return true
 			}
 		case "StringLike", "ArnLike":
-			if wildcardMatch(w, got) {
+			if protocol.WildcardMatch(w, got) {
 				return true
 			}
 		case "StringNotEquals", "ArnNotEquals":
@@ -142,7 +142,7 @@ func conditionHolds(op, got string, want []string) bool {
 				return false
 			}
 		case "StringNotLike", "ArnNotLike":
-			if wildcardMatch(w, got) {
+			if protocol.WildcardMatch(w, got) {
 				return false
 			}
 		default:
@@ -150,28 +150,6 @@ func conditionHolds(op, got string, want []string) bool {
 		}
 	}
 	return strings.Contains(op, "Not")
-}
-
-// wildcardMatch matches s against a pattern with * and ? wildcards.
-func wildcardMatch(pattern, s string) bool {
-	if !strings.ContainsAny(pattern, "*?") {
-		return pattern == s
-	}
-	var b strings.Builder
-	b.WriteString("^")
-	for _, r := range pattern {
-		switch r {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		}
-	}
-	b.WriteString("$")
-	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(s)
 }
 
 // policyDocument is a topic policy being edited by AddPermission and

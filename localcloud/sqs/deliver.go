@@ -151,7 +151,7 @@ func statementMatches(st map[string]any, req policyRequest) bool {
 	}
 	actionOK := false
 	for _, a := range strs(st["Action"]) {
-		if globMatch(strings.ToLower(a), strings.ToLower(req.action)) {
+		if protocol.WildcardMatch(strings.ToLower(a), strings.ToLower(req.action)) {
 			actionOK = true
 		}
 	}
@@ -161,7 +161,7 @@ func statementMatches(st map[string]any, req policyRequest) bool {
 	if res, ok := st["Resource"]; ok {
 		resOK := false
 		for _, r := range strs(res) {
-			if globMatch(r, req.resource) {
+			if protocol.WildcardMatch(r, req.resource) {
 				resOK = true
 			}
 		}
@@ -201,7 +201,7 @@ func conditionMatches(op, key string, want []string, ctx map[string]string) bool
 				return true
 			}
 		case "ArnLike", "StringLike":
-			if globMatch(w, got) {
+			if protocol.WildcardMatch(w, got) {
 				return true
 			}
 		case "ArnNotEquals", "StringNotEquals":
@@ -209,7 +209,7 @@ func conditionMatches(op, key string, want []string, ctx map[string]string) bool
 				return false
 			}
 		case "ArnNotLike", "StringNotLike":
-			if globMatch(w, got) {
+			if protocol.WildcardMatch(w, got) {
 				return false
 			}
 		default:
@@ -217,38 +217,4 @@ func conditionMatches(op, key string, want []string, ctx map[string]string) bool
 		}
 	}
 	return strings.Contains(base, "Not")
-}
-
-// globMatch matches s against a pattern with * and ? wildcards.
-func globMatch(pattern, s string) bool {
-	px, sx := 0, 0
-	nextPx, nextSx := -1, -1
-	for px < len(pattern) || sx < len(s) {
-		if px < len(pattern) {
-			switch c := pattern[px]; c {
-			case '*':
-				nextPx, nextSx = px, sx+1
-				px++
-				continue
-			case '?':
-				if sx < len(s) {
-					px++
-					sx++
-					continue
-				}
-			default:
-				if sx < len(s) && s[sx] == c {
-					px++
-					sx++
-					continue
-				}
-			}
-		}
-		if nextSx > 0 && nextSx <= len(s) {
-			px, sx = nextPx, nextSx
-			continue
-		}
-		return false
-	}
-	return true
 }

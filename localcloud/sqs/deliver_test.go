@@ -74,28 +74,6 @@ func TestDeliverFromService(t *testing.T) {
 	}
 }
 
-func TestGlobMatch(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		pattern, s string
-		want       bool
-	}{
-		{"*", "", true},
-		{"arn:aws:sns:*:123:*", "arn:aws:sns:us-east-1:123:t", true},
-		{"arn:aws:sns:*:123:t?", "arn:aws:sns:eu:123:t1", true},
-		{"arn:aws:sns:*:123:t?", "arn:aws:sns:eu:123:t12", false},
-		{"a*b*c", "axxbyyc", true},
-		{"a*b*c", "axxbyy", false},
-		{"abc", "abc", true},
-		{"abc", "abcd", false},
-	}
-	for _, tt := range tests {
-		if got := globMatch(tt.pattern, tt.s); got != tt.want {
-			t.Errorf("globMatch(%q, %q): got %v, want %v", tt.pattern, tt.s, got, tt.want)
-		}
-	}
-}
-
 func TestReceiveAndDeleteFromService(t *testing.T) {
 	t.Parallel()
 	svc := newService(t, "")
