@@ -20,49 +20,15 @@ import (
 // AWS:SourceOwner, aws:PrincipalAccount and aws:SourceArn; a statement with
 // another condition key never matches. Any matching Deny wins.
 func policyAllows(policy, topicARN, account, action string) bool {
-	var doc struct {
-		Statement json.RawMessage
-	}
-	if json.Unmarshal([]byte(policy), &doc) != nil {
-		return false
-	}
-	var stmts []map[string]any
-	if json.Unmarshal(doc.Statement, &stmts) != nil {
-		var one map[string]any
-		if json.Unmarshal(doc.Statement, &one) != nil {
-			return false
-		}
-		stmts = []map[string]any{one}
-	}
-	allowed := false
-	for _, st := range stmts {
-		if !statementApplies(st, topicARN, account, action) {
-			continue
-		}
-		switch st["Effect"] {
-		case "Deny":
-			return false
-		case "Allow":
-			allowed = true
-		}
-	}
-	return allowed
-}
-
-func policyStrings(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
+	values := map[string]string{"aws:sourceaccount": account, "aws:sourceowner": account, "aws:principalaccount": account, "aws:sourcearn": topicARN}
+	return protocol.PolicyAllows(policy, func(st protocol.PolicyStatement) bool {
+		return principalMatches(st["Principal"], account) &&
+			st.Covers("sns:"+action, topicARN) &&
+			st.ConditionsHold(func(op, key string, want []string) bool {
+				got, known := values[strings.ToLower(key)]
+				return known && protocol.ConditionHolds(op, got, want)
+			})
+	})
 }
 
 func principalMatches(p any, account string) bool {
@@ -71,7 +37,7 @@ func principalMatches(p any, account string) bool {
 	case string:
 		names = []string{x}
 	case map[string]any:
-		names = policyStrings(x["AWS"])
+		names = protocol.PolicyStrings(x["AWS"])
 	}
 	for _, n := range names {
 		if n == "*" || n == account {
@@ -82,74 +48,6 @@ func principalMatches(p any, account string) bool {
 		}
 	}
 	return false
-}
-
-func statementApplies(st map[string]any, topicARN, account, action string) bool {
-	if !principalMatches(st["Principal"], account) {
-		return false
-	}
-	ok := false
-	for _, a := range policyStrings(st["Action"]) {
-		if protocol.WildcardMatch(strings.ToLower(a), "sns:"+strings.ToLower(action)) {
-			ok = true
-		}
-	}
-	if !ok {
-		return false
-	}
-	if res, present := st["Resource"]; present {
-		ok = false
-		for _, r := range policyStrings(res) {
-			if protocol.WildcardMatch(r, topicARN) {
-				ok = true
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	values := map[string]string{"aws:sourceaccount": account, "aws:sourceowner": account, "aws:principalaccount": account, "aws:sourcearn": topicARN}
-	cond, _ := st["Condition"].(map[string]any)
-	for op, block := range cond {
-		kv, _ := block.(map[string]any)
-		for key, want := range kv {
-			got, known := values[strings.ToLower(key)]
-			if !known || !conditionHolds(op, got, policyStrings(want)) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func conditionHolds(op, got string, want []string) bool {
-	for _, w := range want {
-		switch op {
-		case "StringEquals", "ArnEquals":
-			if got == w {
-				return true
-			}
-		case "StringEqualsIgnoreCase":
-			if strings.EqualFold(got, w) {
-				return true
-			}
-		case "StringLike", "ArnLike":
-			if protocol.WildcardMatch(w, got) {
-				return true
-			}
-		case "StringNotEquals", "ArnNotEquals":
-			if got == w {
-				return false
-			}
-		case "StringNotLike", "ArnNotLike":
-			if protocol.WildcardMatch(w, got) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return strings.Contains(op, "Not")
 }
 
 // policyDocument is a topic policy being edited by AddPermission and

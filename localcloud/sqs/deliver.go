@@ -2,7 +2,6 @@ package sqs
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -80,105 +79,34 @@ type policyRequest struct {
 // evaluatePolicy reports whether policy allows req: some statement allows
 // it and none denies it.
 func evaluatePolicy(policy string, req policyRequest) bool {
-	if policy == "" {
-		return false
-	}
-	var doc struct {
-		Statement json.RawMessage `json:"Statement"`
-	}
-	if json.Unmarshal([]byte(policy), &doc) != nil {
-		return false
-	}
-	var stmts []map[string]any
-	if json.Unmarshal(doc.Statement, &stmts) != nil {
-		var one map[string]any
-		if json.Unmarshal(doc.Statement, &one) != nil {
-			return false
-		}
-		stmts = []map[string]any{one}
-	}
-	allowed := false
-	for _, st := range stmts {
-		if !statementMatches(st, req) {
-			continue
-		}
-		if effect, _ := st["Effect"].(string); effect == "Deny" {
-			return false
-		} else if effect == "Allow" {
-			allowed = true
-		}
-	}
-	return allowed
+	return protocol.PolicyAllows(policy, func(st protocol.PolicyStatement) bool {
+		return principalMatches(st["Principal"], req.principalService) &&
+			st.Covers(req.action, req.resource) &&
+			st.ConditionsHold(func(op, key string, want []string) bool {
+				return conditionMatches(op, strings.ToLower(key), want, req.context)
+			})
+	})
 }
 
-// strs reads a policy value that is a string or a list of strings.
-func strs(v any) []string {
-	switch x := v.(type) {
+// principalMatches reports whether a statement's Principal names everyone
+// ("*", {"AWS": "*"}) or the service ({"Service": "sns.amazonaws.com"}).
+func principalMatches(p any, service string) bool {
+	switch p := p.(type) {
 	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-func statementMatches(st map[string]any, req policyRequest) bool {
-	// Principal: "*", {"AWS": "*"}, {"Service": "sns.amazonaws.com"}.
-	principalOK := false
-	switch p := st["Principal"].(type) {
-	case string:
-		principalOK = p == "*"
+		return p == "*"
 	case map[string]any:
-		for _, a := range strs(p["AWS"]) {
+		for _, a := range protocol.PolicyStrings(p["AWS"]) {
 			if a == "*" {
-				principalOK = true
+				return true
 			}
 		}
-		for _, svc := range strs(p["Service"]) {
-			if svc == "*" || strings.EqualFold(svc, req.principalService) {
-				principalOK = true
-			}
-		}
-	}
-	if !principalOK {
-		return false
-	}
-	actionOK := false
-	for _, a := range strs(st["Action"]) {
-		if protocol.WildcardMatch(strings.ToLower(a), strings.ToLower(req.action)) {
-			actionOK = true
-		}
-	}
-	if !actionOK {
-		return false
-	}
-	if res, ok := st["Resource"]; ok {
-		resOK := false
-		for _, r := range strs(res) {
-			if protocol.WildcardMatch(r, req.resource) {
-				resOK = true
-			}
-		}
-		if !resOK {
-			return false
-		}
-	}
-	cond, _ := st["Condition"].(map[string]any)
-	for op, block := range cond {
-		kv, _ := block.(map[string]any)
-		for key, want := range kv {
-			if !conditionMatches(op, strings.ToLower(key), strs(want), req.context) {
-				return false
+		for _, svc := range protocol.PolicyStrings(p["Service"]) {
+			if svc == "*" || strings.EqualFold(svc, service) {
+				return true
 			}
 		}
 	}
-	return true
+	return false
 }
 
 func conditionMatches(op, key string, want []string, ctx map[string]string) bool {
@@ -190,31 +118,5 @@ func conditionMatches(op, key string, want []string, ctx map[string]string) bool
 	if !present {
 		return ifExists || base == "Null"
 	}
-	for _, w := range want {
-		switch base {
-		case "ArnEquals", "StringEquals":
-			if got == w {
-				return true
-			}
-		case "StringEqualsIgnoreCase":
-			if strings.EqualFold(got, w) {
-				return true
-			}
-		case "ArnLike", "StringLike":
-			if protocol.WildcardMatch(w, got) {
-				return true
-			}
-		case "ArnNotEquals", "StringNotEquals":
-			if got == w {
-				return false
-			}
-		case "ArnNotLike", "StringNotLike":
-			if protocol.WildcardMatch(w, got) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return strings.Contains(base, "Not")
+	return protocol.ConditionHolds(base, got, want)
 }
