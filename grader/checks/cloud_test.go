@@ -282,8 +282,8 @@ func (d *deployment) lab3(ctx context.Context) {
 		EventSourceArn: desc.Table.LatestStreamArn, StartingPosition: lambdatypes.EventSourcePositionLatest, BatchSize: aws.Int32(100),
 		FilterCriteria:             &lambdatypes.FilterCriteria{Filters: []lambdatypes.Filter{{Pattern: aws.String(`{"eventName":["INSERT"]}`)}}},
 		BisectBatchOnFunctionError: aws.Bool(true), MaximumRetryAttempts: aws.Int32(5),
-		DestinationConfig:          &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: &pdlq}},
-		FunctionResponseTypes:      []lambdatypes.FunctionResponseType{lambdatypes.FunctionResponseTypeReportBatchItemFailures}})
+		DestinationConfig:     &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: &pdlq}},
+		FunctionResponseTypes: []lambdatypes.FunctionResponseType{lambdatypes.FunctionResponseTypeReportBatchItemFailures}})
 	d.must(err, "publisher mapping")
 }
 

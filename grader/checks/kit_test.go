@@ -5,9 +5,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/solutions/deploy"
@@ -35,27 +37,100 @@ func kitSolved(t testing.TB, names map[string]string, lab string) (*deploy.Kit, 
 }
 
 // TestKitSolvePasses grades what `lab solve` deploys: every check of the
-// solved labs passes.
+// solved labs passes, and grading again gives the same verdicts.
 func TestKitSolvePasses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs Lambda functions")
 	}
 	t.Parallel()
+	runs := 2
+	if os.Getenv("LABKIT_LONG") != "" {
+		runs = 5
+	}
 	for _, tc := range []struct {
 		lab  string
 		labs []string
 	}{
 		{"lab2", []string{"lab1", "lab2"}},
+		{"lab3", []string{"lab1", "lab2", "lab3"}}, // no workers: the fan-out checks peek at the queues
 		{"all", []string{"lab1", "lab2", "lab3", "lab4", "lab5"}},
 	} {
 		t.Run(tc.lab, func(t *testing.T) {
 			t.Parallel()
 			_, cfg := kitSolved(t, nil, tc.lab)
-			rs := grade(t, cfg, nil, tc.labs...)
-			for _, r := range rs {
+			first := grade(t, cfg, nil, tc.labs...)
+			for _, r := range first {
 				if r.Status != grader.Pass {
 					t.Errorf("%s/%s: got %s, want pass: %s", r.Lab, r.CheckID, r.Status, r.Reason)
 				}
+			}
+			for i := 1; i < runs && !t.Failed(); i++ {
+				if got, want := statuses(grade(t, cfg, nil, tc.labs...)), statuses(first); got != want {
+					t.Fatalf("run %d: verdicts differ:\ngot\n%s\nwant\n%s", i+1, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestBrokenFunctionsAreCaught deploys deliberately broken handlers into the
+// full reference (and the untouched starter of labs 3-4) and checks that
+// the checks meant to catch them fail, with reasons that say why.
+func TestBrokenFunctionsAreCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs Lambda functions")
+	}
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		function string            // name key
+		from     string            // code directory
+		env      map[string]string // added to the function's environment
+		catch    []string          // lab/check ids that must fail
+		reason   string            // what each failure reason must contain
+	}{
+		{"worker without partial batch response", "inventoryWorker", "testdata/broken-worker", map[string]string{"BROKEN": "nopartial"},
+			[]string{"lab4/poison-to-dlq"}, "batchItemFailures"},
+		{"worker not idempotent", "accountingWorker", "testdata/broken-worker", map[string]string{"BROKEN": "notidempotent"},
+			[]string{"lab5/spike"}, "Idempotency-Key"},
+		{"starter publisher", "publisherFunction", root + "/starter/order-publisher", nil,
+			[]string{"lab3/order-fans-out", "lab4/order-completes"}, "TODO(lab "},
+		{"starter worker", "accountingWorker", root + "/starter/accounting-worker", nil,
+			[]string{"lab4/order-completes"}, "TODO(lab 4)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			k, cfg := kitSolved(t, nil, "all")
+			d := newDeployment(t, cfg, nil)
+			if err := k.Deploy(ctx, d.n(tc.function), tc.from); err != nil {
+				t.Fatalf("deploy %s from %s: %v", tc.function, tc.from, err)
+			}
+			if tc.env != nil {
+				fc, err := d.lam.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(d.n(tc.function))})
+				d.must(err, "config")
+				vars := fc.Environment.Variables
+				for k, v := range tc.env {
+					vars[k] = v
+				}
+				_, err = d.lam.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String(d.n(tc.function)),
+					Environment: &lambdaEnv{Variables: vars}})
+				d.must(err, "env")
+			}
+			list := only(t, tc.catch...)
+			for _, c := range list {
+				c.Needs = nil
+				c.Timeout = min(c.Timeout, 15*time.Second) // they fail at their deadline
+			}
+			for _, r := range gradeChecks(t, cfg, nil, list) {
+				if r.Status != grader.Fail {
+					t.Errorf("%s/%s: got %s, want fail: %s", r.Lab, r.CheckID, r.Status, r.Reason)
+					continue
+				}
+				if !strings.Contains(r.Reason, tc.reason) {
+					t.Errorf("%s/%s: reason %q does not mention %q", r.Lab, r.CheckID, r.Reason, tc.reason)
+				}
+				t.Logf("%s/%s: %s", r.Lab, r.CheckID, r.Reason)
 			}
 		})
 	}
