@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"sort"
@@ -631,4 +633,34 @@ func TestUpdateRetiresWarmEnvironments(t *testing.T) {
 		t.Errorf("after a code update: got pid %d (before %d), want a new environment", third, second)
 	}
 	waitFor(t, 5*time.Second, "the retired environment to stop", func() bool { return processGone(second) })
+}
+
+// headerRecorder records whether a handler answered at all.
+type headerRecorder struct {
+	httptest.ResponseRecorder
+	wrote bool
+}
+
+func (h *headerRecorder) WriteHeader(code int) { h.wrote = true; h.ResponseRecorder.WriteHeader(code) }
+func (h *headerRecorder) Write(b []byte) (int, error) {
+	h.wrote = true
+	return h.ResponseRecorder.Write(b)
+}
+
+// TestShutdownLeavesNextUnanswered: while the cloud shuts down, a runtime
+// polling for its next invocation gets no answer until its environment is
+// killed. An error answer would make aws-lambda-go print "failed to GET
+// .../invocation/next" into the function's log group, which AWS never shows.
+func TestShutdownLeavesNextUnanswered(t *testing.T) {
+	s := &Service{closed: make(chan struct{})}
+	e := &env{s: s, ready: make(chan struct{}), work: make(chan *invocation)}
+	close(s.closed)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req := httptest.NewRequest(http.MethodGet, "/2018-06-01/runtime/invocation/next", nil).WithContext(ctx)
+	rec := &headerRecorder{ResponseRecorder: *httptest.NewRecorder()}
+	e.next(rec, req)
+	if rec.wrote {
+		t.Errorf("next answered %d %q during shutdown; want no answer", rec.Code, rec.Body.String())
+	}
 }
