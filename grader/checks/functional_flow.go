@@ -957,6 +957,28 @@ func (a *orderAPI) redeliver(ctx context.Context, queues []string, ids []string)
 		}
 		qs = append(qs, q)
 	}
+	// What is already in flight (a poison message being retried, say)
+	// stays in flight; the redelivered copies are done when the count is
+	// back where it was.
+	depth := func(ctx context.Context, q queueInfo) (visible, inFlight int, err error) {
+		out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &q.url, AttributeNames: []sqstypes.QueueAttributeName{
+			sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			return 0, 0, err
+		}
+		visible, _ = strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
+		inFlight, _ = strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
+		return visible, inFlight, nil
+	}
+	before := make([]int, len(qs))
+	for i, q := range qs {
+		_, f, err := depth(ctx, q)
+		if err != nil {
+			o := undecided("read the depth of "+q.name, err)
+			return &o
+		}
+		before[i] = f
+	}
 	for _, id := range ids {
 		it, err := a.item(ctx, id)
 		if err != nil {
@@ -983,14 +1005,12 @@ func (a *orderAPI) redeliver(ctx context.Context, queues []string, ids []string)
 	dctx, cancel := within(ctx, 60*time.Second, 5*time.Second)
 	defer cancel()
 	poll(dctx, a.env, func() (bool, error) {
-		for _, q := range qs {
-			out, err := c.GetQueueAttributes(dctx, &sqs.GetQueueAttributesInput{QueueUrl: &q.url, AttributeNames: []sqstypes.QueueAttributeName{
-				sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		for i, q := range qs {
+			v, f, err := depth(dctx, q)
 			if err != nil {
 				return false, err
 			}
-			if out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)] != "0" ||
-				out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)] != "0" {
+			if v != 0 || f > before[i] {
 				return false, nil
 			}
 		}
