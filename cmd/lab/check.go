@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"time"
 
@@ -46,7 +47,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &exitError{code: 2, err: err}
 	}
 	env := &grader.Env{AWS: t.cfg, Names: t.names, HTTP: grader.Guard{}.Client(30 * time.Second),
-		RunID: fmt.Sprintf("%d", time.Now().UnixNano()), Log: nil}
+		RunID: fmt.Sprintf("%d", time.Now().UnixNano()),
+		Log:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	var emit func(grader.Result)
 	if *format == "text" {
 		fmt.Fprintf(stdout, "checking %d checks against the %s\n\n", len(checkList), t.spec.Name())

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/labkit-dev/labkit/grader"
 )
@@ -783,6 +785,9 @@ func runAccountingDown(ctx context.Context, env *grader.Env, p grader.Params) gr
 		fmt.Sprintf("order %s: inventory completed while accounting failed; after recovery, a redrive of %s completed accounting", id, dn))
 }
 
+var moveTaskBusy = map[string]bool{"InvalidParameterValue": true, "UnsupportedOperation": true,
+	"AWS.SimpleQueueService.UnsupportedOperation": true, "InvalidParameterValueException": true}
+
 // retryMoveTask retries starting a message move task while an earlier one
 // on the same queue is still running.
 func retryMoveTask(ctx context.Context, env *grader.Env, f func() error) error {
@@ -791,7 +796,11 @@ func retryMoveTask(ctx context.Context, env *grader.Env, f func() error) error {
 	defer cancel()
 	err := poll(mctx, env, func() (bool, error) {
 		last = f()
-		if last != nil && strings.Contains(last.Error(), "MessageMoveTask") && strings.Contains(last.Error(), "running") {
+		// SQS refuses a second task on the same source queue with one of
+		// these codes while an earlier task runs; retry for a while, then
+		// report the error itself.
+		var ae smithy.APIError
+		if errors.As(last, &ae) && moveTaskBusy[ae.ErrorCode()] {
 			return false, nil
 		}
 		return true, last
