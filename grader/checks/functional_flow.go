@@ -554,16 +554,6 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 		return undecided("build order "+id+"'s message", err)
 	}
 	c := sqs.NewFromConfig(env.AWS)
-	depth := func() (visible, inFlight int, err error) {
-		out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &q.url, AttributeNames: []sqstypes.QueueAttributeName{
-			sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-		if err != nil {
-			return 0, 0, err
-		}
-		visible, _ = strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
-		inFlight, _ = strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
-		return visible, inFlight, nil
-	}
 	// settled waits until the worker has taken every visible message and
 	// the number in flight has stopped changing, and returns it.
 	settled := func() (int, error) {
@@ -571,7 +561,7 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 		sctx, cancel := within(ctx, 30*time.Second, 5*time.Second)
 		defer cancel()
 		err := poll(sctx, env, func() (bool, error) {
-			v, f, err := depth()
+			v, f, err := queueDepth(sctx, c, q)
 			if err != nil {
 				return false, err
 			}
@@ -620,6 +610,18 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 	}
 	return partsOutcome(parts, "a message the worker cannot process is not handled as the lab asks",
 		fmt.Sprintf("in a batch of a poison message and three valid ones, the worker processed the valid ones and kept only the poison message for a retry; %s moves it to %s after maxReceiveCount receives (%s)", qn, dn, redrive))
+}
+
+// queueDepth reads how many messages a queue holds visible and in flight.
+func queueDepth(ctx context.Context, c *sqs.Client, q queueInfo) (visible, inFlight int, err error) {
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &q.url, AttributeNames: []sqstypes.QueueAttributeName{
+		sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		return 0, 0, err
+	}
+	visible, _ = strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
+	inFlight, _ = strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
+	return visible, inFlight, nil
 }
 
 // orderMessage is the message the topic delivers to a worker queue for an
@@ -969,19 +971,9 @@ func (a *orderAPI) redeliver(ctx context.Context, queues []string, ids []string)
 	// What is already in flight (a poison message being retried, say)
 	// stays in flight; the redelivered copies are done when the count is
 	// back where it was.
-	depth := func(ctx context.Context, q queueInfo) (visible, inFlight int, err error) {
-		out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &q.url, AttributeNames: []sqstypes.QueueAttributeName{
-			sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-		if err != nil {
-			return 0, 0, err
-		}
-		visible, _ = strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
-		inFlight, _ = strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)])
-		return visible, inFlight, nil
-	}
 	before := make([]int, len(qs))
 	for i, q := range qs {
-		_, f, err := depth(ctx, q)
+		_, f, err := queueDepth(ctx, c, q)
 		if err != nil {
 			o := undecided("read the depth of "+q.name, err)
 			return &o
@@ -1015,7 +1007,7 @@ func (a *orderAPI) redeliver(ctx context.Context, queues []string, ids []string)
 	defer cancel()
 	poll(dctx, a.env, func() (bool, error) {
 		for i, q := range qs {
-			v, f, err := depth(dctx, q)
+			v, f, err := queueDepth(dctx, c, q)
 			if err != nil {
 				return false, err
 			}
