@@ -15,6 +15,7 @@ const (
 	KindInvocation = "invocation" // a Lambda invocation: Name (function), Outcome, Duration, Cold
 	KindHTTPAPI    = "httpapi"    // a request to an HTTP API: Name (api id), Route, Status, Duration
 	KindQueueDepth = "queue"      // a queue's depth: Name (queue), Visible, InFlight
+	KindBatch      = "esm-batch"  // an event source mapping's batch: Name (function), Route (source ARN), Status (records), Outcome, Duration
 )
 
 // Event is one thing that happened in the local cloud.

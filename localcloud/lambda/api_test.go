@@ -362,28 +362,6 @@ func TestPermissionsAndServiceInvoke(t *testing.T) {
 	}
 }
 
-func TestWildcardMatch(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		pattern, s string
-		want       bool
-	}{
-		{"arn:aws:execute-api:us-east-1:1:abc/*/*/orders", "arn:aws:execute-api:us-east-1:1:abc/prod/POST/orders", true},
-		{"arn:aws:execute-api:us-east-1:1:abc/*", "arn:aws:execute-api:us-east-1:1:abc/prod/GET/x/y", true},
-		{"arn:aws:execute-api:us-east-1:1:abc/*/*/orders", "arn:aws:execute-api:us-east-1:1:abc/prod/POST/orders/1", false},
-		{"a?c", "abc", true},
-		{"a?c", "ac", false},
-		{"*", "", true},
-		{"", "x", false},
-		{"**a", "bba", true},
-	}
-	for _, tt := range tests {
-		if got := wildcardMatch(tt.pattern, tt.s); got != tt.want {
-			t.Errorf("wildcardMatch(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
-		}
-	}
-}
-
 func TestPersistenceAcrossReopen(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -22,7 +22,7 @@ import (
 // Duration the invocation's, and Outcome "ok", "partial", "error",
 // "throttled", "filtered" (records dropped by FilterCriteria) or "discarded"
 // (stream records given up on).
-const kindBatch = "esm-batch"
+const kindBatch = activity.KindBatch
 
 // runSQS runs an SQS mapping: MaximumConcurrency (default 5) pollers, each
 // receiving, invoking and deleting one batch at a time.

@@ -209,7 +209,7 @@ func conditionsHold(cond map[string]map[string]string, in protocol.ServiceInvoca
 			var ok bool
 			switch op {
 			case "ArnLike", "StringLike":
-				ok = wildcardMatch(want, got)
+				ok = protocol.WildcardMatch(want, got)
 			case "ArnEquals", "StringEquals":
 				ok = want == got
 			default:
@@ -221,31 +221,4 @@ func conditionsHold(cond map[string]map[string]string, in protocol.ServiceInvoca
 		}
 	}
 	return true
-}
-
-// wildcardMatch matches s against an IAM pattern where * is any run of
-// characters and ? is one character.
-func wildcardMatch(pattern, s string) bool {
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
 }
