@@ -1,58 +1,24 @@
 package lambda
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
-// awsCLI returns a function running Debian's AWS CLI v2 against url as
-// account, decoding its JSON output into out (when not nil).
+// awsCLI returns a function running Debian's AWS CLI v2 against url as the
+// test account, decoding its JSON output into out (when not nil). Each run of
+// the CLI takes seconds to start here: tests keep to the calls that matter
+// (the rest of the API is covered through the SDK).
 func awsCLI(t *testing.T, url string) func(out any, args ...string) {
 	t.Helper()
-	const bin = "/usr/bin/aws"
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: install the awscli package", bin)
-		}
-		t.Skipf("%s is missing", bin)
-	}
-	v, err := exec.Command(bin, "--version").CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(v), "aws-cli/2") {
-		t.Skipf("%s is not AWS CLI v2: %s", bin, v)
-	}
-	home := t.TempDir()
-	// Each run of the CLI takes seconds to start here: tests keep to the
-	// calls that matter (the rest of the API is covered through the SDK).
 	return func(out any, args ...string) {
 		t.Helper()
-		cmd := exec.Command(bin, append(args, "--endpoint-url", url, "--output", "json")...)
-		cmd.Env = []string{
-			"HOME=" + home, "PATH=/usr/bin:/bin",
-			"AWS_ACCESS_KEY_ID=" + cloudtest.Account, "AWS_SECRET_ACCESS_KEY=x", "AWS_DEFAULT_REGION=us-east-1",
-			"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		start := time.Now()
-		err := cmd.Run()
-		t.Logf("aws %s: %v", args[1], time.Since(start))
-		if err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		if out != nil {
-			if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
-				t.Fatalf("aws %s: output %q: %v", strings.Join(args, " "), stdout.String(), err)
-			}
-		}
+		cloudtest.CLIJSON(t, url, cloudtest.Account, out, args...)
 	}
 }
 
