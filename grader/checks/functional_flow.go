@@ -571,7 +571,7 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 				same = 0
 			}
 			last = f
-			return same >= 10, nil
+			return same >= 5, nil
 		})
 		return last, err
 	}
@@ -734,9 +734,25 @@ func runAccountingDown(ctx context.Context, env *grader.Env, p grader.Params) gr
 		return undecided("follow order "+id, err)
 	}
 	parts = append(parts, grader.Part{Name: "inventory completes on its own", Passed: st[inventoryStatus] == statusDone, Detail: fmt.Sprintf("order %s: %s", id, statusText(st))})
-	// Give accounting's worker time to try (and fail) before looking.
+	// Wait until accounting's worker has tried and failed: the order's
+	// message stays in flight on its queue (steadily, not just while the
+	// worker runs). A worker that wrongly takes the 503 as done deletes it,
+	// and the wait runs its full 2 s before the order is read.
+	accountingQueue := queueInfo{url: sources.QueueUrls[0]}
 	hctx, cancel := within(ctx, 2*time.Second, 0)
-	<-hctx.Done()
+	steady := 0
+	poll(hctx, env, func() (bool, error) {
+		v, f, err := queueDepth(hctx, c, accountingQueue)
+		if err != nil {
+			return false, err
+		}
+		if v == 0 && f >= 1 {
+			steady++
+		} else {
+			steady = 0
+		}
+		return steady >= 3, nil
+	})
 	cancel()
 	it, err := a.item(ctx, id)
 	if err != nil {
