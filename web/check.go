@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -113,15 +114,27 @@ func (s *Server) fragment(name string, data any) string {
 	return buf.String()
 }
 
-// learnerConfig reads the learner's labkit config.
+// learnerConfig returns the learner's labkit config. It is re-read only when
+// the file changes (the CLI's `lab names set` may change it at any time), so
+// a page view does not parse it again.
 func (s *Server) learnerConfig() labs.Config {
 	if s.cfg.ConfigPath == "" {
 		return labs.Config{}
+	}
+	var stamp string
+	if fi, err := os.Stat(s.cfg.ConfigPath); err == nil {
+		stamp = fi.ModTime().String() + "/" + strconv.FormatInt(fi.Size(), 10)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lcStamp == stamp && s.lcLoaded {
+		return s.lc
 	}
 	c, err := labs.LoadConfig(s.cfg.ConfigPath)
 	if err != nil {
 		s.log.Warn("read learner config", "err", err)
 	}
+	s.lc, s.lcStamp, s.lcLoaded = c, stamp, true
 	return c
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/labs"
 	"github.com/labkit-dev/labkit/web/progress"
 	"github.com/labkit-dev/labkit/web/render"
 )
@@ -57,9 +58,12 @@ type Server struct {
 	css     string
 	csrfKey string
 
-	mu      sync.Mutex
-	content *content // cached when !cfg.Reload
-	runs    sync.Map // lab -> *sync.Mutex: one grading run per lab at a time
+	mu       sync.Mutex
+	content  *content    // cached when !cfg.Reload
+	lc       labs.Config // the learner's config, as of lcStamp (mtime/size)
+	lcStamp  string
+	lcLoaded bool
+	runs     sync.Map // lab -> *sync.Mutex: one grading run per lab at a time
 }
 
 // New builds the server and loads the content once, so a broken lab fails

@@ -274,6 +274,16 @@ func TestSettingsStoreTargetNeverKeys(t *testing.T) {
 	if err != nil || c.Target != "aws" || c.Profile != "course" || c.Region != "eu-west-1" {
 		t.Errorf("saved config: got %+v, %v", c, err)
 	}
+	// The app sees the change it (or the CLI) made after it first read the file.
+	if _, page, _ := a.get(t, "/"); !strings.Contains(page, "AWS profile course in eu-west-1") {
+		t.Errorf("after saving, the page still shows the old target")
+	}
+	if err := labs.SaveConfig(a.cfg.ConfigPath, labs.Config{Target: "aws", Profile: "default", Region: "us-west-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page, _ := a.get(t, "/"); !strings.Contains(page, "AWS profile default in us-west-2") {
+		t.Errorf("a change made outside the app (lab names set, an editor) is not seen")
+	}
 	if code, _ := a.post(t, "/settings", url.Values{"target": {"aws"}, "profile": {"x; rm -rf"}, "region": {"eu-west-1"}, "csrf": {a.csrf(t)}}, ""); code != 400 {
 		t.Errorf("bad profile name: got %d, want 400", code)
 	}

@@ -118,7 +118,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	route.Handler.ServeHTTP(sw, r)
 	d := time.Since(start)
-	rt.log.DebugContext(ctx, "request", "service", route.Service, "op", op, "status", sw.status, "account", id.AccountID, "region", id.Region, "dur", d)
+	if rt.log.Enabled(ctx, slog.LevelDebug) {
+		rt.log.DebugContext(ctx, "request", "service", route.Service, "op", op, "status", sw.status, "account", id.AccountID, "region", id.Region, "dur", d)
+	}
 	if rt.bus.Active() {
 		rt.bus.Publish(activity.Event{Kind: activity.KindRequest, Service: route.Service, Name: op, Account: id.AccountID, Region: id.Region, Status: sw.status, Duration: d})
 	}
