@@ -164,16 +164,9 @@ func (s *Service) createPolicy(ctx context.Context, form url.Values) (any, error
 	if err := checkPolicy(doc, maxManagedPolicy, "PolicySize", identityPolicy); err != nil {
 		return nil, err
 	}
-	path := form.Get("Path")
-	if path == "" {
-		path = "/"
-	}
-	if err := validPath(path); err != nil {
+	path, desc, err := pathAndDescription(form)
+	if err != nil {
 		return nil, err
-	}
-	desc := form.Get("Description")
-	if len(desc) > 1000 {
-		return nil, validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000")
 	}
 	tags, err := formTags(form, "Tags.member")
 	if err != nil {

@@ -105,16 +105,9 @@ func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) 
 	if err := checkPolicy(trust, maxTrustPolicy, "ACLSizePerRole", trustPolicy); err != nil {
 		return nil, err
 	}
-	path := form.Get("Path")
-	if path == "" {
-		path = "/"
-	}
-	if err := validPath(path); err != nil {
+	path, desc, err := pathAndDescription(form)
+	if err != nil {
 		return nil, err
-	}
-	desc := form.Get("Description")
-	if len(desc) > 1000 {
-		return nil, validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000")
 	}
 	maxSession := 3600
 	if v := form.Get("MaxSessionDuration"); v != "" {
@@ -480,4 +473,21 @@ func (s *Service) listRolePolicies(ctx context.Context, form url.Values) (any, e
 		PolicyNames list[string] `xml:"PolicyNames"`
 		truncated
 	}{list[string]{names[start:end]}, truncated{IsTruncated: next != "", Marker: next}}, nil
+}
+
+// pathAndDescription reads and checks the Path (default "/") and
+// Description parameters that CreateRole and CreatePolicy share.
+func pathAndDescription(form url.Values) (path, desc string, err error) {
+	path = form.Get("Path")
+	if path == "" {
+		path = "/"
+	}
+	if err := validPath(path); err != nil {
+		return "", "", err
+	}
+	desc = form.Get("Description")
+	if len(desc) > 1000 {
+		return "", "", validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000")
+	}
+	return path, desc, nil
 }
