@@ -323,18 +323,27 @@ func (s *Service) setRetention(ctx context.Context, name string, days int) error
 	return nil
 }
 
-func (s *Service) createLogStream(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		LogGroupName  string `json:"logGroupName"`
-		LogStreamName string `json:"logStreamName"`
-	}
+// streamRef names a log stream in a request.
+type streamRef struct {
+	LogGroupName  string `json:"logGroupName"`
+	LogStreamName string `json:"logStreamName"`
+}
+
+// decodeStreamRef decodes and checks a request that names one stream.
+func decodeStreamRef(body []byte) (streamRef, error) {
+	var in streamRef
 	if err := protocol.DecodeJSON(body, &in); err != nil {
-		return nil, err
+		return in, err
 	}
 	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
-		return nil, err
+		return in, err
 	}
-	if err := validStreamName(in.LogStreamName); err != nil {
+	return in, validStreamName(in.LogStreamName)
+}
+
+func (s *Service) createLogStream(ctx context.Context, body []byte) (any, error) {
+	in, err := decodeStreamRef(body)
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -363,17 +372,8 @@ func (s *Service) addStream(ctx context.Context, g *group, name string) (*stream
 }
 
 func (s *Service) deleteLogStream(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		LogGroupName  string `json:"logGroupName"`
-		LogStreamName string `json:"logStreamName"`
-	}
-	if err := protocol.DecodeJSON(body, &in); err != nil {
-		return nil, err
-	}
-	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
-		return nil, err
-	}
-	if err := validStreamName(in.LogStreamName); err != nil {
+	in, err := decodeStreamRef(body)
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
