@@ -104,37 +104,29 @@ func usedUpdate(u *expr.Update) expr.Used {
 	return u
 }
 
-func parseCondition(s *string) (*expr.Condition, error) {
+// parseOptional parses an optional expression parameter: absent is nil,
+// empty is DynamoDB's validation error naming the parameter.
+func parseOptional[T any](s *string, param string, parse func(string) (*T, error)) (*T, error) {
 	if s == nil {
 		return nil, nil
 	}
 	if *s == "" {
-		return nil, validationf("Invalid ConditionExpression: The expression can not be empty;")
+		return nil, validationf("Invalid %s: The expression can not be empty;", param)
 	}
-	c, err := expr.ParseCondition(*s)
-	return c, apiError(err)
+	v, err := parse(*s)
+	return v, apiError(err)
+}
+
+func parseCondition(s *string) (*expr.Condition, error) {
+	return parseOptional(s, "ConditionExpression", expr.ParseCondition)
 }
 
 func parseFilter(s *string) (*expr.Condition, error) {
-	if s == nil {
-		return nil, nil
-	}
-	if *s == "" {
-		return nil, validationf("Invalid FilterExpression: The expression can not be empty;")
-	}
-	c, err := expr.ParseFilter(*s)
-	return c, apiError(err)
+	return parseOptional(s, "FilterExpression", expr.ParseFilter)
 }
 
 func parseProjection(s *string) (*expr.Projection, error) {
-	if s == nil {
-		return nil, nil
-	}
-	if *s == "" {
-		return nil, validationf("Invalid ProjectionExpression: The expression can not be empty;")
-	}
-	p, err := expr.ParseProjection(*s)
-	return p, apiError(err)
+	return parseOptional(s, "ProjectionExpression", expr.ParseProjection)
 }
 
 // checkKeySize enforces DynamoDB's key size limits: 2048 bytes for a
