@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
@@ -108,6 +109,11 @@ func TestKill9(t *testing.T) {
 	}
 
 	e := openEnv(t, dir)
+	// The reads after the restart are idempotent: let them retry a transient
+	// transport error instead of failing the test on it.
+	retrying := cloudtest.Config(e.url, cloudtest.Account, "us-east-1")
+	retrying.RetryMaxAttempts = 3
+	e.db, e.streams = dynamodb.NewFromConfig(retrying), dynamodbstreams.NewFromConfig(retrying)
 	stored := map[string]bool{}
 	p := dynamodb.NewScanPaginator(e.db, &dynamodb.ScanInput{TableName: aws.String("crash")})
 	for p.HasMorePages() {
