@@ -59,15 +59,17 @@ func Verify(secret []byte, tok string, now time.Time) (channel string, err error
 	if err != nil || expiry <= 0 {
 		return "", ErrMalformed
 	}
-	got, err := base64.RawURLEncoding.DecodeString(parts[3])
-	if err != nil {
+	if _, err := base64.RawURLEncoding.DecodeString(parts[3]); err != nil {
 		return "", ErrMalformed
 	}
 	if len(secret) == 0 {
 		return "", ErrBadSignature
 	}
-	want := sign(secret, parts[0]+"."+parts[1]+"."+parts[2])
-	if !hmac.Equal(got, want) {
+	// Compare the signature as written, not as decoded: base64 decoding
+	// skips newlines and ignores the last character's unused bits, so
+	// other spellings of a valid signature would otherwise pass.
+	want := base64.RawURLEncoding.EncodeToString(sign(secret, parts[0]+"."+parts[1]+"."+parts[2]))
+	if !hmac.Equal([]byte(parts[3]), []byte(want)) {
 		return "", ErrBadSignature
 	}
 	if !knownChannel(parts[1]) {

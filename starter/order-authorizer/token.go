@@ -35,16 +35,17 @@ func verifyToken(secret []byte, tok string, now time.Time) (string, error) {
 	if err != nil || expiry <= 0 {
 		return "", errMalformed
 	}
-	got, err := base64.RawURLEncoding.DecodeString(parts[3])
-	if err != nil {
+	if _, err := base64.RawURLEncoding.DecodeString(parts[3]); err != nil {
 		return "", errMalformed
 	}
 	if len(secret) == 0 {
 		return "", errBadSignature
 	}
+	// Compare the signature as written: base64 decoding skips newlines and
+	// ignores unused bits, so other spellings would otherwise pass.
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(parts[0] + "." + parts[1] + "." + parts[2]))
-	if !hmac.Equal(got, m.Sum(nil)) {
+	if !hmac.Equal([]byte(parts[3]), []byte(base64.RawURLEncoding.EncodeToString(m.Sum(nil)))) {
 		return "", errBadSignature
 	}
 	switch parts[1] {
