@@ -3,10 +3,14 @@ package dynamo
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 	"github.com/labkit-dev/labkit/localcloud/store"
@@ -42,9 +46,10 @@ type mutation struct {
 	pk   string
 	sk   string
 	data []byte // item JSON, record JSON, or meta JSON
-	// stream record
+	// stream record; seq is assigned when the record is committed
 	stream  string
 	created int64
+	seq     int64
 	// exec
 	sql  string
 	args []any
@@ -59,36 +64,63 @@ const (
 	mutExec
 )
 
-// commitReq is one acknowledged-after-commit unit of work.
+// commitReq is one acknowledged-after-commit unit of work, or (sync) a
+// request to wait until everything before it is in SQLite.
 type commitReq struct {
 	muts []mutation
+	sync bool
 	done chan error
 }
 
-// committer is the single SQLite writer. It batches the mutations of
-// concurrent requests into one transaction (group commit); each request
-// waits for its batch's commit. Requests are committed in the order they
-// were submitted.
+// committer is the single writer. It batches the mutations of concurrent
+// requests (group commit) and acknowledges each request once its batch is
+// durable: item changes and stream records by one append to the journal
+// (journal.go), anything else (table metadata) by an SQLite transaction.
+// Journalled mutations are copied into SQLite many batches at a time: when
+// enough are pending, when writes pause, before a direct transaction, and
+// when a reader of SQLite asks (sync). Requests are committed in the order
+// they were submitted.
 type committer struct {
-	log  *slog.Logger
-	conn *sql.Conn
-	ch   chan *commitReq
-	wg   sync.WaitGroup
+	log     *slog.Logger
+	conn    *sql.Conn
+	ch      chan *commitReq
+	wg      sync.WaitGroup
+	journal *os.File
+	idle    time.Duration // see applyIdle
 
 	putItem, delItem, insRecord *sql.Stmt
 	begin, commitStmt           *sql.Stmt
 
-	// batches and reqs count commits and the requests they carried.
-	batches, reqs atomic.Int64
+	// owned by the loop goroutine
+	jsize        int64      // bytes in the journal
+	pending      []mutation // journalled, not yet in SQLite
+	pendingBytes int
+	seq          int64 // the last stream record sequence number handed out
+	frame        []byte
+	group        []*commitReq
+	frameMuts    []*mutation
+
+	// batches and reqs count commits and the requests they carried;
+	// applies counts the SQLite transactions that copied the journal.
+	batches, reqs, applies atomic.Int64
 
 	// closeMu orders submit against close: no send on a closed channel.
 	closeMu sync.RWMutex
 	closed  bool
 }
 
+// When journalled mutations are copied into SQLite.
+const (
+	applyMuts  = 4096
+	applyBytes = 8 << 20
+	applyIdle  = 50 * time.Millisecond
+)
+
 var errClosed = protocol.StatusErrorf(503, "ServiceUnavailable", "the DynamoDB service is shutting down")
 
-func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
+// newCommitter starts the writer over db, appending to the journal at
+// journalPath (which replayJournal has emptied).
+func newCommitter(db *sql.DB, journalPath string, idle time.Duration, log *slog.Logger) (*committer, error) {
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -99,7 +131,19 @@ func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
 		conn.Close()
 		return nil, fmt.Errorf("writer connection: %w", err)
 	}
-	c := &committer{log: log, conn: conn, ch: make(chan *commitReq, 1024)}
+	if idle <= 0 {
+		idle = applyIdle
+	}
+	c := &committer{log: log, conn: conn, ch: make(chan *commitReq, 1024), idle: idle}
+	// Sequence numbers continue after the highest ever handed out, also
+	// when the records holding it have been trimmed.
+	var last, used sql.NullInt64
+	conn.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'stream_records'`).Scan(&used)
+	if err := conn.QueryRowContext(ctx, `SELECT MAX(seq) FROM stream_records`).Scan(&last); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("read stream sequence: %w", err)
+	}
+	c.seq = max(last.Int64, used.Int64)
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
 			return nil
@@ -108,14 +152,22 @@ func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
 		st, err = conn.PrepareContext(ctx, q)
 		return st
 	}
-	c.putItem = prep(`INSERT OR REPLACE INTO items (tid, pk, sk, item) VALUES (?, ?, ?, ?)`)
-	c.delItem = prep(`DELETE FROM items WHERE tid = ? AND pk = ? AND sk = ?`)
-	c.insRecord = prep(`INSERT INTO stream_records (stream, created, record) VALUES (?, ?, ?)`)
+	c.putItem = prep(sqlPutItem)
+	c.delItem = prep(sqlDeleteItem)
+	c.insRecord = prep(sqlInsertRecord)
 	c.begin = prep(`BEGIN IMMEDIATE`)
 	c.commitStmt = prep(`COMMIT`)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	c.journal, err = os.OpenFile(journalPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if fi, err := c.journal.Stat(); err == nil {
+		c.jsize = fi.Size()
 	}
 	c.wg.Add(1)
 	go c.loop()
@@ -127,7 +179,10 @@ func newCommitter(db *sql.DB, log *slog.Logger) (*committer, error) {
 // list is a barrier: it completes once everything submitted before it has
 // committed.
 func (c *committer) submit(muts []mutation) chan error {
-	r := &commitReq{muts: muts, done: make(chan error, 1)}
+	return c.enqueue(&commitReq{muts: muts, done: make(chan error, 1)})
+}
+
+func (c *committer) enqueue(r *commitReq) chan error {
 	c.closeMu.RLock()
 	defer c.closeMu.RUnlock()
 	if c.closed {
@@ -143,6 +198,12 @@ func (c *committer) commit(muts []mutation) error {
 	return <-c.submit(muts)
 }
 
+// sync waits until everything committed before it is in SQLite, for the
+// readers that query SQLite (stream records).
+func (c *committer) sync() error {
+	return <-c.enqueue(&commitReq{sync: true, done: make(chan error, 1)})
+}
+
 func (c *committer) close() {
 	c.closeMu.Lock()
 	if c.closed {
@@ -153,6 +214,7 @@ func (c *committer) close() {
 	close(c.ch)
 	c.closeMu.Unlock()
 	c.wg.Wait()
+	c.journal.Close()
 	c.putItem.Close()
 	c.delItem.Close()
 	c.insRecord.Close()
@@ -165,9 +227,32 @@ const maxBatch = 512
 
 func (c *committer) loop() {
 	defer c.wg.Done()
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
 	batch := make([]*commitReq, 0, maxBatch)
-	for r := range c.ch {
+	for {
+		var r *commitReq
+		var ok bool
+		if len(c.pending) > 0 {
+			idle.Reset(c.idle)
+			select {
+			case r, ok = <-c.ch:
+				idle.Stop()
+			case <-idle.C:
+				c.applyLogged()
+				continue
+			}
+		} else {
+			r, ok = <-c.ch
+		}
+		if !ok {
+			c.applyLogged()
+			return
+		}
 		batch = append(batch[:0], r)
+		// Let the handlers that are about to submit do so, so that they
+		// share this batch's write.
+		runtime.Gosched()
 	drain:
 		for len(batch) < maxBatch {
 			select {
@@ -182,37 +267,162 @@ func (c *committer) loop() {
 		}
 		c.batches.Add(1)
 		c.reqs.Add(int64(len(batch)))
-		if empty(batch) {
-			// Only barriers: everything submitted before them is committed.
-			for _, r := range batch {
-				r.done <- nil
-			}
-			continue
-		}
-		err := c.run(batch)
-		if err != nil && len(batch) > 1 {
-			// One request's failure must not fail the others: retry singly.
-			for _, r := range batch {
-				r.done <- c.run([]*commitReq{r})
-			}
-			continue
-		}
-		for _, r := range batch {
-			r.done <- err
+		c.process(batch)
+		if len(c.pending) >= applyMuts || c.pendingBytes >= applyBytes {
+			c.applyLogged()
 		}
 	}
 }
 
-func empty(batch []*commitReq) bool {
+// process commits batch in order: runs of journalable requests by one
+// journal append each; other requests (and syncs) after copying the
+// journal into SQLite.
+func (c *committer) process(batch []*commitReq) {
+	group := c.group[:0]
 	for _, r := range batch {
-		if len(r.muts) > 0 {
+		if !r.sync && journalableAll(r.muts) {
+			group = append(group, r)
+			continue
+		}
+		c.journalGroup(group)
+		group = group[:0]
+		err := c.apply()
+		if err == nil && !r.sync {
+			err = c.run(r)
+		}
+		r.done <- err
+	}
+	c.journalGroup(group)
+	clear(group)
+	c.group = group[:0]
+}
+
+func journalableAll(muts []mutation) bool {
+	for i := range muts {
+		if !journalable(&muts[i]) {
 			return false
 		}
 	}
 	return true
 }
 
-func (c *committer) run(batch []*commitReq) (err error) {
+// journalGroup appends the mutations of group to the journal as one frame
+// and acknowledges the requests.
+func (c *committer) journalGroup(group []*commitReq) {
+	if len(group) == 0 {
+		return
+	}
+	ms := c.frameMuts[:0]
+	for _, r := range group {
+		for i := range r.muts {
+			m := &r.muts[i]
+			if m.kind == mutRecord {
+				c.seq++
+				m.seq = c.seq
+			}
+			ms = append(ms, m)
+		}
+	}
+	var err error
+	if len(ms) > 0 {
+		c.frame = appendFrame(c.frame[:0], ms)
+		var n int
+		n, err = c.journal.Write(c.frame)
+		if err != nil {
+			// Cut a partly written frame, or replay would stop at it and
+			// miss the frames after it.
+			if n > 0 {
+				if terr := c.journal.Truncate(c.jsize); terr != nil {
+					err = errors.Join(err, terr)
+				}
+			}
+			c.log.Error("dynamodb journal write failed", "err", err)
+			err = fmt.Errorf("write journal: %w", err)
+		} else {
+			c.jsize += int64(n)
+			for _, m := range ms {
+				c.pending = append(c.pending, *m)
+				c.pendingBytes += len(m.data) + len(m.pk) + len(m.sk) + 64
+			}
+		}
+	}
+	clear(ms)
+	c.frameMuts = ms[:0]
+	if len(c.frame) > 1<<20 {
+		c.frame = nil // do not keep a large buffer around
+	}
+	for _, r := range group {
+		r.done <- err
+	}
+}
+
+func (c *committer) applyLogged() {
+	if err := c.apply(); err != nil {
+		c.log.Error("dynamodb: copy the journal into the database", "err", err)
+	}
+}
+
+// apply copies the pending journalled mutations into SQLite in one
+// transaction and empties the journal.
+func (c *committer) apply() (err error) {
+	if len(c.pending) == 0 {
+		return nil
+	}
+	ctx := context.Background()
+	if _, err := c.begin.ExecContext(ctx); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			c.conn.ExecContext(ctx, "ROLLBACK")
+		}
+	}()
+	for i := range c.pending {
+		if err := c.exec(ctx, &c.pending[i]); err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+	}
+	if _, err := c.commitStmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	c.applies.Add(1)
+	clear(c.pending)
+	c.pending = c.pending[:0]
+	if cap(c.pending) > 4*applyMuts {
+		c.pending = nil
+	}
+	c.pendingBytes = 0
+	if err := c.journal.Truncate(0); err != nil {
+		// Replaying what is already in SQLite changes nothing.
+		c.log.Warn("dynamodb: empty the journal", "err", err)
+		return nil
+	}
+	c.jsize = 0
+	return nil
+}
+
+func (c *committer) exec(ctx context.Context, m *mutation) error {
+	var err error
+	switch m.kind {
+	case mutPutItem:
+		_, err = c.putItem.ExecContext(ctx, m.tid, []byte(m.pk), []byte(m.sk), m.data)
+	case mutDeleteItem:
+		_, err = c.delItem.ExecContext(ctx, m.tid, []byte(m.pk), []byte(m.sk))
+	case mutRecord:
+		if m.seq == 0 {
+			c.seq++
+			m.seq = c.seq
+		}
+		_, err = c.insRecord.ExecContext(ctx, m.seq, m.stream, m.created, m.data)
+	case mutExec:
+		_, err = c.conn.ExecContext(ctx, m.sql, m.args...)
+	}
+	return err
+}
+
+// run commits a request that cannot go through the journal in its own
+// SQLite transaction.
+func (c *committer) run(r *commitReq) (err error) {
 	ctx := context.Background()
 	if _, err := c.begin.ExecContext(ctx); err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -223,22 +433,9 @@ func (c *committer) run(batch []*commitReq) (err error) {
 			c.log.Error("dynamodb commit failed", "err", err)
 		}
 	}()
-	for _, r := range batch {
-		for i := range r.muts {
-			m := &r.muts[i]
-			switch m.kind {
-			case mutPutItem:
-				_, err = c.putItem.ExecContext(ctx, m.tid, []byte(m.pk), []byte(m.sk), m.data)
-			case mutDeleteItem:
-				_, err = c.delItem.ExecContext(ctx, m.tid, []byte(m.pk), []byte(m.sk))
-			case mutRecord:
-				_, err = c.insRecord.ExecContext(ctx, m.stream, m.created, m.data)
-			case mutExec:
-				_, err = c.conn.ExecContext(ctx, m.sql, m.args...)
-			}
-			if err != nil {
-				return fmt.Errorf("apply: %w", err)
-			}
+	for i := range r.muts {
+		if err := c.exec(ctx, &r.muts[i]); err != nil {
+			return fmt.Errorf("apply: %w", err)
 		}
 	}
 	if _, err = c.commitStmt.ExecContext(ctx); err != nil {

@@ -35,15 +35,20 @@
 //
 // # Durability and concurrency
 //
-// State lives in SQLite (dynamodb.db in the data dir) and in memory: each
-// table keeps its items in ordered per-partition slices, and each secondary
-// index its own, rebuilt at start-up. A write takes the table's lock,
-// checks its condition against memory, applies the change in memory and
-// submits the item row and its stream record to the single writer; it
-// answers only once that transaction has committed. The writer batches the
-// requests that arrive while it commits (group commit), so concurrent
-// clients share one SQLite transaction; checkpoints run in the background. Because an item change and its
-// stream record always commit together, every acknowledged write appears in
-// the stream exactly once, also after a crash. Reads may see a write a few
-// hundred microseconds before it is acknowledged.
+// State lives in memory and on disk (dynamodb.db, SQLite, and
+// dynamodb.journal in the data dir): each table keeps its items in ordered
+// per-partition slices, and each secondary index its own, rebuilt at
+// start-up. A write takes the table's lock, checks its condition against
+// memory, applies the change in memory and submits the item row and its
+// stream record to the single writer; it answers only once they are
+// durable. The writer batches the requests that arrive together (group
+// commit) and appends each batch's item changes and stream records to the
+// journal in one write; it copies the journal into SQLite many batches per
+// transaction (when a few thousand changes are pending, when writes pause,
+// and before anything reads stream records from SQLite), and table metadata
+// commits straight to SQLite. Durable means surviving the process being
+// killed (kill -9), not a power cut. Because an item change and its
+// stream record always travel in the same journal frame, every acknowledged
+// write appears in the stream exactly once, also after a crash. Reads may
+// see a write a few hundred microseconds before it is acknowledged.
 package dynamo

@@ -298,6 +298,11 @@ func (s *Service) await(done chan error, tables ...*table) error {
 	if err == errClosed {
 		return err
 	}
+	// Memory holds a change that did not commit: reload the tables from
+	// SQLite, once everything that did commit is there.
+	if serr := s.com.sync(); serr != nil {
+		s.log.Error("copy the journal before reloading tables", "err", serr)
+	}
 	for _, t := range tables {
 		t.mu.Lock()
 		t.base = nil

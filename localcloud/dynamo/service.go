@@ -33,6 +33,10 @@ type Config struct {
 	StreamRetention time.Duration
 	// IteratorTTL is how long a shard iterator stays valid; 0 means 15 minutes.
 	IteratorTTL time.Duration
+
+	// applyIdle is how long writes pause before the journal is copied into
+	// SQLite; 0 means applyIdle (tests set it long to keep the journal).
+	applyIdle time.Duration
 }
 
 const (
@@ -83,6 +87,11 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	journal := filepath.Join(cfg.DataDir, "dynamodb.journal")
+	if err := replayJournal(db, journal); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("dynamodb: %w", err)
+	}
 	s := &Service{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -96,7 +105,7 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("dynamodb: load state: %w", err)
 	}
-	com, err := newCommitter(db, cfg.Logger)
+	com, err := newCommitter(db, journal, cfg.applyIdle, cfg.Logger)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("dynamodb: %w", err)

@@ -214,12 +214,16 @@ type describeStreamInput struct {
 // seqRange returns the first and last committed sequence numbers of a
 // stream (0 when it has no records).
 func (s *Service) seqRange(ctx context.Context, arn string) (first, last int64, err error) {
+	if err := s.com.sync(); err != nil {
+		return 0, 0, fmt.Errorf("read stream records: %w", err)
+	}
 	var f, l sql.NullInt64
 	err = s.db.QueryRowContext(ctx, `SELECT MIN(seq), MAX(seq) FROM stream_records WHERE stream = ?`, arn).Scan(&f, &l)
 	return f.Int64, l.Int64, err
 }
 
 func (s *Service) nextSeq(ctx context.Context) int64 {
+	s.com.sync()
 	var n sql.NullInt64
 	s.db.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'stream_records'`).Scan(&n)
 	return n.Int64 + 1
@@ -386,6 +390,9 @@ func (s *Service) getRecords(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.com.sync(); err != nil {
+		return nil, fmt.Errorf("get records: %w", err)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT seq, record FROM stream_records WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?`, sm.Arn, it.Pos, limit)
 	if err != nil {
 		return nil, fmt.Errorf("get records: %w", err)
@@ -445,6 +452,10 @@ const trimChunk = 5000
 func (s *Service) trim(now time.Time) {
 	cutoff := now.Add(-s.cfg.StreamRetention)
 	var old int
+	if err := s.com.sync(); err != nil {
+		s.log.Error("trim stream records", "err", err)
+		return
+	}
 	if err := s.db.QueryRow(`SELECT COUNT(*) FROM stream_records WHERE created < ?`, cutoff.UnixMilli()).Scan(&old); err != nil {
 		s.log.Error("trim stream records", "err", err)
 		return
