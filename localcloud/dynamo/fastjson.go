@@ -31,6 +31,19 @@ func (f *fastItem) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// decodeStored decodes an item stored by encodeItem.
+func decodeStored(b []byte) attr.Item {
+	if it, ok := parseFastItem(b); ok {
+		return it
+	}
+	var it attr.Item
+	if err := json.Unmarshal(b, &it); err != nil || it == nil {
+		// encodeItem's output always decodes; an empty item beats a crash.
+		return attr.Item{}
+	}
+	return it
+}
+
 type scanner struct {
 	b []byte
 	i int

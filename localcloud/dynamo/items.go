@@ -261,16 +261,17 @@ func (t *table) write(pk, sk string, old, item attr.Item, now time.Time) []mutat
 		return nil
 	}
 	muts := make([]mutation, 0, 2)
+	var b []byte
 	if item == nil {
 		muts = append(muts, mutation{kind: mutDeleteItem, tid: t.meta.ID, pk: pk, sk: sk})
 	} else {
-		b, _ := encodeItem(nil, item)
+		b, _ = encodeItem(nil, item)
 		muts = append(muts, mutation{kind: mutPutItem, tid: t.meta.ID, pk: pk, sk: sk, data: b})
 	}
 	if r, ok := t.streamRecord(old, item, now); ok {
 		muts = append(muts, r)
 	}
-	t.set(pk, sk, old, item)
+	t.set(pk, sk, old, item, b)
 	return muts
 }
 
@@ -503,6 +504,9 @@ type projector struct {
 	names expr.Names
 }
 
+// all reports whether pr keeps every attribute.
+func (pr projector) all() bool { return pr.p == nil && pr.attrs == nil }
+
 func (pr projector) apply(item attr.Item) attr.Item {
 	switch {
 	case pr.p != nil:
@@ -555,15 +559,17 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	t.mu.RLock()
-	item := t.base.get(pk, sk, "")
+	e, found := t.base.find(pk, sk, "")
 	t.mu.RUnlock()
 	out := map[string]any{}
-	if item != nil {
-		out["Item"] = itemJSON(pr.apply(item))
-	}
 	size := 0
-	if item != nil {
-		size = itemSize(item)
+	if found {
+		size = e.size
+		if pr.all() {
+			out["Item"] = json.RawMessage(e.enc) // as stored: no need to decode it
+		} else {
+			out["Item"] = itemJSON(pr.apply(e.load()))
+		}
 	}
 	if c := capacity(in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead), true); c != nil {
 		out["ConsumedCapacity"] = c

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"strings"
 
@@ -50,10 +51,10 @@ type reader struct {
 	limit   int
 	count   bool
 	scanned int
-	matched []itemJSON
+	matched []json.RawMessage
 	n       int
 	bytes   int
-	last    attr.Item // last item evaluated, for LastEvaluatedKey
+	last    []byte // last item evaluated (encoded), for LastEvaluatedKey
 	stopped bool
 }
 
@@ -141,24 +142,18 @@ func (r *reader) indexProjection(item attr.Item) attr.Item {
 
 // visit evaluates one item; it reports false when the page is full (Limit
 // items evaluated or 1 MB read), which yields a LastEvaluatedKey.
-func (r *reader) visit(item attr.Item) (bool, error) {
+func (r *reader) visit(e *entry) (bool, error) {
 	r.scanned++
-	r.bytes += itemSize(item)
-	r.last = item
-	view := r.indexProjection(item)
-	match := true
-	if r.filter != nil {
-		ok, err := r.filter.Eval(view, r.names, r.values)
-		if err != nil {
-			return false, apiError(err)
-		}
-		match = ok
-	}
-	if match {
+	r.bytes += e.size
+	r.last = e.enc
+	if r.filter == nil && r.proj.all() && (r.im == nil || r.im.Projection.ProjectionType == "ALL") {
+		// The whole item as stored: no need to decode it.
 		r.n++
 		if !r.count {
-			r.matched = append(r.matched, itemJSON(r.proj.apply(view)))
+			r.matched = append(r.matched, e.enc)
 		}
+	} else if err := r.evaluate(e.load()); err != nil {
+		return false, err
 	}
 	if (r.limit >= 0 && r.scanned >= r.limit) || r.bytes >= maxPage {
 		r.stopped = true
@@ -167,14 +162,38 @@ func (r *reader) visit(item attr.Item) (bool, error) {
 	return true, nil
 }
 
+// evaluate filters and projects one decoded item.
+func (r *reader) evaluate(item attr.Item) error {
+	view := r.indexProjection(item)
+	if r.filter != nil {
+		ok, err := r.filter.Eval(view, r.names, r.values)
+		if err != nil {
+			return apiError(err)
+		}
+		if !ok {
+			return nil
+		}
+	}
+	r.n++
+	if !r.count {
+		b, err := encodeItem(nil, r.proj.apply(view))
+		if err != nil {
+			return err
+		}
+		r.matched = append(r.matched, b)
+	}
+	return nil
+}
+
 // lastKey is the LastEvaluatedKey for the last evaluated item: the table
 // key plus, for an index, the index key.
 func (r *reader) lastKey() attr.Item {
-	k := r.t.keyItem(r.last)
+	last := decodeStored(r.last)
+	k := r.t.keyItem(last)
 	if r.im != nil {
-		k[r.ix.def.hash] = r.last[r.ix.def.hash]
+		k[r.ix.def.hash] = last[r.ix.def.hash]
 		if r.ix.def.rng != "" {
-			k[r.ix.def.rng] = r.last[r.ix.def.rng]
+			k[r.ix.def.rng] = last[r.ix.def.rng]
 		}
 	}
 	return k
@@ -209,7 +228,7 @@ func (r *reader) output(mode string, consistent bool) map[string]any {
 	if !r.count {
 		items := r.matched
 		if items == nil {
-			items = []itemJSON{}
+			items = []json.RawMessage{}
 		}
 		out["Items"] = items
 	}
@@ -324,7 +343,7 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 	if p != nil && lo < hi {
 		if forward {
 			for i := lo; i < hi; i++ {
-				ok, err := r.visit(p.entries[i].item)
+				ok, err := r.visit(&p.entries[i])
 				if err != nil {
 					return nil, err
 				}
@@ -334,7 +353,7 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 			}
 		} else {
 			for i := hi - 1; i >= lo; i-- {
-				ok, err := r.visit(p.entries[i].item)
+				ok, err := r.visit(&p.entries[i])
 				if err != nil {
 					return nil, err
 				}
@@ -456,7 +475,7 @@ outer:
 			})
 		}
 		for ; i < len(p.entries); i++ {
-			ok, err := r.visit(p.entries[i].item)
+			ok, err := r.visit(&p.entries[i])
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -567,7 +568,12 @@ func (s *Service) loadItems(t *table, fix bool) error {
 		if npk != string(pk) || nsk != string(sk) {
 			stale = append(stale, rekey{pk, sk, []byte(npk), []byte(nsk)})
 		}
-		t.base.put(npk, nsk, "", item, itemSize(item))
+		enc, err := encodeItem(nil, item)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("encode item: %w", err)
+		}
+		t.base.put(npk, nsk, "", enc, itemSize(item))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -616,9 +622,15 @@ func (s *Service) expire(now time.Time) {
 			item   attr.Item
 		}
 		var victims []victim
+		// Only items that name the attribute are decoded.
+		quoted := appendString(nil, t.meta.TTLAttribute)
 		for pk, p := range t.base.parts {
 			for _, e := range p.entries {
-				v, ok := e.item[t.meta.TTLAttribute]
+				if !bytes.Contains(e.enc, quoted) {
+					continue
+				}
+				item := e.load()
+				v, ok := item[t.meta.TTLAttribute]
 				if !ok || v.Kind != attr.N {
 					continue
 				}
@@ -626,7 +638,7 @@ func (s *Service) expire(now time.Time) {
 				if err != nil || ts > nowSec || ts < oldest {
 					continue
 				}
-				victims = append(victims, victim{pk, e.sk, e.item})
+				victims = append(victims, victim{pk, e.sk, item})
 			}
 		}
 		var muts []mutation
@@ -635,7 +647,7 @@ func (s *Service) expire(now time.Time) {
 			if r, ok := t.streamRecordBy(v.item, nil, now, &userIdentity{PrincipalID: "dynamodb.amazonaws.com", Type: "Service"}); ok {
 				muts = append(muts, r)
 			}
-			t.set(v.pk, v.sk, v.item, nil)
+			t.set(v.pk, v.sk, v.item, nil, nil)
 		}
 		var done chan error
 		if len(muts) > 0 {

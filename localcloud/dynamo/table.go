@@ -168,19 +168,20 @@ func (t *table) rebuildIndexes() {
 	// Bulk build: append every entry, then sort each partition once.
 	for _, p := range t.base.parts {
 		for _, e := range p.entries {
-			bpk, bsk, _ := t.base.keys(e.item)
+			item := e.load()
+			bpk, bsk, _ := t.base.keys(item)
 			tie := tieOf(bpk, bsk)
 			for _, ix := range all {
-				if pk, sk, ok := ix.keys(e.item); ok {
+				if pk, sk, ok := ix.keys(item); ok {
 					ip := ix.parts[pk]
 					if ip == nil {
 						ip = &partition{}
 						ix.parts[pk] = ip
 						ix.dirty = true
 					}
-					ip.entries = append(ip.entries, entry{sk: sk, tie: tie, item: e.item})
+					ip.entries = append(ip.entries, entry{sk: sk, tie: tie, enc: e.enc, size: e.size})
 					ix.count++
-					ix.bytes += int64(itemSize(e.item))
+					ix.bytes += int64(e.size)
 				}
 			}
 		}
@@ -208,7 +209,7 @@ func (t *table) secondary(name string) (*index, *indexMeta) {
 }
 
 // indexItem adds item to every secondary index it has the keys for.
-func (t *table) indexItem(item attr.Item) {
+func (t *table) indexItem(item attr.Item, enc []byte, size int) {
 	if len(t.gsis) == 0 && len(t.lsis) == 0 {
 		return
 	}
@@ -216,7 +217,7 @@ func (t *table) indexItem(item attr.Item) {
 	tie := tieOf(bpk, bsk)
 	add := func(ix *index) {
 		if pk, sk, ok := ix.keys(item); ok {
-			ix.put(pk, sk, tie, item, itemSize(item))
+			ix.put(pk, sk, tie, enc, size)
 		}
 	}
 	for _, ix := range t.gsis {
@@ -246,8 +247,9 @@ func (t *table) unindexItem(item attr.Item) {
 	}
 }
 
-// set replaces (or, with item nil, removes) the item at (pk, sk) in memory.
-func (t *table) set(pk, sk string, old, item attr.Item) {
+// set replaces (or, with item nil, removes) the item at (pk, sk) in memory;
+// enc is item encoded by encodeItem.
+func (t *table) set(pk, sk string, old, item attr.Item, enc []byte) {
 	if old != nil {
 		t.unindexItem(old)
 	}
@@ -255,8 +257,9 @@ func (t *table) set(pk, sk string, old, item attr.Item) {
 		t.base.remove(pk, sk, "")
 		return
 	}
-	t.base.put(pk, sk, "", item, itemSize(item))
-	t.indexItem(item)
+	size := itemSize(item)
+	t.base.put(pk, sk, "", enc, size)
+	t.indexItem(item, enc, size)
 }
 
 var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
