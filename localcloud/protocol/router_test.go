@@ -3,6 +3,7 @@ package protocol
 import (
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -73,5 +74,20 @@ func TestParseCredential(t *testing.T) {
 	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=bad")
 	if _, ok := ParseCredential(r); ok {
 		t.Errorf("malformed scope parsed")
+	}
+}
+
+func TestNewRequestIDIsUUIDv4(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewRequestID()
+		if !re.MatchString(id) {
+			t.Fatalf("request id %q is not a version-4 UUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("request id %q repeated", id)
+		}
+		seen[id] = true
 	}
 }
