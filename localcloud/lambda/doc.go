@@ -24,4 +24,6 @@
 // exhausted) and whose InvocationResult carries FunctionError for function
 // failures. Mappings and stream checkpoints live in lambda.db; pollers run
 // under s.wg and stop on s.closed, DeleteEventSourceMapping or Enabled=false.
+// An idle stream poller reads its shard again after 250 ms, as AWS does,
+// or as soon as the activity bus reports a DynamoDB write (esm_wake.go).
 package lambda

@@ -104,6 +104,7 @@ type esmState struct {
 	mu      sync.Mutex // guards runners and serialises changes
 	runners map[string]*esmRunner
 	clients sync.Map // clientKey -> *esmClients
+	wake    streamWaker
 }
 
 // esmRunner runs one mapping's pollers until stop is closed.
@@ -130,7 +131,7 @@ func (r *esmRunner) lastResult() string {
 // initMappings creates the mapping tables, loads every mapping and starts
 // the pollers of the enabled ones. New calls it.
 func (s *Service) initMappings() error {
-	s.esm = &esmState{runners: map[string]*esmRunner{}}
+	s.esm = &esmState{runners: map[string]*esmRunner{}, wake: streamWaker{bus: s.cfg.Bus}}
 	for _, q := range esmSchema {
 		if _, err := s.db.Exec(q); err != nil {
 			return fmt.Errorf("event source mapping schema: %w", err)

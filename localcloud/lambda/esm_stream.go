@@ -18,8 +18,12 @@ import (
 )
 
 // streamPollInterval is how often an idle shard is polled (AWS: 4 times a
-// second).
+// second). A DynamoDB write wakes the idle pollers sooner (streamWaker).
 const streamPollInterval = 250 * time.Millisecond
+
+// streamWakeGap is the least time between an empty read of a shard and the
+// next one when a write wakes the poller.
+const streamWakeGap = 20 * time.Millisecond
 
 // streamEvent is a DynamoDB stream record in the shape Lambda delivers it
 // (aws-lambda-go events.DynamoDBEventRecord).
@@ -294,6 +298,7 @@ func (s *Service) pollShard(ctx context.Context, r *esmRunner, shard string) {
 	}
 	bo.reset()
 	sr := &shardReader{arn: m.Source, shard: shard, last: cp}
+	defer s.esm.wake.watch()()
 	var buf []streamRecord
 	var firstAt time.Time // when buf's first record was read
 	for ctx.Err() == nil {
@@ -303,6 +308,7 @@ func (s *Service) pollShard(ctx context.Context, r *esmRunner, shard string) {
 			continue
 		}
 		sr.c = c
+		written := s.esm.wake.written()
 		if len(buf) < m.BatchSize && !sr.closed {
 			recs, err := sr.read(ctx, min(1000, max(m.BatchSize-len(buf), 100)))
 			if err != nil {
@@ -330,7 +336,7 @@ func (s *Service) pollShard(ctx context.Context, r *esmRunner, shard string) {
 			if sr.closed {
 				return
 			}
-			sleepCtx(ctx, streamPollInterval)
+			sleepOrWake(ctx, streamPollInterval, streamWakeGap, written)
 			continue
 		}
 		full := len(buf) >= m.BatchSize
