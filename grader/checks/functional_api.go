@@ -46,6 +46,11 @@ func runAuth(ctx context.Context, env *grader.Env, p grader.Params) grader.Outco
 	if bad != nil {
 		return *bad
 	}
+	leave, err := gate(env).enter(ctx, env, false)
+	if err != nil {
+		return undecided("wait for the accounting failure check to finish", err)
+	}
+	defer leave()
 	customer := a.customer("auth")
 	body, _ := validOrder(customer)
 	mobile := a.token("mobile", 10*time.Minute)
@@ -105,6 +110,11 @@ func runCreateOrder(ctx context.Context, env *grader.Env, p grader.Params) grade
 	if bad != nil {
 		return *bad
 	}
+	leave, err := gate(env).enter(ctx, env, false)
+	if err != nil {
+		return undecided("wait for the accounting failure check to finish", err)
+	}
+	defer leave()
 	customer := a.customer("create")
 	r, total, err := a.place(ctx, customer, "")
 	if err != nil {
@@ -139,6 +149,11 @@ func runValidation(ctx context.Context, env *grader.Env, p grader.Params) grader
 	if bad != nil {
 		return *bad
 	}
+	leave, err := gate(env).enter(ctx, env, false)
+	if err != nil {
+		return undecided("wait for the accounting failure check to finish", err)
+	}
+	defer leave()
 	customer := a.customer("validation")
 	sku := strings.ToUpper("GRADER-" + env.RunID)
 	line := func() orderLine { return orderLine{SKU: sku, Quantity: 1, UnitPriceCents: 100} }
@@ -192,6 +207,11 @@ func runIdempotency(ctx context.Context, env *grader.Env, p grader.Params) grade
 	if bad != nil {
 		return *bad
 	}
+	leave, err := gate(env).enter(ctx, env, false)
+	if err != nil {
+		return undecided("wait for the accounting failure check to finish", err)
+	}
+	defer leave()
 	customer := a.customer("replay")
 	key := "grader-" + env.RunID + "-replay"
 	first, _, err := a.place(ctx, customer, key)
@@ -228,6 +248,11 @@ func runGetOrder(ctx context.Context, env *grader.Env, p grader.Params) grader.O
 	if bad != nil {
 		return *bad
 	}
+	leave, err := gate(env).enter(ctx, env, false)
+	if err != nil {
+		return undecided("wait for the accounting failure check to finish", err)
+	}
+	defer leave()
 	customer := a.customer("get")
 	r, total, err := a.place(ctx, customer, "")
 	if err != nil {

@@ -109,11 +109,15 @@ func flowKinds() []grader.Kind {
 	}
 }
 
-// downstreamGate keeps the checks that need the downstream services working
-// (readers) apart from the check that breaks one on purpose (the writer).
-// Readers go first: the writer waits until no reader runs, and readers
-// never wait for a writer that is only waiting, so the long failure check
-// does not eat the other checks' time.
+// downstreamGate keeps the checks that place orders (readers: their orders
+// need the downstream services working) apart from the failure checks
+// (writers, one at a time): accounting-down breaks a service on purpose, and
+// poison-to-dlq reads how many messages a worker queue holds in flight, which
+// other orders would move. Every check that places orders is a reader, lab
+// 2's API checks too.
+// Readers go first: a writer waits until no reader runs, and readers
+// never wait for a writer that is only waiting, so the long failure checks
+// do not eat the other checks' time.
 type downstreamGate struct {
 	mu      sync.Mutex
 	readers int
