@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -250,9 +249,6 @@ func (c *committer) loop() {
 			return
 		}
 		batch = append(batch[:0], r)
-		// Let the handlers that are about to submit do so, so that they
-		// share this batch's write.
-		runtime.Gosched()
 	drain:
 		for len(batch) < maxBatch {
 			select {

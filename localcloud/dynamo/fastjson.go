@@ -275,28 +275,14 @@ func encodeItem(buf []byte, item attr.Item) ([]byte, error) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendString(buf, k)
+		buf = attr.AppendString(buf, k)
 		buf = append(buf, ':')
-		b, err := item[k].MarshalJSON()
-		if err != nil {
+		var err error
+		if buf, err = item[k].AppendJSON(buf); err != nil {
 			return nil, err
 		}
-		buf = append(buf, b...)
 	}
 	return append(buf, '}'), nil
-}
-
-// appendString appends s as a JSON string; plain ASCII is copied as is.
-func appendString(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s)
-			return append(buf, b...)
-		}
-	}
-	buf = append(buf, '"')
-	buf = append(buf, s...)
-	return append(buf, '"')
 }
 
 // itemJSON is an item in a response, encoded by encodeItem.

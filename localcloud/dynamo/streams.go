@@ -623,7 +623,7 @@ func (s *Service) expire(now time.Time) {
 		}
 		var victims []victim
 		// Only items that name the attribute are decoded.
-		quoted := appendString(nil, t.meta.TTLAttribute)
+		quoted := attr.AppendString(nil, t.meta.TTLAttribute)
 		for pk, p := range t.base.parts {
 			for _, e := range p.entries {
 				if !bytes.Contains(e.enc, quoted) {

@@ -4,7 +4,6 @@
 package attr
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,61 +74,68 @@ var ErrInvalid = errors.New("invalid attribute value")
 
 // MarshalJSON encodes v in DynamoDB's JSON wire format.
 func (v Value) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := v.encode(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return v.AppendJSON(nil)
 }
 
-func (v Value) encode(buf *bytes.Buffer) error {
-	buf.WriteString(`{"`)
-	buf.WriteString(v.Kind.String())
-	buf.WriteString(`":`)
+// AppendJSON appends v's wire encoding (the bytes MarshalJSON returns) to
+// buf: map keys sorted, strings escaped as encoding/json escapes them.
+func (v Value) AppendJSON(buf []byte) ([]byte, error) {
+	buf = append(buf, `{"`...)
+	buf = append(buf, v.Kind.String()...)
+	buf = append(buf, `":`...)
 	var payload any
 	switch v.Kind {
 	case S, N:
-		payload = v.Str
-	case B:
-		payload = v.Bytes
+		return append(AppendString(buf, v.Str), '}'), nil
 	case BOOL:
-		payload = v.Bool
+		if v.Bool {
+			return append(buf, "true}"...), nil
+		}
+		return append(buf, "false}"...), nil
 	case NULL:
-		payload = true
+		return append(buf, "true}"...), nil
 	case M:
 		keys := make([]string, 0, len(v.Map))
 		for k := range v.Map {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		buf.WriteByte('{')
+		buf = append(buf, '{')
 		for i, k := range keys {
 			if i > 0 {
-				buf.WriteByte(',')
+				buf = append(buf, ',')
 			}
-			kb, _ := json.Marshal(k)
-			buf.Write(kb)
-			buf.WriteByte(':')
-			if err := v.Map[k].encode(buf); err != nil {
-				return err
+			buf = AppendString(buf, k)
+			buf = append(buf, ':')
+			var err error
+			if buf, err = v.Map[k].AppendJSON(buf); err != nil {
+				return nil, err
 			}
 		}
-		buf.WriteString("}}")
-		return nil
+		return append(buf, "}}"...), nil
 	case L:
-		buf.WriteByte('[')
+		buf = append(buf, '[')
 		for i, e := range v.List {
 			if i > 0 {
-				buf.WriteByte(',')
+				buf = append(buf, ',')
 			}
-			if err := e.encode(buf); err != nil {
-				return err
+			var err error
+			if buf, err = e.AppendJSON(buf); err != nil {
+				return nil, err
 			}
 		}
-		buf.WriteString("]}")
-		return nil
+		return append(buf, "]}"...), nil
 	case SS, NS:
-		payload = nonNil(v.Strs)
+		buf = append(buf, '[')
+		for i, e := range v.Strs {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = AppendString(buf, e)
+		}
+		return append(buf, "]}"...), nil
+	case B:
+		payload = v.Bytes
 	case BS:
 		if v.Bins == nil {
 			payload = [][]byte{}
@@ -137,15 +143,28 @@ func (v Value) encode(buf *bytes.Buffer) error {
 			payload = v.Bins
 		}
 	default:
-		return fmt.Errorf("%w: value has no type", ErrInvalid)
+		return nil, fmt.Errorf("%w: value has no type", ErrInvalid)
 	}
 	b, err := json.Marshal(payload)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	buf.Write(b)
-	buf.WriteByte('}')
-	return nil
+	buf = append(buf, b...)
+	return append(buf, '}'), nil
+}
+
+// AppendString appends s as encoding/json writes a string: plain ASCII is
+// copied as is, anything that needs escaping goes through encoding/json.
+func AppendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }
 
 func nonNil(s []string) []string {
