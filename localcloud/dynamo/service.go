@@ -144,6 +144,10 @@ func New(cfg Config) (*Service, error) {
 		"GetRecords":       s.getRecords,
 	})
 	s.wg.Add(2)
+	// Trim and expire what aged while the service was down before serving,
+	// then once a minute.
+	s.trim(time.Now())
+	s.expire(time.Now())
 	go s.trimLoop()
 	go s.checkpointLoop()
 	return s, nil

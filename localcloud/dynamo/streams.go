@@ -430,19 +430,20 @@ func (s *Service) getRecords(ctx context.Context, body []byte) (any, error) {
 }
 
 // trimLoop removes stream records (and disabled streams) older than the
-// retention period, once a minute.
+// retention period and expires items, once a minute (New does it once
+// before serving).
 func (s *Service) trimLoop() {
 	defer s.wg.Done()
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	for {
-		s.trim(time.Now())
-		s.expire(time.Now())
 		select {
 		case <-s.stop:
 			return
 		case <-tick.C:
 		}
+		s.trim(time.Now())
+		s.expire(time.Now())
 	}
 }
 
