@@ -48,7 +48,7 @@ func runAuth(ctx context.Context, env *grader.Env, p grader.Params) grader.Outco
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	customer := a.customer("auth")
@@ -112,7 +112,7 @@ func runCreateOrder(ctx context.Context, env *grader.Env, p grader.Params) grade
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	customer := a.customer("create")
@@ -151,7 +151,7 @@ func runValidation(ctx context.Context, env *grader.Env, p grader.Params) grader
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	customer := a.customer("validation")
@@ -209,7 +209,7 @@ func runIdempotency(ctx context.Context, env *grader.Env, p grader.Params) grade
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	customer := a.customer("replay")
@@ -250,7 +250,7 @@ func runGetOrder(ctx context.Context, env *grader.Env, p grader.Params) grader.O
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	customer := a.customer("get")

@@ -124,6 +124,10 @@ type downstreamGate struct {
 	writer  bool
 }
 
+// waitForFailureChecks is what a check was doing when the gate's wait ended
+// its time.
+const waitForFailureChecks = "wait for lab 4's failure checks (accounting-down, poison-to-dlq) to finish"
+
 func gate(env *grader.Env) *downstreamGate {
 	g, _ := grader.Fact(env, "gate/downstream", func() (*downstreamGate, error) { return &downstreamGate{}, nil })
 	return g
@@ -356,7 +360,7 @@ func runFanout(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	names := p.Strings("queues")
@@ -406,7 +410,7 @@ func runInsertOnly(ctx context.Context, env *grader.Env, p grader.Params) grader
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	names, publisher := p.Strings("queues"), p.String("publisher", "")
@@ -495,7 +499,7 @@ func runComplete(ctx context.Context, env *grader.Env, p grader.Params) grader.O
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	id, bad := a.placeOrFail(ctx, a.customer("complete"))
@@ -860,7 +864,7 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	}
 	leave, err := gate(env).enter(ctx, env, false)
 	if err != nil {
-		return undecided("wait for the accounting failure check to finish", err)
+		return undecided(waitForFailureChecks, err)
 	}
 	defer leave()
 	n, conc := max(p.Int("orders", 20), 1), max(p.Int("concurrency", 8), 1)
