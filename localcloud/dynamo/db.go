@@ -118,7 +118,9 @@ const (
 var errClosed = protocol.StatusErrorf(503, "ServiceUnavailable", "the DynamoDB service is shutting down")
 
 // newCommitter starts the writer over db, appending to the journal at
-// journalPath (which replayJournal has emptied).
+// journalPath. What the journal still holds (the process stopped before
+// copying it) is copied into SQLite first, so the caller may load its state
+// from db.
 func newCommitter(db *sql.DB, journalPath string, idle time.Duration, log *slog.Logger) (*committer, error) {
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
@@ -134,15 +136,6 @@ func newCommitter(db *sql.DB, journalPath string, idle time.Duration, log *slog.
 		idle = applyIdle
 	}
 	c := &committer{log: log, conn: conn, ch: make(chan *commitReq, 1024), idle: idle}
-	// Sequence numbers continue after the highest ever handed out, also
-	// when the records holding it have been trimmed.
-	var last, used sql.NullInt64
-	conn.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'stream_records'`).Scan(&used)
-	if err := conn.QueryRowContext(ctx, `SELECT MAX(seq) FROM stream_records`).Scan(&last); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("read stream sequence: %w", err)
-	}
-	c.seq = max(last.Int64, used.Int64)
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
 			return nil
@@ -160,17 +153,44 @@ func newCommitter(db *sql.DB, journalPath string, idle time.Duration, log *slog.
 		conn.Close()
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
-	c.journal, err = os.OpenFile(journalPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
+	if err := c.replay(ctx, journalPath); err != nil {
+		c.journal.Close() // nil-safe
 		conn.Close()
-		return nil, fmt.Errorf("open journal: %w", err)
-	}
-	if fi, err := c.journal.Stat(); err == nil {
-		c.jsize = fi.Size()
+		return nil, err
 	}
 	c.wg.Add(1)
 	go c.loop()
 	return c, nil
+}
+
+// replay opens the journal, copies what it holds into SQLite and empties
+// it, and sets the stream sequence to continue after the highest number
+// ever handed out (also when the records holding it have been trimmed).
+func (c *committer) replay(ctx context.Context, path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open journal: %w", err)
+	}
+	c.journal = f
+	muts, _, err := readJournal(f)
+	if err != nil {
+		return fmt.Errorf("read journal %s: %w", path, err)
+	}
+	c.pending = muts
+	if err := c.apply(); err != nil {
+		return fmt.Errorf("replay journal %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err != nil { // also a torn tail after the last whole frame
+		return fmt.Errorf("empty journal %s: %w", path, err)
+	}
+	c.jsize = 0
+	var last, used sql.NullInt64
+	c.conn.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'stream_records'`).Scan(&used)
+	if err := c.conn.QueryRowContext(ctx, `SELECT MAX(seq) FROM stream_records`).Scan(&last); err != nil {
+		return fmt.Errorf("read stream sequence: %w", err)
+	}
+	c.seq = max(last.Int64, used.Int64)
+	return nil
 }
 
 // submit queues muts; the returned channel yields the commit's outcome.

@@ -87,11 +87,6 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	journal := filepath.Join(cfg.DataDir, "dynamodb.journal")
-	if err := replayJournal(db, journal); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("dynamodb: %w", err)
-	}
 	s := &Service{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -101,16 +96,19 @@ func New(cfg Config) (*Service, error) {
 		tokens:  map[string]tokenEntry{},
 		stop:    make(chan struct{}),
 	}
-	if err := s.load(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("dynamodb: load state: %w", err)
-	}
-	com, err := newCommitter(db, journal, cfg.applyIdle, cfg.Logger)
+	// The writer first copies what the journal holds into SQLite, which
+	// the state is then loaded from.
+	com, err := newCommitter(db, filepath.Join(cfg.DataDir, "dynamodb.journal"), cfg.applyIdle, cfg.Logger)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("dynamodb: %w", err)
 	}
 	s.com = com
+	if err := s.load(); err != nil {
+		com.close()
+		db.Close()
+		return nil, fmt.Errorf("dynamodb: load state: %w", err)
+	}
 	s.api = s.jsonService(dynamoPrefix, map[string]protocol.JSONOp{
 		"CreateTable":               s.createTable,
 		"DescribeTable":             s.describeTable,
