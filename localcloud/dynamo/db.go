@@ -380,26 +380,12 @@ func (c *committer) applyLogged() {
 
 // apply copies the pending journalled mutations into SQLite in one
 // transaction and empties the journal.
-func (c *committer) apply() (err error) {
+func (c *committer) apply() error {
 	if len(c.pending) == 0 {
 		return nil
 	}
-	ctx := context.Background()
-	if _, err := c.begin.ExecContext(ctx); err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			c.conn.ExecContext(ctx, "ROLLBACK")
-		}
-	}()
-	for i := range c.pending {
-		if err := c.exec(ctx, &c.pending[i]); err != nil {
-			return fmt.Errorf("apply: %w", err)
-		}
-	}
-	if _, err := c.commitStmt.ExecContext(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	if err := c.tx(c.pending); err != nil {
+		return err
 	}
 	c.applies.Add(1)
 	clear(c.pending)
@@ -438,7 +424,16 @@ func (c *committer) exec(ctx context.Context, m *mutation) error {
 
 // run commits a request that cannot go through the journal in its own
 // SQLite transaction.
-func (c *committer) run(r *commitReq) (err error) {
+func (c *committer) run(r *commitReq) error {
+	err := c.tx(r.muts)
+	if err != nil {
+		c.log.Error("dynamodb commit failed", "err", err)
+	}
+	return err
+}
+
+// tx runs muts in one SQLite transaction, rolled back on failure.
+func (c *committer) tx(muts []mutation) (err error) {
 	ctx := context.Background()
 	if _, err := c.begin.ExecContext(ctx); err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -446,15 +441,14 @@ func (c *committer) run(r *commitReq) (err error) {
 	defer func() {
 		if err != nil {
 			c.conn.ExecContext(ctx, "ROLLBACK")
-			c.log.Error("dynamodb commit failed", "err", err)
 		}
 	}()
-	for i := range r.muts {
-		if err := c.exec(ctx, &r.muts[i]); err != nil {
+	for i := range muts {
+		if err := c.exec(ctx, &muts[i]); err != nil {
 			return fmt.Errorf("apply: %w", err)
 		}
 	}
-	if _, err = c.commitStmt.ExecContext(ctx); err != nil {
+	if _, err := c.commitStmt.ExecContext(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -46,14 +46,7 @@ func (s *Service) runSQS(r *esmRunner) {
 
 // sleepCtx waits d or until ctx ends; it reports whether ctx is still live.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return sleepOrWake(ctx, d, 0, nil) // a nil channel never wakes
 }
 
 // backoff is a growing retry delay.
