@@ -62,7 +62,7 @@ func flowKinds() []grader.Kind {
 		{
 			Name: "fanout.queues", Functional: true,
 			Doc:    "a placed order reaches every queue (peeked without taking it; or, once workers consume the queues, seen in the order's statuses)",
-			Params: withParams(queuesFlowParam), Calls: flowCalls, Run: runFanout,
+			Params: withParams(queuesFlowParam), Calls: flowCalls, Run: gated(false, runFanout),
 		},
 		{
 			Name: "fanout.insert-only", Functional: true,
@@ -71,12 +71,12 @@ func flowKinds() []grader.Kind {
 			Params: withParams(queuesFlowParam,
 				grader.Param{Name: "publisher", Required: true, Doc: "the publisher function, e.g. ${publisherFunction}"},
 				grader.Param{Name: "wait", Doc: "how long to watch for a message after the update, e.g. 5s (default 5s)"}),
-			Calls: append(slices.Clone(flowCalls), "dynamodb:UpdateItem"), Run: runInsertOnly,
+			Calls: append(slices.Clone(flowCalls), "dynamodb:UpdateItem"), Run: gated(false, runInsertOnly),
 		},
 		{
 			Name: "orders.complete", Functional: true,
 			Doc:    "a placed order reaches inventoryStatus DONE and accountingStatus DONE",
-			Params: apiParams, Calls: apiCalls, Run: runComplete,
+			Params: apiParams, Calls: apiCalls, Run: gated(false, runComplete),
 		},
 		{
 			Name: "workers.poison", Functional: true,
@@ -85,7 +85,7 @@ func flowKinds() []grader.Kind {
 			Params: withParams(grader.Param{Name: "queue", Required: true, Doc: "the worker's queue"},
 				grader.Param{Name: "dlq", Required: true, Doc: "its dead-letter queue"},
 				grader.Param{Name: "status", Doc: "the order attribute the queue's worker sets (default inventoryStatus)"}),
-			Calls: append(slices.Clone(flowCalls), "sqs:SendMessage"), Run: runPoison,
+			Calls: append(slices.Clone(flowCalls), "sqs:SendMessage"), Run: gated(true, runPoison),
 		},
 		{
 			Name: "workers.accounting-down", Functional: true,
@@ -93,7 +93,7 @@ func flowKinds() []grader.Kind {
 				"after the service recovers and its dead-letter queue is redriven, accounting completes too",
 			Params: withParams(grader.Param{Name: "service", Required: true, Doc: "the downstream function with the FAIL_RATE switch, e.g. ${accountingService}"},
 				grader.Param{Name: "dlq", Required: true, Doc: "the accounting worker's dead-letter queue, e.g. ${accountingDLQ}"}),
-			Calls: append(slices.Clone(flowCalls), "lambda:UpdateFunctionConfiguration", "sqs:ListDeadLetterSourceQueues", "sqs:SendMessage", "sqs:StartMessageMoveTask"), Run: runAccountingDown,
+			Calls: append(slices.Clone(flowCalls), "lambda:UpdateFunctionConfiguration", "sqs:ListDeadLetterSourceQueues", "sqs:SendMessage", "sqs:StartMessageMoveTask"), Run: gated(true, runAccountingDown),
 		},
 		{
 			Name: "load.spike", Functional: true,
@@ -104,7 +104,7 @@ func flowKinds() []grader.Kind {
 				grader.Param{Name: "records", Required: true, Doc: "the downstream records tables, e.g. [${inventoryTable}, ${accountingTable}]"},
 				grader.Param{Name: "queues", Doc: "the workers' queues, to deliver duplicates to"},
 				grader.Param{Name: "duplicates", Doc: "how many completed orders to deliver a second time (default 2; needs queues)"}),
-			Calls: append(slices.Clone(apiCalls), "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"), Run: runSpike,
+			Calls: append(slices.Clone(apiCalls), "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"), Run: gated(false, runSpike),
 		},
 	}
 }
@@ -115,6 +115,7 @@ func flowKinds() []grader.Kind {
 // poison-to-dlq reads how many messages a worker queue holds in flight, which
 // other orders would move. Every check that places orders is a reader, lab
 // 2's API checks too.
+// The kinds' Run functions enter it through gated.
 // Readers go first: a writer waits until no reader runs, and readers
 // never wait for a writer that is only waiting, so the long failure checks
 // do not eat the other checks' time.
@@ -127,6 +128,23 @@ type downstreamGate struct {
 // waitForFailureChecks is what a check was doing when the gate's wait ended
 // its time.
 const waitForFailureChecks = "wait for lab 4's failure checks (accounting-down, poison-to-dlq) to finish"
+
+// gated runs run inside the downstream gate: as a reader (a check that
+// places orders) or, with write, alone (a failure check).
+func gated(write bool, run func(context.Context, *grader.Env, grader.Params) grader.Outcome) func(context.Context, *grader.Env, grader.Params) grader.Outcome {
+	wait := waitForFailureChecks
+	if write {
+		wait = "wait for the other order checks to finish"
+	}
+	return func(ctx context.Context, env *grader.Env, p grader.Params) grader.Outcome {
+		leave, err := gate(env).enter(ctx, env, write)
+		if err != nil {
+			return undecided(wait, err)
+		}
+		defer leave()
+		return run(ctx, env, p)
+	}
+}
 
 func gate(env *grader.Env) *downstreamGate {
 	g, _ := grader.Fact(env, "gate/downstream", func() (*downstreamGate, error) { return &downstreamGate{}, nil })
@@ -358,11 +376,6 @@ func runFanout(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 	if bad != nil {
 		return *bad
 	}
-	leave, err := gate(env).enter(ctx, env, false)
-	if err != nil {
-		return undecided(waitForFailureChecks, err)
-	}
-	defer leave()
 	names := p.Strings("queues")
 	var queues []queueInfo
 	for _, qn := range names {
@@ -408,11 +421,6 @@ func runInsertOnly(ctx context.Context, env *grader.Env, p grader.Params) grader
 	if bad != nil {
 		return *bad
 	}
-	leave, err := gate(env).enter(ctx, env, false)
-	if err != nil {
-		return undecided(waitForFailureChecks, err)
-	}
-	defer leave()
 	names, publisher := p.Strings("queues"), p.String("publisher", "")
 	wait, err := time.ParseDuration(p.String("wait", "5s"))
 	if err != nil || wait <= 0 {
@@ -497,11 +505,6 @@ func runComplete(ctx context.Context, env *grader.Env, p grader.Params) grader.O
 	if bad != nil {
 		return *bad
 	}
-	leave, err := gate(env).enter(ctx, env, false)
-	if err != nil {
-		return undecided(waitForFailureChecks, err)
-	}
-	defer leave()
 	id, bad := a.placeOrFail(ctx, a.customer("complete"))
 	if bad != nil {
 		return *bad
@@ -522,13 +525,6 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 	if bad != nil {
 		return *bad
 	}
-	// Alone: this check reads how many messages the worker leaves in
-	// flight, which other checks' orders would move.
-	leave, err := gate(env).enter(ctx, env, true)
-	if err != nil {
-		return undecided("wait for the other order checks to finish", err)
-	}
-	defer leave()
 	qn, dn, status := p.String("queue", ""), p.String("dlq", ""), p.String("status", inventoryStatus)
 	q, err := findQueue(ctx, env, qn)
 	if err != nil {
@@ -651,11 +647,6 @@ func runAccountingDown(ctx context.Context, env *grader.Env, p grader.Params) gr
 	if bad != nil {
 		return *bad
 	}
-	leave, err := gate(env).enter(ctx, env, true)
-	if err != nil {
-		return undecided("wait for the other order checks to finish", err)
-	}
-	defer leave()
 	svc, dn := p.String("service", ""), p.String("dlq", "")
 	d, err := findQueue(ctx, env, dn)
 	if err != nil {
@@ -862,11 +853,6 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	if bad != nil {
 		return *bad
 	}
-	leave, err := gate(env).enter(ctx, env, false)
-	if err != nil {
-		return undecided(waitForFailureChecks, err)
-	}
-	defer leave()
 	n, conc := max(p.Int("orders", 20), 1), max(p.Int("concurrency", 8), 1)
 	customer := a.customer("spike")
 	ids := make([]string, n)
@@ -920,7 +906,7 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	for _, id := range accepted {
 		pending[id] = true
 	}
-	err = poll(ctx, env, func() (bool, error) {
+	err := poll(ctx, env, func() (bool, error) {
 		for id := range pending {
 			it, err := a.item(ctx, id)
 			if err != nil {
