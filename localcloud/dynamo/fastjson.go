@@ -33,15 +33,12 @@ func (f *fastItem) UnmarshalJSON(b []byte) error {
 
 // decodeStored decodes an item stored by encodeItem.
 func decodeStored(b []byte) attr.Item {
-	if it, ok := parseFastItem(b); ok {
-		return it
-	}
-	var it attr.Item
-	if err := json.Unmarshal(b, &it); err != nil || it == nil {
+	var f fastItem
+	if err := f.UnmarshalJSON(b); err != nil || f == nil {
 		// encodeItem's output always decodes; an empty item beats a crash.
 		return attr.Item{}
 	}
-	return it
+	return attr.Item(f)
 }
 
 type scanner struct {

@@ -538,7 +538,7 @@ func (s *Service) load() error {
 
 // loadItems reads t's items into memory. Keys are recomputed from the
 // items, so a change of the key encoding cannot strand rows; when fix is
-// set (at start-up, before the writer runs) rows stored under another
+// set (at start-up, before the service serves) rows stored under another
 // encoding are rewritten.
 func (s *Service) loadItems(t *table, fix bool) error {
 	rows, err := s.db.Query(`SELECT pk, sk, item FROM items WHERE tid = ?`, t.meta.ID)
@@ -568,12 +568,8 @@ func (s *Service) loadItems(t *table, fix bool) error {
 		if npk != string(pk) || nsk != string(sk) {
 			stale = append(stale, rekey{pk, sk, []byte(npk), []byte(nsk)})
 		}
-		enc, err := encodeItem(nil, item)
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("encode item: %w", err)
-		}
-		t.base.put(npk, nsk, "", enc, itemSize(item))
+		// Scan copied the row's bytes: memory keeps them as they are.
+		t.base.put(npk, nsk, "", b, itemSize(item))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

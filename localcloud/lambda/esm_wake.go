@@ -11,7 +11,6 @@ import (
 // dynamoWrites are the DynamoDB operations that can add stream records.
 var dynamoWrites = map[string]bool{
 	"PutItem": true, "UpdateItem": true, "DeleteItem": true, "BatchWriteItem": true, "TransactWriteItems": true,
-	"ExecuteStatement": true, "BatchExecuteStatement": true, "ExecuteTransaction": true,
 	"UpdateTable": true, "DeleteTable": true, // a stream turned off or deleted closes its shards
 }
 
