@@ -149,19 +149,12 @@ func (s *Service) findPolicy(ctx context.Context, form url.Values) (*policy, err
 }
 
 func (s *Service) createPolicy(ctx context.Context, form url.Values) (any, error) {
-	name, err := required(form, "PolicyName")
+	name, err := requiredName(form, "PolicyName", 128)
 	if err != nil {
 		return nil, err
 	}
-	if err := validName("policyName", name, 128); err != nil {
-		return nil, err
-	}
-	doc, err := required(form, "PolicyDocument")
+	doc, err := requiredDocument(form, "PolicyDocument", maxManagedPolicy, "PolicySize", identityPolicy)
 	if err != nil {
-		return nil, err
-	}
-	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, maxManagedPolicy, "PolicySize", identityPolicy); err != nil {
 		return nil, err
 	}
 	path, desc, err := pathAndDescription(form)
@@ -323,12 +316,8 @@ func (s *Service) getPolicyVersion(ctx context.Context, form url.Values) (any, e
 }
 
 func (s *Service) createPolicyVersion(ctx context.Context, form url.Values) (any, error) {
-	doc, err := required(form, "PolicyDocument")
+	doc, err := requiredDocument(form, "PolicyDocument", maxManagedPolicy, "PolicySize", identityPolicy)
 	if err != nil {
-		return nil, err
-	}
-	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, maxManagedPolicy, "PolicySize", identityPolicy); err != nil {
 		return nil, err
 	}
 	setDefault, err := parseBool(form, "SetAsDefault")

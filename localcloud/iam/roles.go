@@ -75,11 +75,8 @@ func saveRole(ctx context.Context, tx *sql.Tx, r *role) error {
 // findRole returns the caller's role named by the form's RoleName.
 // s.mu must be held.
 func (s *Service) findRole(ctx context.Context, form url.Values) (*role, error) {
-	name, err := required(form, "RoleName")
+	name, err := requiredName(form, "RoleName", 64)
 	if err != nil {
-		return nil, err
-	}
-	if err := validName("roleName", name, 64); err != nil {
 		return nil, err
 	}
 	r := s.view(protocol.IdentityFrom(ctx).AccountID).roles[strings.ToLower(name)]
@@ -90,19 +87,12 @@ func (s *Service) findRole(ctx context.Context, form url.Values) (*role, error) 
 }
 
 func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) {
-	name, err := required(form, "RoleName")
+	name, err := requiredName(form, "RoleName", 64)
 	if err != nil {
 		return nil, err
 	}
-	if err := validName("roleName", name, 64); err != nil {
-		return nil, err
-	}
-	trust, err := required(form, "AssumeRolePolicyDocument")
+	trust, err := requiredDocument(form, "AssumeRolePolicyDocument", maxTrustPolicy, "ACLSizePerRole", trustPolicy)
 	if err != nil {
-		return nil, err
-	}
-	trust = decodeInputDocument(trust)
-	if err := checkPolicy(trust, maxTrustPolicy, "ACLSizePerRole", trustPolicy); err != nil {
 		return nil, err
 	}
 	path, desc, err := pathAndDescription(form)
@@ -285,12 +275,8 @@ func (s *Service) updateRoleDescription(ctx context.Context, form url.Values) (a
 }
 
 func (s *Service) updateAssumeRolePolicy(ctx context.Context, form url.Values) (any, error) {
-	doc, err := required(form, "PolicyDocument")
+	doc, err := requiredDocument(form, "PolicyDocument", maxTrustPolicy, "ACLSizePerRole", trustPolicy)
 	if err != nil {
-		return nil, err
-	}
-	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, maxTrustPolicy, "ACLSizePerRole", trustPolicy); err != nil {
 		return nil, err
 	}
 	_, err = s.updateRoleWith(ctx, form, func(r *role) error {
@@ -365,19 +351,12 @@ func (s *Service) listRoleTags(ctx context.Context, form url.Values) (any, error
 // Inline policies.
 
 func (s *Service) putRolePolicy(ctx context.Context, form url.Values) (any, error) {
-	name, err := required(form, "PolicyName")
+	name, err := requiredName(form, "PolicyName", 128)
 	if err != nil {
 		return nil, err
 	}
-	if err := validName("policyName", name, 128); err != nil {
-		return nil, err
-	}
-	doc, err := required(form, "PolicyDocument")
+	doc, err := requiredDocument(form, "PolicyDocument", maxInlinePolicy, "PolicySize", identityPolicy)
 	if err != nil {
-		return nil, err
-	}
-	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, maxInlinePolicy, "PolicySize", identityPolicy); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

@@ -374,6 +374,33 @@ func required(form url.Values, name string) (string, error) {
 	return v, nil
 }
 
+// requiredName returns the form value name, an IAM entity name of at most
+// max characters, or the ValidationError for it.
+func requiredName(form url.Values, name string, max int) (string, error) {
+	v, err := required(form, name)
+	if err != nil {
+		return "", err
+	}
+	if err := validName(lowerFirst(name), v, max); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+// requiredDocument returns the form value name, a policy document (decoded
+// when sent percent-encoded) that checkPolicy accepts.
+func requiredDocument(form url.Values, name string, max int, quota string, trust bool) (string, error) {
+	doc, err := required(form, name)
+	if err != nil {
+		return "", err
+	}
+	doc = decodeInputDocument(doc)
+	if err := checkPolicy(doc, max, quota, trust); err != nil {
+		return "", err
+	}
+	return doc, nil
+}
+
 func lowerFirst(s string) string {
 	if s == "" {
 		return s
