@@ -148,6 +148,19 @@ func (s *Service) findPolicy(ctx context.Context, form url.Values) (*policy, err
 	return p, nil
 }
 
+// findCustomerPolicy is findPolicy for the changes AWS managed policies
+// refuse. s.mu must be held.
+func (s *Service) findCustomerPolicy(ctx context.Context, form url.Values) (*policy, error) {
+	p, err := s.findPolicy(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	if p.aws() {
+		return nil, invalidInput("%s is an AWS managed policy and cannot be changed.", p.arn)
+	}
+	return p, nil
+}
+
 func (s *Service) createPolicy(ctx context.Context, form url.Values) (any, error) {
 	name, err := requiredName(form, "PolicyName", 128)
 	if err != nil {
@@ -326,12 +339,9 @@ func (s *Service) createPolicyVersion(ctx context.Context, form url.Values) (any
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.findPolicy(ctx, form)
+	p, err := s.findCustomerPolicy(ctx, form)
 	if err != nil {
 		return nil, err
-	}
-	if p.aws() {
-		return nil, invalidInput("%s is an AWS managed policy and cannot be changed.", p.arn)
 	}
 	if len(p.versions) >= maxVersions {
 		return nil, limitExceeded("A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", maxVersions)
@@ -403,12 +413,9 @@ func (s *Service) deletePolicyVersion(ctx context.Context, form url.Values) (any
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.findPolicy(ctx, form)
+	p, err := s.findCustomerPolicy(ctx, form)
 	if err != nil {
 		return nil, err
-	}
-	if p.aws() {
-		return nil, invalidInput("%s is an AWS managed policy and cannot be changed.", p.arn)
 	}
 	if p.versions[vid] == nil {
 		return nil, noSuchEntity("Policy %s version %s does not exist.", p.arn, vid)
@@ -434,12 +441,9 @@ func (s *Service) setDefaultPolicyVersion(ctx context.Context, form url.Values) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.findPolicy(ctx, form)
+	p, err := s.findCustomerPolicy(ctx, form)
 	if err != nil {
 		return nil, err
-	}
-	if p.aws() {
-		return nil, invalidInput("%s is an AWS managed policy and cannot be changed.", p.arn)
 	}
 	if p.versions[vid] == nil {
 		return nil, noSuchEntity("Policy %s version %s does not exist.", p.arn, vid)
