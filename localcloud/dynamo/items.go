@@ -316,6 +316,36 @@ func (s *Service) await(done chan error, tables ...*table) error {
 	return fmt.Errorf("commit: %w", err)
 }
 
+// lockForWrite takes t.mu for a single-item write and returns the item at
+// (pk, sk) once the table still exists, check (if any) passed and cond (if
+// any) holds for it; on an error the lock is released.
+func (t *table) lockForWrite(pk, sk string, check func() error, cond *expr.Condition, names expr.Names, values expr.Values, rvOnFailure string) (attr.Item, error) {
+	t.mu.Lock()
+	if t.deleted {
+		t.mu.Unlock()
+		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			t.mu.Unlock()
+			return nil, err
+		}
+	}
+	old := t.base.get(pk, sk, "")
+	if cond != nil {
+		ok, err := cond.Eval(orEmpty(old), names, values)
+		if err != nil {
+			t.mu.Unlock()
+			return nil, apiError(err)
+		}
+		if !ok {
+			t.mu.Unlock()
+			return nil, condFailed(old, rvOnFailure)
+		}
+	}
+	return old, nil
+}
+
 func condFailed(old attr.Item, rv string) error {
 	e := protocol.Errorf("ConditionalCheckFailedException", "The conditional request failed")
 	if rv == "ALL_OLD" && old != nil {
@@ -450,26 +480,9 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if err := checkItemSize(newItem); err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	if t.deleted {
-		t.mu.Unlock()
-		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
-	}
-	if err := t.checkIndexKeys(newItem); err != nil {
-		t.mu.Unlock()
+	old, err := t.lockForWrite(pk, sk, func() error { return t.checkIndexKeys(newItem) }, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
+	if err != nil {
 		return nil, err
-	}
-	old := t.base.get(pk, sk, "")
-	if cond != nil {
-		ok, err := cond.Eval(orEmpty(old), names, values)
-		if err != nil {
-			t.mu.Unlock()
-			return nil, apiError(err)
-		}
-		if !ok {
-			t.mu.Unlock()
-			return nil, condFailed(old, in.ReturnValuesOnConditionCheckFailure)
-		}
 	}
 	muts := t.write(pk, sk, old, newItem, time.Now())
 	done := s.com.submit(muts)
@@ -617,22 +630,9 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	if t.deleted {
-		t.mu.Unlock()
-		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
-	}
-	old := t.base.get(pk, sk, "")
-	if cond != nil {
-		ok, err := cond.Eval(orEmpty(old), names, values)
-		if err != nil {
-			t.mu.Unlock()
-			return nil, apiError(err)
-		}
-		if !ok {
-			t.mu.Unlock()
-			return nil, condFailed(old, in.ReturnValuesOnConditionCheckFailure)
-		}
+	old, err := t.lockForWrite(pk, sk, nil, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
+	if err != nil {
+		return nil, err
 	}
 	gsis := t.gsisOf(old)
 	done := s.com.submit(t.write(pk, sk, old, nil, time.Now()))
@@ -749,22 +749,9 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	if t.deleted {
-		t.mu.Unlock()
-		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
-	}
-	old := t.base.get(pk, sk, "")
-	if cond != nil {
-		ok, err := cond.Eval(orEmpty(old), names, values)
-		if err != nil {
-			t.mu.Unlock()
-			return nil, apiError(err)
-		}
-		if !ok {
-			t.mu.Unlock()
-			return nil, condFailed(old, in.ReturnValuesOnConditionCheckFailure)
-		}
+	old, err := t.lockForWrite(pk, sk, nil, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
+	if err != nil {
+		return nil, err
 	}
 	item, updated, err := t.applyUpdate(u, attr.Item(in.Key), old, names, values)
 	if err == nil {
