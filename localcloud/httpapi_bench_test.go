@@ -16,7 +16,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/labkit-dev/labkit/localcloud/bench"
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // helloHandler is testdata/hello's handler, for the in-process floor.

@@ -10,13 +10,13 @@ import (
 
 	"time"
 
-	"github.com/labkit-dev/labkit/solutions/deploy"
+	"github.com/labkit-dev/labkit/kit"
 )
 
 // kitCommand parses a kit command's flags (the target flags and extra),
 // resolves the target and returns a Kit writing progress to stdout.
 func kitCommand(ctx context.Context, name, usageLine string, args []string, stdout, stderr io.Writer,
-	extra func(fs *flag.FlagSet)) (*deploy.Kit, *flag.FlagSet, error) {
+	extra func(fs *flag.FlagSet)) (*kit.Kit, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -38,7 +38,7 @@ func kitCommand(ctx context.Context, name, usageLine string, args []string, stdo
 	if err := t.preflight(ctx); err != nil {
 		return nil, nil, &exitError{code: 2, err: err}
 	}
-	return &deploy.Kit{AWS: t.cfg, Names: t.names, Out: stdout}, fs, nil
+	return &kit.Kit{AWS: t.cfg, Names: t.names, Out: stdout}, fs, nil
 }
 
 func usageErr(line string) error { return &exitError{code: 2, err: fmt.Errorf("usage: %s", line)} }
@@ -143,14 +143,14 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintln(stdout, tok)
 	if isTerminal(stdout) {
-		fmt.Fprintf(stderr, "(a %s token, valid for %v: curl -H \"Authorization: Bearer $(lab token --channel %s)\" ...)\n", channel, deploy.TokenTTL, channel)
+		fmt.Fprintf(stderr, "(a %s token, valid for %v: curl -H \"Authorization: Bearer $(lab token --channel %s)\" ...)\n", channel, kit.TokenTTL, channel)
 	}
 	return nil
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	const u = "lab load --orders N --rate R [--concurrency C] [--timeout D] [--retries N] [--json] [target flags]"
-	var opts deploy.LoadOptions
+	var opts kit.LoadOptions
 	var asJSON bool
 	k, fs, err := kitCommand(ctx, "load", u, args, io.Discard, stderr, func(fs *flag.FlagSet) {
 		fs.IntVar(&opts.Orders, "orders", 1000, "how many orders to send")

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud"
-	"github.com/labkit-dev/labkit/solutions/deploy"
+	"github.com/labkit-dev/labkit/kit"
 	"github.com/labkit-dev/labkit/solutions/token"
 )
 
@@ -81,7 +81,7 @@ func TestKitCommands(t *testing.T) {
 		t.Errorf("lab solve lab9: exit %d (%s)", code, errs)
 	}
 	code, out, errs = lab(t, append([]string{"load", "--orders", "20", "--rate", "20", "--json"}, target...)...)
-	var rep deploy.LoadReport
+	var rep kit.LoadReport
 	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || rep.Accepted != 20 || rep.Lost != 0 {
 		t.Errorf("lab load --json: exit %d, report %+v (%v)\n%s", code, rep, err, errs)
 	}

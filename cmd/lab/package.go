@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // runPackage builds a Go main package as a Lambda zip for provided.al2023.

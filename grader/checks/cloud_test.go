@@ -26,8 +26,8 @@ import (
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/labs"
 	"github.com/labkit-dev/labkit/localcloud"
-	"github.com/labkit-dev/labkit/solutions/deploy"
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 const (
@@ -340,7 +340,7 @@ func asAPI(err error, target any) bool { return errors.As(err, target) }
 // lab4 deploys the downstream services with the kit (`lab setup lab4`),
 // then the workers, their roles and their queue mappings.
 func (d *deployment) lab4(ctx context.Context) {
-	k := &deploy.Kit{AWS: d.cfg, Names: d.names, Root: root}
+	k := &kit.Kit{AWS: d.cfg, Names: d.names, Root: root}
 	d.must(k.Setup(ctx, "lab4"), "setup lab4")
 	apis, err := d.apig.GetApis(ctx, &apigatewayv2.GetApisInput{})
 	d.must(err, "get apis")

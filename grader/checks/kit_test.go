@@ -12,21 +12,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/labkit-dev/labkit/grader"
-	"github.com/labkit-dev/labkit/solutions/deploy"
+	"github.com/labkit-dev/labkit/kit"
 )
 
 // kitSolved deploys the reference up to lab with the lab kit (what
 // `lab solve <lab>` builds) on a fresh local cloud. It skips the test,
 // naming the missing feature, when the local cloud cannot serve what the
 // lab needs yet.
-func kitSolved(t testing.TB, names map[string]string, lab string) (*deploy.Kit, aws.Config) {
+func kitSolved(t testing.TB, names map[string]string, lab string) (*kit.Kit, aws.Config) {
 	t.Helper()
 	cfg := startCloud(t)
 	var out io.Writer
 	if testing.Verbose() {
 		out = os.Stderr
 	}
-	k := &deploy.Kit{AWS: cfg, Names: names, Root: root, Out: out}
+	k := &kit.Kit{AWS: cfg, Names: names, Root: root, Out: out}
 	if err := k.Solve(context.Background(), lab); err != nil {
 		if strings.Contains(err.Error(), "not implemented") {
 			t.Skipf("the local cloud cannot serve lab %s yet (DynamoDB stream event source mappings, localcloud/lambda/esm_stream.go): %v", lab, err)

@@ -20,7 +20,7 @@ import (
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/dynamo"
 	lcsqs "github.com/labkit-dev/labkit/localcloud/sqs"
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // esmFn is the zip of testdata/esm-fn, built once per test binary run.

@@ -96,7 +96,7 @@ func (w *streamWaker) wake() {
 // ends; it reports whether ctx is still live. The least wait keeps a shard
 // that is written to all the time from being read (and its function
 // invoked) once per record: without it the 1,000-order load run at 200/s
-// (solutions/deploy TestLoadLong) completed in 7.1 s instead of 6.6 s.
+// (kit TestLoadLong) completed in 7.1 s instead of 6.6 s.
 func sleepOrWake(ctx context.Context, d, least time.Duration, woken <-chan struct{}) bool {
 	start := time.Now()
 	t := time.NewTimer(d)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/labkit-dev/labkit/localcloud/lambda"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // ExampleNew serves the Lambda service, deploys a Go function packaged by

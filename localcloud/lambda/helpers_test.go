@@ -23,7 +23,7 @@ import (
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // testFunctions are the test functions under testdata, built once per test

@@ -1,4 +1,4 @@
-// Package deploy is the lab kit's deployer: it builds the course's reference
+// Package kit is the lab kit. Its Kit builds the course's reference
 // deployment (labs 1 to 5 of week 1) in an account, converges a partly built
 // or broken one back to it, deletes it, and drives it (channel tokens, the
 // downstream failure switch, a load generator).
@@ -14,4 +14,4 @@
 // starter, or any directory) of the labkit source tree; zips are cached in
 // the user cache directory by a hash of their sources, so an unchanged
 // function is neither rebuilt nor re-uploaded.
-package deploy
+package kit

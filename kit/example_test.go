@@ -1,4 +1,4 @@
-package deploy_test
+package kit_test
 
 import (
 	"context"
@@ -9,14 +9,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/labkit-dev/labkit/solutions/deploy"
+	"github.com/labkit-dev/labkit/kit"
 )
 
 // A Kit deploys the reference of labs 1 and 2 to the local cloud, mints a
 // token for the orders API and sends a small spike.
 func ExampleKit() {
 	ctx := context.Background()
-	k := &deploy.Kit{
+	k := &kit.Kit{
 		AWS: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:4566"),
 			Credentials: credentials.NewStaticCredentialsProvider("000000000000", "x", "")},
 		Out: os.Stdout, // one line per step
@@ -29,7 +29,7 @@ func ExampleKit() {
 		log.Fatal(err)
 	}
 	_ = tok // curl -H "Authorization: Bearer $tok" .../orders
-	rep, err := k.Load(ctx, deploy.LoadOptions{Orders: 100, Rate: 50})
+	rep, err := k.Load(ctx, kit.LoadOptions{Orders: 100, Rate: 50})
 	if err != nil {
 		log.Fatal(err)
 	}

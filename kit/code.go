@@ -1,4 +1,4 @@
-package deploy
+package kit
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // modulePath is the labkit module, whose tree holds the function sources.
@@ -68,7 +68,7 @@ func (k *Kit) root() (string, error) {
 		}
 	}
 	if _, file, _, ok := runtime.Caller(0); ok {
-		d := filepath.Dir(filepath.Dir(filepath.Dir(file))) // solutions/deploy/code.go -> root
+		d := filepath.Dir(filepath.Dir(file)) // kit/code.go -> root
 		if modOf(filepath.Join(d, "go.mod")) == modulePath {
 			return d, nil
 		}

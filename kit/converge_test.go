@@ -1,4 +1,4 @@
-package deploy
+package kit
 
 import (
 	"strings"
@@ -16,7 +16,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // TestSolveConverges breaks the lab 1 and 2 deployment through the SDK in

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labkit-dev/labkit/solutions/deploy/bundle"
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // readBootstrap returns the zip's only entry, failing unless it is the
