@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labkit-dev/labkit/localcloud"
 	"github.com/labkit-dev/labkit/kit"
+	"github.com/labkit-dev/labkit/localcloud"
 	"github.com/labkit-dev/labkit/solutions/token"
 )
 

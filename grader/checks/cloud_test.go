@@ -24,10 +24,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/labkit-dev/labkit/grader"
-	"github.com/labkit-dev/labkit/labs"
-	"github.com/labkit-dev/labkit/localcloud"
 	"github.com/labkit-dev/labkit/kit"
 	"github.com/labkit-dev/labkit/kit/bundle"
+	"github.com/labkit-dev/labkit/labs"
+	"github.com/labkit-dev/labkit/localcloud"
 )
 
 const (
