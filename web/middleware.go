@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"time"
 
@@ -118,20 +117,18 @@ func (s *Server) sign(id string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// checkCSRF rejects state-changing requests without a valid token (header
-// X-CSRF-Token or form field csrf) or from another origin.
+// checkCSRF rejects state-changing requests from another origin (by
+// Sec-Fetch-Site and Origin) and, as well, those without a valid token
+// (header X-CSRF-Token or form field csrf).
 func (s *Server) checkCSRF(c *gin.Context) {
 	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
 		c.Next()
 		return
 	}
-	if o := c.GetHeader("Origin"); o != "" {
-		u, err := url.Parse(o)
-		if err != nil || u.Host != c.Request.Host {
-			c.String(http.StatusForbidden, "cross-origin request refused")
-			c.Abort()
-			return
-		}
+	if crossSite(c.Request) {
+		c.String(http.StatusForbidden, "cross-origin request refused")
+		c.Abort()
+		return
 	}
 	ck, err := c.Request.Cookie(csrfCookie)
 	tok := c.GetHeader("X-CSRF-Token")

@@ -15,7 +15,7 @@ var staticFiles embed.FS
 func (s *Server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(s.recoverPanics, s.logRequests, securityHeaders)
+	r.Use(s.recoverPanics, s.logRequests, securityHeaders, s.checkHost)
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	static, _ := fs.Sub(staticFiles, "static")
 	files := http.FileServer(http.FS(static))

@@ -42,6 +42,12 @@ type Config struct {
 	// page then needs Token, and the grader refuses private addresses.
 	Hosted bool
 	Token  string
+	// Addr is the address the app listens on ("127.0.0.1:8080"); requests
+	// naming it in Host are the app's own (see hostguard.go).
+	Addr string
+	// AllowHosts are more names (or IPs) a browser may use to reach the app
+	// (--allow-host), beyond loopback and Addr.
+	AllowHosts []string
 	// AllowPrivate lets a hosted app grade endpoints on private addresses.
 	AllowPrivate bool
 	// AWSConfigFile lists the learner's AWS profiles; default ~/.aws/config.
@@ -57,6 +63,7 @@ type Server struct {
 	pages   map[string]*template.Template
 	css     string
 	csrfKey string
+	hosts   hostPolicy
 
 	mu       sync.Mutex
 	content  *content    // cached when !cfg.Reload
@@ -85,11 +92,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build highlight css: %w", err)
 	}
+	hosts, err := newHostPolicy(cfg.Addr, cfg.AllowHosts)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, md: render.New(), pages: pages, css: css, csrfKey: randomHex(32)}
+	s := &Server{cfg: cfg, log: cfg.Logger, md: render.New(), pages: pages, css: css, csrfKey: randomHex(32), hosts: hosts}
 	c, err := s.loadContent()
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/labkit-dev/labkit/grader/checks"
 	"github.com/labkit-dev/labkit/labs"
@@ -21,6 +22,21 @@ import (
 type webFlags struct {
 	addr, labsDir, token, configPath string
 	allowPrivate                     bool
+	allowHosts                       hostList
+}
+
+// hostList is a repeatable, comma-separated flag of host names.
+type hostList []string
+
+func (l *hostList) String() string { return strings.Join(*l, ",") }
+
+func (l *hostList) Set(v string) error {
+	for _, h := range strings.Split(v, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			*l = append(*l, h)
+		}
+	}
+	return nil
 }
 
 func (f *webFlags) register(fs *flag.FlagSet) {
@@ -29,6 +45,7 @@ func (f *webFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.token, "token", os.Getenv("LABKIT_WEB_TOKEN"), "access token required when --web-addr is not loopback (default $LABKIT_WEB_TOKEN, else generated)")
 	fs.BoolVar(&f.allowPrivate, "allow-private", false, "when hosted, let the grader test endpoints on private addresses")
 	fs.StringVar(&f.configPath, "config", labs.ConfigPath(), "your labkit config (resource names, target)")
+	fs.Var(&f.allowHosts, "allow-host", "another name the web app may be reached by, besides localhost and its address (repeat or comma-separate; refused otherwise as DNS rebinding)")
 }
 
 // startedWeb is a web app bound to its port.
@@ -63,7 +80,11 @@ func startWeb(ctx context.Context, f webFlags, dataDir, cloudEndpoint string, lo
 		return nil, err
 	}
 	reload := f.labsDir != ""
-	cfg := web.Config{Reload: reload, Store: store, Library: checks.Library(), ConfigPath: f.configPath,
+	allow := append([]string(nil), f.allowHosts...)
+	if net.ParseIP(host) == nil && host != "" {
+		allow = append(allow, host) // --web-addr named the machine: browsers will use that name
+	}
+	cfg := web.Config{Addr: ln.Addr().String(), AllowHosts: allow, Reload: reload, Store: store, Library: checks.Library(), ConfigPath: f.configPath,
 		LocalEndpoint: cloudEndpoint, Hosted: hosted, Token: token, AllowPrivate: f.allowPrivate, Logger: log}
 	if reload {
 		cfg.Content = os.DirFS(f.labsDir)
