@@ -10,6 +10,7 @@ import (
 
 	"time"
 
+	"github.com/labkit-dev/labkit/grader/report"
 	"github.com/labkit-dev/labkit/kit"
 )
 
@@ -178,7 +179,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				return jerr
 			}
 		} else {
-			fmt.Fprint(stdout, rep.String())
+			fmt.Fprint(stdout, report.Printable(rep.String())) // error kinds quote the learner's API
 		}
 	}
 	if err != nil {

@@ -50,7 +50,7 @@ type GradescopeTest struct {
 // Gradescope then shows it without charging the learner, the same rule as
 // grader.Summarize, and the top-level output asks for a regrade.
 func Gradescope(w io.Writer, rs []grader.Result, elapsed time.Duration) error {
-	doc := gradescopeResults(rs, elapsed)
+	doc := gradescopeResults(printableResults(rs), elapsed)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(doc); err != nil {

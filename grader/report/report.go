@@ -38,8 +38,10 @@ func (t *Text) paint(color, s string) string {
 	return color + s + reset
 }
 
-// Result writes one result.
+// Result writes one result. Its texts go through Printable first: they may
+// quote what the learner's side answered.
 func (t *Text) Result(r grader.Result) {
+	r = printableResult(r)
 	mark := map[grader.Status]string{
 		grader.Pass: t.paint(green, "PASS"), grader.Fail: t.paint(red, "FAIL"),
 		grader.Error: t.paint(yellow, "ERROR"), grader.Skipped: t.paint(dim, "SKIP"),
@@ -93,11 +95,13 @@ type Document struct {
 	Summary grader.Summary  `json:"summary"`
 }
 
-// JSON writes results as one JSON document.
+// JSON writes results as one JSON document, texts made Printable (JSON
+// would escape C0 controls but pass DEL, C1 and bidi controls through to
+// whoever prints a field).
 func JSON(w io.Writer, rs []grader.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(Document{Results: rs, Summary: grader.Summarize(rs)})
+	return enc.Encode(Document{Results: printableResults(rs), Summary: grader.Summarize(rs)})
 }
 
 type junitSuites struct {
@@ -135,9 +139,11 @@ type junitMessage struct {
 	Body    string `xml:",chardata"`
 }
 
-// JUnit writes results as JUnit XML, one test suite per lab.
+// JUnit writes results as JUnit XML, one test suite per lab. Texts are made
+// Printable, which also leaves out every character XML forbids.
 func JUnit(w io.Writer, rs []grader.Result) error {
 	var doc junitSuites
+	rs = printableResults(rs)
 	byLab := map[string]int{}
 	for _, r := range rs {
 		i, ok := byLab[r.Lab]
