@@ -3,6 +3,8 @@ package submission_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,5 +33,22 @@ func TestRoundTripSolved(t *testing.T) {
 	for _, r := range got {
 		t.Logf("%s/%s %s %s", r.Lab, r.CheckID, r.Status, r.Reason)
 	}
+	assert.Equal(t, statuses(want), statuses(got))
+}
+
+func TestSandboxGradesLikeTheOriginal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs Lambda functions")
+	}
+	ctx := context.Background()
+	src := startCloud(t)
+	solved(t, src, "lab2")
+	path := filepath.Join(t.TempDir(), "submission.zip")
+	require.NoError(t, os.WriteFile(path, export(t, src, nil), 0o600))
+	list, err := submission.Checks([]string{"lab1", "lab2"})
+	require.NoError(t, err)
+	want := submission.GradeAccount(ctx, src.config(learnerAccount), nil, src.addr, list, nil)
+	got, err := sandbox(t).Grade(ctx, path, []string{"lab1", "lab2"})
+	require.NoError(t, err)
 	assert.Equal(t, statuses(want), statuses(got))
 }
