@@ -34,6 +34,7 @@ var sourceDirs = map[string]string{
 	"accountingWorker":   "accounting-worker",
 	"inventoryService":   "downstream/inventory-service",
 	"accountingService":  "downstream/accounting-service",
+	"monolithFunction":   "monolith",
 }
 
 // lambdaArch returns the Lambda architecture name of the kit's Arch.

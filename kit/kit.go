@@ -86,6 +86,9 @@ func (k *Kit) name(key string) string {
 	if v, ok := labs.DefaultNames()[key]; ok {
 		return v
 	}
+	if v, ok := kitNames[key]; ok {
+		return v
+	}
 	panic("deploy: unknown name key " + key) // a programming error in this package
 }
 

@@ -1,0 +1,67 @@
+package demo
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud"
+)
+
+// logWriter sends progress lines to t.Log.
+type logWriter struct{ t testing.TB }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// zipCache is the kit's zip cache shared by every test run (the builds are
+// the slow part; the cache is keyed by source hash).
+func zipCache() string {
+	if d := os.Getenv("LABKIT_TEST_ZIPS"); d != "" {
+		return d
+	}
+	uc, err := os.UserCacheDir()
+	if err != nil {
+		uc = os.TempDir()
+	}
+	return filepath.Join(uc, "labkit", "zips")
+}
+
+// Started runs a local cloud in this process and a deployed, running demo
+// on it, for this package's tests and the web app's.
+func Started(t testing.TB) *Demo {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; c.Close() })
+	d, err := New(Config{Endpoint: url, Source: BusSource{Bus: c.Bus()}, Out: logWriter{t}, CacheDir: zipCache(),
+		VisibilityTimeout: 2 * time.Second, MaxReceiveCount: 2, MaxOrders: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dctx, dcancel := context.WithTimeout(ctx, 4*time.Minute)
+	defer dcancel()
+	start := time.Now()
+	if err := d.Deploy(dctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("deployed in %v", time.Since(start))
+	go d.Run(ctx)
+	return d
+}
