@@ -19,7 +19,7 @@ type Prices struct {
 	DynamoReadPerMillion    float64 // DynamoDB on-demand read request units
 	SNSPublishPerMillion    float64 // SNS standard publishes (deliveries to SQS are free)
 	SQSPerMillion           float64 // SQS standard requests (each 64 KB chunk)
-	LogsPerGB               float64 // CloudWatch Logs ingestion
+	LogsPerGB               float64 // CloudWatch Logs ingestion, per GB of 10^9 bytes (as lab 6 counts)
 	EC2PerHour              float64 // m6i.large, Linux, on demand
 	RDSMultiAZPerHour       float64 // RDS for MySQL db.m6i.large, Multi-AZ
 	RDSStoragePerGBMonth    float64 // gp3, Multi-AZ
@@ -106,7 +106,7 @@ func Cost(u Usage, p Prices) Estimate {
 	add("DynamoDB reads", fmtf(u.DynamoRRU, "RRU"), perM(u.DynamoRRU, p.DynamoReadPerMillion))
 	add("SNS", count(u.SNSPublishes, "publishes"), perM(float64(u.SNSPublishes), p.SNSPublishPerMillion))
 	add("SQS", count(u.SQSRequests, "requests"), perM(float64(u.SQSRequests), p.SQSPerMillion))
-	add("CloudWatch Logs", count(u.LogBytes, "bytes"), float64(u.LogBytes)/(1<<30)*p.LogsPerGB)
+	add("CloudWatch Logs", count(u.LogBytes, "bytes"), float64(u.LogBytes)/1e9*p.LogsPerGB)
 	if u.Orders > 0 {
 		e.PerMillionOrders = e.USD / float64(u.Orders) * 1e6
 		e.MonthUSD = e.USD / float64(u.Orders) * p.MonthOrders

@@ -183,6 +183,9 @@ func (m *meter) count(e activity.Event, top *topology, p Prices) (gauge string, 
 	case activity.KindHTTPAPI:
 		switch e.Name {
 		case top.api:
+			if e.Status != 401 && e.Status != 403 { // API Gateway bills no request its authorizer refused
+				m.addLocked(t, "bill:api", 1)
+			}
 			m.addLocked(t, "req:api", 1)
 			m.addLocked(t, "door:decoupled:"+doorClass(e.Status), 1)
 			if e.Status >= 500 {

@@ -148,7 +148,7 @@ func (d *Demo) usage(now time.Time) Usage {
 	m := d.meter
 	sns := int64(m.total("sns"))
 	return Usage{
-		APIRequests:     int64(m.total("req:api")),
+		APIRequests:     int64(m.total("bill:api")),
 		LambdaRequests:  int64(m.total("lambda")),
 		LambdaGBSeconds: m.total("gbs"),
 		// The downstream services' own writes (one per delivery) are not the design's.
