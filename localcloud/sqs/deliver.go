@@ -17,9 +17,8 @@ func (s *Service) DeliverFromService(ctx context.Context, d protocol.ServiceDeli
 	if q == nil {
 		return nonExistent()
 	}
-	q.mu.Lock()
-	policy := q.attrs["Policy"]
-	q.mu.Unlock()
+	var policy string
+	q.locked(func() { policy = q.attrs["Policy"] })
 	req := policyRequest{
 		principalService: d.SourcePrincipal,
 		action:           "sqs:SendMessage",
@@ -50,18 +49,20 @@ func (s *Service) DeliverFromService(ctx context.Context, d protocol.ServiceDeli
 		}
 	}
 	now := time.Now()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nonExistent()
-	}
-	m, err := q.prepare(&e, d.SourcePrincipal, now)
+	var (
+		done <-chan error
+		err  error
+	)
+	err = q.lockedLive(func() error {
+		m, err := q.prepare(&e, d.SourcePrincipal, now)
+		if err == nil {
+			_, done = s.enqueueLocked(q, []*message{m}, now)
+		}
+		return err
+	})
 	if err != nil {
-		q.mu.Unlock()
 		return err
 	}
-	_, done := s.enqueueLocked(q, []*message{m}, now)
-	q.mu.Unlock()
 	if err := wait(ctx, done); err != nil {
 		return err
 	}

@@ -100,10 +100,7 @@ func (s *Service) callerQueueByARN(ctx context.Context, arn string) *queue {
 // isDeadLetterQueue reports whether some queue redrives to arn.
 func (s *Service) isDeadLetterQueue(arn string) bool {
 	for _, q := range s.allQueues() {
-		q.mu.Lock()
-		ok := q.redrive != nil && q.redrive.DeadLetterTargetArn == arn
-		q.mu.Unlock()
-		if ok {
+		if q.redrivesTo(arn) {
 			return true
 		}
 	}
@@ -131,32 +128,50 @@ func (s *Service) startMessageMoveTask(ctx context.Context, in *startMoveInput) 
 	}
 	id := protocol.IdentityFrom(ctx)
 	now := time.Now()
-	src.mu.Lock()
-	vis, _, _ := src.counts(now.UnixMilli())
-	maxSeq := src.nextSeq
-	src.mu.Unlock()
+	var (
+		vis    int
+		maxSeq int64
+	)
+	src.locked(func() {
+		vis, _, _ = src.counts(now.UnixMilli())
+		maxSeq = src.nextSeq
+	})
 	t := &moveTask{ID: uuid.NewString(), Account: id.AccountID, Region: id.Region, SourceArn: src.arn, DestinationArn: in.DestinationArn, Rate: in.MaxNumberOfMessagesPerSecond, Status: "RUNNING", ToMove: int64(vis), MaxSeq: maxSeq, Started: now.UnixMilli(), cancel: make(chan struct{})}
-	s.tasksMu.Lock()
-	for _, o := range s.tasks {
-		if o.SourceArn == t.SourceArn && o.Account == t.Account && (o.Status == "RUNNING" || o.Status == "CANCELLING") {
-			s.tasksMu.Unlock()
-			return nil, invalidParam("There is already a task running. Only one active task is allowed for each source queue arn at a given time.")
-		}
+	done, err := s.addTask(t)
+	if err != nil {
+		return nil, err
 	}
-	if s.closing {
-		s.tasksMu.Unlock()
-		return nil, errClosed
-	}
-	s.tasks[t.ID] = t
-	done := s.w.enqueue(s.saveTask(t))
-	s.wg.Add(1)
-	s.tasksMu.Unlock()
 	if err := wait(ctx, done); err != nil {
 		s.wg.Done()
 		return nil, err
 	}
 	go s.runTask(t)
 	return &startMoveOutput{TaskHandle: taskHandle(t)}, nil
+}
+
+// addTask registers t as running, and saves it, unless its source queue has
+// a running task already or the service is closing.
+func (s *Service) addTask(t *moveTask) (<-chan error, error) {
+	s.tasksMu.Lock()
+	defer s.tasksMu.Unlock()
+	for _, o := range s.tasks {
+		if o.SourceArn == t.SourceArn && o.Account == t.Account && (o.Status == "RUNNING" || o.Status == "CANCELLING") {
+			return nil, invalidParam("There is already a task running. Only one active task is allowed for each source queue arn at a given time.")
+		}
+	}
+	if s.closing {
+		return nil, errClosed
+	}
+	s.tasks[t.ID] = t
+	s.wg.Add(1)
+	return s.w.enqueue(s.saveTask(t)), nil
+}
+
+// withTasks runs f holding s.tasksMu, released even when f panics.
+func (s *Service) withTasks(f func()) {
+	s.tasksMu.Lock()
+	defer s.tasksMu.Unlock()
+	f()
 }
 
 // resumeTasks loads move tasks and restarts the ones that were running.
@@ -167,26 +182,26 @@ func (s *Service) resumeTasks() {
 		return
 	}
 	var running []*moveTask
-	s.tasksMu.Lock()
-	for rows.Next() {
-		var data string
-		if rows.Scan(&data) != nil {
-			continue
+	s.withTasks(func() {
+		for rows.Next() {
+			var data string
+			if rows.Scan(&data) != nil {
+				continue
+			}
+			t := &moveTask{}
+			if json.Unmarshal([]byte(data), t) != nil {
+				continue
+			}
+			t.cancel = make(chan struct{})
+			if t.Status == "CANCELLING" {
+				t.Status = "CANCELLED"
+			}
+			s.tasks[t.ID] = t
+			if t.Status == "RUNNING" {
+				running = append(running, t)
+			}
 		}
-		t := &moveTask{}
-		if json.Unmarshal([]byte(data), t) != nil {
-			continue
-		}
-		t.cancel = make(chan struct{})
-		if t.Status == "CANCELLING" {
-			t.Status = "CANCELLED"
-		}
-		s.tasks[t.ID] = t
-		if t.Status == "RUNNING" {
-			running = append(running, t)
-		}
-	}
-	s.tasksMu.Unlock()
+	})
 	rows.Close()
 	for _, t := range running {
 		s.wg.Add(1)
@@ -195,10 +210,11 @@ func (s *Service) resumeTasks() {
 }
 
 func (s *Service) finishTask(t *moveTask, status, reason string) {
-	s.tasksMu.Lock()
-	t.Status, t.FailureReason = status, reason
-	done := s.w.enqueue(s.saveTask(t))
-	s.tasksMu.Unlock()
+	var done <-chan error
+	s.withTasks(func() {
+		t.Status, t.FailureReason = status, reason
+		done = s.w.enqueue(s.saveTask(t))
+	})
 	<-done
 }
 
@@ -220,9 +236,8 @@ func (s *Service) runTask(t *moveTask) {
 			s.finishTask(t, "FAILED", "AWS.SimpleQueueService.NonExistentQueue")
 			return
 		}
-		s.tasksMu.Lock()
-		left := t.ToMove - t.Moved
-		s.tasksMu.Unlock()
+		var left int64
+		s.withTasks(func() { left = t.ToMove - t.Moved })
 		n := batch
 		if t.Rate != nil && int(*t.Rate) < n {
 			n = int(*t.Rate)
@@ -244,10 +259,11 @@ func (s *Service) runTask(t *moveTask) {
 			s.finishTask(t, "COMPLETED", "")
 			return
 		}
-		s.tasksMu.Lock()
-		t.Moved += int64(moved)
-		done := s.w.enqueue(s.saveTask(t))
-		s.tasksMu.Unlock()
+		var done <-chan error
+		s.withTasks(func() {
+			t.Moved += int64(moved)
+			done = s.w.enqueue(s.saveTask(t))
+		})
 		<-done
 		if t.Rate != nil {
 			// Keep to the rate: n messages per n/rate seconds.
@@ -266,43 +282,48 @@ func (s *Service) runTask(t *moveTask) {
 
 // moveBatch moves up to n receivable messages from src.
 func (s *Service) moveBatch(t *moveTask, src *queue, n int) (int, string) {
-	now := time.Now().UnixMilli()
-	src.mu.Lock()
-	if src.deleted {
-		src.mu.Unlock()
-		return 0, "AWS.SimpleQueueService.NonExistentQueue"
-	}
-	byDest := map[*queue][]*message{}
-	var order []*queue
-	taken := 0
-	for _, m := range src.msgs {
-		if taken >= n {
-			break
+	var (
+		byDest  = map[*queue][]*message{}
+		order   []*queue
+		taken   int
+		failure string
+	)
+	src.locked(func() {
+		if src.deleted {
+			failure = "AWS.SimpleQueueService.NonExistentQueue"
+			return
 		}
-		if m.deleted || m.seq >= t.MaxSeq || m.visibleAt > now {
-			continue
-		}
-		dstArn := t.DestinationArn
-		if dstArn == "" {
-			dstArn = m.dlqSource
-		}
-		dst := s.queueByARN(dstArn)
-		if dst == nil || dst == src || dst.key.account != t.Account {
-			if t.DestinationArn == "" {
-				src.mu.Unlock()
-				return taken, "AWS.SimpleQueueService.NonExistentQueue: the message's original source queue does not exist"
+		now := time.Now().UnixMilli()
+		for _, m := range src.msgs {
+			if taken >= n {
+				break
 			}
-			src.mu.Unlock()
-			return taken, "AWS.SimpleQueueService.NonExistentQueue"
+			if m.deleted || m.seq >= t.MaxSeq || m.visibleAt > now {
+				continue
+			}
+			dstArn := t.DestinationArn
+			if dstArn == "" {
+				dstArn = m.dlqSource
+			}
+			dst := s.queueByARN(dstArn)
+			if dst == nil || dst == src || dst.key.account != t.Account {
+				// The messages taken so far still move below: they
+				// are out of src's memory already.
+				failure = "AWS.SimpleQueueService.NonExistentQueue"
+				if t.DestinationArn == "" {
+					failure += ": the message's original source queue does not exist"
+				}
+				break
+			}
+			src.remove(m)
+			if _, ok := byDest[dst]; !ok {
+				order = append(order, dst)
+			}
+			byDest[dst] = append(byDest[dst], m)
+			taken++
 		}
-		src.remove(m)
-		if _, ok := byDest[dst]; !ok {
-			order = append(order, dst)
-		}
-		byDest[dst] = append(byDest[dst], m)
-		taken++
-	}
-	src.mu.Unlock()
+		src.compact()
+	})
 	var waits []<-chan error
 	for _, dst := range order {
 		ms := byDest[dst]
@@ -317,7 +338,7 @@ func (s *Service) moveBatch(t *moveTask, src *queue, n int) (int, string) {
 		<-w
 	}
 	s.publishDepth(src, false)
-	return taken, ""
+	return taken, failure
 }
 
 // listMessageMoveTasks implements ListMessageMoveTasks: lists the most recent move tasks of a source queue.
@@ -337,10 +358,17 @@ func (s *Service) listMessageMoveTasks(ctx context.Context, in *listMovesInput) 
 		}
 	}
 	id := protocol.IdentityFrom(ctx)
+	out := &listMovesOutput{Results: []moveTaskEntry{}}
+	s.withTasks(func() { out.Results = s.listTasksLocked(src.arn, id.AccountID, max) })
+	return out, nil
+}
+
+// listTasksLocked lists the newest max tasks of a source queue. Callers
+// hold s.tasksMu.
+func (s *Service) listTasksLocked(srcArn, account string, max int) []moveTaskEntry {
 	var ts []*moveTask
-	s.tasksMu.Lock()
 	for _, t := range s.tasks {
-		if t.SourceArn == src.arn && t.Account == id.AccountID {
+		if t.SourceArn == srcArn && t.Account == account {
 			ts = append(ts, t)
 		}
 	}
@@ -348,16 +376,15 @@ func (s *Service) listMessageMoveTasks(ctx context.Context, in *listMovesInput) 
 	if len(ts) > max {
 		ts = ts[:max]
 	}
-	out := &listMovesOutput{Results: []moveTaskEntry{}}
+	out := []moveTaskEntry{}
 	for _, t := range ts {
 		e := moveTaskEntry{Status: t.Status, SourceArn: t.SourceArn, DestinationArn: t.DestinationArn, MaxNumberOfMessagesPerSecond: t.Rate, ApproximateNumberOfMessagesMoved: t.Moved, ApproximateNumberOfMessagesToMove: t.ToMove, FailureReason: t.FailureReason, StartedTimestamp: t.Started}
 		if t.Status == "RUNNING" {
 			e.TaskHandle = taskHandle(t)
 		}
-		out.Results = append(out.Results, e)
+		out = append(out, e)
 	}
-	s.tasksMu.Unlock()
-	return out, nil
+	return out
 }
 
 // cancelMessageMoveTask implements CancelMessageMoveTask: stops a running move task.
@@ -373,21 +400,27 @@ func (s *Service) cancelMessageMoveTask(ctx context.Context, in *cancelMoveInput
 		return nil, resourceNotFound("The task handle is not valid.")
 	}
 	id := protocol.IdentityFrom(ctx)
-	s.tasksMu.Lock()
-	t := s.tasks[h.TaskID]
-	if t == nil || t.Account != id.AccountID {
-		s.tasksMu.Unlock()
-		return nil, resourceNotFound("The task handle does not name a task.")
+	var (
+		moved int64
+		done  <-chan error
+	)
+	s.withTasks(func() {
+		t := s.tasks[h.TaskID]
+		switch {
+		case t == nil || t.Account != id.AccountID:
+			err = resourceNotFound("The task handle does not name a task.")
+		case t.Status != "RUNNING":
+			err = invalidParam("Only active tasks can be cancelled.")
+		default:
+			t.Status = "CANCELLING"
+			close(t.cancel)
+			moved = t.Moved
+			done = s.w.enqueue(s.saveTask(t))
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	if t.Status != "RUNNING" {
-		s.tasksMu.Unlock()
-		return nil, invalidParam("Only active tasks can be cancelled.")
-	}
-	t.Status = "CANCELLING"
-	close(t.cancel)
-	moved := t.Moved
-	done := s.w.enqueue(s.saveTask(t))
-	s.tasksMu.Unlock()
 	if err := wait(ctx, done); err != nil {
 		return nil, err
 	}

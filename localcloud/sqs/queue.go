@@ -98,7 +98,37 @@ func (q *queue) add(m *message) {
 	}
 }
 
-// remove deletes m from the queue. Callers hold q.mu.
+// locked runs f holding q.mu. The lock is released even when f panics, so a
+// bug met by one request fails that request and never leaves the queue
+// locked for every later one.
+func (q *queue) locked(f func()) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	f()
+}
+
+// lockedLive runs f holding q.mu, as locked does, unless q was deleted.
+func (q *queue) lockedLive(f func() error) (err error) {
+	q.locked(func() {
+		if q.deleted {
+			err = nonExistent()
+			return
+		}
+		err = f()
+	})
+	return err
+}
+
+// redrivesTo reports whether q's redrive policy names arn as its
+// dead-letter queue.
+func (q *queue) redrivesTo(arn string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.redrive != nil && q.redrive.DeadLetterTargetArn == arn
+}
+
+// remove deletes m from the queue. It only marks m: callers may be ranging
+// over q.msgs, which compact rewrites. Callers hold q.mu.
 func (q *queue) remove(m *message) {
 	if m.deleted {
 		return
@@ -106,17 +136,23 @@ func (q *queue) remove(m *message) {
 	m.deleted = true
 	delete(q.bySeq, m.seq)
 	q.dead++
-	if q.dead > 64 && q.dead > len(q.msgs)/2 {
-		live := q.msgs[:0]
-		for _, x := range q.msgs {
-			if !x.deleted {
-				live = append(live, x)
-			}
-		}
-		clear(q.msgs[len(live):])
-		q.msgs = live
-		q.dead = 0
+}
+
+// compact drops deleted messages from q.msgs once they are more than half of
+// it. Callers hold q.mu and are not ranging over q.msgs.
+func (q *queue) compact() {
+	if q.dead <= 64 || q.dead <= len(q.msgs)/2 {
+		return
 	}
+	live := q.msgs[:0]
+	for _, x := range q.msgs {
+		if !x.deleted {
+			live = append(live, x)
+		}
+	}
+	clear(q.msgs[len(live):])
+	q.msgs = live
+	q.dead = 0
 }
 
 // counts returns the approximate numbers GetQueueAttributes reports.
@@ -329,9 +365,8 @@ func (s *Service) checkRedrive(key queueKey, fifo bool, v string) (*redrivePolic
 	if dlq.fifo != fifo {
 		return nil, bad("Dead-letter queue must be same type of queue as the source.")
 	}
-	dlq.mu.Lock()
-	allow := dlq.attrs["RedriveAllowPolicy"]
-	dlq.mu.Unlock()
+	var allow string
+	dlq.locked(func() { allow = dlq.attrs["RedriveAllowPolicy"] })
 	if allow != "" && !redriveAllowed(allow, protocol.ARN("sqs", key.region, key.account, key.name)) {
 		return nil, bad("Dead letter target does not allow this queue as a source (RedriveAllowPolicy).")
 	}

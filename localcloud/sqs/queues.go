@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -59,15 +60,30 @@ func (s *Service) createQueue(ctx context.Context, in *createQueueInput) (*queue
 	if existing := s.lookup(key); existing != nil {
 		return s.sameQueue(ctx, existing, attrs)
 	}
-	now := time.Now()
-	s.mu.Lock()
-	if existing := s.queues[key]; existing != nil {
-		s.mu.Unlock()
+	q, existing, err := s.register(key, attrs, in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
 		return s.sameQueue(ctx, existing, attrs)
 	}
-	q := newQueue(0, key)
+	return &queueURLOutput{QueueUrl: s.queueURL(ctx, q.key)}, nil
+}
+
+// register adds a new queue named key to the registry and the database, or
+// returns the queue that already has the name. Creating a queue is rare:
+// waiting for the insert under the registry's lock keeps the id assignment
+// simple.
+func (s *Service) register(key queueKey, attrs, tags map[string]string) (q, existing *queue, err error) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if existing := s.queues[key]; existing != nil {
+		return nil, existing, nil
+	}
+	q = newQueue(0, key)
 	q.apply(attrs)
-	for k, v := range in.Tags {
+	for k, v := range tags {
 		q.tags[k] = v
 	}
 	q.created, q.modified = now.Unix(), now.Unix()
@@ -82,22 +98,17 @@ func (s *Service) createQueue(ctx context.Context, in *createQueueInput) (*queue
 		qid, err = res.LastInsertId()
 		return err
 	})
-	// Creating a queue is rare: waiting under the registry lock keeps the id
-	// assignment simple.
 	if err := <-done; err != nil {
-		s.mu.Unlock()
-		return nil, err
+		return nil, nil, err
 	}
 	q.id = qid
 	s.queues[key] = q
-	s.mu.Unlock()
-	return &queueURLOutput{QueueUrl: s.queueURL(ctx, key)}, nil
+	return q, nil, nil
 }
 
 func (s *Service) sameQueue(ctx context.Context, q *queue, attrs map[string]string) (*queueURLOutput, error) {
-	q.mu.Lock()
-	current := q.attributes(time.Now())
-	q.mu.Unlock()
+	var current map[string]string
+	q.locked(func() { current = q.attributes(time.Now()) })
 	for _, k := range sortedKeys(attrs) {
 		if current[k] != attrs[k] {
 			return nil, &protocol.Error{Code: "QueueNameExists", QueryCode: "QueueAlreadyExists", Message: "A queue already exists with the same name and a different value for attribute " + k}
@@ -116,25 +127,31 @@ func (s *Service) deleteQueue(ctx context.Context, in *queueURLInput) (*struct{}
 	if err != nil {
 		return nil, err
 	}
+	s.unregister(q)
+	var done <-chan error
+	q.locked(func() {
+		q.deleted = true
+		q.wake()
+		qid := q.id
+		done = s.w.enqueue(func(tx *wtx) error {
+			for _, stmt := range []string{`DELETE FROM messages WHERE queue_id=?`, `DELETE FROM dedup WHERE queue_id=?`, `DELETE FROM queues WHERE id=?`} {
+				if _, err := tx.Exec(stmt, qid); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	return nil, wait(ctx, done)
+}
+
+// unregister takes q out of the registry if it is still there.
+func (s *Service) unregister(q *queue) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.queues[q.key] == q {
 		delete(s.queues, q.key)
 	}
-	s.mu.Unlock()
-	q.mu.Lock()
-	q.deleted = true
-	q.wake()
-	qid := q.id
-	done := s.w.enqueue(func(tx *wtx) error {
-		for _, stmt := range []string{`DELETE FROM messages WHERE queue_id=?`, `DELETE FROM dedup WHERE queue_id=?`, `DELETE FROM queues WHERE id=?`} {
-			if _, err := tx.Exec(stmt, qid); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	q.mu.Unlock()
-	return nil, wait(ctx, done)
 }
 
 // purgeQueue implements PurgeQueue: deletes every message of a queue, once per 60 seconds.
@@ -144,25 +161,29 @@ func (s *Service) purgeQueue(ctx context.Context, in *queueURLInput) (*struct{},
 		return nil, err
 	}
 	now := time.Now()
-	q.mu.Lock()
-	if !q.purged.IsZero() && now.Sub(q.purged) < 60*time.Second {
-		q.mu.Unlock()
-		return nil, &protocol.Error{Code: "PurgeQueueInProgress", QueryCode: "AWS.SimpleQueueService.PurgeQueueInProgress", Status: 403, Message: "Only one PurgeQueue operation on " + q.key.name + " is allowed every 60 seconds."}
-	}
-	q.purged = now
-	for _, m := range q.msgs {
-		m.deleted = true
-	}
-	q.msgs, q.bySeq, q.dead = nil, map[int64]*message{}, 0
-	qid := q.id
-	done := s.w.enqueue(func(tx *wtx) error {
-		if _, err := tx.Exec(`DELETE FROM messages WHERE queue_id=?`, qid); err != nil {
-			return err
+	var done <-chan error
+	q.locked(func() {
+		if !q.purged.IsZero() && now.Sub(q.purged) < 60*time.Second {
+			err = &protocol.Error{Code: "PurgeQueueInProgress", QueryCode: "AWS.SimpleQueueService.PurgeQueueInProgress", Status: 403, Message: "Only one PurgeQueue operation on " + q.key.name + " is allowed every 60 seconds."}
+			return
 		}
-		_, err := tx.Exec(`UPDATE queues SET purged=? WHERE id=?`, now.UnixMilli(), qid)
-		return err
+		q.purged = now
+		for _, m := range q.msgs {
+			m.deleted = true
+		}
+		q.msgs, q.bySeq, q.dead = nil, map[int64]*message{}, 0
+		qid := q.id
+		done = s.w.enqueue(func(tx *wtx) error {
+			if _, err := tx.Exec(`DELETE FROM messages WHERE queue_id=?`, qid); err != nil {
+				return err
+			}
+			_, err := tx.Exec(`UPDATE queues SET purged=? WHERE id=?`, now.UnixMilli(), qid)
+			return err
+		})
 	})
-	q.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	if err := wait(ctx, done); err != nil {
 		return nil, err
 	}
@@ -248,13 +269,11 @@ func page(names []string, in *listQueuesInput, defaultAll bool) ([]string, strin
 func (s *Service) listQueues(ctx context.Context, in *listQueuesInput) (*listQueuesOutput, error) {
 	id := protocol.IdentityFrom(ctx)
 	var names []string
-	s.mu.RLock()
-	for k := range s.queues {
-		if k.account == id.AccountID && k.region == id.Region && strings.HasPrefix(k.name, in.QueueNamePrefix) {
+	for _, q := range s.allQueues() {
+		if k := q.key; k.account == id.AccountID && k.region == id.Region && strings.HasPrefix(k.name, in.QueueNamePrefix) {
 			names = append(names, k.name)
 		}
 	}
-	s.mu.RUnlock()
 	sort.Strings(names)
 	names, next, err := page(names, in, true)
 	if err != nil {
@@ -279,11 +298,9 @@ func (s *Service) listDeadLetterSourceQueues(ctx context.Context, in *listQueues
 		if q.key.account != dlq.key.account || q.key.region != dlq.key.region {
 			continue
 		}
-		q.mu.Lock()
-		if q.redrive != nil && q.redrive.DeadLetterTargetArn == dlq.arn {
+		if q.redrivesTo(dlq.arn) {
 			names = append(names, q.key.name)
 		}
-		q.mu.Unlock()
 	}
 	sort.Strings(names)
 	names, next, err := page(names, in, true)
@@ -317,9 +334,8 @@ func (s *Service) getQueueAttributes(ctx context.Context, in *getQueueAttributes
 			return nil, invalidAttrName(n)
 		}
 	}
-	q.mu.Lock()
-	all := q.attributes(time.Now())
-	q.mu.Unlock()
+	var all map[string]string
+	q.locked(func() { all = q.attributes(time.Now()) })
 	sel := map[string]string{}
 	for _, n := range in.AttributeNames {
 		if n == "All" {
@@ -356,12 +372,13 @@ func (s *Service) setQueueAttributes(ctx context.Context, in *setQueueAttributes
 			return nil, invalidParam("Value %s for parameter RedrivePolicy is invalid. Reason: Dead-letter queue cannot be the source queue.", v)
 		}
 	}
-	q.mu.Lock()
-	q.apply(attrs)
-	q.modified = time.Now().Unix()
-	done := s.w.enqueue(saveQueue(q))
-	q.wake() // a shorter wait or delay may make long pollers look again
-	q.mu.Unlock()
+	var done <-chan error
+	q.locked(func() {
+		q.apply(attrs)
+		q.modified = time.Now().Unix()
+		done = s.w.enqueue(saveQueue(q))
+		q.wake() // a shorter wait or delay may make long pollers look again
+	})
 	return nil, wait(ctx, done)
 }
 
@@ -424,13 +441,15 @@ func (s *Service) changeTags(ctx context.Context, in *tagQueueInput, change func
 	if err != nil {
 		return nil, err
 	}
-	q.mu.Lock()
-	if err := change(q); err != nil {
-		q.mu.Unlock()
+	var done <-chan error
+	q.locked(func() {
+		if err = change(q); err == nil {
+			done = s.w.enqueue(saveQueue(q))
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	done := s.w.enqueue(saveQueue(q))
-	q.mu.Unlock()
 	return nil, wait(ctx, done)
 }
 
@@ -440,12 +459,8 @@ func (s *Service) listQueueTags(ctx context.Context, in *queueURLInput) (*tagsOu
 	if err != nil {
 		return nil, err
 	}
-	q.mu.Lock()
-	tags := make(map[string]string, len(q.tags))
-	for k, v := range q.tags {
-		tags[k] = v
-	}
-	q.mu.Unlock()
+	var tags map[string]string
+	q.locked(func() { tags = maps.Clone(q.tags) })
 	return &tagsOutput{Tags: keyValues(tags)}, nil
 }
 
@@ -521,7 +536,19 @@ type policyDoc struct {
 }
 
 func (s *Service) editPolicy(ctx context.Context, q *queue, edit func(*policyDoc) error) error {
-	q.mu.Lock()
+	var (
+		done <-chan error
+		err  error
+	)
+	q.locked(func() { done, err = s.editPolicyLocked(q, edit) })
+	if err != nil {
+		return err
+	}
+	return wait(ctx, done)
+}
+
+// editPolicyLocked applies edit to q's policy and saves it. Callers hold q.mu.
+func (s *Service) editPolicyLocked(q *queue, edit func(*policyDoc) error) (<-chan error, error) {
 	p := policyDoc{Version: "2012-10-17", ID: q.arn + "/SQSDefaultPolicy"}
 	if cur := q.attrs["Policy"]; cur != "" {
 		var raw struct {
@@ -543,8 +570,7 @@ func (s *Service) editPolicy(ctx context.Context, q *queue, edit func(*policyDoc
 		}
 	}
 	if err := edit(&p); err != nil {
-		q.mu.Unlock()
-		return err
+		return nil, err
 	}
 	if len(p.Statement) == 0 {
 		delete(q.attrs, "Policy")
@@ -553,9 +579,7 @@ func (s *Service) editPolicy(ctx context.Context, q *queue, edit func(*policyDoc
 		q.attrs["Policy"] = string(b)
 	}
 	q.modified = time.Now().Unix()
-	done := s.w.enqueue(saveQueue(q))
-	q.mu.Unlock()
-	return wait(ctx, done)
+	return s.w.enqueue(saveQueue(q)), nil
 }
 
 func sprintf(format string, args ...any) string {

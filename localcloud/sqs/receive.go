@@ -93,9 +93,8 @@ func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (
 	if in.WaitTimeSeconds != nil && (*in.WaitTimeSeconds < 0 || *in.WaitTimeSeconds > 20) {
 		return nil, invalidParam("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *in.WaitTimeSeconds)
 	}
-	q.mu.Lock()
-	waitSec := q.wait
-	q.mu.Unlock()
+	var waitSec int
+	q.locked(func() { waitSec = q.wait })
 	if in.WaitTimeSeconds != nil {
 		waitSec = int(*in.WaitTimeSeconds)
 	}
@@ -133,17 +132,65 @@ func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (
 // receivable it returns the channel that signals new ones and the time the
 // next delayed or in-flight message becomes receivable.
 func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32, sysNames, attrNames []string, attemptID string) (*receiveMessageOutput, <-chan struct{}, int64, error) {
-	out := &receiveMessageOutput{}
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, nil, 0, nonExistent()
+	var (
+		t   taken
+		err error
+	)
+	q.locked(func() { t, err = s.takeLocked(q, max, vis, sysNames, attrNames, attemptID) })
+	if err != nil {
+		return nil, nil, 0, err
 	}
-	var dlq *queue
+	var moved <-chan error
+	if len(t.toDLQ) > 0 {
+		// Removed from q's memory under its lock, so nothing else touches
+		// these rows: their deletion here commits together with their
+		// insertion there.
+		seqs := make([]int64, len(t.toDLQ))
+		for i, m := range t.toDLQ {
+			seqs[i] = m.seq
+		}
+		moved = s.moveTo(t.dlq, t.toDLQ, q.arn, false, deleteMessages(q.id, seqs))
+	}
+	if t.done != nil {
+		if err := wait(ctx, t.done); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	if moved != nil {
+		if err := wait(ctx, moved); err != nil {
+			return nil, nil, 0, err
+		}
+		s.publishDepth(t.dlq, false)
+	}
+	if len(t.out.Messages) > 0 {
+		s.publishDepth(q, false)
+	}
+	return t.out, t.notify, t.next, nil
+}
+
+// taken is what one pass over a queue's messages took, and what it left for
+// the caller to do once the queue's lock is released.
+type taken struct {
+	out    *receiveMessageOutput
+	notify <-chan struct{} // when nothing was taken: signals new messages
+	next   int64           // when nothing was taken: the next message's visibility, unix ms
+	done   <-chan error    // the pass's writes, committed
+	dlq    *queue
+	toDLQ  []*message // taken from q for dlq
+}
+
+// takeLocked is tryReceive's pass over q's messages. Messages are only
+// marked deleted while the pass ranges over them; the slice is compacted
+// after it. Callers hold q.mu.
+func (s *Service) takeLocked(q *queue, max int, vis *int32, sysNames, attrNames []string, attemptID string) (taken, error) {
+	t := taken{out: &receiveMessageOutput{}}
+	if q.deleted {
+		return t, nonExistent()
+	}
 	maxReceives := 0
 	if q.redrive != nil {
 		if d := s.queueByARN(q.redrive.DeadLetterTargetArn); d != nil && d != q {
-			dlq, maxReceives = d, q.redrive.MaxReceiveCount
+			t.dlq, maxReceives = d, q.redrive.MaxReceiveCount
 		}
 	}
 	timeout := q.visibility
@@ -159,17 +206,16 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32,
 				m.visibleAt = now + int64(timeout)*1000
 				a.visible[i] = m.visibleAt
 			}
-			done := s.w.enqueue(updateReceive(q.id, a.msgs))
-			out.Messages = a.outs
-			q.mu.Unlock()
-			return out, nil, 0, wait(ctx, done)
+			t.done = s.w.enqueue(updateReceive(q.id, a.msgs))
+			t.out.Messages = a.outs
+			return t, nil
 		}
 		delete(q.attempts, attemptID)
 	}
 	var (
-		got, toDLQ []*message
-		expired    []int64
-		blocked    map[string]bool // FIFO groups with a message in flight or ahead
+		got     []*message
+		expired []int64
+		blocked map[string]bool // FIFO groups with a message in flight or ahead
 	)
 	if q.fifo {
 		blocked = map[string]bool{}
@@ -195,9 +241,9 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32,
 			}
 			continue
 		}
-		if dlq != nil && m.receiveCount >= maxReceives {
+		if t.dlq != nil && m.receiveCount >= maxReceives {
 			q.remove(m)
-			toDLQ = append(toDLQ, m)
+			t.toDLQ = append(t.toDLQ, m)
 			continue
 		}
 		m.receiveCount++
@@ -206,51 +252,24 @@ func (s *Service) tryReceive(ctx context.Context, q *queue, max int, vis *int32,
 		}
 		m.visibleAt = now + int64(timeout)*1000
 		got = append(got, m)
-		out.Messages = append(out.Messages, q.messageOut(m, sysNames, attrNames))
+		t.out.Messages = append(t.out.Messages, q.messageOut(m, sysNames, attrNames))
 	}
+	q.compact()
 	if q.fifo && attemptID != "" && len(got) > 0 {
-		a := &attempt{expires: now + dedupWindow.Milliseconds(), msgs: got, outs: out.Messages}
+		a := &attempt{expires: now + dedupWindow.Milliseconds(), msgs: got, outs: t.out.Messages}
 		for _, m := range got {
 			a.counts = append(a.counts, m.receiveCount)
 			a.visible = append(a.visible, m.visibleAt)
 		}
 		q.attempts[attemptID] = a
 	}
-	var notify <-chan struct{}
-	var next int64
 	if len(got) == 0 {
-		notify, next = q.notify, q.nextWake(now)
+		t.notify, t.next = q.notify, q.nextWake(now)
 	}
-	var done <-chan error
 	if len(got) > 0 || len(expired) > 0 {
-		done = s.w.enqueue(chain(updateReceive(q.id, got), deleteMessages(q.id, expired)))
+		t.done = s.w.enqueue(chain(updateReceive(q.id, got), deleteMessages(q.id, expired)))
 	}
-	q.mu.Unlock()
-	var moved <-chan error
-	if len(toDLQ) > 0 {
-		// Removed from q's memory above, so nothing else touches these rows:
-		// their deletion here commits together with their insertion there.
-		seqs := make([]int64, len(toDLQ))
-		for i, m := range toDLQ {
-			seqs[i] = m.seq
-		}
-		moved = s.moveTo(dlq, toDLQ, q.arn, false, deleteMessages(q.id, seqs))
-	}
-	if done != nil {
-		if err := wait(ctx, done); err != nil {
-			return nil, nil, 0, err
-		}
-	}
-	if moved != nil {
-		if err := wait(ctx, moved); err != nil {
-			return nil, nil, 0, err
-		}
-		s.publishDepth(dlq, false)
-	}
-	if len(got) > 0 {
-		s.publishDepth(q, false)
-	}
-	return out, notify, next, nil
+	return t, nil
 }
 
 // attempt is what a FIFO receive with a ReceiveRequestAttemptId returned.
@@ -386,17 +405,18 @@ func (s *Service) deleteMessage(ctx context.Context, in *deleteMessageInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, nonExistent()
-	}
-	seq, err := q.deleteLocked(in.ReceiptHandle)
 	var done <-chan error
-	if err == nil && seq != 0 {
-		done = s.w.enqueue(deleteMessages(q.id, []int64{seq}))
-	}
-	q.mu.Unlock()
+	q.locked(func() {
+		if q.deleted {
+			err = nonExistent()
+			return
+		}
+		var seq int64
+		if seq, err = q.deleteLocked(in.ReceiptHandle); err == nil && seq != 0 {
+			q.compact()
+			done = s.w.enqueue(deleteMessages(q.id, []int64{seq}))
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -448,28 +468,32 @@ func (s *Service) deleteMessageBatch(ctx context.Context, in *batchInput) (*dele
 		return nil, err
 	}
 	out := &deleteMessageBatchOutput{Successful: []idEntry{}, Failed: []batchResultError{}}
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, nonExistent()
-	}
-	var seqs []int64
-	for _, e := range in.Entries {
-		seq, err := q.deleteLocked(e.ReceiptHandle)
-		if err != nil {
-			out.Failed = append(out.Failed, entryError(e.Id, err))
-			continue
-		}
-		if seq != 0 {
-			seqs = append(seqs, seq)
-		}
-		out.Successful = append(out.Successful, idEntry{e.Id})
-	}
 	var done <-chan error
-	if len(seqs) > 0 {
-		done = s.w.enqueue(deleteMessages(q.id, seqs))
+	q.locked(func() {
+		if q.deleted {
+			err = nonExistent()
+			return
+		}
+		var seqs []int64
+		for _, e := range in.Entries {
+			seq, err := q.deleteLocked(e.ReceiptHandle)
+			if err != nil {
+				out.Failed = append(out.Failed, entryError(e.Id, err))
+				continue
+			}
+			if seq != 0 {
+				seqs = append(seqs, seq)
+			}
+			out.Successful = append(out.Successful, idEntry{e.Id})
+		}
+		q.compact()
+		if len(seqs) > 0 {
+			done = s.w.enqueue(deleteMessages(q.id, seqs))
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	q.mu.Unlock()
 	if done != nil {
 		if err := wait(ctx, done); err != nil {
 			return nil, err
@@ -519,20 +543,20 @@ func (s *Service) changeMessageVisibility(ctx context.Context, in *changeVisibil
 		return nil, err
 	}
 	now := time.Now().UnixMilli()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, nonExistent()
-	}
-	m, err := q.changeLocked(in.ReceiptHandle, in.VisibilityTimeout, now)
 	var done <-chan error
-	if err == nil {
-		if m.visibleAt <= now {
-			q.wake()
+	q.locked(func() {
+		if q.deleted {
+			err = nonExistent()
+			return
 		}
-		done = s.w.enqueue(updateReceive(q.id, []*message{m}))
-	}
-	q.mu.Unlock()
+		var m *message
+		if m, err = q.changeLocked(in.ReceiptHandle, in.VisibilityTimeout, now); err == nil {
+			if m.visibleAt <= now {
+				q.wake()
+			}
+			done = s.w.enqueue(updateReceive(q.id, []*message{m}))
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -554,31 +578,34 @@ func (s *Service) changeMessageVisibilityBatch(ctx context.Context, in *batchInp
 	}
 	out := &changeVisibilityBatchOutput{Successful: []idEntry{}, Failed: []batchResultError{}}
 	now := time.Now().UnixMilli()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, nonExistent()
-	}
-	var changed []*message
-	wake := false
-	for _, e := range in.Entries {
-		m, err := q.changeLocked(e.ReceiptHandle, e.VisibilityTimeout, now)
-		if err != nil {
-			out.Failed = append(out.Failed, entryError(e.Id, err))
-			continue
-		}
-		wake = wake || m.visibleAt <= now
-		changed = append(changed, m)
-		out.Successful = append(out.Successful, idEntry{e.Id})
-	}
-	if wake {
-		q.wake()
-	}
 	var done <-chan error
-	if len(changed) > 0 {
-		done = s.w.enqueue(updateReceive(q.id, changed))
+	q.locked(func() {
+		if q.deleted {
+			err = nonExistent()
+			return
+		}
+		var changed []*message
+		wake := false
+		for _, e := range in.Entries {
+			m, err := q.changeLocked(e.ReceiptHandle, e.VisibilityTimeout, now)
+			if err != nil {
+				out.Failed = append(out.Failed, entryError(e.Id, err))
+				continue
+			}
+			wake = wake || m.visibleAt <= now
+			changed = append(changed, m)
+			out.Successful = append(out.Successful, idEntry{e.Id})
+		}
+		if wake {
+			q.wake()
+		}
+		if len(changed) > 0 {
+			done = s.w.enqueue(updateReceive(q.id, changed))
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	q.mu.Unlock()
 	if done != nil {
 		if err := wait(ctx, done); err != nil {
 			return nil, err

@@ -224,18 +224,20 @@ func (s *Service) sendMessage(ctx context.Context, in *sendMessageInput) (*sendM
 		return nil, err
 	}
 	now := time.Now()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, nonExistent()
-	}
-	m, err := q.prepare(&in.sendEntry, senderID(ctx), now)
+	var (
+		outs []sendMessageOutput
+		done <-chan error
+	)
+	err = q.lockedLive(func() error {
+		m, err := q.prepare(&in.sendEntry, senderID(ctx), now)
+		if err == nil {
+			outs, done = s.enqueueLocked(q, []*message{m}, now)
+		}
+		return err
+	})
 	if err != nil {
-		q.mu.Unlock()
 		return nil, err
 	}
-	outs, done := s.enqueueLocked(q, []*message{m}, now)
-	q.mu.Unlock()
 	if err := wait(ctx, done); err != nil {
 		return nil, err
 	}
@@ -294,29 +296,32 @@ func (s *Service) sendMessageBatch(ctx context.Context, in *sendMessageBatchInpu
 	}
 	out := &sendMessageBatchOutput{Successful: []sendBatchResultEntry{}, Failed: []batchResultError{}}
 	now := time.Now()
-	q.mu.Lock()
-	if q.deleted {
-		q.mu.Unlock()
-		return nil, nonExistent()
-	}
-	if total > maxBatchSize {
-		q.mu.Unlock()
-		return nil, &protocol.Error{Code: "BatchRequestTooLong", QueryCode: "AWS.SimpleQueueService.BatchRequestTooLong", Message: fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxBatchSize, total)}
-	}
-	var ms []*message
-	var msIDs []string
-	sender := senderID(ctx)
-	for i := range in.Entries {
-		m, err := q.prepare(&in.Entries[i], sender, now)
-		if err != nil {
-			out.Failed = append(out.Failed, entryError(in.Entries[i].Id, err))
-			continue
+	var (
+		msIDs []string
+		outs  []sendMessageOutput
+		done  <-chan error
+	)
+	err = q.lockedLive(func() error {
+		if total > maxBatchSize {
+			return &protocol.Error{Code: "BatchRequestTooLong", QueryCode: "AWS.SimpleQueueService.BatchRequestTooLong", Message: fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxBatchSize, total)}
 		}
-		ms = append(ms, m)
-		msIDs = append(msIDs, in.Entries[i].Id)
+		var ms []*message
+		sender := senderID(ctx)
+		for i := range in.Entries {
+			m, err := q.prepare(&in.Entries[i], sender, now)
+			if err != nil {
+				out.Failed = append(out.Failed, entryError(in.Entries[i].Id, err))
+				continue
+			}
+			ms = append(ms, m)
+			msIDs = append(msIDs, in.Entries[i].Id)
+		}
+		outs, done = s.enqueueLocked(q, ms, now)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	outs, done := s.enqueueLocked(q, ms, now)
-	q.mu.Unlock()
 	if err := wait(ctx, done); err != nil {
 		return nil, err
 	}

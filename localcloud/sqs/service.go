@@ -90,9 +90,7 @@ func New(cfg Config) (*Service, error) {
 // the database. It is idempotent.
 func (s *Service) Close() error {
 	s.closeOnce.Do(func() {
-		s.tasksMu.Lock()
-		s.closing = true
-		s.tasksMu.Unlock()
+		s.withTasks(func() { s.closing = true })
 		close(s.done)
 		s.wg.Wait()
 		s.w.close()
@@ -342,39 +340,46 @@ func (s *Service) allQueues() []*queue {
 func (s *Service) expire() {
 	now := time.Now().UnixMilli()
 	for _, q := range s.allQueues() {
-		q.mu.Lock()
-		var seqs []int64
-		for _, m := range q.msgs {
-			if !m.deleted && now-m.sent > int64(q.retention)*1000 {
-				seqs = append(seqs, m.seq)
-				q.remove(m)
-			}
-		}
-		for k, a := range q.attempts {
-			if a.expires <= now {
-				delete(q.attempts, k)
-			}
-		}
-		var dedupKeys []string
-		for k, e := range q.dedup {
-			if e.expires <= now {
-				delete(q.dedup, k)
-				dedupKeys = append(dedupKeys, k)
-			}
-		}
 		var done <-chan error
-		if len(seqs) > 0 || len(dedupKeys) > 0 {
-			qid := q.id
-			done = s.w.enqueue(chain(deleteMessages(qid, seqs), func(tx *wtx) error {
-				_, err := tx.Exec(`DELETE FROM dedup WHERE queue_id=? AND expires<=?`, qid, now)
-				return err
-			}))
-		}
-		q.mu.Unlock()
+		q.locked(func() { done = s.expireLocked(q, now) })
 		if done != nil {
 			<-done
 		}
 	}
+}
+
+// expireLocked deletes q's messages older than its retention period and
+// forgets its expired deduplication ids and receive attempts. It returns
+// the deletion's commit, or nil when nothing expired. Callers hold q.mu.
+func (s *Service) expireLocked(q *queue, now int64) <-chan error {
+	var seqs []int64
+	for _, m := range q.msgs {
+		if !m.deleted && now-m.sent > int64(q.retention)*1000 {
+			seqs = append(seqs, m.seq)
+			q.remove(m)
+		}
+	}
+	q.compact()
+	for k, a := range q.attempts {
+		if a.expires <= now {
+			delete(q.attempts, k)
+		}
+	}
+	expiredDedup := false
+	for k, e := range q.dedup {
+		if e.expires <= now {
+			delete(q.dedup, k)
+			expiredDedup = true
+		}
+	}
+	if len(seqs) == 0 && !expiredDedup {
+		return nil
+	}
+	qid := q.id
+	return s.w.enqueue(chain(deleteMessages(qid, seqs), func(tx *wtx) error {
+		_, err := tx.Exec(`DELETE FROM dedup WHERE queue_id=? AND expires<=?`, qid, now)
+		return err
+	}))
 }
 
 // publishDepth sends q's depth to the bus, at most every 250ms per queue
@@ -391,8 +396,7 @@ func (s *Service) publishDepth(q *queue, force bool) {
 	if !q.lastDepth.CompareAndSwap(last, now.UnixMilli()) {
 		return
 	}
-	q.mu.Lock()
-	vis, inflight, _ := q.counts(now.UnixMilli())
-	q.mu.Unlock()
+	var vis, inflight int
+	q.locked(func() { vis, inflight, _ = q.counts(now.UnixMilli()) })
 	s.cfg.Bus.Publish(activity.Event{Time: now, Kind: activity.KindQueueDepth, Service: "sqs", Name: q.key.name, Account: q.key.account, Region: q.key.region, Visible: vis, InFlight: inflight})
 }
