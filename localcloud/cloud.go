@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -34,6 +35,13 @@ type Config struct {
 	// LambdaConcurrency bounds concurrent function executions per account
 	// and region (AWS's default quota is 1,000); 0 means DefaultLambdaConcurrency.
 	LambdaConcurrency int
+	// AllowHosts are host names (no port) the cloud answers besides loopback
+	// ones (localhost, *.localhost, 127.0.0.0/8, [::1]) and its Endpoint's:
+	// the guard against DNS rebinding refuses every other Host.
+	AllowHosts []string
+	// AllowOrigins are web origins ("http://localhost:3000") whose pages may
+	// call the cloud; requests from any other site are refused.
+	AllowOrigins []string
 }
 
 // DefaultLambdaConcurrency is the local cloud's per-account limit on
@@ -72,7 +80,9 @@ func New(cfg Config) (*Cloud, error) {
 		return nil, err
 	}
 	c := &Cloud{cfg: cfg, log: cfg.Logger, bus: activity.NewBus(), started: time.Now()}
-	c.router = protocol.NewRouter(protocol.RouterConfig{Logger: cfg.Logger, Bus: c.bus})
+	c.router = protocol.NewRouter(protocol.RouterConfig{Logger: cfg.Logger, Bus: c.bus,
+		Guard: protocol.GuardConfig{AllowHosts: cfg.AllowHosts, AllowOrigins: cfg.AllowOrigins}})
+	c.allowEndpointHost()
 	if err := c.build(); err != nil {
 		c.Close()
 		return nil, err
@@ -149,10 +159,19 @@ func (c *Cloud) Serve(ctx context.Context, ln net.Listener) error {
 // from its listener.
 func (c *Cloud) setEndpoint(url string) {
 	c.cfg.Endpoint = url
+	c.allowEndpointHost()
 	for _, n := range c.services {
 		if s, ok := n.svc.(interface{ SetEndpoint(string) }); ok {
 			s.SetEndpoint(url)
 		}
+	}
+}
+
+// allowEndpointHost lets the guard answer the host of the cloud's own
+// endpoint (a name the user chose for it).
+func (c *Cloud) allowEndpointHost() {
+	if u, err := url.Parse(c.cfg.Endpoint); err == nil && u.Host != "" {
+		c.router.AllowHost(u.Host)
 	}
 }
 

@@ -22,6 +22,20 @@ type cloudFlags struct {
 	dataDir     string
 	logLevel    string
 	concurrency int
+	// allowHosts and allowOrigins widen the guard against web pages
+	// (DNS rebinding, drive-by calls): see protocol.GuardConfig.
+	allowHosts   listFlag
+	allowOrigins listFlag
+}
+
+// listFlag is a flag that may be given more than once.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 func (f *cloudFlags) register(fs *flag.FlagSet, addrFlag string) {
@@ -29,6 +43,8 @@ func (f *cloudFlags) register(fs *flag.FlagSet, addrFlag string) {
 	fs.StringVar(&f.dataDir, "data", defaultDataDir(), "directory the local cloud keeps its state in")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&f.concurrency, "lambda-concurrency", localcloud.DefaultLambdaConcurrency, "concurrent Lambda executions per account and region")
+	fs.Var(&f.allowHosts, "allow-host", "a host name the local cloud answers besides loopback ones (repeatable)")
+	fs.Var(&f.allowOrigins, "allow-origin", "a web origin (http://localhost:3000) whose pages may call the local cloud (repeatable)")
 }
 
 // defaultDataDir is a per-user directory: $XDG_DATA_HOME/labkit, else
@@ -71,7 +87,8 @@ func startCloud(f cloudFlags, log *slog.Logger) (*startedCloud, error) {
 		return nil, err
 	}
 	endpoint := "http://" + ln.Addr().String()
-	c, err := localcloud.New(localcloud.Config{DataDir: f.dataDir, Logger: log, Endpoint: endpoint, LambdaConcurrency: f.concurrency})
+	c, err := localcloud.New(localcloud.Config{DataDir: f.dataDir, Logger: log, Endpoint: endpoint, LambdaConcurrency: f.concurrency,
+		AllowHosts: f.allowHosts, AllowOrigins: f.allowOrigins})
 	if err != nil {
 		ln.Close()
 		return nil, err

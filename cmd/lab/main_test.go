@@ -190,3 +190,34 @@ func TestPackageBuildsAZipWithBootstrap(t *testing.T) {
 		t.Errorf("bad arch: got exit %d, want 2", code)
 	}
 }
+
+func TestCloudGuardFlags(t *testing.T) {
+	addr := freeAddr(t)
+	startLab(t, "cloud", "--addr", addr, "--data", t.TempDir(), "--allow-host", "labs.internal", "--allow-origin", "http://localhost:3000", "--allow-origin", "http://localhost:5173")
+	waitHealthy(t, addr)
+	_, port, _ := net.SplitHostPort(addr)
+	tests := []struct {
+		host, origin string
+		want         int
+	}{
+		{"labs.internal:" + port, "", http.StatusOK},
+		{"rebind.attacker.example:" + port, "", http.StatusForbidden},
+		{addr, "http://localhost:5173", http.StatusOK},
+		{addr, "http://evil.example", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/_lab/health", nil)
+		req.Host = tt.host
+		if tt.origin != "" {
+			req.Header.Set("Origin", tt.origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("host %s origin %q: got %d, want %d", tt.host, tt.origin, resp.StatusCode, tt.want)
+		}
+	}
+}

@@ -151,7 +151,45 @@ func (s *Service) Route() protocol.Route {
 		PathPrefixes: []string{"/v2/apis", "/v2/tags/", executePrefix},
 		HostSuffixes: []string{hostSuffix},
 		Handler:      s,
+		Unsigned: func(r *http.Request) bool {
+			_, _, ok := executeTarget(r)
+			return ok
+		},
+		AllowOrigin: s.corsAllows,
 	}
+}
+
+// corsAllows reports whether the HTTP API r calls lets pages at origin call
+// it: its CorsConfiguration names the origin (or *).
+func (s *Service) corsAllows(r *http.Request, origin string) bool {
+	id, _, ok := executeTarget(r)
+	if !ok {
+		return false
+	}
+	a := s.lookup(id)
+	if a == nil || a.CorsConfiguration == nil {
+		return false
+	}
+	_, allowed := originAllowed(a.CorsConfiguration, origin)
+	return allowed
+}
+
+// executeTarget is the API id and the escaped path after the API's own
+// address of a request to the execute endpoint, by host
+// (<apiId>.execute-api.localhost) or by path (/_aws/execute-api/<apiId>/).
+func executeTarget(r *http.Request) (apiID, path string, ok bool) {
+	host := strings.ToLower(r.Host)
+	if h, _, ok := strings.Cut(host, ":"); ok {
+		host = h
+	}
+	if id, ok := strings.CutSuffix(host, hostSuffix); ok && id != "" && !strings.Contains(id, ".") {
+		return id, r.URL.EscapedPath(), true
+	}
+	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), executePrefix); ok {
+		id, path, _ := strings.Cut(rest, "/")
+		return id, "/" + path, true
+	}
+	return "", "", false
 }
 
 // Close closes the database; it is idempotent.
@@ -170,17 +208,8 @@ const (
 
 // ServeHTTP implements http.Handler.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	host := strings.ToLower(r.Host)
-	if h, _, ok := strings.Cut(host, ":"); ok {
-		host = h
-	}
-	if id, ok := strings.CutSuffix(host, hostSuffix); ok && id != "" && !strings.Contains(id, ".") {
-		s.execute(w, r, id, r.URL.EscapedPath())
-		return
-	}
-	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), executePrefix); ok {
-		id, path, _ := strings.Cut(rest, "/")
-		s.execute(w, r, id, "/"+path)
+	if id, path, ok := executeTarget(r); ok {
+		s.execute(w, r, id, path)
 		return
 	}
 	s.manage(w, r)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,6 +158,11 @@ func (s *Service) Route() protocol.Route {
 			"/2018-10-31/", // layers (not implemented)
 		},
 		Handler: s.mux,
+		// The code URL GetFunction gives is a capability, as AWS's
+		// presigned S3 URL is: curl downloads it without signing.
+		Unsigned: func(r *http.Request) bool {
+			return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/2015-03-31/code/")
+		},
 	}
 }
 

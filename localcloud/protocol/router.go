@@ -29,7 +29,15 @@ type Route struct {
 	// PathPrefixes are REST path prefixes ("/2015-03-31/").
 	PathPrefixes []string
 	// HostSuffixes route by the request's host name ("execute-api.localhost").
+	// Requests routed by host are public: served without a signature.
 	HostSuffixes []string
+	// Unsigned reports whether the service answers r without a SigV4
+	// signature: an HTTP API's execute endpoint, a capability URL (a
+	// function's code, an SNS unsubscribe link). nil: every request is signed.
+	Unsigned func(r *http.Request) bool
+	// AllowOrigin reports whether a page at origin (another site) may make
+	// request r: an HTTP API allows the origins of its CORS configuration.
+	AllowOrigin func(r *http.Request, origin string) bool
 	// Handler serves the requests.
 	Handler http.Handler
 }
@@ -48,6 +56,7 @@ type Router struct {
 	resolver AccountResolver
 	log      *slog.Logger
 	bus      *activity.Bus
+	guard    *guard
 }
 
 // RouterConfig configures a Router.
@@ -55,12 +64,21 @@ type RouterConfig struct {
 	Logger   *slog.Logger
 	Resolver AccountResolver // may be nil
 	Bus      *activity.Bus   // may be nil
+	// Guard widens what the guard in front of every service accepts; the
+	// zero value serves loopback hosts, no other site, signed calls.
+	Guard GuardConfig
 }
 
 // NewRouter returns a router with no routes.
 func NewRouter(cfg RouterConfig) *Router {
-	return &Router{internal: http.NewServeMux(), resolver: cfg.Resolver, log: logger(cfg.Logger), bus: cfg.Bus}
+	log := logger(cfg.Logger)
+	return &Router{internal: http.NewServeMux(), resolver: cfg.Resolver, log: log, bus: cfg.Bus, guard: newGuard(cfg.Guard, log)}
 }
+
+// AllowHost adds a host name (with or without a port) the router answers
+// besides loopback ones: the host of the cloud's endpoint, once known.
+// Call it before serving.
+func (rt *Router) AllowHost(h string) { rt.guard.allowHost(h) }
 
 // Handle adds a service's route.
 func (rt *Router) Handle(r Route) { rt.routes = append(rt.routes, r) }
@@ -107,11 +125,34 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	if strings.HasPrefix(r.URL.Path, "/_lab/") {
+	pub := rt.publicRoute(r)
+	if !rt.guard.hostOK(r) {
+		rt.guard.refuse(sw, r, refuseHost, pub != nil)
+		return
+	}
+	if !rt.guard.originOK(r, pub) {
+		rt.guard.refuse(sw, r, refuseOrigin, pub != nil)
+		return
+	}
+	internal := strings.HasPrefix(r.URL.Path, "/_lab/")
+	signed, malformed := signature(r)
+	unsigned := refuseUnsigned
+	if malformed {
+		unsigned = refuseBadSignature
+	}
+	if !signed && !internal && pub == nil {
+		rt.guard.refuse(sw, r, unsigned, false)
+		return
+	}
+	if internal {
 		rt.internal.ServeHTTP(sw, r)
 		return
 	}
 	route, op := rt.match(r, id.Service)
+	if !signed && route != pub {
+		rt.guard.refuse(sw, r, unsigned, false)
+		return
+	}
 	if route == nil {
 		WriteRESTError(sw, r, rt.log, StatusErrorf(http.StatusNotFound, "UnknownOperationException", "no local service answers %s %s (service %q)", r.Method, r.URL.Path, id.Service))
 		return
@@ -124,6 +165,25 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt.bus.Active() {
 		rt.bus.Publish(activity.Event{Kind: activity.KindRequest, Service: route.Service, Name: op, Account: id.AccountID, Region: id.Region, Status: sw.status, Duration: d})
 	}
+}
+
+// publicRoute is the route that serves r without a signature, or nil: a
+// route r reaches by its host name, or one whose Unsigned accepts r.
+func (rt *Router) publicRoute(r *http.Request) *Route {
+	host := hostName(r.Host)
+	for i := range rt.routes {
+		for _, s := range rt.routes[i].HostSuffixes {
+			if strings.HasSuffix(host, s) {
+				return &rt.routes[i]
+			}
+		}
+	}
+	for i := range rt.routes {
+		if u := rt.routes[i].Unsigned; u != nil && u(r) {
+			return &rt.routes[i]
+		}
+	}
+	return nil
 }
 
 // match finds the route for r; op names the operation for logs.

@@ -20,7 +20,8 @@ func TestRouterPrecedence(t *testing.T) {
 	rt.Handle(Route{Service: "sqs", Targets: []string{"AmazonSQS."}, QueryVersions: []string{"2012-11-05"}, Handler: named("sqs")})
 	rt.Handle(Route{Service: "sns", QueryVersions: []string{"2010-03-31"}, Handler: named("sns")})
 	rt.Handle(Route{Service: "lambda", PathPrefixes: []string{"/2015-03-31/"}, Handler: named("lambda")})
-	rt.Handle(Route{Service: "apigateway", PathPrefixes: []string{"/v2/apis", "/_aws/execute-api/"}, HostSuffixes: []string{".execute-api.localhost"}, Handler: named("apigateway")})
+	rt.Handle(Route{Service: "apigateway", PathPrefixes: []string{"/v2/apis", "/_aws/execute-api/"}, HostSuffixes: []string{".execute-api.localhost"}, Handler: named("apigateway"),
+		Unsigned: func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/_aws/execute-api/") }})
 
 	auth := func(akid, region, svc string) string {
 		return "AWS4-HMAC-SHA256 Credential=" + akid + "/20261126/" + region + "/" + svc + "/aws4_request, SignedHeaders=host, Signature=abc"
@@ -31,7 +32,7 @@ func TestRouterPrecedence(t *testing.T) {
 		{"json target", "POST", "/", "", "DynamoDB_20120810.PutItem", "application/x-amz-json-1.0", "{}", auth("123456789012", "eu-west-1", "dynamodb"), "dynamodb 123456789012 eu-west-1"},
 		{"sqs json", "POST", "/", "", "AmazonSQS.SendMessage", "application/x-amz-json-1.0", "{}", auth("AKIDEXAMPLE", "us-east-1", "sqs"), "sqs 000000000000 us-east-1"},
 		{"sqs query by scope", "POST", "/123456789012/q", "", "", "application/x-www-form-urlencoded", "Action=SendMessage&Version=2012-11-05", auth("123456789012", "us-west-2", "sqs"), "sqs 123456789012 us-west-2"},
-		{"sns query by version", "POST", "/", "", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", "", "sns 000000000000 us-east-1"},
+		{"sns query by version", "POST", "/", "", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", auth("AKIDEXAMPLE", "us-east-1", "sns"), "sns 000000000000 us-east-1"},
 		{"rest path", "GET", "/2015-03-31/functions", "", "", "", "", auth("123456789012", "us-east-1", "lambda"), "lambda 123456789012 us-east-1"},
 		{"execute endpoint with Action in its body", "POST", "/_aws/execute-api/abc/orders", "", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", "", "apigateway 000000000000 us-east-1"},
 		{"execute endpoint by host", "POST", "/orders", "abc.execute-api.localhost:4566", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", "", "apigateway 000000000000 us-east-1"},
@@ -39,6 +40,7 @@ func TestRouterPrecedence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			req.Host = "127.0.0.1:4566"
 			if tt.host != "" {
 				req.Host = tt.host
 			}
@@ -58,7 +60,10 @@ func TestRouterPrecedence(t *testing.T) {
 		})
 	}
 	w := httptest.NewRecorder()
-	rt.ServeHTTP(w, httptest.NewRequest("GET", "/nothing/here", nil))
+	req := httptest.NewRequest("GET", "/nothing/here", nil)
+	req.Host = "localhost"
+	req.Header.Set("Authorization", auth("123456789012", "us-east-1", "s3"))
+	rt.ServeHTTP(w, req)
 	if w.Code != 404 || !strings.Contains(w.Body.String(), "UnknownOperationException") {
 		t.Errorf("unroutable: got %d %s", w.Code, w.Body.String())
 	}

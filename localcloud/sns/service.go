@@ -160,7 +160,17 @@ func New(cfg Config) (*Service, error) {
 // Route returns how the router finds SNS: awsQuery requests of version
 // 2010-03-31 or signed for "sns".
 func (s *Service) Route() protocol.Route {
-	return protocol.Route{Service: "sns", QueryVersions: []string{APIVersion}, Handler: s.handler}
+	return protocol.Route{Service: "sns", QueryVersions: []string{APIVersion}, Handler: s.handler, Unsigned: unsignedLink}
+}
+
+// unsignedLink reports whether r follows a link SNS sends without
+// signing: a SubscribeURL (ConfirmSubscription, its token the capability)
+// or an UnsubscribeURL, which the subscription's owner can require to be
+// signed (AuthenticateOnUnsubscribe).
+func unsignedLink(r *http.Request) bool {
+	q := r.URL.Query()
+	a := q.Get("Action")
+	return r.Method == http.MethodGet && (a == "ConfirmSubscription" || a == "Unsubscribe") && q.Get("Version") == APIVersion
 }
 
 // Close stops the delivery workers and closes the database. Deliveries not

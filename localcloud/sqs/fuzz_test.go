@@ -41,6 +41,7 @@ func serveFuzz(h http.Handler, target, body string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/", strings.NewReader(body))
+	r.Host = "localhost:4566" // the router serves loopback names only
 	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+cloudtest.Account+"/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x")
 	if target != "" {
 		r.Header.Set("X-Amz-Target", "AmazonSQS."+target)
