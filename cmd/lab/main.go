@@ -56,6 +56,7 @@ func commands() []command {
 		{"reset", "delete what the labs created (a lab and the ones after it, or all)", runReset},
 		{"fail", "switch a downstream service's failures on or off", runFail},
 		{"token", "print a channel token for the orders API", runToken},
+		{"class", "grade a whole class: check-roster FILE, grade --roster FILE --out DIR", runClass},
 		{"load", "send a spike of orders and report what completed, was lost or duplicated", runLoad},
 	}
 }

@@ -57,14 +57,17 @@ func (f *targetFlags) resolve(ctx context.Context) (*resolved, error) {
 	return &resolved{spec: spec, cfg: cfg, names: c.ResolvedNames(), config: c}, nil
 }
 
-func (f *targetFlags) content() (fs.FS, error) {
-	if f.labsDir == "" {
+func (f *targetFlags) content() (fs.FS, error) { return labContent(f.labsDir) }
+
+// labContent is the built-in lab content, or the folder dir when given.
+func labContent(dir string) (fs.FS, error) {
+	if dir == "" {
 		return labs.Content, nil
 	}
-	if _, err := os.Stat(f.labsDir); err != nil {
+	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("--labs-dir: %w", err)
 	}
-	return os.DirFS(f.labsDir), nil
+	return os.DirFS(dir), nil
 }
 
 func first(vals ...string) string {

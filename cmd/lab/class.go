@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/grader/class"
+	"github.com/labkit-dev/labkit/grader/target"
+)
+
+// runClass is `lab class check-roster|grade|passwd`: an instructor grading
+// a whole class.
+func runClass(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	usage := errors.New("usage: lab class check-roster FILE | lab class grade --roster FILE --out DIR [flags]")
+	if len(args) == 0 {
+		return &exitError{code: 2, err: usage}
+	}
+	switch args[0] {
+	case "check-roster":
+		return runCheckRoster(args[1:], stdout, stderr)
+	case "grade":
+		return runClassGrade(ctx, args[1:], stdout, stderr)
+	}
+	return &exitError{code: 2, err: fmt.Errorf("unknown subcommand %q; %w", args[0], usage)}
+}
+
+// readRoster parses the roster at path; row errors are in the roster.
+func readRoster(path string) (*class.Roster, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("roster: %w", err)
+	}
+	defer f.Close()
+	ros, err := class.ParseRoster(f)
+	if err != nil {
+		return nil, fmt.Errorf("roster %s: %w", path, err)
+	}
+	return ros, nil
+}
+
+func printRosterErrors(w io.Writer, path string, ros *class.Roster) {
+	for _, e := range ros.Errors {
+		fmt.Fprintf(w, "%s: %s\n", path, e.Error())
+	}
+}
+
+// runCheckRoster validates a roster without grading: exit 0 when every row
+// is good, 1 when some row has errors, 2 when the file cannot be read.
+func runCheckRoster(args []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		return &exitError{code: 2, err: errors.New("usage: lab class check-roster FILE")}
+	}
+	ros, err := readRoster(args[0])
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	printRosterErrors(stdout, args[0], ros)
+	kinds := map[string]int{}
+	for _, l := range ros.Learners {
+		kinds[l.Reach.Kind]++
+	}
+	fmt.Fprintf(stdout, "%d learners ready (%d by role or profile on AWS, %d on a local cloud, %d by submission); %d problems\n",
+		len(ros.Learners), kinds[class.ReachAWS], kinds[class.ReachLocal], kinds[class.ReachSubmission], len(ros.Errors))
+	if len(ros.Errors) > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d problem(s) in %s", len(ros.Errors), args[0])}
+	}
+	return nil
+}
+
+type classGradeFlags struct {
+	roster, submissions, lab, out, only, format, endpoint, labsDir, data string
+	concurrency, checkConcurrency                                        int
+	deadline                                                             time.Duration
+	onlyFailed                                                           bool
+}
+
+func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("lab class grade", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f classGradeFlags
+	fs.StringVar(&f.roster, "roster", "", "the class roster (CSV: "+strings.Join(class.Columns, ",")+", names.<key>)")
+	fs.StringVar(&f.submissions, "submissions", "", "folder of `lab submit` archives <id>.zip (without --roster: every *.zip is a learner)")
+	fs.StringVar(&f.lab, "lab", "all", "the lab to grade (lab1, ...), a comma-separated list, or all")
+	fs.StringVar(&f.out, "out", "", "folder for the gradebook and the per-learner reports (required)")
+	fs.IntVar(&f.concurrency, "concurrency", 8, "learners graded at once")
+	fs.IntVar(&f.checkConcurrency, "check-concurrency", 4, "checks run at once per learner")
+	fs.DurationVar(&f.deadline, "deadline", 2*time.Minute, "time allowed to grade one learner")
+	fs.StringVar(&f.only, "only", "", "regrade only these learner ids (comma-separated), keeping the others' previous grades")
+	fs.BoolVar(&f.onlyFailed, "only-failed", false, "regrade only the learners the previous run could not grade")
+	fs.StringVar(&f.format, "format", "", "also print the gradebook on stdout: csv or json (progress then goes to stderr)")
+	fs.StringVar(&f.endpoint, "endpoint", target.DefaultLocalEndpoint, "the local cloud of roster rows with target local and no endpoint")
+	fs.StringVar(&f.labsDir, "labs-dir", "", "read lab content from this folder instead of the built-in copy")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	start := func(err error) error { return &exitError{code: 2, err: err} }
+	if f.out == "" {
+		return start(errors.New("--out DIR is required"))
+	}
+	if f.roster == "" && f.submissions == "" {
+		return start(errors.New("--roster FILE (or --submissions DIR) is required"))
+	}
+	if f.format != "" && f.format != "csv" && f.format != "json" {
+		return start(fmt.Errorf("bad --format %q: want csv or json", f.format))
+	}
+	ros, err := classRoster(f)
+	if err != nil {
+		return start(err)
+	}
+	checks, err := classChecks(f.labsDir, f.lab)
+	if err != nil {
+		return start(err)
+	}
+	prev, err := class.LoadRun(f.out)
+	if err != nil {
+		return start(err)
+	}
+	sel := class.Selection{OnlyFailed: f.onlyFailed}
+	if f.only != "" {
+		sel.Only = strings.Split(f.only, ",")
+	}
+	progressOut := stdout
+	if f.format != "" {
+		progressOut = stderr
+	}
+	printRosterErrors(progressOut, f.roster, ros)
+	cfg := class.Config{Checks: checks, Concurrency: f.concurrency, CheckConcurrency: f.checkConcurrency, Deadline: f.deadline,
+		Endpoint: f.endpoint, Submissions: f.submissions, GradeSubmission: submissionGrader(),
+		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	p := &class.Progress{W: progressOut, TTY: isTerminal(progressOut)}
+	if sel.Partial() {
+		fmt.Fprintf(progressOut, "regrading part of run %s\n", prev.ID)
+	}
+	p.Total = countTodo(ros, prev, sel)
+	run, err := class.GradeRoster(ctx, cfg, ros, prev, sel, runID(time.Now()), p.Learner)
+	if err != nil {
+		return start(err)
+	}
+	if err := class.Write(f.out, run, prev); err != nil {
+		return start(err)
+	}
+	switch f.format {
+	case "csv":
+		err = class.WriteGradebookCSV(stdout, run)
+	case "json":
+		err = class.WriteGradebookJSON(stdout, run)
+	}
+	if err != nil {
+		return start(err)
+	}
+	s := class.Summarize(run, prev)
+	fmt.Fprintf(progressOut, "%d graded, %d grader errors, %d unreachable, %d bad roster rows; wrote %s (gradebook.csv, summary.md)\n",
+		s.Graded, s.GraderErrors, s.Unreachable, s.RosterErrors, f.out)
+	if n := run.NotGraded(); n > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("%d learner(s) not graded: see %s", n, filepath.Join(f.out, "summary.md"))}
+	}
+	return nil
+}
+
+// classRoster is the roster file, or, without one, every <id>.zip in the
+// submissions folder as a learner reached by its submission.
+func classRoster(f classGradeFlags) (*class.Roster, error) {
+	if f.roster != "" {
+		return readRoster(f.roster)
+	}
+	zips, err := filepath.Glob(filepath.Join(f.submissions, "*.zip"))
+	if err != nil {
+		return nil, fmt.Errorf("--submissions: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString("id,target\n")
+	for _, z := range zips {
+		fmt.Fprintf(&b, "%s,%s\n", strings.TrimSuffix(filepath.Base(z), ".zip"), class.ReachSubmission)
+	}
+	ros, err := class.ParseRoster(strings.NewReader(b.String()))
+	if err != nil {
+		return nil, err
+	}
+	if len(ros.Learners)+len(ros.Errors) == 0 {
+		return nil, fmt.Errorf("no *.zip submissions in %s", f.submissions)
+	}
+	return ros, nil
+}
+
+func classChecks(labsDir, which string) ([]*grader.Check, error) {
+	fsys, err := labContent(labsDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*grader.Check
+	for _, lab := range strings.Split(which, ",") {
+		cs, err := selectChecks(fsys, strings.TrimSpace(lab), "")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+func countTodo(ros *class.Roster, prev *class.Run, sel class.Selection) int {
+	n := 0
+	for _, l := range ros.Learners {
+		if sel.Regrades(l.ID, prev) {
+			n++
+		}
+	}
+	return n
+}
+
+func runID(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
+
+// submissionGrader grades `lab submit` archives; nil until the submission
+// grader is wired in.
+func submissionGrader() class.SubmissionGrader { return nil }
