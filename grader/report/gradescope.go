@@ -50,7 +50,10 @@ type GradescopeTest struct {
 // Gradescope then shows it without charging the learner, the same rule as
 // grader.Summarize, and the top-level output asks for a regrade.
 func Gradescope(w io.Writer, rs []grader.Result, elapsed time.Duration) error {
-	doc := gradescopeResults(printableResults(rs), elapsed)
+	return writeGradescope(w, gradescopeResults(printableResults(rs), elapsed))
+}
+
+func writeGradescope(w io.Writer, doc GradescopeResults) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(doc); err != nil {
@@ -125,3 +128,12 @@ func gradescopeTest(n int, r grader.Result) GradescopeTest {
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// GradescopeRefused writes a results.json for a submission that could not
+// be graded at all (a refused archive): score 0, no tests, and why in the
+// output the learner sees.
+func GradescopeRefused(w io.Writer, why string, elapsed time.Duration) error {
+	doc := gradescopeResults(nil, elapsed)
+	doc.Output = "Your submission could not be graded: " + Printable(why)
+	return writeGradescope(w, doc)
+}

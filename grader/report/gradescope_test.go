@@ -86,3 +86,14 @@ func TestGradescopeEmptyHasTestsArray(t *testing.T) {
 	assert.JSONEq(t, `[]`, string(raw["tests"]))
 	assert.JSONEq(t, `0`, string(raw["score"]))
 }
+
+func TestGradescopeRefusedSaysWhy(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, GradescopeRefused(&buf, "function code x has no bootstrap", 2*time.Second))
+	var doc GradescopeResults
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &doc))
+	require.NotNil(t, doc.Score)
+	assert.Equal(t, 0.0, *doc.Score)
+	assert.Empty(t, doc.Tests)
+	assert.Equal(t, "Your submission could not be graded: function code x has no bootstrap", doc.Output)
+}
