@@ -42,6 +42,9 @@ type Config struct {
 	// AllowOrigins are web origins ("http://localhost:3000") whose pages may
 	// call the cloud; requests from any other site are refused.
 	AllowOrigins []string
+	// AlarmEvaluationInterval is how often CloudWatch alarms are evaluated;
+	// 0 means once a minute, as on AWS. Tests and demos shorten it.
+	AlarmEvaluationInterval time.Duration
 }
 
 // DefaultLambdaConcurrency is the local cloud's per-account limit on

@@ -8,13 +8,15 @@ import (
 	"github.com/labkit-dev/labkit/localcloud/iam"
 	"github.com/labkit-dev/labkit/localcloud/lambda"
 	"github.com/labkit-dev/labkit/localcloud/logs"
+	"github.com/labkit-dev/labkit/localcloud/monitoring"
 	"github.com/labkit-dev/labkit/localcloud/sns"
 	"github.com/labkit-dev/labkit/localcloud/sqs"
 )
 
 // build constructs every service and wires the calls between them: SNS
 // delivers to SQS and invokes Lambda, API Gateway invokes Lambda, Lambda
-// writes functions' output to CloudWatch Logs, and STS's temporary
+// writes functions' output to CloudWatch Logs, CloudWatch alarms
+// publish to SNS, and STS's temporary
 // credentials resolve to their role's account.
 func (c *Cloud) build() error {
 	d, ep, log, bus := c.cfg.DataDir, c.cfg.Endpoint, c.log, c.bus
@@ -58,5 +60,10 @@ func (c *Cloud) build() error {
 		return err
 	}
 	apis, err := apigw.New(apigw.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "apigateway"), Bus: bus, Functions: fns})
-	return must("apigateway", apis, err)
+	if err := must("apigateway", apis, err); err != nil {
+		return err
+	}
+	metrics, err := monitoring.New(monitoring.Config{DataDir: d, Logger: log.With("service", "monitoring"), Bus: bus, Topics: topics,
+		EvaluationInterval: c.cfg.AlarmEvaluationInterval})
+	return must("monitoring", metrics, err)
 }

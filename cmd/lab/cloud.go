@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/labkit-dev/labkit/localcloud"
 )
@@ -26,6 +27,7 @@ type cloudFlags struct {
 	// (DNS rebinding, drive-by calls): see protocol.GuardConfig.
 	allowHosts   listFlag
 	allowOrigins listFlag
+	alarmEvery   time.Duration
 }
 
 // listFlag is a flag that may be given more than once.
@@ -45,6 +47,7 @@ func (f *cloudFlags) register(fs *flag.FlagSet, addrFlag string) {
 	fs.IntVar(&f.concurrency, "lambda-concurrency", localcloud.DefaultLambdaConcurrency, "concurrent Lambda executions per account and region")
 	fs.Var(&f.allowHosts, "allow-host", "a host name the local cloud answers besides loopback ones (repeatable)")
 	fs.Var(&f.allowOrigins, "allow-origin", "a web origin (http://localhost:3000) whose pages may call the local cloud (repeatable)")
+	fs.DurationVar(&f.alarmEvery, "alarm-evaluation", time.Minute, "how often CloudWatch alarms are evaluated (AWS: 1m; shorten for demos)")
 }
 
 // defaultDataDir is a per-user directory: $XDG_DATA_HOME/labkit, else
@@ -88,7 +91,8 @@ func startCloud(f cloudFlags, log *slog.Logger) (*startedCloud, error) {
 	}
 	endpoint := "http://" + ln.Addr().String()
 	c, err := localcloud.New(localcloud.Config{DataDir: f.dataDir, Logger: log, Endpoint: endpoint, LambdaConcurrency: f.concurrency,
-		AllowHosts: f.allowHosts, AllowOrigins: f.allowOrigins})
+		AllowHosts: f.allowHosts, AllowOrigins: f.allowOrigins,
+		AlarmEvaluationInterval: f.alarmEvery})
 	if err != nil {
 		ln.Close()
 		return nil, err

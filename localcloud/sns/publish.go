@@ -701,3 +701,20 @@ func marshalJSON(v any) []byte {
 	enc.Encode(v)
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
+
+// PublishFromService publishes a message to a topic on another service's
+// behalf (CloudWatch alarm actions), acting in the topic's own account and
+// region as AWS's service principals do under the default topic policy.
+func (s *Service) PublishFromService(ctx context.Context, topicARN, subject, message string) error {
+	p, ok := protocol.ParseARN(topicARN)
+	if !ok || p.Service != "sns" {
+		return invalidParameter("TopicArn")
+	}
+	ctx = protocol.WithIdentity(ctx, protocol.Identity{AccountID: p.Account, Region: p.Region})
+	form := url.Values{"TopicArn": {topicARN}, "Message": {message}}
+	if subject != "" {
+		form.Set("Subject", subject)
+	}
+	_, err := s.publish(ctx, form)
+	return err
+}
