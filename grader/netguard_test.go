@@ -1,12 +1,18 @@
 package grader
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestGuardPermits(t *testing.T) {
@@ -63,12 +69,87 @@ func TestGuardClientRefusesLoopbackByNameAndRedirect(t *testing.T) {
 	if resp.StatusCode != 204 {
 		t.Errorf("got status %d, want 204", resp.StatusCode)
 	}
-	// A public-looking first hop that redirects to a private address is
-	// caught on the redirect's dial.
+	// A first hop that redirects to a private address gets its 3xx answer
+	// back: the redirect leaves the host, so it is not followed at all.
 	redir := httptest.NewServer(http.RedirectHandler("http://10.255.255.1:9/", http.StatusFound))
 	defer redir.Close()
 	viaRedirect := Guard{BlockPrivate: true, Allow: []string{strings.TrimPrefix(redir.URL, "http://")}}.Client(2 * time.Second)
-	if _, err := viaRedirect.Get(redir.URL); err == nil || !errors.Is(err, ErrBlockedAddress) {
-		t.Errorf("redirect to private address: got %v, want ErrBlockedAddress", err)
+	resp, err = viaRedirect.Get(redir.URL)
+	if err != nil {
+		t.Fatalf("redirect to a private address: %v", err)
 	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Errorf("redirect to a private address: got %d, want the 302 itself", resp.StatusCode)
+	}
+}
+
+// TestRedirectsStayOnTheSameHost reproduces a learner API answering 302 to
+// another loopback port that serves a secret: even with both ports allowed
+// by the dial-time check, the grader does not fetch it.
+func TestRedirectsStayOnTheSameHost(t *testing.T) {
+	var secretHits atomic.Int32
+	secret := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secretHits.Add(1)
+		io.WriteString(w, "TOP-SECRET-internal-admin-token")
+	}))
+	defer secret.Close()
+	learner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/orders":
+			http.Redirect(w, r, secret.URL+"/admin", http.StatusFound)
+		case "/moved":
+			http.Redirect(w, r, "/orders-v2", http.StatusTemporaryRedirect)
+		case "/orders-v2":
+			io.WriteString(w, "v2 here")
+		}
+	}))
+	defer learner.Close()
+	hostOf := func(u string) string { return strings.TrimPrefix(u, "http://") }
+	tests := []struct {
+		name  string
+		guard Guard
+	}{
+		{"guard off", Guard{}},
+		{"both ports allowed", Guard{BlockPrivate: true, Allow: []string{hostOf(learner.URL), hostOf(secret.URL)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.guard.Client(5 * time.Second)
+			resp, err := c.Post(learner.URL+"/orders", "application/json", strings.NewReader(`{}`))
+			require.NoError(t, err)
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusFound, resp.StatusCode, "the redirect to another host must come back as is")
+			assert.NotContains(t, string(body), "TOP-SECRET")
+			assert.Zero(t, secretHits.Load(), "the grader fetched the other host")
+
+			resp, err = c.Post(learner.URL+"/moved", "application/json", strings.NewReader(`{}`))
+			require.NoError(t, err)
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			assert.Equal(t, "v2 here", string(body), "a redirect within the same host is followed")
+		})
+	}
+}
+
+func TestForTarget(t *testing.T) {
+	ctx := context.Background()
+	g, err := ForTarget(ctx, "http://localhost:4566", false)
+	require.NoError(t, err)
+	assert.Contains(t, g.Allow, "127.0.0.1:4566", "localhost is resolved to its addresses")
+	for addr, ok := range map[string]bool{
+		"127.0.0.1:4566": true, "127.0.0.1:8080": false, "10.0.0.1:4566": false, "169.254.169.254:80": false, "93.184.216.34:443": true,
+	} {
+		assert.Equal(t, ok, g.Permits(addr) == nil, "local target, %s", addr)
+	}
+	g, err = ForTarget(ctx, "", false)
+	require.NoError(t, err)
+	assert.Error(t, g.Permits("127.0.0.1:4566"), "real AWS: no private address is the target's")
+	assert.NoError(t, g.Permits("93.184.216.34:443"))
+	g, err = ForTarget(ctx, "http://127.0.0.1:4566", true)
+	require.NoError(t, err)
+	assert.NoError(t, g.Permits("10.0.0.1:80"), "--allow-private")
+	_, err = ForTarget(ctx, "not a url", false)
+	assert.Error(t, err)
 }

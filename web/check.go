@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -159,9 +158,9 @@ func (s *Server) gradingEnv(ctx context.Context) (*grader.Env, target.Spec, erro
 	if err != nil {
 		return nil, spec, err
 	}
-	guard := grader.Guard{BlockPrivate: s.cfg.Hosted && !s.cfg.AllowPrivate}
-	if u, err := url.Parse(s.cfg.LocalEndpoint); err == nil && u.Host != "" {
-		guard.Allow = append(guard.Allow, u.Host)
+	guard, err := grader.ForTarget(ctx, spec.LocalEndpoint(), s.cfg.AllowPrivate)
+	if err != nil {
+		return nil, spec, err
 	}
 	env := &grader.Env{AWS: cfg, Names: lc.ResolvedNames(), HTTP: guard.Client(30 * time.Second),
 		RunID: strconv.FormatInt(time.Now().UnixNano(), 36), Log: s.log}

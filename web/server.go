@@ -39,7 +39,7 @@ type Config struct {
 	// if any ("http://127.0.0.1:4566").
 	LocalEndpoint string
 	// Hosted is true when the app listens on a non-loopback address: every
-	// page then needs Token, and the grader refuses private addresses.
+	// page then needs Token.
 	Hosted bool
 	Token  string
 	// Addr is the address the app listens on ("127.0.0.1:8080"); requests
@@ -48,7 +48,8 @@ type Config struct {
 	// AllowHosts are more names (or IPs) a browser may use to reach the app
 	// (--allow-host), beyond loopback and Addr.
 	AllowHosts []string
-	// AllowPrivate lets a hosted app grade endpoints on private addresses.
+	// AllowPrivate lets the grader send test traffic to private, loopback
+	// and link-local addresses besides the local cloud's (grader.ForTarget).
 	AllowPrivate bool
 	// AWSConfigFile lists the learner's AWS profiles; default ~/.aws/config.
 	AWSConfigFile string

@@ -25,6 +25,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	format := fs.String("format", "text", "text, json or junit")
 	step := fs.String("step", "", "only the checks of this step")
 	hints := fs.Bool("hints", false, "show every hint under a failure, not just the first")
+	allowPrivate := fs.Bool("allow-private", false, "let test traffic go to private and loopback addresses other than the local cloud's")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return flagErr(err)
 	}
@@ -50,7 +51,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := t.preflight(ctx); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	env := &grader.Env{AWS: t.cfg, Names: t.names, HTTP: grader.Guard{}.Client(30 * time.Second),
+	guard, err := grader.ForTarget(ctx, t.spec.LocalEndpoint(), *allowPrivate)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	env := &grader.Env{AWS: t.cfg, Names: t.names, HTTP: guard.Client(30 * time.Second),
 		RunID: fmt.Sprintf("%d", time.Now().UnixNano()),
 		Log:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	var emit func(grader.Result)
@@ -149,7 +154,7 @@ func containsEq(s string) bool {
 	return false
 }
 
-var boolFlags = map[string]bool{"-hints": true, "--hints": true, "-json": true, "--json": true, "-h": true, "--help": true, "-wait": true, "--wait": true}
+var boolFlags = map[string]bool{"-hints": true, "--hints": true, "-allow-private": true, "--allow-private": true, "-json": true, "--json": true, "-h": true, "--help": true, "-wait": true, "--wait": true}
 
 func isBoolFlag(s string) bool { return boolFlags[s] }
 

@@ -43,7 +43,7 @@ func (f *webFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "web-addr", "127.0.0.1:8080", "address the web app listens on (loopback by default)")
 	fs.StringVar(&f.labsDir, "labs-dir", "", "serve lab content from this folder, re-read on every page view (for authors)")
 	fs.StringVar(&f.token, "token", os.Getenv("LABKIT_WEB_TOKEN"), "access token required when --web-addr is not loopback (default $LABKIT_WEB_TOKEN, else generated)")
-	fs.BoolVar(&f.allowPrivate, "allow-private", false, "when hosted, let the grader test endpoints on private addresses")
+	fs.BoolVar(&f.allowPrivate, "allow-private", false, "let the grader send test traffic to private and loopback addresses other than the local cloud's")
 	fs.StringVar(&f.configPath, "config", labs.ConfigPath(), "your labkit config (resource names, target)")
 	fs.Var(&f.allowHosts, "allow-host", "another name the web app may be reached by, besides localhost and its address (repeat or comma-separate; refused otherwise as DNS rebinding)")
 }

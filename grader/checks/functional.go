@@ -59,9 +59,10 @@ type orderAPI struct {
 
 // reply is one HTTP answer.
 type reply struct {
-	status int
-	body   []byte
-	obj    map[string]any // the body as a JSON object, when it is one
+	status   int
+	body     []byte
+	obj      map[string]any // the body as a JSON object, when it is one
+	location string         // a redirect's target, which the grader did not follow
 }
 
 // errorCode returns error.code of a JSON error body.
@@ -83,8 +84,10 @@ func (r reply) str(key string) string { s, _ := r.obj[key].(string); return s }
 // describe says what an answer was, and where to look when it is the
 // starter's placeholder or the starter authorizer's blanket denial.
 func (r reply) describe() string {
-	s := fmt.Sprintf("%d %s", r.status, clip(strings.TrimSpace(string(r.body)), 160))
+	s := strings.TrimSpace(fmt.Sprintf("%d %s", r.status, clip(strings.TrimSpace(string(r.body)), 160)))
 	switch {
+	case r.location != "":
+		return s + ": the API redirected to " + clip(r.location, 120) + ", another host, which the grader does not follow (it sends test traffic only to your API)"
 	case r.status == http.StatusNotImplemented:
 		return s + ": order-intake is still the starter's placeholder; " + todoIntake
 	case r.status == http.StatusForbidden && r.errorCode() == "":
@@ -181,6 +184,9 @@ func (a *orderAPI) do(ctx context.Context, method, path, tok string, body any, h
 		return reply{}, fmt.Errorf("%s %s: read the answer: %w", method, path, err)
 	}
 	r := reply{status: resp.StatusCode, body: b}
+	if resp.StatusCode/100 == 3 {
+		r.location = resp.Header.Get("Location") // Guard.Client follows redirects within the host only
+	}
 	json.Unmarshal(b, &r.obj)
 	return r, nil
 }

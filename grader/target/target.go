@@ -51,6 +51,14 @@ func (s Spec) Name() string {
 	return "local cloud at " + s.endpoint()
 }
 
+// LocalEndpoint is the local cloud's URL for a local target, "" for AWS.
+func (s Spec) LocalEndpoint() string {
+	if s.Kind == "aws" {
+		return ""
+	}
+	return s.endpoint()
+}
+
 func (s Spec) endpoint() string {
 	if s.Endpoint == "" {
 		return DefaultLocalEndpoint
