@@ -15,8 +15,9 @@ import (
 // 127.0.0.1 is, for the browser, same-origin with this app, so it could read
 // pages (and their CSRF tokens) and post forms. What such a request cannot
 // hide is its Host header, which carries the attacker's name. So the app
-// answers only when Host names it: a loopback name or IP, the address it is
-// bound to, or a name the user configured (--allow-host).
+// answers only when Host names it: a loopback name (localhost, *.localhost)
+// or IP, the address it is bound to, or a name the user configured
+// (--allow-host).
 
 // hostPolicy is the set of Host values the app answers to.
 type hostPolicy struct {
@@ -91,7 +92,8 @@ func (p hostPolicy) allows(host string) bool {
 	if ip, err := netip.ParseAddr(n); err == nil && ip.IsLoopback() {
 		return true
 	}
-	return p.names[n]
+	// Browsers resolve *.localhost to loopback themselves, never by DNS.
+	return p.names[n] || strings.HasSuffix(n, ".localhost")
 }
 
 // checkHost refuses requests whose Host does not name the app, before any

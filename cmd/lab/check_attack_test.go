@@ -121,4 +121,3 @@ func bootstrapZip(t *testing.T) []byte {
 	require.NoError(t, zw.Close())
 	return b.Bytes()
 }
-

@@ -19,6 +19,7 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
+	wf.allowHosts = f.allowHosts // one --allow-host: both answer to the names given
 	if err := hostPort(wf.addr); err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/labkit-dev/labkit/grader/checks"
 	"github.com/labkit-dev/labkit/labs"
@@ -22,21 +21,7 @@ import (
 type webFlags struct {
 	addr, labsDir, token, configPath string
 	allowPrivate                     bool
-	allowHosts                       hostList
-}
-
-// hostList is a repeatable, comma-separated flag of host names.
-type hostList []string
-
-func (l *hostList) String() string { return strings.Join(*l, ",") }
-
-func (l *hostList) Set(v string) error {
-	for _, h := range strings.Split(v, ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			*l = append(*l, h)
-		}
-	}
-	return nil
+	allowHosts                       listFlag
 }
 
 func (f *webFlags) register(fs *flag.FlagSet) {
@@ -45,7 +30,9 @@ func (f *webFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.token, "token", os.Getenv("LABKIT_WEB_TOKEN"), "access token required when --web-addr is not loopback (default $LABKIT_WEB_TOKEN, else generated)")
 	fs.BoolVar(&f.allowPrivate, "allow-private", false, "let the grader send test traffic to private and loopback addresses other than the local cloud's")
 	fs.StringVar(&f.configPath, "config", labs.ConfigPath(), "your labkit config (resource names, target)")
-	fs.Var(&f.allowHosts, "allow-host", "another name the web app may be reached by, besides localhost and its address (repeat or comma-separate; refused otherwise as DNS rebinding)")
+	if fs.Lookup("allow-host") == nil { // lab up: the local cloud's --allow-host serves both (see runUp)
+		fs.Var(&f.allowHosts, "allow-host", "a host name the web app answers besides loopback ones and its address (repeatable; others are refused as DNS rebinding)")
+	}
 }
 
 // startedWeb is a web app bound to its port.

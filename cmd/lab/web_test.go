@@ -11,13 +11,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestWebAllowHost: `lab web` answers to loopback and to the names given
-// with --allow-host, and refuses any other Host (DNS rebinding) with 403.
+// TestWebAllowHost: the web app of `lab web` and `lab up` answers to
+// loopback and to the names given with --allow-host, and refuses any other
+// Host (DNS rebinding) with 403.
 func TestWebAllowHost(t *testing.T) {
+	for _, cmd := range []string{"web", "up"} {
+		t.Run(cmd, func(t *testing.T) { testWebAllowHost(t, cmd) })
+	}
+}
+
+func testWebAllowHost(t *testing.T, cmd string) {
 	addr := freeAddr(t)
 	dir := t.TempDir()
-	out, _ := startLab(t, "web", "--web-addr", addr, "--data", dir, "--config", filepath.Join(dir, "c.json"),
-		"--allow-host", "lab.example.org", "--allow-host", "lab2.example.org,lab3.example.org")
+	args := []string{cmd, "--web-addr", addr, "--data", dir, "--config", filepath.Join(dir, "c.json"),
+		"--allow-host", "lab.example.org", "--allow-host", "lab3.example.org", "--log-level", "error"}
+	if cmd == "up" {
+		args = append(args, "--cloud-addr", freeAddr(t))
+	}
+	out, _ := startLab(t, args...)
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "labs ready") {
 		require.True(t, time.Now().Before(deadline), "lab web never said it was ready")
