@@ -1,173 +1,17 @@
 package lambda
 
 import (
-	"archive/zip"
 	"bytes"
 	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-
-	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
-
-// errBadZip is what Lambda answers for a zip it cannot open.
-func errBadZip(why string) error {
-	return protocol.Errorf("InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again. (%s)", why)
-}
-
-// checkZip validates an uploaded zip without unpacking it: readable, no
-// entry escaping the task root, unzipped size within Lambda's limit.
-func checkZip(b []byte) error {
-	if len(b) == 0 {
-		return protocol.Errorf("InvalidParameterValueException", "Uploaded file must be a non-empty zip")
-	}
-	if len(b) > maxZipped {
-		return protocol.StatusErrorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than %d bytes for the CreateFunction operation", maxZipped)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return errBadZip(err.Error())
-	}
-	var total uint64
-	for _, f := range zr.File {
-		if _, err := safeName(f.Name); err != nil {
-			return errBadZip(err.Error())
-		}
-		total += f.UncompressedSize64
-	}
-	if total > maxUnzipped {
-		return protocol.Errorf("InvalidParameterValueException", "Unzipped size must be smaller than %d bytes", maxUnzipped)
-	}
-	return nil
-}
-
-// safeName returns the cleaned relative path of a zip entry, refusing
-// absolute paths and paths that climb out of the task root (zip slip).
-func safeName(name string) (string, error) {
-	n := strings.ReplaceAll(name, `\`, "/")
-	if n == "" || strings.HasPrefix(n, "/") || filepath.IsAbs(n) || strings.Contains(n, "\x00") {
-		return "", fmt.Errorf("entry %q has an absolute or empty path", name)
-	}
-	clean := filepath.Clean(n)
-	if clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", fmt.Errorf("entry %q points outside the function's directory", name)
-	}
-	return clean, nil
-}
-
-// unpack extracts zipPath into dir (created atomically: extracted beside it
-// and renamed), counting the bytes actually written against Lambda's limit.
-func unpack(zipPath, dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return fmt.Errorf("open code %s: %w", zipPath, err)
-	}
-	defer zr.Close()
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".unpack-*")
-	if err != nil {
-		return fmt.Errorf("unpack code: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	var written int64
-	for _, f := range zr.File {
-		rel, err := safeName(f.Name)
-		if err != nil {
-			return err
-		}
-		if rel == "." {
-			continue
-		}
-		dst := filepath.Join(tmp, rel)
-		mode := f.Mode()
-		switch {
-		case mode.IsDir():
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return fmt.Errorf("unpack code: %w", err)
-			}
-			continue
-		case mode&fs.ModeSymlink != 0:
-			target, err := readAllLimited(f, 4096)
-			if err != nil {
-				return err
-			}
-			t := string(target)
-			if filepath.IsAbs(t) {
-				return fmt.Errorf("entry %q is a symbolic link to an absolute path", f.Name)
-			}
-			if resolved := filepath.Clean(filepath.Join(filepath.Dir(rel), t)); resolved == ".." || strings.HasPrefix(resolved, "../") {
-				return fmt.Errorf("entry %q is a symbolic link outside the function's directory", f.Name)
-			}
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return fmt.Errorf("unpack code: %w", err)
-			}
-			if err := os.Symlink(t, dst); err != nil {
-				return fmt.Errorf("unpack code: %w", err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("unpack code: %w", err)
-		}
-		perm := mode.Perm()
-		if f.CreatorVersion>>8 == 0 && f.ExternalAttrs == 0 {
-			perm = 0o644 // no Unix mode recorded
-		}
-		n, err := extract(f, dst, perm|0o400, maxUnzipped-written)
-		if err != nil {
-			return err
-		}
-		written += n
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(dir); serr == nil {
-			return nil // another invocation unpacked it first
-		}
-		return fmt.Errorf("unpack code: %w", err)
-	}
-	return nil
-}
-
-func extract(f *zip.File, dst string, perm fs.FileMode, budget int64) (int64, error) {
-	rc, err := f.Open()
-	if err != nil {
-		return 0, fmt.Errorf("unpack %s: %w", f.Name, err)
-	}
-	defer rc.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
-	if err != nil {
-		return 0, fmt.Errorf("unpack %s: %w", f.Name, err)
-	}
-	n, err := io.Copy(out, io.LimitReader(rc, budget+1))
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, fmt.Errorf("unpack %s: %w", f.Name, err)
-	}
-	if n > budget {
-		return n, fmt.Errorf("unzipped code is larger than %d bytes", maxUnzipped)
-	}
-	return n, nil
-}
-
-func readAllLimited(f *zip.File, max int64) ([]byte, error) {
-	rc, err := f.Open()
-	if err != nil {
-		return nil, fmt.Errorf("unpack %s: %w", f.Name, err)
-	}
-	defer rc.Close()
-	return io.ReadAll(io.LimitReader(rc, max))
-}
 
 // entrypoint is the executable a function's environment starts: bootstrap
 // for the provided runtimes; go1.x ran the Handler file.

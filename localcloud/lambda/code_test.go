@@ -85,7 +85,12 @@ func TestUnpackCountsRealBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer zr.Close()
-	if _, err := extract(zr.File[0], filepath.Join(dir, "out"), 0o644, 1000); err == nil {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if _, err := extract(root, zr.File[0], "out", 0o644, 1000); err == nil {
 		t.Errorf("extract wrote 1 MiB within a 1000-byte budget")
 	}
 	if err := unpack(zp, filepath.Join(dir, "task")); err != nil {

@@ -282,6 +282,7 @@ const (
 	maxAsyncPayload   = 256 * 1024
 	maxZipped         = 50 * 1024 * 1024  // direct upload
 	maxUnzipped       = 250 * 1024 * 1024 // 262144000 bytes
+	maxEntries        = 20000             // files in a zip: AWS documents none; a Go function has one
 	maxEnvVarsBytes   = 4 * 1024
 	maxCreateBodySize = 70 * 1024 * 1024 // base64 of a 50 MB zip plus the rest
 	tailBytes         = 4 * 1024
