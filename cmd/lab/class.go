@@ -14,6 +14,7 @@ import (
 
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/grader/class"
+	"github.com/labkit-dev/labkit/grader/submission"
 	"github.com/labkit-dev/labkit/grader/target"
 )
 
@@ -219,6 +220,6 @@ func countTodo(ros *class.Roster, prev *class.Run, sel class.Selection) int {
 
 func runID(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
 
-// submissionGrader grades `lab submit` archives; nil until the submission
-// grader is wired in.
-func submissionGrader() class.SubmissionGrader { return nil }
+// submissionGrader grades `lab submit` archives, each in its own sandboxed
+// local cloud (this binary re-run as `lab submission serve-isolated`).
+func submissionGrader() class.SubmissionGrader { return submission.Grade }
