@@ -7,12 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +26,7 @@ import (
 
 // testFunctions are the test functions under testdata, built once per test
 // binary run.
-var testFunctions = []string{"echo", "sleep", "panic", "env", "logs", "slowinit"}
+var testFunctions = []string{"echo", "sleep", "panic", "env", "logs", "slowinit", "orphan"}
 
 var built struct {
 	once sync.Once
@@ -271,22 +269,6 @@ func wantCode(t testing.TB, err error, code string) {
 	}
 }
 
-// processGone reports whether pid no longer runs (gone or a zombie).
-func processGone(pid int) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return true
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	// pid (comm) S ...: the state follows the last ')'.
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
-		return s[i+2] == 'Z' || s[i+2] == 'X'
-	}
-	return false
-}
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -498,45 +496,6 @@ func TestIdleEnvironmentsAreReaped(t *testing.T) {
 	invoke(t, c, "brief", `{}`, nil) // and a new one starts
 }
 
-func TestCloseLeavesNoProcesses(t *testing.T) {
-	t.Parallel()
-	s, url := testService(t, nil)
-	c := client(url, cloudtest.Account)
-	createFunction(t, c, "worker", zipOf(t, "sleep"), nil)
-
-	// One finished invocation that left a child process behind...
-	var first struct{ PID, ChildPID int }
-	json.Unmarshal(invoke(t, c, "worker", `{"ms":1,"spawn":true}`, nil).Payload, &first)
-	if first.ChildPID == 0 {
-		t.Fatal("the function did not start its child")
-	}
-	// ...and two running when Close comes, one with a child of its own.
-	var wg sync.WaitGroup
-	for _, p := range []string{`{"ms":20000,"spawn":true}`, `{"ms":20000}`} {
-		wg.Add(1)
-		go func() { defer wg.Done(); tryInvoke(c, "worker", p, nil) }()
-	}
-	waitFor(t, 20*time.Second, "two busy environments", func() bool { return busyEnvs(s) == 2 })
-	var pids []int
-	for _, pid := range envPIDs(s) {
-		pids = append(pids, processGroup(pid)...)
-	}
-	pids = append(pids, first.ChildPID)
-	if len(pids) < 4 {
-		t.Fatalf("got processes %v, want at least 2 bootstraps and 2 children", pids)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
-	for _, pid := range pids {
-		// Reparented children are reaped by init shortly after.
-		waitFor(t, 5*time.Second, "process "+strconv.Itoa(pid)+" to go", func() bool { return processGone(pid) })
-	}
-	if n := len(envPIDs(s)); n != 0 {
-		t.Errorf("got %d environments after Close, want 0", n)
-	}
-}
 
 // busyEnvs counts environments running an invocation.
 func busyEnvs(s *Service) int {
@@ -557,31 +516,6 @@ func busyEnvs(s *Service) int {
 	return n
 }
 
-// processGroup returns the pids of the live processes in process group pgid.
-func processGroup(pgid int) []int {
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:]) // state ppid pgrp ...
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
 
 func TestUpdateRetiresWarmEnvironments(t *testing.T) {
 	t.Parallel()

@@ -68,6 +68,7 @@ type env struct {
 	srv    *http.Server
 	addr   string
 	cmd    *exec.Cmd
+	tree   procTree // nil until the process started
 	logs   *logReader
 
 	startedAt time.Time
@@ -100,12 +101,12 @@ func (e *env) hasExited() bool {
 	}
 }
 
-// kill stops the environment's whole process group and its Runtime API.
+// kill stops the environment's whole process tree and its Runtime API.
 func (e *env) kill() {
 	e.killOnce.Do(func() {
 		e.dead.Store(true)
-		if e.cmd != nil && e.cmd.Process != nil {
-			syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+		if e.tree != nil {
+			e.tree.kill()
 		}
 		e.srv.Close()
 	})
@@ -166,11 +167,10 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 	cmd.Dir = dir
 	cmd.Env = e.environ()
 	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	e.cmd = cmd
 	e.platformLine(nil, "INIT_START Runtime Version: "+strings.Replace(f.Runtime, ".", ":", 1)+".local\tRuntime Version ARN: arn:aws:lambda:"+f.Region+"::runtime:local")
 	e.startedAt = time.Now()
-	err = cmd.Start()
+	e.tree, err = s.procs.start(cmd, e.marker())
 	pw.Close()
 	if err != nil {
 		pr.Close()
@@ -184,7 +184,8 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		e.exitErr = cmd.Wait()
 		close(e.exited)
 		e.dead.Store(true)
-		e.kill() // the rest of the process group, and the Runtime API
+		e.kill() // the rest of the process tree, and the Runtime API
+		e.tree.release()
 		s.envs.remove(e)
 	}()
 	return e, nil, nil
@@ -413,25 +414,20 @@ func appendTail(b *bytes.Buffer, line string) {
 	}
 }
 
-// memoryUsedMB reads the process's peak resident memory (VmHWM).
+// memoryUsedMB is the process's peak memory so far (VmHWM on Linux).
 func (e *env) memoryUsedMB() int {
-	if e.cmd == nil || e.cmd.Process == nil {
+	if e.tree == nil {
 		return e.maxMemMB
 	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(e.cmd.Process.Pid) + "/status")
-	if err != nil {
-		return e.maxMemMB
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			if mb := (kb + 1023) / 1024; mb > e.maxMemMB {
-				e.maxMemMB = mb
-			}
-		}
+	if mb := e.tree.peakMemoryMB(); mb > e.maxMemMB {
+		e.maxMemMB = mb
 	}
 	return e.maxMemMB
 }
+
+// marker is the environment entry that marks the processes of this
+// environment: the log stream name, random per environment.
+func (e *env) marker() string { return "AWS_LAMBDA_LOG_STREAM_NAME=" + e.stream }
 
 // logReader turns a process's output pipe into lines. Reads happen under mu,
 // so drain can consume everything the process wrote before it answered.
@@ -449,9 +445,10 @@ const maxLogLine = 256 * 1024
 
 func newLogReader(f *os.File, onLine func(string)) *logReader {
 	lr := &logReader{f: f, buf: make([]byte, 64*1024), onLine: onLine}
-	rc, err := f.SyscallConn()
-	if err == nil {
-		lr.rc = rc
+	if pollable {
+		if rc, err := f.SyscallConn(); err == nil {
+			lr.rc = rc
+		}
 	}
 	return lr
 }
@@ -472,7 +469,7 @@ func (lr *logReader) run() {
 				done = true
 				return true
 			}
-			n, err := syscall.Read(int(fd), lr.buf)
+			n, err := readFD(fd, lr.buf)
 			if err == syscall.EAGAIN {
 				return false
 			}
@@ -522,7 +519,7 @@ func (lr *logReader) drain() {
 	}
 	lr.rc.Control(func(fd uintptr) {
 		for {
-			n, err := syscall.Read(int(fd), lr.buf)
+			n, err := readFD(fd, lr.buf)
 			if n > 0 {
 				lr.consume(lr.buf[:n])
 				continue

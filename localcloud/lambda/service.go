@@ -64,6 +64,7 @@ type Service struct {
 
 	conc  *limiter
 	envs  *pools
+	procs procStarter // starts bootstraps (proc.go)
 	logs  *logShipper
 	async *asyncQueue
 
@@ -110,6 +111,7 @@ func New(cfg Config) (*Service, error) {
 		db:      db,
 		fns:     map[fnKey]*function{},
 		entries: map[string]error{},
+		procs:   newProcStarter(cfg.Logger),
 		closed:  make(chan struct{}),
 	}
 	s.endpoint.Store(&cfg.Endpoint)
@@ -177,6 +179,7 @@ func (s *Service) Close() error {
 		s.wg.Wait()
 		s.async.wait()
 		s.envs.closeAll() // environments started by invocations racing Close
+		s.procs.close()
 		s.logs.flush()
 		err = s.db.Close()
 	})

@@ -1,0 +1,61 @@
+package lambda
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestEnvironHas(t *testing.T) {
+	block := []byte("PATH=/bin\x00AWS_LAMBDA_LOG_STREAM_NAME=s1\x00X=1\x00")
+	tests := []struct {
+		marker string
+		want   bool
+	}{
+		{"AWS_LAMBDA_LOG_STREAM_NAME=s1", true},
+		{"PATH=/bin", true},
+		{"X=1", true},
+		{"AWS_LAMBDA_LOG_STREAM_NAME=s", false},   // a prefix of an entry
+		{"LOG_STREAM_NAME=s1", false},             // a suffix of an entry
+		{"AWS_LAMBDA_LOG_STREAM_NAME=s12", false}, // longer than the entry
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, environHas(block, tt.marker), tt.marker)
+	}
+	assert.False(t, environHas(nil, "X=1"))
+}
+
+// procArgs2 builds a kern.procargs2 answer as macOS lays it out.
+func procArgs2(exe string, args, env []string) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(args)))
+	b = append(b, exe...)
+	b = append(b, 0, 0, 0, 0) // NUL and padding
+	for _, a := range args {
+		b = append(b, a...)
+		b = append(b, 0)
+	}
+	for _, e := range env {
+		b = append(b, e...)
+		b = append(b, 0)
+	}
+	return b
+}
+
+func TestProcArgsEnviron(t *testing.T) {
+	b := procArgs2("/var/x/bootstrap", []string{"bootstrap", "AWS_LAMBDA_LOG_STREAM_NAME=looks-like-env"}, []string{"A=1", "AWS_LAMBDA_LOG_STREAM_NAME=s1"})
+	env := procArgsEnviron(b)
+	assert.True(t, environHas(env, "AWS_LAMBDA_LOG_STREAM_NAME=s1"))
+	assert.True(t, environHas(env, "A=1"))
+	assert.False(t, environHas(env, "AWS_LAMBDA_LOG_STREAM_NAME=looks-like-env"), "an argument is not the environment")
+	assert.False(t, environHas(env, "bootstrap"))
+
+	for name, bad := range map[string][]byte{
+		"empty":        nil,
+		"short":        {1, 0},
+		"no exe end":   append(binary.LittleEndian.AppendUint32(nil, 1), "/exe"...),
+		"missing args": procArgs2("/exe", nil, nil)[:4+4],
+	} {
+		assert.Nil(t, procArgsEnviron(bad), name)
+	}
+}

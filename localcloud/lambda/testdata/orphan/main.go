@@ -1,0 +1,62 @@
+// Command orphan is a test function that tries to leave a process behind:
+// it starts a copy of itself that calls setsid (a new session and process
+// group, out of the bootstrap's), writes that child's pid to the payload's
+// pidFile, then hangs ("hang"), crashes ("crash") or answers ("return").
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+type input struct {
+	Mode    string `json:"mode"`
+	PIDFile string `json:"pidFile"`
+}
+
+type output struct {
+	PID      int `json:"pid"`
+	ChildPID int `json:"childPid"`
+}
+
+func main() {
+	if os.Getenv("ORPHAN_CHILD") == "1" {
+		// The escaped child: its parent's death must not end it, only the
+		// cloud's tree control. (A goroutine blocked forever would end
+		// it: Go reports the deadlock and exits.)
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
+	lambda.Start(func(ctx context.Context, in input) (output, error) {
+		out := output{PID: os.Getpid()}
+		self, err := os.Executable()
+		if err != nil {
+			return out, err
+		}
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), "ORPHAN_CHILD=1")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := cmd.Start(); err != nil {
+			return out, err
+		}
+		out.ChildPID = cmd.Process.Pid
+		pids := strconv.Itoa(out.PID) + " " + strconv.Itoa(out.ChildPID)
+		if err := os.WriteFile(in.PIDFile, []byte(pids), 0o600); err != nil {
+			return out, err
+		}
+		switch in.Mode {
+		case "hang":
+			time.Sleep(time.Hour)
+		case "crash":
+			os.Exit(2)
+		}
+		return out, nil
+	})
+}
