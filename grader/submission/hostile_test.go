@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,13 +31,15 @@ type hostileReport struct {
 	Writes  map[string]string `json:"writes"`
 	Environ map[string]string `json:"environ"`
 	Root    []string          `json:"root"`
+	Network string            `json:"network"`
 }
 
 // TestHostileSubmission grades a submission whose order-intake function
 // tries to read another learner's submission, the gradebook and the
-// grader's environment, and to write outside its folder, side by side with
-// a good submission: it reads and changes none of them, and the good
-// submission grades as it did on its own cloud.
+// grader's environment, to write outside its folder and to reach a server
+// on the grader's loopback, side by side with a good submission: it reads,
+// reaches and changes none of them, and the good submission grades as it
+// did on its own cloud.
 func TestHostileSubmission(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs Lambda functions")
@@ -48,14 +52,10 @@ func TestHostileSubmission(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", canary)
 	ctx := context.Background()
 
-	reports := make(chan hostileReport, 16)
-	spy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var rep hostileReport
-		if err := json.NewDecoder(r.Body).Decode(&rep); err == nil {
-			reports <- rep
-		}
-	}))
+	var spied atomic.Int32
+	spy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { spied.Add(1) }))
 	defer spy.Close()
+	reports := make(chan hostileReport, 16)
 
 	src := startCloud(t)
 	solved(t, src, "lab2")
@@ -69,6 +69,7 @@ func TestHostileSubmission(t *testing.T) {
 	require.NoError(t, err)
 	f := newFixture(t, good, code, spy.URL)
 	sb := sandbox(t)
+	sb.BeforeTeardown = collect(t, reports)
 	goodPath, hostilePath, book, dropped := f.good, f.hostile, f.book, f.dropped
 	var wg sync.WaitGroup
 	var goodRes, hostileRes []grader.Result
@@ -83,6 +84,8 @@ func TestHostileSubmission(t *testing.T) {
 	assert.Equal(t, grader.Fail, statuses(hostileRes)["lab2/order-accepted"], "the hostile intake answers 500")
 
 	rep := received(t, reports)
+	assert.Zero(t, spied.Load(), "the spy on the grader's loopback was reached")
+	assert.True(t, strings.HasPrefix(rep.Network, "error: "), "network: %s", rep.Network)
 	t.Logf("hostile function saw: cwd %s, / = %v, reads %v, writes %v, %d environ files", rep.Cwd, rep.Root, rep.Reads, rep.Writes, len(rep.Environ))
 	for p, got := range rep.Reads {
 		assert.True(t, strings.HasPrefix(got, "error: ") || !strings.Contains(got, canary) && p == "/proc/self/environ", "read %s: got %q", p, got)
@@ -111,9 +114,11 @@ func TestHostileSubmission(t *testing.T) {
 		f := newFixture(t, good, code, spy.URL)
 		sb := sandbox(t)
 		sb.NoNamespaces = true
+		sb.BeforeTeardown = collect(t, reports)
 		_, err := sb.Grade(ctx, f.hostile, labs)
 		require.NoError(t, err)
 		rep := received(t, reports)
+		assert.Equal(t, "posted: 200 OK", rep.Network, "it reaches the grader's loopback")
 		assert.True(t, strings.HasPrefix(rep.Reads[f.good], "PK\x03\x04") || rep.Reads[f.good] == "pwned", "it reads alice's submission: got %.60q", rep.Reads[f.good])
 		assert.Equal(t, "pwned", readString(t, f.book), "it overwrites the gradebook")
 		assert.Contains(t, rep.Environ, fmt.Sprintf("/proc/%d/environ", os.Getpid()), "it reads the grader's environment in /proc")
@@ -151,7 +156,24 @@ func newFixture(t *testing.T, good, code []byte, spy string) fixture {
 	return f
 }
 
-// received returns the hostile function's report (it posts before the
+// collect sends the hostile function's reports found in a sandbox's folder
+// before its teardown.
+func collect(t *testing.T, reports chan<- hostileReport) func(dir string) {
+	return func(dir string) {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.Name() != "hostile-report.json" {
+				return nil
+			}
+			var rep hostileReport
+			if b, err := os.ReadFile(p); err == nil && json.Unmarshal(b, &rep) == nil {
+				reports <- rep
+			}
+			return nil
+		})
+	}
+}
+
+// received returns the hostile function's report (it writes it before the
 // grader's first request is answered, so it is there once Grade returns).
 func received(t *testing.T, reports chan hostileReport) hostileReport {
 	t.Helper()

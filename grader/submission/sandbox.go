@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -46,6 +47,10 @@ type Sandbox struct {
 	NoNamespaces bool
 	// Log receives what the sandbox did (isolation used, teardown); nil discards.
 	Log *slog.Logger
+	// BeforeTeardown, when set, is called with the sandbox's folder once its
+	// processes are killed and before the folder is deleted (for tests and
+	// debugging: what the submission's functions left there).
+	BeforeTeardown func(dir string)
 }
 
 // Limits are a sandboxed local cloud's resource limits, inherited by the
@@ -137,6 +142,7 @@ type child struct {
 	waited   chan struct{}
 	once     sync.Once
 	log      *slog.Logger
+	inspect  func(dir string)
 }
 
 // readyPrefix starts the line the child prints once it serves.
@@ -172,12 +178,29 @@ func (s *Sandbox) start(ctx context.Context) (*child, error) {
 func (s *Sandbox) spawn(ctx context.Context, exe string, args []string, dir string, lim Limits, jail bool) (*child, error) {
 	full := append(append([]string{}, args...), "--data", filepath.Join(dir, "data"),
 		"--cpu", fmt.Sprint(lim.CPUSeconds), "--as-mib", fmt.Sprint(lim.AddressMiB), "--fsize-mib", fmt.Sprint(lim.FileMiB), "--nofile", fmt.Sprint(lim.OpenFiles))
+	var listener *os.File
 	if jail {
-		full = append(full, "--jail", dir)
+		// In its own network namespace the child cannot open a port the
+		// grader reaches: it gets one opened here (fd 3), and serves the same
+		// address on its own loopback for its functions.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("sandbox listener: %w", err)
+		}
+		listener, err = ln.(*net.TCPListener).File()
+		ln.Close()
+		if err != nil {
+			return nil, fmt.Errorf("sandbox listener: %w", err)
+		}
+		defer listener.Close()
+		full = append(full, "--jail", dir, "--listen-fd", "3")
 	}
 	cmd := exec.Command(exe, full...)
 	cmd.Dir = dir
 	cmd.Env = []string{} // empty: nothing of the grader's environment (tokens, keys) reaches the child
+	if listener != nil {
+		cmd.ExtraFiles = []*os.File{listener}
+	}
 	mode := isolate(cmd, jail)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -192,7 +215,7 @@ func (s *Sandbox) spawn(ctx context.Context, exe string, args []string, dir stri
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start sandbox (%s): %w", mode, err)
 	}
-	ch := &child{cmd: cmd, dir: dir, mode: mode, stdin: stdin, stderr: errTail, waited: make(chan struct{}), log: s.log()}
+	ch := &child{cmd: cmd, dir: dir, mode: mode, stdin: stdin, stderr: errTail, waited: make(chan struct{}), log: s.log(), inspect: s.BeforeTeardown}
 	go func() { cmd.Wait(); close(ch.waited) }()
 	ready := make(chan string, 1)
 	go func() {
@@ -237,6 +260,9 @@ func (c *child) kill() {
 // stop kills the child and deletes its directory.
 func (c *child) stop() {
 	c.kill()
+	if c.inspect != nil {
+		c.inspect(c.dir)
+	}
 	if err := os.RemoveAll(c.dir); err != nil {
 		c.log.Warn("sandbox directory left behind", "dir", c.dir, "err", err)
 	}

