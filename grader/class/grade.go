@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -249,9 +247,9 @@ func reach(ctx context.Context, cfg Config, l Learner) (aws.Config, *http.Client
 	// cloud, or a profile's endpoint_url), where that cloud serves the
 	// learner's APIs: a learner's account cannot aim the grader at the
 	// rest of the instructor's network.
-	guard := grader.Guard{BlockPrivate: true}
-	if awsCfg.BaseEndpoint != nil {
-		guard.Allow = endpointAddrs(ctx, *awsCfg.BaseEndpoint)
+	guard, err := grader.ForTarget(ctx, aws.ToString(awsCfg.BaseEndpoint), false)
+	if err != nil {
+		return aws.Config{}, nil, fmt.Errorf("reach %s: %w", spec.Name(), err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, cfg.ProbeTimeout)
 	defer cancel()
@@ -276,27 +274,6 @@ func roleAccount(arn string) string {
 		return m[2]
 	}
 	return ""
-}
-
-// endpointAddrs lists the ip:port pairs an endpoint URL's host resolves to.
-func endpointAddrs(ctx context.Context, endpoint string) []string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return nil
-	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	ips, err := net.DefaultResolver.LookupHost(ctx, u.Hostname())
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, ip := range ips {
-		out = append(out, net.JoinHostPort(ip, port))
-	}
-	return out
 }
 
 func notGraded(cfg Config, l Learner, status, msg string, elapsed time.Duration) LearnerResult {

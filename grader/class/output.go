@@ -222,6 +222,7 @@ func WriteGradebookJSON(w io.Writer, run *Run) error {
 // as OWASP's CSV injection advice says. Names and messages come from
 // rosters and accounts the instructor does not control.
 func cell(s string) string {
+	s = report.Printable(s) // a message may quote a learner's API
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/labkit-dev/labkit/grader/report"
 )
 
 // Progress shows a run's progress: on a terminal one line redrawn in place
@@ -37,9 +39,10 @@ func (p *Progress) Learner(r LearnerResult) {
 		if r.Points != nil {
 			score = fmt.Sprintf("%s %s/%s", r.Status, num(*r.Points), num(r.Max))
 		}
-		fmt.Fprintf(p.W, "[%d/%d] %s: %s (%s)", p.done, p.Total, r.ID, score, r.Elapsed.Round(time.Millisecond))
+		// The message may quote a learner's API: no terminal controls.
+		fmt.Fprintf(p.W, "[%d/%d] %s: %s (%s)", p.done, p.Total, report.Printable(r.ID), score, r.Elapsed.Round(time.Millisecond))
 		if r.Status != StatusGraded {
-			fmt.Fprintf(p.W, ": %s", r.Message)
+			fmt.Fprintf(p.W, ": %s", report.Printable(r.Message))
 		}
 		fmt.Fprintln(p.W)
 		return

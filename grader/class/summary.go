@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/grader/report"
 )
 
 // Summary is what summary.md (and the dashboard) says about a run.
@@ -263,5 +264,5 @@ func maxOf(run *Run) float64 {
 // breaks, no table pipes, no HTML or link syntax.
 func md(s string) string {
 	r := strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "`", "'", "*", `\*`, "_", `\_`)
-	return r.Replace(s)
+	return r.Replace(report.Printable(s))
 }
