@@ -16,6 +16,7 @@ import (
 	"github.com/labkit-dev/labkit/grader/class"
 	"github.com/labkit-dev/labkit/grader/submission"
 	"github.com/labkit-dev/labkit/grader/target"
+	"github.com/labkit-dev/labkit/web/progress"
 )
 
 // runClass is `lab class check-roster|grade|passwd`: an instructor grading
@@ -100,6 +101,7 @@ func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&f.format, "format", "", "also print the gradebook on stdout: csv or json (progress then goes to stderr)")
 	fs.StringVar(&f.endpoint, "endpoint", target.DefaultLocalEndpoint, "the local cloud of roster rows with target local and no endpoint")
 	fs.StringVar(&f.labsDir, "labs-dir", "", "read lab content from this folder instead of the built-in copy")
+	fs.StringVar(&f.data, "data", defaultDataDir(), "the web app's data folder, whose database keeps the class history the dashboard shows")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
@@ -142,12 +144,20 @@ func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(progressOut, "regrading part of run %s\n", prev.ID)
 	}
 	p.Total = countTodo(ros, prev, sel)
-	run, err := class.GradeRoster(ctx, cfg, ros, prev, sel, runID(time.Now()), p.Learner)
+	store, err := progress.Open(ctx, filepath.Join(f.data, "progress.db"))
 	if err != nil {
 		return start(err)
 	}
-	if err := class.Write(f.out, run, prev); err != nil {
+	defer store.Close()
+	run, err := class.GradeRoster(ctx, cfg, ros, prev, sel, runID(time.Now()), store, classIDOf(f), p.Learner)
+	if run == nil {
 		return start(err)
+	}
+	if werr := class.Write(f.out, run, prev); werr != nil {
+		return start(werr)
+	}
+	if err != nil {
+		return start(err) // the grades are written; the history is not complete
 	}
 	switch f.format {
 	case "csv":
@@ -219,6 +229,15 @@ func countTodo(ros *class.Roster, prev *class.Run, sel class.Selection) int {
 }
 
 func runID(t time.Time) string { return t.UTC().Format("20060102T150405.000Z") }
+
+// classIDOf names the class in the history: the roster's file name, or
+// the submissions folder's name.
+func classIDOf(f classGradeFlags) string {
+	if f.roster != "" {
+		return strings.TrimSuffix(filepath.Base(f.roster), filepath.Ext(f.roster))
+	}
+	return filepath.Base(filepath.Clean(f.submissions))
+}
 
 // submissionGrader grades `lab submit` archives, each in its own sandboxed
 // local cloud (this binary re-run as `lab submission serve-isolated`).

@@ -31,6 +31,7 @@ import (
 	"github.com/labkit-dev/labkit/grader/class"
 	"github.com/labkit-dev/labkit/kit"
 	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/web/progress"
 )
 
 // secretRecorder serves the local cloud and keeps every secret access key
@@ -306,9 +307,10 @@ func TestClassGradeEndToEnd(t *testing.T) {
 	rosterPath := filepath.Join(dir, "class.csv")
 	require.NoError(t, os.WriteFile(rosterPath, []byte(roster.String()), 0o600))
 	out := filepath.Join(dir, "out")
+	data := filepath.Join(dir, "data")
 
 	code, stdout, stderr := lab(t, "class", "grade", "--roster", rosterPath, "--lab", "lab1,lab2", "--out", out,
-		"--endpoint", endpoint, "--concurrency", "8", "--format", "csv")
+		"--endpoint", endpoint, "--concurrency", "8", "--format", "csv", "--data", data)
 	assert.Equal(t, 1, code, "exit code with unreachable learners; stderr:\n%s", stderr)
 	assert.Contains(t, stderr, "line 53, column 5 (account)")
 	assert.Contains(t, stderr, "line 54, column 1 (id): missing id")
@@ -382,7 +384,7 @@ func TestClassGradeEndToEnd(t *testing.T) {
 
 	// Regrading only the failed: the three unreachable learners again,
 	// everyone else kept as they were.
-	code, stdout, stderr = lab(t, "class", "grade", "--roster", rosterPath, "--lab", "lab1,lab2", "--out", out, "--endpoint", endpoint, "--only-failed")
+	code, stdout, stderr = lab(t, "class", "grade", "--roster", rosterPath, "--lab", "lab1,lab2", "--out", out, "--endpoint", endpoint, "--only-failed", "--data", data)
 	assert.Equal(t, 1, code, stderr)
 	assert.Equal(t, 3, strings.Count(stdout, ": unreachable"), stdout)
 	gb2, err := os.ReadFile(filepath.Join(out, "gradebook.csv"))
@@ -395,10 +397,28 @@ func TestClassGradeEndToEnd(t *testing.T) {
 		}
 	}
 
-	// No secret STS handed the grader is in the out dir or the logs.
+	// The history the dashboard reads holds both runs; the first is as the
+	// first gradebook said, and the second kept its graded learners.
+	store, err := progress.Open(context.Background(), filepath.Join(data, "progress.db"))
+	require.NoError(t, err)
+	runs, err := store.ClassRuns(context.Background(), "class")
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	for i, info := range []progress.ClassRunInfo{runs[1], runs[0]} {
+		run, err := store.ClassRun(context.Background(), info.ID)
+		require.NoError(t, err)
+		var b bytes.Buffer
+		require.NoError(t, class.WriteGradebookCSV(&b, run))
+		assert.Equal(t, string([][]byte{gb, gb2}[i]), b.String(), "run %d in the history", i+1)
+		assert.Len(t, run.Learners[0].Results, len(points))
+	}
+	store.Close()
+
+	// No secret STS handed the grader is in the out dir, the database or
+	// the logs.
 	used := secrets.all()
 	require.NotEmpty(t, used, "the role learners were reached through AssumeRole")
-	assertNoSecrets(t, used, map[string]string{"stdout": stdout, "stderr": stderr}, out)
+	assertNoSecrets(t, used, map[string]string{"stdout": stdout, "stderr": stderr}, out, data)
 }
 
 // assertNoSecrets fails when any secret appears in texts or in a file under
@@ -467,7 +487,7 @@ func TestClassCheckRoster(t *testing.T) {
 
 	code, _, errOut := lab(t, "class", "check-roster", filepath.Join(dir, "missing.csv"))
 	assert.Equal(t, 2, code, errOut)
-	code, _, errOut = lab(t, "class", "grade", "--roster", good)
+	code, _, errOut = lab(t, "class", "grade", "--roster", good, "--data", dir)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--out DIR is required")
 }

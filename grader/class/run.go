@@ -28,18 +28,27 @@ func (s Selection) Regrades(id string, prev *Run) bool {
 	return s.OnlyFailed && ok && p.Status != StatusGraded
 }
 
+// History keeps every run, learner attempt and result (the web app's
+// SQLite store implements it). A run is recorded as it goes and never
+// rewritten.
+type History interface {
+	StartClassRun(ctx context.Context, classID string, run *Run) error
+	RecordClassLearner(ctx context.Context, runID string, seq int, l LearnerResult, carriedFrom string) error
+	FinishClassRun(ctx context.Context, run *Run) error
+}
+
 // GradeRoster grades the roster's learners chosen by sel and returns the
 // run. A partial selection needs prev: the learners it does not regrade
 // keep their result from prev (with its graded-at time). emit receives each
-// learner graded in this run.
-func GradeRoster(ctx context.Context, cfg Config, ros *Roster, prev *Run, sel Selection, id string, emit func(LearnerResult)) (*Run, error) {
+// learner graded in this run. When hist is not nil the run is recorded in it
+// under classID as it goes; a history error is returned with the run, whose
+// grades are complete.
+func GradeRoster(ctx context.Context, cfg Config, ros *Roster, prev *Run, sel Selection, id string, hist History, classID string, emit func(LearnerResult)) (*Run, error) {
 	cfg.defaults()
 	run := &Run{ID: id, Started: cfg.Now(), Labs: cfg.Labs(), RosterErrors: ros.Errors}
-	var todo []Learner
-	var at []int // where each of todo's results goes in run.Learners
 	if sel.Partial() {
 		if prev == nil {
-			return nil, fmt.Errorf("--only and --only-failed regrade part of a previous run, and there is none in this folder")
+			return nil, fmt.Errorf("--only and --only-failed regrade part of a previous run, and there is none")
 		}
 		for _, id := range sel.Only {
 			if _, ok := ros.Learner(id); !ok {
@@ -47,6 +56,8 @@ func GradeRoster(ctx context.Context, cfg Config, ros *Roster, prev *Run, sel Se
 			}
 		}
 	}
+	var todo []Learner
+	var at []int // where each of todo's results goes in run.Learners
 	for _, l := range ros.Learners {
 		p, hasPrev := prev.learner(l.ID)
 		switch {
@@ -58,9 +69,43 @@ func GradeRoster(ctx context.Context, cfg Config, ros *Roster, prev *Run, sel Se
 			run.Learners = append(run.Learners, p)
 		}
 	}
-	for i, r := range Grade(ctx, cfg, todo, emit) {
+	var histErr error
+	record := func(err error) {
+		if err != nil && histErr == nil {
+			histErr = fmt.Errorf("record the run in the history: %w", err)
+		}
+	}
+	if hist != nil {
+		if err := hist.StartClassRun(ctx, classID, run); err != nil {
+			return nil, fmt.Errorf("record the run in the history: %w", err)
+		}
+		regraded := map[int]bool{}
+		for _, i := range at {
+			regraded[i] = true
+		}
+		for i, l := range run.Learners {
+			if !regraded[i] {
+				record(hist.RecordClassLearner(ctx, id, i, l, prev.ID))
+			}
+		}
+	}
+	seqOf := map[string]int{}
+	for i, j := range at {
+		seqOf[todo[i].ID] = j
+	}
+	for i, r := range Grade(ctx, cfg, todo, func(r LearnerResult) {
+		if hist != nil {
+			record(hist.RecordClassLearner(context.WithoutCancel(ctx), id, seqOf[r.ID], r, ""))
+		}
+		if emit != nil {
+			emit(r)
+		}
+	}) {
 		run.Learners[at[i]] = r
 	}
 	run.Finished = cfg.Now()
-	return run, nil
+	if hist != nil {
+		record(hist.FinishClassRun(context.WithoutCancel(ctx), run))
+	}
+	return run, histErr
 }

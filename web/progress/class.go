@@ -1,0 +1,244 @@
+package progress
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/grader/class"
+)
+
+// The class history: classes (their last roster), runs, each learner's
+// attempt in a run and the results of its checks. Runs are recorded as they
+// go (a run's learners appear as they are graded) and never rewritten.
+
+// SaveRoster records the roster of class id (creating the class).
+func (s *Store) SaveRoster(ctx context.Context, id string, rosterCSV []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO classes (id, roster_csv, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET roster_csv = excluded.roster_csv, updated_at = excluded.updated_at`, id, string(rosterCSV), time.Now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("save roster of class %s: %w", id, err)
+	}
+	return nil
+}
+
+// Roster returns the roster last saved for class id (nil when none).
+func (s *Store) Roster(ctx context.Context, id string) ([]byte, error) {
+	var csv string
+	err := s.db.QueryRowContext(ctx, `SELECT roster_csv FROM classes WHERE id = ?`, id).Scan(&csv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read roster of class %s: %w", id, err)
+	}
+	return []byte(csv), nil
+}
+
+// Classes lists the classes' ids.
+func (s *Store) Classes(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM classes ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list classes: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// StartClassRun records the start of run for class classID (creating the
+// class when it is new).
+func (s *Store) StartClassRun(ctx context.Context, classID string, run *class.Run) error {
+	labs, err := json.Marshal(run.Labs)
+	if err != nil {
+		return err
+	}
+	errs, err := json.Marshal(run.RosterErrors)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("start class run: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO classes (id, updated_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, classID, time.Now().UnixMilli()); err != nil {
+		return fmt.Errorf("start class run: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO class_runs (id, class_id, started_at, labs_json, roster_errors) VALUES (?, ?, ?, ?, ?)`,
+		run.ID, classID, run.Started.UnixMilli(), string(labs), string(errs)); err != nil {
+		return fmt.Errorf("start class run %s: %w", run.ID, err)
+	}
+	return tx.Commit()
+}
+
+// RecordClassLearner records one learner's attempt in a run: seq is the
+// learner's place in the roster, carriedFrom the run a partial regrade kept
+// the result from ("" when graded in this run).
+func (s *Store) RecordClassLearner(ctx context.Context, runID string, seq int, l class.LearnerResult, carriedFrom string) error {
+	results := l.Results
+	l.Results = nil
+	attempt, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record learner %s: %w", l.ID, err)
+	}
+	defer tx.Rollback()
+	var carried any
+	if carriedFrom != "" {
+		carried = carriedFrom
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO class_attempts (run_id, seq, learner, attempt_json, carried_from) VALUES (?, ?, ?, ?, ?)`,
+		runID, seq, l.ID, string(attempt), carried); err != nil {
+		return fmt.Errorf("record learner %s in run %s: %w", l.ID, runID, err)
+	}
+	for i, r := range results {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO class_results (run_id, learner, seq, check_id, status, result_json) VALUES (?, ?, ?, ?, ?, ?)`,
+			runID, l.ID, i, r.Lab+"/"+r.CheckID, string(r.Status), string(b)); err != nil {
+			return fmt.Errorf("record learner %s's result %s/%s: %w", l.ID, r.Lab, r.CheckID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// FinishClassRun marks run finished; from then on it cannot change.
+func (s *Store) FinishClassRun(ctx context.Context, run *class.Run) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE class_runs SET finished_at = ? WHERE id = ? AND finished_at IS NULL`, run.Finished.UnixMilli(), run.ID)
+	if err != nil {
+		return fmt.Errorf("finish class run %s: %w", run.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("finish class run %s: no such unfinished run", run.ID)
+	}
+	return nil
+}
+
+// ClassRunInfo is a run in a class's history.
+type ClassRunInfo struct {
+	ID                string
+	Started, Finished time.Time // Finished is zero while the run goes on
+}
+
+// ClassRuns lists class id's runs, newest first.
+func (s *Store) ClassRuns(ctx context.Context, id string) ([]ClassRunInfo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, finished_at FROM class_runs WHERE class_id = ? ORDER BY started_at DESC, id DESC`, id)
+	if err != nil {
+		return nil, fmt.Errorf("list runs of class %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []ClassRunInfo
+	for rows.Next() {
+		var r ClassRunInfo
+		var started int64
+		var finished sql.NullInt64
+		if err := rows.Scan(&r.ID, &started, &finished); err != nil {
+			return nil, err
+		}
+		r.Started = time.UnixMilli(started)
+		if finished.Valid {
+			r.Finished = time.UnixMilli(finished.Int64)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ClassRun reads a run back with every learner recorded so far (in roster
+// order) and their results; (nil, nil) when there is no such run.
+func (s *Store) ClassRun(ctx context.Context, runID string) (*class.Run, error) {
+	var run class.Run
+	var started int64
+	var finished sql.NullInt64
+	var labs, errs string
+	err := s.db.QueryRowContext(ctx, `SELECT id, started_at, finished_at, labs_json, roster_errors FROM class_runs WHERE id = ?`, runID).
+		Scan(&run.ID, &started, &finished, &labs, &errs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read class run %s: %w", runID, err)
+	}
+	run.Started = time.UnixMilli(started)
+	if finished.Valid {
+		run.Finished = time.UnixMilli(finished.Int64)
+	}
+	if err := json.Unmarshal([]byte(labs), &run.Labs); err != nil {
+		return nil, fmt.Errorf("read class run %s: %w", runID, err)
+	}
+	if err := json.Unmarshal([]byte(errs), &run.RosterErrors); err != nil {
+		return nil, fmt.Errorf("read class run %s: %w", runID, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT learner, attempt_json FROM class_attempts WHERE run_id = ? ORDER BY seq`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read class run %s: %w", runID, err)
+	}
+	index := map[string]int{}
+	for rows.Next() {
+		var id, js string
+		var l class.LearnerResult
+		if err := rows.Scan(&id, &js); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(js), &l); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read class run %s learner %s: %w", runID, id, err)
+		}
+		index[id] = len(run.Learners)
+		run.Learners = append(run.Learners, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rrows, err := s.db.QueryContext(ctx, `SELECT learner, result_json FROM class_results WHERE run_id = ? ORDER BY learner, seq`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read class run %s results: %w", runID, err)
+	}
+	defer rrows.Close()
+	for rrows.Next() {
+		var id, js string
+		var r grader.Result
+		if err := rrows.Scan(&id, &js); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(js), &r); err != nil {
+			return nil, fmt.Errorf("read class run %s result: %w", runID, err)
+		}
+		if i, ok := index[id]; ok {
+			run.Learners[i].Results = append(run.Learners[i].Results, r)
+		}
+	}
+	return &run, rrows.Err()
+}
+
+// LatestClassRun returns class id's newest finished run (nil when none).
+func (s *Store) LatestClassRun(ctx context.Context, id string) (*class.Run, error) {
+	var runID string
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM class_runs WHERE class_id = ? AND finished_at IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1`, id).Scan(&runID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("latest run of class %s: %w", id, err)
+	}
+	return s.ClassRun(ctx, runID)
+}
