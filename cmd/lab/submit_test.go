@@ -38,7 +38,7 @@ func TestClassGradesSubmissions(t *testing.T) {
 	roster := filepath.Join(t.TempDir(), "class.csv")
 	require.NoError(t, os.WriteFile(roster, []byte("id,name,target\nana,Ana,submission\nbob,Bob,submission\n"), 0o600))
 
-	code, text = run("class", "grade", "--roster", roster, "--submissions", subs, "--out", out, "--lab", "lab2")
+	code, text = run("class", "grade", "--roster", roster, "--submissions", subs, "--out", out, "--lab", "lab2", "--data", t.TempDir())
 	assert.Equal(t, 1, code, "bob is not graded: %s", text)
 	f, err := os.Open(filepath.Join(out, "gradebook.csv"))
 	require.NoError(t, err)
