@@ -38,6 +38,9 @@ func (s *Server) routes() http.Handler {
 	app.GET("/attempts", s.attemptsPage)
 	app.GET("/settings", s.settingsPage)
 	app.POST("/settings", s.saveSettings)
+	app.GET("/demo", s.demoPage)
+	app.GET("/demo/events", s.demoEvents)
+	app.POST("/demo/control/:action", s.demoControl)
 	r.NoRoute(func(c *gin.Context) { s.notFound(c, "There is no page at "+c.Request.URL.Path+".") })
 	return r
 }

@@ -54,6 +54,9 @@ type Config struct {
 	// AWSConfigFile lists the learner's AWS profiles; default ~/.aws/config.
 	AWSConfigFile string
 	Logger        *slog.Logger
+	// Demo is the classroom demo `lab demo` runs (nil: /demo says how to
+	// start one).
+	Demo DemoRunner
 }
 
 // Server is the web app.

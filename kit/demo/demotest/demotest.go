@@ -1,4 +1,7 @@
-package demo
+// Package demotest starts a local cloud in the test's process with the
+// classroom demo deployed and running on it, for the tests of kit/demo and
+// of the web app's demo page.
+package demotest
 
 import (
 	"context"
@@ -9,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labkit-dev/labkit/kit/demo"
 	"github.com/labkit-dev/labkit/localcloud"
 )
 
@@ -33,9 +37,10 @@ func zipCache() string {
 	return filepath.Join(uc, "labkit", "zips")
 }
 
-// Started runs a local cloud in this process and a deployed, running demo
-// on it, for this package's tests and the web app's.
-func Started(t testing.TB) *Demo {
+// Start runs a local cloud in this process and a deployed, running demo on
+// it, with short redelivery (2 s, dead-letter after 2 receives) and spikes
+// of at most 200 orders. Everything stops when the test ends.
+func Start(t testing.TB) *demo.Demo {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -50,7 +55,7 @@ func Started(t testing.TB) *Demo {
 	done := make(chan struct{})
 	go func() { c.Serve(ctx, ln); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; c.Close() })
-	d, err := New(Config{Endpoint: url, Source: BusSource{Bus: c.Bus()}, Out: logWriter{t}, CacheDir: zipCache(),
+	d, err := demo.New(demo.Config{Endpoint: url, Source: demo.BusSource{Bus: c.Bus()}, Out: logWriter{t}, CacheDir: zipCache(),
 		VisibilityTimeout: 2 * time.Second, MaxReceiveCount: 2, MaxOrders: 200})
 	if err != nil {
 		t.Fatal(err)
