@@ -45,6 +45,9 @@ type Config struct {
 	// AlarmEvaluationInterval is how often CloudWatch alarms are evaluated;
 	// 0 means once a minute, as on AWS. Tests and demos shorten it.
 	AlarmEvaluationInterval time.Duration
+	// NoServiceMetrics stops CloudWatch publishing the services' metrics
+	// (AWS/Lambda, AWS/SQS...); benchmarks compare with and without.
+	NoServiceMetrics bool
 }
 
 // DefaultLambdaConcurrency is the local cloud's per-account limit on

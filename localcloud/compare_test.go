@@ -32,9 +32,13 @@ import (
 //
 //	go test -run '^$' -bench Compare -benchtime 3000x ./localcloud/
 
-func startCloud(b *testing.B) string {
+func startCloud(b testing.TB, mod ...func(*localcloud.Config)) string {
 	b.Helper()
-	c, err := localcloud.New(localcloud.Config{DataDir: b.TempDir()})
+	cfg := localcloud.Config{DataDir: b.TempDir()}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	c, err := localcloud.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

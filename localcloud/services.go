@@ -64,6 +64,6 @@ func (c *Cloud) build() error {
 		return err
 	}
 	metrics, err := monitoring.New(monitoring.Config{DataDir: d, Logger: log.With("service", "monitoring"), Bus: bus, Topics: topics,
-		EvaluationInterval: c.cfg.AlarmEvaluationInterval})
+		EvaluationInterval: c.cfg.AlarmEvaluationInterval, Queues: queues, NoServiceMetrics: c.cfg.NoServiceMetrics})
 	return must("monitoring", metrics, err)
 }

@@ -37,11 +37,16 @@ type Event struct {
 
 // Bus fans events out to subscribers. A nil *Bus is valid and drops
 // everything. Slow subscribers lose events rather than slow the cloud down.
+// Taps see every event, synchronously, and lose none: they are for cheap
+// in-process aggregation (CloudWatch's service metrics).
 type Bus struct {
 	mu   sync.Mutex
 	subs map[*sub]struct{}
 	n    atomic.Int32
+	taps atomic.Pointer[[]*tap]
 }
+
+type tap struct{ fn func(Event) }
 
 type sub struct{ ch chan Event }
 
@@ -49,15 +54,24 @@ type sub struct{ ch chan Event }
 func NewBus() *Bus { return &Bus{subs: map[*sub]struct{}{}} }
 
 // Active reports whether anybody listens; callers may skip building events.
-func (b *Bus) Active() bool { return b != nil && b.n.Load() > 0 }
+func (b *Bus) Active() bool { return b != nil && (b.n.Load() > 0 || b.taps.Load() != nil) }
 
-// Publish sends e to every subscriber that has room for it.
+// Publish gives e to every tap, then sends it to every subscriber that has
+// room for it.
 func (b *Bus) Publish(e Event) {
 	if !b.Active() {
 		return
 	}
 	if e.Time.IsZero() {
 		e.Time = time.Now()
+	}
+	if taps := b.taps.Load(); taps != nil {
+		for _, t := range *taps {
+			t.fn(e)
+		}
+	}
+	if b.n.Load() == 0 {
+		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -87,4 +101,44 @@ func (b *Bus) Subscribe(buf int) (<-chan Event, func()) {
 			b.mu.Unlock()
 		})
 	}
+}
+
+// Tap calls fn with every event published from now on, on the publisher's
+// goroutine: fn must be quick and must not publish. The returned function
+// removes the tap.
+func (b *Bus) Tap(fn func(Event)) (stop func()) {
+	t := &tap{fn: fn}
+	b.mu.Lock()
+	b.setTaps(func(old []*tap) []*tap { return append(old, t) })
+	b.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.mu.Lock()
+			b.setTaps(func(old []*tap) []*tap {
+				var out []*tap
+				for _, x := range old {
+					if x != t {
+						out = append(out, x)
+					}
+				}
+				return out
+			})
+			b.mu.Unlock()
+		})
+	}
+}
+
+// setTaps replaces the tap list copy-on-write; the caller holds b.mu.
+func (b *Bus) setTaps(change func([]*tap) []*tap) {
+	var old []*tap
+	if p := b.taps.Load(); p != nil {
+		old = *p
+	}
+	next := change(append([]*tap(nil), old...))
+	if len(next) == 0 {
+		b.taps.Store(nil)
+		return
+	}
+	b.taps.Store(&next)
 }

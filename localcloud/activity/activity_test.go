@@ -44,3 +44,32 @@ func TestBusFansOutAndDropsForSlowSubscribers(t *testing.T) {
 		t.Errorf("the bus is active after every subscription ended")
 	}
 }
+
+func TestTapSeesEveryEventInOrder(t *testing.T) {
+	b := NewBus()
+	var got []int
+	stop := b.Tap(func(e Event) { got = append(got, e.Status) })
+	if !b.Active() {
+		t.Fatal("a bus with a tap says it is inactive")
+	}
+	slow, stopSlow := b.Subscribe(1) // a slow subscriber drops, the tap does not
+	defer stopSlow()
+	for i := 0; i < 100; i++ {
+		b.Publish(Event{Kind: KindRequest, Status: i})
+	}
+	if len(got) != 100 || got[99] != 99 {
+		t.Fatalf("tap saw %d events, want 100 in order", len(got))
+	}
+	if len(slow) != 1 {
+		t.Fatalf("slow subscriber holds %d", len(slow))
+	}
+	stop()
+	stopSlow()
+	if b.Active() {
+		t.Fatal("a bus without taps or subscribers says it is active")
+	}
+	b.Publish(Event{Kind: KindRequest})
+	if len(got) != 100 {
+		t.Fatal("a removed tap still sees events")
+	}
+}

@@ -19,6 +19,7 @@ import (
 func (s *Service) EvaluateAlarms(ctx context.Context) {
 	s.evalMu.Lock()
 	defer s.evalMu.Unlock()
+	s.flushObserved()
 	now := s.now().UTC()
 	type item struct {
 		rk regionKey

@@ -253,6 +253,7 @@ type pageToken struct {
 }
 
 func (s *Service) getMetricData(ctx context.Context, tree map[string]any) (any, error) {
+	s.flushObserved()
 	var in getMetricDataInput
 	if err := decode(tree, &in); err != nil {
 		return nil, err

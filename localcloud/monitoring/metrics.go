@@ -391,6 +391,7 @@ type listMetricsOutput struct {
 const listMetricsPage = 500
 
 func (s *Service) listMetrics(ctx context.Context, tree map[string]any) (any, error) {
+	s.flushObserved()
 	var in listMetricsInput
 	if err := decode(tree, &in); err != nil {
 		return nil, err

@@ -26,7 +26,14 @@ type Config struct {
 	// DataDir holds monitoring.db.
 	DataDir string
 	Logger  *slog.Logger
-	Bus     *activity.Bus
+	// Bus carries the other services' events; the service turns them into
+	// the metrics AWS publishes for them (AWS/Lambda, AWS/SQS, ...).
+	Bus *activity.Bus
+	// Queues lets the service sample queue depths for AWS/SQS (the SQS
+	// service); without it the depths come from the bus's events.
+	Queues QueueAttributes
+	// NoServiceMetrics turns that off (benchmarks compare the two).
+	NoServiceMetrics bool
 	// Topics receives alarm actions; nil fails them (recorded in the
 	// alarm's history).
 	Topics Publisher
@@ -57,6 +64,10 @@ type Service struct {
 	alarms map[regionKey]map[string]*alarm
 	dashes map[regionKey]map[string]*dashboard
 	tags   map[string]map[string]string // by resource ARN
+
+	obs     *observer // nil without service metrics
+	flushMu sync.Mutex
+	stopTap func()
 
 	evalMu sync.Mutex // one evaluation at a time
 	quit   chan struct{}
@@ -121,6 +132,10 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.w = newWriter(db, s.log)
+	if cfg.Bus != nil && !cfg.NoServiceMetrics {
+		s.obs = newObserver()
+		s.stopTap = cfg.Bus.Tap(s.observe)
+	}
 	s.wg.Add(1)
 	go s.loop()
 	return s, nil
@@ -141,11 +156,16 @@ func (s *Service) loop() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.EvaluationInterval)
 	defer t.Stop()
+	flush := time.NewTicker(min(s.cfg.EvaluationInterval, flushEvery))
+	defer flush.Stop()
 	lastPrune := s.now()
 	for {
 		select {
 		case <-s.quit:
+			s.flushObserved()
 			return
+		case <-flush.C:
+			s.flushObserved()
 		case <-t.C:
 			s.EvaluateAlarms(context.Background())
 			if now := s.now(); now.Sub(lastPrune) > time.Hour {
@@ -158,6 +178,10 @@ func (s *Service) loop() {
 		}
 	}
 }
+
+// flushEvery is how often service metrics are written when nothing reads
+// them sooner.
+const flushEvery = 5 * time.Second
 
 // pruneMemory drops points older than the retention from memory.
 func (s *Service) pruneMemory(now time.Time) {
@@ -182,6 +206,9 @@ func (s *Service) pruneMemory(now time.Time) {
 func (s *Service) Close() error {
 	var err error
 	s.once.Do(func() {
+		if s.stopTap != nil {
+			s.stopTap()
+		}
 		close(s.quit)
 		s.wg.Wait()
 		s.w.close()

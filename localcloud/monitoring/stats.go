@@ -161,6 +161,7 @@ type getMetricStatisticsOutput struct {
 const maxDatapoints = 1440
 
 func (s *Service) getMetricStatistics(ctx context.Context, tree map[string]any) (any, error) {
+	s.flushObserved()
 	var in getMetricStatisticsInput
 	if err := decode(tree, &in); err != nil {
 		return nil, err

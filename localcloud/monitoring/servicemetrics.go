@@ -1,0 +1,232 @@
+package monitoring
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/activity"
+)
+
+// Service metrics: the other services' events (the activity bus, tapped so
+// none is lost) become the metrics AWS publishes for them, aggregated per
+// metric and minute in memory and written as one datapoint each when
+// flushed (before every read and alarm evaluation, and every few seconds).
+//
+//	AWS/Lambda     Invocations, Errors, Throttles (Count), Duration (Milliseconds)
+//	               by FunctionName and across all functions
+//	AWS/ApiGateway Count, 4xx, 5xx (Count), Latency (Milliseconds) by ApiId
+//	AWS/SQS        ApproximateNumberOfMessagesVisible, ...NotVisible, ...Delayed (Count)
+//	               by QueueName, sampled from the queue at each flush while it is active
+//	AWS/DynamoDB   UserErrors (Count), account-wide as on AWS
+
+// maxRawValues bounds the raw values one minute's aggregate keeps for
+// percentiles; past it the minute keeps only its statistic set.
+const maxRawValues = 1000
+
+// queueIdle is how long a queue that saw no activity keeps being sampled
+// (AWS stops publishing a queue's metrics after six hours of inactivity).
+const queueIdle = 6 * time.Hour
+
+type accKey struct {
+	rk     regionKey
+	series string
+	minute int64
+}
+
+type acc struct {
+	metric Metric
+	unit   string
+	t      int64
+	count  float64
+	sum    float64
+	min    float64
+	max    float64
+	vals   map[float64]float64
+	noRaw  bool
+}
+
+type queueDepth struct {
+	visible, inFlight int
+	last              time.Time
+}
+
+type observer struct {
+	mu     sync.Mutex
+	accs   map[accKey]*acc
+	queues map[regionKey]map[string]*queueDepth
+}
+
+func newObserver() *observer {
+	return &observer{accs: map[accKey]*acc{}, queues: map[regionKey]map[string]*queueDepth{}}
+}
+
+func (o *observer) add(rk regionKey, m Metric, unit string, v float64, t time.Time) {
+	k := accKey{rk, seriesKey(m.Namespace, m.MetricName, m.Dimensions), t.UnixMilli() / 60000}
+	a := o.accs[k]
+	if a == nil {
+		a = &acc{metric: m, unit: unit, t: k.minute * 60000, min: math.Inf(1), max: math.Inf(-1), vals: map[float64]float64{}}
+		o.accs[k] = a
+	}
+	a.count++
+	a.sum += v
+	a.min, a.max = math.Min(a.min, v), math.Max(a.max, v)
+	if !a.noRaw {
+		if _, ok := a.vals[v]; ok || len(a.vals) < maxRawValues {
+			a.vals[v]++
+		} else {
+			a.noRaw, a.vals = true, nil
+		}
+	}
+}
+
+func metric(ns, name string, dims ...string) Metric {
+	m := Metric{Namespace: ns, MetricName: name, Dimensions: []Dimension{}}
+	for i := 0; i+1 < len(dims); i += 2 {
+		m.Dimensions = append(m.Dimensions, Dimension{Name: dims[i], Value: dims[i+1]})
+	}
+	return m
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// observe is the bus tap: it only adds to the minute's aggregates.
+func (s *Service) observe(e activity.Event) {
+	if e.Account == "" {
+		return
+	}
+	rk := regionKey{e.Account, e.Region}
+	o := s.obs
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch e.Kind {
+	case activity.KindInvocation:
+		for _, dims := range [][]string{{"FunctionName", e.Name}, nil} {
+			if e.Outcome == "throttled" {
+				o.add(rk, metric("AWS/Lambda", "Throttles", dims...), "Count", 1, e.Time)
+				continue
+			}
+			o.add(rk, metric("AWS/Lambda", "Invocations", dims...), "Count", 1, e.Time)
+			o.add(rk, metric("AWS/Lambda", "Errors", dims...), "Count", b2f(e.Outcome == "error" || e.Outcome == "timeout"), e.Time)
+			o.add(rk, metric("AWS/Lambda", "Duration", dims...), "Milliseconds", ms(e.Duration), e.Time)
+		}
+	case activity.KindHTTPAPI:
+		o.add(rk, metric("AWS/ApiGateway", "Count", "ApiId", e.Name), "Count", 1, e.Time)
+		o.add(rk, metric("AWS/ApiGateway", "4xx", "ApiId", e.Name), "Count", b2f(e.Status >= 400 && e.Status < 500), e.Time)
+		o.add(rk, metric("AWS/ApiGateway", "5xx", "ApiId", e.Name), "Count", b2f(e.Status >= 500), e.Time)
+		o.add(rk, metric("AWS/ApiGateway", "Latency", "ApiId", e.Name), "Milliseconds", ms(e.Duration), e.Time)
+	case activity.KindQueueDepth:
+		byName := o.queues[rk]
+		if byName == nil {
+			byName = map[string]*queueDepth{}
+			o.queues[rk] = byName
+		}
+		q := byName[e.Name]
+		if q == nil {
+			q = &queueDepth{}
+			byName[e.Name] = q
+		}
+		q.visible, q.inFlight, q.last = e.Visible, e.InFlight, e.Time
+	case activity.KindRequest:
+		if e.Service == "dynamodb" && e.Status >= 400 && e.Status < 500 {
+			o.add(rk, metric("AWS/DynamoDB", "UserErrors"), "Count", 1, e.Time)
+		}
+	}
+}
+
+// QueueAttributes reads a queue's attributes (the SQS service).
+type QueueAttributes interface {
+	QueueAttributesFromService(ctx context.Context, queueARN string) (map[string]string, error)
+}
+
+// sampleQueues adds a depth sample for every queue active in the last six
+// hours: read from the queue itself when the SQS service is wired in (its
+// events are rate-limited), else the last depth its events told.
+func (s *Service) sampleQueues(now time.Time) {
+	type sample struct {
+		rk   regionKey
+		name string
+		q    queueDepth
+	}
+	var todo []sample
+	o := s.obs
+	o.mu.Lock()
+	for rk, byName := range o.queues {
+		for name, q := range byName {
+			if now.Sub(q.last) > queueIdle {
+				delete(byName, name)
+				continue
+			}
+			todo = append(todo, sample{rk, name, *q})
+		}
+	}
+	o.mu.Unlock()
+	for _, sm := range todo {
+		vals := map[string]float64{"ApproximateNumberOfMessagesVisible": float64(sm.q.visible), "ApproximateNumberOfMessagesNotVisible": float64(sm.q.inFlight)}
+		if s.cfg.Queues != nil {
+			arn := "arn:aws:sqs:" + sm.rk.region + ":" + sm.rk.account + ":" + sm.name
+			attrs, err := s.cfg.Queues.QueueAttributesFromService(context.Background(), arn)
+			if err != nil {
+				o.mu.Lock()
+				delete(o.queues[sm.rk], sm.name)
+				o.mu.Unlock()
+				continue
+			}
+			for attr, name := range map[string]string{"ApproximateNumberOfMessages": "ApproximateNumberOfMessagesVisible",
+				"ApproximateNumberOfMessagesNotVisible": "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed": "ApproximateNumberOfMessagesDelayed"} {
+				if v, err := strconv.ParseFloat(attrs[attr], 64); err == nil {
+					vals[name] = v
+				}
+			}
+		}
+		o.mu.Lock()
+		for name, v := range vals {
+			o.add(sm.rk, metric("AWS/SQS", name, "QueueName", sm.name), "Count", v, now)
+		}
+		o.mu.Unlock()
+	}
+}
+
+// flushObserved samples the active queues and writes the aggregates
+// gathered so far as datapoints.
+func (s *Service) flushObserved() {
+	if s.obs == nil {
+		return
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	now := s.now()
+	s.sampleQueues(now)
+	o := s.obs
+	o.mu.Lock()
+	accs := o.accs
+	o.accs = map[accKey]*acc{}
+	o.mu.Unlock()
+	if len(accs) == 0 {
+		return
+	}
+	byRegion := map[regionKey][]published{}
+	for k, a := range accs {
+		p := point{t: a.t, unit: a.unit, count: a.count, sum: a.sum, min: a.min, max: a.max}
+		if !a.noRaw {
+			for v, c := range a.vals {
+				p.vals = append(p.vals, [2]float64{v, c})
+			}
+		}
+		byRegion[k.rk] = append(byRegion[k.rk], published{metric: a.metric, p: p})
+	}
+	for rk, batch := range byRegion {
+		if err := s.publish(rk, batch); err != nil {
+			s.log.Warn("store service metrics", "account", rk.account, "region", rk.region, "points", len(batch), "err", err)
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package localcloud_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/kit/bundle"
+	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/localcloud/bench"
+)
+
+// TestServiceMetrics puts a known workload through the real services (7
+// invocations of a real function, 2 of them failing; 3 messages into a
+// queue; 2 DynamoDB calls on a missing table) and reads the metrics AWS
+// publishes for them back through CloudWatch, under AWS's namespaces,
+// names, dimensions and units, in 1-minute periods.
+func TestServiceMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a Lambda function")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	cfg := sdkConfig(startCloud(t))
+	start := time.Now().UTC().Truncate(time.Minute)
+	zip, err := bundle.Build(ctx, "./lambda/testdata/panic", bundle.Options{})
+	require.NoError(t, err)
+	fns := lambda.NewFromConfig(cfg)
+	_, err = fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("flaky"), Runtime: lambdatypes.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::123456789012:role/flaky"), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
+	require.NoError(t, err)
+	for i := 0; i < 7; i++ {
+		payload := `{}`
+		if i%3 == 1 {
+			payload = `{"error":"boom"}`
+		}
+		out, err := fns.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("flaky"), Payload: []byte(payload)})
+		require.NoError(t, err)
+		assert.Equal(t, i%3 == 1, out.FunctionError != nil, "invocation %d", i)
+	}
+	q := sqs.NewFromConfig(cfg)
+	qu, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("orders-dlq")})
+	require.NoError(t, err)
+	for i := 0; i < 3; i++ {
+		_, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qu.QueueUrl, MessageBody: aws.String("poison")})
+		require.NoError(t, err)
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	for i := 0; i < 2; i++ {
+		_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("no-such-table")})
+		require.Error(t, err)
+	}
+
+	cw := cloudwatch.NewFromConfig(cfg)
+	stat := func(id, ns, name, st string, dims ...string) cwtypes.MetricDataQuery {
+		m := &cwtypes.Metric{Namespace: aws.String(ns), MetricName: aws.String(name)}
+		for i := 0; i+1 < len(dims); i += 2 {
+			m.Dimensions = append(m.Dimensions, cwtypes.Dimension{Name: aws.String(dims[i]), Value: aws.String(dims[i+1])})
+		}
+		return cwtypes.MetricDataQuery{Id: aws.String(id), MetricStat: &cwtypes.MetricStat{Metric: m, Period: aws.Int32(60), Stat: aws.String(st)}}
+	}
+	out, err := cw.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(start.Add(-time.Minute)), EndTime: aws.Time(time.Now().Add(2 * time.Minute)),
+		MetricDataQueries: []cwtypes.MetricDataQuery{
+			stat("inv", "AWS/Lambda", "Invocations", "Sum", "FunctionName", "flaky"),
+			stat("err", "AWS/Lambda", "Errors", "Sum", "FunctionName", "flaky"),
+			stat("errcount", "AWS/Lambda", "Errors", "SampleCount", "FunctionName", "flaky"),
+			stat("dur", "AWS/Lambda", "Duration", "SampleCount", "FunctionName", "flaky"),
+			stat("all", "AWS/Lambda", "Invocations", "Sum"),
+			stat("thr", "AWS/Lambda", "Throttles", "Sum", "FunctionName", "flaky"),
+			stat("vis", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName", "orders-dlq"),
+			stat("user", "AWS/DynamoDB", "UserErrors", "Sum"),
+		}})
+	require.NoError(t, err)
+	sums := map[string]float64{}
+	maxes := map[string]float64{}
+	for _, r := range out.MetricDataResults {
+		for i, v := range r.Values {
+			assert.Equal(t, 0, r.Timestamps[i].Second(), "1-minute periods")
+			sums[*r.Id] += v
+			maxes[*r.Id] = max(maxes[*r.Id], v)
+		}
+	}
+	assert.Equal(t, 7.0, sums["inv"])
+	assert.Equal(t, 2.0, sums["err"])
+	assert.Equal(t, 7.0, sums["errcount"], "Errors is published for every invocation, 0 or 1")
+	assert.Equal(t, 7.0, sums["dur"])
+	assert.Equal(t, 7.0, sums["all"], "the account-wide series without dimensions")
+	assert.Equal(t, 0.0, sums["thr"])
+	assert.Equal(t, 3.0, maxes["vis"])
+	assert.Equal(t, 2.0, sums["user"])
+
+	st, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Duration"),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String("flaky")}}, StartTime: aws.Time(start.Add(-time.Minute)),
+		EndTime: aws.Time(time.Now().Add(time.Minute)), Period: aws.Int32(3600), Statistics: []cwtypes.Statistic{cwtypes.StatisticMaximum}})
+	require.NoError(t, err)
+	require.NotEmpty(t, st.Datapoints)
+	assert.Equal(t, cwtypes.StandardUnitMilliseconds, st.Datapoints[0].Unit)
+
+	lm, err := cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("AWS/SQS")})
+	require.NoError(t, err)
+	var names []string
+	for _, m := range lm.Metrics {
+		names = append(names, *m.MetricName+" "+*m.Dimensions[0].Name+"="+*m.Dimensions[0].Value)
+	}
+	assert.ElementsMatch(t, []string{"ApproximateNumberOfMessagesVisible QueueName=orders-dlq", "ApproximateNumberOfMessagesNotVisible QueueName=orders-dlq",
+		"ApproximateNumberOfMessagesDelayed QueueName=orders-dlq"}, names)
+}
+
+// BenchmarkServiceMetrics measures what publishing the services' metrics
+// costs the calls that feed them: PutItem and SendMessage throughput with 8
+// SDK clients, with service metrics on (the default) and off, in one run.
+// The goal is a cost under 5%.
+func BenchmarkServiceMetrics(b *testing.B) {
+	for _, on := range []bool{true, false} {
+		name := map[bool]string{true: "on", false: "off"}[on]
+		cloud := func(b *testing.B) aws.Config {
+			return sdkConfig(startCloud(b, func(c *localcloud.Config) { c.NoServiceMetrics = !on }))
+		}
+		b.Run("PutItem/"+name, func(b *testing.B) {
+			db := dynamodb.NewFromConfig(cloud(b))
+			createOrders(b, db)
+			var n atomic.Int64
+			bench.RunClients(b, func(int) *dynamodb.Client { return db }, func(c *dynamodb.Client, _ int) error {
+				_, err := c.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("Orders"), Item: order(int(n.Add(1)))})
+				return err
+			})
+		})
+		b.Run("SendMessage/"+name, func(b *testing.B) {
+			q := sqs.NewFromConfig(cloud(b))
+			qu, err := q.CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("bench")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			bench.RunClients(b, func(int) *sqs.Client { return q }, func(c *sqs.Client, _ int) error {
+				_, err := c.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: qu.QueueUrl, MessageBody: aws.String("order")})
+				return err
+			})
+		})
+	}
+}
