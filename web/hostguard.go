@@ -43,7 +43,10 @@ func newHostPolicy(addr string, extra []string) (hostPolicy, error) {
 		host = addr
 	}
 	if ip, err := netip.ParseAddr(host); err == nil && ip.IsUnspecified() {
-		// Bound to every interface: each of this machine's addresses names it.
+		// Bound to every interface: each of this machine's addresses names
+		// it, and so does the address printed at start (http://[::]:8080/,
+		// which reaches loopback); an IP literal cannot come from rebinding.
+		p.names["0.0.0.0"], p.names["::"] = true, true
 		addrs, err := net.InterfaceAddrs()
 		if err != nil {
 			return p, fmt.Errorf("list this machine's addresses for the Host check: %w", err)

@@ -117,6 +117,9 @@ func TestHostCheckAllowsTheAppsOwnNames(t *testing.T) {
 		{"bound address", func(c *Config) { c.Addr = "10.1.2.3:8080" }, "10.1.2.3:8080", http.StatusOK},
 		{"bound address, another ip", func(c *Config) { c.Addr = "10.1.2.3:8080" }, "10.1.2.4:8080", http.StatusForbidden},
 		{"bound to all, unknown name", func(c *Config) { c.Addr = "0.0.0.0:8080" }, "rebind.attacker.example:8080", http.StatusForbidden},
+		{"bound to all, the printed address", func(c *Config) { c.Addr = "[::]:8080" }, "[::]:8080", http.StatusOK},
+		{"bound to all, 0.0.0.0", func(c *Config) { c.Addr = "0.0.0.0:8080" }, "0.0.0.0:8080", http.StatusOK},
+		{"bound to loopback, 0.0.0.0", nil, "0.0.0.0:8080", http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,4 +178,25 @@ func TestCrossSitePostRefused(t *testing.T) {
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
+}
+
+// TestBoundToAllAnswersOnEachAddress: bound to 0.0.0.0, the app answers to
+// each of the machine's addresses (what a classmate types), not to others.
+func TestBoundToAllAnswersOnEachAddress(t *testing.T) {
+	addrs, err := net.InterfaceAddrs()
+	require.NoError(t, err)
+	var mine string
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && ipn.IP.To4() != nil {
+			mine = ipn.IP.String()
+		}
+	}
+	if mine == "" {
+		t.Skip("this machine has no non-loopback IPv4 address")
+	}
+	a := newApp(t, func(c *Config) { c.Addr = "0.0.0.0:8080" })
+	code, _ := a.do(t, http.MethodGet, "/settings", mine+":8080", nil, nil)
+	assert.Equal(t, http.StatusOK, code, "Host %s (this machine)", mine)
+	code, _ = a.do(t, http.MethodGet, "/settings", "203.0.113.77:8080", nil, nil)
+	assert.Equal(t, http.StatusForbidden, code, "Host 203.0.113.77 (not this machine)")
 }
