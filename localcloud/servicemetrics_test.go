@@ -2,6 +2,8 @@ package localcloud_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -9,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -148,4 +152,79 @@ func BenchmarkServiceMetrics(b *testing.B) {
 			})
 		})
 	}
+}
+
+// TestLogMetrics: a metric filter publishes per matching line (from a
+// function's output and from PutLogEvents), and a function's lines in the
+// embedded metric format become metrics.
+func TestLogMetrics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a Lambda function")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	cfg := sdkConfig(startCloud(t))
+	zip, err := bundle.Build(ctx, "./lambda/testdata/logs", bundle.Options{})
+	require.NoError(t, err)
+	fns := lambda.NewFromConfig(cfg)
+	_, err = fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("talker"), Runtime: lambdatypes.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::123456789012:role/talker"), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
+	require.NoError(t, err)
+	lg := cloudwatchlogs.NewFromConfig(cfg)
+	_, err = lg.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/aws/lambda/talker")})
+	require.NoError(t, err)
+	_, err = lg.PutMetricFilter(ctx, &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String("/aws/lambda/talker"), FilterName: aws.String("errors"),
+		FilterPattern: aws.String(`{ $.level = "ERROR" }`), MetricTransformations: []cwltypes.MetricTransformation{{MetricNamespace: aws.String("Lab/Orders"),
+			MetricName: aws.String("ErrorLines"), MetricValue: aws.String("1"), Unit: cwltypes.StandardUnitCount}}})
+	require.NoError(t, err)
+	emf := `{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"Lab/Orders","Dimensions":[["channel"]],"Metrics":[{"Name":"OrderValue","Unit":"None"}]}]},"channel":"web","OrderValue":[12.5,7.5]}`
+	lines := []string{`{"level":"INFO","message":"ok"}`, `{"level":"ERROR","message":"boom"}`, `{"level":"ERROR","message":"again"}`,
+		fmt.Sprintf(emf, time.Now().UnixMilli())}
+	payload, _ := json.Marshal(map[string]any{"lines": lines})
+	_, err = fns.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("talker"), Payload: payload})
+	require.NoError(t, err)
+
+	_, err = lg.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("app")})
+	require.NoError(t, err)
+	_, err = lg.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String("app"), LogStreamName: aws.String("s")})
+	require.NoError(t, err)
+	_, err = lg.PutMetricFilter(ctx, &cloudwatchlogs.PutMetricFilterInput{LogGroupName: aws.String("app"), FilterName: aws.String("latency"),
+		FilterPattern: aws.String(`{ $.latency > 0 }`), MetricTransformations: []cwltypes.MetricTransformation{{MetricNamespace: aws.String("Lab/App"),
+			MetricName: aws.String("Latency"), MetricValue: aws.String("$.latency"), Dimensions: map[string]string{"Route": "$.route"}, Unit: cwltypes.StandardUnitMilliseconds}}})
+	require.NoError(t, err)
+	now := time.Now().UnixMilli()
+	_, err = lg.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String("app"), LogStreamName: aws.String("s"), LogEvents: []cwltypes.InputLogEvent{
+		{Timestamp: aws.Int64(now), Message: aws.String(`{"route":"POST /orders","latency":20}`)},
+		{Timestamp: aws.Int64(now), Message: aws.String(`{"route":"POST /orders","latency":40}`)},
+		{Timestamp: aws.Int64(now), Message: aws.String(`plain text`)}}})
+	require.NoError(t, err)
+
+	cw := cloudwatch.NewFromConfig(cfg)
+	// Lambda writes a function's output to its log group shortly after the
+	// invocation: poll until the metric appears.
+	get := func(ns, name string, dims ...cwtypes.Dimension) []cwtypes.Datapoint {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			out, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String(ns), MetricName: aws.String(name), Dimensions: dims,
+				StartTime: aws.Time(time.Now().Add(-time.Hour)), EndTime: aws.Time(time.Now().Add(time.Hour)), Period: aws.Int32(7200),
+				Statistics: []cwtypes.Statistic{cwtypes.StatisticSum, cwtypes.StatisticSampleCount}})
+			require.NoError(t, err)
+			if len(out.Datapoints) > 0 || time.Now().After(deadline) {
+				return out.Datapoints
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	errs := get("Lab/Orders", "ErrorLines")
+	require.Len(t, errs, 1)
+	assert.Equal(t, 2.0, *errs[0].Sum)
+	assert.Equal(t, cwtypes.StandardUnitCount, errs[0].Unit)
+	val := get("Lab/Orders", "OrderValue", cwtypes.Dimension{Name: aws.String("channel"), Value: aws.String("web")})
+	require.Len(t, val, 1)
+	assert.Equal(t, 20.0, *val[0].Sum)
+	assert.Equal(t, 2.0, *val[0].SampleCount)
+	lat := get("Lab/App", "Latency", cwtypes.Dimension{Name: aws.String("Route"), Value: aws.String("POST /orders")})
+	require.Len(t, lat, 1)
+	assert.Equal(t, 60.0, *lat[0].Sum)
+	assert.Equal(t, cwtypes.StandardUnitMilliseconds, lat[0].Unit)
 }

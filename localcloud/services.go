@@ -65,5 +65,9 @@ func (c *Cloud) build() error {
 	}
 	metrics, err := monitoring.New(monitoring.Config{DataDir: d, Logger: log.With("service", "monitoring"), Bus: bus, Topics: topics,
 		EvaluationInterval: c.cfg.AlarmEvaluationInterval, Queues: queues, NoServiceMetrics: c.cfg.NoServiceMetrics})
-	return must("monitoring", metrics, err)
+	if err := must("monitoring", metrics, err); err != nil {
+		return err
+	}
+	logSvc.SetMetrics(metrics)
+	return nil
 }

@@ -1,8 +1,9 @@
 // Package logs serves the local cloud's CloudWatch Logs API (awsJson1_1,
 // X-Amz-Target Logs_20140328.<Op>): log groups and streams, retention,
 // PutLogEvents, GetLogEvents, FilterLogEvents with AWS's filter pattern
-// syntax (see CompilePattern), metric filters (stored and listed; no metrics
-// are published) and TestMetricFilter, tags, and a subset of Logs
+// syntax (see CompilePattern), metric filters (which publish their metrics
+// to CloudWatch, as do the embedded-metric-format lines functions write) and
+// TestMetricFilter, tags, and a subset of Logs
 // Insights (StartQuery, GetQueryResults, StopQuery: fields, display, filter,
 // sort, limit and stats commands), evaluated when the query starts.
 //

@@ -214,7 +214,11 @@ func (s *Service) Append(ctx context.Context, account, region, groupName, stream
 			return err
 		}
 	}
-	return s.write(ctx, &writeReq{key: k, stream: st, events: evs})
+	if err := s.write(ctx, &writeReq{key: k, stream: st, events: evs}); err != nil {
+		return err
+	}
+	s.emitMetrics(k, evs, true)
+	return nil
 }
 
 func (s *Service) ensureStream(ctx context.Context, k groupKey, name string) (*stream, error) {
@@ -328,6 +332,7 @@ func (s *Service) putLogEvents(ctx context.Context, body []byte) (any, error) {
 		if err := s.write(ctx, &writeReq{key: k, stream: st, events: evs}); err != nil {
 			return nil, err
 		}
+		s.emitMetrics(k, evs, false)
 	}
 	s.mu.RLock()
 	tok := sequenceToken(st)

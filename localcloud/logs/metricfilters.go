@@ -6,19 +6,28 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 const maxMetricFilters = 100 // per log group
 
-// metricFilter is a stored metric filter. The local cloud keeps and lists
-// metric filters; it publishes no metrics from them.
+// metricFilter is a stored metric filter. Matching events publish its
+// metrics (see emitMetrics).
 type metricFilter struct {
 	name            string
 	pattern         string
 	transformations []metricTransformation
 	created         int64
+
+	once     sync.Once
+	compiled *Pattern // nil when the pattern does not compile
+}
+
+func (f *metricFilter) matcher() *Pattern {
+	f.once.Do(func() { f.compiled, _ = CompilePattern(f.pattern) })
+	return f.compiled
 }
 
 type metricTransformation struct {

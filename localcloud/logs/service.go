@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
@@ -54,6 +55,8 @@ type Service struct {
 	stop      chan struct{}
 	done      sync.WaitGroup
 	closeOnce sync.Once
+
+	metrics atomic.Value // holds a metricsBox: where metric filters and EMF lines publish
 }
 
 type groupKey struct{ account, region, name string }

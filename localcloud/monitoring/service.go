@@ -65,7 +65,7 @@ type Service struct {
 	dashes map[regionKey]map[string]*dashboard
 	tags   map[string]map[string]string // by resource ARN
 
-	obs     *observer // nil without service metrics
+	obs     *observer
 	flushMu sync.Mutex
 	stopTap func()
 
@@ -132,8 +132,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.w = newWriter(db, s.log)
+	s.obs = newObserver()
 	if cfg.Bus != nil && !cfg.NoServiceMetrics {
-		s.obs = newObserver()
 		s.stopTap = cfg.Bus.Tap(s.observe)
 	}
 	s.wg.Add(1)

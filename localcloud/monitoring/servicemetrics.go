@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // Service metrics: the other services' events (the activity bus, tapped so
@@ -199,9 +200,6 @@ func (s *Service) sampleQueues(now time.Time) {
 // flushObserved samples the active queues and writes the aggregates
 // gathered so far as datapoints.
 func (s *Service) flushObserved() {
-	if s.obs == nil {
-		return
-	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	now := s.now()
@@ -228,5 +226,30 @@ func (s *Service) flushObserved() {
 		if err := s.publish(rk, batch); err != nil {
 			s.log.Warn("store service metrics", "account", rk.account, "region", rk.region, "points", len(batch), "err", err)
 		}
+	}
+}
+
+// PublishMetrics adds metrics other services produce (CloudWatch Logs'
+// metric filters and embedded-metric-format lines) to the minute's
+// aggregates; they are written at the next flush.
+func (s *Service) PublishMetrics(account, region string, data []protocol.MetricDatum) {
+	rk := regionKey{account, region}
+	o := s.obs
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, d := range data {
+		if d.Namespace == "" || d.MetricName == "" || !validValue(d.Value) {
+			continue
+		}
+		m := Metric{Namespace: d.Namespace, MetricName: d.MetricName, Dimensions: []Dimension{}}
+		for k, v := range d.Dimensions {
+			m.Dimensions = append(m.Dimensions, Dimension{Name: k, Value: v})
+		}
+		m.Dimensions = sortDims(m.Dimensions)
+		unit := d.Unit
+		if !units[unit] {
+			unit = "None"
+		}
+		o.add(rk, m, unit, d.Value, d.Time)
 	}
 }

@@ -74,3 +74,20 @@ type LogEvent struct {
 type LogAppender interface {
 	Append(ctx context.Context, account, region, group, stream string, events []LogEvent) error
 }
+
+// MetricDatum is one value of a metric another service publishes to
+// CloudWatch (CloudWatch Logs' metric filters and embedded metric format).
+type MetricDatum struct {
+	Namespace  string
+	MetricName string
+	Dimensions map[string]string
+	Value      float64
+	Unit       string // "" means None
+	Time       time.Time
+}
+
+// MetricPublisher is implemented by the CloudWatch service for other
+// services. It must be quick: it aggregates in memory.
+type MetricPublisher interface {
+	PublishMetrics(account, region string, data []MetricDatum)
+}
