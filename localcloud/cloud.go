@@ -94,6 +94,7 @@ func New(cfg Config) (*Cloud, error) {
 		return nil, err
 	}
 	c.router.HandleInternal("GET /_lab/health", http.HandlerFunc(c.health))
+	c.router.HandleInternal("GET /_lab/activity", http.HandlerFunc(c.activityStream))
 	return c, nil
 }
 

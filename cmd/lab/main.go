@@ -57,6 +57,7 @@ func commands() []command {
 		{"fail", "switch a downstream service's failures on or off", runFail},
 		{"token", "print a channel token for the orders API", runToken},
 		{"class", "grade a whole class: check-roster FILE, grade --roster FILE --out DIR", runClass},
+		{"demo", "the classroom demo: the pipeline and the old monolith live, with a spike, failures and the cost", runDemo},
 		{"load", "send a spike of orders and report what completed, was lost or duplicated", runLoad},
 		{"submit", "export what you built on the local cloud into a submission archive (--out FILE)", runSubmit},
 		{"submission", "grade a submission archive in a throwaway sandboxed local cloud (grade ARCHIVE)", runSubmission},

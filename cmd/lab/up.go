@@ -32,7 +32,7 @@ func runUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer sc.cloud.Close()
-	w, err := startWeb(ctx, wf, f.dataDir, sc.endpoint, log)
+	w, err := startWeb(ctx, wf, f.dataDir, sc.endpoint, log, nil)
 	if err != nil {
 		sc.ln.Close()
 		return err

@@ -43,7 +43,9 @@ type startedWeb struct {
 	url   string
 }
 
-func startWeb(ctx context.Context, f webFlags, dataDir, cloudEndpoint string, log *slog.Logger) (*startedWeb, error) {
+// startWeb binds the web app's port and builds it; demo, when not nil, is
+// the classroom demo its /demo page shows.
+func startWeb(ctx context.Context, f webFlags, dataDir, cloudEndpoint string, log *slog.Logger, demo web.DemoRunner) (*startedWeb, error) {
 	if err := hostPort(f.addr); err != nil {
 		return nil, err
 	}
@@ -72,7 +74,7 @@ func startWeb(ctx context.Context, f webFlags, dataDir, cloudEndpoint string, lo
 		allow = append(allow, host) // --web-addr named the machine: browsers will use that name
 	}
 	cfg := web.Config{Addr: ln.Addr().String(), AllowHosts: allow, Reload: reload, Store: store, Library: checks.Library(), ConfigPath: f.configPath,
-		LocalEndpoint: cloudEndpoint, Hosted: hosted, Token: token, AllowPrivate: f.allowPrivate, Logger: log}
+		LocalEndpoint: cloudEndpoint, Hosted: hosted, Token: token, AllowPrivate: f.allowPrivate, Logger: log, Demo: demo}
 	if reload {
 		cfg.Content = os.DirFS(f.labsDir)
 	} else {
@@ -114,7 +116,7 @@ func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	w, err := startWeb(ctx, wf, *dataDir, *endpoint, log)
+	w, err := startWeb(ctx, wf, *dataDir, *endpoint, log, nil)
 	if err != nil {
 		return err
 	}

@@ -42,19 +42,9 @@ func zipCache() string {
 // of at most 200 orders. Everything stops when the test ends.
 func Start(t testing.TB) *demo.Demo {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url})
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, c := Cloud(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; c.Close() })
+	t.Cleanup(cancel)
 	d, err := demo.New(demo.Config{Endpoint: url, Source: demo.BusSource{Bus: c.Bus()}, Out: logWriter{t}, CacheDir: zipCache(),
 		VisibilityTimeout: 2 * time.Second, MaxReceiveCount: 2, MaxOrders: 200})
 	if err != nil {
@@ -69,4 +59,24 @@ func Start(t testing.TB) *demo.Demo {
 	t.Logf("deployed in %v", time.Since(start))
 	go d.Run(ctx)
 	return d
+}
+
+// Cloud runs a local cloud in this process on a loopback port until the
+// test ends, and returns its URL.
+func Cloud(t testing.TB) (string, *localcloud.Cloud) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; c.Close() })
+	return url, c
 }
