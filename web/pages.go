@@ -30,9 +30,9 @@ var funcs = template.FuncMap{
 		}
 		return int(p/max*100 + 0.5)
 	},
-	"num": num,
+	"num":  num,
 	"node": diagramNode,
-	"ms":  func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"ms":   func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
