@@ -203,3 +203,27 @@ func TestGradeRefusesBeforeStartingASandbox(t *testing.T) {
 	_, err := sb.Grade(t.Context(), path, nil)
 	require.ErrorIs(t, err, submission.ErrInvalid)
 }
+
+// FuzzRead: whatever the bytes, Read either refuses them with an error
+// wrapping ErrInvalid or returns an archive that writes and reads back.
+func FuzzRead(f *testing.F) {
+	f.Add(archiveOf(f, validAccount(), map[string][]byte{"functions/order-intake.zip": code(f)}, nil))
+	f.Add(zipOf(f, entry{name: "manifest.json", data: []byte(`{"format":1,"files":[]}`)}))
+	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := submission.Read(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			if !errors.Is(err, submission.ErrInvalid) {
+				t.Fatalf("error does not wrap ErrInvalid: %v", err)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if err := submission.Write(&buf, a); err != nil {
+			t.Fatalf("write back: %v", err)
+		}
+		if _, err := submission.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+			t.Fatalf("read back: %v", err)
+		}
+	})
+}
