@@ -128,10 +128,15 @@ func printCloudBanner(w io.Writer, endpoint, dataDir string) {
 	fmt.Fprintln(w, "  stop with Ctrl-C")
 }
 
-// flagErr turns -h into a clean exit and other flag errors into exit code 2.
+// errHelp is what a command returns after printing its usage for -h: Run
+// exits 0 without an error line. A command must stop there, not go on with
+// half-parsed flags.
+var errHelp = errors.New("help requested")
+
+// flagErr turns -h into errHelp and other flag errors into exit code 2.
 func flagErr(err error) error {
 	if errors.Is(err, flag.ErrHelp) {
-		return nil
+		return errHelp
 	}
 	return &exitError{code: 2, err: err}
 }

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -73,7 +74,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, c := range commands() {
 		if c.name == args[0] {
 			err := c.run(ctx, args[1:], stdout, stderr)
-			if err == nil {
+			if err == nil || errors.Is(err, errHelp) {
 				return 0
 			}
 			fmt.Fprintf(stderr, "lab %s: %v\n", c.name, err)

@@ -221,3 +221,32 @@ func TestCloudGuardFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCommandHelp runs every subcommand with -h and --help: each exits
+// 0 and prints its usage line and flags, and none starts work (lab deploy -h
+// used to panic on a nil FlagSet, issue 11 item 4).
+func TestEveryCommandHelp(t *testing.T) {
+	for _, c := range commands() {
+		for _, flagName := range []string{"-h", "--help"} {
+			t.Run(c.name+flagName, func(t *testing.T) {
+				var out, errb bytes.Buffer
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				code := Run(ctx, []string{c.name, flagName}, &out, &errb)
+				all := out.String() + errb.String()
+				if code != 0 {
+					t.Fatalf("lab %s %s: exit %d, want 0\n%s", c.name, flagName, code, all)
+				}
+				if !strings.Contains(all, "usage: lab "+c.name) && !strings.Contains(all, "Usage of lab "+c.name) {
+					t.Errorf("lab %s %s printed no usage line:\n%s", c.name, flagName, all)
+				}
+				if !strings.Contains(all, "-") {
+					t.Errorf("lab %s %s printed no flags:\n%s", c.name, flagName, all)
+				}
+				if strings.Contains(all, "help requested") {
+					t.Errorf("lab %s %s printed the help sentinel as an error:\n%s", c.name, flagName, all)
+				}
+			})
+		}
+	}
+}
