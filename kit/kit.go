@@ -45,6 +45,11 @@ type Kit struct {
 	Root string
 	// CacheDir holds the built zips; empty means <user cache dir>/labkit/zips.
 	CacheDir string
+	// CallTimeout bounds each AWS call (all its retries); zero means 60 s.
+	CallTimeout time.Duration
+	// SlowCall is how long a call may take before a progress line says what
+	// the kit is waiting for, and again every SlowCall; zero means 5 s.
+	SlowCall time.Duration
 
 	once sync.Once
 	c    *clients
@@ -68,7 +73,8 @@ type clients struct {
 
 func (k *Kit) cl() *clients {
 	k.once.Do(func() {
-		cfg := k.AWS
+		cfg := k.AWS.Copy()
+		cfg.APIOptions = append(cfg.APIOptions, k.watchCalls)
 		k.c = &clients{
 			ddb: dynamodb.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), lam: lambda.NewFromConfig(cfg),
 			apig: apigatewayv2.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg),

@@ -15,7 +15,10 @@ import (
 )
 
 // kitCommand parses a kit command's flags (the target flags and extra),
-// resolves the target and returns a Kit writing progress to stdout.
+// resolves the target and returns a Kit writing progress to stdout. Every AWS
+// call the Kit makes has a deadline and says on out what it is waiting for
+// when slow (kit.Kit.CallTimeout), so a command never hangs silently.
+// Commands whose stdout is their result pass stderr as stdout.
 func kitCommand(ctx context.Context, name, usageLine string, args []string, stdout, stderr io.Writer,
 	extra func(fs *flag.FlagSet)) (*kit.Kit, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
@@ -129,7 +132,8 @@ func runFail(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	const u = "lab token --channel web|mobile|wholesale [target flags]"
 	var channel string
-	k, fs, err := kitCommand(ctx, "token", u, args, io.Discard, stderr, func(fs *flag.FlagSet) {
+	// stdout is the token alone: the kit's lines (a slow call) go to stderr.
+	k, fs, err := kitCommand(ctx, "token", u, args, stderr, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&channel, "channel", "web", "the sales channel: web, mobile or wholesale")
 	})
 	if err != nil {
@@ -153,7 +157,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	const u = "lab load --orders N --rate R [--concurrency C] [--timeout D] [--retries N] [--json] [target flags]"
 	var opts kit.LoadOptions
 	var asJSON bool
-	k, fs, err := kitCommand(ctx, "load", u, args, io.Discard, stderr, func(fs *flag.FlagSet) {
+	k, fs, err := kitCommand(ctx, "load", u, args, stderr, stderr, func(fs *flag.FlagSet) {
 		fs.IntVar(&opts.Orders, "orders", 1000, "how many orders to send")
 		fs.IntVar(&opts.Rate, "rate", 200, "orders per second")
 		fs.IntVar(&opts.Concurrency, "concurrency", 128, "requests in flight at most")

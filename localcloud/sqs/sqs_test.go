@@ -497,7 +497,11 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	for len(bodies) < 2 && time.Now().Before(deadline) {
 		for _, m := range receive(t, c2, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{"ApproximateReceiveCount"}}) {
-			bodies[aws.ToString(m.Body)] = m.Attributes["ApproximateReceiveCount"]
+			// The first receive after reopening counts: under load a later
+			// one may see "kept" again once its 1 s visibility ran out.
+			if _, seen := bodies[aws.ToString(m.Body)]; !seen {
+				bodies[aws.ToString(m.Body)] = m.Attributes["ApproximateReceiveCount"]
+			}
 		}
 	}
 	if len(bodies) != 2 || bodies["kept"] != "2" || bodies["in flight"] != "2" {
