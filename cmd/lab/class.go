@@ -31,6 +31,9 @@ func runClass(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runCheckRoster(args[1:], stdout, stderr)
 	case "grade":
 		return runClassGrade(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help":
+		fmt.Fprintln(stdout, usage)
+		return errHelp
 	}
 	return &exitError{code: 2, err: fmt.Errorf("unknown subcommand %q; %w", args[0], usage)}
 }

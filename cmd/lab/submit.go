@@ -94,6 +94,9 @@ func runSubmission(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return submission.ServeIsolated(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "grade":
 		return runSubmissionGrade(ctx, u, args[1:], stdout, stderr)
+	case "-h", "-help", "--help":
+		fmt.Fprintln(stdout, "usage: "+u)
+		return errHelp
 	}
 	return usageErr(u)
 }
