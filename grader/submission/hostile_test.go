@@ -11,10 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,6 +35,8 @@ type hostileReport struct {
 	Environ map[string]string `json:"environ"`
 	Root    []string          `json:"root"`
 	Network string            `json:"network"`
+	Limits  map[string]uint64 `json:"limits"`
+	Daemon  string            `json:"daemon"`
 }
 
 // TestHostileSubmission grades a submission whose order-intake function
@@ -85,6 +90,10 @@ func TestHostileSubmission(t *testing.T) {
 
 	rep := received(t, reports)
 	assert.Zero(t, spied.Load(), "the spy on the grader's loopback was reached")
+	assert.Equal(t, "started", rep.Daemon)
+	assert.Empty(t, daemons(t, f.marker, 5*time.Second), "a process the function left behind outlives the grade")
+	lim := submission.DefaultLimits
+	assert.Equal(t, map[string]uint64{"CPU": lim.CPUSeconds, "AS": lim.AddressMiB << 20, "FSIZE": lim.FileMiB << 20, "NOFILE": lim.OpenFiles}, rep.Limits, "the function's resource limits")
 	assert.True(t, strings.HasPrefix(rep.Network, "error: "), "network: %s", rep.Network)
 	t.Logf("hostile function saw: cwd %s, / = %v, reads %v, writes %v, %d environ files", rep.Cwd, rep.Root, rep.Reads, rep.Writes, len(rep.Environ))
 	for p, got := range rep.Reads {
@@ -119,6 +128,11 @@ func TestHostileSubmission(t *testing.T) {
 		require.NoError(t, err)
 		rep := received(t, reports)
 		assert.Equal(t, "posted: 200 OK", rep.Network, "it reaches the grader's loopback")
+		left := daemons(t, f.marker, 0)
+		assert.NotEmpty(t, left, "without a PID namespace a process in its own session outlives the grade")
+		for _, pid := range left {
+			syscall.Kill(pid, syscall.SIGKILL) // the test's own leftover
+		}
 		assert.True(t, strings.HasPrefix(rep.Reads[f.good], "PK\x03\x04") || rep.Reads[f.good] == "pwned", "it reads alice's submission: got %.60q", rep.Reads[f.good])
 		assert.Equal(t, "pwned", readString(t, f.book), "it overwrites the gradebook")
 		assert.Contains(t, rep.Environ, fmt.Sprintf("/proc/%d/environ", os.Getpid()), "it reads the grader's environment in /proc")
@@ -128,15 +142,16 @@ func TestHostileSubmission(t *testing.T) {
 // fixture is a folder of two submissions (alice's good one, mallory's with
 // the hostile intake function) and an out folder with a gradebook.
 type fixture struct {
-	good, hostile, book string
-	dropped             []string
+	good, hostile, book, marker string
+	dropped                     []string
 }
 
 func newFixture(t *testing.T, good, code []byte, spy string) fixture {
 	t.Helper()
 	subs, out := t.TempDir(), t.TempDir()
 	f := fixture{good: filepath.Join(subs, "alice.zip"), hostile: filepath.Join(subs, "mallory.zip"), book: filepath.Join(out, "gradebook.csv"),
-		dropped: []string{filepath.Join(subs, "dropped"), filepath.Join(out, "dropped"), filepath.Join(os.TempDir(), "labkit-hostile-dropped")}}
+		dropped: []string{filepath.Join(subs, "dropped"), filepath.Join(out, "dropped"), filepath.Join(os.TempDir(), "labkit-hostile-dropped")},
+		marker:  fmt.Sprintf("m%d", time.Now().UnixNano())}
 	t.Cleanup(func() { os.Remove(f.dropped[2]) })
 	require.NoError(t, os.WriteFile(f.good, good, 0o600))
 	require.NoError(t, os.WriteFile(f.book, []byte("id,total\nalice,100\n"), 0o600))
@@ -146,6 +161,7 @@ func newFixture(t *testing.T, good, code []byte, spy string) fixture {
 		if fn.Name == "order-intake" {
 			a.Code[fn.Code] = code
 			a.Account.Functions[i].Env["HOSTILE_REPORT"] = spy
+			a.Account.Functions[i].Env["HOSTILE_DAEMON"] = f.marker
 			a.Account.Functions[i].Env["HOSTILE_READ"] = strings.Join([]string{f.good, f.book, "/proc/self/environ"}, ";")
 			a.Account.Functions[i].Env["HOSTILE_WRITE"] = strings.Join(append([]string{f.good, f.book}, f.dropped...), ";")
 		}
@@ -186,6 +202,29 @@ func received(t *testing.T, reports chan hostileReport) hostileReport {
 	default:
 		t.Fatal("the hostile function never reported: the test proves nothing")
 		return hostileReport{}
+	}
+}
+
+// daemons returns the pids of the processes the hostile function left
+// behind (HOSTILE_DAEMON_CHILD=marker in their environment), waiting up to
+// wait for them to be gone.
+func daemons(t *testing.T, marker string, wait time.Duration) []int {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		var pids []int
+		files, _ := filepath.Glob("/proc/*/environ")
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err == nil && bytes.Contains(b, []byte("HOSTILE_DAEMON_CHILD="+marker)) {
+				pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+				pids = append(pids, pid)
+			}
+		}
+		if len(pids) == 0 || time.Now().After(deadline) {
+			return pids
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

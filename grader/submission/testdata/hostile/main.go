@@ -3,7 +3,9 @@
 // environment it can see, and its own; writes to the paths in HOSTILE_WRITE
 // and above its folder; posts what it got to HOSTILE_REPORT (a server on the
 // grader's loopback) and keeps it in hostile-report.json in its own folder.
-// Then it answers every invocation with a 500.
+// With HOSTILE_DAEMON set it also leaves a process behind that outlives it
+// (a new session and a fresh environment, sleeping forever). Then it answers every invocation with
+// a 500.
 package main
 
 import (
@@ -12,8 +14,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 )
 
 type report struct {
@@ -24,6 +29,8 @@ type report struct {
 	Environ map[string]string `json:"environ"` // /proc/<pid>/environ
 	Root    []string          `json:"root"`
 	Network string            `json:"network"` // what posting to HOSTILE_REPORT gave
+	Limits  map[string]uint64 `json:"limits"`  // its resource limits (soft)
+	Daemon  string            `json:"daemon"`  // whether it left a process behind
 }
 
 func split(s string) []string {
@@ -57,6 +64,23 @@ func attack() report {
 		}
 		r.Writes[p] = "written"
 	}
+	r.Limits = map[string]uint64{}
+	for name, res := range map[string]int{"CPU": syscall.RLIMIT_CPU, "AS": syscall.RLIMIT_AS, "FSIZE": syscall.RLIMIT_FSIZE, "NOFILE": syscall.RLIMIT_NOFILE} {
+		var l syscall.Rlimit
+		if syscall.Getrlimit(res, &l) == nil {
+			r.Limits[name] = l.Cur
+		}
+	}
+	if m := os.Getenv("HOSTILE_DAEMON"); m != "" {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = []string{"HOSTILE_DAEMON_CHILD=" + m} // nothing the local cloud could recognise it by
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := cmd.Start(); err != nil {
+			r.Daemon = "error: " + err.Error()
+		} else {
+			r.Daemon = "started"
+		}
+	}
 	entries, _ := os.ReadDir("/")
 	for _, e := range entries {
 		r.Root = append(r.Root, e.Name())
@@ -65,6 +89,11 @@ func attack() report {
 }
 
 func main() {
+	if os.Getenv("HOSTILE_DAEMON_CHILD") != "" {
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
 	r := attack()
 	b, _ := json.Marshal(r)
 	r.Network = "error: no HOSTILE_REPORT"
