@@ -78,6 +78,10 @@ func TestBrowserDemoSpikeMovesFiguresAndChart(t *testing.T) {
 		t.Errorf("the chart's last point %s: want 40 accepted, 0 completed while accounting is down (err %v)", last, err)
 	}
 	viewportPNG(t, ctx, "demo-dlq-1280x720")
+	// A 4K projector: the same page, everything scaled up.
+	step(t, ctx, "4K", chromedp.EmulateViewport(3840, 2160))
+	evalUntil(t, ctx, "the chart redrawn at 4K", `document.querySelector("#chart").width >= 2000`, 10*time.Second)
+	viewportPNG(t, ctx, "demo-dlq-3840x2160")
 }
 
 // viewportPNG saves what the 1280x720 viewport shows as a PNG under the

@@ -1,13 +1,18 @@
 package demo
 
 import (
+	"fmt"
+	"io/fs"
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/labkit-dev/labkit/labs"
 	"github.com/labkit-dev/labkit/localcloud/activity"
 )
 
@@ -115,4 +120,48 @@ func roundUsage(u Usage) Usage {
 	r := func(f float64) float64 { return math.Round(f*1e9) / 1e9 }
 	u.LambdaGBSeconds, u.DynamoWRU, u.DynamoRRU, u.Seconds = r(u.LambdaGBSeconds), r(u.DynamoWRU), r(u.DynamoRRU), r(u.Seconds)
 	return u
+}
+
+// TestPricesAreLabSixs: lab 6's price table and worked estimate say the
+// same as the meter's ListPrices, so the class can check one against the
+// other (a price changed in one place fails here until changed in both).
+func TestPricesAreLabSixs(t *testing.T) {
+	b, err := fs.ReadFile(labs.Content, "week1/lab6-cost-decision/lab.md")
+	require.NoError(t, err)
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			continue
+		}
+		if k := strings.TrimSpace(cells[1]); rows[k] == "" { // the price table comes before the estimates
+			rows[k] = line
+		}
+	}
+	p := ListPrices
+	g := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for row, want := range map[string][]string{
+		"Lambda (x86)":                                    {fmt.Sprintf("%.2f per million requests", p.LambdaPerMillion), g(p.LambdaPerGBSecond) + " per GB-second"},
+		"API Gateway HTTP API":                            {fmt.Sprintf("%.2f per million requests", p.APIPerMillion)},
+		"DynamoDB on-demand":                              {g(p.DynamoWritePerMillion) + " per million write", g(p.DynamoReadPerMillion) + " per million read"},
+		"SNS standard":                                    {fmt.Sprintf("%.2f per million publishes", p.SNSPublishPerMillion), "deliveries to SQS free"},
+		"SQS standard":                                    {fmt.Sprintf("%.2f per million requests", p.SQSPerMillion)},
+		"CloudWatch Logs":                                 {fmt.Sprintf("%.2f per GB ingested", p.LogsPerGB)},
+		"EC2 m6i.large (2 vCPU, 8 GiB)":                   {g(p.EC2PerHour) + " per hour"},
+		"RDS for MySQL db.m6i.large, Multi-AZ":            {g(p.RDSMultiAZPerHour) + " per hour", g(p.RDSStoragePerGBMonth) + " per GB-month"},
+		"Application Load Balancer":                       {g(p.ALBPerHour) + " per hour"},
+		fmt.Sprintf("%d × EC2 m6i.large", p.OldInstances): {"140.16"},
+		"RDS storage, 100 GB gp3 Multi-AZ":                {"23.00"},
+	} {
+		line, ok := rows[row]
+		if !assert.True(t, ok, "lab 6 has no row %q", row) {
+			continue
+		}
+		for _, w := range want {
+			assert.Contains(t, line, w, "lab 6's row %q", row)
+		}
+	}
+	assert.Contains(t, string(b), "in **us-east-1 (N. Virginia)**, in USD, as published in "+p.AsOf)
+	assert.Contains(t, string(b), "**about 435**")
+	assert.Equal(t, int64(435), int64(p.OldMonth()), "lab 6's always-on month")
 }

@@ -126,7 +126,7 @@
     setText(inv, sw.inventorySlow ? "Inventory: back to normal" : "Inventory slow");
     const spike = document.querySelector('[data-action="spike"]');
     spike.disabled = !!f.busy;
-    setText(spike, f.busy ? "Spike running…" : "Sales spike");
+    setText(spike, f.busy ? "Sending…" : "Sales spike");
   }
 
   function drawChart(f) {
@@ -147,7 +147,8 @@
     const padL = font * 3.2, padB = font * 1.6, padT = font * 0.6, padR = font * 0.6;
     const pw = w - padL - padR, ph = h - padT - padB;
     const end = series.length ? series[series.length - 1].t : Date.now();
-    const span = 180000, start = end - span;
+    // The window grows with the run, from one minute to three.
+    const span = Math.max(60000, Math.min(180000, series.length ? end - series[0].t : 0)), start = end - span;
     let ymax = 10;
     for (const p of series) for (const l of lines) ymax = Math.max(ymax, p[l.key] || 0);
     ymax = niceMax(ymax * 1.1);
@@ -161,9 +162,10 @@
       ctx.fillText(fmt(v, 0), padL - font * 0.3, y(v));
     }
     ctx.textAlign = "center"; ctx.textBaseline = "top";
-    for (let s = 0; s <= 180; s += 30) ctx.fillText(s === 0 ? "now" : `-${s} s`, x(end - s * 1000), padT + ph + font * 0.3);
+    for (let s = 0; s <= span / 1000; s += span > 90000 ? 30 : 15) ctx.fillText(s === 0 ? "now" : `-${s} s`, x(end - s * 1000), padT + ph + font * 0.3);
     for (const l of lines) {
-      ctx.strokeStyle = colors[l.key]; ctx.lineWidth = l.width; ctx.setLineDash(l.dash); ctx.lineJoin = "round";
+      const k = font / 11; // lines and dashes grow with the type (4K projectors)
+      ctx.strokeStyle = colors[l.key]; ctx.lineWidth = l.width * k; ctx.setLineDash(l.dash.map((d) => d * k)); ctx.lineJoin = "round";
       ctx.beginPath();
       let started = false;
       for (const p of series) {
