@@ -32,7 +32,13 @@ var funcs = template.FuncMap{
 	},
 	"num":  num,
 	"node": diagramNode,
-	"ms":   func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"symbol": func(status string) string {
+		if v, ok := map[string]string{"pass": "✓", "fail": "✗", "error": "!", "skipped": "–"}[status]; ok {
+			return v
+		}
+		return "·"
+	},
+	"ms": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

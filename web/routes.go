@@ -41,6 +41,21 @@ func (s *Server) routes() http.Handler {
 	app.GET("/demo", s.demoPage)
 	app.GET("/demo/events", s.demoEvents)
 	app.POST("/demo/control/:action", s.demoControl)
+	if s.cfg.Class != nil {
+		cl := app.Group("/class")
+		cl.GET("/login", s.classLoginPage)
+		cl.POST("/login", s.classLogin)
+		in := cl.Group("", s.requireInstructor)
+		in.GET("", s.classHome)
+		in.POST("/logout", s.classLogout)
+		in.POST("/roster", s.classUploadRoster)
+		in.POST("/c/:class/runs", s.classStartRun)
+		in.GET("/runs/:run", s.classRun)
+		in.GET("/runs/:run/events", s.classEvents)
+		in.GET("/runs/:run/learners/:learner", s.classLearner)
+		in.GET("/runs/:run/gradebook.csv", s.classGradebook)
+		in.GET("/runs/:run/export.zip", s.classExport)
+	}
 	r.NoRoute(func(c *gin.Context) { s.notFound(c, "There is no page at "+c.Request.URL.Path+".") })
 	return r
 }

@@ -57,6 +57,10 @@ type Config struct {
 	// Demo is the classroom demo `lab demo` runs (nil: /demo says how to
 	// start one).
 	Demo DemoRunner
+	// Class, when set, serves the instructor dashboard at /class.
+	Class *ClassDashboard
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 // Server is the web app.
@@ -75,6 +79,8 @@ type Server struct {
 	lcStamp  string
 	lcLoaded bool
 	runs     sync.Map // lab -> *sync.Mutex: one grading run per lab at a time
+	auth     *instructorAuth
+	live     sync.Map // class run id -> *liveRun
 }
 
 // New builds the server and loads the content once, so a broken lab fails
@@ -104,7 +110,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, md: render.New(), pages: pages, css: css, csrfKey: randomHex(32), hosts: hosts}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, md: render.New(), pages: pages, css: css, csrfKey: randomHex(32), hosts: hosts, auth: newInstructorAuth(cfg.Now)}
 	c, err := s.loadContent()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -16,13 +17,14 @@ import (
 	"github.com/labkit-dev/labkit/grader/class"
 	"github.com/labkit-dev/labkit/grader/submission"
 	"github.com/labkit-dev/labkit/grader/target"
+	"github.com/labkit-dev/labkit/web"
 	"github.com/labkit-dev/labkit/web/progress"
 )
 
 // runClass is `lab class check-roster|grade|passwd`: an instructor grading
 // a whole class.
 func runClass(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	usage := errors.New("usage: lab class check-roster FILE | lab class grade --roster FILE --out DIR [flags]")
+	usage := errors.New("usage: lab class check-roster FILE | lab class grade --roster FILE --out DIR [flags] | lab class passwd")
 	if len(args) == 0 {
 		return &exitError{code: 2, err: usage}
 	}
@@ -31,6 +33,8 @@ func runClass(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runCheckRoster(args[1:], stdout, stderr)
 	case "grade":
 		return runClassGrade(ctx, args[1:], stdout, stderr)
+	case "passwd":
+		return runClassPasswd(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return errHelp
@@ -245,3 +249,46 @@ func classIDOf(f classGradeFlags) string {
 // submissionGrader grades `lab submit` archives, each in its own sandboxed
 // local cloud (this binary re-run as `lab submission serve-isolated`).
 func submissionGrader() class.SubmissionGrader { return submission.Grade }
+
+// runClassPasswd sets the instructor's dashboard password: it reads one
+// line (from --from FILE, else standard input) and stores only its bcrypt
+// hash in the web app's database.
+func runClassPasswd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("lab class passwd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultDataDir(), "the web app's data folder")
+	from := fs.String("from", "", "read the password from this file instead of standard input")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	in := io.Reader(os.Stdin)
+	if *from != "" {
+		f, err := os.Open(*from)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		defer f.Close()
+		in = f
+	} else {
+		fmt.Fprint(stderr, "new instructor password (at least 10 characters; it is shown as you type): ")
+	}
+	line, err := bufio.NewReader(io.LimitReader(in, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return &exitError{code: 2, err: fmt.Errorf("read the password: %w", err)}
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	hash, err := web.HashPassword(pw)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	store, err := progress.Open(ctx, filepath.Join(*data, "progress.db"))
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	defer store.Close()
+	if err := store.SetInstructorHash(ctx, hash); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	fmt.Fprintf(stdout, "saved a bcrypt hash of the instructor password in %s; open /class in the web app\n", filepath.Join(*data, "progress.db"))
+	return nil
+}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 
 	"github.com/labkit-dev/labkit/grader/checks"
+	"github.com/labkit-dev/labkit/grader/class"
+	"github.com/labkit-dev/labkit/grader/target"
 	"github.com/labkit-dev/labkit/labs"
 	"github.com/labkit-dev/labkit/web"
 	"github.com/labkit-dev/labkit/web/progress"
@@ -74,7 +76,9 @@ func startWeb(ctx context.Context, f webFlags, dataDir, cloudEndpoint string, lo
 		allow = append(allow, host) // --web-addr named the machine: browsers will use that name
 	}
 	cfg := web.Config{Addr: ln.Addr().String(), AllowHosts: allow, Reload: reload, Store: store, Library: checks.Library(), ConfigPath: f.configPath,
-		LocalEndpoint: cloudEndpoint, Hosted: hosted, Token: token, AllowPrivate: f.allowPrivate, Logger: log, Demo: demo}
+		LocalEndpoint: cloudEndpoint, Hosted: hosted, Token: token, AllowPrivate: f.allowPrivate, Logger: log, Demo: demo,
+		Class: &web.ClassDashboard{Context: ctx, Grading: class.Config{Endpoint: first(cloudEndpoint, target.DefaultLocalEndpoint),
+			GradeSubmission: submissionGrader(), Log: log}}}
 	if reload {
 		cfg.Content = os.DirFS(f.labsDir)
 	} else {

@@ -1,6 +1,7 @@
 package class
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -81,32 +82,77 @@ func LoadRun(dir string) (*Run, error) {
 // <id>/report.json, <id>/junit.xml and <id>/results.json (Gradescope; not
 // for an unreachable learner, whom it would show a zero).
 func Write(dir string, run *Run, prev *Run) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write class run: %w", err)
-	}
-	for _, l := range run.Learners {
-		if p, ok := prev.learner(l.ID); ok && p.GradedAt.Equal(l.GradedAt) {
-			continue // carried over from the previous run: its files are there
-		}
-		if err := writeLearner(dir, l); err != nil {
-			return err
-		}
-	}
-	var gb, sum bytes.Buffer
-	if err := WriteGradebookCSV(&gb, run); err != nil {
+	files, err := Files(run, prev, true)
+	if err != nil {
 		return err
 	}
-	WriteSummary(&sum, run, prev)
-	js, err := json.MarshalIndent(run, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write class run: %w", err)
+	for _, l := range run.Learners {
+		if l.Status == StatusUnreachable {
+			os.Remove(filepath.Join(dir, l.ID, "results.json")) // from an earlier run; it would no longer be true
+		}
 	}
-	for name, b := range map[string][]byte{"gradebook.csv": gb.Bytes(), "summary.md": sum.Bytes(), RunFile: js} {
-		if err := writeFile(filepath.Join(dir, name), b); err != nil {
+	for _, f := range files {
+		path := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("write class run: %w", err)
+		}
+		if err := writeFile(path, f.Body); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// WriteZip writes a zip of run's files (as Write writes them, every
+// learner's included) to w.
+func WriteZip(w io.Writer, run *Run, prev *Run) error {
+	files, err := Files(run, prev, false)
+	if err != nil {
+		return err
+	}
+	zw := zip.NewWriter(w)
+	for _, f := range files {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate, Modified: run.Finished})
+		if err != nil {
+			return fmt.Errorf("zip class run: %w", err)
+		}
+		if _, err := fw.Write(f.Body); err != nil {
+			return fmt.Errorf("zip class run: %w", err)
+		}
+	}
+	return zw.Close()
+}
+
+// File is one output file of a run, by its slash-separated name.
+type File struct {
+	Name string
+	Body []byte
+}
+
+// Files renders run's outputs. With onlyNew, learners carried over
+// unchanged from prev are left out (their files exist already).
+func Files(run *Run, prev *Run, onlyNew bool) ([]File, error) {
+	var out []File
+	for _, l := range run.Learners {
+		if p, ok := prev.learner(l.ID); onlyNew && ok && p.GradedAt.Equal(l.GradedAt) {
+			continue
+		}
+		fs, err := learnerFiles(l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	var gb, sum bytes.Buffer
+	if err := WriteGradebookCSV(&gb, run); err != nil {
+		return nil, err
+	}
+	WriteSummary(&sum, run, prev)
+	js, err := json.MarshalIndent(run, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("write class run: %w", err)
+	}
+	return append(out, File{"gradebook.csv", gb.Bytes()}, File{"summary.md", sum.Bytes()}, File{RunFile, js}), nil
 }
 
 func (r *Run) learner(id string) (LearnerResult, bool) {
@@ -116,33 +162,30 @@ func (r *Run) learner(id string) (LearnerResult, bool) {
 	return r.Learner(id)
 }
 
-func writeLearner(dir string, l LearnerResult) error {
+func learnerFiles(l LearnerResult) ([]File, error) {
 	if !idPattern.MatchString(l.ID) {
-		return fmt.Errorf("write learner: bad id %q", l.ID) // ids come from ParseRoster; never a path
+		return nil, fmt.Errorf("write learner: bad id %q", l.ID) // ids come from ParseRoster; never a path
 	}
-	ldir := filepath.Join(dir, l.ID)
-	if err := os.MkdirAll(ldir, 0o755); err != nil {
-		return fmt.Errorf("write learner %s: %w", l.ID, err)
+	type gen struct {
+		name  string
+		write func(io.Writer) error
 	}
-	files := map[string]func(io.Writer) error{
-		"report.json": func(w io.Writer) error { return report.JSON(w, l.Results) },
-		"junit.xml":   func(w io.Writer) error { return report.JUnit(w, l.Results) },
+	gens := []gen{
+		{"report.json", func(w io.Writer) error { return report.JSON(w, l.Results) }},
+		{"junit.xml", func(w io.Writer) error { return report.JUnit(w, l.Results) }},
 	}
 	if l.Status != StatusUnreachable && len(l.Results) > 0 {
-		files["results.json"] = func(w io.Writer) error { return report.Gradescope(w, l.Results, l.Elapsed) }
-	} else {
-		os.Remove(filepath.Join(ldir, "results.json")) // from an earlier run; it would no longer be true
+		gens = append(gens, gen{"results.json", func(w io.Writer) error { return report.Gradescope(w, l.Results, l.Elapsed) }})
 	}
-	for name, write := range files {
+	var out []File
+	for _, g := range gens {
 		var b bytes.Buffer
-		if err := write(&b); err != nil {
-			return fmt.Errorf("write learner %s %s: %w", l.ID, name, err)
+		if err := g.write(&b); err != nil {
+			return nil, fmt.Errorf("write learner %s %s: %w", l.ID, g.name, err)
 		}
-		if err := writeFile(filepath.Join(ldir, name), b.Bytes()); err != nil {
-			return err
-		}
+		out = append(out, File{l.ID + "/" + g.name, b.Bytes()})
 	}
-	return nil
+	return out, nil
 }
 
 // writeFile replaces path with b through a temporary file, so a reader

@@ -242,3 +242,28 @@ func (s *Store) LatestClassRun(ctx context.Context, id string) (*class.Run, erro
 	}
 	return s.ClassRun(ctx, runID)
 }
+
+// SetInstructorHash stores the instructor's password hash (never the
+// password).
+func (s *Store) SetInstructorHash(ctx context.Context, hash []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO instructor (id, password_hash, updated_at) VALUES (1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at`, string(hash), time.Now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("save the instructor password: %w", err)
+	}
+	return nil
+}
+
+// InstructorHash returns the instructor's password hash (nil when none is
+// set).
+func (s *Store) InstructorHash(ctx context.Context) ([]byte, error) {
+	var h string
+	err := s.db.QueryRowContext(ctx, `SELECT password_hash FROM instructor WHERE id = 1`).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the instructor password: %w", err)
+	}
+	return []byte(h), nil
+}

@@ -1,0 +1,33 @@
+// The class run page: fill the learners x checks matrix as results arrive.
+(function () {
+  "use strict";
+  const table = document.querySelector("table.matrix");
+  const state = document.querySelector(".run-state");
+  if (!table || !state || state.dataset.live !== "true") return;
+  const symbols = { pass: "✓", fail: "✗", error: "!", skipped: "–" };
+  const run = table.dataset.run;
+  const es = new EventSource("/class/runs/" + encodeURIComponent(run) + "/events");
+  const row = (id) => Array.from(table.querySelectorAll("tr[data-learner]")).find((r) => r.dataset.learner === id);
+  es.addEventListener("check", (ev) => {
+    const e = JSON.parse(ev.data);
+    const key = e.learner + "|" + e.check;
+    const cell = Array.from(table.querySelectorAll("td[data-cell]")).find((c) => c.dataset.cell === key);
+    if (!cell) return;
+    cell.className = "cell cell-" + e.status;
+    cell.textContent = symbols[e.status] || "·";
+  });
+  es.addEventListener("learner", (ev) => {
+    const e = JSON.parse(ev.data);
+    const r = row(e.learner);
+    if (!r) return;
+    r.querySelector(".total").textContent = e.total;
+    r.querySelector(".status").textContent = e.status;
+    r.classList.add("graded");
+  });
+  es.addEventListener("done", () => {
+    es.close();
+    state.textContent = "Finished. Reload for the summary.";
+    state.dataset.live = "false";
+    state.classList.add("finished");
+  });
+})();
