@@ -130,7 +130,8 @@ func (k *Kit) zip(ctx context.Context, dir string) ([]byte, string, error) {
 		return nil, "", err
 	}
 	goarch := map[string]string{"x86_64": "amd64", "arm64": "arm64"}[arch]
-	h, err := sourceHash(dir, goarch)
+	goos := k.goos()
+	h, err := sourceHash(dir, goos+"/"+goarch)
 	if err != nil {
 		return nil, "", err
 	}
@@ -146,8 +147,8 @@ func (k *Kit) zip(ctx context.Context, dir string) ([]byte, string, error) {
 	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
 		return b, codeSha(b), nil
 	}
-	k.logf("  building %s (linux/%s)", relish(dir), goarch)
-	b, err := bundle.Build(ctx, dir, bundle.Options{Arch: goarch})
+	k.logf("  building %s (%s/%s)", relish(dir), goos, goarch)
+	b, err := bundle.Build(ctx, dir, bundle.Options{OS: goos, Arch: goarch})
 	if err != nil {
 		return nil, "", err
 	}
@@ -158,6 +159,14 @@ func (k *Kit) zip(ctx context.Context, dir string) ([]byte, string, error) {
 		}
 	}
 	return b, codeSha(b), nil
+}
+
+// goos is the OS the kit builds functions for.
+func (k *Kit) goos() string {
+	if k.OS == "" {
+		return runtime.GOOS
+	}
+	return k.OS
 }
 
 func codeSha(b []byte) string {
@@ -178,9 +187,9 @@ func relish(dir string) string {
 // sourceHash hashes what a build of dir depends on: its files, the
 // packages of its own module it imports (transitively), the module's
 // go.mod and go.sum, the toolchain and the architecture.
-func sourceHash(dir, goarch string) (string, error) {
+func sourceHash(dir, platform string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "v1 %s %s\n", runtime.Version(), goarch)
+	fmt.Fprintf(h, "v1 %s %s\n", runtime.Version(), platform)
 	modRoot, modPath := findModule(dir)
 	seen := map[string]bool{}
 	var walk func(d string) error

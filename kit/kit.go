@@ -40,6 +40,10 @@ type Kit struct {
 	// spellings amd64, arm64); empty means this machine's, which is what the
 	// local cloud can run.
 	Arch string
+	// OS is the GOOS the functions are built for: "linux" for AWS; empty
+	// means this machine's, which is what the local cloud runs (a Mac's
+	// Mach-O, Windows's bootstrap.exe).
+	OS string
 	// Root is the labkit source tree holding solutions/ and starter/; empty
 	// means found from the working directory (or this source file's place).
 	Root string

@@ -42,7 +42,11 @@ func kitCommand(ctx context.Context, name, usageLine string, args []string, stdo
 	if err := t.preflight(ctx); err != nil {
 		return nil, nil, &exitError{code: 2, err: err}
 	}
-	return &kit.Kit{AWS: t.cfg, Names: t.names, Out: stdout}, fs, nil
+	k := &kit.Kit{AWS: t.cfg, Names: t.names, Out: stdout}
+	if t.spec.Kind != "local" {
+		k.OS = "linux" // what Lambda runs; the local cloud runs this machine's
+	}
+	return k, fs, nil
 }
 
 func usageErr(line string) error { return &exitError{code: 2, err: fmt.Errorf("usage: %s", line)} }

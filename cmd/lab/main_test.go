@@ -5,14 +5,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // lockedBuffer is a bytes.Buffer safe to read while a command writes to it.
@@ -180,8 +184,34 @@ func TestPackageBuildsAZipWithBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer zr.Close()
-	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].Mode()&0o111 == 0 {
-		t.Errorf("zip entries: got %v, want one executable bootstrap", zr.File)
+	if len(zr.File) != 1 || zr.File[0].Name != bundle.EntryFor(runtime.GOOS) || zr.File[0].Mode()&0o111 == 0 {
+		t.Errorf("zip entries: got %v, want one executable %s", zr.File, bundle.EntryFor(runtime.GOOS))
+	}
+	// --target aws builds what Lambda runs: a linux executable named bootstrap.
+	awsOut := filepath.Join(t.TempDir(), "intake-aws.zip")
+	if code := Run(context.Background(), []string{"package", "../../solutions/order-intake", "--target", "aws", "-o", awsOut}, &stdout, &stderr); code != 0 {
+		t.Fatalf("lab package --target aws: exit %d: %s", code, stderr.String())
+	}
+	azr, err := zip.OpenReader(awsOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer azr.Close()
+	if len(azr.File) != 1 || azr.File[0].Name != "bootstrap" {
+		t.Fatalf("zip entries: got %v, want one bootstrap", azr.File)
+	}
+	rc, err := azr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 4)
+	io.ReadFull(rc, head)
+	rc.Close()
+	if string(head) != "\x7fELF" {
+		t.Errorf("--target aws: got header %q, want a linux ELF executable", head)
+	}
+	if code := Run(context.Background(), []string{"package", "../../solutions/order-intake", "--target", "moon"}, &stdout, &stderr); code != 2 {
+		t.Errorf("bad target: got exit %d, want 2", code)
 	}
 	if !strings.Contains(stdout.String(), "aws lambda create-function") {
 		t.Errorf("lab package should say what to do next:\n%s", stdout.String())

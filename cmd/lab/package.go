@@ -12,17 +12,29 @@ import (
 	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
-// runPackage builds a Go main package as a Lambda zip for provided.al2023.
+// runPackage builds a Go main package as a Lambda zip for provided.al2023:
+// for this machine's OS when it is for the local cloud, for linux when it
+// is for AWS.
 func runPackage(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const usage = "usage: lab package DIR [--target local|aws] [--arch amd64|arm64] [-o FILE.zip]"
 	fs := flag.NewFlagSet("lab package", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	target := fs.String("target", "local", "local (build for this machine, what the local cloud runs) or aws (build for linux, what Lambda runs)")
 	arch := fs.String("arch", runtime.GOARCH, "amd64 or arm64 (default: this machine's, which the local cloud can run)")
 	out := fs.String("o", "", "output zip (default: <dir name>.zip in the current directory)")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return flagErr(err)
 	}
 	if fs.NArg() != 1 {
-		return &exitError{code: 2, err: fmt.Errorf("usage: lab package DIR [--arch amd64|arm64] [-o FILE.zip]")}
+		return &exitError{code: 2, err: fmt.Errorf(usage)}
+	}
+	goos := runtime.GOOS
+	switch *target {
+	case "local":
+	case "aws":
+		goos = "linux"
+	default:
+		return &exitError{code: 2, err: fmt.Errorf("bad --target %q: want local or aws", *target)}
 	}
 	dir := fs.Arg(0)
 	if *arch != "amd64" && *arch != "arm64" {
@@ -36,17 +48,23 @@ func runPackage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *out == "" {
 		*out = name + ".zip"
 	}
-	fmt.Fprintf(stdout, "building %s for linux/%s (static, -tags lambda.norpc)...\n", dir, *arch)
-	if err := bundle.BuildFile(ctx, dir, *out, bundle.Options{Arch: *arch, Stdout: stdout, Stderr: stderr}); err != nil {
+	fmt.Fprintf(stdout, "building %s for %s/%s (static, -tags lambda.norpc)...\n", dir, goos, *arch)
+	if err := bundle.BuildFile(ctx, dir, *out, bundle.Options{OS: goos, Arch: *arch, Stdout: stdout, Stderr: stderr}); err != nil {
 		return err
 	}
 	lambdaArch := map[string]string{"amd64": "x86_64", "arm64": "arm64"}[*arch]
 	fmt.Fprintf(stdout, "wrote %s\n\nnext, create the function (add --endpoint-url http://127.0.0.1:4566 for the local cloud):\n", *out)
-	fmt.Fprintf(stdout, "  aws lambda create-function --function-name %s --runtime provided.al2023 --handler bootstrap \\\n", name)
-	fmt.Fprintf(stdout, "    --architectures %s --role <role ARN> --zip-file fileb://%s\n", lambdaArch, *out)
+	// One line: a trailing backslash continues a line in sh but not in
+	// PowerShell or cmd.
+	fmt.Fprintf(stdout, "  aws lambda create-function --function-name %s --runtime provided.al2023 --handler bootstrap --architectures %s --role <role ARN> --zip-file fileb://%s\n", name, lambdaArch, *out)
 	fmt.Fprintf(stdout, "or update it:\n  aws lambda update-function-code --function-name %s --zip-file fileb://%s\n", name, *out)
-	if *arch != runtime.GOARCH {
+	switch {
+	case goos != runtime.GOOS:
+		fmt.Fprintf(stdout, "\nnote: this zip is for AWS (%s/%s); the local cloud on this machine runs --target local builds.\n", goos, *arch)
+	case *arch != runtime.GOARCH:
 		fmt.Fprintf(stdout, "\nnote: this machine is %s, so the local cloud cannot run this %s build; AWS can.\n", runtime.GOARCH, strings.ToUpper(*arch))
+	case goos != "linux":
+		fmt.Fprintf(stdout, "\nnote: this zip is for the local cloud on this machine (%s/%s); for AWS, build with --target aws.\n", goos, *arch)
 	}
 	return nil
 }

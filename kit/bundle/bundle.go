@@ -19,6 +19,10 @@ type Options struct {
 	// Arch is the target architecture, "amd64" or "arm64" (the Lambda
 	// architectures x86_64 and arm64); empty means the machine's own.
 	Arch string
+	// OS is the target operating system, a GOOS: "linux" for AWS (the
+	// default of the lab kit's AWS target); empty means the machine's own,
+	// which is what the local cloud can run.
+	OS string
 	// Stdout and Stderr receive the go command's output; nil discards it
 	// (a failed build's output is still part of the returned error).
 	Stdout, Stderr io.Writer
@@ -27,16 +31,39 @@ type Options struct {
 // EntryName is the name of the executable the provided runtimes start.
 const EntryName = "bootstrap"
 
+// EntryFor is the bootstrap's name in a zip built for goos: bootstrap.exe
+// on Windows (what the local cloud on Windows starts), else bootstrap.
+func EntryFor(goos string) string {
+	if goos == "windows" {
+		return EntryName + ".exe"
+	}
+	return EntryName
+}
+
+// magic is the start of an executable for each GOOS this package builds.
+var magic = map[string][]string{
+	"linux":   {"\x7fELF"},
+	"darwin":  {"\xcf\xfa\xed\xfe", "\xca\xfe\xba\xbe"},
+	"windows": {"MZ"},
+}
+
 // zipTime is the modification time of every entry: the earliest a zip can
 // hold, so that the archive does not change with the clock.
 var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Build compiles the Go main package in dir for linux/opts.Arch and returns a
-// zip holding one entry, "bootstrap", with mode 0755.
+// Build compiles the Go main package in dir for opts.OS/opts.Arch and
+// returns a zip holding one entry, EntryFor(OS), with mode 0755.
 func Build(ctx context.Context, dir string, opts Options) ([]byte, error) {
 	arch, err := normalizeArch(opts.Arch)
 	if err != nil {
 		return nil, err
+	}
+	goos := opts.OS
+	if goos == "" {
+		goos = runtime.GOOS
+	}
+	if _, ok := magic[goos]; !ok {
+		return nil, errors.New("unsupported operating system " + goos + ": want linux, darwin or windows")
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -52,31 +79,31 @@ func Build(ctx context.Context, dir string, opts Options) ([]byte, error) {
 		return nil, fmt.Errorf("package %s: %w", dir, err)
 	}
 	defer os.RemoveAll(tmp)
-	out := filepath.Join(tmp, EntryName)
+	out := filepath.Join(tmp, EntryFor(goos))
 
 	var captured bytes.Buffer // go build reports errors on stderr
 	// -buildvcs=false keeps the zip the same when only unrelated files of
 	// the repository change (VCS stamping records the dirty flag).
 	cmd := exec.CommandContext(ctx, goCommand(), "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, ".")
 	cmd.Dir = abs
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+arch)
 	cmd.Stdout = writerOr(opts.Stdout, io.Discard)
 	cmd.Stderr = io.MultiWriter(&captured, writerOr(opts.Stderr, io.Discard))
 	if err := cmd.Run(); err != nil {
 		msg := bytes.TrimSpace(captured.Bytes())
 		if len(msg) > 0 {
-			return nil, fmt.Errorf("package %s: go build (GOOS=linux GOARCH=%s): %w\n%s", dir, arch, err, msg)
+			return nil, fmt.Errorf("package %s: go build (GOOS=%s GOARCH=%s): %w\n%s", dir, goos, arch, err, msg)
 		}
-		return nil, fmt.Errorf("package %s: go build (GOOS=linux GOARCH=%s): %w", dir, arch, err)
+		return nil, fmt.Errorf("package %s: go build (GOOS=%s GOARCH=%s): %w", dir, goos, arch, err)
 	}
 	bin, err := os.ReadFile(out)
 	if err != nil {
 		return nil, fmt.Errorf("package %s: %w", dir, err)
 	}
-	if !bytes.HasPrefix(bin, []byte("\x7fELF")) {
+	if !isExecutable(bin, goos) {
 		return nil, fmt.Errorf("package %s: go build did not produce an executable: is %s a main package (package main with func main)?", dir, dir)
 	}
-	return Zip(bin)
+	return ZipAs(EntryFor(goos), bin)
 }
 
 // BuildFile builds like Build and writes the zip to out.
@@ -91,11 +118,23 @@ func BuildFile(ctx context.Context, dir, out string, opts Options) error {
 	return nil
 }
 
+func isExecutable(bin []byte, goos string) bool {
+	for _, m := range magic[goos] {
+		if bytes.HasPrefix(bin, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
 // Zip returns a deterministic zip holding bin as the executable "bootstrap".
-func Zip(bin []byte) ([]byte, error) {
+func Zip(bin []byte) ([]byte, error) { return ZipAs(EntryName, bin) }
+
+// ZipAs returns a deterministic zip holding bin as the executable name.
+func ZipAs(name string, bin []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: EntryName, Method: zip.Deflate, Modified: zipTime}
+	h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: zipTime}
 	// SetMode records Unix permissions in the external attributes (creator
 	// Unix), which is what Lambda and unzip read to mark the file executable.
 	h.SetMode(0o755)

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
@@ -156,4 +159,41 @@ func ExampleBuild() {
 		panic(err)
 	}
 	_ = zipBytes // upload as Code.ZipFile with CreateFunction
+}
+
+// TestBuildForOS: the local cloud on a Mac or a Windows laptop runs
+// bootstraps built for it; Windows's is bootstrap.exe.
+func TestBuildForOS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiling the runtime for another OS is slow on a cold cache")
+	}
+	t.Parallel()
+	tests := []struct {
+		goos, arch, entry, magic string
+	}{
+		{"darwin", "arm64", "bootstrap", "\xcf\xfa\xed\xfe"},
+		{"windows", "amd64", "bootstrap.exe", "MZ"},
+		{"linux", "", "bootstrap", "\x7fELF"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.goos, func(t *testing.T) {
+			t.Parallel()
+			b, err := bundle.Build(context.Background(), "testdata/hello", bundle.Options{OS: tt.goos, Arch: tt.arch})
+			require.NoError(t, err)
+			zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+			require.NoError(t, err)
+			require.Len(t, zr.File, 1)
+			assert.Equal(t, tt.entry, zr.File[0].Name)
+			assert.Equal(t, tt.entry, bundle.EntryFor(tt.goos))
+			rc, err := zr.File[0].Open()
+			require.NoError(t, err)
+			head := make([]byte, 4)
+			_, err = io.ReadFull(rc, head)
+			rc.Close()
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(string(head), tt.magic), "got header %q", head)
+		})
+	}
+	_, err := bundle.Build(context.Background(), "testdata/hello", bundle.Options{OS: "plan9"})
+	require.ErrorContains(t, err, "unsupported operating system plan9")
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -351,12 +352,12 @@ func TestInvokeInvalidEntrypoint(t *testing.T) {
 		arch types.Architecture
 		want string
 	}{
-		{"other arch", otherArchZip(t), "", "built for"},
-		{"declared arm64", otherArchZip(t), types.ArchitectureArm64, "built for"},
-		{"script without shebang", zipFiles(t, map[string]fileSpec{"bootstrap": {[]byte("echo hello\n"), 0o755}}), "", "neither a Linux executable"},
+		{"other arch", otherArchZip(t), "", "built for " + runtime.GOOS + "/"},
+		{"declared arm64", otherArchZip(t), types.ArchitectureArm64, "built for " + runtime.GOOS + "/"},
+		{"script without shebang", zipFiles(t, map[string]fileSpec{"bootstrap": {[]byte("echo hello\n"), 0o755}}), "", "neither an executable"},
 		{"no bootstrap", zipFiles(t, map[string]fileSpec{"main": {echoBin, 0o755}}), "", "no file named bootstrap"},
 		{"not executable", zipFiles(t, map[string]fileSpec{"bootstrap": {echoBin, 0o644}}), "", "not executable"},
-		{"macOS binary", zipFiles(t, map[string]fileSpec{"bootstrap": {[]byte("\xcf\xfa\xed\xfe rest"), 0o755}}), "", "macOS"},
+		{"damaged macOS binary", zipFiles(t, map[string]fileSpec{"bootstrap": {[]byte("\xcf\xfa\xed\xfe rest"), 0o755}}), "", "damaged Mach-O"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -369,7 +370,7 @@ func TestInvokeInvalidEntrypoint(t *testing.T) {
 			start := time.Now()
 			out := invoke(t, c, name, `{}`, withTail)
 			e := fnErrorOf(t, out)
-			if e.Type != "Runtime.InvalidEntrypoint" || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, "go run ./cmd/lab package") || !strings.Contains(e.Message, "GOOS=linux GOARCH=") {
+			if e.Type != "Runtime.InvalidEntrypoint" || !strings.Contains(e.Message, tt.want) || !strings.Contains(e.Message, "`lab deploy "+name+"`") || !strings.Contains(e.Message, "`lab package DIR`") {
 				t.Errorf("got %+v, want Runtime.InvalidEntrypoint mentioning %q and how to rebuild", e, tt.want)
 			}
 			if d := time.Since(start); d > 5*time.Second {
@@ -496,7 +497,6 @@ func TestIdleEnvironmentsAreReaped(t *testing.T) {
 	invoke(t, c, "brief", `{}`, nil) // and a new one starts
 }
 
-
 // busyEnvs counts environments running an invocation.
 func busyEnvs(s *Service) int {
 	s.envs.mu.Lock()
@@ -515,7 +515,6 @@ func busyEnvs(s *Service) int {
 	}
 	return n
 }
-
 
 func TestUpdateRetiresWarmEnvironments(t *testing.T) {
 	t.Parallel()

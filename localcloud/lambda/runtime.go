@@ -133,7 +133,7 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 	}
 	path := entrypoint(f, dir)
 	if problem := s.checkEntrypointCached(path); problem != nil {
-		return nil, entrypointError(reqID, path, problem), nil
+		return nil, entrypointError(reqID, f.Name, path, problem), nil
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -176,7 +176,7 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		pr.Close()
 		e.srv.Close()
 		s.envs.remove(e)
-		return nil, entrypointError(reqID, path, err), nil
+		return nil, entrypointError(reqID, f.Name, path, err), nil
 	}
 	e.logs = newLogReader(pr, e.logLine)
 	go e.logs.run()
