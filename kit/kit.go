@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -68,6 +69,7 @@ type clients struct {
 	sns  *sns.Client
 	sqs  *sqs.Client
 	logs *cloudwatchlogs.Client
+	cw   *cloudwatch.Client
 	sts  *sts.Client
 
 	mu        sync.Mutex
@@ -82,7 +84,7 @@ func (k *Kit) cl() *clients {
 		k.c = &clients{
 			ddb: dynamodb.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), lam: lambda.NewFromConfig(cfg),
 			apig: apigatewayv2.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg),
-			logs: cloudwatchlogs.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg),
+			logs: cloudwatchlogs.NewFromConfig(cfg), cw: cloudwatch.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg),
 		}
 	})
 	return k.c

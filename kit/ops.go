@@ -182,6 +182,7 @@ var labOf = map[string]int{
 	"publisherRole": 3, "publisherFunction": 3,
 	"inventoryService": 4, "accountingService": 4, "inventoryTable": 4, "accountingTable": 4, "downstreamApi": 4,
 	"downstreamRole": 4, "inventoryRole": 4, "accountingRole": 4, "inventoryWorker": 4, "accountingWorker": 4,
+	"alertsTopic": 5, "alertsQueue": 5, "dashboard": 5,
 }
 
 // Reset deletes what lab (and every later lab) created, by the learner's
@@ -205,6 +206,12 @@ func (k *Kit) Reset(ctx context.Context, lab string) ([]string, error) {
 		k.logf("  deleted %s %s", kind, name)
 	}
 	functions := []string{"publisherFunction", "inventoryWorker", "accountingWorker", "intakeFunction", "authorizerFunction", "inventoryService", "accountingService"}
+	// Lab 5's alarms, dashboard, alerts topic and inbox.
+	if from <= 5 {
+		if err := k.resetAlarms(ctx, note); err != nil {
+			return deleted, err
+		}
+	}
 	// Event source mappings.
 	for _, key := range functions {
 		if !in(key) {

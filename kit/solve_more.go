@@ -196,8 +196,17 @@ func (k *Kit) solveLab4(ctx context.Context) error {
 // labFunctions are the name keys of the five functions the learner builds.
 var labFunctions = []string{"authorizerFunction", "intakeFunction", "publisherFunction", "inventoryWorker", "accountingWorker"}
 
-// solveLab5 gives the five functions' log groups a retention.
+// solveLab5 gives the five functions' log groups a retention, then adds
+// the alarms, their topic and the dashboard.
 func (k *Kit) solveLab5(ctx context.Context) error {
+	if err := k.solveRetention(ctx); err != nil {
+		return err
+	}
+	return k.solveAlarms(ctx)
+}
+
+// solveRetention gives the five functions' log groups a retention.
+func (k *Kit) solveRetention(ctx context.Context) error {
 	c := k.cl().logs
 	for _, key := range labFunctions {
 		group := "/aws/lambda/" + k.name(key)

@@ -41,6 +41,9 @@ var defaultNames = map[string]string{
 	"accountingTable":    "accounting-records",
 	"downstreamApi":      "downstream-api",
 	"downstreamRole":     "downstream-service-role",
+	"alertsTopic":        "ops-alerts",
+	"alertsQueue":        "ops-alerts-inbox",
+	"dashboard":          "orders-pipeline",
 }
 
 // DefaultNames returns a copy of the default resource names.

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -96,6 +97,7 @@ type deployment struct {
 	apig *apigatewayv2.Client
 	sns  *sns.Client
 	sqs  *sqs.Client
+	cw   *cloudwatch.Client
 }
 
 func newDeployment(t testing.TB, cfg aws.Config, names map[string]string) *deployment {
@@ -105,7 +107,8 @@ func newDeployment(t testing.TB, cfg aws.Config, names map[string]string) *deplo
 	}
 	return &deployment{t: t, cfg: cfg, names: all, code: map[string]string{}, env: map[string]map[string]string{},
 		ddb: dynamodb.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), lam: lambda.NewFromConfig(cfg),
-		apig: apigatewayv2.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg)}
+		apig: apigatewayv2.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg),
+		cw: cloudwatch.NewFromConfig(cfg)}
 }
 
 func (d *deployment) n(key string) string {

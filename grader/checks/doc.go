@@ -12,7 +12,7 @@ import "github.com/labkit-dev/labkit/grader"
 func Library() *grader.Library {
 	l := grader.NewLibrary()
 	for _, kinds := range [][]grader.Kind{dynamoKinds(), iamKinds(), lambdaKinds(), apigwKinds(), mappingKinds(),
-		snsKinds(), sqsKinds(), logsKinds(), functionalKinds()} {
+		snsKinds(), sqsKinds(), logsKinds(), cloudwatchKinds(), functionalKinds()} {
 		for _, k := range kinds {
 			l.Register(k)
 		}

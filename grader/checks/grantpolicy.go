@@ -63,8 +63,10 @@ var actionResources = map[string][]string{
 	"sqs:StartMessageMoveTask":           {"arn:{p}:sqs:{r}:{a}:*"},
 	"logs:DescribeLogGroups":             {"arn:{p}:logs:{r}:{a}:log-group:*"},
 	"logs:FilterLogEvents":               {"arn:{p}:logs:{r}:{a}:log-group:*"},
+	"cloudwatch:GetDashboard":            {"arn:{p}:cloudwatch::{a}:dashboard/*"},
 	// No resource-level permissions: lambda:ListEventSourceMappings,
-	// sns:ListTopics, sns:GetSubscriptionAttributes, sts:GetCallerIdentity.
+	// sns:ListTopics, sns:GetSubscriptionAttributes, sts:GetCallerIdentity,
+	// cloudwatch:DescribeAlarmsForMetric.
 }
 
 // readOnly reports whether an action only reads.

@@ -18,7 +18,7 @@ var steps = map[string][]string{
 	"lab2": {"roles", "functions", "api", "try-it"},
 	"lab3": {"stream", "topic-queues", "publisher", "try-it"},
 	"lab4": {"downstream", "workers", "failures"},
-	"lab5": {"logs", "spike"},
+	"lab5": {"logs", "spike", "alarms"},
 }
 
 func loadManifests(t testing.TB) map[string]*grader.Manifest {

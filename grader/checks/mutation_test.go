@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	apitypes "github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -38,6 +40,42 @@ func (d *deployment) logGroups(ctx context.Context) {
 	}
 }
 
+// alarms deploys lab 5's alerts topic with a queue subscriber, an alarm per
+// dead-letter queue and per function, and the dashboard, as the lab's
+// Step 3 does.
+func (d *deployment) alarms(ctx context.Context) {
+	topic, err := d.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(d.n("alertsTopic"))})
+	d.must(err, "alerts topic")
+	_, inbox := d.queue(ctx, "alertsQueue", map[string]string{"Policy": policyJSON(map[string]any{"Effect": "Allow",
+		"Principal": map[string]any{"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage", "Resource": d.arn("sqs", d.n("alertsQueue"))})})
+	_, err = d.sns.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(inbox)})
+	d.must(err, "subscribe inbox")
+	for _, key := range []string{"inventoryDLQ", "accountingDLQ", "publisherDLQ"} {
+		d.alarm(ctx, d.n(key)+"-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", d.n(key), nil)
+	}
+	for _, key := range []string{"authorizerFunction", "intakeFunction", "publisherFunction", "inventoryWorker", "accountingWorker"} {
+		d.alarm(ctx, d.n(key)+"-errors", "AWS/Lambda", "Errors", "FunctionName", d.n(key), nil)
+	}
+	body := fmt.Sprintf(`{"widgets":[{"type":"metric","x":0,"y":0,"width":12,"height":6,"properties":{"metrics":[["AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName",%q]]}},`+
+		`{"type":"metric","x":12,"y":0,"width":12,"height":6,"properties":{"metrics":[["AWS/Lambda","Errors","FunctionName",%q]]}}]}`, d.n("inventoryDLQ"), d.n("intakeFunction"))
+	_, err = d.cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String(d.n("dashboard")), DashboardBody: aws.String(body)})
+	d.must(err, "dashboard")
+}
+
+// alarm puts the reference alarm on one metric (> 0 over a minute,
+// notifying the alerts topic), changed by mod.
+func (d *deployment) alarm(ctx context.Context, name, ns, metric, dim, value string, mod func(*cloudwatch.PutMetricAlarmInput)) {
+	in := &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String(name), Namespace: aws.String(ns), MetricName: aws.String(metric),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String(dim), Value: aws.String(value)}}, Statistic: cwtypes.StatisticMaximum,
+		Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(0), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold,
+		TreatMissingData: aws.String("notBreaching"), AlarmActions: []string{d.arn("sns", d.n("alertsTopic"))}}
+	if mod != nil {
+		mod(in)
+	}
+	_, err := d.cw.PutMetricAlarm(ctx, in)
+	d.must(err, "alarm "+name)
+}
+
 // solved deploys labs 1-3 (without mappings) and lab 5's log groups.
 func solved(t testing.TB, names map[string]string, prepare func(d *deployment)) (*deployment, aws.Config) {
 	t.Helper()
@@ -52,6 +90,7 @@ func solved(t testing.TB, names map[string]string, prepare func(d *deployment)) 
 	d.lab3(ctx)
 	d.lab4(ctx)
 	d.logGroups(ctx)
+	d.alarms(ctx)
 	return d, cfg
 }
 
@@ -260,6 +299,42 @@ func mutations() []mutation {
 			d.putPolicy(ctx, "accountingRole", allowStmt([]string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}, d.arn("sqs", "*")),
 				allowStmt([]string{"dynamodb:UpdateItem"}, tableArn(d)), d.logsStmt("accountingWorker"))
 		}},
+		{name: "no alarm on a dead-letter queue", catch: "lab5/alarms", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{d.n("accountingDLQ") + "-not-empty"}})
+			d.must(err, "delete alarm")
+		}},
+		{name: "alarm on the wrong metric", catch: "lab5/alarms", mutate: func(ctx context.Context, d *deployment) {
+			name := d.n("inventoryDLQ") + "-not-empty"
+			_, err := d.cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{name}})
+			d.must(err, "delete alarm")
+			d.alarm(ctx, name, "AWS/SQS", "NumberOfMessagesSent", "QueueName", d.n("inventoryDLQ"), nil)
+		}},
+		{name: "alarm with the wrong threshold", catch: "lab5/alarms", mutate: func(ctx context.Context, d *deployment) {
+			d.alarm(ctx, d.n("intakeFunction")+"-errors", "AWS/Lambda", "Errors", "FunctionName", d.n("intakeFunction"), func(in *cloudwatch.PutMetricAlarmInput) {
+				in.Threshold = aws.Float64(10)
+			})
+		}},
+		{name: "alarm without an action", catch: "lab5/alarms", mutate: func(ctx context.Context, d *deployment) {
+			d.alarm(ctx, d.n("publisherDLQ")+"-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", d.n("publisherDLQ"), func(in *cloudwatch.PutMetricAlarmInput) {
+				in.AlarmActions = nil
+			})
+		}},
+		{name: "alarm with actions disabled", catch: "lab5/alarms", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.cw.DisableAlarmActions(ctx, &cloudwatch.DisableAlarmActionsInput{AlarmNames: []string{d.n("accountingWorker") + "-errors"}})
+			d.must(err, "disable actions")
+		}},
+		{name: "nobody subscribed to the alerts", catch: "lab5/alarms", mutate: func(ctx context.Context, d *deployment) {
+			subs, err := d.sns.ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(d.arn("sns", d.n("alertsTopic")))})
+			d.must(err, "list subscriptions")
+			for _, s := range subs.Subscriptions {
+				_, err := d.sns.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: s.SubscriptionArn})
+				d.must(err, "unsubscribe")
+			}
+		}},
+		{name: "no dashboard", catch: "lab5/dashboard", mutate: func(ctx context.Context, d *deployment) {
+			_, err := d.cw.DeleteDashboards(ctx, &cloudwatch.DeleteDashboardsInput{DashboardNames: []string{d.n("dashboard")}})
+			d.must(err, "delete dashboard")
+		}},
 		{name: "no log retention", catch: "lab5/log-retention", mutate: func(ctx context.Context, d *deployment) {
 			_, err := cloudwatchlogs.NewFromConfig(d.cfg).DeleteRetentionPolicy(ctx, &cloudwatchlogs.DeleteRetentionPolicyInput{LogGroupName: aws.String("/aws/lambda/" + d.n("intakeFunction"))})
 			d.must(err, "retention")
@@ -323,7 +398,7 @@ func resourceChecks(t testing.TB) []*grader.Check {
 		}
 	}
 	out = append(out, only(t, lab4Checks...)...)
-	return append(out, only(t, "lab5/log-retention")...)
+	return append(out, only(t, "lab5/log-retention", "lab5/alarms", "lab5/dashboard")...)
 }
 
 // TestValidAlternativesPass changes the reference in ways the labs allow:
@@ -367,6 +442,19 @@ func TestValidAlternativesPass(t *testing.T) {
 				map[string]any{"Sid": "topic", "Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": arn,
 					"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": d.topicArn()}}},
 				map[string]any{"Sid": "owner", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + testAccount + ":root"}, "Action": "sqs:*", "Resource": arn})})
+		}},
+		{name: "alarms over five minutes, with OK actions and an extra action", change: func(ctx context.Context, d *deployment) {
+			d.alarm(ctx, d.n("inventoryDLQ")+"-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", d.n("inventoryDLQ"), func(in *cloudwatch.PutMetricAlarmInput) {
+				in.Period = aws.Int32(300)
+				in.OKActions = in.AlarmActions
+				in.AlarmActions = append(in.AlarmActions, d.arn("sns", d.n("topic")))
+			})
+		}},
+		{name: "errors alarm as Sum >= 1", change: func(ctx context.Context, d *deployment) {
+			d.alarm(ctx, d.n("intakeFunction")+"-errors", "AWS/Lambda", "Errors", "FunctionName", d.n("intakeFunction"), func(in *cloudwatch.PutMetricAlarmInput) {
+				in.Statistic, in.Threshold = cwtypes.StatisticSum, aws.Float64(1)
+				in.ComparisonOperator = cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold
+			})
 		}},
 		{name: "a larger maxReceiveCount", change: func(ctx context.Context, d *deployment) {
 			d.setQueue(ctx, "accountingQueue", map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":10}`, d.arn("sqs", d.n("accountingDLQ")))})
