@@ -28,12 +28,16 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.Parse(reorder(args)); err != nil {
 		return flagErr(err)
 	}
+	notLocal := &exitError{code: 2, err: errors.New("lab submit exports a local-cloud account; on AWS your instructor grades your account directly (lab policy --cross-account)")}
+	if tf.kind != "" && tf.kind != "local" {
+		return notLocal
+	}
 	t, err := tf.resolve(ctx)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	if t.spec.Kind != "local" {
-		return &exitError{code: 2, err: errors.New("lab submit exports a local-cloud account; on AWS your instructor grades your account directly (lab policy --cross-account)")}
+		return notLocal
 	}
 	if err := t.preflight(ctx); err != nil {
 		return &exitError{code: 2, err: err}

@@ -73,3 +73,26 @@ func TestClassGradesSubmissions(t *testing.T) {
 		}
 	}
 }
+
+func TestSubmitAndGradeUsageErrors(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.zip")
+	require.NoError(t, os.WriteFile(bad, []byte("not a zip"), 0o600))
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"submit", "--target", "aws"}, 2, "exports a local-cloud account"},
+		{[]string{"submit", "--endpoint", "http://127.0.0.1:1"}, 2, "not answering"},
+		{[]string{"submission"}, 2, "usage: lab submission grade ARCHIVE"},
+		{[]string{"submission", "grade"}, 2, "usage: lab submission grade ARCHIVE"},
+		{[]string{"submission", "grade", bad, "--format", "xml"}, 2, "bad --format"},
+		{[]string{"submission", "grade", bad}, 2, "invalid submission: not a zip archive"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var o, e lockedBuffer
+			assert.Equal(t, tc.code, Run(context.Background(), tc.args, &o, &e))
+			assert.Contains(t, e.String(), tc.want)
+		})
+	}
+}
