@@ -45,7 +45,9 @@ type Sandbox struct {
 	// NoNamespaces turns the Linux namespaces off (for a machine where
 	// they misbehave); the rest of the isolation stays.
 	NoNamespaces bool
-	// Log receives what the sandbox did (isolation used, teardown); nil discards.
+	// Log receives what the sandbox did (isolation used, teardown); nil
+	// discards all but a warning that namespaces were refused, which goes to
+	// the default logger.
 	Log *slog.Logger
 	// BeforeTeardown, when set, is called with the sandbox's folder once its
 	// processes are killed and before the folder is deleted (for tests and
@@ -124,6 +126,15 @@ func (s *Sandbox) Grade(ctx context.Context, archivePath string, labs []string) 
 	return GradeAccount(ctx, cfg, a.Manifest.Names, u.Host, list, s.log()), nil
 }
 
+// warn is where a weaker sandbox is reported: Log, or the default logger
+// (standard error) when Log is nil, since an instructor must know.
+func (s *Sandbox) warn() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}
+
 func (s *Sandbox) log() *slog.Logger {
 	if s.Log == nil {
 		return slog.New(slog.DiscardHandler)
@@ -165,7 +176,7 @@ func (s *Sandbox) start(ctx context.Context) (*child, error) {
 	jail := !s.NoNamespaces && namespacesAvailable()
 	ch, err := s.spawn(ctx, exe, args, dir, lim, jail)
 	if err != nil && jail {
-		s.log().Warn("sandbox: namespaces refused, grading without them", "err", err)
+		s.warn().Warn("sandbox: Linux namespaces refused, grading this submission with a process group, rlimits and an empty environment only (see the README: grade inside a container or VM)", "err", err)
 		ch, err = s.spawn(ctx, exe, args, dir, lim, false)
 	}
 	if err != nil {
