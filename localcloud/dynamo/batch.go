@@ -60,6 +60,9 @@ type keysAndAttrs struct {
 }
 
 func (s *Service) batchGetItem(ctx context.Context, body []byte) (any, error) {
+	if overBatchGet(body) {
+		return nil, validationf(errTooManyBatchGet)
+	}
 	var in batchGetInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -71,8 +74,8 @@ func (s *Service) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	for _, ka := range in.RequestItems {
 		total += len(ka.Keys)
 	}
-	if total > 100 {
-		return nil, validationf("Too many items requested for the BatchGetItem call")
+	if total > maxBatchGetKeys {
+		return nil, validationf(errTooManyBatchGet)
 	}
 	responses := map[string][]attr.Item{}
 	var caps []map[string]any
@@ -156,6 +159,9 @@ type plannedWrite struct {
 }
 
 func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) {
+	if overBatchWrite(body) {
+		return nil, validationf(errTooManyBatchWrite)
+	}
 	var in batchWriteInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -164,8 +170,8 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 	for _, reqs := range in.RequestItems {
 		total += len(reqs)
 	}
-	if total == 0 || total > 25 {
-		return nil, validationf("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+	if total == 0 || total > maxBatchWriteItems {
+		return nil, validationf(errTooManyBatchWrite)
 	}
 	tables := map[*table]bool{}
 	var plan []plannedWrite
@@ -362,12 +368,15 @@ func (s *Service) planAction(ctx context.Context, ti transactWriteItem) (planned
 }
 
 func (s *Service) transactWriteItems(ctx context.Context, body []byte) (any, error) {
+	if overTransact(body) {
+		return nil, validationf(errTooManyTransact)
+	}
 	var in transactWriteInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
-		return nil, validationf("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100, Member must have length greater than or equal to 1")
+	if len(in.TransactItems) == 0 || len(in.TransactItems) > maxTransactItems {
+		return nil, validationf(errTooManyTransact)
 	}
 	id := protocol.IdentityFrom(ctx)
 	var tokenKey string
@@ -520,12 +529,15 @@ type transactGetInput struct {
 }
 
 func (s *Service) transactGetItems(ctx context.Context, body []byte) (any, error) {
+	if overTransact(body) {
+		return nil, validationf(errTooManyTransact)
+	}
 	var in transactGetInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
-		return nil, validationf("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100, Member must have length greater than or equal to 1")
+	if len(in.TransactItems) == 0 || len(in.TransactItems) > maxTransactItems {
+		return nil, validationf(errTooManyTransact)
 	}
 	type get struct {
 		t      *table

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"hash/crc32"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -59,9 +61,9 @@ func (s *JSONService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if max == 0 {
 		max = 16 << 20
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	body, err := ReadBody(w, r, max)
 	if err != nil {
-		s.writeError(w, r, StatusErrorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body too large or unreadable: %v", err))
+		s.writeError(w, r, bodyError(err))
 		return
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -109,6 +111,33 @@ func (s *JSONService) writeError(w http.ResponseWriter, r *http.Request, err err
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	b, _ := json.Marshal(e.body(map[string]any{"__type": s.ErrorNamespace + e.Code, "message": e.Message}))
 	s.write(w, e.HTTPStatus(), b)
+}
+
+// ReadBody reads at most max bytes of r's body. A body of known length is
+// read into one buffer of that length (no doubling of a growing buffer); a
+// declared length over max fails before anything is read.
+func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return nil, &http.MaxBytesError{Limit: max}
+	}
+	if r.ContentLength > 0 {
+		b := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+}
+
+// bodyError is the answer to a body ReadBody could not read: too slow
+// (408) or too large (413).
+func bodyError(err error) *Error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return StatusErrorf(http.StatusRequestTimeout, "RequestTimeoutException", "the request body arrived too slowly and was cut off")
+	}
+	return StatusErrorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body too large or unreadable: %v", err)
 }
 
 // DecodeJSON unmarshals an operation's request body into v. A body that is

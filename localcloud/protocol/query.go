@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -137,9 +136,9 @@ func ReadForm(w http.ResponseWriter, r *http.Request, max int64) (url.Values, er
 	if r.Body == nil {
 		return form, nil
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	b, err := ReadBody(w, r, max)
 	if err != nil {
-		return nil, StatusErrorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "request body too large or unreadable")
+		return nil, bodyError(err)
 	}
 	body, err := url.ParseQuery(string(b))
 	if err != nil {

@@ -57,6 +57,7 @@ type Router struct {
 	log      *slog.Logger
 	bus      *activity.Bus
 	guard    *guard
+	body     *bodyLimiter
 }
 
 // RouterConfig configures a Router.
@@ -67,12 +68,14 @@ type RouterConfig struct {
 	// Guard widens what the guard in front of every service accepts; the
 	// zero value serves loopback hosts, no other site, signed calls.
 	Guard GuardConfig
+	// Body bounds how slowly and how many large request bodies arrive.
+	Body BodyLimits
 }
 
 // NewRouter returns a router with no routes.
 func NewRouter(cfg RouterConfig) *Router {
 	log := logger(cfg.Logger)
-	return &Router{internal: http.NewServeMux(), resolver: cfg.Resolver, log: log, bus: cfg.Bus, guard: newGuard(cfg.Guard, log)}
+	return &Router{internal: http.NewServeMux(), resolver: cfg.Resolver, log: log, bus: cfg.Bus, guard: newGuard(cfg.Guard, log), body: newBodyLimiter(cfg.Body)}
 }
 
 // AllowHost adds a host name (with or without a port) the router answers
@@ -148,6 +151,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.internal.ServeHTTP(sw, r)
 		return
 	}
+	release, ok := rt.body.admit(ctx, w, r)
+	if !ok {
+		return // the client left while waiting for a large-request slot
+	}
+	defer release()
 	route, op := rt.match(r, id.Service)
 	if !signed && route != pub {
 		rt.guard.refuse(sw, r, unsigned, false)
