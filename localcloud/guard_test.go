@@ -31,6 +31,7 @@ import (
 type guarded struct {
 	url    string // http://127.0.0.1:port
 	port   string
+	data   string // the cloud's data directory
 	canary string
 	zip    []byte // a function whose bootstrap touches canary
 }
@@ -50,7 +51,7 @@ func startGuarded(t *testing.T, cfg localcloud.Config) *guarded {
 	go func() { c.Serve(ctx, ln); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; c.Close() })
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	g := &guarded{url: "http://" + ln.Addr().String(), port: port, canary: filepath.Join(t.TempDir(), "pwned")}
+	g := &guarded{url: "http://" + ln.Addr().String(), port: port, data: cfg.DataDir, canary: filepath.Join(t.TempDir(), "pwned")}
 	g.zip = shellZip(t, "#!/bin/sh\ntouch '"+g.canary+"'\n")
 	return g
 }

@@ -389,7 +389,7 @@ func (e *env) logLine(line string) {
 		appendTail(&inv.tail, line)
 	}
 	e.logMu.Unlock()
-	e.s.logs.add(e.fn, e.stream, protocol.LogEvent{Time: now, Message: line})
+	e.s.logs.addOutput(e.fn, e.stream, protocol.LogEvent{Time: now, Message: line})
 }
 
 // platformLine writes a line of Lambda's own (START, END, REPORT).
