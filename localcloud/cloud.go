@@ -16,6 +16,7 @@ import (
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
+	"github.com/labkit-dev/labkit/localcloud/store"
 )
 
 // DefaultAddr is where the local cloud listens unless told otherwise: the
@@ -84,6 +85,12 @@ func New(cfg Config) (*Cloud, error) {
 	}
 	if err := checkDataDir(cfg.DataDir); err != nil {
 		return nil, err
+	}
+	// State is the learner's alone: folders 0700, files 0600.
+	if n, err := store.TightenDir(cfg.DataDir); err != nil {
+		cfg.Logger.Warn("could not make the data directory private: other users of this machine may read it", "dir", cfg.DataDir, "err", err)
+	} else if n > 0 {
+		cfg.Logger.Info("made the data directory private (no access for group and others)", "dir", cfg.DataDir, "changed", n)
 	}
 	c := &Cloud{cfg: cfg, log: cfg.Logger, bus: activity.NewBus(), started: time.Now()}
 	c.router = protocol.NewRouter(protocol.RouterConfig{Logger: cfg.Logger, Bus: c.bus,
