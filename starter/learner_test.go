@@ -85,7 +85,7 @@ func TestLearnerTestsFailOnStarterAndPassOnSolutions(t *testing.T) {
 		"order-authorizer": {"TestAuthorizerAllowsValidTokens"},
 		"order-intake": {"TestCreateOrderStoresIt", "TestCreateOrderWithoutKeyMakesNewOrders",
 			"TestCreateOrderRejectsInvalidInput", "TestCreateOrderChannelMismatch",
-			"TestCreateOrderIdempotencyKey", "TestGetOrder", "TestGetOrderNotFound"},
+			"TestCreateOrderIdempotencyKey", "TestGetOrder", "TestGetOrderNotFound", "TestCreateOrderBase64Body"},
 		"order-publisher": {"TestPublishesInsertedOrder", "TestPublishesOnlyInserts", "TestReportsFailedRecords"},
 		"inventory-worker": {"TestWorkerCompletesEachOrder", "TestWorkerReportsPoisonMessage",
 			"TestWorkerReportsDownstreamFailure", "TestWorkerSkipsOrdersAlreadyDone", "TestWorkerRetriesWithTheSameKey"},

@@ -219,6 +219,7 @@ func mutations() []mutation {
 		}},
 		{name: "intake accepts invalid input", catch: "lab2/bad-input-rejected", prepare: brokenIntake("novalidate")},
 		{name: "intake without idempotency", catch: "lab2/replay-idempotent", prepare: brokenIntake("noidempotency")},
+		{name: "intake ignores isBase64Encoded", catch: "lab2/order-accepted", prepare: brokenIntake("nobase64")},
 		{name: "intake publishes directly", catch: "lab2/intake-role-scope", prepare: brokenIntake("publishes"), mutate: func(ctx context.Context, d *deployment) {
 			// Publishing needs sns:Publish on the intake's role (IAM enforces it on AWS).
 			d.putPolicy(ctx, "intakeRole", allowStmt([]string{"dynamodb:PutItem", "dynamodb:GetItem"}, tableArn(d)),

@@ -54,7 +54,11 @@ func (h *handler) Handle(ctx context.Context, req request) (response, error) {
 // createOrder implements POST /orders.
 func (h *handler) createOrder(ctx context.Context, req request) response {
 	// TODO(lab 2): accept an order.
-	//  1. in, ferr := parseOrder([]byte(req.Body)); on ferr answer
+	//  1. Take the body: req.Body, unless req.IsBase64Encoded, in which case it is
+	//     base64.StdEncoding.DecodeString(req.Body) (API Gateway base64-encodes every body
+	//     whose Content-Type is not text or JSON, such as what `curl -d` sends without
+	//     -H 'Content-Type: application/json'; a body that does not decode is a 400
+	//     ValidationError on "body"). Then in, ferr := parseOrder(body); on ferr answer
 	//     errorResponse(400, "ValidationError", ferr.field, ferr.message).
 	//  2. The body's channel must be authorizedChannel(req) (what the authorizer put in the
 	//     request context), else errorResponse(403, "ChannelMismatch", "channel", ...).

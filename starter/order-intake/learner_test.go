@@ -391,3 +391,30 @@ func TestUnknownRoute(t *testing.T) {
 		t.Errorf("DELETE /orders/...: status = %d, want 404 (body %v)", status, body)
 	}
 }
+
+// TestCreateOrderBase64Body sends the order as `curl -d '{...}'` does without a JSON
+// Content-Type: API Gateway hands the function such a body base64-encoded, with
+// isBase64Encoded true (testdata/post-order-base64.json). Step 1 of the TODO decodes it.
+func TestCreateOrderBase64Body(t *testing.T) {
+	t.Parallel()
+	h, table, _ := learnerSetup(t)
+	status, body := learnerCall(t, h, learnerEvent(t, "post-order-base64"))
+	if status != 201 {
+		t.Fatalf("status = %d, want 201 (body %v): when req.IsBase64Encoded, decode req.Body with base64.StdEncoding before parseOrder", status, body)
+	}
+	id, _ := body["orderId"].(string)
+	item, ok := table.stored(t)[id]
+	if !ok {
+		t.Fatalf("no item with orderId %q in the table", id)
+	}
+	if item["customerId"] != "c-123" || item["totalCents"] != float64(2*499+250) {
+		t.Errorf("stored customerId %v, totalCents %v; want c-123 and %d (the decoded body's order)", item["customerId"], item["totalCents"], 2*499+250)
+	}
+
+	bad := learnerEvent(t, "post-order-base64")
+	bad.Body = "%%% not base64"
+	status, body = learnerCall(t, h, bad)
+	if e := learnerErrorBody(t, body); status != 400 || e["code"] != "ValidationError" || e["field"] != "body" {
+		t.Errorf("a body marked base64 that does not decode: status %d, error %v; want 400 ValidationError on body", status, e)
+	}
+}

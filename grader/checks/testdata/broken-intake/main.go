@@ -4,6 +4,8 @@
 //	novalidate     accepts any body (stores whatever it gets)
 //	noidempotency  ignores the Idempotency-Key header (a retry stores a second order)
 //	publishes      publishes OrderPlaced to TOPIC_ARN itself (a dual write)
+//	nobase64       parses req.Body as it comes, ignoring isBase64Encoded (what
+//	               curl -d without a JSON Content-Type then sends fails)
 //	(empty)        behaves correctly: a different but correct handler
 //
 // Everything else follows the order API contract of LABS.md.
@@ -13,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -118,7 +121,15 @@ func validate(body string) (order, string) {
 }
 
 func (h *handler) create(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	o, field := validate(req.Body)
+	body := req.Body
+	if req.IsBase64Encoded && h.broken != "nobase64" {
+		b, err := base64.StdEncoding.DecodeString(body)
+		if err != nil {
+			return invalid("body")
+		}
+		body = string(b)
+	}
+	o, field := validate(body)
 	if field != "" && h.broken != "novalidate" {
 		return invalid(field)
 	}
