@@ -223,10 +223,14 @@ func workerQueues(env *grader.Env) []string {
 // to finish with them when workers consume the queues: a worker that finds
 // its order gone would retry the message into its dead-letter queue.
 // Orders still unsettled after the wait are left in place.
+//
+// It runs after the check, whose context may have expired by then: every
+// call here uses a context that outlives it, or consumed would fail to
+// list the mappings, assume no worker, and delete orders still in flight.
 func (a *orderAPI) removeSettled(ctx context.Context, ids ...string) {
-	if consumed(ctx, a.env, workerQueues(a.env)) {
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-		defer cancel()
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if consumed(wctx, a.env, workerQueues(a.env)) {
 		var settled []string
 		for _, id := range ids {
 			if id == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
 	"testing"
 	"time"
@@ -201,10 +202,11 @@ func TestESMStreamCheckpointSurvivesRestart(t *testing.T) {
 		StartingPosition: types.EventSourcePositionLatest})
 	w.put(t, "ledger", map[string]string{"pk": "1"})
 	w.put(t, "ledger", map[string]string{"pk": "2"})
-	if got := pks(w.seenRecords(t, seen, 2, 15*time.Second)); !slices.Equal(got, []string{"INSERT:1", "INSERT:2"}) {
+	before := w.seenRecords(t, seen, 2, 15*time.Second)
+	if got := pks(before); !slices.Equal(got, []string{"INSERT:1", "INSERT:2"}) {
 		t.Fatalf("before the restart the function saw %v, want INSERT:1, INSERT:2", got)
 	}
-	time.Sleep(300 * time.Millisecond) // let the checkpoint commit
+	w.waitCheckpoint(t, aws.ToString(out.UUID), before[1].Change.SequenceNumber)
 	if err := w.lam.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -258,5 +260,39 @@ func TestESMStreamRecordAgeExceeded(t *testing.T) {
 	}
 	if n := len(w.drain(t, seen, 0)); n != 0 {
 		t.Errorf("the function saw %d records, want none", n)
+	}
+}
+
+// waitCheckpoint polls until the mapping's committed checkpoint reaches
+// sequence number seq (stream sequence numbers are decimal strings).
+func (w *world) waitCheckpoint(t *testing.T, uuid, seq string) {
+	t.Helper()
+	want, ok := new(big.Int).SetString(seq, 10)
+	if !ok {
+		t.Fatalf("sequence number %q is not decimal", seq)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rows, err := w.lam.db.Query(`SELECT seq FROM esm_checkpoints WHERE uuid = ?`, uuid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reached := false
+		for rows.Next() {
+			var s string
+			if rows.Scan(&s) == nil {
+				if got, ok := new(big.Int).SetString(s, 10); ok && got.Cmp(want) >= 0 {
+					reached = true
+				}
+			}
+		}
+		rows.Close()
+		if reached {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mapping %s never checkpointed sequence number %s", uuid, seq)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

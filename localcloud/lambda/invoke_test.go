@@ -246,7 +246,7 @@ func TestInvokeLogs(t *testing.T) {
 
 func TestInvokeConcurrencyLimits(t *testing.T) {
 	t.Parallel()
-	_, url := testService(t, func(c *Config) { c.AccountConcurrency = 20 })
+	s, url := testService(t, func(c *Config) { c.AccountConcurrency = 20 })
 	c := client(url, cloudtest.Account)
 	createFunction(t, c, "slow", zipOf(t, "sleep"), nil)
 	ctx := context.Background()
@@ -258,7 +258,7 @@ func TestInvokeConcurrencyLimits(t *testing.T) {
 	if err != nil || aws.ToInt32(got.ReservedConcurrentExecutions) != 1 {
 		t.Fatalf("GetFunctionConcurrency: got %v, %v; want 1", got, err)
 	}
-	errs := concurrentInvokes(c, "slow", `{"ms":800}`, 2)
+	errs := concurrentInvokes(t, s, c, "slow", `{"ms":800}`, 2)
 	var throttled int
 	for _, err := range errs {
 		if err == nil {
@@ -296,11 +296,11 @@ func TestInvokeConcurrencyLimits(t *testing.T) {
 
 func TestInvokeAccountConcurrency(t *testing.T) {
 	t.Parallel()
-	_, url := testService(t, func(c *Config) { c.AccountConcurrency = 2 })
+	s, url := testService(t, func(c *Config) { c.AccountConcurrency = 2 })
 	c := client(url, cloudtest.Account)
 	createFunction(t, c, "slow", zipOf(t, "sleep"), nil)
 	var throttled int
-	for _, err := range concurrentInvokes(c, "slow", `{"ms":800}`, 3) {
+	for _, err := range concurrentInvokes(t, s, c, "slow", `{"ms":800}`, 3) {
 		var tm *types.TooManyRequestsException
 		if errors.As(err, &tm) {
 			throttled++
@@ -317,28 +317,60 @@ func TestInvokeAccountConcurrency(t *testing.T) {
 	// Another account has its own limit.
 	other := client(url, "210987654321")
 	createFunction(t, other, "slow", zipOf(t, "sleep"), nil)
-	for _, err := range concurrentInvokes(other, "slow", `{"ms":300}`, 2) {
+	for _, err := range concurrentInvokes(t, s, other, "slow", `{"ms":300}`, 2) {
 		if err != nil {
 			t.Errorf("other account: %v", err)
 		}
 	}
 }
 
-// concurrentInvokes starts n invocations at once and returns their errors;
-// they overlap because each sleeps.
-func concurrentInvokes(c *awslambda.Client, name, payload string, n int) []error {
+// concurrentInvokes starts n invocations one after the other and returns
+// their errors. Each starts once the one before holds an execution slot of
+// s (or was refused one), polled on s's limiter rather than guessed with a
+// sleep; they overlap because each sleeps longer than starting the rest
+// takes.
+func concurrentInvokes(t *testing.T, s *Service, c *awslambda.Client, name, payload string, n int) []error {
+	t.Helper()
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
+		before := s.conc.busy()
+		done := make(chan struct{})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Duration(i) * 100 * time.Millisecond)
+			defer close(done)
 			_, errs[i] = tryInvoke(c, name, payload, nil)
 		}()
+		deadline := time.Now().Add(30 * time.Second)
+	started:
+		for s.conc.busy() <= before {
+			select {
+			case <-done:
+				break started
+			case <-time.After(5 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("invocation %d of %s never took a slot nor finished", i+1, name)
+			}
+		}
 	}
 	wg.Wait()
 	return errs
+}
+
+// busy is the number of execution slots taken, in every account.
+func (l *limiter) busy() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, v := range l.inflight {
+		n += v
+	}
+	for _, v := range l.unreserved {
+		n += v
+	}
+	return n
 }
 
 func TestInvokeInvalidEntrypoint(t *testing.T) {

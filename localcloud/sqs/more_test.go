@@ -71,6 +71,20 @@ func TestMoveTaskToDestinationAndCancel(t *testing.T) {
 	if _, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlqArn)}); !errors.As(err, &apiErr) {
 		t.Errorf("second task on the same source: got %v, want an error", err)
 	}
+	// Cancel once the task has moved a message (polled, not slept for):
+	// at one per second it has four left.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		out, err := c.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: aws.String(dlqArn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Results) == 1 && out.Results[0].ApproximateNumberOfMessagesMoved >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the task moved nothing: %+v", out.Results)
+		}
+	}
 	if _, err := c.CancelMessageMoveTask(ctx, &sqs.CancelMessageMoveTaskInput{TaskHandle: task.TaskHandle}); err != nil {
 		t.Fatalf("CancelMessageMoveTask: %v", err)
 	}
@@ -194,7 +208,8 @@ func TestRequestsAfterCloseAreUnavailable(t *testing.T) {
 
 func TestFIFOLongPollWakesWhenGroupUnblocks(t *testing.T) {
 	t.Parallel()
-	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	svc := newService(t, "")
+	c, _ := newClient(t, svc, cloudtest.Account)
 	ctx := context.Background()
 	url := createQueue(t, c, "wake.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
 	for _, b := range []string{"1", "2"} {
@@ -206,15 +221,8 @@ func TestFIFOLongPollWakesWhenGroupUnblocks(t *testing.T) {
 	if len(first) != 1 || aws.ToString(first[0].Body) != "1" {
 		t.Fatalf("got %+v, want message 1", first)
 	}
-	got := make(chan []types.Message, 1)
-	go func() {
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
-		if err != nil {
-			t.Errorf("ReceiveMessage: %v", err)
-		}
-		got <- out.Messages
-	}()
-	time.Sleep(100 * time.Millisecond)
+	got := longPoll(t, c, url)
+	waitPolling(t, svc.lookup(queueKey{cloudtest.Account, "us-east-1", "wake.fifo"}))
 	if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: first[0].ReceiptHandle}); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ type queue struct {
 	notify   chan struct{} // closed and replaced when a message may have become receivable
 
 	lastDepth atomic.Int64 // unix ms of the last depth event
+	pollers   atomic.Int32 // long polls waiting for a message now
 }
 
 type dedupEntry struct {

@@ -113,19 +113,28 @@ func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (
 		if next > 0 && time.UnixMilli(next).Before(until) {
 			until = time.UnixMilli(next)
 		}
-		t := time.NewTimer(time.Until(until))
-		select {
-		case <-notify:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return out, nil
-		case <-s.done:
-			t.Stop()
+		if !s.waitForMessage(ctx, q, notify, until) {
 			return out, nil
 		}
-		t.Stop()
 	}
+}
+
+// waitForMessage waits until notify fires or until passes (true), or the
+// request or the service ends (false).
+func (s *Service) waitForMessage(ctx context.Context, q *queue, notify <-chan struct{}, until time.Time) bool {
+	q.pollers.Add(1)
+	defer q.pollers.Add(-1)
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-notify:
+	case <-t.C:
+	case <-ctx.Done():
+		return false
+	case <-s.done:
+		return false
+	}
+	return true
 }
 
 // tryReceive takes receivable messages without waiting. When none is

@@ -159,17 +159,11 @@ func TestMD5OfAttributesKnownValue(t *testing.T) {
 
 func TestLongPollWakesOnSend(t *testing.T) {
 	t.Parallel()
-	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	svc := newService(t, "")
+	c, _ := newClient(t, svc, cloudtest.Account)
 	url := createQueue(t, c, "poll", nil)
-	got := make(chan []types.Message, 1)
-	go func() {
-		out, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
-		if err != nil {
-			t.Errorf("ReceiveMessage: %v", err)
-		}
-		got <- out.Messages
-	}()
-	time.Sleep(100 * time.Millisecond) // let the poll start; the test passes either way
+	got := longPoll(t, c, url)
+	waitPolling(t, svc.lookup(queueKey{cloudtest.Account, "us-east-1", "poll"}))
 	send(t, c, url, "wake up")
 	select {
 	case msgs := <-got:
@@ -178,6 +172,33 @@ func TestLongPollWakesOnSend(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("long poll did not return within 10s of the send")
+	}
+}
+
+// longPoll starts a 20 s ReceiveMessage and returns the channel its
+// messages arrive on (nil after an error, which fails the test).
+func longPoll(t *testing.T, c *sqs.Client, url string) <-chan []types.Message {
+	got := make(chan []types.Message, 1)
+	go func() {
+		out, err := c.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
+		if err != nil {
+			t.Errorf("ReceiveMessage: %v", err)
+			got <- nil
+			return
+		}
+		got <- out.Messages
+	}()
+	return got
+}
+
+// waitPolling polls until a long poll waits on q, so what the test does
+// next happens while it waits.
+func waitPolling(t *testing.T, q *queue) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); q.pollers.Load() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the long poll never started waiting")
+		}
 	}
 }
 
