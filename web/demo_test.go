@@ -168,3 +168,19 @@ func (stubDemo) Watch(ctx context.Context) <-chan []byte { return make(chan []by
 func (stubDemo) Do(context.Context, string, map[string]string) (string, error) {
 	panic("a read-only demo page ran a control")
 }
+
+// TestDemoPageWithoutADemo: the labs' own web app (lab up) has no demo:
+// the page says how to start one, and its endpoints answer 404.
+func TestDemoPageWithoutADemo(t *testing.T) {
+	a := newApp(t, nil)
+	st, body, _ := a.get(t, "/demo")
+	require.Equal(t, http.StatusOK, st)
+	assert.Contains(t, body, "No demo is running here")
+	assert.Contains(t, body, "<fieldset disabled>")
+	st, _, _ = a.get(t, "/demo/events")
+	assert.Equal(t, http.StatusNotFound, st)
+	c := &demoClient{t: t, a: a, csrf: csrfMeta.FindStringSubmatch(body)[1]}
+	st, msg := c.control("spike", nil, c.csrf)
+	assert.Equal(t, http.StatusNotFound, st)
+	assert.Contains(t, msg, "lab demo")
+}

@@ -206,7 +206,7 @@ func (d *Demo) resolve(ctx context.Context) error {
 		c    clients
 		name string
 		id   *string
-	}{{d.c, n["api"], &top.api}, {d.c, n["downstreamApi"], &top.dsAPI}, {d.mc, "monolith-api", &top.monoAPI}, {d.mc, n["downstreamApi"], &top.monoDSAPI}} {
+	}{{d.c, n["api"], &top.api}, {d.c, n["downstreamApi"], &top.dsAPI}, {d.mc, "monolith-api", &top.monoAPI}} {
 		if *a.id, err = apiID(ctx, a.c, a.name); err != nil {
 			return err
 		}

@@ -147,7 +147,6 @@ type Latency struct {
 type topology struct {
 	account, monoAccount string
 	api, monoAPI, dsAPI  string            // API ids
-	monoDSAPI            string            // the monolith account's downstream API id
 	nodes                map[string]string // function name -> diagram node
 	memory               map[string]int    // function name -> MB
 	queues               map[string]string // queue name -> diagram node
