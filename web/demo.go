@@ -24,23 +24,35 @@ type demoData struct {
 	CSRF     string
 	Running  bool
 	Controls bool   // this visitor may press the controls
+	Action   string // where the controls post: /demo/control or /class/demo/control
 	ReadOnly string // why not, when not
 }
 
-// demoControls reports whether the controls are open to this request: on
-// a laptop (loopback) to its user; when the app serves a class, the page is
-// read-only (the controls are the instructor's, who runs lab demo on their
-// own machine for the projector).
+// demoControls reports whether /demo's controls are open to this request:
+// on a laptop (loopback) to its user; when the app serves a class, /demo is
+// read-only and the controls are the instructor's, at /class/demo behind
+// the dashboard's login.
 func (s *Server) demoControls() (bool, string) {
 	if s.cfg.Hosted {
-		return false, "Read-only: this app serves a class, and the demo's controls belong to the instructor's own lab demo."
+		return false, "Read-only: this app serves a class. The controls are the instructor's, at /class/demo (instructor login)."
 	}
 	return true, ""
 }
 
 func (s *Server) demoPage(c *gin.Context) {
 	ok, why := s.demoControls()
-	data := demoData{CSRF: s.csrfToken(c), Running: s.cfg.Demo != nil, Controls: ok && s.cfg.Demo != nil, ReadOnly: why}
+	s.renderDemo(c, demoData{Controls: ok, Action: "/demo/control", ReadOnly: why})
+}
+
+// demoInstructorPage is the demo with its controls for the logged-in
+// instructor (the route is behind requireInstructor).
+func (s *Server) demoInstructorPage(c *gin.Context) {
+	s.renderDemo(c, demoData{Controls: true, Action: "/class/demo/control"})
+}
+
+func (s *Server) renderDemo(c *gin.Context, data demoData) {
+	data.CSRF, data.Running = s.csrfToken(c), s.cfg.Demo != nil
+	data.Controls = data.Controls && data.Running
 	var buf bytes.Buffer
 	if err := s.pages["demo.html"].ExecuteTemplate(&buf, "demo", data); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "render demo page", "err", err)
@@ -90,12 +102,18 @@ func (s *Server) demoEvents(c *gin.Context) {
 
 // demoControl runs one control (CSRF-checked like every POST).
 func (s *Server) demoControl(c *gin.Context) {
-	if s.cfg.Demo == nil {
-		c.JSON(http.StatusNotFound, gin.H{"error": "no demo is running: start one with `lab demo`"})
+	if ok, why := s.demoControls(); !ok && s.cfg.Demo != nil {
+		c.JSON(http.StatusForbidden, gin.H{"error": why})
 		return
 	}
-	if ok, why := s.demoControls(); !ok {
-		c.JSON(http.StatusForbidden, gin.H{"error": why})
+	s.demoInstructorControl(c)
+}
+
+// demoInstructorControl runs a control (for the logged-in instructor when
+// routed under /class).
+func (s *Server) demoInstructorControl(c *gin.Context) {
+	if s.cfg.Demo == nil {
+		c.JSON(http.StatusNotFound, gin.H{"error": "no demo is running: start one with `lab demo`"})
 		return
 	}
 	args := map[string]string{}

@@ -142,11 +142,13 @@ func TestDemoControlsOverHTTP(t *testing.T) {
 	c.until("the poison message back in the DLQ", time.Minute, func(f demo.Frame) bool { return f.Nodes["invDLQ"].Depth == 1 })
 }
 
-// TestDemoReadOnlyWhenServingAClass: on a non-loopback address the page is
-// read-only, whoever has the class's access token.
+// TestDemoReadOnlyWhenServingAClass: on a non-loopback address /demo is
+// read-only, whoever has the class's access token; the controls are the
+// logged-in instructor's, at /class/demo.
 func TestDemoReadOnlyWhenServingAClass(t *testing.T) {
 	const tok = "0123456789abcdef0123"
-	a := newApp(t, func(c *Config) { c.Hosted, c.Token, c.Demo = true, tok, stubDemo{} })
+	rec := &recordingDemo{}
+	a := classApp(t, func(c *Config) { c.Hosted, c.Token, c.Demo = true, tok, rec })
 	st, body, _ := a.get(t, "/demo?token="+tok)
 	require.Equal(t, http.StatusSeeOther, st)
 	st, body, _ = a.get(t, "/demo")
@@ -159,14 +161,35 @@ func TestDemoReadOnlyWhenServingAClass(t *testing.T) {
 	st, msg := c.control("reset", nil, m[1])
 	assert.Equal(t, http.StatusForbidden, st)
 	assert.Contains(t, msg, "instructor")
+
+	// A learner (the class token, no instructor session) at the instructor's address.
+	st, _, _ = a.get(t, "/class/demo")
+	assert.Equal(t, http.StatusSeeOther, st, "to the login page")
+	st, _ = a.post(t, "/class/demo/control/reset", nil, m[1])
+	assert.Equal(t, http.StatusSeeOther, st, "a control without an instructor session")
+	assert.Empty(t, rec.done, "no control ran for anyone but the instructor")
+
+	// The instructor logs in: the page has its controls, and they run.
+	st, _ = a.post(t, "/class/login", url.Values{"password": {instructorPassword}}, m[1])
+	require.Equal(t, http.StatusSeeOther, st)
+	st, body, _ = a.get(t, "/class/demo")
+	require.Equal(t, http.StatusOK, st)
+	assert.NotContains(t, body, "<fieldset disabled>")
+	assert.Contains(t, body, `data-action="/class/demo/control"`)
+	st, _ = a.post(t, "/class/demo/control/reset", nil, "")
+	assert.Equal(t, http.StatusForbidden, st, "the instructor's control without the CSRF token")
+	st, msg = a.post(t, "/class/demo/control/spike", url.Values{"orders": {"5"}}, m[1])
+	assert.Equal(t, http.StatusOK, st, msg)
+	assert.Equal(t, []string{"spike orders=5"}, rec.done)
 }
 
-// stubDemo is a demo that must never be driven (the read-only test).
-type stubDemo struct{}
+// recordingDemo records the controls it is asked to run.
+type recordingDemo struct{ done []string }
 
-func (stubDemo) Watch(ctx context.Context) <-chan []byte { return make(chan []byte) }
-func (stubDemo) Do(context.Context, string, map[string]string) (string, error) {
-	panic("a read-only demo page ran a control")
+func (*recordingDemo) Watch(ctx context.Context) <-chan []byte { return make(chan []byte) }
+func (r *recordingDemo) Do(_ context.Context, action string, args map[string]string) (string, error) {
+	r.done = append(r.done, action+" orders="+args["orders"])
+	return "done", nil
 }
 
 // TestDemoPageWithoutADemo: the labs' own web app (lab up) has no demo:

@@ -55,6 +55,8 @@ func (s *Server) routes() http.Handler {
 		in.GET("/runs/:run/learners/:learner", s.classLearner)
 		in.GET("/runs/:run/gradebook.csv", s.classGradebook)
 		in.GET("/runs/:run/export.zip", s.classExport)
+		in.GET("/demo", s.demoInstructorPage)
+		in.POST("/demo/control/:action", s.demoInstructorControl)
 	}
 	r.NoRoute(func(c *gin.Context) { s.notFound(c, "There is no page at "+c.Request.URL.Path+".") })
 	return r

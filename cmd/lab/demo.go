@@ -32,6 +32,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	endpoint := fs.String("endpoint", "", "use the local cloud running at this URL (lab up, lab cloud) instead of starting one")
 	account := fs.String("account", demo.DefaultAccount, "the account of the decoupled design (never a learner's)")
 	monoAccount := fs.String("monolith-account", demo.DefaultMonolithAccount, "the account of the old monolith")
+	webData := fs.String("web-data", defaultDataDir(), "the web app's data folder: its database, with the instructor password `lab class passwd` sets")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
@@ -75,14 +76,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "deployed in %.1f s\n", time.Since(start).Seconds())
-	w, err := startWeb(ctx, wf, f.dataDir, cloudURL, log, d)
+	w, err := startWeb(ctx, wf, *webData, cloudURL, log, d)
 	if err != nil {
 		return err
 	}
 	defer w.store.Close()
 	go func() { errc <- d.Run(ctx) }()
 	go func() { errc <- w.srv.Serve(ctx, w.ln) }()
-	fmt.Fprintf(stdout, "\ndemo ready at %s\n  stop with Ctrl-C\n", demoURL(w.url))
+	fmt.Fprintf(stdout, "\ndemo ready at %s\n", demoURL(w.url))
+	if strings.Contains(w.url, "?token=") {
+		fmt.Fprintln(stdout, "  served to the class: that page is read-only; your controls are at /class/demo (log in with the password of lab class passwd)")
+	}
+	fmt.Fprintln(stdout, "  stop with Ctrl-C")
 	err = <-errc
 	cancel()
 	return err

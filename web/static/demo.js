@@ -212,7 +212,7 @@
       body.set("orders", form.elements.orders.value);
       body.set("rate", form.elements.rate.value);
     }
-    const resp = await fetch(`/demo/control/${encodeURIComponent(action)}`, {
+    const resp = await fetch(`${document.body.dataset.action}/${encodeURIComponent(action)}`, {
       method: "POST", body, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin",
     });
     let msg;
