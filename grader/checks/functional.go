@@ -94,8 +94,20 @@ func (r reply) describe() string {
 		return s + ": API Gateway's authorizer denied a valid token; if order-authorizer is still the starter, " + todoAuthorizer
 	case r.status == http.StatusUnauthorized:
 		return s + ": API Gateway found no identity source; is the Authorization header the authorizer's identity source?"
+	case r.bareGatewayError():
+		return s + ": API Gateway's own answer, so the intake gave no response of its own: either API Gateway could not invoke the function (see lab2/api-permissions: lambda add-permission for apigateway.amazonaws.com) or the function failed (read its log: aws logs tail /aws/lambda/order-intake --since 10m)"
 	}
 	return s
+}
+
+// bareGatewayError reports whether the answer is API Gateway's own 500 or
+// 502 {"message": "Internal Server Error"}, not a response of the function.
+func (r reply) bareGatewayError() bool {
+	if r.status != http.StatusInternalServerError && r.status != http.StatusBadGateway {
+		return false
+	}
+	msg, _ := r.obj["message"].(string)
+	return len(r.obj) == 1 && msg != ""
 }
 
 // blocked reports whether the answer shows the request never reached a

@@ -3,6 +3,7 @@ package checks_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,7 @@ func (d *deployment) topicArn() string { return d.arn("sns", d.n("topic")) }
 type mutation struct {
 	name    string
 	catch   string // lab/check id
+	want    string // the failure's reason must contain it, when set: the diagnosis names the cause
 	prepare func(d *deployment)
 	mutate  func(ctx context.Context, d *deployment)
 }
@@ -168,7 +170,7 @@ func mutations() []mutation {
 				ProvisionedThroughput: &ddbtypes.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}})
 			d.must(err, "provisioned")
 		}},
-		{name: "wildcard policy", catch: "lab2/intake-role-scope", mutate: func(ctx context.Context, d *deployment) {
+		{name: "wildcard policy", catch: "lab2/intake-role-scope", want: "dynamodb:GetItem, dynamodb:PutItem granted only through a wildcard", mutate: func(ctx context.Context, d *deployment) {
 			d.putPolicy(ctx, "intakeRole", allowStmt([]string{"dynamodb:*"}, "*"))
 		}},
 		{name: "extra action", catch: "lab2/intake-role-scope", mutate: func(ctx context.Context, d *deployment) {
@@ -213,10 +215,8 @@ func mutations() []mutation {
 			_, err = d.apig.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: &api, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)})
 			d.must(err, "create stage")
 		}},
-		{name: "no invoke permission", catch: "lab2/api-permissions", mutate: func(ctx context.Context, d *deployment) {
-			_, err := d.lam.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(d.n("intakeFunction")), StatementId: aws.String("apigw")})
-			d.must(err, "remove permission")
-		}},
+		{name: "no invoke permission", catch: "lab2/api-permissions", mutate: removeIntakePermission},
+		{name: "no invoke permission, seen through the API", catch: "lab2/order-accepted", want: "see lab2/api-permissions", mutate: removeIntakePermission},
 		{name: "intake accepts invalid input", catch: "lab2/bad-input-rejected", prepare: brokenIntake("novalidate")},
 		{name: "intake without idempotency", catch: "lab2/replay-idempotent", prepare: brokenIntake("noidempotency")},
 		{name: "intake ignores isBase64Encoded", catch: "lab2/order-accepted", prepare: brokenIntake("nobase64")},
@@ -275,7 +275,7 @@ func mutations() []mutation {
 			_, err := d.lam.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: d.mappingOf(ctx, "publisherFunction"), MaximumRetryAttempts: aws.Int32(-1)})
 			d.must(err, "mapping")
 		}},
-		{name: "stream mapping without on-failure destination", catch: "lab3/publisher-mapping", mutate: func(ctx context.Context, d *deployment) {
+		{name: "stream mapping without on-failure destination", catch: "lab3/publisher-mapping", want: "update-event-source-mapping --uuid", mutate: func(ctx context.Context, d *deployment) {
 			_, err := d.lam.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: d.mappingOf(ctx, "publisherFunction"),
 				DestinationConfig: &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: aws.String("")}}})
 			d.must(err, "mapping")
@@ -343,6 +343,13 @@ func mutations() []mutation {
 	}
 }
 
+// removeIntakePermission takes away API Gateway's permission to invoke the
+// intake.
+func removeIntakePermission(ctx context.Context, d *deployment) {
+	_, err := d.lam.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String(d.n("intakeFunction")), StatementId: aws.String("apigw")})
+	d.must(err, "remove permission")
+}
+
 // brokenIntake deploys the intake from testdata/broken-intake with the flaw.
 func brokenIntake(flaw string) func(d *deployment) {
 	return func(d *deployment) {
@@ -373,6 +380,9 @@ func TestMutationsAreCaught(t *testing.T) {
 			r := gradeChecks(t, cfg, nil, checks)[0]
 			if r.Status != grader.Fail {
 				t.Fatalf("%s after %q: got %s, want fail (%s)", m.catch, m.name, r.Status, r.Reason)
+			}
+			if m.want != "" && !strings.Contains(r.Reason, m.want) {
+				t.Errorf("%s after %q: the reason %q does not name the cause (%q)", m.catch, m.name, r.Reason, m.want)
 			}
 			if r.Reason == "" || len(r.Hints) != 2 {
 				t.Errorf("%s: a failure needs a reason and two hints; got %q, %d hints", m.catch, r.Reason, len(r.Hints))

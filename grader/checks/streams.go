@@ -73,9 +73,9 @@ func runStreamMapping(ctx context.Context, env *grader.Env, p grader.Params) gra
 	case qerr != nil:
 		destPart.Detail = fmt.Sprintf("the queue %s was not found", dlq)
 	case dest == "":
-		destPart.Detail = "none set, want " + dlq
+		destPart.Detail = fmt.Sprintf("none set, want %s: aws lambda update-event-source-mapping --uuid %s --destination-config OnFailure={Destination=%s}", dlq, aws.ToString(m.UUID), q.arn())
 	default:
-		destPart.Detail = fmt.Sprintf("is %s, want %s", dest, q.arn())
+		destPart.Detail = fmt.Sprintf("is %s, want %s: aws lambda update-event-source-mapping --uuid %s --destination-config OnFailure={Destination=%s}", dest, q.arn(), aws.ToString(m.UUID), q.arn())
 	}
 	parts := []grader.Part{
 		{Name: "enabled", Passed: strings.EqualFold(aws.ToString(m.State), "Enabled"), Detail: "state is " + aws.ToString(m.State)},
@@ -85,7 +85,7 @@ func runStreamMapping(ctx context.Context, env *grader.Env, p grader.Params) gra
 		{Name: "bounded retries", Passed: retries >= 0 && retries <= maxRetries, Detail: fmt.Sprintf("MaximumRetryAttempts is %d, want 0 to %d", retries, maxRetries)},
 		destPart,
 	}
-	return partsOutcome(parts, "the stream mapping of "+fn+" is not set up as the lab asks",
+	return partsOutcome(parts, fmt.Sprintf("the stream mapping of %s is not set up as the lab asks (change it in place with aws lambda update-event-source-mapping --uuid %s; a second create-event-source-mapping fails with ResourceConflictException)", fn, aws.ToString(m.UUID)),
 		fmt.Sprintf("mapping %s: enabled on %s, INSERT only, bisect, %d retries, failures to %s", aws.ToString(m.UUID), streamArn, retries, dlq))
 }
 
