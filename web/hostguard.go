@@ -2,11 +2,13 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 )
@@ -22,12 +24,28 @@ import (
 // hostPolicy is the set of Host values the app answers to.
 type hostPolicy struct {
 	names map[string]bool // lower-case names and canonical IPs
+
+	mu      *sync.Mutex
+	refused map[string]bool // names refused so far (at most maxRefusedNames)
+}
+
+const maxRefusedNames = 256
+
+// firstRefusal reports whether host is refused for the first time.
+func (p hostPolicy) firstRefusal(host string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.refused[host] || len(p.refused) >= maxRefusedNames {
+		return false
+	}
+	p.refused[host] = true
+	return true
 }
 
 // newHostPolicy allows loopback, the bound address addr (every address of
 // this machine when it is bound to all of them) and extra.
 func newHostPolicy(addr string, extra []string) (hostPolicy, error) {
-	p := hostPolicy{names: map[string]bool{"localhost": true}}
+	p := hostPolicy{names: map[string]bool{"localhost": true}, mu: &sync.Mutex{}, refused: map[string]bool{}}
 	for _, h := range extra {
 		n := canonicalHost(h)
 		if n == "" {
@@ -106,7 +124,11 @@ func (s *Server) checkHost(c *gin.Context) {
 		c.Next()
 		return
 	}
-	s.log.WarnContext(c.Request.Context(), "refused a request for another host name (DNS rebinding?)",
+	level := slog.LevelDebug
+	if s.hosts.firstRefusal(c.Request.Host) {
+		level = slog.LevelWarn // once per name: a page in a loop must not flood the terminal
+	}
+	s.log.Log(c.Request.Context(), level, "refused a request for another host name (DNS rebinding?)",
 		"host", c.Request.Host, "path", c.Request.URL.Path)
 	c.String(http.StatusForbidden, "This lab app answers only to its own address (localhost, 127.0.0.1 or the address it listens on). "+
 		"To reach it by another name, start it with --allow-host NAME.")

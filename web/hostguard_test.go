@@ -2,8 +2,10 @@ package web
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -199,4 +201,17 @@ func TestBoundToAllAnswersOnEachAddress(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code, "Host %s (this machine)", mine)
 	code, _ = a.do(t, http.MethodGet, "/settings", "203.0.113.77:8080", nil, nil)
 	assert.Equal(t, http.StatusForbidden, code, "Host 203.0.113.77 (not this machine)")
+}
+
+// TestRefusalsLoggedOncePerName: a rebinding page in a loop gets a warning
+// for its name once; the rest go to debug.
+func TestRefusalsLoggedOncePerName(t *testing.T) {
+	var logs bytes.Buffer
+	a := newApp(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	for i := 0; i < 5; i++ {
+		code, _ := a.do(t, http.MethodGet, "/settings", "rebind.attacker.example:1", nil, nil)
+		require.Equal(t, http.StatusForbidden, code)
+	}
+	a.do(t, http.MethodGet, "/", "other.attacker.example:1", nil, nil)
+	assert.Equal(t, 2, strings.Count(logs.String(), "level=WARN msg=\"refused a request for another host name"), logs.String())
 }
