@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -58,16 +56,7 @@ func batchBody(op string, n int) []byte {
 
 func postTarget(t testing.TB, url, op string, body []byte) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+cloudtest.Account+"/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return cloudtest.PostJSON(t, url, "DynamoDB_20120810."+op, "dynamodb", body)
 }
 
 func TestOversizedBatchesAreRefusedBeforeDecoding(t *testing.T) {

@@ -239,6 +239,9 @@ func (s *Service) ensureStream(ctx context.Context, k groupKey, name string) (*s
 }
 
 func (s *Service) putLogEvents(ctx context.Context, body []byte) (any, error) {
+	if protocol.CountOver(body, maxBatchEvents, "logEvents") { // before decoding any
+		return nil, invalidParam("1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and %d", maxBatchEvents)
+	}
 	var in struct {
 		LogGroupName  string `json:"logGroupName"`
 		LogStreamName string `json:"logStreamName"`

@@ -142,6 +142,9 @@ func New(cfg Config) (*Service, error) {
 		ContentType:  "application/x-amz-json-1.1",
 		Ops:          s.ops(),
 		Logger:       s.log,
+		// PutLogEvents carries at most 1 MiB of messages, up to 6 MiB as
+		// JSON escapes, plus the events' own JSON.
+		MaxBody: 8 << 20,
 	}
 	if err := s.prune(context.Background()); err != nil {
 		db.Close()

@@ -245,14 +245,28 @@ func (s *Service) sendMessage(ctx context.Context, in *sendMessageInput) (*sendM
 	return &outs[0], nil
 }
 
+// SQS's request limits: 10 entries a batch and 1 MiB of messages a call,
+// which a JSON body can carry in up to 6 MiB (\u0000 escapes) and a form
+// body in up to 3 MiB (%XX escapes). Bodies are capped a little above.
+const (
+	maxBatchEntries = 10
+	maxJSONBody     = 7 << 20
+	maxQueryBody    = 4 << 20
+)
+
+// errTooManyEntries is SQS's answer to a batch of more than 10 entries.
+func errTooManyEntries(sent string) *protocol.Error {
+	return &protocol.Error{Code: "TooManyEntriesInBatchRequest", QueryCode: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", Message: "Maximum number of entries per request are 10. You have sent " + sent + "."}
+}
+
 // validateBatch checks the entry ids of a batch request: 1 to 10 entries,
 // distinct, of letters, digits, hyphens and underscores.
 func validateBatch(ids []string) error {
 	if len(ids) == 0 {
 		return &protocol.Error{Code: "EmptyBatchRequest", QueryCode: "AWS.SimpleQueueService.EmptyBatchRequest", Message: "There should be at least one SendMessageBatchRequestEntry in the request."}
 	}
-	if len(ids) > 10 {
-		return &protocol.Error{Code: "TooManyEntriesInBatchRequest", QueryCode: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", Message: "Maximum number of entries per request are 10. You have sent " + strconv.Itoa(len(ids)) + "."}
+	if len(ids) > maxBatchEntries {
+		return errTooManyEntries(strconv.Itoa(len(ids)))
 	}
 	seen := map[string]bool{}
 	for _, id := range ids {

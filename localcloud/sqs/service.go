@@ -78,8 +78,8 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, err
 	}
-	s.json = &protocol.JSONService{TargetPrefix: "AmazonSQS.", ContentType: "application/x-amz-json-1.0", ErrorNamespace: "com.amazonaws.sqs#", Ops: s.jsonOps(), Logger: s.log, UnknownOperationCode: "InvalidAction"}
-	s.query = &protocol.QueryService{XMLNS: "http://queue.amazonaws.com/doc/2012-11-05/", Ops: s.queryOps(), Logger: s.log, MaxBody: 16 << 20}
+	s.json = &protocol.JSONService{TargetPrefix: "AmazonSQS.", ContentType: "application/x-amz-json-1.0", ErrorNamespace: "com.amazonaws.sqs#", Ops: s.jsonOps(), Logger: s.log, UnknownOperationCode: "InvalidAction", MaxBody: maxJSONBody}
+	s.query = &protocol.QueryService{XMLNS: "http://queue.amazonaws.com/doc/2012-11-05/", Ops: s.queryOps(), Logger: s.log, MaxBody: maxQueryBody}
 	s.wg.Add(1)
 	go s.background()
 	s.resumeTasks()
