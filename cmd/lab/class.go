@@ -156,6 +156,15 @@ func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return start(err)
 	}
 	defer store.Close()
+	if f.roster != "" { // the dashboard can then show and re-run this class
+		raw, err := os.ReadFile(f.roster)
+		if err == nil {
+			err = store.SaveRoster(ctx, classIDOf(f), raw)
+		}
+		if err != nil {
+			return start(err)
+		}
+	}
 	run, err := class.GradeRoster(ctx, cfg, ros, prev, sel, runID(time.Now()), store, classIDOf(f), p.Learner)
 	if run == nil {
 		return start(err)
