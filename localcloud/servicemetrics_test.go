@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,7 +29,9 @@ import (
 
 // TestServiceMetrics puts a known workload through the real services (7
 // invocations of a real function, 2 of them failing; 3 messages into a
-// queue; 2 DynamoDB calls on a missing table) and reads the metrics AWS
+// queue; 2 sent, 2 received, 1 deleted and 1 empty receive on another; 3
+// publishes to a topic whose filtered subscriber takes 2; 2 DynamoDB calls
+// on a missing table) and reads the metrics AWS
 // publishes for them back through CloudWatch, under AWS's namespaces,
 // names, dimensions and units, in 1-minute periods.
 func TestServiceMetrics(t *testing.T) {
@@ -60,6 +64,39 @@ func TestServiceMetrics(t *testing.T) {
 		_, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: qu.QueueUrl, MessageBody: aws.String("poison")})
 		require.NoError(t, err)
 	}
+	work, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("work")})
+	require.NoError(t, err)
+	for i := 0; i < 2; i++ {
+		_, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: work.QueueUrl, MessageBody: aws.String("job")})
+		require.NoError(t, err)
+	}
+	got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: work.QueueUrl, MaxNumberOfMessages: 10})
+	require.NoError(t, err)
+	require.Len(t, got.Messages, 2)
+	_, err = q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: work.QueueUrl, ReceiptHandle: got.Messages[0].ReceiptHandle})
+	require.NoError(t, err)
+	empty, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: work.QueueUrl})
+	require.NoError(t, err)
+	require.Empty(t, empty.Messages)
+
+	// SNS: 3 published to a topic whose one queue subscriber takes kind=a only.
+	topics := sns.NewFromConfig(cfg)
+	topic, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("events")})
+	require.NoError(t, err)
+	fan, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("fan"), Attributes: map[string]string{"Policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:123456789012:fan"}]}`}})
+	require.NoError(t, err)
+	_, err = topics.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String("arn:aws:sqs:us-east-1:123456789012:fan"),
+		Attributes: map[string]string{"FilterPolicy": `{"kind":["a"]}`}})
+	require.NoError(t, err)
+	for _, kind := range []string{"a", "b", "a"} {
+		_, err := topics.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String("m"),
+			MessageAttributes: map[string]snstypes.MessageAttributeValue{"kind": {DataType: aws.String("String"), StringValue: aws.String(kind)}}})
+		require.NoError(t, err)
+	}
+	fanMsgs, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: fan.QueueUrl, MaxNumberOfMessages: 10})
+	require.NoError(t, err)
+	require.Len(t, fanMsgs.Messages, 2)
+
 	db := dynamodb.NewFromConfig(cfg)
 	for i := 0; i < 2; i++ {
 		_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("no-such-table")})
@@ -84,6 +121,15 @@ func TestServiceMetrics(t *testing.T) {
 			stat("thr", "AWS/Lambda", "Throttles", "Sum", "FunctionName", "flaky"),
 			stat("vis", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName", "orders-dlq"),
 			stat("user", "AWS/DynamoDB", "UserErrors", "Sum"),
+			stat("sent", "AWS/SQS", "NumberOfMessagesSent", "Sum", "QueueName", "work"),
+			stat("received", "AWS/SQS", "NumberOfMessagesReceived", "Sum", "QueueName", "work"),
+			stat("deleted", "AWS/SQS", "NumberOfMessagesDeleted", "Sum", "QueueName", "work"),
+			stat("empty", "AWS/SQS", "NumberOfEmptyReceives", "Sum", "QueueName", "work"),
+			stat("published", "AWS/SNS", "NumberOfMessagesPublished", "Sum", "TopicName", "events"),
+			stat("delivered", "AWS/SNS", "NumberOfNotificationsDelivered", "Sum", "TopicName", "events"),
+			stat("filtered", "AWS/SNS", "NumberOfNotificationsFilteredOut", "Sum", "TopicName", "events"),
+			stat("failed", "AWS/SNS", "NumberOfNotificationsFailed", "Sum", "TopicName", "events"),
+			stat("fansent", "AWS/SQS", "NumberOfMessagesSent", "Sum", "QueueName", "fan"),
 		}})
 	require.NoError(t, err)
 	sums := map[string]float64{}
@@ -103,6 +149,9 @@ func TestServiceMetrics(t *testing.T) {
 	assert.Equal(t, 0.0, sums["thr"])
 	assert.Equal(t, 3.0, maxes["vis"])
 	assert.Equal(t, 2.0, sums["user"])
+	assert.Equal(t, map[string]float64{"sent": 2, "received": 2, "deleted": 1, "empty": 1, "published": 3, "delivered": 2, "filtered": 1, "failed": 0, "fansent": 2},
+		map[string]float64{"sent": sums["sent"], "received": sums["received"], "deleted": sums["deleted"], "empty": sums["empty"], "published": sums["published"],
+			"delivered": sums["delivered"], "filtered": sums["filtered"], "failed": sums["failed"], "fansent": sums["fansent"]})
 
 	st, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String("AWS/Lambda"), MetricName: aws.String("Duration"),
 		Dimensions: []cwtypes.Dimension{{Name: aws.String("FunctionName"), Value: aws.String("flaky")}}, StartTime: aws.Time(start.Add(-time.Minute)),
@@ -117,8 +166,8 @@ func TestServiceMetrics(t *testing.T) {
 	for _, m := range lm.Metrics {
 		names = append(names, *m.MetricName+" "+*m.Dimensions[0].Name+"="+*m.Dimensions[0].Value)
 	}
-	assert.ElementsMatch(t, []string{"ApproximateNumberOfMessagesVisible QueueName=orders-dlq", "ApproximateNumberOfMessagesNotVisible QueueName=orders-dlq",
-		"ApproximateNumberOfMessagesDelayed QueueName=orders-dlq"}, names)
+	assert.Subset(t, names, []string{"ApproximateNumberOfMessagesVisible QueueName=orders-dlq", "ApproximateNumberOfMessagesNotVisible QueueName=orders-dlq",
+		"ApproximateNumberOfMessagesDelayed QueueName=orders-dlq", "NumberOfMessagesSent QueueName=orders-dlq", "NumberOfEmptyReceives QueueName=work"})
 }
 
 // BenchmarkServiceMetrics measures what publishing the services' metrics

@@ -16,6 +16,7 @@ const (
 	KindHTTPAPI    = "httpapi"    // a request to an HTTP API: Name (api id), Route, Status, Duration
 	KindQueueDepth = "queue"      // a queue's depth: Name (queue), Visible, InFlight
 	KindBatch      = "esm-batch"  // an event source mapping's batch: Name (function), Route (source ARN), Status (records), Outcome, Duration
+	KindCount      = "count"      // a count of a service's metric: Service, Name (queue or topic), Route (metric name), Status (count)
 )
 
 // Event is one thing that happened in the local cloud.

@@ -20,7 +20,10 @@ import (
 //	               by FunctionName and across all functions
 //	AWS/ApiGateway Count, 4xx, 5xx (Count), Latency (Milliseconds) by ApiId
 //	AWS/SQS        ApproximateNumberOfMessagesVisible, ...NotVisible, ...Delayed (Count)
-//	               by QueueName, sampled from the queue at each flush while it is active
+//	               by QueueName, sampled from the queue at each flush while it is active;
+//	               NumberOfMessagesSent, ...Received, ...Deleted, NumberOfEmptyReceives
+//	AWS/SNS        NumberOfMessagesPublished, NumberOfNotificationsDelivered, ...Failed,
+//	               ...FilteredOut (Count) by TopicName
 //	AWS/DynamoDB   UserErrors (Count), account-wide as on AWS
 
 // maxRawValues bounds the raw values one minute's aggregate keeps for
@@ -126,22 +129,37 @@ func (s *Service) observe(e activity.Event) {
 		o.add(rk, metric("AWS/ApiGateway", "5xx", "ApiId", e.Name), "Count", b2f(e.Status >= 500), e.Time)
 		o.add(rk, metric("AWS/ApiGateway", "Latency", "ApiId", e.Name), "Milliseconds", ms(e.Duration), e.Time)
 	case activity.KindQueueDepth:
-		byName := o.queues[rk]
-		if byName == nil {
-			byName = map[string]*queueDepth{}
-			o.queues[rk] = byName
+		q := o.touchQueue(rk, e.Name, e.Time)
+		q.visible, q.inFlight = e.Visible, e.InFlight
+	case activity.KindCount:
+		switch e.Service {
+		case "sqs":
+			o.add(rk, metric("AWS/SQS", e.Route, "QueueName", e.Name), "Count", float64(e.Status), e.Time)
+			o.touchQueue(rk, e.Name, e.Time)
+		case "sns":
+			o.add(rk, metric("AWS/SNS", e.Route, "TopicName", e.Name), "Count", float64(e.Status), e.Time)
 		}
-		q := byName[e.Name]
-		if q == nil {
-			q = &queueDepth{}
-			byName[e.Name] = q
-		}
-		q.visible, q.inFlight, q.last = e.Visible, e.InFlight, e.Time
 	case activity.KindRequest:
 		if e.Service == "dynamodb" && e.Status >= 400 && e.Status < 500 {
 			o.add(rk, metric("AWS/DynamoDB", "UserErrors"), "Count", 1, e.Time)
 		}
 	}
+}
+
+// touchQueue marks a queue active (its depth is sampled at each flush).
+func (o *observer) touchQueue(rk regionKey, name string, t time.Time) *queueDepth {
+	byName := o.queues[rk]
+	if byName == nil {
+		byName = map[string]*queueDepth{}
+		o.queues[rk] = byName
+	}
+	q := byName[name]
+	if q == nil {
+		q = &queueDepth{}
+		byName[name] = q
+	}
+	q.last = t
+	return q
 }
 
 // QueueAttributes reads a queue's attributes (the SQS service).

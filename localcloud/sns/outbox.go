@@ -301,6 +301,9 @@ func (o *outbox) run(j *job) {
 		return // shutting down: the job stays stored and runs after the next start
 	}
 	if err == nil {
+		if j.Kind != jobConfirm {
+			s.publishCount(j.TopicARN, "NumberOfNotificationsDelivered", 1)
+		}
 		o.remove(j)
 		return
 	}
@@ -318,6 +321,7 @@ func (o *outbox) run(j *job) {
 	}
 	s.log.Warn("sns delivery failed for good", "kind", j.Kind, "subscription", j.SubARN, "endpoint", j.Endpoint, "messageId", j.MessageID, "attempts", j.Attempts, "err", err)
 	if j.Kind != jobConfirm {
+		s.publishCount(j.TopicARN, "NumberOfNotificationsFailed", 1)
 		s.mu.RLock()
 		dlq := ""
 		if sub := s.subs[j.SubARN]; sub != nil {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/labkit-dev/labkit/localcloud/activity"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
@@ -483,6 +484,9 @@ func (s *Service) deliver(ctx context.Context, t *publishTopic, msgs []*message)
 		msg *message
 	}
 	var sqs []sqsDelivery
+	filtered := 0
+	s.publishCount(t.arn, "NumberOfMessagesPublished", len(msgs))
+	defer func() { s.publishCount(t.arn, "NumberOfNotificationsFilteredOut", filtered) }()
 	for _, m := range msgs {
 		if t.fifo && t.t.sequence(m) {
 			continue // a duplicate within the deduplication window: answered, not delivered
@@ -490,6 +494,7 @@ func (s *Service) deliver(ctx context.Context, t *publishTopic, msgs []*message)
 		for i := range targets {
 			tg := &targets[i]
 			if !tg.matches(m) {
+				filtered++
 				continue
 			}
 			switch tg.protocol {
@@ -571,10 +576,24 @@ func (s *Service) deliverSQS(ctx context.Context, tg *target, m *message) {
 	}
 	err := s.sendToQueue(ctx, d)
 	if err == nil {
+		s.publishCount(m.topicARN, "NumberOfNotificationsDelivered", 1)
 		return
 	}
+	s.publishCount(m.topicARN, "NumberOfNotificationsFailed", 1)
 	s.log.WarnContext(ctx, "sns delivery to sqs failed", "subscription", tg.arn, "queue", tg.endpoint, "messageId", m.id, "err", err)
 	s.deadLetter(ctx, tg.arn, tg.dlq, m.topicARN, m.owner, d.Body, d.Attributes, m.groupID, m.dedupID)
+}
+
+// publishCount tells the bus that n of a topic's metric happened
+// (NumberOfMessagesPublished, NumberOfNotificationsDelivered, ...Failed,
+// ...FilteredOut): CloudWatch counts them under AWS/SNS by TopicName.
+func (s *Service) publishCount(topicARN, metric string, n int) {
+	if n <= 0 || !s.cfg.Bus.Active() {
+		return
+	}
+	if p, ok := protocol.ParseARN(topicARN); ok {
+		s.cfg.Bus.Publish(activity.Event{Kind: activity.KindCount, Service: "sns", Name: p.Resource, Account: p.Account, Region: p.Region, Route: metric, Status: n})
+	}
 }
 
 func (s *Service) sendToQueue(ctx context.Context, d protocol.ServiceDelivery) error {

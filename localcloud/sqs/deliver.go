@@ -67,6 +67,7 @@ func (s *Service) DeliverFromService(ctx context.Context, d protocol.ServiceDeli
 		return err
 	}
 	s.publishDepth(q, false)
+	s.publishCount(q, "NumberOfMessagesSent", 1)
 	return nil
 }
 

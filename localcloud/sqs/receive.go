@@ -75,11 +75,20 @@ func invalidHandle(h string) *protocol.Error {
 
 // receiveMessage implements ReceiveMessage: returns up to MaxNumberOfMessages receivable messages,
 // long polling up to WaitTimeSeconds for the first one.
-func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (*receiveMessageOutput, error) {
+func (s *Service) receiveMessage(ctx context.Context, in *receiveMessageInput) (res *receiveMessageOutput, err error) {
 	q, err := s.resolve(ctx, in.QueueUrl)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		switch {
+		case res == nil:
+		case len(res.Messages) == 0:
+			s.publishCount(q, "NumberOfEmptyReceives", 1)
+		default:
+			s.publishCount(q, "NumberOfMessagesReceived", len(res.Messages))
+		}
+	}()
 	max := 1
 	if in.MaxNumberOfMessages != nil {
 		max = int(*in.MaxNumberOfMessages)
@@ -434,6 +443,7 @@ func (s *Service) deleteMessage(ctx context.Context, in *deleteMessageInput) (*s
 			return nil, err
 		}
 		s.publishDepth(q, false)
+		s.publishCount(q, "NumberOfMessagesDeleted", 1)
 	}
 	return nil, nil
 }
@@ -508,6 +518,7 @@ func (s *Service) deleteMessageBatch(ctx context.Context, in *batchInput) (*dele
 			return nil, err
 		}
 		s.publishDepth(q, false)
+		s.publishCount(q, "NumberOfMessagesDeleted", len(out.Successful))
 	}
 	return out, nil
 }

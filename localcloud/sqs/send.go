@@ -242,6 +242,7 @@ func (s *Service) sendMessage(ctx context.Context, in *sendMessageInput) (*sendM
 		return nil, err
 	}
 	s.publishDepth(q, false)
+	s.publishCount(q, "NumberOfMessagesSent", 1)
 	return &outs[0], nil
 }
 
@@ -343,5 +344,6 @@ func (s *Service) sendMessageBatch(ctx context.Context, in *sendMessageBatchInpu
 		out.Successful = append(out.Successful, sendBatchResultEntry{Id: msIDs[i], sendMessageOutput: o})
 	}
 	s.publishDepth(q, false)
+	s.publishCount(q, "NumberOfMessagesSent", len(outs))
 	return out, nil
 }

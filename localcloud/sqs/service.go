@@ -382,6 +382,15 @@ func (s *Service) expireLocked(q *queue, now int64) <-chan error {
 	}))
 }
 
+// publishCount tells the bus that n of a queue's metric happened
+// (NumberOfMessagesSent, ...Received, ...Deleted, NumberOfEmptyReceives):
+// CloudWatch counts them.
+func (s *Service) publishCount(q *queue, metric string, n int) {
+	if n > 0 && s.cfg.Bus.Active() {
+		s.cfg.Bus.Publish(activity.Event{Kind: activity.KindCount, Service: "sqs", Name: q.key.name, Account: q.key.account, Region: q.key.region, Route: metric, Status: n})
+	}
+}
+
 // publishDepth sends q's depth to the bus, at most every 250ms per queue
 // unless forced.
 func (s *Service) publishDepth(q *queue, force bool) {
