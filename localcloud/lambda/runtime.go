@@ -254,6 +254,12 @@ const (
 
 // ServeHTTP serves the environment's Runtime API.
 func (e *env) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if protocol.FromBrowser(r) {
+		// A web page that found this port must not take events or fail
+		// the function: only the bootstrap calls the Runtime API.
+		runtimeStatus(w, http.StatusForbidden, `{"errorMessage":"the Runtime API answers only the function's own process","errorType":"Forbidden"}`)
+		return
+	}
 	p := r.URL.Path
 	switch {
 	case p == pathNext && r.Method == http.MethodGet:

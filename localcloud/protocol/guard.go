@@ -123,6 +123,13 @@ func (g *guard) hostOK(r *http.Request) bool {
 	return false
 }
 
+// FromBrowser reports whether r carries what only browsers send (Origin or
+// Fetch metadata): no SDK, CLI or Lambda bootstrap sends them, so an
+// endpoint only they call (a Runtime API) can refuse these outright.
+func FromBrowser(r *http.Request) bool {
+	return r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "" || r.Header.Get("Sec-Fetch-Mode") != ""
+}
+
 // originOK reports whether r comes from the cloud's own origin, from no web
 // page at all, or from an origin allowed by the config or by route.
 func (g *guard) originOK(r *http.Request, route *Route) bool {
