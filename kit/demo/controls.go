@@ -60,6 +60,10 @@ func (d *Demo) Do(ctx context.Context, action string, args map[string]string) (s
 		return "", err
 	}
 	d.note("%s", msg)
+	select { // show it on the page now
+	case d.kick <- struct{}{}:
+	default:
+	}
 	return msg, nil
 }
 

@@ -106,6 +106,7 @@ type Demo struct {
 	ready    bool
 
 	frames broadcast
+	kick   chan struct{} // a control ran: publish a frame now, not at the next tick
 }
 
 // Switches are the failure switches as the demo set them.
@@ -148,7 +149,7 @@ func New(cfg Config) (*Demo, error) {
 			Credentials: credentials.NewStaticCredentialsProvider(account, "demo", "")}
 	}
 	d := &Demo{cfg: cfg, names: labs.DefaultNames(), meter: newMeter(time.Now()), score: map[string]Side{}, depth: map[string][2]int{},
-		sent: map[string]int{}}
+		sent: map[string]int{}, kick: make(chan struct{}, 1)}
 	d.dec = &kit.Kit{AWS: awsFor(cfg.Account), Out: cfg.Out, Root: cfg.Root, CacheDir: cfg.CacheDir}
 	// The monolith account's kit sends load to the monolith's API and
 	// counts its table (Load reads the "api" and "ordersTable" names).

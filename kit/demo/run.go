@@ -76,6 +76,8 @@ func (d *Demo) Run(ctx context.Context) error {
 			}
 		case <-tick.C:
 			d.publish(ctx)
+		case <-d.kick:
+			d.publish(ctx)
 		}
 	}
 }

@@ -217,9 +217,10 @@
     });
     let msg;
     try { const j = await resp.json(); msg = j.message || j.error; } catch (e) { msg = `HTTP ${resp.status}`; }
+    if (resp.ok) return; // the next frame's log says what it did, within a second
     const li = document.createElement("li");
     li.textContent = msg;
-    if (!resp.ok) li.className = "error";
+    li.className = "error";
     $("#log").prepend(li);
   }
 
