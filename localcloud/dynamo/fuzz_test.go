@@ -87,15 +87,16 @@ func TestUnknownOperationAndBadJSON(t *testing.T) {
 	}
 	defer svc.Close()
 	tests := []struct {
-		target, body, code string
+		target, body, typ string
 	}{
-		{"DynamoDB_20120810.Nope", `{}`, "UnknownOperationException"},
-		{"DynamoDB_20120810.PutItem", `{"TableName":`, "SerializationException"},
-		{"DynamoDB_20120810.PutItem", `{"TableName":5}`, "SerializationException"},
-		{"DynamoDBStreams_20120810.DescribeStream", `{}`, "ValidationException"},
-		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{"S":"x","N":"1"}}}`, "ValidationException"},
-		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{}}}`, "ValidationException"},
-		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{"S":1}}}`, "SerializationException"},
+		{"DynamoDB_20120810.Nope", `{}`, "com.amazon.coral.service#UnknownOperationException"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":`, "com.amazon.coral.service#SerializationException"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":5}`, "com.amazon.coral.service#SerializationException"},
+		{"DynamoDBStreams_20120810.DescribeStream", `{}`, "com.amazon.coral.validate#ValidationException"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{"S":"x","N":"1"}}}`, "com.amazon.coral.validate#ValidationException"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{}}}`, "com.amazon.coral.validate#ValidationException"},
+		{"DynamoDB_20120810.PutItem", `{"TableName":"x","Item":{"a":{"S":1}}}`, "com.amazon.coral.service#SerializationException"},
+		{"DynamoDB_20120810.DescribeTable", `{"TableName":"nope"}`, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"},
 	}
 	for _, tt := range tests {
 		code, out := call(svc, tt.target, []byte(tt.body))
@@ -103,8 +104,8 @@ func TestUnknownOperationAndBadJSON(t *testing.T) {
 			Type string `json:"__type"`
 		}
 		json.Unmarshal(out, &e)
-		if code != 400 || e.Type != errNamespace+tt.code {
-			t.Errorf("%s %s: got %d %s, want 400 %s", tt.target, tt.body, code, out, tt.code)
+		if code != 400 || e.Type != tt.typ {
+			t.Errorf("%s %s: got %d %s, want 400 %s", tt.target, tt.body, code, out, tt.typ)
 		}
 	}
 }

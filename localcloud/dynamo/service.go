@@ -158,10 +158,21 @@ func (s *Service) jsonService(prefix string, ops map[string]protocol.JSONOp) *pr
 		TargetPrefix:   prefix,
 		ContentType:    contentType,
 		ErrorNamespace: errNamespace,
+		ErrorShapes:    errorShapes,
 		CRC32:          true,
 		Ops:            ops,
 		Logger:         s.log,
 	}
+}
+
+// errorShapes are the error bodies DynamoDB writes outside its own
+// namespace: validation and serialization errors come from the Coral
+// framework, the latter with a capital "Message".
+var errorShapes = map[string]protocol.ErrorShape{
+	"ValidationException":       {Type: "com.amazon.coral.validate#ValidationException"},
+	"SerializationException":    {Type: "com.amazon.coral.service#SerializationException", MessageKey: "Message"},
+	"UnknownOperationException": {Type: "com.amazon.coral.service#UnknownOperationException"},
+	"ThrottlingException":       {Type: "com.amazon.coral.availability#ThrottlingException"},
 }
 
 // Route is how the router finds the service: both target prefixes, signing

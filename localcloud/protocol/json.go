@@ -29,6 +29,11 @@ type JSONService struct {
 	// ErrorNamespace prefixes codes in the __type field:
 	// "com.amazonaws.dynamodb.v20120810#". Empty sends the bare code.
 	ErrorNamespace string
+	// ErrorShapes overrides, per code, the __type and the message member of
+	// error bodies: DynamoDB types ValidationException
+	// "com.amazon.coral.validate#ValidationException" with "message" and
+	// SerializationException "com.amazon.coral.service#..." with "Message".
+	ErrorShapes map[string]ErrorShape
 	// CRC32 adds the X-Amz-Crc32 header DynamoDB clients verify.
 	CRC32 bool
 	// Ops maps operation names to their implementation.
@@ -39,6 +44,14 @@ type JSONService struct {
 	Logger               *slog.Logger
 	// MaxBody bounds request bodies; 0 means 16 MiB.
 	MaxBody int64
+}
+
+// ErrorShape is how an awsJson service writes the body of one error code.
+type ErrorShape struct {
+	// Type is the whole __type value.
+	Type string
+	// MessageKey is the member holding the message; empty means "message".
+	MessageKey string
 }
 
 // ServeHTTP implements http.Handler.
@@ -109,7 +122,14 @@ func (s *JSONService) writeError(w http.ResponseWriter, r *http.Request, err err
 		w.Header().Set("X-Amzn-Query-Error", e.QueryCode+";"+fault)
 	}
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
-	b, _ := json.Marshal(e.body(map[string]any{"__type": s.ErrorNamespace + e.Code, "message": e.Message}))
+	typ, msgKey := s.ErrorNamespace+e.Code, "message"
+	if shape, ok := s.ErrorShapes[e.Code]; ok {
+		typ = shape.Type
+		if shape.MessageKey != "" {
+			msgKey = shape.MessageKey
+		}
+	}
+	b, _ := json.Marshal(e.body(map[string]any{"__type": typ, msgKey: e.Message}))
 	s.write(w, e.HTTPStatus(), b)
 }
 

@@ -71,3 +71,32 @@ func TestErrorFields(t *testing.T) {
 		t.Errorf("writing the error changed its Fields: %v", fields)
 	}
 }
+
+// TestErrorShapes: a code listed in ErrorShapes gets its whole __type and
+// its message member; other codes keep the namespace and "message".
+func TestErrorShapes(t *testing.T) {
+	t.Parallel()
+	shapes := map[string]ErrorShape{
+		"SerializationException": {Type: "com.amazon.coral.service#SerializationException", MessageKey: "Message"},
+		"ValidationException":    {Type: "com.amazon.coral.validate#ValidationException"},
+	}
+	tests := []struct {
+		code string
+		want map[string]any
+	}{
+		{"SerializationException", map[string]any{"__type": "com.amazon.coral.service#SerializationException", "Message": "m"}},
+		{"ValidationException", map[string]any{"__type": "com.amazon.coral.validate#ValidationException", "message": "m"}},
+		{"ResourceNotFoundException", map[string]any{"__type": "ns#ResourceNotFoundException", "message": "m"}},
+	}
+	for _, tt := range tests {
+		svc := &JSONService{ErrorNamespace: "ns#", ErrorShapes: shapes, Ops: map[string]JSONOp{"Op": func(context.Context, []byte) (any, error) { return nil, Errorf(tt.code, "m") }}}
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
+		r.Header.Set("X-Amz-Target", "Op")
+		w := httptest.NewRecorder()
+		svc.ServeHTTP(w, r)
+		var got map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %s, want %v", tt.code, w.Body, tt.want)
+		}
+	}
+}

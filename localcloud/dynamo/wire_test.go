@@ -1,0 +1,98 @@
+package dynamo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The expected bodies in this file are DynamoDB's (its Coral framework's
+// error types and message members), as a conformance suite run against
+// real DynamoDB records them; none is copied from this package's output.
+
+// wantBody calls op with body on the service and asserts status 400 and
+// exactly the JSON object want.
+func wantBody(t *testing.T, svc *Service, op, body string, want map[string]any) {
+	t.Helper()
+	code, out := call(svc, "DynamoDB_20120810."+op, []byte(body))
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(out, &got), "%s", out)
+	assert.Equal(t, 400, code, "%s %s", op, body)
+	assert.Equal(t, want, got, "%s %s", op, body)
+}
+
+func serialization(msg string) map[string]any {
+	return map[string]any{"__type": "com.amazon.coral.service#SerializationException", "Message": msg}
+}
+
+func validation(msg string) map[string]any {
+	return map[string]any{"__type": "com.amazon.coral.validate#ValidationException", "message": msg}
+}
+
+func TestErrorBodiesAreDynamoDBs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	wantBody(t, e.svc, "PutItem", `{"TableName":"abc","Item":{"a":{}}}`,
+		validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"))
+	wantBody(t, e.svc, "DescribeTable", `{"TableName":"no_such_table"}`,
+		map[string]any{"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found: Table: no_such_table not found"})
+	code, out := call(e.svc, "DynamoDB_20120810.PutItem", []byte(`{"TableName":`))
+	assert.Equal(t, 400, code)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(out, &got))
+	assert.Equal(t, "com.amazon.coral.service#SerializationException", got["__type"])
+	assert.Contains(t, got, "Message")
+	assert.NotContains(t, got, "message")
+}
+
+// withBody makes the SDK send body instead of what it serialized: the
+// request is still signed and routed as the SDK does it.
+func withBody(body string) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Serialize.Add(middleware.SerializeMiddlewareFunc("replaceBody", func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+				if req, ok := in.Request.(*smithyhttp.Request); ok {
+					r, err := req.SetStream(bytes.NewReader([]byte(body)))
+					if err != nil {
+						return middleware.SerializeOutput{}, middleware.Metadata{}, err
+					}
+					in.Request = r
+				}
+				return next.HandleSerialize(ctx, in)
+			}), middleware.After)
+		})
+	}
+}
+
+// TestSDKReadsDynamoDBErrors: aws-sdk-go-v2 maps the Coral types to their
+// codes (the part after '#') and reads both message members.
+func TestSDKReadsDynamoDBErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+
+	_, err := e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("abc"), Item: map[string]types.AttributeValue{"a": &types.AttributeValueMemberS{Value: "x"}}}, withBody(`{"TableName":`))
+	var ae smithy.APIError
+	require.True(t, errors.As(err, &ae), "%v", err)
+	assert.Equal(t, "SerializationException", ae.ErrorCode())
+	assert.NotEmpty(t, ae.ErrorMessage())
+
+	_, err = e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("abc"), Item: map[string]types.AttributeValue{"a": &types.AttributeValueMemberS{Value: "x"}}}, withBody(`{"TableName":"abc","Item":{"a":{}}}`))
+	wantValidation(t, err, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+
+	_, err = e.db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("no_such_table")})
+	var nf *types.ResourceNotFoundException
+	require.True(t, errors.As(err, &nf), "%v", err)
+	assert.Equal(t, "Requested resource not found: Table: no_such_table not found", nf.ErrorMessage())
+}
