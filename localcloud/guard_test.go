@@ -140,6 +140,8 @@ func TestGuardRefusesDriveByAndRebinding(t *testing.T) {
 		{"unsigned create without browser headers", rawReq{"POST", "/2015-03-31/functions", "", g.createBody("evil"), map[string]string{"Content-Type": "text/plain"}}, 403, "MissingAuthenticationTokenException"},
 		{"no-cors invoke from another site", rawReq{"POST", "/2015-03-31/functions/mine/invocations", "", "{}", browserCross("http://evil.example")}, 403, "AccessDeniedException"},
 		{"unsigned invoke", rawReq{"POST", "/2015-03-31/functions/mine/invocations", "", "{}", nil}, 403, "MissingAuthenticationTokenException"},
+		{"unsigned invoke as curl --data sends it", rawReq{"POST", "/2015-03-31/functions/mine/invocations", "", "{}",
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 403, `"__type":"MissingAuthenticationTokenException"`},
 		{"form post to SNS", rawReq{"POST", "/", "", "Action=CreateTopic&Name=evil&Version=2010-03-31",
 			map[string]string{"Origin": "null", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Content-Type": "application/x-www-form-urlencoded"}}, 403, "<Code>AccessDenied</Code>"},
 		{"unsigned form post to SNS", rawReq{"POST", "/", "", "Action=CreateTopic&Name=evil&Version=2010-03-31",

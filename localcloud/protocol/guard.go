@@ -172,8 +172,12 @@ func signature(r *http.Request) (signed, malformed bool) {
 
 // refuse answers a refused request with a 403 in its protocol's shape and
 // logs it.
-func (g *guard) refuse(w http.ResponseWriter, r *http.Request, why refusal, public bool) {
-	e := refusalError(r, why, public)
+//
+// rest says r's path belongs to a REST service (Lambda, API Gateway), whose
+// errors are JSON whatever the Content-Type (curl --data sends a form's).
+func (g *guard) refuse(w http.ResponseWriter, r *http.Request, why refusal, public, rest bool) {
+	query := !rest && isQueryRequest(r)
+	e := refusalError(r, why, public, query)
 	g.note(r.Context(), why, r)
 	switch {
 	case public:
@@ -181,7 +185,7 @@ func (g *guard) refuse(w http.ResponseWriter, r *http.Request, why refusal, publ
 		WriteJSON(w, e.HTTPStatus(), map[string]string{"message": e.Message})
 	case r.Header.Get("X-Amz-Target") != "":
 		writeCoralError(w, e)
-	case isQueryRequest(r):
+	case query:
 		WriteQueryError(w, r, "", e)
 	default:
 		WriteRESTError(w, r, g.log, e)
@@ -189,8 +193,8 @@ func (g *guard) refuse(w http.ResponseWriter, r *http.Request, why refusal, publ
 }
 
 // refusalError is the error a refused request is answered with.
-func refusalError(r *http.Request, why refusal, public bool) *Error {
-	query := isQueryRequest(r) && r.Header.Get("X-Amz-Target") == ""
+func refusalError(r *http.Request, why refusal, public, query bool) *Error {
+	query = query && r.Header.Get("X-Amz-Target") == ""
 	code := func(c string) string {
 		if query {
 			return strings.TrimSuffix(c, "Exception")

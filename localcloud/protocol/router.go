@@ -130,11 +130,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	pub := rt.publicRoute(r)
 	if !rt.guard.hostOK(r) {
-		rt.guard.refuse(sw, r, refuseHost, pub != nil)
+		rt.guard.refuse(sw, r, refuseHost, pub != nil, rt.restPath(r.URL.Path))
 		return
 	}
 	if !rt.guard.originOK(r, pub) {
-		rt.guard.refuse(sw, r, refuseOrigin, pub != nil)
+		rt.guard.refuse(sw, r, refuseOrigin, pub != nil, rt.restPath(r.URL.Path))
 		return
 	}
 	internal := strings.HasPrefix(r.URL.Path, "/_lab/")
@@ -144,7 +144,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		unsigned = refuseBadSignature
 	}
 	if !signed && !internal && pub == nil {
-		rt.guard.refuse(sw, r, unsigned, false)
+		rt.guard.refuse(sw, r, unsigned, false, rt.restPath(r.URL.Path))
 		return
 	}
 	if internal {
@@ -158,7 +158,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	route, op := rt.match(r, id.Service)
 	if !signed && route != pub {
-		rt.guard.refuse(sw, r, unsigned, false)
+		rt.guard.refuse(sw, r, unsigned, false, rt.restPath(r.URL.Path))
 		return
 	}
 	if route == nil {
@@ -192,6 +192,18 @@ func (rt *Router) publicRoute(r *http.Request) *Route {
 		}
 	}
 	return nil
+}
+
+// restPath reports whether path is under a REST service's prefix.
+func (rt *Router) restPath(path string) bool {
+	for i := range rt.routes {
+		for _, p := range rt.routes[i].PathPrefixes {
+			if strings.HasPrefix(path, p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // match finds the route for r; op names the operation for logs.
