@@ -91,26 +91,31 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runReset(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const u = "lab reset [LAB|all] [target flags]"
+	const u = "lab reset LAB|all [target flags]"
 	k, fs, err := kitCommand(ctx, "reset", u, args, stdout, stderr, nil)
 	if err != nil {
 		return err
 	}
-	lab := "all"
-	switch fs.NArg() {
-	case 0:
-	case 1:
-		lab = fs.Arg(0)
-	default:
-		return usageErr(u)
+	// Deleting is never the default: the learner names what goes.
+	if fs.NArg() != 1 {
+		return &exitError{code: 2, err: fmt.Errorf("name what to delete: a lab (lab3 deletes lab 3 and the labs after it) or all; usage: %s", u)}
 	}
+	lab := fs.Arg(0)
 	fmt.Fprintf(stdout, "reset %s: deleting what the labs created\n", lab)
 	deleted, err := k.Reset(ctx, lab)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "deleted %d resource(s)\n", len(deleted))
+	fmt.Fprintf(stdout, "deleted %s\n", plural(len(deleted), "resource", "resources"))
 	return nil
+}
+
+// plural spells a count with its noun: "1 resource", "0 resources".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func runFail(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -89,9 +89,13 @@ func TestKitCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "deleted table Orders") || !strings.Contains(out, "deleted function order-intake") {
 		t.Errorf("lab reset: exit %d\n%s\n%s", code, out, errs)
 	}
-	code, out, _ = lab(t, append([]string{"reset"}, target...)...)
-	if code != 0 || !strings.Contains(out, "deleted 0 resource(s)") {
-		t.Errorf("second lab reset: exit %d\n%s", code, out)
+	code, out, errs = lab(t, append([]string{"reset"}, target...)...)
+	if code != 2 || !strings.Contains(errs, "name what to delete") || strings.Contains(out, "deleted") {
+		t.Errorf("lab reset without an argument: exit %d, want 2 and nothing deleted\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = lab(t, append([]string{"reset", "all"}, target...)...)
+	if code != 0 || !strings.Contains(out, "deleted 0 resources") {
+		t.Errorf("second lab reset all: exit %d\n%s", code, out)
 	}
 }
 
@@ -99,7 +103,7 @@ func TestKitCommands(t *testing.T) {
 func TestKitCommandsPreflight(t *testing.T) {
 	t.Parallel()
 	cfg := filepath.Join(t.TempDir(), "config.json")
-	for _, cmd := range [][]string{{"solve", "lab1"}, {"token"}, {"load", "--orders", "1"}, {"reset"}} {
+	for _, cmd := range [][]string{{"solve", "lab1"}, {"token"}, {"load", "--orders", "1"}, {"reset", "all"}} {
 		code, _, errs := lab(t, append(cmd, "--endpoint", "http://127.0.0.1:1", "--config", cfg)...)
 		if code != 2 || !strings.Contains(errs, "not answering") {
 			t.Errorf("lab %v without a cloud: exit %d, stderr %q, want 2 and advice", cmd, code, errs)

@@ -43,8 +43,8 @@ func (e *fieldError) Error() string { return e.field + ": " + e.message }
 // parseOrder decodes and validates a POST /orders body, stopping at the first bad field in
 // the order customerId, channel, lines, then each line's sku, quantity, unitPriceCents.
 func parseOrder(body []byte) (orderRequest, *fieldError) {
-	// TODO(lab 2): validate the order as LABS.md's contract says and return the first bad
-	// field as &fieldError{field, message}:
+	// TODO(lab 2): validate the order by the rules below (the order API's contract) and return
+	// the first bad field as &fieldError{field, message}:
 	//   - the body is a JSON object                              field "body"
 	//   - customerId is a non-empty string                       field "customerId"
 	//   - channel is one of web, mobile, wholesale               field "channel"

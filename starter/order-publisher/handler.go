@@ -41,7 +41,10 @@ func (h *handler) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		//  - imageJSON(rec.Change.NewImage) (image.go, provided) gives the order as plain JSON.
 		//  - h.pub.Publish it to h.topicARN with the message attribute eventTypeAttribute =
 		//    orderPlaced (types.MessageAttributeValue with DataType "String").
-		//  - If publishing fails, log the error and add the record to resp.BatchItemFailures
+		//  - Log log.InfoContext(ctx, "OrderPlaced published") once published (lab 5 follows
+		//    an order by these lines); log.ErrorContext(ctx, "publish OrderPlaced", "error", err)
+		//    when it fails.
+		//  - If publishing fails, also add the record to resp.BatchItemFailures
 		//    (ItemIdentifier: rec.Change.SequenceNumber), and return nil as the error: the
 		//    mapping then retries from that record instead of the whole batch. The mapping
 		//    restarts at the lowest failed sequence number, so you may stop at the first
