@@ -172,8 +172,12 @@ func TestReadRefusesMalformedArchives(t *testing.T) {
 			a.Topics = []submission.Topic{{Name: "t", Subscriptions: []submission.Subscription{{Protocol: "https", Endpoint: "https://169.254.169.254/latest"}}}}
 		}), 0, "only subscribe queues and functions"},
 		{"HTTP integration", withAccount(func(a *submission.Account) {
-			a.APIs = []submission.API{{ID: "a", Name: "api", Integration: []submission.Integration{{ID: "i", Type: "HTTP_PROXY", URI: "http://10.0.0.1/admin"}}}}
+			a.APIs = []submission.API{{ID: "a", Name: "api", Integrations: []submission.Integration{{ID: "i", Type: "HTTP_PROXY", URI: "http://10.0.0.1/admin"}}}}
 		}), 0, "only integrate Lambda functions"},
+		{"alarm that terminates instances", withAccount(func(a *submission.Account) {
+			a.Alarms = []submission.Alarm{{Name: "x", Namespace: "AWS/EC2", Metric: "CPUUtilization", Period: 60, EvaluationPeriods: 1, Comparison: "GreaterThanThreshold",
+				AlarmActions: []string{"arn:aws:automate:us-east-1:ec2:terminate"}}}
+		}), 0, "may only notify SNS topics"},
 		{"environment too large", withAccount(func(a *submission.Account) { a.Functions[0].Env = map[string]string{"BIG": strings.Repeat("x", 5000)} }), 0, "over Lambda's 4 KB"},
 		{"too many tables", withAccount(func(a *submission.Account) {
 			for range 60 {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -36,12 +37,13 @@ type clients struct {
 	lam  *lambda.Client
 	apig *apigatewayv2.Client
 	logs *cloudwatchlogs.Client
+	cw   *cloudwatch.Client
 	sts  *sts.Client
 }
 
 func newClients(cfg aws.Config) *clients {
 	return &clients{ddb: dynamodb.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg),
-		lam: lambda.NewFromConfig(cfg), apig: apigatewayv2.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg)}
+		lam: lambda.NewFromConfig(cfg), apig: apigatewayv2.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg), cw: cloudwatch.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg)}
 }
 
 // account returns the caller's account id.
@@ -89,6 +91,7 @@ func Export(ctx context.Context, cfg aws.Config, opt ExportOptions) (*Archive, e
 	}{
 		{"tables", exportTables}, {"queues", exportQueues}, {"topics", exportTopics}, {"roles", exportRoles},
 		{"mappings", exportMappings}, {"APIs", exportAPIs}, {"log groups", exportLogGroups},
+		{"alarms", exportAlarms}, {"dashboards", exportDashboards},
 	}
 	for _, s := range steps {
 		if err := s.f(ctx, c, a); err != nil {

@@ -52,7 +52,7 @@ func exportAPI(ctx context.Context, c *clients, id string) (API, error) {
 		return x, fmt.Errorf("integrations: %w", err)
 	}
 	for _, in := range ints.Items {
-		x.Integration = append(x.Integration, Integration{ID: aws.ToString(in.IntegrationId), Type: string(in.IntegrationType),
+		x.Integrations = append(x.Integrations, Integration{ID: aws.ToString(in.IntegrationId), Type: string(in.IntegrationType),
 			URI: aws.ToString(in.IntegrationUri), PayloadFormat: aws.ToString(in.PayloadFormatVersion), TimeoutMs: aws.ToInt32(in.TimeoutInMillis)})
 	}
 	auths, err := c.apig.GetAuthorizers(ctx, &apigatewayv2.GetAuthorizersInput{ApiId: &id, MaxResults: max})

@@ -47,7 +47,7 @@ func Import(ctx context.Context, cfg aws.Config, endpoint string, a *Archive) er
 	}{
 		{"policies", im.policies}, {"roles", im.roles}, {"tables", im.tables}, {"queues", im.queues}, {"topics", im.topics},
 		{"APIs", im.apis}, {"functions", im.functions}, {"subscriptions", im.subscriptions}, {"mappings", im.mappings},
-		{"log groups", im.logGroups},
+		{"log groups", im.logGroups}, {"alarms and dashboards", im.alarms},
 	}
 	for _, s := range steps {
 		if err := s.f(ctx); err != nil {
@@ -239,7 +239,7 @@ func (im *importer) apis(ctx context.Context) error {
 		im.apiRW.add(x.Endpoint, aws.ToString(out.ApiEndpoint))
 		im.apiRW.add(x.ID, aws.ToString(id))
 		ints, auths := map[string]string{}, map[string]string{}
-		for _, in := range x.Integration {
+		for _, in := range x.Integrations {
 			got, err := im.c.apig.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: id, IntegrationType: apitypes.IntegrationType(in.Type),
 				IntegrationUri: aws.String(in.URI), PayloadFormatVersion: nonEmpty(in.PayloadFormat), TimeoutInMillis: nonZero(in.TimeoutMs)})
 			if err != nil {

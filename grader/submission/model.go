@@ -12,6 +12,9 @@ type Account struct {
 	Mappings  []Mapping  `json:"mappings"`
 	APIs      []API      `json:"apis"`
 	LogGroups []LogGroup `json:"logGroups"`
+	// Alarms and Dashboards are CloudWatch's (lab 5).
+	Alarms     []Alarm     `json:"alarms,omitempty"`
+	Dashboards []Dashboard `json:"dashboards,omitempty"`
 }
 
 // Table is a DynamoDB table's definition and settings.
@@ -140,13 +143,13 @@ type Mapping struct {
 // API is an HTTP API with its integrations, authorizers, routes and stages.
 // IDs are the exporting account's; Import maps them to the new ones.
 type API struct {
-	ID          string        `json:"id"`
-	Name        string        `json:"name"`
-	Endpoint    string        `json:"endpoint"`
-	Integration []Integration `json:"integrations,omitempty"`
-	Authorizers []Authorizer  `json:"authorizers,omitempty"`
-	Routes      []Route       `json:"routes,omitempty"`
-	Stages      []Stage       `json:"stages,omitempty"`
+	ID           string        `json:"id"`
+	Name         string        `json:"name"`
+	Endpoint     string        `json:"endpoint"`
+	Integrations []Integration `json:"integrations,omitempty"`
+	Authorizers  []Authorizer  `json:"authorizers,omitempty"`
+	Routes       []Route       `json:"routes,omitempty"`
+	Stages       []Stage       `json:"stages,omitempty"`
 }
 
 // Integration is an HTTP API's Lambda proxy integration.
@@ -196,4 +199,32 @@ type Throttle struct {
 type LogGroup struct {
 	Name          string `json:"name"`
 	RetentionDays int32  `json:"retentionDays,omitempty"`
+}
+
+// Alarm is a CloudWatch metric alarm on one metric.
+type Alarm struct {
+	Name                string            `json:"name"`
+	Description         string            `json:"description,omitempty"`
+	Namespace           string            `json:"namespace"`
+	Metric              string            `json:"metric"`
+	Dimensions          map[string]string `json:"dimensions,omitempty"`
+	Statistic           string            `json:"statistic,omitempty"`
+	ExtendedStatistic   string            `json:"extendedStatistic,omitempty"`
+	Unit                string            `json:"unit,omitempty"`
+	Period              int32             `json:"period"`
+	EvaluationPeriods   int32             `json:"evaluationPeriods"`
+	DatapointsToAlarm   int32             `json:"datapointsToAlarm,omitempty"`
+	Threshold           float64           `json:"threshold"`
+	Comparison          string            `json:"comparison"`
+	TreatMissingData    string            `json:"treatMissingData,omitempty"`
+	ActionsEnabled      bool              `json:"actionsEnabled"`
+	AlarmActions        []string          `json:"alarmActions,omitempty"`
+	OKActions           []string          `json:"okActions,omitempty"`
+	InsufficientActions []string          `json:"insufficientDataActions,omitempty"`
+}
+
+// Dashboard is a CloudWatch dashboard and its body.
+type Dashboard struct {
+	Name string `json:"name"`
+	Body string `json:"body"`
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -117,10 +118,16 @@ func mutate(t *testing.T, cfg aws.Config) {
 	sn := sns.NewFromConfig(cfg)
 	subs, err := sn.ListSubscriptions(ctx, &sns.ListSubscriptionsInput{})
 	require.NoError(t, err)
-	require.NotEmpty(t, subs.Subscriptions)
-	_, err = sn.SetSubscriptionAttributes(ctx, &sns.SetSubscriptionAttributesInput{SubscriptionArn: subs.Subscriptions[0].SubscriptionArn,
-		AttributeName: aws.String("RawMessageDelivery"), AttributeValue: aws.String("false")})
-	require.NoError(t, err)
+	changed := 0
+	for _, sub := range subs.Subscriptions {
+		if strings.HasSuffix(aws.ToString(sub.TopicArn), ":"+names["topic"]) && changed == 0 {
+			_, err = sn.SetSubscriptionAttributes(ctx, &sns.SetSubscriptionAttributesInput{SubscriptionArn: sub.SubscriptionArn,
+				AttributeName: aws.String("RawMessageDelivery"), AttributeValue: aws.String("false")})
+			require.NoError(t, err)
+			changed++
+		}
+	}
+	require.Equal(t, 1, changed, "a subscription of topic %s", names["topic"])
 	lam := lambda.NewFromConfig(cfg)
 	ms, err := lam.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(names["accountingWorker"])})
 	require.NoError(t, err)

@@ -208,7 +208,8 @@ func (s *Sandbox) spawn(ctx context.Context, exe string, args []string, dir stri
 	}
 	cmd := exec.Command(exe, full...)
 	cmd.Dir = dir
-	cmd.Env = []string{} // empty: nothing of the grader's environment (tokens, keys) reaches the child
+	cmd.Env = []string{}            // empty: nothing of the grader's environment (tokens, keys) reaches the child
+	cmd.WaitDelay = 5 * time.Second // a leftover holding the child's stderr must not hold the grade
 	if listener != nil {
 		cmd.ExtraFiles = []*os.File{listener}
 	}

@@ -25,7 +25,8 @@ const maxString = 64 << 10
 // validateAccount checks every resource of a before anything is imported.
 func validateAccount(a *Account, code map[string][]byte) error {
 	counts := map[string]int{"tables": len(a.Tables), "queues": len(a.Queues), "topics": len(a.Topics), "policies": len(a.Policies),
-		"roles": len(a.Roles), "functions": len(a.Functions), "mappings": len(a.Mappings), "apis": len(a.APIs), "log groups": len(a.LogGroups)}
+		"roles": len(a.Roles), "functions": len(a.Functions), "mappings": len(a.Mappings), "apis": len(a.APIs), "log groups": len(a.LogGroups),
+		"alarms": len(a.Alarms), "dashboards": len(a.Dashboards)}
 	for kind, n := range counts {
 		if n > maxResources {
 			return invalidf("account.json holds %d %s, over %d", n, kind, maxResources)
@@ -65,7 +66,7 @@ func validateAccount(a *Account, code map[string][]byte) error {
 		return err
 	}
 	for _, api := range a.APIs {
-		for _, in := range api.Integration {
+		for _, in := range api.Integrations {
 			if in.Type != "AWS_PROXY" || !strings.Contains(in.URI, ":lambda:") {
 				return invalidf("API %s: integration %s is %s %q: a submission may only integrate Lambda functions", api.Name, in.ID, in.Type, in.URI)
 			}
@@ -80,6 +81,9 @@ func validateAccount(a *Account, code map[string][]byte) error {
 		if !logGroupName.MatchString(g.Name) {
 			return invalidf("log group name %q is not a log group name", g.Name)
 		}
+	}
+	if err := validateCloudWatch(a); err != nil {
+		return err
 	}
 	return checkStrings(a)
 }
