@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/labkit-dev/labkit/grader/submission"
@@ -26,19 +27,40 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// sandbox is a Sandbox that runs this test binary as its local cloud.
+// sandbox is a Sandbox that runs this test binary as its local cloud and
+// logs to the test.
 func sandbox(t testing.TB) *submission.Sandbox {
+	sb, _ := loggedSandbox(t)
+	return sb
+}
+
+// loggedSandbox is sandbox with its log kept too.
+func loggedSandbox(t testing.TB) (*submission.Sandbox, *testLog) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &submission.Sandbox{Exe: exe, Args: []string{serveIsolatedArg}, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
+	l := &testLog{t: t}
+	return &submission.Sandbox{Exe: exe, Args: []string{serveIsolatedArg}, Log: slog.New(slog.NewTextHandler(l, nil))}, l
 }
 
-// testWriter sends log lines to t.Log.
-type testWriter struct{ t testing.TB }
+// testLog sends log lines to t.Log and keeps them.
+type testLog struct {
+	t   testing.TB
+	mu  sync.Mutex
+	all strings.Builder
+}
 
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
+func (l *testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all.Write(p)
 	return len(p), nil
+}
+
+func (l *testLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.all.String()
 }
