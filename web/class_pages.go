@@ -203,7 +203,13 @@ type matrixView struct {
 	Checks   []string // lab/check
 	Rows     []matrixRow
 	Summary  class.Summary
+	Buckets  []bucket
 	Finished bool
+}
+
+type bucket struct {
+	Label string
+	Count int
 }
 
 type matrixRow struct {
@@ -231,6 +237,13 @@ func (s *Server) classRun(c *gin.Context) {
 		}
 	}
 	v := matrixView{Run: run, Live: live && run.Finished.IsZero(), Finished: !run.Finished.IsZero(), Summary: class.Summarize(run, nil)}
+	for i := 10; i >= 0; i-- {
+		label := fmt.Sprintf("%d-%d%%", i*10, i*10+9)
+		if i == 10 {
+			label = "100%"
+		}
+		v.Buckets = append(v.Buckets, bucket{label, v.Summary.Buckets[i]})
+	}
 	seen := map[string]bool{}
 	for _, l := range run.Learners {
 		for _, r := range l.Results {
