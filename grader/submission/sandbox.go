@@ -42,6 +42,10 @@ type Sandbox struct {
 	Deadline time.Duration
 	// Limits are the child's resource limits; zero fields take DefaultLimits'.
 	Limits Limits
+	// Dir is where each sandbox's temporary folder is made; empty means
+	// os.TempDir(). It must allow executing files (functions run from
+	// there): choose another when /tmp is mounted noexec.
+	Dir string
 	// NoNamespaces turns the Linux namespaces off (for a machine where
 	// they misbehave); the rest of the isolation stays.
 	NoNamespaces bool
@@ -168,7 +172,7 @@ func (s *Sandbox) start(ctx context.Context) (*child, error) {
 		}
 		args = []string{"submission", "serve-isolated"}
 	}
-	dir, err := os.MkdirTemp("", "labkit-sandbox-*")
+	dir, err := os.MkdirTemp(s.Dir, "labkit-sandbox-*")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox directory: %w", err)
 	}
