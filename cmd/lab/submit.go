@@ -113,6 +113,7 @@ func runSubmissionGrade(ctx context.Context, u string, args []string, stdout, st
 	out := fs.String("out", "", "write the report here instead of stdout")
 	deadline := fs.Duration("deadline", 10*time.Minute, "the most one submission may take")
 	verbose := fs.Bool("v", false, "log what the sandbox does")
+	sandboxDir := fs.String("sandbox-dir", "", "make the sandbox's temporary folder here (default the system's; its functions run from it, so not a noexec mount)")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return flagErr(err)
 	}
@@ -124,7 +125,7 @@ func runSubmissionGrade(ctx context.Context, u string, args []string, stdout, st
 	default:
 		return &exitError{code: 2, err: fmt.Errorf("bad --format %q: want text, json, junit or gradescope", *format)}
 	}
-	sb := &submission.Sandbox{Deadline: *deadline}
+	sb := &submission.Sandbox{Deadline: *deadline, Dir: *sandboxDir}
 	if *verbose {
 		sb.Log = slog.New(slog.NewTextHandler(stderr, nil))
 	}
