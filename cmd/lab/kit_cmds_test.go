@@ -110,3 +110,21 @@ func TestKitCommandsPreflight(t *testing.T) {
 		}
 	}
 }
+
+// TestKitCommandsHonourAWSEndpointURL runs a kit command with no --endpoint
+// and AWS_ENDPOINT_URL naming the local cloud, as the README's setup
+// exports it (issue 11 item 6). Not parallel: it sets the environment.
+func TestKitCommandsHonourAWSEndpointURL(t *testing.T) {
+	url := kitCloud(t)
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	t.Setenv("AWS_ENDPOINT_URL", url)
+	code, out, errs := lab(t, "solve", "lab1", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "Orders") {
+		t.Fatalf("lab solve lab1 with AWS_ENDPOINT_URL=%s: exit %d\n%s\n%s", url, code, out, errs)
+	}
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	code, _, errs = lab(t, "solve", "lab1", "--config", cfg, "--endpoint", url)
+	if code != 0 {
+		t.Errorf("--endpoint must win over AWS_ENDPOINT_URL: exit %d (%s)", code, errs)
+	}
+}

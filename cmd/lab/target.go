@@ -25,7 +25,7 @@ type targetFlags struct {
 
 func (f *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.kind, "target", "", "local (the local cloud) or aws (your AWS profile); default from your config, else local")
-	fs.StringVar(&f.endpoint, "endpoint", "", "the local cloud's URL (default "+target.DefaultLocalEndpoint+")")
+	fs.StringVar(&f.endpoint, "endpoint", "", "the local cloud's URL (default $AWS_ENDPOINT_URL, else your config's, else "+target.DefaultLocalEndpoint+")")
 	fs.StringVar(&f.account, "account", "", "local cloud account id to act in (default 000000000000)")
 	fs.StringVar(&f.profile, "profile", "", "AWS profile (target aws)")
 	fs.StringVar(&f.region, "region", "", "AWS region (default from the profile; us-east-1 on the local cloud)")
@@ -48,7 +48,9 @@ func (f *targetFlags) resolve(ctx context.Context) (*resolved, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec := target.Spec{Kind: first(f.kind, c.Target, "local"), Endpoint: first(f.endpoint, c.Endpoint), Account: f.account,
+	// AWS_ENDPOINT_URL is the variable the SDKs and AWS CLI 2.13+ honour: a
+	// learner who exported it for the local cloud gets the same from lab.
+	spec := target.Spec{Kind: first(f.kind, c.Target, "local"), Endpoint: first(f.endpoint, os.Getenv("AWS_ENDPOINT_URL"), c.Endpoint), Account: f.account,
 		Profile: first(f.profile, c.Profile), Region: first(f.region, c.Region), RoleARN: f.roleARN, ExternalID: f.externalID}
 	cfg, err := target.Config(ctx, spec)
 	if err != nil {
