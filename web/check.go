@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -146,6 +148,18 @@ func (s *Server) targetSpec(lc labs.Config) target.Spec {
 		spec.Endpoint = s.cfg.LocalEndpoint
 	}
 	return spec
+}
+
+// withEndpoint writes the learner's local cloud address into lab HTML, whose
+// commands name the default one (http://127.0.0.1:4566), so what the page
+// shows matches its header. On AWS (or the default address) the HTML is
+// unchanged.
+func (s *Server) withEndpoint(h template.HTML) template.HTML {
+	spec := s.targetSpec(s.learnerConfig())
+	if spec.Kind != "local" || spec.Endpoint == "" || spec.Endpoint == target.DefaultLocalEndpoint {
+		return h
+	}
+	return template.HTML(strings.ReplaceAll(string(h), target.DefaultLocalEndpoint, template.HTMLEscapeString(strings.TrimSuffix(spec.Endpoint, "/"))))
 }
 
 func (s *Server) targetLabel() string { return s.targetSpec(s.learnerConfig()).Name() }

@@ -231,7 +231,7 @@ func (s *Server) labPage(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	st := s.progressOf(ctx, v)
-	view := labPageView{Lab: v.lab, Card: s.labCard(ctx, v, st), HTML: v.page.HTML, Static: v.static, PageTitle: v.page.Title, TOC: v.page.TOC, Quiz: v.quiz, CSRF: s.csrfToken(c)}
+	view := labPageView{Lab: v.lab, Card: s.labCard(ctx, v, st), HTML: s.withEndpoint(v.page.HTML), Static: v.static, PageTitle: v.page.Title, TOC: v.page.TOC, Quiz: v.quiz, CSRF: s.csrfToken(c)}
 	view.Steps = stepViews(v, st)
 	if v.quiz != nil {
 		if q, ok, _ := s.cfg.Store.LatestQuiz(ctx, s.cfg.Learner, v.lab.ID); ok {

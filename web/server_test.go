@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/grader/checks"
 	"github.com/labkit-dev/labkit/labs"
 	"github.com/labkit-dev/labkit/web/progress"
 )
@@ -316,5 +317,26 @@ func TestHostedNeedsToken(t *testing.T) {
 	code, _ = a.post(t, "/settings", url.Values{"target": {"aws"}, "region": {"us-east-1"}, "csrf": {a.csrf(t)}}, "")
 	if code != 400 {
 		t.Errorf("hosted app switching to AWS: got %d, want 400", code)
+	}
+}
+
+// TestLabPagesShowTheLocalCloudAddress renders the real lab 1 with a local
+// cloud on another port: the commands name that address, as the header
+// does, not the default 127.0.0.1:4566 (issue 11 item 6).
+func TestLabPagesShowTheLocalCloudAddress(t *testing.T) {
+	for _, tt := range []struct{ endpoint, want, notWant string }{
+		{"http://127.0.0.1:4599", "--endpoint-url http://127.0.0.1:4599", "127.0.0.1:4566"},
+		{"http://127.0.0.1:4566", "--endpoint-url http://127.0.0.1:4566", "127.0.0.1:4599"},
+	} {
+		a := newApp(t, func(c *Config) {
+			c.Content, c.Library, c.LocalEndpoint = labs.Content, checks.Library(), tt.endpoint
+		})
+		code, body, _ := a.get(t, "/labs/lab1")
+		if code != 200 {
+			t.Fatalf("lab 1: got %d", code)
+		}
+		if !strings.Contains(body, tt.want) || strings.Contains(body, tt.notWant) {
+			t.Errorf("local cloud at %s: want %q and no %q in the page", tt.endpoint, tt.want, tt.notWant)
+		}
 	}
 }

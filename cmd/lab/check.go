@@ -26,6 +26,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	step := fs.String("step", "", "only the checks of this step")
 	hints := fs.Bool("hints", false, "show every hint under a failure, not just the first")
 	allowPrivate := fs.Bool("allow-private", false, "let test traffic go to private and loopback addresses other than the local cloud's")
+	dataDir := fs.String("data", defaultDataDir(), "the web app's data folder: results are recorded in its progress store, as the Check buttons do")
+	noRecord := fs.Bool("no-record", false, "do not record the results in the progress store")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return flagErr(err)
 	}
@@ -65,6 +67,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		emit = tx.Result
 	}
 	results := grader.Run(ctx, env, checkList, 0, emit)
+	if !*noRecord {
+		if err := recordProgress(context.WithoutCancel(ctx), *dataDir, t.spec.Name(), *step, results); err != nil {
+			fmt.Fprintf(stderr, "lab check: the results were not recorded in your progress (%v)\n", err)
+		}
+	}
 	switch *format {
 	case "text":
 		(&report.Text{W: stdout, Color: isTerminal(stdout)}).Summary(results)
@@ -154,7 +161,7 @@ func containsEq(s string) bool {
 	return false
 }
 
-var boolFlags = map[string]bool{"-hints": true, "--hints": true, "-allow-private": true, "--allow-private": true, "-json": true, "--json": true, "-h": true, "--help": true, "-wait": true, "--wait": true}
+var boolFlags = map[string]bool{"-hints": true, "--hints": true, "-allow-private": true, "--allow-private": true, "-json": true, "--json": true, "-h": true, "--help": true, "-wait": true, "--wait": true, "-no-record": true, "--no-record": true}
 
 func isBoolFlag(s string) bool { return boolFlags[s] }
 

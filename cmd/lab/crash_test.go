@@ -36,7 +36,16 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	// Commands that keep state in the user's data folder by default (lab
+	// check records progress there) keep it in a temporary one in tests.
+	tmp, err := os.MkdirTemp("", "labkit-test-data-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_DATA_HOME", tmp)
+	code := m.Run()
+	os.RemoveAll(tmp)
+	os.Exit(code)
 }
 
 // child starts `lab <args>` as a separate process.

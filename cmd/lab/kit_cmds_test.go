@@ -5,14 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/kit"
 	"github.com/labkit-dev/labkit/localcloud"
 	"github.com/labkit-dev/labkit/solutions/token"
+	"github.com/labkit-dev/labkit/web/progress"
 )
 
 // kitCloud runs a local cloud in this process and returns its URL.
@@ -126,5 +129,53 @@ func TestKitCommandsHonourAWSEndpointURL(t *testing.T) {
 	code, _, errs = lab(t, "solve", "lab1", "--config", cfg, "--endpoint", url)
 	if code != 0 {
 		t.Errorf("--endpoint must win over AWS_ENDPOINT_URL: exit %d (%s)", code, errs)
+	}
+}
+
+// TestCheckRecordsProgressForTheWebApp grades lab 1 from the terminal and
+// reads the verdicts back from the progress store the web app's sidebar
+// reads (issue 11 item 6: the sidebar showed 0/35 after a terminal pass).
+func TestCheckRecordsProgressForTheWebApp(t *testing.T) {
+	t.Parallel()
+	url := kitCloud(t)
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	data := t.TempDir()
+	target := []string{"--endpoint", url, "--config", cfg}
+	if code, out, errs := lab(t, append([]string{"solve", "lab1"}, target...)...); code != 0 {
+		t.Fatalf("lab solve lab1: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := lab(t, append([]string{"check", "lab1", "--format", "json", "--data", data}, target...)...)
+	if code != 0 {
+		t.Fatalf("lab check lab1: exit %d\n%s\n%s", code, out, errs)
+	}
+	var rep struct{ Results []grader.Result }
+	err := json.Unmarshal([]byte(out), &rep)
+	results := rep.Results
+	if err != nil || len(results) == 0 {
+		t.Fatalf("lab check --format json: %v\n%s", err, out)
+	}
+	store, err := progress.Open(context.Background(), filepath.Join(data, "progress.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	st, err := store.LabProgress(context.Background(), "me", "lab1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) != len(results) {
+		t.Fatalf("the progress store holds %d verdicts for lab1, want the %d checks graded: %v", len(st), len(results), st)
+	}
+	for _, r := range results {
+		if st[r.CheckID].Status != r.Status {
+			t.Errorf("%s: stored %s, graded %s", r.CheckID, st[r.CheckID].Status, r.Status)
+		}
+	}
+	other := t.TempDir()
+	if code, out, errs := lab(t, append([]string{"check", "lab1", "--no-record", "--data", other}, target...)...); code != 0 {
+		t.Fatalf("lab check --no-record: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(other, "progress.db")); err == nil {
+		t.Errorf("--no-record created a progress store")
 	}
 }
