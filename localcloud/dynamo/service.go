@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
+	"github.com/labkit-dev/labkit/localcloud/dynamo/wire"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
@@ -109,7 +111,7 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("dynamodb: load state: %w", err)
 	}
-	s.api = s.jsonService(dynamoPrefix, map[string]protocol.JSONOp{
+	s.api = s.jsonService(dynamoPrefix, typeChecked(map[string]protocol.JSONOp{
 		"CreateTable":               s.createTable,
 		"DescribeTable":             s.describeTable,
 		"ListTables":                s.listTables,
@@ -134,7 +136,7 @@ func New(cfg Config) (*Service, error) {
 		"BatchWriteItem":            s.batchWriteItem,
 		"TransactWriteItems":        s.transactWriteItems,
 		"TransactGetItems":          s.transactGetItems,
-	})
+	}))
 	s.streamsAPI = s.jsonService(streamsPrefix, map[string]protocol.JSONOp{
 		"ListStreams":      s.listStreams,
 		"DescribeStream":   s.describeStream,
@@ -173,6 +175,20 @@ var errorShapes = map[string]protocol.ErrorShape{
 	"SerializationException":    {Type: "com.amazon.coral.service#SerializationException", MessageKey: "Message"},
 	"UnknownOperationException": {Type: "com.amazon.coral.service#UnknownOperationException"},
 	"ThrottlingException":       {Type: "com.amazon.coral.availability#ThrottlingException"},
+}
+
+// typeChecked makes every operation check its request's JSON types against
+// botocore's model first, as DynamoDB deserializes before anything else.
+func typeChecked(ops map[string]protocol.JSONOp) map[string]protocol.JSONOp {
+	for name, op := range ops {
+		ops[name] = func(ctx context.Context, body []byte) (any, error) {
+			if err := wire.Check(name, body); err != nil {
+				return nil, protocol.Errorf("SerializationException", "%s", err.Error())
+			}
+			return op(ctx, body)
+		}
+	}
+	return ops
 }
 
 // Route is how the router finds the service: both target prefixes, signing

@@ -47,6 +47,10 @@ func TestErrorBodiesAreDynamoDBs(t *testing.T) {
 		validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"))
 	wantBody(t, e.svc, "DescribeTable", `{"TableName":"no_such_table"}`,
 		map[string]any{"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found: Table: no_such_table not found"})
+	// The type is checked before anything else: no table, no item needed.
+	wantBody(t, e.svc, "PutItem", `{"TableName":23}`, serialization("class java.lang.Short can not be converted to an String"))
+	wantBody(t, e.svc, "Query", `{"ExpressionAttributeValues":{":v":{"L":[{"BS":[true]}]}}}`, serialization("class java.lang.Boolean can not be converted to a Blob"))
+	wantBody(t, e.svc, "CreateTable", `{"ProvisionedThroughput":{"ReadCapacityUnits":"23"}}`, serialization("class java.lang.String can not be converted to an Long"))
 	code, out := call(e.svc, "DynamoDB_20120810.PutItem", []byte(`{"TableName":`))
 	assert.Equal(t, 400, code)
 	var got map[string]any
@@ -82,11 +86,11 @@ func TestSDKReadsDynamoDBErrors(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 
-	_, err := e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("abc"), Item: map[string]types.AttributeValue{"a": &types.AttributeValueMemberS{Value: "x"}}}, withBody(`{"TableName":`))
+	_, err := e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("abc"), Item: map[string]types.AttributeValue{"a": &types.AttributeValueMemberS{Value: "x"}}}, withBody(`{"TableName":true}`))
 	var ae smithy.APIError
 	require.True(t, errors.As(err, &ae), "%v", err)
 	assert.Equal(t, "SerializationException", ae.ErrorCode())
-	assert.NotEmpty(t, ae.ErrorMessage())
+	assert.Equal(t, "class java.lang.Boolean can not be converted to an String", ae.ErrorMessage())
 
 	_, err = e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("abc"), Item: map[string]types.AttributeValue{"a": &types.AttributeValueMemberS{Value: "x"}}}, withBody(`{"TableName":"abc","Item":{"a":{}}}`))
 	wantValidation(t, err, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")

@@ -1,0 +1,378 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// SerializationError is a request DynamoDB would not deserialize; Msg is
+// DynamoDB's message.
+type SerializationError struct{ Msg string }
+
+func (e *SerializationError) Error() string { return e.Msg }
+
+// errSyntax stops the walk at JSON that is not well formed: the caller's
+// decoder reports it.
+var errSyntax = errors.New("wire: malformed JSON")
+
+// Check walks body, the request of operation op, against the operation's
+// input shape. It returns a *SerializationError for the first value of the
+// wrong type, and nil for a well-typed body, an operation the model does
+// not know, or a body that is not well-formed JSON (left to the decoder).
+func Check(op string, body []byte) error {
+	in, ok := operations[op]
+	if !ok {
+		return nil
+	}
+	w := walker{b: body}
+	err := w.value(in)
+	if err == errSyntax {
+		return nil
+	}
+	return err
+}
+
+type walker struct {
+	b []byte
+	i int
+}
+
+func (w *walker) peek() byte {
+	for w.i < len(w.b) {
+		switch c := w.b[w.i]; c {
+		case ' ', '\t', '\n', '\r':
+			w.i++
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+// value checks the value at the cursor against shape sh and consumes it.
+func (w *walker) value(sh int) error {
+	s := &shapes[sh]
+	switch c := w.peek(); c {
+	case 'n':
+		return w.lit("null")
+	case '{':
+		if s.kind != kStruct && s.kind != kMap {
+			return fail("Start of structure or map found where not expected.")
+		}
+		return w.object(s)
+	case '[':
+		if s.kind != kList {
+			return fail("Start of list found where not expected")
+		}
+		w.i++
+		if w.peek() == ']' {
+			w.i++
+			return nil
+		}
+		for {
+			if err := w.value(s.elem); err != nil {
+				return err
+			}
+			switch w.peek() {
+			case ',':
+				w.i++
+			case ']':
+				w.i++
+				return nil
+			default:
+				return errSyntax
+			}
+		}
+	case '"':
+		raw, escaped, err := w.str()
+		if err != nil {
+			return err
+		}
+		if s.kind == kString || s.kind == kTimestamp {
+			return nil // the common case, without making the text
+		}
+		return scalar(s.kind, "class java.lang.String", text(raw, escaped), true)
+	case 't', 'f':
+		word := "true"
+		if c == 'f' {
+			word = "false"
+		}
+		if err := w.lit(word); err != nil {
+			return err
+		}
+		return scalar(s.kind, "class java.lang.Boolean", "", false)
+	default:
+		class, err := w.number()
+		if err != nil {
+			return err
+		}
+		if class == "class java.lang.Double" && (s.kind == kBoolean || s.kind == kInteger || s.kind == kLong) {
+			return nil // DynamoDB accepts these
+		}
+		return scalar(s.kind, class, "", false)
+	}
+}
+
+// scalar answers a scalar JSON value of Java class class (a string's text
+// is str) sent for a member of kind k.
+func scalar(k kind, class, str string, isString bool) error {
+	switch k {
+	case kList:
+		return fail("Expected list or null")
+	case kMap:
+		return fail("Expected map or null")
+	case kStruct:
+		return fail("Expected null")
+	case kString:
+		if isString {
+			return nil
+		}
+		return fail(class + " can not be converted to an String")
+	case kBoolean:
+		if isString {
+			return fail("'" + str + "' can not be converted to an Boolean")
+		}
+		if class == "class java.lang.Boolean" {
+			return nil
+		}
+		return fail(class + " can not be converted to an Boolean")
+	case kInteger, kLong, kDouble:
+		if !isString && class != "class java.lang.Boolean" {
+			return nil
+		}
+		return fail(class + " can not be converted to an " + map[kind]string{kInteger: "Integer", kLong: "Long", kDouble: "Double"}[k])
+	case kBlob:
+		if isString {
+			if msg := base64Problem(str); msg != "" {
+				return fail("'" + str + "' can not be converted to a Blob: " + msg)
+			}
+			return nil
+		}
+		return fail(class + " can not be converted to a Blob")
+	}
+	return nil // timestamps: numbers and strings
+}
+
+func fail(msg string) error { return &SerializationError{Msg: msg} }
+
+// base64Problem is DynamoDB's complaint about s as standard base64, or "".
+func base64Problem(s string) string {
+	if len(s)%4 != 0 {
+		return "Base64 encoded length is expected a multiple of 4 bytes but found: " + strconv.Itoa(len(s))
+	}
+	pad := 0
+	for pad < 2 && pad < len(s) && s[len(s)-1-pad] == '=' {
+		pad++
+	}
+	body := s[:len(s)-pad]
+	for _, r := range body {
+		if b64Value(r) < 0 {
+			return "Invalid Base64 character: '" + string(r) + "'"
+		}
+	}
+	if len(body) > 0 && pad > 0 {
+		// The bits after the last full byte must be zero.
+		if v := b64Value(rune(body[len(body)-1])); v&(1<<(2*pad)-1) != 0 {
+			return "Invalid last non-pad Base64 character dectected"
+		}
+	}
+	return ""
+}
+
+func b64Value(r rune) int {
+	switch {
+	case r >= 'A' && r <= 'Z':
+		return int(r - 'A')
+	case r >= 'a' && r <= 'z':
+		return int(r-'a') + 26
+	case r >= '0' && r <= '9':
+		return int(r-'0') + 52
+	case r == '+':
+		return 62
+	case r == '/':
+		return 63
+	}
+	return -1
+}
+
+// object walks {"name": value, ...}: a structure's members by their
+// shapes (others skipped), a map's values by its value shape, or anything
+// when s is nil.
+func (w *walker) object(s *shape) error {
+	w.i++ // '{'
+	if w.peek() == '}' {
+		w.i++
+		return nil
+	}
+	for {
+		if w.peek() != '"' {
+			return errSyntax
+		}
+		name, _, err := w.str()
+		if err != nil {
+			return err
+		}
+		if w.peek() != ':' {
+			return errSyntax
+		}
+		w.i++
+		sub := -1
+		switch {
+		case s == nil:
+		case s.kind == kMap:
+			sub = s.elem
+		default:
+			for _, m := range s.members {
+				if string(name) == m.name {
+					sub = m.shape
+					break
+				}
+			}
+		}
+		if sub >= 0 {
+			err = w.value(sub)
+		} else {
+			err = w.skip()
+		}
+		if err != nil {
+			return err
+		}
+		switch w.peek() {
+		case ',':
+			w.i++
+		case '}':
+			w.i++
+			return nil
+		default:
+			return errSyntax
+		}
+	}
+}
+
+// skip consumes any value.
+func (w *walker) skip() error {
+	switch c := w.peek(); c {
+	case '{':
+		return w.object(nil)
+	case '[':
+		w.i++
+		if w.peek() == ']' {
+			w.i++
+			return nil
+		}
+		for {
+			if err := w.skip(); err != nil {
+				return err
+			}
+			switch w.peek() {
+			case ',':
+				w.i++
+			case ']':
+				w.i++
+				return nil
+			default:
+				return errSyntax
+			}
+		}
+	case '"':
+		_, _, err := w.str()
+		return err
+	case 't':
+		return w.lit("true")
+	case 'f':
+		return w.lit("false")
+	case 'n':
+		return w.lit("null")
+	}
+	_, err := w.number()
+	return err
+}
+
+func (w *walker) lit(word string) error {
+	if w.i+len(word) > len(w.b) || string(w.b[w.i:w.i+len(word)]) != word {
+		return errSyntax
+	}
+	w.i += len(word)
+	return nil
+}
+
+// str reads a string token at the cursor: its raw bytes between the
+// quotes, and whether they hold escapes.
+func (w *walker) str() (raw []byte, escaped bool, err error) {
+	start := w.i
+	w.i++
+	// Fast path: the closing quote with no backslash before it.
+	if q := bytes.IndexByte(w.b[w.i:], '"'); q >= 0 && bytes.IndexByte(w.b[w.i:w.i+q], '\\') < 0 {
+		w.i += q + 1
+		return w.b[start+1 : w.i-1], false, nil
+	}
+	for w.i < len(w.b) {
+		switch w.b[w.i] {
+		case '\\':
+			escaped = true
+			w.i += 2
+			continue
+		case '"':
+			w.i++
+			return w.b[start+1 : w.i-1], escaped, nil
+		}
+		w.i++
+	}
+	return nil, false, errSyntax
+}
+
+// text is the string a token's raw bytes stand for, as messages quote it.
+func text(raw []byte, escaped bool) string {
+	if escaped {
+		var s string
+		if json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &s) == nil {
+			return s
+		}
+	}
+	if !utf8.Valid(raw) {
+		return string([]rune(string(raw)))
+	}
+	return string(raw)
+}
+
+// number reads a number token and returns the Java class DynamoDB's parser
+// gives it: Short, Integer or Long by magnitude for integers, Double for
+// fractions and exponents.
+func (w *walker) number() (string, error) {
+	start := w.i
+	frac := false
+	for w.i < len(w.b) {
+		c := w.b[w.i]
+		if c >= '0' && c <= '9' || c == '-' || c == '+' {
+			w.i++
+			continue
+		}
+		if c == '.' || c == 'e' || c == 'E' {
+			frac = true
+			w.i++
+			continue
+		}
+		break
+	}
+	tok := string(w.b[start:w.i])
+	if tok == "" || tok == "-" {
+		return "", errSyntax
+	}
+	if frac {
+		return "class java.lang.Double", nil
+	}
+	n, err := strconv.ParseInt(tok, 10, 64)
+	switch {
+	case err != nil:
+		return "class java.math.BigInteger", nil
+	case n >= math.MinInt16 && n <= math.MaxInt16:
+		return "class java.lang.Short", nil
+	case n >= math.MinInt32 && n <= math.MaxInt32:
+		return "class java.lang.Integer", nil
+	}
+	return "class java.lang.Long", nil
+}
