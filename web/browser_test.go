@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/labkit-dev/labkit/grader/checks"
+	"github.com/labkit-dev/labkit/labs"
 )
 
 // browser starts headless Chromium (Debian's package) for a test and returns
@@ -152,4 +155,52 @@ func TestBrowserKeyboardReachesCheckButton(t *testing.T) {
 		}
 	}
 	t.Fatal("the check button cannot be reached with the keyboard")
+}
+
+// TestBrowserCopyButtonHidesNoCode opens lab 2, whose curl commands are
+// longer than the code column, and checks that no copy button overlaps any
+// code block's text: the button sits in a bar above its block (it used to
+// float over the end of the visible lines). A screenshot records the look.
+func TestBrowserCopyButtonHidesNoCode(t *testing.T) {
+	a := newApp(t, func(c *Config) { c.Content, c.Library = labs.Content, checks.Library() })
+	ctx := browser(t)
+	step(t, ctx, "open lab 2",
+		chromedp.Navigate(a.url+"/labs/lab2"),
+		chromedp.WaitVisible(chromedp.CSS(`.codebar .copy`)),
+	)
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	// For every copy button: does its box intersect its code block's <pre>?
+	// And is there a block whose lines are wider than the block (so the
+	// test covers long lines)?
+	got, err := chromedp.Run(sctx, chromedp.Evaluate[map[string]int](`(() => {
+		let buttons = 0, overlaps = 0, long = 0;
+		for (const btn of document.querySelectorAll(".prose .copy")) {
+			buttons++;
+			const pre = btn.closest(".codeblock").querySelector("pre");
+			const b = btn.getBoundingClientRect(), p = pre.getBoundingClientRect();
+			if (b.left < p.right && b.right > p.left && b.top < p.bottom && b.bottom > p.top) overlaps++;
+			if (pre.scrollWidth > pre.clientWidth && long++ === 0) btn.closest(".codeblock").id = "first-long-block";
+		}
+		return {buttons, overlaps, long};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "lab2-copy-buttons")
+	png, err := chromedp.Run(sctx, chromedp.Screenshot(chromedp.CSS("#first-long-block")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.ArtifactDir(), "lab2-long-code-block.png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+	if got["buttons"] == 0 || got["long"] == 0 {
+		t.Fatalf("lab 2 has %d copy buttons and %d code blocks wider than the page; want some of each", got["buttons"], got["long"])
+	}
+	if got["overlaps"] != 0 {
+		t.Errorf("%d of %d copy buttons lie over their code block", got["overlaps"], got["buttons"])
+	}
 }

@@ -21,7 +21,15 @@ function addCopyButtons() {
       }
       setTimeout(() => { btn.textContent = "Copy"; }, 1500);
     });
-    pre.appendChild(btn);
+    // A bar above the block holds the button: inside the scrolling <pre>
+    // it would cover the end of long lines.
+    const block = document.createElement("div");
+    block.className = "codeblock";
+    const bar = document.createElement("div");
+    bar.className = "codebar";
+    bar.appendChild(btn);
+    pre.replaceWith(block);
+    block.append(bar, pre);
   }
 }
 
