@@ -22,10 +22,17 @@ import (
 )
 
 // BenchmarkGradeClass grades a class of learners who all deployed the
-// week-1 reference (`lab solve all`), each in an account of their own on one
-// local cloud, as `lab class grade --lab all` does: one op is the whole
-// class. "one" grades a single learner, the baseline in the same run.
-// LABKIT_BENCH_LEARNERS sets the class size (default 100).
+// reference of labs 1-2 (`lab solve lab2`: the table, the intake API with
+// its authorizer: 23 checks, resource and functional), each in an account of
+// their own on one local cloud, as `lab class grade --lab lab1,lab2` does:
+// one op is the whole class. "one" grades a single learner, the baseline in
+// the same run. Labs 4 and 5 are left out: their load and failure checks
+// start many function environments per account (a hundred learners'
+// lab-5 spikes in one process ran ~3,400 function processes and 13,000
+// sockets, past 20,000 open files); lab 3's fan-out check peeks at queues
+// with a 1 s visibility timeout, which a machine at load 35 overran
+// (MessageNotInflight, a grader error). LABKIT_BENCH_LEARNERS sets the class
+// size (default 100).
 //
 //	go test -run '^$' -bench GradeClass -benchtime 3x -timeout 30m ./grader/class/
 func BenchmarkGradeClass(b *testing.B) {
@@ -49,7 +56,7 @@ func BenchmarkGradeClass(b *testing.B) {
 			defer func() { <-sem }()
 			k := &kit.Kit{AWS: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 5,
 				Credentials: credentials.NewStaticCredentialsProvider(l.Reach.Account, "x", "")}, Root: "../.."}
-			if err := k.Solve(context.Background(), "all"); err != nil {
+			if err := k.Solve(context.Background(), "lab2"); err != nil {
 				b.Errorf("solve %s: %v", l.ID, err)
 			}
 		}()
@@ -59,7 +66,7 @@ func BenchmarkGradeClass(b *testing.B) {
 		b.FailNow()
 	}
 	b.Logf("deployed the reference in %d accounts in %s", n, time.Since(start).Round(time.Millisecond))
-	checkList := allChecks(b)
+	checkList := labs1to2(b)
 	run := func(b *testing.B, ls []class.Learner, concurrency int) {
 		cfg := class.Config{Checks: checkList, Endpoint: endpoint, Concurrency: concurrency, Deadline: 5 * time.Minute}
 		for _, r := range class.Grade(context.Background(), cfg, ls, nil) {
@@ -102,7 +109,7 @@ func benchCloud(b *testing.B) string {
 	return url
 }
 
-func allChecks(b *testing.B) []*grader.Check {
+func labs1to2(b *testing.B) []*grader.Check {
 	cat, err := labs.LoadCatalog(labs.Content)
 	if err != nil {
 		b.Fatal(err)
@@ -113,7 +120,9 @@ func allChecks(b *testing.B) []*grader.Check {
 		if err != nil {
 			continue // a knowledge check
 		}
-		out = append(out, m.Checks...)
+		if l.ID == "lab1" || l.ID == "lab2" {
+			out = append(out, m.Checks...)
+		}
 	}
 	return out
 }
