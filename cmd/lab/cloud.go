@@ -50,19 +50,32 @@ func (f *cloudFlags) register(fs *flag.FlagSet, addrFlag string) {
 	fs.DurationVar(&f.alarmEvery, "alarm-evaluation", time.Minute, "how often CloudWatch alarms are evaluated (AWS: 1m; shorten for demos)")
 }
 
-// defaultDataDir is a per-user directory: $XDG_DATA_HOME/labkit, else
-// ~/.local/share/labkit on Linux and the user config dir elsewhere.
+// defaultDataDir is the per-user directory the local cloud keeps its state
+// in (see dataDirFor).
 func defaultDataDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+	home, _ := os.UserHomeDir()
+	config, _ := os.UserConfigDir()
+	cache, _ := os.UserCacheDir()
+	return dataDirFor(runtime.GOOS, os.Getenv, home, config, cache)
+}
+
+// dataDirFor follows each OS's convention for an application's own data:
+// $XDG_DATA_HOME/labkit when set; Linux (and the BSDs) ~/.local/share/labkit;
+// macOS ~/Library/Application Support/labkit (the user config dir);
+// Windows %LocalAppData%\labkit (the user cache dir: local, not roaming, as
+// databases should be). ".labkit" in the working directory when the OS
+// names no home.
+func dataDirFor(goos string, getenv func(string) string, home, configDir, cacheDir string) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "labkit")
 	}
-	if runtime.GOOS == "linux" {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, ".local", "share", "labkit")
-		}
-	}
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "labkit")
+	switch {
+	case goos == "windows" && cacheDir != "":
+		return filepath.Join(cacheDir, "labkit")
+	case goos == "darwin" && configDir != "":
+		return filepath.Join(configDir, "labkit")
+	case goos != "windows" && goos != "darwin" && home != "":
+		return filepath.Join(home, ".local", "share", "labkit")
 	}
 	return ".labkit"
 }

@@ -207,30 +207,26 @@ func (s *Service) checkEntrypointCached(path string) error {
 // nothing of the local cloud's own environment leaks in.
 func (e *env) environ() []string {
 	f := e.fn
-	vars := []string{
-		"PATH=/usr/local/bin:/usr/bin:/bin:/opt/bin",
-		"LANG=en_US.UTF-8",
-		"TZ=:UTC",
-		"LD_LIBRARY_PATH=/lib64:/usr/lib64:" + e.dir + ":" + e.dir + "/lib:/opt/lib",
-		"LAMBDA_TASK_ROOT=" + e.dir,
-		"LAMBDA_RUNTIME_DIR=" + e.dir,
-		"_HANDLER=" + f.Handler,
-		"AWS_REGION=" + f.Region,
-		"AWS_DEFAULT_REGION=" + f.Region,
-		"AWS_EXECUTION_ENV=" + supportedRuntimes[f.Runtime],
-		"AWS_LAMBDA_FUNCTION_NAME=" + f.Name,
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(f.MemorySize),
+	vars := append(systemEnviron(e.dir),
+		"LAMBDA_TASK_ROOT="+e.dir,
+		"LAMBDA_RUNTIME_DIR="+e.dir,
+		"_HANDLER="+f.Handler,
+		"AWS_REGION="+f.Region,
+		"AWS_DEFAULT_REGION="+f.Region,
+		"AWS_EXECUTION_ENV="+supportedRuntimes[f.Runtime],
+		"AWS_LAMBDA_FUNCTION_NAME="+f.Name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(f.MemorySize),
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
-		"AWS_LAMBDA_LOG_GROUP_NAME=" + f.logGroup(),
-		"AWS_LAMBDA_LOG_STREAM_NAME=" + e.stream,
+		"AWS_LAMBDA_LOG_GROUP_NAME="+f.logGroup(),
+		"AWS_LAMBDA_LOG_STREAM_NAME="+e.stream,
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
-		"AWS_LAMBDA_RUNTIME_API=" + e.addr,
+		"AWS_LAMBDA_RUNTIME_API="+e.addr,
 		// The function acts in its own account: the local cloud takes a
 		// 12-digit access key id as the account.
-		"AWS_ACCESS_KEY_ID=" + f.Account,
+		"AWS_ACCESS_KEY_ID="+f.Account,
 		"AWS_SECRET_ACCESS_KEY=local-lambda-secret",
 		"AWS_SESSION_TOKEN=local-lambda-session",
-	}
+	)
 	if ep := e.s.endpointURL(); ep != "" {
 		vars = append(vars, "AWS_ENDPOINT_URL="+ep)
 	}
