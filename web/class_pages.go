@@ -35,6 +35,8 @@ type classHomeView struct {
 	Errors  []class.RowError
 	Class   string
 	Saved   int
+	// Roster is the CSV in the form's text area (a class being edited).
+	Roster string
 }
 
 type classSummary struct {
@@ -50,8 +52,19 @@ type runLink struct {
 	Finished time.Time
 }
 
+// classHome lists the classes; ?edit=ID puts that class's roster in the
+// form to edit.
 func (s *Server) classHome(c *gin.Context) {
-	s.renderClassHome(c, http.StatusOK, classHomeView{})
+	v := classHomeView{}
+	if id := c.Query("edit"); id != "" {
+		raw, err := s.cfg.Store.Roster(c.Request.Context(), id)
+		if err != nil {
+			errorPage(c, http.StatusInternalServerError, "%v", err)
+			return
+		}
+		v.Class, v.Roster = id, string(raw)
+	}
+	s.renderClassHome(c, http.StatusOK, v)
 }
 
 func (s *Server) renderClassHome(c *gin.Context, status int, v classHomeView) {
@@ -111,7 +124,7 @@ func (s *Server) classUploadRoster(c *gin.Context) {
 		errorPage(c, http.StatusInternalServerError, "%v", err)
 		return
 	}
-	s.renderClassHome(c, http.StatusOK, classHomeView{Class: id, Errors: ros.Errors, Saved: len(ros.Learners)})
+	s.renderClassHome(c, http.StatusOK, classHomeView{Class: id, Errors: ros.Errors, Saved: len(ros.Learners), Roster: string(raw)})
 }
 
 // classStartRun grades the class's saved roster in the background and
@@ -236,7 +249,12 @@ func (s *Server) classRun(c *gin.Context) {
 			}
 		}
 	}
-	v := matrixView{Run: run, Live: live && run.Finished.IsZero(), Finished: !run.Finished.IsZero(), Summary: class.Summarize(run, nil)}
+	prev, err := s.previousRun(c.Request.Context(), run)
+	if err != nil {
+		errorPage(c, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	v := matrixView{Run: run, Live: live && run.Finished.IsZero(), Finished: !run.Finished.IsZero(), Summary: class.Summarize(run, prev)}
 	for i := 10; i >= 0; i-- {
 		label := fmt.Sprintf("%d-%d%%", i*10, i*10+9)
 		if i == 10 {
@@ -273,6 +291,25 @@ func (s *Server) classRun(c *gin.Context) {
 		v.Rows = append(v.Rows, row)
 	}
 	s.render(c, http.StatusOK, "class_run.html", "Run "+run.ID, "class", v)
+}
+
+// previousRun is the finished run of the same class before run (nil when
+// none), for the summary's changes.
+func (s *Server) previousRun(ctx context.Context, run *class.Run) (*class.Run, error) {
+	classID, err := s.cfg.Store.ClassOfRun(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := s.cfg.Store.ClassRuns(ctx, classID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs { // newest first
+		if r.Started.Before(run.Started) && !r.Finished.IsZero() {
+			return s.cfg.Store.ClassRun(ctx, r.ID)
+		}
+	}
+	return nil, nil
 }
 
 func labList(run *class.Run) string {

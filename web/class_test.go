@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -88,6 +89,27 @@ func TestClassLogin(t *testing.T) {
 	assert.Contains(t, body, "1 learners ready; 2 problems")
 	assert.Contains(t, body, "line 3, column 1 (id): missing id")
 	assert.Contains(t, body, `line 3, column 4 (account): account &#34;1&#34; is not a 12-digit account id`)
+
+	code, body, _ = a.get(t, "/class?edit=cs101")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "ana,Ana,local,111111111111\n,&lt;b&gt;x&lt;/b&gt;,local,1\n</textarea>", "the saved roster, to edit")
+
+	// A run's page compares it with the class's run before.
+	ctx := context.Background()
+	at := now
+	for i, pts := range []float64{2, 4} {
+		p := pts
+		run := &class.Run{ID: fmt.Sprintf("r%d", i+1), Started: at.Add(time.Duration(i) * time.Minute), Labs: []class.LabInfo{{Lab: "lab1", Max: 4}}}
+		require.NoError(t, a.cfg.Store.StartClassRun(ctx, "cs101", run))
+		require.NoError(t, a.cfg.Store.RecordClassLearner(ctx, run.ID, 0, class.LearnerResult{ID: "ana", Status: class.StatusGraded, Points: &p, Max: 4,
+			Labs: []class.LabScore{{Lab: "lab1", Points: &p, Max: 4}}, GradedAt: run.Started}, ""))
+		run.Finished = run.Started.Add(time.Second)
+		require.NoError(t, a.cfg.Store.FinishClassRun(ctx, run))
+	}
+	code, body, _ = a.get(t, "/class/runs/r2")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "Changes since the previous run (r1)")
+	assert.Contains(t, body, "ana: 2 → 4 (up)")
 
 	code, _ = a.post(t, "/class/logout", nil, csrf)
 	assert.Equal(t, http.StatusSeeOther, code)

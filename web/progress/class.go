@@ -230,6 +230,20 @@ func (s *Store) ClassRun(ctx context.Context, runID string) (*class.Run, error) 
 	return &run, rrows.Err()
 }
 
+// ClassOfRun returns the class a run belongs to ("" when there is no such
+// run).
+func (s *Store) ClassOfRun(ctx context.Context, runID string) (string, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT class_id FROM class_runs WHERE id = ?`, runID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("class of run %s: %w", runID, err)
+	}
+	return id, nil
+}
+
 // LatestClassRun returns class id's newest finished run (nil when none).
 func (s *Store) LatestClassRun(ctx context.Context, id string) (*class.Run, error) {
 	var runID string
