@@ -173,7 +173,7 @@ func (s *Service) jsonService(prefix string, ops map[string]protocol.JSONOp) *pr
 var errorShapes = map[string]protocol.ErrorShape{
 	"ValidationException":       {Type: "com.amazon.coral.validate#ValidationException"},
 	"SerializationException":    {Type: "com.amazon.coral.service#SerializationException", MessageKey: "Message"},
-	"UnknownOperationException": {Type: "com.amazon.coral.service#UnknownOperationException"},
+	"UnknownOperationException": {Type: "com.amazon.coral.service#UnknownOperationException", NoMessage: true},
 	"ThrottlingException":       {Type: "com.amazon.coral.availability#ThrottlingException"},
 }
 
@@ -228,7 +228,8 @@ func decode(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return protocol.Errorf("SerializationException", "Start of structure or map found where not expected")
+			// DynamoDB answers a body that is not JSON with the type alone.
+			return &protocol.Error{Code: "SerializationException"}
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {

@@ -15,6 +15,8 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
 // The expected bodies in this file are DynamoDB's (its Coral framework's
@@ -51,13 +53,8 @@ func TestErrorBodiesAreDynamoDBs(t *testing.T) {
 	wantBody(t, e.svc, "PutItem", `{"TableName":23}`, serialization("class java.lang.Short can not be converted to an String"))
 	wantBody(t, e.svc, "Query", `{"ExpressionAttributeValues":{":v":{"L":[{"BS":[true]}]}}}`, serialization("class java.lang.Boolean can not be converted to a Blob"))
 	wantBody(t, e.svc, "CreateTable", `{"ProvisionedThroughput":{"ReadCapacityUnits":"23"}}`, serialization("class java.lang.String can not be converted to an Long"))
-	code, out := call(e.svc, "DynamoDB_20120810.PutItem", []byte(`{"TableName":`))
-	assert.Equal(t, 400, code)
-	var got map[string]any
-	require.NoError(t, json.Unmarshal(out, &got))
-	assert.Equal(t, "com.amazon.coral.service#SerializationException", got["__type"])
-	assert.Contains(t, got, "Message")
-	assert.NotContains(t, got, "message")
+	// A body that is not JSON: the type alone.
+	wantBody(t, e.svc, "PutItem", `{"TableName":`, map[string]any{"__type": "com.amazon.coral.service#SerializationException"})
 }
 
 // withBody makes the SDK send body instead of what it serialized: the
@@ -99,4 +96,21 @@ func TestSDKReadsDynamoDBErrors(t *testing.T) {
 	var nf *types.ResourceNotFoundException
 	require.True(t, errors.As(err, &nf), "%v", err)
 	assert.Equal(t, "Requested resource not found: Table: no_such_table not found", nf.ErrorMessage())
+}
+
+// TestProtocolEdges: signed requests DynamoDB cannot route to an operation
+// or parse, through the router as a client sends them.
+func TestProtocolEdges(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, c := range []struct{ target, body, want string }{
+		{"", `{}`, `{"__type":"com.amazon.coral.service#UnknownOperationException"}`},
+		{"whatever", `{}`, `{"__type":"com.amazon.coral.service#UnknownOperationException"}`},
+		{"DynamoDB_20120810.ListTable", `{}`, `{"__type":"com.amazon.coral.service#UnknownOperationException"}`},
+		{"DynamoDB_20120810.ListTables", `hi`, `{"__type":"com.amazon.coral.service#SerializationException"}`},
+	} {
+		code, body := cloudtest.PostJSON(t, e.url, c.target, "dynamodb", []byte(c.body))
+		assert.Equal(t, 400, code, "target %q body %q: %s", c.target, c.body, body)
+		assert.JSONEq(t, c.want, body, "target %q body %q", c.target, c.body)
+	}
 }

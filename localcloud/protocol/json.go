@@ -52,6 +52,9 @@ type ErrorShape struct {
 	Type string
 	// MessageKey is the member holding the message; empty means "message".
 	MessageKey string
+	// NoMessage leaves the message out: DynamoDB's UnknownOperationException
+	// is {"__type": ...} alone. An empty message is also left out.
+	NoMessage bool
 }
 
 // ServeHTTP implements http.Handler.
@@ -122,14 +125,18 @@ func (s *JSONService) writeError(w http.ResponseWriter, r *http.Request, err err
 		w.Header().Set("X-Amzn-Query-Error", e.QueryCode+";"+fault)
 	}
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
-	typ, msgKey := s.ErrorNamespace+e.Code, "message"
+	own := map[string]any{"__type": s.ErrorNamespace + e.Code, "message": e.Message}
 	if shape, ok := s.ErrorShapes[e.Code]; ok {
-		typ = shape.Type
-		if shape.MessageKey != "" {
-			msgKey = shape.MessageKey
+		own = map[string]any{"__type": shape.Type}
+		msgKey := shape.MessageKey
+		if msgKey == "" {
+			msgKey = "message"
+		}
+		if !shape.NoMessage && e.Message != "" {
+			own[msgKey] = e.Message
 		}
 	}
-	b, _ := json.Marshal(e.body(map[string]any{"__type": typ, msgKey: e.Message}))
+	b, _ := json.Marshal(e.body(own))
 	s.write(w, e.HTTPStatus(), b)
 }
 

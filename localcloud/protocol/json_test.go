@@ -77,19 +77,22 @@ func TestErrorFields(t *testing.T) {
 func TestErrorShapes(t *testing.T) {
 	t.Parallel()
 	shapes := map[string]ErrorShape{
-		"SerializationException": {Type: "com.amazon.coral.service#SerializationException", MessageKey: "Message"},
-		"ValidationException":    {Type: "com.amazon.coral.validate#ValidationException"},
+		"SerializationException":    {Type: "com.amazon.coral.service#SerializationException", MessageKey: "Message"},
+		"ValidationException":       {Type: "com.amazon.coral.validate#ValidationException"},
+		"UnknownOperationException": {Type: "com.amazon.coral.service#UnknownOperationException", NoMessage: true},
 	}
 	tests := []struct {
-		code string
-		want map[string]any
+		code, msg string
+		want      map[string]any
 	}{
-		{"SerializationException", map[string]any{"__type": "com.amazon.coral.service#SerializationException", "Message": "m"}},
-		{"ValidationException", map[string]any{"__type": "com.amazon.coral.validate#ValidationException", "message": "m"}},
-		{"ResourceNotFoundException", map[string]any{"__type": "ns#ResourceNotFoundException", "message": "m"}},
+		{"SerializationException", "m", map[string]any{"__type": "com.amazon.coral.service#SerializationException", "Message": "m"}},
+		{"SerializationException", "", map[string]any{"__type": "com.amazon.coral.service#SerializationException"}},
+		{"ValidationException", "m", map[string]any{"__type": "com.amazon.coral.validate#ValidationException", "message": "m"}},
+		{"UnknownOperationException", "m", map[string]any{"__type": "com.amazon.coral.service#UnknownOperationException"}},
+		{"ResourceNotFoundException", "m", map[string]any{"__type": "ns#ResourceNotFoundException", "message": "m"}},
 	}
 	for _, tt := range tests {
-		svc := &JSONService{ErrorNamespace: "ns#", ErrorShapes: shapes, Ops: map[string]JSONOp{"Op": func(context.Context, []byte) (any, error) { return nil, Errorf(tt.code, "m") }}}
+		svc := &JSONService{ErrorNamespace: "ns#", ErrorShapes: shapes, Ops: map[string]JSONOp{"Op": func(context.Context, []byte) (any, error) { return nil, &Error{Code: tt.code, Message: tt.msg} }}}
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}"))
 		r.Header.Set("X-Amz-Target", "Op")
 		w := httptest.NewRecorder()
