@@ -119,6 +119,7 @@ func TestServiceMetrics(t *testing.T) {
 			stat("dur", "AWS/Lambda", "Duration", "SampleCount", "FunctionName", "flaky"),
 			stat("all", "AWS/Lambda", "Invocations", "Sum"),
 			stat("thr", "AWS/Lambda", "Throttles", "Sum", "FunctionName", "flaky"),
+			stat("conc", "AWS/Lambda", "ConcurrentExecutions", "Maximum", "FunctionName", "flaky"),
 			stat("vis", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", "QueueName", "orders-dlq"),
 			stat("user", "AWS/DynamoDB", "UserErrors", "Sum"),
 			stat("sent", "AWS/SQS", "NumberOfMessagesSent", "Sum", "QueueName", "work"),
@@ -147,6 +148,7 @@ func TestServiceMetrics(t *testing.T) {
 	assert.Equal(t, 7.0, sums["dur"])
 	assert.Equal(t, 7.0, sums["all"], "the account-wide series without dimensions")
 	assert.Equal(t, 0.0, sums["thr"])
+	assert.Equal(t, 1.0, maxes["conc"], "one invocation at a time")
 	assert.Equal(t, 3.0, maxes["vis"])
 	assert.Equal(t, 2.0, sums["user"])
 	assert.Equal(t, map[string]float64{"sent": 2, "received": 2, "deleted": 1, "empty": 1, "published": 3, "delivered": 2, "filtered": 1, "failed": 0, "fansent": 2},

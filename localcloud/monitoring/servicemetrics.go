@@ -3,6 +3,7 @@ package monitoring
 import (
 	"context"
 	"math"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -16,7 +17,8 @@ import (
 // metric and minute in memory and written as one datapoint each when
 // flushed (before every read and alarm evaluation, and every few seconds).
 //
-//	AWS/Lambda     Invocations, Errors, Throttles (Count), Duration (Milliseconds)
+//	AWS/Lambda     Invocations, Errors, Throttles, ConcurrentExecutions (Count),
+//	               Duration (Milliseconds)
 //	               by FunctionName and across all functions
 //	AWS/ApiGateway Count, 4xx, 5xx (Count), Latency (Milliseconds) by ApiId
 //	AWS/SQS        ApproximateNumberOfMessagesVisible, ...NotVisible, ...Delayed (Count)
@@ -61,10 +63,60 @@ type observer struct {
 	mu     sync.Mutex
 	accs   map[accKey]*acc
 	queues map[regionKey]map[string]*queueDepth
+	// runs are the invocations that ended since the last flush, by
+	// function ("" for the account), for ConcurrentExecutions.
+	runs map[regionKey]map[string][]span
 }
 
+// span is one invocation's run, in Unix milliseconds.
+type span struct{ from, to int64 }
+
 func newObserver() *observer {
-	return &observer{accs: map[accKey]*acc{}, queues: map[regionKey]map[string]*queueDepth{}}
+	return &observer{accs: map[accKey]*acc{}, queues: map[regionKey]map[string]*queueDepth{}, runs: map[regionKey]map[string][]span{}}
+}
+
+// concurrency adds ConcurrentExecutions: for each minute the spans touch,
+// the most spans running at once. Spans reported in a later flush are
+// measured apart from these (an invocation still running at a flush is
+// counted when it ends), which can only under-count across the flush.
+func (o *observer) concurrency() {
+	for rk, byFn := range o.runs {
+		for fn, spans := range byFn {
+			type edge struct {
+				t     int64
+				delta int
+			}
+			edges := make([]edge, 0, 2*len(spans))
+			for _, sp := range spans {
+				edges = append(edges, edge{sp.from, 1}, edge{sp.to, -1})
+			}
+			sort.Slice(edges, func(i, j int) bool {
+				return edges[i].t < edges[j].t || (edges[i].t == edges[j].t && edges[i].delta < edges[j].delta)
+			})
+			peak := map[int64]int{}
+			cur := 0
+			for i, e := range edges {
+				if i > 0 && cur > 0 {
+					// Minutes crossed since the previous edge ran at cur.
+					for m := edges[i-1].t/60000 + 1; m <= e.t/60000 && m-edges[i-1].t/60000 <= 15; m++ {
+						peak[m] = max(peak[m], cur)
+					}
+				}
+				cur += e.delta
+				if cur > 0 {
+					peak[e.t/60000] = max(peak[e.t/60000], cur)
+				}
+			}
+			var dims []string
+			if fn != "" {
+				dims = []string{"FunctionName", fn}
+			}
+			for m, n := range peak {
+				o.add(rk, metric("AWS/Lambda", "ConcurrentExecutions", dims...), "Count", float64(n), time.UnixMilli(m*60000))
+			}
+		}
+	}
+	o.runs = map[regionKey]map[string][]span{}
 }
 
 func (o *observer) add(rk regionKey, m Metric, unit string, v float64, t time.Time) {
@@ -122,6 +174,16 @@ func (s *Service) observe(e activity.Event) {
 			o.add(rk, metric("AWS/Lambda", "Invocations", dims...), "Count", 1, e.Time)
 			o.add(rk, metric("AWS/Lambda", "Errors", dims...), "Count", b2f(e.Outcome == "error" || e.Outcome == "timeout"), e.Time)
 			o.add(rk, metric("AWS/Lambda", "Duration", dims...), "Milliseconds", ms(e.Duration), e.Time)
+		}
+		if e.Outcome != "throttled" {
+			byFn := o.runs[rk]
+			if byFn == nil {
+				byFn = map[string][]span{}
+				o.runs[rk] = byFn
+			}
+			sp := span{e.Time.Add(-e.Duration).UnixMilli(), e.Time.UnixMilli()}
+			byFn[e.Name] = append(byFn[e.Name], sp)
+			byFn[""] = append(byFn[""], sp)
 		}
 	case activity.KindHTTPAPI:
 		o.add(rk, metric("AWS/ApiGateway", "Count", "ApiId", e.Name), "Count", 1, e.Time)
@@ -224,6 +286,7 @@ func (s *Service) flushObserved() {
 	s.sampleQueues(now)
 	o := s.obs
 	o.mu.Lock()
+	o.concurrency()
 	accs := o.accs
 	o.accs = map[accKey]*acc{}
 	o.mu.Unlock()
