@@ -1,0 +1,104 @@
+package checks
+
+import (
+	"context"
+	"sync"
+
+	"github.com/labkit-dev/labkit/grader"
+)
+
+// downstreamGate keeps the checks that place orders (readers: their orders
+// need the downstream services working) apart from the failure checks
+// (writers, one at a time): accounting-down breaks a service on purpose, and
+// poison-to-dlq reads how many messages a worker queue holds in flight, which
+// other orders would move. Every check that places orders is a reader, lab
+// 2's API checks too.
+// The kinds' Run functions enter it through gated.
+// Readers go first: a writer waits until no reader runs, and readers
+// never wait for a writer that is only waiting, so the long failure checks
+// do not eat the other checks' time.
+//
+// It is a readers-writer semaphore that waits on a channel, not by polling:
+// entering returns as soon as the gate admits the check, or with the
+// context's error when the check's time runs out first.
+type downstreamGate struct {
+	mu      sync.Mutex
+	readers int
+	writer  bool
+	changed chan struct{} // closed (and replaced) whenever a check leaves
+}
+
+// waitForFailureChecks is what a check was doing when the gate's wait ended
+// its time.
+const waitForFailureChecks = "wait for lab 4's failure checks (accounting-down, poison-to-dlq) to finish"
+
+// gated runs run inside the downstream gate: as a reader (a check that
+// places orders) or, with write, alone (a failure check).
+func gated(write bool, run func(context.Context, *grader.Env, grader.Params) grader.Outcome) func(context.Context, *grader.Env, grader.Params) grader.Outcome {
+	wait := waitForFailureChecks
+	if write {
+		wait = "wait for the other order checks to finish"
+	}
+	return func(ctx context.Context, env *grader.Env, p grader.Params) grader.Outcome {
+		leave, err := gate(env).enter(ctx, write)
+		if err != nil {
+			return undecided(wait, err)
+		}
+		defer leave()
+		return run(ctx, env, p)
+	}
+}
+
+func gate(env *grader.Env) *downstreamGate {
+	g, _ := grader.Fact(env, "gate/downstream", func() (*downstreamGate, error) { return &downstreamGate{}, nil })
+	return g
+}
+
+// enter waits until the gate admits a reader (or the writer, when write),
+// or ctx ends, and returns the function that leaves it.
+func (g *downstreamGate) enter(ctx context.Context, write bool) (leave func(), err error) {
+	for {
+		admitted, changed := g.tryEnter(write)
+		if admitted {
+			return func() { g.leave(write) }, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// tryEnter admits the check if it may run now; otherwise it returns the
+// channel closed when the next check leaves.
+func (g *downstreamGate) tryEnter(write bool) (bool, <-chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.changed == nil {
+		g.changed = make(chan struct{})
+	}
+	switch {
+	case g.writer, write && g.readers > 0:
+		return false, g.changed
+	case write:
+		g.writer = true
+	default:
+		g.readers++
+	}
+	return true, nil
+}
+
+func (g *downstreamGate) leave(write bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if write {
+		g.writer = false
+	} else {
+		g.readers--
+	}
+	if g.changed != nil {
+		close(g.changed)
+	}
+	g.changed = make(chan struct{})
+}
