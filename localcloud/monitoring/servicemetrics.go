@@ -68,7 +68,9 @@ type observer struct {
 	runs map[regionKey]map[string][]span
 }
 
-// span is one invocation's run, in Unix milliseconds.
+const minuteUS = int64(time.Minute / time.Microsecond)
+
+// span is one invocation's run, in Unix microseconds.
 type span struct{ from, to int64 }
 
 func newObserver() *observer {
@@ -98,13 +100,13 @@ func (o *observer) concurrency() {
 			for i, e := range edges {
 				if i > 0 && cur > 0 {
 					// Minutes crossed since the previous edge ran at cur.
-					for m := edges[i-1].t/60000 + 1; m <= e.t/60000 && m-edges[i-1].t/60000 <= 15; m++ {
+					for m := edges[i-1].t/minuteUS + 1; m <= e.t/minuteUS && m-edges[i-1].t/minuteUS <= 15; m++ {
 						peak[m] = max(peak[m], cur)
 					}
 				}
 				cur += e.delta
 				if cur > 0 {
-					peak[e.t/60000] = max(peak[e.t/60000], cur)
+					peak[e.t/minuteUS] = max(peak[e.t/minuteUS], cur)
 				}
 			}
 			var dims []string
@@ -181,7 +183,10 @@ func (s *Service) observe(e activity.Event) {
 				byFn = map[string][]span{}
 				o.runs[rk] = byFn
 			}
-			sp := span{e.Time.Add(-e.Duration).UnixMilli(), e.Time.UnixMilli()}
+			// A run takes at least a microsecond, so the shortest
+			// invocation still counts as running.
+			from := e.Time.Add(-e.Duration).UnixMicro()
+			sp := span{from, max(e.Time.UnixMicro(), from+1)}
 			byFn[e.Name] = append(byFn[e.Name], sp)
 			byFn[""] = append(byFn[""], sp)
 		}

@@ -33,6 +33,7 @@ func TestConcurrentExecutions(t *testing.T) {
 	run("a", 10*time.Second, 20*time.Second)
 	run("b", 15*time.Second, 70*time.Second)
 	run("b", 80*time.Second, 90*time.Second)
+	run("c", 4*time.Minute, 4*time.Minute) // under a millisecond still ran
 	bus.Publish(activity.Event{Kind: activity.KindInvocation, Name: "a", Account: cloudtest.Account, Region: "us-east-1", Outcome: "throttled", Time: m0.Add(3*time.Minute + time.Second)})
 	peaks := func(d ...types.Dimension) map[int]float64 {
 		out, err := e.cw.GetMetricStatistics(context.Background(), &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String("AWS/Lambda"),
@@ -45,7 +46,7 @@ func TestConcurrentExecutions(t *testing.T) {
 		}
 		return got
 	}
-	assert.Equal(t, map[int]float64{0: 3, 1: 1}, peaks())
+	assert.Equal(t, map[int]float64{0: 3, 1: 1, 4: 1}, peaks())
 	assert.Equal(t, map[int]float64{0: 2}, peaks(dims("FunctionName", "a")...))
 	assert.Equal(t, map[int]float64{0: 1, 1: 1}, peaks(dims("FunctionName", "b")...))
 	assert.Equal(t, map[int]float64{3: 1}, func() map[int]float64 {
