@@ -75,54 +75,23 @@ func binPlatform(r io.ReaderAt) (platform string, format int, err error) {
 	return "", fmtUnknown, nil
 }
 
-func elfArch(m elf.Machine) string {
-	switch m {
-	case elf.EM_X86_64:
-		return "amd64"
-	case elf.EM_AARCH64:
-		return "arm64"
-	case elf.EM_386:
-		return "386"
-	case elf.EM_ARM:
-		return "arm"
-	case elf.EM_RISCV:
-		return "riscv64"
+// GOARCH names of the machines in each format's header.
+var (
+	elfArches   = map[elf.Machine]string{elf.EM_X86_64: "amd64", elf.EM_AARCH64: "arm64", elf.EM_386: "386", elf.EM_ARM: "arm", elf.EM_RISCV: "riscv64"}
+	elfOSes     = map[elf.OSABI]string{elf.ELFOSABI_FREEBSD: "freebsd", elf.ELFOSABI_NETBSD: "netbsd", elf.ELFOSABI_OPENBSD: "openbsd"}
+	machoArches = map[macho.Cpu]string{macho.CpuAmd64: "amd64", macho.CpuArm64: "arm64", macho.Cpu386: "386"}
+	peArches    = map[uint16]string{pe.IMAGE_FILE_MACHINE_AMD64: "amd64", pe.IMAGE_FILE_MACHINE_ARM64: "arm64", pe.IMAGE_FILE_MACHINE_I386: "386"}
+)
+
+// named returns names[k], or k's own spelling for one it does not know.
+func named[K comparable](names map[K]string, k K) string {
+	if n, ok := names[k]; ok {
+		return n
 	}
-	return m.String()
+	return fmt.Sprint(k)
 }
 
-func osabiName(o elf.OSABI) string {
-	switch o {
-	case elf.ELFOSABI_FREEBSD:
-		return "freebsd"
-	case elf.ELFOSABI_NETBSD:
-		return "netbsd"
-	case elf.ELFOSABI_OPENBSD:
-		return "openbsd"
-	}
-	return o.String()
-}
-
-func machoArch(c macho.Cpu) string {
-	switch c {
-	case macho.CpuAmd64:
-		return "amd64"
-	case macho.CpuArm64:
-		return "arm64"
-	case macho.Cpu386:
-		return "386"
-	}
-	return c.String()
-}
-
-func peArch(m uint16) string {
-	switch m {
-	case pe.IMAGE_FILE_MACHINE_AMD64:
-		return "amd64"
-	case pe.IMAGE_FILE_MACHINE_ARM64:
-		return "arm64"
-	case pe.IMAGE_FILE_MACHINE_I386:
-		return "386"
-	}
-	return fmt.Sprintf("machine-%#x", m)
-}
+func elfArch(m elf.Machine) string { return named(elfArches, m) }
+func osabiName(o elf.OSABI) string { return named(elfOSes, o) }
+func machoArch(c macho.Cpu) string { return named(machoArches, c) }
+func peArch(m uint16) string       { return named(peArches, m) }

@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"strings"
@@ -57,4 +58,62 @@ func TestInvokeOtherPlatform(t *testing.T) {
 			t.Logf("failed in %v: %s", took, e.Message)
 		})
 	}
+}
+
+// TestBinPlatform reads headers of each format without building anything:
+// the machine fields decide the answer.
+func TestBinPlatform(t *testing.T) {
+	elfHead := func(machine uint16) []byte {
+		b := make([]byte, 64)
+		copy(b, "\x7fELF\x02\x01\x01")
+		b[16] = 2 // ET_EXEC
+		b[18], b[19] = byte(machine), byte(machine>>8)
+		b[20] = 1 // EV_CURRENT
+		b[52] = 64
+		return b
+	}
+	machoHead := func(cpu uint32) []byte {
+		b := make([]byte, 32)
+		copy(b, "\xcf\xfa\xed\xfe")
+		b[4], b[5], b[6], b[7] = byte(cpu), byte(cpu>>8), byte(cpu>>16), byte(cpu>>24)
+		b[12] = 2 // MH_EXECUTE
+		return b
+	}
+	peHead := func(machine uint16) []byte {
+		b := make([]byte, 0x80+24+240)
+		copy(b, "MZ")
+		b[0x3c] = 0x80
+		copy(b[0x80:], "PE\x00\x00")
+		b[0x84], b[0x85] = byte(machine), byte(machine>>8)
+		b[0x94] = 240                 // SizeOfOptionalHeader
+		b[0x98], b[0x99] = 0x0b, 0x02 // PE32+
+		b[0x98+108] = 16              // NumberOfRvaAndSizes
+		return b
+	}
+	tests := []struct {
+		name   string
+		head   []byte
+		want   string
+		format int
+	}{
+		{"linux amd64", elfHead(62), "linux/amd64", fmtELF},
+		{"linux arm64", elfHead(183), "linux/arm64", fmtELF},
+		{"darwin arm64", machoHead(0x0100000c), "darwin/arm64", fmtMachO},
+		{"darwin amd64", machoHead(0x01000007), "darwin/amd64", fmtMachO},
+		{"windows amd64", peHead(0x8664), "windows/amd64", fmtPE},
+		{"windows arm64", peHead(0xaa64), "windows/arm64", fmtPE},
+		{"text", []byte("hello, world"), "", fmtUnknown},
+		{"empty", nil, "", fmtUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, format, err := binPlatform(bytes.NewReader(tt.head))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.format, format)
+		})
+	}
+	_, format, err := binPlatform(bytes.NewReader([]byte("\xcf\xfa\xed\xfe short")))
+	assert.Equal(t, fmtMachO, format)
+	assert.ErrorContains(t, err, "damaged Mach-O")
 }
