@@ -177,13 +177,20 @@ var errorShapes = map[string]protocol.ErrorShape{
 	"ThrottlingException":       {Type: "com.amazon.coral.availability#ThrottlingException"},
 }
 
-// typeChecked makes every operation check its request's JSON types against
-// botocore's model first, as DynamoDB deserializes before anything else.
+// typeChecked makes every operation check its request against botocore's
+// model first, as DynamoDB does before anything else: the JSON types
+// (SerializationException), then the members' constraints
+// (ValidationException), before the operation looks at tables.
 func typeChecked(ops map[string]protocol.JSONOp) map[string]protocol.JSONOp {
 	for name, op := range ops {
 		ops[name] = func(ctx context.Context, body []byte) (any, error) {
-			if err := wire.Check(name, body); err != nil {
+			if err := wire.Check(name, body); err == wire.ErrMalformed {
+				return nil, &protocol.Error{Code: "SerializationException"}
+			} else if err != nil {
 				return nil, protocol.Errorf("SerializationException", "%s", err.Error())
+			}
+			if err := wire.Validate(name, body); err != nil {
+				return nil, validationf("%s", err.Error())
 			}
 			return op(ctx, body)
 		}

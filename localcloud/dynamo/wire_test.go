@@ -53,6 +53,11 @@ func TestErrorBodiesAreDynamoDBs(t *testing.T) {
 	wantBody(t, e.svc, "PutItem", `{"TableName":23}`, serialization("class java.lang.Short can not be converted to an String"))
 	wantBody(t, e.svc, "Query", `{"ExpressionAttributeValues":{":v":{"L":[{"BS":[true]}]}}}`, serialization("class java.lang.Boolean can not be converted to a Blob"))
 	wantBody(t, e.svc, "CreateTable", `{"ProvisionedThroughput":{"ReadCapacityUnits":"23"}}`, serialization("class java.lang.String can not be converted to an Long"))
+	// Constraints are checked before the table is looked up.
+	wantBody(t, e.svc, "GetItem", `{"TableName":"no;such"}`, validation("2 validation errors detected: "+
+		"Value 'no;such' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "+
+		"Value null at 'key' failed to satisfy constraint: Member must not be null"))
+	wantBody(t, e.svc, "DescribeTable", `{}`, validation("The paramater 'tableName' is required but was not present in the request"))
 	// A body that is not JSON: the type alone.
 	wantBody(t, e.svc, "PutItem", `{"TableName":`, map[string]any{"__type": "com.amazon.coral.service#SerializationException"})
 }

@@ -15,25 +15,31 @@ type SerializationError struct{ Msg string }
 
 func (e *SerializationError) Error() string { return e.Msg }
 
-// errSyntax stops the walk at JSON that is not well formed: the caller's
-// decoder reports it.
-var errSyntax = errors.New("wire: malformed JSON")
+// ErrMalformed is a body that is not well-formed JSON; DynamoDB answers it
+// with a SerializationException without a message.
+var ErrMalformed = errors.New("wire: malformed JSON")
+
+// errSyntax stops the walk at JSON that is not well formed.
+var errSyntax = ErrMalformed
 
 // Check walks body, the request of operation op, against the operation's
 // input shape. It returns a *SerializationError for the first value of the
-// wrong type, and nil for a well-typed body, an operation the model does
-// not know, or a body that is not well-formed JSON (left to the decoder).
+// wrong type, ErrMalformed when the walk meets JSON that is not well
+// formed, and nil for a well-typed body or an operation the model does not
+// know. The walk is not a full JSON validator: the decoder still is.
 func Check(op string, body []byte) error {
 	in, ok := operations[op]
 	if !ok {
 		return nil
 	}
 	w := walker{b: body}
-	err := w.value(in)
-	if err == errSyntax {
-		return nil
+	if err := w.value(in); err != nil {
+		return err
 	}
-	return err
+	if w.peek() != 0 {
+		return ErrMalformed
+	}
+	return nil
 }
 
 type walker struct {
