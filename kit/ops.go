@@ -3,7 +3,6 @@ package kit
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +13,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/labkit-dev/labkit/solutions/downstream"
 	"github.com/labkit-dev/labkit/solutions/token"
 )
 
@@ -111,19 +111,12 @@ func (k *Kit) Fail(ctx context.Context, service string, on bool, rate float64, l
 	if cur, err = k.functionConfig(ctx, name); err != nil {
 		return err
 	}
-	env := map[string]string{}
+	var vars map[string]string
 	if cur.Environment != nil {
-		for k, v := range cur.Environment.Variables {
-			env[k] = v
-		}
+		vars = cur.Environment.Variables
 	}
-	delete(env, "FAIL_RATE")
-	delete(env, "LATENCY_MS")
+	env := downstream.FailureEnv(vars, on, rate, latency)
 	if on {
-		env["FAIL_RATE"] = strconv.FormatFloat(rate, 'f', -1, 64)
-		if latency > 0 {
-			env["LATENCY_MS"] = strconv.FormatInt(latency.Milliseconds(), 10)
-		}
 		extra := ""
 		if latency > 0 {
 			extra = fmt.Sprintf(", %v added latency", latency)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/solutions/downstream"
 )
 
 func runAccountingDown(ctx context.Context, env *grader.Env, p grader.Params) grader.Outcome {
@@ -70,11 +71,7 @@ func runAccountingDown(ctx context.Context, env *grader.Env, p grader.Params) gr
 			return c.LastUpdateStatus != lambdatypes.LastUpdateStatusInProgress, nil
 		})
 	}
-	failing := map[string]string{}
-	for k, v := range original {
-		failing[k] = v
-	}
-	failing["FAIL_RATE"] = "1"
+	failing := downstream.FailureEnv(original, true, 1, 0)
 	if err := setVars(ctx, failing); err != nil {
 		return undecided("switch "+svc+" to failing", err)
 	}
