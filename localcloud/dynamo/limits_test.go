@@ -74,6 +74,16 @@ func TestOversizedBatchesAreRefusedBeforeDecoding(t *testing.T) {
 		{"TransactGetItems", "Member must have length less than or equal to 100", 200_000},
 		{"TransactWriteItems", "Member must have length less than or equal to 100", 101},
 	}
+	// A single-item call over 4 MiB is refused before it is decoded.
+	var put bytes.Buffer
+	put.WriteString(`{"TableName":"tbl","Item":{"pk":{"S":"x"}`)
+	for i := 0; put.Len() < 5<<20; i++ {
+		fmt.Fprintf(&put, `,"a%d":{"N":"1"}`, i)
+	}
+	put.WriteString(`}}`)
+	status, body := postTarget(t, e.url, "PutItem", put.Bytes())
+	assert.Equal(t, 400, status)
+	assert.Contains(t, body, "Item size has exceeded the maximum allowed size")
 	for _, tt := range tests {
 		t.Run(tt.op+" "+strconv.Itoa(tt.n), func(t *testing.T) {
 			status, body := postTarget(t, e.url, tt.op, batchBody(tt.op, tt.n))

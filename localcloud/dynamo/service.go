@@ -111,7 +111,8 @@ func New(cfg Config) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("dynamodb: load state: %w", err)
 	}
-	s.api = s.jsonService(dynamoPrefix, typeChecked(map[string]protocol.JSONOp{
+	// The size cap runs first: typeChecked walks the whole body.
+	s.api = s.jsonService(dynamoPrefix, capSingleCalls(typeChecked(map[string]protocol.JSONOp{
 		"CreateTable":               s.createTable,
 		"DescribeTable":             s.describeTable,
 		"ListTables":                s.listTables,
@@ -136,7 +137,7 @@ func New(cfg Config) (*Service, error) {
 		"BatchWriteItem":            s.batchWriteItem,
 		"TransactWriteItems":        s.transactWriteItems,
 		"TransactGetItems":          s.transactGetItems,
-	}))
+	})))
 	s.streamsAPI = s.jsonService(streamsPrefix, map[string]protocol.JSONOp{
 		"ListStreams":      s.listStreams,
 		"DescribeStream":   s.describeStream,
