@@ -21,23 +21,32 @@ const maxErrors = 10
 // in, where it is not the model's (members not listed follow in the
 // model's order). From DynamoDB's answers as recorded by a conformance suite.
 var memberOrder = map[string][]string{
-	"GetItemInput":          {"ReturnConsumedCapacity", "AttributesToGet", "TableName", "Key"},
-	"PutItemInput":          {"ReturnConsumedCapacity", "TableName", "Item", "ConditionalOperator", "Expected", "ReturnValues", "ReturnItemCollectionMetrics"},
-	"DeleteItemInput":       {"ReturnConsumedCapacity", "TableName", "Key", "ConditionalOperator", "Expected", "ReturnValues", "ReturnItemCollectionMetrics"},
-	"CreateTableInput":      {"AttributeDefinitions", "TableName", "BillingMode", "ProvisionedThroughput", "KeySchema", "LocalSecondaryIndexes", "GlobalSecondaryIndexes"},
-	"QueryInput":            {"Limit", "ExclusiveStartKey", "KeyConditions", "ReturnConsumedCapacity", "AttributesToGet", "TableName", "Select", "ConsistentRead", "IndexName", "ScanIndexForward"},
-	"ProvisionedThroughput": {"WriteCapacityUnits", "ReadCapacityUnits"},
+	"GetItemInput":                     {"ReturnConsumedCapacity", "AttributesToGet", "TableName", "Key"},
+	"PutItemInput":                     {"ReturnConsumedCapacity", "TableName", "Item", "ConditionalOperator", "Expected", "ReturnValues", "ReturnItemCollectionMetrics"},
+	"DeleteItemInput":                  {"ReturnConsumedCapacity", "TableName", "Key", "ConditionalOperator", "Expected", "ReturnValues", "ReturnItemCollectionMetrics"},
+	"CreateTableInput":                 {"AttributeDefinitions", "TableName", "BillingMode", "ProvisionedThroughput", "KeySchema", "LocalSecondaryIndexes", "GlobalSecondaryIndexes"},
+	"QueryInput":                       {"Limit", "ExclusiveStartKey", "KeyConditions", "ReturnConsumedCapacity", "AttributesToGet", "TableName", "Select", "ConsistentRead", "IndexName", "ScanIndexForward"},
+	"ScanInput":                        {"Limit", "TotalSegments", "ReturnConsumedCapacity", "AttributesToGet", "Select", "TableName", "ExclusiveStartKey", "Segment", "ScanFilter"},
+	"UpdateItemInput":                  {"ReturnConsumedCapacity", "TableName", "ReturnItemCollectionMetrics", "ReturnValues", "Key", "ConditionalOperator", "Expected", "AttributeUpdates"},
+	"BatchWriteItemInput":              {"ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "RequestItems"},
+	"CreateGlobalSecondaryIndexAction": {"Projection", "IndexName", "ProvisionedThroughput", "KeySchema"},
+	"ProvisionedThroughput":            {"WriteCapacityUnits", "ReadCapacityUnits"},
 }
 
 // enumOrder is how DynamoDB lists an enum's values where the model lists
 // them in another order.
 var enumOrder = map[string]string{
 	"ScalarAttributeType": "[B, N, S]",
+	"ReturnValue":         "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+	"ComparisonOperator":  "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]",
+	"ConditionalOperator": "[OR, AND]",
+	"Select":              "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
+	"ProjectionType":      "[ALL, INCLUDE, KEYS_ONLY]",
 }
 
 // tableNameFirst are the operations that check TableName on its own
 // before the other constraints, with their own messages.
-var tableNameFirst = map[string]bool{"CreateTable": true, "DescribeTable": true, "DeleteTable": true, "UpdateTable": true}
+var tableNameFirst = map[string]bool{"CreateTable": true, "DescribeTable": true, "DeleteTable": true, "UpdateTable": true, "Query": true, "Scan": true}
 
 // Validate checks body, a well-typed request of op (Check passed), against
 // the constraints of botocore's model: required members, lengths, patterns,
@@ -281,6 +290,16 @@ func (v *validator) value(sh int, raw []byte, path string) {
 	case kMap:
 		if s.hasMin || s.hasMax {
 			v.length(s, len(members(raw)), func() string { return "'" + string(raw) + "'" }, path)
+		}
+		if shapes[s.elem].kind == kStruct && shapes[s.elem].name != "AttributeValue" {
+			// DynamoDB reports a map's entries last key first.
+			ms := members(raw)
+			for i := len(ms) - 1; i >= 0; i-- {
+				e := raw[ms[i].start:ms[i].end]
+				if string(e) != "null" {
+					v.structure(s.elem, e, path+"."+text(ms[i].name, true)+".member")
+				}
+			}
 		}
 	case kStruct:
 		v.structure(sh, raw, path)

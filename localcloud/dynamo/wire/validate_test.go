@@ -47,6 +47,19 @@ func TestValidate(t *testing.T) {
 			"Value null at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must not be null"},
 		{"CreateTable", `{"TableName":"abc","AttributeDefinitions":[{"AttributeName":"b","AttributeType":"SS"}],"KeySchema":[{"KeyType":"HASH","AttributeName":"a"}],"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}`,
 			"1 validation error detected: Value 'SS' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]"},
+		// the rules above applied to a map of structures, a list inside a
+		// structure inside a list, and the enums DynamoDB lists in its order
+		{"Query", `{"TableName":"abc","KeyConditions":{"a":{},"b":{"ComparisonOperator":"EQ"}}}`,
+			"1 validation error detected: Value null at 'keyConditions.a.member.comparisonOperator' failed to satisfy constraint: Member must not be null"},
+		{"Query", `{"TableName":"abc;","Select":"hi"}`, "2 validation errors detected: " +
+			"Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
+			"Value 'hi' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]"},
+		{"Scan", `{}`, "The paramater 'tableName' is required but was not present in the request"},
+		{"PutItem", `{"TableName":"abc","Item":{},"ReturnValues":"x"}`,
+			"1 validation error detected: Value 'x' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"},
+		{"CreateTable", `{"TableName":"abc","AttributeDefinitions":[],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"LocalSecondaryIndexes":[{"IndexName":"ix","KeySchema":[{"AttributeName":"a","KeyType":"Woop"}],"Projection":{}}]}`, "2 validation errors detected: " +
+			"Value 'ix' at 'localSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3; " +
+			"Value 'Woop' at 'localSecondaryIndexes.1.member.keySchema.1.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]"},
 	}
 	for _, tt := range tests {
 		err := Validate(tt.op, []byte(tt.body))
