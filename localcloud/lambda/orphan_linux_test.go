@@ -39,6 +39,25 @@ func processGone(pid int) bool {
 	return false
 }
 
+// sessionOf returns the session id of pid, 0 when it cannot be read.
+func sessionOf(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:]) // state ppid pgrp session ...
+	if len(f) < 4 {
+		return 0
+	}
+	sid, _ := strconv.Atoi(f[3])
+	return sid
+}
+
 // readPIDs waits for the orphan function's pid file: the bootstrap's pid
 // and its setsid child's.
 func readPIDs(t *testing.T, path string) (boot, child int) {
@@ -122,6 +141,9 @@ func TestKillTreeReachesSetsidChildren(t *testing.T) {
 		}
 		child, err = strconv.Atoi(strings.TrimSpace(string(b)))
 		return err == nil && child > 0
+	})
+	waitFor(t, 10*time.Second, "the child to lead its own session", func() bool {
+		return sessionOf(child) == child
 	})
 	waitFor(t, 10*time.Second, "the child to carry the marker", func() bool {
 		return len(markedProcesses(marker)) == 2 // sh and sleep
