@@ -44,6 +44,12 @@ var enumOrder = map[string]string{
 	"ProjectionType":      "[ALL, INCLUDE, KEYS_ONLY]",
 }
 
+// mapEntriesChecked are the structures whose entries in a map are checked
+// here (the legacy conditions); BatchGetItem's and BatchWriteItem's request
+// maps have their own checks and messages in the operations ("Too many
+// items requested for the BatchGetItem call").
+var mapEntriesChecked = map[string]bool{"Condition": true, "ExpectedAttributeValue": true, "AttributeValueUpdate": true}
+
 // tableNameFirst are the operations that check TableName on its own
 // before the other constraints, with their own messages.
 var tableNameFirst = map[string]bool{"CreateTable": true, "DescribeTable": true, "DeleteTable": true, "UpdateTable": true, "Query": true, "Scan": true}
@@ -291,7 +297,7 @@ func (v *validator) value(sh int, raw []byte, path string) {
 		if s.hasMin || s.hasMax {
 			v.length(s, len(members(raw)), func() string { return "'" + string(raw) + "'" }, path)
 		}
-		if shapes[s.elem].kind == kStruct && shapes[s.elem].name != "AttributeValue" {
+		if mapEntriesChecked[shapes[s.elem].name] {
 			// DynamoDB reports a map's entries last key first.
 			ms := members(raw)
 			for i := len(ms) - 1; i >= 0; i-- {
