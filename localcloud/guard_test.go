@@ -53,6 +53,9 @@ func startGuarded(t *testing.T, cfg localcloud.Config) *guarded {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	g := &guarded{url: "http://" + ln.Addr().String(), port: port, data: cfg.DataDir, canary: filepath.Join(t.TempDir(), "pwned")}
 	g.zip = shellZip(t, "#!/bin/sh\ntouch '"+g.canary+"'\n")
+	cfgR := sdkConfig(g.url)
+	cfgR.Credentials = credentials.NewStaticCredentialsProvider("000000000000", "local", "")
+	lambdaRole(t, cfgR, "r") // the role the tests' functions name
 	return g
 }
 

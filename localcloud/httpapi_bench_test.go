@@ -79,7 +79,7 @@ func BenchmarkCompareHTTPAPILambda(b *testing.B) {
 		}
 		fns := lambda.NewFromConfig(cfg)
 		fn, err := fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("hello"), Runtime: lambdatypes.RuntimeProvidedal2023,
-			Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::123456789012:role/hello"), Code: &lambdatypes.FunctionCode{ZipFile: zip}, MemorySize: aws.Int32(128)})
+			Handler: aws.String("bootstrap"), Role: aws.String(lambdaRole(b, cfg, "hello")), Code: &lambdatypes.FunctionCode{ZipFile: zip}, MemorySize: aws.Int32(128)})
 		if err != nil {
 			b.Fatal(err)
 		}

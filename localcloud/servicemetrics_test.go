@@ -46,7 +46,7 @@ func TestServiceMetrics(t *testing.T) {
 	require.NoError(t, err)
 	fns := lambda.NewFromConfig(cfg)
 	_, err = fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("flaky"), Runtime: lambdatypes.RuntimeProvidedal2023,
-		Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::123456789012:role/flaky"), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
+		Handler: aws.String("bootstrap"), Role: aws.String(lambdaRole(t, cfg, "flaky")), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
 	require.NoError(t, err)
 	for i := 0; i < 7; i++ {
 		payload := `{}`
@@ -219,7 +219,7 @@ func TestLogMetrics(t *testing.T) {
 	require.NoError(t, err)
 	fns := lambda.NewFromConfig(cfg)
 	_, err = fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("talker"), Runtime: lambdatypes.RuntimeProvidedal2023,
-		Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::123456789012:role/talker"), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
+		Handler: aws.String("bootstrap"), Role: aws.String(lambdaRole(t, cfg, "talker")), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
 	require.NoError(t, err)
 	lg := cloudwatchlogs.NewFromConfig(cfg)
 	_, err = lg.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/aws/lambda/talker")})

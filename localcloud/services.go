@@ -51,7 +51,7 @@ func (c *Cloud) build() error {
 	if conc == 0 {
 		conc = DefaultLambdaConcurrency
 	}
-	fns, err := lambda.New(lambda.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "lambda"), Bus: bus, Logs: logSvc, AccountConcurrency: conc})
+	fns, err := lambda.New(lambda.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "lambda"), Bus: bus, Logs: logSvc, AccountConcurrency: conc, Roles: identity})
 	if err := must("lambda", fns, err); err != nil {
 		return err
 	}

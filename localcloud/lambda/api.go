@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -97,6 +98,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := validateTags(f.Tags); err != nil {
+		return err
+	}
+	if err := s.checkRole(r.Context(), f.Role); err != nil {
 		return err
 	}
 	if err := checkZip(in.Code.ZipFile); err != nil {
@@ -340,8 +344,14 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 		return err
 	}
 	f, err := s.update(r, in.RevisionId, true, func(f *function) error {
-		if in.Role != "" {
+		if in.Role != "" && in.Role != f.Role {
 			f.Role = in.Role
+			if err := validateSettings(f); err != nil {
+				return err
+			}
+			if err := s.checkRole(r.Context(), f.Role); err != nil {
+				return err
+			}
 		}
 		if in.Handler != "" {
 			f.Handler = in.Handler
@@ -624,4 +634,13 @@ func (s *Service) getAccountSettings(w http.ResponseWriter, r *http.Request) err
 		"AccountUsage": map[string]int64{"TotalCodeSize": total, "FunctionCount": int64(count)},
 	})
 	return nil
+}
+
+// checkRole refuses an execution role that does not exist or does not
+// trust lambda.amazonaws.com, with Lambda's error.
+func (s *Service) checkRole(ctx context.Context, role string) error {
+	if s.cfg.Roles == nil || s.cfg.Roles.ServiceCanAssume(ctx, role, "lambda.amazonaws.com") {
+		return nil
+	}
+	return protocol.Errorf("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
 }

@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,15 @@ type Config struct {
 	// InitTimeout bounds a new environment's init phase (process start to
 	// its first request for work); 0 means 10 seconds, as on AWS.
 	InitTimeout time.Duration
+	// Roles answers whether a role exists and trusts lambda.amazonaws.com;
+	// CreateFunction and UpdateFunctionConfiguration refuse other roles, as
+	// Lambda does. nil accepts any role that is a well-formed ARN.
+	Roles RoleChecker
+}
+
+// RoleChecker is what Lambda asks IAM about a function's execution role.
+type RoleChecker interface {
+	ServiceCanAssume(ctx context.Context, roleARN, principal string) bool
 }
 
 // Service is the Lambda service.
