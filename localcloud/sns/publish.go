@@ -565,9 +565,8 @@ func (s *Service) deliverSQS(ctx context.Context, tg *target, m *message) {
 		SourcePrincipal: "sns.amazonaws.com",
 		SourceARN:       m.topicARN,
 		SourceAccount:   m.owner,
-		MessageGroupID:  m.groupID,
-		DeduplicationID: m.dedupID,
 	}
+	fifoFields(&d, m.groupID, m.dedupID)
 	if tg.raw {
 		d.Body = m.bodyFor("sqs")
 		d.Attributes = rawAttributes(m.attrs)
@@ -610,9 +609,7 @@ func (s *Service) deadLetter(ctx context.Context, subARN, dlq, topicARN, owner, 
 		return
 	}
 	d := protocol.ServiceDelivery{QueueARN: dlq, SourcePrincipal: "sns.amazonaws.com", SourceARN: topicARN, SourceAccount: owner, Body: body, Attributes: attrs}
-	if strings.HasSuffix(dlq, ".fifo") {
-		d.MessageGroupID, d.DeduplicationID = groupID, dedupID
-	}
+	fifoFields(&d, groupID, dedupID)
 	if err := s.sendToQueue(ctx, d); err != nil {
 		s.log.WarnContext(ctx, "sns delivery to dead-letter queue failed; message dropped", "subscription", subARN, "queue", dlq, "err", err)
 	}
@@ -736,4 +733,14 @@ func (s *Service) PublishFromService(ctx context.Context, topicARN, subject, mes
 	}
 	_, err := s.publish(ctx, form)
 	return err
+}
+
+// fifoFields gives a delivery to a FIFO queue the message's group and
+// deduplication ids. A standard queue gets neither: SQS refuses a
+// MessageDeduplicationId there, and SNS FIFO topics may fan out to
+// standard queues.
+func fifoFields(d *protocol.ServiceDelivery, groupID, dedupID string) {
+	if strings.HasSuffix(d.QueueARN, ".fifo") {
+		d.MessageGroupID, d.DeduplicationID = groupID, dedupID
+	}
 }

@@ -224,6 +224,9 @@ func (s *Service) createTopic(ctx context.Context, form url.Values) (any, error)
 	id := protocol.IdentityFrom(ctx)
 	name := form.Get("Name")
 	attrs := attributeEntries(form, "Attributes")
+	if v, ok := attrs["FifoTopic"]; ok {
+		attrs["FifoTopic"] = strings.ToLower(v) // SNS reads it as a boolean: "True" makes a FIFO topic
+	}
 	tags, err := tagMembers(form)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,123 @@
+package sns
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+)
+
+// httpStatus is the HTTP status of an SDK call's error.
+func httpStatus(err error) int {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// TestMissingResourcesAnswerAsSNS: botocore's SNS model gives
+// NotFoundException (code NotFound, 404) for Unsubscribe,
+// GetSubscriptionAttributes and SetSubscriptionAttributes, and
+// ResourceNotFoundException (code ResourceNotFound, 404) for the tag
+// operations.
+func TestMissingResourcesAnswerAsSNS(t *testing.T) {
+	t.Parallel()
+	c := newEnv(t, Config{}).client(cloudtest.Account)
+	ctx := context.Background()
+	topic := createTopic(t, c, "present", nil)
+	missingSub := topic + ":6b0e71bd-7e97-4d97-80ce-4a0994e55286"
+	missingTopic := "arn:aws:sns:us-east-1:" + cloudtest.Account + ":absent"
+	cases := []struct {
+		name, code string
+		call       func() error
+	}{
+		{"GetSubscriptionAttributes", "NotFound", func() error {
+			_, err := c.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &missingSub})
+			return err
+		}},
+		{"SetSubscriptionAttributes", "NotFound", func() error {
+			_, err := c.SetSubscriptionAttributes(ctx, &awssns.SetSubscriptionAttributesInput{SubscriptionArn: &missingSub, AttributeName: aws.String("RawMessageDelivery"), AttributeValue: aws.String("true")})
+			return err
+		}},
+		{"Unsubscribe", "NotFound", func() error {
+			_, err := c.Unsubscribe(ctx, &awssns.UnsubscribeInput{SubscriptionArn: &missingSub})
+			return err
+		}},
+		{"TagResource", "ResourceNotFound", func() error {
+			_, err := c.TagResource(ctx, &awssns.TagResourceInput{ResourceArn: &missingTopic, Tags: []snstypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+			return err
+		}},
+		{"UntagResource", "ResourceNotFound", func() error {
+			_, err := c.UntagResource(ctx, &awssns.UntagResourceInput{ResourceArn: &missingTopic, TagKeys: []string{"k"}})
+			return err
+		}},
+		{"ListTagsForResource", "ResourceNotFound", func() error {
+			_, err := c.ListTagsForResource(ctx, &awssns.ListTagsForResourceInput{ResourceArn: &missingTopic})
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			require.Error(t, err)
+			assert.Equal(t, tc.code, errorCode(err))
+			assert.Equal(t, http.StatusNotFound, httpStatus(err))
+		})
+	}
+}
+
+// TestTopicAttributesAsSNS: SNS reads FifoTopic case-insensitively
+// ("True" makes a FIFO topic), and GetTopicAttributes returns the
+// DeliveryPolicy SetTopicAttributes stored.
+func TestTopicAttributesAsSNS(t *testing.T) {
+	t.Parallel()
+	c := newEnv(t, Config{}).client(cloudtest.Account)
+	ctx := context.Background()
+	fifo := createTopic(t, c, "orders.fifo", map[string]string{"FifoTopic": "True"})
+	got, err := c.GetTopicAttributes(ctx, &awssns.GetTopicAttributesInput{TopicArn: &fifo})
+	require.NoError(t, err)
+	assert.Equal(t, "true", got.Attributes["FifoTopic"])
+
+	std := createTopic(t, c, "plain", nil)
+	const dp = `{"http":{"defaultHealthyRetryPolicy":{"numRetries":5,"minDelayTarget":1,"maxDelayTarget":60}}}`
+	_, err = c.SetTopicAttributes(ctx, &awssns.SetTopicAttributesInput{TopicArn: &std, AttributeName: aws.String("DeliveryPolicy"), AttributeValue: aws.String(dp)})
+	require.NoError(t, err)
+	got, err = c.GetTopicAttributes(ctx, &awssns.GetTopicAttributesInput{TopicArn: &std})
+	require.NoError(t, err)
+	assert.JSONEq(t, dp, got.Attributes["DeliveryPolicy"])
+}
+
+// TestFIFOTopicToStandardQueue: SNS FIFO topics may fan out to standard
+// queues; SQS refuses a MessageDeduplicationId on a standard queue, so
+// the delivery must not carry one.
+func TestFIFOTopicToStandardQueue(t *testing.T) {
+	t.Parallel()
+	c := newCloud(t)
+	ctx := context.Background()
+	topic := createTopic(t, c.sns, "events.fifo", map[string]string{"FifoTopic": "true"})
+	url, arn := c.queue(t, "standard", topic)
+	subscribe(t, c.sns, topic, "sqs", arn, map[string]string{"RawMessageDelivery": "true"})
+	_, err := c.sns.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, Message: aws.String("hello"), MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d-1")})
+	require.NoError(t, err)
+	var bodies []string
+	waitFor(t, "the message in the standard queue", 5e9, func() bool {
+		out, err := c.sqs.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 1})
+		require.NoError(t, err)
+		for _, m := range out.Messages {
+			bodies = append(bodies, aws.ToString(m.Body))
+		}
+		return len(bodies) > 0
+	})
+	assert.Equal(t, []string{"hello"}, bodies)
+}
