@@ -483,7 +483,7 @@ func (s *Service) deleteMessageBatch(ctx context.Context, in *batchInput) (*dele
 	for i, e := range in.Entries {
 		ids[i] = e.Id
 	}
-	if err := validateBatch(ids); err != nil {
+	if err := validateBatch("DeleteMessageBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 	out := &deleteMessageBatchOutput{Successful: []idEntry{}, Failed: []batchResultError{}}
@@ -593,7 +593,7 @@ func (s *Service) changeMessageVisibilityBatch(ctx context.Context, in *batchInp
 	for i, e := range in.Entries {
 		ids[i] = e.Id
 	}
-	if err := validateBatch(ids); err != nil {
+	if err := validateBatch("ChangeMessageVisibilityBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 	out := &changeVisibilityBatchOutput{Successful: []idEntry{}, Failed: []batchResultError{}}

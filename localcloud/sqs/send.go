@@ -261,10 +261,11 @@ func errTooManyEntries(sent string) *protocol.Error {
 }
 
 // validateBatch checks the entry ids of a batch request: 1 to 10 entries,
-// distinct, of letters, digits, hyphens and underscores.
-func validateBatch(ids []string) error {
+// distinct, of letters, digits, hyphens and underscores. entryType names
+// the request's entries in SQS's messages (SendMessageBatchRequestEntry).
+func validateBatch(entryType string, ids []string) error {
 	if len(ids) == 0 {
-		return &protocol.Error{Code: "EmptyBatchRequest", QueryCode: "AWS.SimpleQueueService.EmptyBatchRequest", Message: "There should be at least one SendMessageBatchRequestEntry in the request."}
+		return &protocol.Error{Code: "EmptyBatchRequest", QueryCode: "AWS.SimpleQueueService.EmptyBatchRequest", Message: "There should be at least one " + entryType + " in the request."}
 	}
 	if len(ids) > maxBatchEntries {
 		return errTooManyEntries(strconv.Itoa(len(ids)))
@@ -306,7 +307,7 @@ func (s *Service) sendMessageBatch(ctx context.Context, in *sendMessageBatchInpu
 			total += messageSize(*e.MessageBody, e.MessageAttributes)
 		}
 	}
-	if err := validateBatch(ids); err != nil {
+	if err := validateBatch("SendMessageBatchRequestEntry", ids); err != nil {
 		return nil, err
 	}
 	out := &sendMessageBatchOutput{Successful: []sendBatchResultEntry{}, Failed: []batchResultError{}}

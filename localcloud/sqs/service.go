@@ -165,6 +165,9 @@ func (s *Service) resolve(ctx context.Context, queueURL string) (*queue, error) 
 	}
 	id := protocol.IdentityFrom(ctx)
 	account, name, ok := parseQueueRef(queueURL)
+	if !strings.Contains(queueURL, "/") && !strings.HasPrefix(queueURL, "arn:") {
+		account, name, ok = id.AccountID, queueURL, true // SQS resolves a bare queue name in the caller's account
+	}
 	if !ok {
 		return nil, &protocol.Error{Code: "InvalidAddress", QueryCode: "InvalidAddress", Message: "The address " + queueURL + " is not valid for this endpoint.", Status: http.StatusNotFound}
 	}
