@@ -67,6 +67,11 @@ func groupName(id protocol.Identity, name, identifier string, required bool) (st
 			return "", nil
 		}
 		return "", invalidParam("Either the log group name or the log group identifier must be specified.")
+	case strings.HasSuffix(identifier, "*"):
+		// The model's pattern for LogGroupIdentifier is [\w#+=/:,.@-]*: an
+		// ARN as DescribeLogGroups' arn member writes it, ending in :*, is
+		// refused (logGroupArn has no :*).
+		return "", invalidParam("1 validation error detected: Value '%s' at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*", identifier)
 	case !strings.HasPrefix(identifier, "arn:"):
 		return identifier, validGroupName("logGroupIdentifier", identifier)
 	}
@@ -75,7 +80,6 @@ func groupName(id protocol.Identity, name, identifier string, required bool) (st
 	if !ok || a.Service != "logs" || !isGroup {
 		return "", invalidParam("Invalid log group identifier %s", identifier)
 	}
-	res = strings.TrimSuffix(res, ":*")
 	if a.Account != id.AccountID || a.Region != id.Region {
 		return "", groupNotFound()
 	}
@@ -115,6 +119,9 @@ func (s *Service) createLogGroup(ctx context.Context, body []byte) (any, error) 
 	if err := validTags(in.Tags); err != nil {
 		return nil, err
 	}
+	if len(in.KmsKeyID) > 256 {
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'kmsKeyId' failed to satisfy constraint: Member must have length less than or equal to 256", in.KmsKeyID)
+	}
 	id := protocol.IdentityFrom(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -122,7 +129,7 @@ func (s *Service) createLogGroup(ctx context.Context, body []byte) (any, error) 
 	if s.groups[k] != nil {
 		return nil, protocol.Errorf("ResourceAlreadyExistsException", "The specified log group already exists")
 	}
-	g := &group{key: k, created: s.now().UnixMilli(), class: in.LogGroupClass, tags: in.Tags, streams: map[string]*stream{}}
+	g := &group{key: k, created: s.now().UnixMilli(), class: in.LogGroupClass, kmsKeyID: in.KmsKeyID, tags: in.Tags, streams: map[string]*stream{}}
 	if err := saveGroup(ctx, s.db, g); err != nil {
 		return nil, err
 	}
@@ -154,6 +161,7 @@ func (s *Service) deleteLogGroup(ctx context.Context, body []byte) (any, error) 
 	defer tx.Rollback()
 	for _, q := range []string{
 		`DELETE FROM groups WHERE account = ? AND region = ? AND name = ?`,
+		`DELETE FROM group_kms WHERE account = ? AND region = ? AND name = ?`,
 		`DELETE FROM streams WHERE account = ? AND region = ? AND grp = ?`,
 		`DELETE FROM events WHERE account = ? AND region = ? AND grp = ?`,
 		`DELETE FROM metric_filters WHERE account = ? AND region = ? AND grp = ?`,
@@ -178,6 +186,7 @@ type logGroupOut struct {
 	LogGroupArn       string `json:"logGroupArn"`
 	StoredBytes       int64  `json:"storedBytes"`
 	LogGroupClass     string `json:"logGroupClass"`
+	KmsKeyID          string `json:"kmsKeyId,omitempty"`
 }
 
 func (g *group) out() logGroupOut {
@@ -187,6 +196,7 @@ func (g *group) out() logGroupOut {
 		Arn:               g.arn() + ":*",
 		LogGroupArn:       g.arn(),
 		LogGroupClass:     g.class,
+		KmsKeyID:          g.kmsKeyID,
 		MetricFilterCount: len(g.filters),
 	}
 	if g.retention > 0 {

@@ -501,7 +501,7 @@ func TestFilterLogEvents(t *testing.T) {
 
 	// Paging with the SDK paginator, by group ARN.
 	var n, pages int
-	p := cwl.NewFilterLogEventsPaginator(c, &cwl.FilterLogEventsInput{LogGroupIdentifier: aws.String("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/orders:*"), Limit: aws.Int32(3)})
+	p := cwl.NewFilterLogEventsPaginator(c, &cwl.FilterLogEventsInput{LogGroupIdentifier: aws.String("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/orders"), Limit: aws.Int32(3)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {

@@ -66,6 +66,7 @@ type group struct {
 	created   int64 // Unix ms
 	retention int   // days; 0 means never expire
 	class     string
+	kmsKeyID  string // the KMS key CreateLogGroup named; "" when none
 	tags      map[string]string
 	streams   map[string]*stream
 	filters   map[string]*metricFilter // metric filters by name
@@ -89,6 +90,11 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS groups (
 		account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
 		created INTEGER NOT NULL, retention INTEGER NOT NULL, class TEXT NOT NULL, tags TEXT NOT NULL,
+		PRIMARY KEY (account, region, name))`,
+	// group_kms holds groups' KMS key ids; a table of its own keeps data
+	// directories made before it readable without a column migration.
+	`CREATE TABLE IF NOT EXISTS group_kms (
+		account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, kms_key_id TEXT NOT NULL,
 		PRIMARY KEY (account, region, name))`,
 	`CREATE TABLE IF NOT EXISTS streams (
 		account TEXT NOT NULL, region TEXT NOT NULL, grp TEXT NOT NULL, name TEXT NOT NULL,
@@ -206,14 +212,15 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 }
 
 func (s *Service) load(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT account, region, name, created, retention, class, tags FROM groups`)
+	rows, err := s.db.QueryContext(ctx, `SELECT g.account, g.region, g.name, g.created, g.retention, g.class, g.tags, COALESCE(k.kms_key_id, '')
+		FROM groups g LEFT JOIN group_kms k ON k.account = g.account AND k.region = g.region AND k.name = g.name`)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		g := &group{streams: map[string]*stream{}}
 		var tags string
-		if err := rows.Scan(&g.key.account, &g.key.region, &g.key.name, &g.created, &g.retention, &g.class, &tags); err != nil {
+		if err := rows.Scan(&g.key.account, &g.key.region, &g.key.name, &g.created, &g.retention, &g.class, &tags, &g.kmsKeyID); err != nil {
 			rows.Close()
 			return err
 		}
@@ -281,6 +288,11 @@ func saveGroup(ctx context.Context, db interface {
 }, g *group) error {
 	_, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO groups (account, region, name, created, retention, class, tags) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		g.key.account, g.key.region, g.key.name, g.created, g.retention, g.class, tagsJSON(g.tags))
+	if err != nil || g.kmsKeyID == "" {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `INSERT OR REPLACE INTO group_kms (account, region, name, kms_key_id) VALUES (?, ?, ?, ?)`,
+		g.key.account, g.key.region, g.key.name, g.kmsKeyID)
 	return err
 }
 
