@@ -399,11 +399,33 @@ func (s *Service) updateIntegration(ctx context.Context, _ *http.Request, p path
 		if it == nil {
 			return nil, notFound("Invalid Integration identifier specified %s", p.sub)
 		}
+		if in.RequestParameters != nil {
+			in.RequestParameters = mergeMappings(it.RequestParameters, in.RequestParameters)
+		}
 		if err := applyIntegration(it, &in); err != nil {
 			return nil, err
 		}
 		return it, nil
 	})
+}
+
+// mergeMappings applies UpdateIntegration's requestParameters to the
+// integration's: a key with a value adds or replaces that mapping, a key
+// with an empty value removes it (how API Gateway takes a mapping away;
+// Terraform's provider sends removed keys so).
+func mergeMappings(cur, update map[string]string) map[string]string {
+	out := make(map[string]string, len(cur)+len(update))
+	for k, v := range cur {
+		out[k] = v
+	}
+	for k, v := range update {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func (s *Service) deleteIntegration(ctx context.Context, _ *http.Request, p pathArgs, _ []byte) (any, error) {
