@@ -154,7 +154,7 @@ func TestGuardRefusesDriveByAndRebinding(t *testing.T) {
 			map[string]string{"Authorization": fakeAuth, "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}}, 403, "AccessDeniedException"},
 		{"unsigned read of environments", rawReq{"GET", "/2015-03-31/functions", "", "", nil}, 403, "MissingAuthenticationTokenException"},
 		{"unsigned DynamoDB call", rawReq{"POST", "/", "", "{}",
-			map[string]string{"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}}, 403, "MissingAuthenticationTokenException"},
+			map[string]string{"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}}, 400, "MissingAuthenticationTokenException"},
 		{"cross-site call of an HTTP API", rawReq{"POST", "/_aws/execute-api/abc123/orders", "", "{}", browserCross("http://evil.example")}, 403, "Forbidden"},
 		{"cross-site image of an HTTP API", rawReq{"GET", "/_aws/execute-api/abc123/orders", "", "",
 			map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}}, 403, "Forbidden"},

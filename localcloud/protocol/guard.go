@@ -157,10 +157,16 @@ func (g *guard) originOK(r *http.Request, route *Route) bool {
 // signature says whether r carries a SigV4 signature: the Authorization
 // header's scheme or a presigned query. malformed is an Authorization
 // header that is not SigV4.
+//
+// As DynamoDB answers: a header that does not even start with "AWS4-" (or
+// is empty) is a missing token, not an incomplete signature.
 func signature(r *http.Request) (signed, malformed bool) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
+		if !strings.HasPrefix(auth, "AWS4-") {
+			return false, false
+		}
 		_, ok := ParseCredential(r)
-		return ok && strings.HasPrefix(auth, "AWS4-"), !ok || !strings.HasPrefix(auth, "AWS4-")
+		return ok, !ok
 	}
 	q := r.URL.Query()
 	if q.Get("X-Amz-Signature") == "" {
@@ -184,7 +190,7 @@ func (g *guard) refuse(w http.ResponseWriter, r *http.Request, why refusal, publ
 		w.Header().Set("X-Amzn-ErrorType", e.Code)
 		WriteJSON(w, e.HTTPStatus(), map[string]string{"message": e.Message})
 	case r.Header.Get("X-Amz-Target") != "":
-		writeCoralError(w, e)
+		writeCoralError(w, r, e)
 	case query:
 		WriteQueryError(w, r, "", e)
 	default:
@@ -212,7 +218,7 @@ func refusalError(r *http.Request, why refusal, public, query bool) *Error {
 		}
 		e = StatusErrorf(http.StatusForbidden, code("AccessDeniedException"), "the local cloud refuses requests from web pages of other sites (%s); start it with --allow-origin ORIGIN to allow one", origin)
 	case refuseBadSignature:
-		e = StatusErrorf(http.StatusForbidden, code("IncompleteSignatureException"), "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters (AWS Signature Version 4)")
+		e = StatusErrorf(http.StatusForbidden, code("IncompleteSignatureException"), "%s", incompleteSignature(r))
 	default:
 		msg := "Request is missing Authentication Token"
 		if !query && r.Header.Get("X-Amz-Target") == "" {
@@ -223,7 +229,32 @@ func refusalError(r *http.Request, why refusal, public, query bool) *Error {
 	if public {
 		e.Code, e.Message = "ForbiddenException", "Forbidden: "+e.Message
 	}
+	if r.Header.Get("X-Amz-Target") != "" && (why == refuseUnsigned || why == refuseBadSignature) {
+		// The awsJson services (DynamoDB's Coral front end) answer a
+		// missing or incomplete signature with 400, not 403.
+		e.Status = http.StatusBadRequest
+	}
 	return e
+}
+
+// incompleteSignature is AWS's message for an "AWS4-" Authorization header
+// that lacks parts: each missing parameter named in a fixed order, then the
+// header itself.
+func incompleteSignature(r *http.Request) string {
+	auth := r.Header.Get("Authorization")
+	var b strings.Builder
+	for _, p := range []string{"Credential", "Signature", "SignedHeaders"} {
+		if !strings.Contains(auth, p+"=") {
+			b.WriteString("Authorization header requires '" + p + "' parameter. ")
+		}
+	}
+	if r.Header.Get("X-Amz-Date") == "" && r.Header.Get("Date") == "" {
+		b.WriteString("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ")
+	}
+	if b.Len() == 0 {
+		return "Authorization header is not a valid AWS Signature Version 4 header. Authorization=" + auth
+	}
+	return b.String() + "Authorization=" + auth
 }
 
 // isQueryRequest reports whether r uses the awsQuery protocol (a form body
@@ -234,10 +265,10 @@ func isQueryRequest(r *http.Request) bool {
 
 // writeCoralError writes e in the awsJson shape every JSON service shares,
 // with the checksum DynamoDB clients verify.
-func writeCoralError(w http.ResponseWriter, e *Error) {
+func writeCoralError(w http.ResponseWriter, r *http.Request, e *Error) {
 	b, _ := json.Marshal(map[string]string{"__type": "com.amazon.coral.service#" + e.Code, "message": e.Message})
 	h := w.Header()
-	h.Set("Content-Type", "application/x-amz-json-1.0")
+	h.Set("Content-Type", coralContentType(r))
 	h.Set("X-Amzn-ErrorType", e.Code)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
@@ -260,4 +291,15 @@ func (g *guard) note(ctx context.Context, why refusal, r *http.Request) {
 		level = slog.LevelWarn
 	}
 	g.log.Log(ctx, level, "refused a request", "why", kind, "method", r.Method, "path", r.URL.Path, "host", r.Host, "origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "remote", r.RemoteAddr)
+}
+
+// coralContentType is the Content-Type a Coral front end answers with: the
+// request's own awsJson type, else application/json (DynamoDB's answers to
+// requests without one).
+func coralContentType(r *http.Request) string {
+	switch ct := r.Header.Get("Content-Type"); ct {
+	case "application/x-amz-json-1.0", "application/x-amz-json-1.1":
+		return ct
+	}
+	return "application/json"
 }

@@ -46,7 +46,9 @@ func TestGuardSignature(t *testing.T) {
 		signed, malformed bool
 	}{
 		{"sigv4 header", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0", "", true, false},
-		{"bearer token", "Bearer abc", "", false, true},
+		{"bearer token (not SigV4 at all: a missing token, as DynamoDB answers)", "Bearer abc", "", false, false},
+		{"AWS4 without the dash", "AWS4", "", false, false},
+		{"AWS4- alone", "AWS4-", "", false, true},
 		{"sigv4 without scope", "AWS4-HMAC-SHA256 Signature=0", "", false, true},
 		{"presigned", "", "X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Flambda%2Faws4_request&X-Amz-Signature=0", true, false},
 		{"credential without signature", "", "X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Flambda%2Faws4_request", false, false},

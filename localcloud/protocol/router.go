@@ -143,10 +143,6 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if malformed {
 		unsigned = refuseBadSignature
 	}
-	if !signed && !internal && pub == nil {
-		rt.guard.refuse(sw, r, unsigned, false, rt.restPath(r.URL.Path))
-		return
-	}
 	if internal {
 		rt.internal.ServeHTTP(sw, r)
 		return
@@ -156,8 +152,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the client left while waiting for a large-request slot
 	}
 	defer release()
+	// An unsigned request is refused once it is known to reach an
+	// operation: one that reaches none gets the answer a signed one would
+	// (DynamoDB answers a missing or unknown target before it looks at the
+	// signature), and runs nothing.
 	route, op := rt.match(r, id.Service)
-	if !signed && route != pub {
+	if !signed && route != nil && route != pub {
 		rt.guard.refuse(sw, r, unsigned, false, rt.restPath(r.URL.Path))
 		return
 	}

@@ -1,0 +1,58 @@
+package protocol_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// TestUnsignedCoralAnswers holds the guard's answers to unsigned awsJson
+// calls to DynamoDB's: status, exact body and Content-Type as a public
+// conformance suite run against real DynamoDB records them (architect/dynalite
+// test/connection.js). The call is refused either way; only the shape is
+// DynamoDB's, so SDKs and test suites read the error they expect.
+func TestUnsignedCoralAnswers(t *testing.T) {
+	var ran bool
+	rt := protocol.NewRouter(protocol.RouterConfig{})
+	rt.Handle(protocol.Route{Service: "dynamodb", Targets: []string{"DynamoDB_20120810."}, Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { ran = true })})
+	srv := httptest.NewServer(rt)
+	defer srv.Close()
+
+	const missing = `{"__type":"com.amazon.coral.service#MissingAuthenticationTokenException","message":"Request is missing Authentication Token"}`
+	tests := []struct {
+		name, auth, contentType, wantType, wantBody string
+	}{
+		{"no Authorization header", "", "", "application/json", missing},
+		{"an incomplete Authorization header", "AWS4", "", "application/json", missing},
+		{"the awsJson content type is echoed", "", "application/x-amz-json-1.0", "application/x-amz-json-1.0", missing},
+		{"Authorization AWS4-", "AWS4-", "", "application/json", `{"__type":"com.amazon.coral.service#IncompleteSignatureException","message":"Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest("POST", srv.URL+"/", strings.NewReader(""))
+			require.NoError(t, err)
+			req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+			assert.Equal(t, tt.wantType, res.Header.Get("Content-Type"))
+			assert.JSONEq(t, tt.wantBody, string(body))
+			assert.False(t, ran, "the operation ran for an unsigned call")
+		})
+	}
+}
