@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/labkit-dev/labkit/grader"
@@ -22,6 +23,15 @@ var notFoundCodes = map[string]bool{
 func isNotFound(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && notFoundCodes[ae.ErrorCode()]
+}
+
+// notInflight reports whether err says a message is no longer in flight:
+// its visibility timeout ran out (a slow machine can take longer than a
+// peek's 1 s between receive and put-back), so it is visible again already,
+// which is what putting it back wanted.
+func notInflight(err error) bool {
+	var e *sqstypes.MessageNotInflight
+	return errors.As(err, &e)
 }
 
 // undecided turns an error the grader got while looking into an Error

@@ -62,7 +62,7 @@ func peek(ctx context.Context, env *grader.Env, q queueInfo, match, mine func(bo
 		} else {
 			_, err = c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
 		}
-		if err != nil && !isNotFound(err) {
+		if err != nil && !isNotFound(err) && !(!del && notInflight(err)) {
 			return found, fmt.Errorf("put back a peeked message of %s: %w", q.name, err)
 		}
 	}

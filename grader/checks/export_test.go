@@ -1,0 +1,4 @@
+package checks
+
+// NotInflight exposes notInflight to the package's external tests.
+var NotInflight = notInflight
