@@ -119,6 +119,9 @@ func checkPolicy(doc string, max int, quota string, trust bool) error {
 	if policySize(doc) > max {
 		return limitExceeded("Cannot exceed quota for %s: %d", quota, max)
 	}
+	if err := checkTopLevel(doc, trust); err != nil {
+		return err
+	}
 	if _, err := parsePolicy(doc); err != nil {
 		return err
 	}
@@ -157,11 +160,51 @@ func checkPolicy(doc string, max int, quota string, trust bool) error {
 		if json.Unmarshal(action, &actions) != nil {
 			return malformed("Syntax errors in policy.")
 		}
+		if len(actions) == 0 {
+			return malformed("Policy statement must contain actions.")
+		}
+		if !trust && emptyList(st["Resource"], st["NotResource"]) {
+			return malformed("Policy statement must contain resources.")
+		}
 		for _, a := range actions {
 			if a != "*" && !strings.Contains(a, ":") {
 				return malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
 			}
 		}
+	}
+	return nil
+}
+
+// checkTopLevel applies IAM's rules for a document's top level before its
+// statements: only Version, Id and Statement are allowed, Id is a string,
+// and an identity policy is in the 2012-10-17 language (a trust policy may
+// still say 2008-10-17, the version older tools write).
+func checkTopLevel(doc string, trust bool) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(doc), &raw); err != nil {
+		return malformed("Syntax errors in policy.")
+	}
+	for k, v := range raw {
+		switch k {
+		case "Version", "Statement":
+		case "Id":
+			var id string
+			if json.Unmarshal(v, &id) != nil {
+				return malformed("Syntax errors in policy.")
+			}
+		default:
+			return malformed("Syntax errors in policy.")
+		}
+	}
+	if _, ok := raw["Statement"]; !ok {
+		return malformed("Syntax errors in policy.")
+	}
+	var version string
+	if v, ok := raw["Version"]; ok && json.Unmarshal(v, &version) != nil {
+		return malformed("Syntax errors in policy.")
+	}
+	if !trust && version != "2012-10-17" {
+		return malformed("Policy document must be version 2012-10-17 or greater.")
 	}
 	return nil
 }
@@ -356,4 +399,15 @@ func parseBool(form map[string][]string, name string) (bool, error) {
 	default:
 		return false, validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must be a boolean", v, lowerFirst(name))
 	}
+}
+
+// emptyList reports whether the statement's resource member (Resource or
+// NotResource, whichever is present) is an empty JSON array.
+func emptyList(resource, notResource json.RawMessage) bool {
+	r := resource
+	if r == nil {
+		r = notResource
+	}
+	var l []json.RawMessage
+	return json.Unmarshal(r, &l) == nil && len(l) == 0
 }

@@ -27,25 +27,33 @@ type role struct {
 	tags        []tag
 	inline      map[string]string // inline policy documents by name
 	attached    []string          // managed policy ARNs, in attachment order
+	boundary    string            // the permissions boundary's policy ARN; "" when none
 }
 
 func (r *role) arn() string { return "arn:aws:iam::" + r.account + ":role" + r.path + r.name }
 
 // roleXML is the Role shape of IAM responses.
 type roleXML struct {
-	Path                     string     `xml:"Path"`
-	RoleName                 string     `xml:"RoleName"`
-	RoleID                   string     `xml:"RoleId"`
-	Arn                      string     `xml:"Arn"`
-	CreateDate               string     `xml:"CreateDate"`
-	AssumeRolePolicyDocument string     `xml:"AssumeRolePolicyDocument"`
-	Description              string     `xml:"Description,omitempty"`
-	MaxSessionDuration       int        `xml:"MaxSessionDuration"`
-	Tags                     *list[tag] `xml:"Tags,omitempty"`
+	Path                     string       `xml:"Path"`
+	RoleName                 string       `xml:"RoleName"`
+	RoleID                   string       `xml:"RoleId"`
+	Arn                      string       `xml:"Arn"`
+	CreateDate               string       `xml:"CreateDate"`
+	AssumeRolePolicyDocument string       `xml:"AssumeRolePolicyDocument"`
+	Description              string       `xml:"Description,omitempty"`
+	MaxSessionDuration       int          `xml:"MaxSessionDuration"`
+	PermissionsBoundary      *boundaryXML `xml:"PermissionsBoundary,omitempty"`
+	Tags                     *list[tag]   `xml:"Tags,omitempty"`
 	// RoleLastUsed is sent by GetRole only, as IAM does.
 	RoleLastUsed *struct {
 		LastUsedDate string `xml:"LastUsedDate,omitempty"`
 	} `xml:"RoleLastUsed,omitempty"`
+}
+
+// boundaryXML is the AttachedPermissionsBoundary shape.
+type boundaryXML struct {
+	PermissionsBoundaryType string `xml:"PermissionsBoundaryType"`
+	PermissionsBoundaryArn  string `xml:"PermissionsBoundaryArn"`
 }
 
 func (r *role) xml(withTags bool) roleXML {
@@ -62,6 +70,9 @@ func (r *role) xml(withTags bool) roleXML {
 	if withTags && len(r.tags) > 0 {
 		x.Tags = &list[tag]{r.tags}
 	}
+	if r.boundary != "" {
+		x.PermissionsBoundary = &boundaryXML{PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: r.boundary}
+	}
 	return x
 }
 
@@ -69,6 +80,10 @@ func saveRole(ctx context.Context, tx *sql.Tx, r *role) error {
 	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO roles (account, name, id, path, created, trust, description, max_session, tags)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.account, r.name, r.id, r.path, r.created.UnixMilli(), r.trust, r.description, r.maxSession, tagsJSON(r.tags))
+	if err != nil || r.boundary == "" {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO role_boundaries (account, name, policy_arn) VALUES (?, ?, ?)`, r.account, r.name, r.boundary)
 	return err
 }
 
@@ -122,6 +137,17 @@ func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) 
 	if len(a.roles) >= maxRoles {
 		return nil, limitExceeded("Cannot exceed quota for RolesPerAccount: %d", maxRoles)
 	}
+	boundary := form.Get("PermissionsBoundary")
+	if boundary != "" {
+		p, err := s.findPolicy(ctx, url.Values{"PolicyArn": {boundary}})
+		if e, ok := err.(*protocol.Error); ok && e.Code == "NoSuchEntity" {
+			return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", boundary)
+		}
+		if err != nil {
+			return nil, err
+		}
+		boundary = p.arn
+	}
 	r := &role{
 		account:     id.AccountID,
 		name:        name,
@@ -133,6 +159,7 @@ func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) 
 		maxSession:  maxSession,
 		tags:        tags,
 		inline:      map[string]string{},
+		boundary:    boundary,
 	}
 	if err := s.tx(ctx, func(tx *sql.Tx) error { return saveRole(ctx, tx, r) }); err != nil {
 		return nil, err
@@ -173,6 +200,9 @@ func (s *Service) deleteRole(ctx context.Context, form url.Values) (any, error) 
 		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM role_boundaries WHERE account = ? AND name = ?`, r.account, r.name); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE account = ? AND name = ?`, r.account, r.name)
 		return err
 	})

@@ -65,6 +65,12 @@ var schema = []string{
 		created INTEGER NOT NULL, trust TEXT NOT NULL, description TEXT NOT NULL,
 		max_session INTEGER NOT NULL, tags TEXT NOT NULL,
 		PRIMARY KEY (account, name))`,
+	// role_boundaries holds roles' permissions boundaries; a table of its
+	// own keeps data directories made before it readable without a
+	// column migration.
+	`CREATE TABLE IF NOT EXISTS role_boundaries (
+		account TEXT NOT NULL, name TEXT NOT NULL, policy_arn TEXT NOT NULL,
+		PRIMARY KEY (account, name))`,
 	`CREATE TABLE IF NOT EXISTS role_policies (
 		account TEXT NOT NULL, role TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
 		PRIMARY KEY (account, role, name))`,
@@ -176,7 +182,8 @@ func (s *Service) acct(id string) *account {
 }
 
 func (s *Service) load(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT account, name, id, path, created, trust, description, max_session, tags FROM roles`)
+	rows, err := s.db.QueryContext(ctx, `SELECT r.account, r.name, r.id, r.path, r.created, r.trust, r.description, r.max_session, r.tags, COALESCE(b.policy_arn, '')
+		FROM roles r LEFT JOIN role_boundaries b ON b.account = r.account AND b.name = r.name`)
 	if err != nil {
 		return err
 	}
@@ -184,7 +191,7 @@ func (s *Service) load(ctx context.Context) error {
 		r := &role{inline: map[string]string{}}
 		var acct, tags string
 		var created int64
-		if err := rows.Scan(&acct, &r.name, &r.id, &r.path, &created, &r.trust, &r.description, &r.maxSession, &tags); err != nil {
+		if err := rows.Scan(&acct, &r.name, &r.id, &r.path, &created, &r.trust, &r.description, &r.maxSession, &tags, &r.boundary); err != nil {
 			rows.Close()
 			return err
 		}
