@@ -29,6 +29,7 @@ type createFunctionInput struct {
 	Architectures []string
 	Environment   *struct{ Variables map[string]string }
 	Tags          map[string]string
+	TracingConfig *struct{ Mode string }
 	Code          *struct {
 		ZipFile         []byte
 		S3Bucket        string
@@ -93,6 +94,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		if f.Env == nil {
 			f.Env = map[string]string{}
 		}
+	}
+	if err := f.setTracing(in.TracingConfig); err != nil {
+		return err
 	}
 	if err := validateSettings(f); err != nil {
 		return err
@@ -339,11 +343,15 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 		Description                        *string
 		Timeout, MemorySize                *int
 		Environment                        *struct{ Variables map[string]string }
+		TracingConfig                      *struct{ Mode string }
 	}
 	if err := decode(body, &in); err != nil {
 		return err
 	}
 	f, err := s.update(r, in.RevisionId, true, func(f *function) error {
+		if err := f.setTracing(in.TracingConfig); err != nil {
+			return err
+		}
 		if in.Role != "" && in.Role != f.Role {
 			f.Role = in.Role
 			if err := validateSettings(f); err != nil {

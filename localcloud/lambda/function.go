@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -43,6 +44,8 @@ type function struct {
 	Policy     []*statement `json:"policy,omitempty"`
 	PolicyRev  string       `json:"policyRevision,omitempty"`
 	Reserved   *int         `json:"reserved,omitempty"`
+	// Tracing is TracingConfig.Mode; "" means PassThrough.
+	Tracing string `json:"tracing,omitempty"`
 }
 
 func (f *function) key() fnKey { return fnKey{f.Account, f.Region, f.Name} }
@@ -140,7 +143,7 @@ func (f *function) configuration() configuration {
 		LastModified:     f.LastModified.UTC().Format(lastModifiedFormat),
 		CodeSha256:       f.CodeSha256,
 		Version:          "$LATEST",
-		TracingConfig:    map[string]string{"Mode": "PassThrough"},
+		TracingConfig:    map[string]string{"Mode": cmp.Or(f.Tracing, "PassThrough")},
 		RevisionID:       f.RevisionID,
 		State:            "Active",
 		LastUpdateStatus: "Successful",
@@ -363,3 +366,16 @@ func validateSettings(f *function) error {
 // formatSeconds writes a duration in seconds with two decimals, as Lambda's
 // timeout messages do.
 func formatSeconds(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
+
+// setTracing applies a request's TracingConfig (nil leaves it as it is).
+func (f *function) setTracing(tc *struct{ Mode string }) error {
+	if tc == nil {
+		return nil
+	}
+	switch tc.Mode {
+	case "Active", "PassThrough":
+		f.Tracing = tc.Mode
+		return nil
+	}
+	return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'tracingConfig.mode' failed to satisfy constraint: Member must satisfy enum value set: [Active, PassThrough]", truncate(tc.Mode, 64))
+}
