@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/labkit-dev/labkit/localcloud/bench"
 	"github.com/labkit-dev/labkit/kit/bundle"
+	"github.com/labkit-dev/labkit/localcloud/bench"
 )
 
 // helloHandler is testdata/hello's handler, for the in-process floor.

@@ -16,11 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/labkit-dev/labkit/kit/bundle"
 	"github.com/labkit-dev/labkit/localcloud/activity"
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/dynamo"
 	lcsqs "github.com/labkit-dev/labkit/localcloud/sqs"
-	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // esmFn is the zip of testdata/esm-fn, built once per test binary run.

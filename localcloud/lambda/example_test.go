@@ -10,9 +10,9 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/labkit-dev/labkit/kit/bundle"
 	"github.com/labkit-dev/labkit/localcloud/lambda"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
-	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // ExampleNew serves the Lambda service, deploys a Go function packaged by

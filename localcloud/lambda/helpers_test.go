@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/labkit-dev/labkit/kit/bundle"
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
-	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
 // testFunctions are the test functions under testdata, built once per test
@@ -268,7 +268,6 @@ func wantCode(t testing.TB, err error, code string) {
 		t.Fatalf("got error %v (code %q), want %s", err, got, code)
 	}
 }
-
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {

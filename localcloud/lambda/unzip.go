@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
@@ -314,6 +315,15 @@ func extract(root *os.Root, f *zip.File, rel string, perm fs.FileMode, budget in
 		return 0, fmt.Errorf("unpack %s: %w", f.Name, err)
 	}
 	defer rc.Close()
+	if perm&0o111 != 0 {
+		// An executable is written with no fork under way: a child forked
+		// while it is open for writing holds a copy of the descriptor until
+		// its own exec, and starting the bootstrap in that window fails
+		// with "text file busy" (ETXTBSY; golang.org/issue/22315, seen in
+		// TestInvokeInitFailures). os/exec takes ForkLock for writing.
+		syscall.ForkLock.RLock()
+		defer syscall.ForkLock.RUnlock()
+	}
 	out, err := root.OpenFile(rel, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
 	if err != nil {
 		return 0, fmt.Errorf("unpack %s: %w", f.Name, err)

@@ -25,8 +25,10 @@ type entry struct {
 	raw  *zip.FileHeader
 }
 
-func link(name, target string) entry { return entry{name: name, mode: fs.ModeSymlink | 0o777, data: target} }
-func file(name, data string) entry   { return entry{name: name, mode: 0o644, data: data} }
+func link(name, target string) entry {
+	return entry{name: name, mode: fs.ModeSymlink | 0o777, data: target}
+}
+func file(name, data string) entry { return entry{name: name, mode: 0o644, data: data} }
 
 // orderedZip builds an archive with entries in the given order.
 func orderedZip(t testing.TB, entries ...entry) []byte {
