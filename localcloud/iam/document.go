@@ -167,8 +167,13 @@ func checkPolicy(doc string, max int, quota string, trust bool) error {
 			return malformed("Policy statement must contain resources.")
 		}
 		for _, a := range actions {
-			if a != "*" && !strings.Contains(a, ":") {
-				return malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
+			if err := checkAction(a); err != nil {
+				return err
+			}
+		}
+		if !trust {
+			if err := checkResources(st["Resource"], st["NotResource"]); err != nil {
+				return err
 			}
 		}
 	}
@@ -410,4 +415,64 @@ func emptyList(resource, notResource json.RawMessage) bool {
 	}
 	var l []json.RawMessage
 	return json.Unmarshal(r, &l) == nil && len(l) == 0
+}
+
+// checkAction applies IAM's rules for an action name: vendor:action, one
+// colon, a vendor of letters, digits, '-' and '.'.
+func checkAction(a string) error {
+	if a == "*" {
+		return nil
+	}
+	parts := strings.Split(a, ":")
+	switch {
+	case len(parts) == 1:
+		return malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
+	case len(parts) > 2:
+		return malformed("Actions/Condition can contain only one colon.")
+	}
+	for _, c := range parts[0] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '*') {
+			return malformed("Vendor " + parts[0] + " is not valid")
+		}
+	}
+	return nil
+}
+
+// iamResourceTypes are the paths an IAM resource ARN may start with.
+var iamResourceTypes = []string{"user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/", "server-certificate/",
+	"policy/", "sms-mfa/", "saml-provider/", "oidc-provider/", "report/", "access-report/"}
+
+// checkResources applies IAM's rules for a statement's resources: "*" or
+// an ARN, and an IAM ARN's path names an IAM resource type.
+func checkResources(resource, notResource json.RawMessage) error {
+	r := resource
+	if r == nil {
+		r = notResource
+	}
+	var list stringList
+	if json.Unmarshal(r, &list) != nil {
+		return malformed("Syntax errors in policy.")
+	}
+	for _, res := range list {
+		if res == "*" {
+			continue
+		}
+		if !strings.Contains(res, ":") {
+			return malformed(`Resource ` + res + ` must be in ARN format or "*".`)
+		}
+		parts := strings.SplitN(res, ":", 6)
+		if len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[5] != "*" && !hasAnyPrefix(parts[5], iamResourceTypes) {
+			return malformed(`IAM resource path must either be "*" or start with ` + strings.Join(iamResourceTypes, ", ") + ".")
+		}
+	}
+	return nil
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -29,6 +29,11 @@ func TestIdentityPolicyMessagesAsIAM(t *testing.T) {
 		{"Version 2013-10-17", `{"Version":"2013-10-17","Statement":` + st + `}`, "Policy document must be version 2012-10-17 or greater."},
 		{"no Version", `{"Statement":` + st + `}`, "Policy document must be version 2012-10-17 or greater."},
 		{"empty Action list", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":[],"Resource":"arn:aws:s3:::example_bucket"}}`, "Policy statement must contain actions."},
+		{"vendor with a space", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"a a:ListBucket","Resource":"*"}}`, "Vendor a a is not valid"},
+		{"two colons", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:List:Bucket","Resource":"*"}}`, "Actions/Condition can contain only one colon."},
+		{"resource not an ARN", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":"invalid resource"}}`, `Resource invalid resource must be in ARN format or "*".`},
+		{"bad IAM resource path", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::123456789012:bucket/x"}}`,
+			`IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`},
 		{"empty Resource list", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":[]}}`, "Policy statement must contain resources."},
 	}
 	for _, tc := range cases {
