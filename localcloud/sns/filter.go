@@ -276,7 +276,7 @@ func compileScalar(key string, v any) (scalar, error) {
 		if math.Abs(f) > maxNumeric {
 			return scalar{}, fmt.Errorf("Key %s: numbers must be between -1000000000 and 1000000000", key)
 		}
-		return scalar{kind: kindNumber, n: f}, nil
+		return scalar{kind: kindNumber, n: fivePlaces(f)}, nil
 	case bool:
 		return scalar{kind: kindBool, b: x}, nil
 	case nil:
@@ -442,7 +442,7 @@ func attributeScalars(a protocol.MessageAttributeValue) []scalar {
 		if err != nil {
 			return nil
 		}
-		return []scalar{{kind: kindNumber, n: f}}
+		return []scalar{{kind: kindNumber, n: fivePlaces(f)}}
 	}
 	return nil
 }
@@ -500,7 +500,7 @@ func appendScalars(out []scalar, v any) []scalar {
 		return append(out, scalar{kind: kindString, s: x})
 	case json.Number:
 		if f, err := strconv.ParseFloat(string(x), 64); err == nil {
-			return append(out, scalar{kind: kindNumber, n: f})
+			return append(out, scalar{kind: kindNumber, n: fivePlaces(f)})
 		}
 	case bool:
 		return append(out, scalar{kind: kindBool, b: x})
@@ -591,6 +591,11 @@ func (c *condition) match(v scalar) bool {
 	}
 	return false
 }
+
+// fivePlaces rounds a number to the five digits after the decimal point
+// SNS compares numbers at, in policies and in messages alike, so 1.000001
+// equals 1 and 0.1+0.2 equals 0.3 as they do on SNS.
+func fivePlaces(f float64) float64 { return math.Round(f*1e5) / 1e5 }
 
 func (o numericOp) holds(x float64) bool {
 	switch o.op {
