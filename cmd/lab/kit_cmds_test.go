@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/kit"
-	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/localcloud/localtest"
 	"github.com/labkit-dev/labkit/solutions/token"
 	"github.com/labkit-dev/labkit/web/progress"
 )
@@ -21,19 +20,7 @@ import (
 // kitCloud runs a local cloud in this process and returns its URL.
 func kitCloud(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; c.Close() })
+	url, _ := localtest.Serve(t)
 	return url
 }
 

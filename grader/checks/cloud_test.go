@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -28,7 +27,7 @@ import (
 	"github.com/labkit-dev/labkit/kit"
 	"github.com/labkit-dev/labkit/kit/bundle"
 	"github.com/labkit-dev/labkit/labs"
-	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/localcloud/localtest"
 )
 
 const (
@@ -41,19 +40,8 @@ const (
 // test ends and returns an SDK config that reaches it.
 func startCloud(t testing.TB) aws.Config {
 	t.Helper()
-	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; c.Close() })
-	return aws.Config{Region: testRegion, BaseEndpoint: aws.String("http://" + ln.Addr().String()), RetryMaxAttempts: 3,
+	url, _ := localtest.Serve(t)
+	return aws.Config{Region: testRegion, BaseEndpoint: aws.String(url), RetryMaxAttempts: 3,
 		Credentials: credentials.NewStaticCredentialsProvider(testAccount, "x", "")}
 }
 

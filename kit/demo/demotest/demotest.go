@@ -5,7 +5,6 @@ package demotest
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/labkit-dev/labkit/kit/demo"
 	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/localcloud/localtest"
 )
 
 // logWriter sends progress lines to t.Log.
@@ -65,18 +65,5 @@ func Start(t testing.TB) *demo.Demo {
 // test ends, and returns its URL.
 func Cloud(t testing.TB) (string, *localcloud.Cloud) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; c.Close() })
-	return url, c
+	return localtest.Serve(t)
 }
