@@ -148,15 +148,8 @@ func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) 
 	}
 	denied := accessDenied("User: arn:aws:iam::%s:root is not authorized to perform: sts:AssumeRole on resource: %s", caller.AccountID, roleARN)
 
-	s.mu.RLock()
-	name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
-	r := s.view(a.Account).roles[strings.ToLower(name)]
-	var c role
-	if r != nil {
-		c = *r
-	}
-	s.mu.RUnlock()
-	if r == nil || c.arn() != roleARN {
+	c, ok := s.roleByARN(roleARN)
+	if !ok {
 		return nil, denied
 	}
 	if duration > c.maxSession {
@@ -280,14 +273,7 @@ func sha(s string) string {
 // the account id, or an ARN in that account). When the allowing statement
 // requires sts:ExternalId, externalID must equal it.
 func trustAllows(trust, roleAccount, caller, externalID string) bool {
-	doc, err := parsePolicy(trust)
-	if err != nil {
-		return false
-	}
-	for _, st := range doc.Statement {
-		if st.Effect != "Allow" || !allowsAssumeRole(st.Action) {
-			continue
-		}
+	for _, st := range assumeStatements(trust) {
 		if caller != roleAccount && !principalAllows(st.Principal, caller) {
 			continue
 		}
@@ -356,57 +342,4 @@ func conditionExternalID(cond map[string]map[string]json.RawMessage) ([]string, 
 		}
 	}
 	return nil, false
-}
-
-// RoleTrustsService reports whether the role roleARN exists and whether its
-// trust policy lets the AWS service principal (e.g. "lambda.amazonaws.com")
-// assume it: an Allow statement for sts:AssumeRole naming the service (or
-// "*"). Conditions are not evaluated. Other services (Lambda checking an
-// execution role on CreateFunction) call it.
-func (s *Service) RoleTrustsService(ctx context.Context, roleARN, service string) (exists, trusted bool) {
-	a, ok := protocol.ParseARN(roleARN)
-	if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
-		return false, false
-	}
-	name := a.Resource[strings.LastIndex(a.Resource, "/")+1:]
-	s.mu.RLock()
-	r := s.view(a.Account).roles[strings.ToLower(name)]
-	var trust string
-	if r != nil && r.arn() == roleARN {
-		trust = r.trust
-	} else {
-		r = nil
-	}
-	s.mu.RUnlock()
-	if r == nil {
-		return false, false
-	}
-	doc, err := parsePolicy(trust)
-	if err != nil {
-		return true, false
-	}
-	for _, st := range doc.Statement {
-		if st.Effect != "Allow" || !allowsAssumeRole(st.Action) {
-			continue
-		}
-		var star string
-		if json.Unmarshal(st.Principal, &star) == nil && star == "*" {
-			return true, true
-		}
-		var m map[string]stringList
-		if json.Unmarshal(st.Principal, &m) != nil {
-			continue
-		}
-		for _, p := range m["Service"] {
-			if p == service || p == "*" {
-				return true, true
-			}
-		}
-		for _, p := range m["AWS"] {
-			if p == "*" {
-				return true, true
-			}
-		}
-	}
-	return true, false
 }
