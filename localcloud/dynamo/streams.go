@@ -171,12 +171,9 @@ func (s *Service) listStreams(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	limit := 100
-	if in.Limit != nil {
-		if *in.Limit < 1 || *in.Limit > 100 {
-			return nil, validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100", *in.Limit)
-		}
-		limit = *in.Limit
+	limit, err := listLimit(in.Limit)
+	if err != nil {
+		return nil, err
 	}
 	id := protocol.IdentityFrom(ctx)
 	table := resolveName(id, in.TableName)

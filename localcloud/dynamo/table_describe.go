@@ -1,0 +1,235 @@
+package dynamo
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
+)
+
+// tableDescription is DynamoDB's TableDescription as the local cloud fills it.
+type tableDescription struct {
+	AttributeDefinitions      []attrDef             `json:"AttributeDefinitions"`
+	BillingModeSummary        billingModeSummary    `json:"BillingModeSummary"`
+	CreationDateTime          float64               `json:"CreationDateTime"`
+	DeletionProtectionEnabled bool                  `json:"DeletionProtectionEnabled"`
+	GlobalSecondaryIndexes    []gsiDescription      `json:"GlobalSecondaryIndexes,omitempty"`
+	ItemCount                 int                   `json:"ItemCount"`
+	KeySchema                 []keyElement          `json:"KeySchema"`
+	LatestStreamArn           string                `json:"LatestStreamArn,omitempty"`
+	LatestStreamLabel         string                `json:"LatestStreamLabel,omitempty"`
+	LocalSecondaryIndexes     []lsiDescription      `json:"LocalSecondaryIndexes,omitempty"`
+	ProvisionedThroughput     throughputDescription `json:"ProvisionedThroughput"`
+	SSEDescription            *sseDescription       `json:"SSEDescription,omitempty"`
+	StreamSpecification       *streamSpecification  `json:"StreamSpecification,omitempty"`
+	TableArn                  string                `json:"TableArn"`
+	TableClassSummary         *tableClassSummary    `json:"TableClassSummary,omitempty"`
+	TableId                   string                `json:"TableId"`
+	TableName                 string                `json:"TableName"`
+	TableSizeBytes            int64                 `json:"TableSizeBytes"`
+	TableStatus               string                `json:"TableStatus"`
+}
+
+type billingModeSummary struct {
+	BillingMode                       string  `json:"BillingMode"`
+	LastUpdateToPayPerRequestDateTime float64 `json:"LastUpdateToPayPerRequestDateTime,omitempty"`
+}
+
+type throughputDescription struct {
+	NumberOfDecreasesToday int   `json:"NumberOfDecreasesToday"`
+	ReadCapacityUnits      int64 `json:"ReadCapacityUnits"`
+	WriteCapacityUnits     int64 `json:"WriteCapacityUnits"`
+}
+
+type gsiDescription struct {
+	IndexName             string                `json:"IndexName"`
+	KeySchema             []keyElement          `json:"KeySchema"`
+	Projection            projection            `json:"Projection"`
+	IndexStatus           string                `json:"IndexStatus"`
+	IndexArn              string                `json:"IndexArn"`
+	ProvisionedThroughput throughputDescription `json:"ProvisionedThroughput"`
+	ItemCount             int                   `json:"ItemCount"`
+	IndexSizeBytes        int64                 `json:"IndexSizeBytes"`
+}
+
+type lsiDescription struct {
+	IndexName      string       `json:"IndexName"`
+	KeySchema      []keyElement `json:"KeySchema"`
+	Projection     projection   `json:"Projection"`
+	IndexArn       string       `json:"IndexArn"`
+	ItemCount      int          `json:"ItemCount"`
+	IndexSizeBytes int64        `json:"IndexSizeBytes"`
+}
+
+type streamSpecification struct {
+	StreamEnabled  bool   `json:"StreamEnabled"`
+	StreamViewType string `json:"StreamViewType"`
+}
+
+type sseDescription struct {
+	Status          string `json:"Status"`
+	SSEType         string `json:"SSEType"`
+	KMSMasterKeyArn string `json:"KMSMasterKeyArn,omitempty"`
+}
+
+type tableClassSummary struct {
+	TableClass string `json:"TableClass"`
+}
+
+// describe returns the TableDescription; the caller holds t.mu (or owns t).
+func (t *table) describe(status string) tableDescription {
+	m := &t.meta
+	d := tableDescription{
+		TableName:                 m.Name,
+		TableArn:                  m.arn(),
+		TableId:                   m.ID,
+		TableStatus:               status,
+		KeySchema:                 m.KeySchema,
+		AttributeDefinitions:      m.AttributeDefinitions,
+		CreationDateTime:          epoch(m.Created),
+		ItemCount:                 t.base.count,
+		TableSizeBytes:            t.base.bytes,
+		DeletionProtectionEnabled: m.DeletionProtection,
+		ProvisionedThroughput:     throughputDescription{ReadCapacityUnits: m.RCU, WriteCapacityUnits: m.WCU},
+		BillingModeSummary:        billingModeSummary{BillingMode: "PROVISIONED"},
+		LatestStreamArn:           m.StreamArn,
+		LatestStreamLabel:         m.StreamLabel,
+	}
+	if m.BillingMode == "PAY_PER_REQUEST" {
+		d.BillingModeSummary.BillingMode = "PAY_PER_REQUEST"
+		if !m.BillingModeUpdated.IsZero() {
+			d.BillingModeSummary.LastUpdateToPayPerRequestDateTime = epoch(m.BillingModeUpdated)
+		}
+	}
+	for _, g := range m.GSIs {
+		gd := gsiDescription{
+			IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection,
+			IndexStatus: "ACTIVE", IndexArn: m.arn() + "/index/" + g.IndexName,
+			ProvisionedThroughput: throughputDescription{ReadCapacityUnits: g.RCU, WriteCapacityUnits: g.WCU},
+		}
+		if ix := t.gsis[g.IndexName]; ix != nil {
+			gd.ItemCount, gd.IndexSizeBytes = ix.count, ix.bytes
+		}
+		if status == "DELETING" {
+			gd.IndexStatus = "DELETING"
+		}
+		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
+	}
+	for _, l := range m.LSIs {
+		ld := lsiDescription{IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection, IndexArn: m.arn() + "/index/" + l.IndexName}
+		if ix := t.lsis[l.IndexName]; ix != nil {
+			ld.ItemCount, ld.IndexSizeBytes = ix.count, ix.bytes
+		}
+		d.LocalSecondaryIndexes = append(d.LocalSecondaryIndexes, ld)
+	}
+	if m.StreamEnabled {
+		d.StreamSpecification = &streamSpecification{StreamEnabled: true, StreamViewType: m.StreamViewType}
+	}
+	if m.SSEEnabled {
+		d.SSEDescription = &sseDescription{Status: "ENABLED", SSEType: m.SSEType}
+		if m.SSEType == "KMS" {
+			key := m.KMSKey
+			if key == "" || !strings.HasPrefix(key, "arn:") {
+				if key == "" {
+					key = "alias/aws/dynamodb"
+				}
+				key = protocol.ARN("kms", m.Region, m.Account, key)
+			}
+			d.SSEDescription.KMSMasterKeyArn = key
+		}
+	}
+	if m.TableClass != "" {
+		d.TableClassSummary = &tableClassSummary{TableClass: m.TableClass}
+	}
+	return d
+}
+
+func epoch(t time.Time) float64 {
+	return float64(t.UnixMilli()) / 1000
+}
+
+// tableDescriptionOutput answers CreateTable, UpdateTable and DeleteTable.
+type tableDescriptionOutput struct {
+	TableDescription tableDescription `json:"TableDescription"`
+}
+
+type describeTableOutput struct {
+	Table tableDescription `json:"Table"`
+}
+
+type listTablesOutput struct {
+	LastEvaluatedTableName string   `json:"LastEvaluatedTableName,omitempty"`
+	TableNames             []string `json:"TableNames"`
+}
+
+type tableNameInput struct {
+	TableName string `json:"TableName"`
+}
+
+// namedTable decodes a request that names one table and finds the table.
+func (s *Service) namedTable(ctx context.Context, body []byte) (*table, error) {
+	var in tableNameInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	return s.lookup(ctx, in.TableName)
+}
+
+func (s *Service) describeTable(ctx context.Context, body []byte) (any, error) {
+	t, err := s.namedTable(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return describeTableOutput{Table: t.describe("ACTIVE")}, nil
+}
+
+type listTablesInput struct {
+	ExclusiveStartTableName string `json:"ExclusiveStartTableName"`
+	Limit                   *int   `json:"Limit"`
+}
+
+func (s *Service) listTables(ctx context.Context, body []byte) (any, error) {
+	var in listTablesInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	limit, err := listLimit(in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	id := protocol.IdentityFrom(ctx)
+	s.mu.RLock()
+	var names []string
+	for k := range s.tables {
+		if k.account == id.AccountID && k.region == id.Region && k.name > in.ExclusiveStartTableName {
+			names = append(names, k.name)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Strings(names)
+	var out listTablesOutput
+	if len(names) > limit {
+		names = names[:limit]
+		out.LastEvaluatedTableName = names[limit-1]
+	}
+	if names == nil {
+		names = []string{}
+	}
+	out.TableNames = names
+	return out, nil
+}
+
+// listLimit is a List operation's Limit: 1 to 100, 100 when not given.
+func listLimit(l *int) (int, error) {
+	if l == nil {
+		return 100, nil
+	}
+	if *l < 1 || *l > 100 {
+		return 0, validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100", *l)
+	}
+	return *l, nil
+}
