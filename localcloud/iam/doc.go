@@ -1,7 +1,8 @@
 // Package iam serves the local cloud's IAM and STS APIs over the awsQuery
-// protocol: roles, inline and managed policies, attachments, the policy
-// simulator, and STS GetCallerIdentity, AssumeRole, GetSessionToken and
-// GetAccessKeyInfo.
+// protocol: roles, users, groups and their memberships, access keys, inline
+// and managed policies (with versions) of roles, users and groups,
+// attachments, permissions boundaries, tags, the policy simulator, and STS
+// GetCallerIdentity, AssumeRole, GetSessionToken and GetAccessKeyInfo.
 //
 // IAM is global: its state is kept per account, whatever the region of the
 // request. AWS managed policies (AWSLambdaBasicExecutionRole and others the
@@ -11,6 +12,9 @@
 //
 // AssumeRole and GetSessionToken hand out temporary credentials ("ASIA..."
 // access key ids) that act in the role's (or caller's) account: the Service
-// is the router's protocol.AccountResolver. Only SHA-256 hashes of their
-// secrets are stored.
+// is the router's protocol.AccountResolver. An IAM user's active access key
+// ("AKIA...", CreateAccessKey) acts in the user's account and as the user
+// (GetCallerIdentity, GetUser). Only SHA-256 hashes of secrets are stored;
+// the router reads the access key id from the SigV4 credential scope and
+// does not verify signatures, which would need the secret in clear.
 package iam

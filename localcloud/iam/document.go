@@ -16,7 +16,9 @@ import (
 // Quotas AWS enforces on policy documents (characters, whitespace included).
 const (
 	maxTrustPolicy   = 2048
-	maxInlinePolicy  = 10240
+	maxInlinePolicy  = 10240 // a role's inline policies together
+	maxUserInline    = 2048  // a user's
+	maxGroupInline   = 5120  // a group's
 	maxManagedPolicy = 6144
 	maxVersions      = 5
 	maxAttached      = 10

@@ -96,12 +96,22 @@ func (s *Service) policyXML(acct string, p *policy, withTags bool) policyXML {
 
 func (s *Service) attachmentCount(acct, arn string) int {
 	n := 0
-	for _, r := range s.view(acct).roles {
-		for _, a := range r.attached {
+	count := func(h *holder) {
+		for _, a := range h.attached {
 			if a == arn {
 				n++
 			}
 		}
+	}
+	a := s.view(acct)
+	for _, r := range a.roles {
+		count(&r.holder)
+	}
+	for _, u := range a.users {
+		count(&u.holder)
+	}
+	for _, g := range a.groups {
+		count(&g.holder)
 	}
 	return n
 }
@@ -460,110 +470,6 @@ func (s *Service) setDefaultPolicyVersion(ctx context.Context, form url.Values) 
 
 // Attachments.
 
-func (s *Service) attachRolePolicy(ctx context.Context, form url.Values) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.findPolicy(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range r.attached {
-		if a == p.arn {
-			return nil, nil
-		}
-	}
-	if len(r.attached) >= maxAttached {
-		return nil, limitExceeded("Cannot exceed quota for PoliciesPerRole: %d", maxAttached)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO role_attachments (account, role, policy_arn, seq) VALUES (?, ?, ?, ?)`,
-			r.account, r.name, p.arn, s.now().UnixNano())
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	r.attached = append(r.attached, p.arn)
-	return nil, nil
-}
-
-func (s *Service) detachRolePolicy(ctx context.Context, form url.Values) (any, error) {
-	arn, err := required(form, "PolicyArn")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	idx := -1
-	for i, a := range r.attached {
-		if a == arn {
-			idx = i
-		}
-	}
-	if idx < 0 {
-		return nil, noSuchEntity("Policy %s was not found.", arn)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM role_attachments WHERE account = ? AND role = ? AND policy_arn = ?`, r.account, r.name, arn)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	r.attached = append(r.attached[:idx:idx], r.attached[idx+1:]...)
-	return nil, nil
-}
-
-type attachedPolicy struct {
-	PolicyName string `xml:"PolicyName"`
-	PolicyArn  string `xml:"PolicyArn"`
-}
-
-func (s *Service) listAttachedRolePolicies(ctx context.Context, form url.Values) (any, error) {
-	prefix := form.Get("PathPrefix")
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	byKey := map[string]attachedPolicy{}
-	for _, arn := range r.attached {
-		a, _ := protocol.ParseARN(arn)
-		res := strings.TrimPrefix(a.Resource, "policy")
-		i := strings.LastIndex(res, "/")
-		if !strings.HasPrefix(res[:i+1], prefix) {
-			continue
-		}
-		byKey[res[i+1:]+"\x00"+arn] = attachedPolicy{PolicyName: res[i+1:], PolicyArn: arn}
-	}
-	keys := make([]string, 0, len(byKey))
-	for k := range byKey {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	start, end, next, err := page(keys, form)
-	if err != nil {
-		return nil, err
-	}
-	out := struct {
-		AttachedPolicies list[attachedPolicy] `xml:"AttachedPolicies"`
-		truncated
-	}{truncated: truncated{IsTruncated: next != "", Marker: next}}
-	for _, k := range keys[start:end] {
-		out.AttachedPolicies.Member = append(out.AttachedPolicies.Member, byKey[k])
-	}
-	return out, nil
-}
-
 func (s *Service) listEntitiesForPolicy(ctx context.Context, form url.Values) (any, error) {
 	filter := form.Get("EntityFilter")
 	switch filter {
@@ -583,18 +489,52 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, form url.Values) (a
 		RoleName string `xml:"RoleName"`
 		RoleID   string `xml:"RoleId"`
 	}
-	var keys []string
-	roles := map[string]*role{}
+	type userRef struct {
+		UserName string `xml:"UserName"`
+		UserID   string `xml:"UserId"`
+	}
+	type groupRef struct {
+		GroupName string `xml:"GroupName"`
+		GroupID   string `xml:"GroupId"`
+	}
+	type entity struct {
+		key, path string
+		holder    *holder
+		add       func()
+	}
+	out := struct {
+		PolicyGroups list[groupRef] `xml:"PolicyGroups"`
+		PolicyUsers  list[userRef]  `xml:"PolicyUsers"`
+		PolicyRoles  list[roleRef]  `xml:"PolicyRoles"`
+		truncated
+	}{}
+	a := s.view(acct)
+	var all []entity
 	if filter == "" || filter == "Role" {
-		for k, r := range s.view(acct).roles {
-			if !strings.HasPrefix(r.path, prefix) {
-				continue
-			}
-			for _, a := range r.attached {
-				if a == p.arn {
-					keys = append(keys, k)
-					roles[k] = r
-				}
+		for k, r := range a.roles {
+			all = append(all, entity{"r" + k, r.path, &r.holder, func() { out.PolicyRoles.Member = append(out.PolicyRoles.Member, roleRef{r.name, r.id}) }})
+		}
+	}
+	if filter == "" || filter == "User" {
+		for k, u := range a.users {
+			all = append(all, entity{"u" + k, u.path, &u.holder, func() { out.PolicyUsers.Member = append(out.PolicyUsers.Member, userRef{u.name, u.id}) }})
+		}
+	}
+	if filter == "" || filter == "Group" {
+		for k, g := range a.groups {
+			all = append(all, entity{"g" + k, g.path, &g.holder, func() { out.PolicyGroups.Member = append(out.PolicyGroups.Member, groupRef{g.name, g.id}) }})
+		}
+	}
+	byKey := map[string]entity{}
+	var keys []string
+	for _, e := range all {
+		if !strings.HasPrefix(e.path, prefix) {
+			continue
+		}
+		for _, arn := range e.holder.attached {
+			if arn == p.arn {
+				keys = append(keys, e.key)
+				byKey[e.key] = e
 			}
 		}
 	}
@@ -603,14 +543,9 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, form url.Values) (a
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		PolicyGroups list[struct{}] `xml:"PolicyGroups"`
-		PolicyUsers  list[struct{}] `xml:"PolicyUsers"`
-		PolicyRoles  list[roleRef]  `xml:"PolicyRoles"`
-		truncated
-	}{truncated: truncated{IsTruncated: next != "", Marker: next}}
+	out.truncated = truncated{IsTruncated: next != "", Marker: next}
 	for _, k := range keys[start:end] {
-		out.PolicyRoles.Member = append(out.PolicyRoles.Member, roleRef{roles[k].name, roles[k].id})
+		byKey[k].add()
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -25,9 +24,8 @@ type role struct {
 	description string
 	maxSession  int
 	tags        []tag
-	inline      map[string]string // inline policy documents by name
-	attached    []string          // managed policy ARNs, in attachment order
-	boundary    string            // the permissions boundary's policy ARN; "" when none
+	boundary    string // the permissions boundary's policy ARN; "" when none
+	holder
 }
 
 func (r *role) arn() string { return "arn:aws:iam::" + r.account + ":role" + r.path + r.name }
@@ -80,7 +78,11 @@ func saveRole(ctx context.Context, tx *sql.Tx, r *role) error {
 	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO roles (account, name, id, path, created, trust, description, max_session, tags)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.account, r.name, r.id, r.path, r.created.UnixMilli(), r.trust, r.description, r.maxSession, tagsJSON(r.tags))
-	if err != nil || r.boundary == "" {
+	if err != nil {
+		return err
+	}
+	if r.boundary == "" {
+		_, err = tx.ExecContext(ctx, `DELETE FROM role_boundaries WHERE account = ? AND name = ?`, r.account, r.name)
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO role_boundaries (account, name, policy_arn) VALUES (?, ?, ?)`, r.account, r.name, r.boundary)
@@ -139,14 +141,9 @@ func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) 
 	}
 	boundary := form.Get("PermissionsBoundary")
 	if boundary != "" {
-		p, err := s.findPolicy(ctx, url.Values{"PolicyArn": {boundary}})
-		if e, ok := err.(*protocol.Error); ok && e.Code == "NoSuchEntity" {
-			return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", boundary)
-		}
-		if err != nil {
+		if boundary, err = s.boundaryARN(ctx, boundary); err != nil {
 			return nil, err
 		}
-		boundary = p.arn
 	}
 	r := &role{
 		account:     id.AccountID,
@@ -158,7 +155,7 @@ func (s *Service) createRole(ctx context.Context, form url.Values) (any, error) 
 		description: desc,
 		maxSession:  maxSession,
 		tags:        tags,
-		inline:      map[string]string{},
+		holder:      newHolder(),
 		boundary:    boundary,
 	}
 	if err := s.tx(ctx, func(tx *sql.Tx) error { return saveRole(ctx, tx, r) }); err != nil {
@@ -214,27 +211,18 @@ func (s *Service) deleteRole(ctx context.Context, form url.Values) (any, error) 
 }
 
 func (s *Service) listRoles(ctx context.Context, form url.Values) (any, error) {
-	prefix := form.Get("PathPrefix")
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	a := s.view(protocol.IdentityFrom(ctx).AccountID)
-	var keys []string
-	for k, r := range a.roles {
-		if strings.HasPrefix(r.path, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	start, end, next, err := page(keys, form)
+	roles, tr, err := underPath(s.view(protocol.IdentityFrom(ctx).AccountID).roles, func(r *role) string { return r.path }, form)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
 		Roles list[roleXML] `xml:"Roles"`
 		truncated
-	}{truncated: truncated{IsTruncated: next != "", Marker: next}}
-	for _, k := range keys[start:end] {
-		out.Roles.Member = append(out.Roles.Member, a.roles[k].xml(false))
+	}{truncated: tr}
+	for _, r := range roles {
+		out.Roles.Member = append(out.Roles.Member, r.xml(false))
 	}
 	return out, nil
 }
@@ -317,29 +305,19 @@ func (s *Service) updateAssumeRolePolicy(ctx context.Context, form url.Values) (
 }
 
 func (s *Service) tagRole(ctx context.Context, form url.Values) (any, error) {
-	tags, err := formTags(form, "Tags.member")
+	tags, err := requiredTags(form)
 	if err != nil {
 		return nil, err
 	}
-	if len(tags) == 0 {
-		return nil, validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
-	}
 	_, err = s.updateRoleWith(ctx, form, func(r *role) error {
-		merged := mergeTags(r.tags, tags)
-		if len(merged) > maxTags {
-			return limitExceeded("Cannot exceed quota for TagsPerRole: %d", maxTags)
-		}
-		r.tags = merged
-		return nil
+		r.tags, err = addTags(r.tags, tags, "TagsPerRole")
+		return err
 	})
 	return nil, err
 }
 
 func (s *Service) untagRole(ctx context.Context, form url.Values) (any, error) {
-	var keys []string
-	for _, m := range protocol.Members(form, "TagKeys.member") {
-		keys = append(keys, m[""])
-	}
+	keys := formTagKeys(form)
 	_, err := s.updateRoleWith(ctx, form, func(r *role) error {
 		r.tags = removeTags(r.tags, keys)
 		return nil
@@ -354,134 +332,7 @@ func (s *Service) listRoleTags(ctx context.Context, form url.Values) (any, error
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, len(r.tags))
-	for i, t := range r.tags {
-		keys[i] = t.Key
-	}
-	sorted := append([]string(nil), keys...)
-	sort.Strings(sorted)
-	start, end, next, err := page(sorted, form)
-	if err != nil {
-		return nil, err
-	}
-	out := struct {
-		Tags list[tag] `xml:"Tags"`
-		truncated
-	}{truncated: truncated{IsTruncated: next != "", Marker: next}}
-	for _, k := range sorted[start:end] {
-		for _, t := range r.tags {
-			if t.Key == k {
-				out.Tags.Member = append(out.Tags.Member, t)
-			}
-		}
-	}
-	return out, nil
-}
-
-// Inline policies.
-
-func (s *Service) putRolePolicy(ctx context.Context, form url.Values) (any, error) {
-	name, err := requiredName(form, "PolicyName", 128)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := requiredDocument(form, "PolicyDocument", maxInlinePolicy, "PolicySize", identityPolicy)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	total := policySize(doc)
-	for n, d := range r.inline {
-		if n != name {
-			total += policySize(d)
-		}
-	}
-	if total > maxInlinePolicy {
-		return nil, limitExceeded("Maximum policy size of %d bytes exceeded for role %s", maxInlinePolicy, r.name)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO role_policies (account, role, name, document) VALUES (?, ?, ?, ?)`, r.account, r.name, name, doc)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	r.inline[name] = doc
-	return nil, nil
-}
-
-func (s *Service) getRolePolicy(ctx context.Context, form url.Values) (any, error) {
-	name, err := required(form, "PolicyName")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	doc, ok := r.inline[name]
-	if !ok {
-		return nil, noSuchEntity("The role policy with name %s cannot be found.", name)
-	}
-	return struct {
-		RoleName       string `xml:"RoleName"`
-		PolicyName     string `xml:"PolicyName"`
-		PolicyDocument string `xml:"PolicyDocument"`
-	}{r.name, name, encodeDocument(doc)}, nil
-}
-
-func (s *Service) deleteRolePolicy(ctx context.Context, form url.Values) (any, error) {
-	name, err := required(form, "PolicyName")
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := r.inline[name]; !ok {
-		return nil, noSuchEntity("The role policy with name %s cannot be found.", name)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM role_policies WHERE account = ? AND role = ? AND name = ?`, r.account, r.name, name)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	delete(r.inline, name)
-	return nil, nil
-}
-
-func (s *Service) listRolePolicies(ctx context.Context, form url.Values) (any, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(r.inline))
-	for n := range r.inline {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	start, end, next, err := page(names, form)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		PolicyNames list[string] `xml:"PolicyNames"`
-		truncated
-	}{list[string]{names[start:end]}, truncated{IsTruncated: next != "", Marker: next}}, nil
+	return tagPage(r.tags, form)
 }
 
 // pathAndDescription reads and checks the Path (default "/") and

@@ -45,6 +45,11 @@ type Service struct {
 	sessMu   sync.RWMutex
 	sessions map[string]*session // temporary credentials by access key id
 
+	// keys are IAM users' access keys by id, in every account; guarded by mu.
+	keys map[string]*accessKey
+	// keyUse is when each access key was last seen by the router.
+	keyUse sync.Map // access key id -> time.Time
+
 	iamHandler *protocol.QueryService
 	stsHandler *protocol.QueryService
 
@@ -55,8 +60,14 @@ type Service struct {
 
 // account is one account's IAM state.
 type account struct {
-	roles    map[string]*role   // by name
-	policies map[string]*policy // customer managed, by name
+	roles    map[string]*role   // by lower-case name
+	policies map[string]*policy // customer managed, by lower-case name
+	users    map[string]*user   // by lower-case name
+	groups   map[string]*group  // by lower-case name
+}
+
+func newAccount() *account {
+	return &account{roles: map[string]*role{}, policies: map[string]*policy{}, users: map[string]*user{}, groups: map[string]*group{}}
 }
 
 var schema = []string{
@@ -86,6 +97,34 @@ var schema = []string{
 		account TEXT NOT NULL, policy TEXT NOT NULL, version TEXT NOT NULL, document TEXT NOT NULL,
 		created INTEGER NOT NULL,
 		PRIMARY KEY (account, policy, version))`,
+	`CREATE TABLE IF NOT EXISTS users (
+		account TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL,
+		created INTEGER NOT NULL, tags TEXT NOT NULL, boundary TEXT NOT NULL,
+		PRIMARY KEY (account, name))`,
+	`CREATE TABLE IF NOT EXISTS groups (
+		account TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL,
+		created INTEGER NOT NULL,
+		PRIMARY KEY (account, name))`,
+	`CREATE TABLE IF NOT EXISTS group_members (
+		account TEXT NOT NULL, grp TEXT NOT NULL, user TEXT NOT NULL, seq INTEGER NOT NULL,
+		PRIMARY KEY (account, grp, user))`,
+	`CREATE TABLE IF NOT EXISTS user_policies (
+		account TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
+		PRIMARY KEY (account, entity, name))`,
+	`CREATE TABLE IF NOT EXISTS user_attachments (
+		account TEXT NOT NULL, entity TEXT NOT NULL, policy_arn TEXT NOT NULL, seq INTEGER NOT NULL,
+		PRIMARY KEY (account, entity, policy_arn))`,
+	`CREATE TABLE IF NOT EXISTS group_policies (
+		account TEXT NOT NULL, entity TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
+		PRIMARY KEY (account, entity, name))`,
+	`CREATE TABLE IF NOT EXISTS group_attachments (
+		account TEXT NOT NULL, entity TEXT NOT NULL, policy_arn TEXT NOT NULL, seq INTEGER NOT NULL,
+		PRIMARY KEY (account, entity, policy_arn))`,
+	// access_keys holds IAM users' long-term keys; only a SHA-256 hash of
+	// each secret is kept.
+	`CREATE TABLE IF NOT EXISTS access_keys (
+		access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, user TEXT NOT NULL,
+		status TEXT NOT NULL, created INTEGER NOT NULL, secret_sha256 TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS sessions (
 		access_key_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL, token_sha256 TEXT NOT NULL,
 		account TEXT NOT NULL, role_name TEXT NOT NULL, role_id TEXT NOT NULL,
@@ -104,6 +143,7 @@ func New(cfg Config) (*Service, error) {
 		now:      cfg.Now,
 		accounts: map[string]*account{},
 		sessions: map[string]*session{},
+		keys:     map[string]*accessKey{},
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -161,7 +201,7 @@ func (s *Service) sweep() {
 
 // noAccount is what view returns for an account with no IAM state; it is
 // never modified.
-var noAccount = &account{roles: map[string]*role{}, policies: map[string]*policy{}}
+var noAccount = newAccount()
 
 // view returns an account's state for reading; s.mu must be held.
 func (s *Service) view(id string) *account {
@@ -175,7 +215,7 @@ func (s *Service) view(id string) *account {
 func (s *Service) acct(id string) *account {
 	a := s.accounts[id]
 	if a == nil {
-		a = &account{roles: map[string]*role{}, policies: map[string]*policy{}}
+		a = newAccount()
 		s.accounts[id] = a
 	}
 	return a
@@ -188,7 +228,7 @@ func (s *Service) load(ctx context.Context) error {
 		return err
 	}
 	for rows.Next() {
-		r := &role{inline: map[string]string{}}
+		r := &role{holder: newHolder()}
 		var acct, tags string
 		var created int64
 		if err := rows.Scan(&acct, &r.name, &r.id, &r.path, &created, &r.trust, &r.description, &r.maxSession, &tags, &r.boundary); err != nil {
@@ -199,44 +239,6 @@ func (s *Service) load(ctx context.Context) error {
 		r.created = time.UnixMilli(created).UTC()
 		json.Unmarshal([]byte(tags), &r.tags)
 		s.acct(acct).roles[strings.ToLower(r.name)] = r
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-
-	rows, err = s.db.QueryContext(ctx, `SELECT account, role, name, document FROM role_policies`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var acct, rname, name, doc string
-		if err := rows.Scan(&acct, &rname, &name, &doc); err != nil {
-			rows.Close()
-			return err
-		}
-		if r := s.acct(acct).roles[strings.ToLower(rname)]; r != nil {
-			r.inline[name] = doc
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-
-	rows, err = s.db.QueryContext(ctx, `SELECT account, role, policy_arn FROM role_attachments ORDER BY seq`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var acct, rname, arn string
-		if err := rows.Scan(&acct, &rname, &arn); err != nil {
-			rows.Close()
-			return err
-		}
-		if r := s.acct(acct).roles[strings.ToLower(rname)]; r != nil {
-			r.attached = append(r.attached, arn)
-		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -287,6 +289,12 @@ func (s *Service) load(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if err := s.loadPrincipals(ctx); err != nil {
+		return err
+	}
+	if err := s.loadHolders(ctx); err != nil {
+		return err
+	}
 	return s.loadSessions(ctx)
 }
 
@@ -304,38 +312,36 @@ func (s *Service) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 func (s *Service) iamOps() map[string]protocol.QueryOp {
-	return map[string]protocol.QueryOp{
-		"CreateRole":               s.createRole,
-		"GetRole":                  s.getRole,
-		"DeleteRole":               s.deleteRole,
-		"ListRoles":                s.listRoles,
-		"UpdateRole":               s.updateRole,
-		"UpdateRoleDescription":    s.updateRoleDescription,
-		"UpdateAssumeRolePolicy":   s.updateAssumeRolePolicy,
-		"TagRole":                  s.tagRole,
-		"UntagRole":                s.untagRole,
-		"ListRoleTags":             s.listRoleTags,
-		"PutRolePolicy":            s.putRolePolicy,
-		"GetRolePolicy":            s.getRolePolicy,
-		"DeleteRolePolicy":         s.deleteRolePolicy,
-		"ListRolePolicies":         s.listRolePolicies,
-		"CreatePolicy":             s.createPolicy,
-		"GetPolicy":                s.getPolicy,
-		"DeletePolicy":             s.deletePolicy,
-		"ListPolicies":             s.listPolicies,
-		"GetPolicyVersion":         s.getPolicyVersion,
-		"CreatePolicyVersion":      s.createPolicyVersion,
-		"ListPolicyVersions":       s.listPolicyVersions,
-		"DeletePolicyVersion":      s.deletePolicyVersion,
-		"SetDefaultPolicyVersion":  s.setDefaultPolicyVersion,
-		"AttachRolePolicy":         s.attachRolePolicy,
-		"DetachRolePolicy":         s.detachRolePolicy,
-		"ListAttachedRolePolicies": s.listAttachedRolePolicies,
-		"ListEntitiesForPolicy":    s.listEntitiesForPolicy,
-		"SimulatePrincipalPolicy":  s.simulatePrincipalPolicy,
-		"SimulateCustomPolicy":     s.simulateCustomPolicy,
-		"ListAccountAliases":       s.listAccountAliases,
+	ops := map[string]protocol.QueryOp{
+		"CreateRole":              s.createRole,
+		"GetRole":                 s.getRole,
+		"DeleteRole":              s.deleteRole,
+		"ListRoles":               s.listRoles,
+		"UpdateRole":              s.updateRole,
+		"UpdateRoleDescription":   s.updateRoleDescription,
+		"UpdateAssumeRolePolicy":  s.updateAssumeRolePolicy,
+		"TagRole":                 s.tagRole,
+		"UntagRole":               s.untagRole,
+		"ListRoleTags":            s.listRoleTags,
+		"CreatePolicy":            s.createPolicy,
+		"GetPolicy":               s.getPolicy,
+		"DeletePolicy":            s.deletePolicy,
+		"ListPolicies":            s.listPolicies,
+		"GetPolicyVersion":        s.getPolicyVersion,
+		"CreatePolicyVersion":     s.createPolicyVersion,
+		"ListPolicyVersions":      s.listPolicyVersions,
+		"DeletePolicyVersion":     s.deletePolicyVersion,
+		"SetDefaultPolicyVersion": s.setDefaultPolicyVersion,
+		"ListEntitiesForPolicy":   s.listEntitiesForPolicy,
+		"SimulatePrincipalPolicy": s.simulatePrincipalPolicy,
+		"SimulateCustomPolicy":    s.simulateCustomPolicy,
+		"ListAccountAliases":      s.listAccountAliases,
 	}
+	s.holderOps(ops)
+	s.userOps(ops)
+	s.groupOps(ops)
+	s.accessKeyOps(ops)
+	return ops
 }
 
 func (s *Service) stsOps() map[string]protocol.QueryOp {

@@ -35,15 +35,19 @@ func (ss *session) arn() string {
 var _ protocol.AccountResolver = (*Service)(nil)
 
 // AccountForAccessKey returns the account that unexpired temporary
-// credentials from AssumeRole act in. It implements protocol.AccountResolver.
+// credentials from AssumeRole, or an IAM user's active access key, act in. It implements protocol.AccountResolver.
 func (s *Service) AccountForAccessKey(ctx context.Context, akid string) (string, bool) {
 	s.sessMu.RLock()
 	ss := s.sessions[akid]
 	s.sessMu.RUnlock()
-	if ss == nil || !s.now().Before(ss.expires) {
-		return "", false
+	if ss != nil {
+		return ss.account, s.now().Before(ss.expires)
 	}
-	return ss.account, true
+	if u, ok := s.userForAccessKey(akid); ok {
+		s.keyUse.Store(akid, s.now())
+		return u.account, true
+	}
+	return "", false
 }
 
 func (s *Service) loadSessions(ctx context.Context) error {
@@ -102,6 +106,9 @@ func (s *Service) getCallerIdentity(ctx context.Context, form url.Values) (any, 
 			return result{UserID: ss.account, Account: ss.account, Arn: ss.arn()}, nil
 		}
 		return result{UserID: ss.roleID + ":" + ss.sessionName, Account: ss.account, Arn: ss.arn()}, nil
+	}
+	if u, ok := s.userForAccessKey(id.AccessKeyID); ok && u.account == id.AccountID {
+		return result{UserID: u.id, Account: u.account, Arn: u.arn()}, nil
 	}
 	return result{UserID: id.AccountID, Account: id.AccountID, Arn: "arn:aws:iam::" + id.AccountID + ":root"}, nil
 }

@@ -1,0 +1,383 @@
+package iam_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+)
+
+// apiErr asserts err is an API error with IAM's code and message.
+func apiErr(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae, "want %s", code)
+	assert.Equal(t, code, ae.ErrorCode())
+	assert.Equal(t, msg, ae.ErrorMessage())
+}
+
+func TestUserLifecycle(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+
+	out, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana"), Path: aws.String("/staff/"),
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}}})
+	require.NoError(t, err)
+	u := out.User
+	assert.Equal(t, "arn:aws:iam::"+cloudtest.Account+":user/staff/ana", aws.ToString(u.Arn))
+	assert.Regexp(t, `^AIDA[A-Z2-7]{17}$`, aws.ToString(u.UserId))
+	assert.Len(t, u.Tags, 1)
+
+	_, err = c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ANA")})
+	apiErr(t, err, "EntityAlreadyExists", "User with name ANA already exists.")
+	_, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("bob")})
+	apiErr(t, err, "NoSuchEntity", "The user with name bob cannot be found.")
+	_, err = c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("a b")})
+	apiErr(t, err, "ValidationError", "1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+
+	got, err := c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	assert.Equal(t, aws.ToString(u.UserId), aws.ToString(got.User.UserId))
+	assert.Equal(t, "team", aws.ToString(got.User.Tags[0].Key))
+
+	_, err = c.TagUser(ctx, &awsiam.TagUserInput{UserName: aws.String("ana"), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}})
+	require.NoError(t, err)
+	tags, err := c.ListUserTags(ctx, &awsiam.ListUserTagsInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	require.Len(t, tags.Tags, 2)
+	assert.Equal(t, "env", aws.ToString(tags.Tags[0].Key))
+	_, err = c.UntagUser(ctx, &awsiam.UntagUserInput{UserName: aws.String("ana"), TagKeys: []string{"env"}})
+	require.NoError(t, err)
+
+	_, err = c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("bob")})
+	require.NoError(t, err)
+	list, err := c.ListUsers(ctx, &awsiam.ListUsersInput{PathPrefix: aws.String("/staff/")})
+	require.NoError(t, err)
+	require.Len(t, list.Users, 1)
+	assert.Nil(t, list.Users[0].Tags, "ListUsers sends no tags")
+
+	_, err = c.UpdateUser(ctx, &awsiam.UpdateUserInput{UserName: aws.String("ana"), NewUserName: aws.String("bob")})
+	apiErr(t, err, "EntityAlreadyExists", "User with name bob already exists.")
+	_, err = c.UpdateUser(ctx, &awsiam.UpdateUserInput{UserName: aws.String("ana"), NewUserName: aws.String("anabel"), NewPath: aws.String("/")})
+	require.NoError(t, err)
+	got, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("anabel")})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::"+cloudtest.Account+":user/anabel", aws.ToString(got.User.Arn))
+	assert.Equal(t, aws.ToString(u.UserId), aws.ToString(got.User.UserId), "a rename keeps the id")
+
+	_, err = c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("anabel"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(logsPolicy)})
+	require.NoError(t, err)
+	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("anabel")})
+	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+	_, err = c.DeleteUserPolicy(ctx, &awsiam.DeleteUserPolicyInput{UserName: aws.String("anabel"), PolicyName: aws.String("logs")})
+	require.NoError(t, err)
+	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("anabel")})
+	require.NoError(t, err)
+	_, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("anabel")})
+	apiErr(t, err, "NoSuchEntity", "The user with name anabel cannot be found.")
+
+	// Without a name, GetUser describes the caller: here the account's root.
+	me, err := c.GetUser(ctx, &awsiam.GetUserInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::"+cloudtest.Account+":root", aws.ToString(me.User.Arn))
+}
+
+func TestGroups(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	for _, n := range []string{"ana", "bob"} {
+		_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String(n)})
+		require.NoError(t, err)
+	}
+	g, err := c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("devs"), Path: aws.String("/eng/")})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::"+cloudtest.Account+":group/eng/devs", aws.ToString(g.Group.Arn))
+	assert.Regexp(t, `^AGPA`, aws.ToString(g.Group.GroupId))
+	_, err = c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("devs")})
+	apiErr(t, err, "EntityAlreadyExists", "Group with name devs already exists.")
+	_, err = c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("ops")})
+	require.NoError(t, err)
+
+	_, err = c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("devs"), UserName: aws.String("carl")})
+	apiErr(t, err, "NoSuchEntity", "The user with name carl cannot be found.")
+	_, err = c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("qa"), UserName: aws.String("ana")})
+	apiErr(t, err, "NoSuchEntity", "The group with name qa cannot be found.")
+	for _, m := range [][2]string{{"devs", "ana"}, {"devs", "bob"}, {"ops", "ana"}, {"devs", "ana"}} {
+		_, err = c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String(m[0]), UserName: aws.String(m[1])})
+		require.NoError(t, err)
+	}
+	got, err := c.GetGroup(ctx, &awsiam.GetGroupInput{GroupName: aws.String("devs")})
+	require.NoError(t, err)
+	require.Len(t, got.Users, 2, "adding a member twice keeps one membership")
+	assert.Equal(t, "ana", aws.ToString(got.Users[0].UserName))
+
+	page1, err := c.GetGroup(ctx, &awsiam.GetGroupInput{GroupName: aws.String("devs"), MaxItems: aws.Int32(1)})
+	require.NoError(t, err)
+	require.True(t, page1.IsTruncated)
+	page2, err := c.GetGroup(ctx, &awsiam.GetGroupInput{GroupName: aws.String("devs"), Marker: page1.Marker})
+	require.NoError(t, err)
+	require.Len(t, page2.Users, 1)
+	assert.Equal(t, "bob", aws.ToString(page2.Users[0].UserName))
+
+	forAna, err := c.ListGroupsForUser(ctx, &awsiam.ListGroupsForUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	require.Len(t, forAna.Groups, 2)
+	assert.Equal(t, "devs", aws.ToString(forAna.Groups[0].GroupName))
+	groups, err := c.ListGroups(ctx, &awsiam.ListGroupsInput{PathPrefix: aws.String("/eng/")})
+	require.NoError(t, err)
+	require.Len(t, groups.Groups, 1)
+
+	_, err = c.DeleteGroup(ctx, &awsiam.DeleteGroupInput{GroupName: aws.String("devs")})
+	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
+	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("bob")})
+	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must remove user from all groups first.")
+
+	// A renamed group keeps its members and policies.
+	_, err = c.PutGroupPolicy(ctx, &awsiam.PutGroupPolicyInput{GroupName: aws.String("devs"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(logsPolicy)})
+	require.NoError(t, err)
+	_, err = c.UpdateGroup(ctx, &awsiam.UpdateGroupInput{GroupName: aws.String("devs"), NewGroupName: aws.String("builders")})
+	require.NoError(t, err)
+	pol, err := c.GetGroupPolicy(ctx, &awsiam.GetGroupPolicyInput{GroupName: aws.String("builders"), PolicyName: aws.String("logs")})
+	require.NoError(t, err)
+	assert.Equal(t, "builders", aws.ToString(pol.GroupName))
+	sameJSON(t, decodeDoc(t, aws.ToString(pol.PolicyDocument)), logsPolicy)
+	_, err = c.GetGroupPolicy(ctx, &awsiam.GetGroupPolicyInput{GroupName: aws.String("builders"), PolicyName: aws.String("nope")})
+	apiErr(t, err, "NoSuchEntity", "The group policy with name nope cannot be found.")
+
+	for _, n := range []string{"ana", "bob"} {
+		_, err = c.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{GroupName: aws.String("builders"), UserName: aws.String(n)})
+		require.NoError(t, err)
+	}
+	_, err = c.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{GroupName: aws.String("builders"), UserName: aws.String("bob")})
+	apiErr(t, err, "NoSuchEntity", "The user with name bob cannot be found.")
+	_, err = c.DeleteGroup(ctx, &awsiam.DeleteGroupInput{GroupName: aws.String("builders")})
+	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+	_, err = c.DeleteGroupPolicy(ctx, &awsiam.DeleteGroupPolicyInput{GroupName: aws.String("builders"), PolicyName: aws.String("logs")})
+	require.NoError(t, err)
+	_, err = c.DeleteGroup(ctx, &awsiam.DeleteGroupInput{GroupName: aws.String("builders")})
+	require.NoError(t, err)
+}
+
+// TestAttachedPoliciesOfUsersAndGroups holds attachments of every kind:
+// counted by GetPolicy, listed by ListEntitiesForPolicy, blocking deletes.
+func TestAttachedPoliciesOfUsersAndGroups(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	p, err := c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("logs"), PolicyDocument: aws.String(logsPolicy)})
+	require.NoError(t, err)
+	arn := p.Policy.Arn
+	_, err = c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	_, err = c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("devs")})
+	require.NoError(t, err)
+	createRole(t, c, "fn", trustLambda)
+
+	_, err = c.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("ana"), PolicyArn: arn})
+	require.NoError(t, err)
+	_, err = c.AttachGroupPolicy(ctx, &awsiam.AttachGroupPolicyInput{GroupName: aws.String("devs"), PolicyArn: arn})
+	require.NoError(t, err)
+	_, err = c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("fn"), PolicyArn: arn})
+	require.NoError(t, err)
+	_, err = c.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("ana"), PolicyArn: aws.String("arn:aws:iam::aws:policy/Nope")})
+	apiErr(t, err, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable.")
+
+	got, err := c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: arn})
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, aws.ToInt32(got.Policy.AttachmentCount))
+	ents, err := c.ListEntitiesForPolicy(ctx, &awsiam.ListEntitiesForPolicyInput{PolicyArn: arn})
+	require.NoError(t, err)
+	require.Len(t, ents.PolicyUsers, 1)
+	require.Len(t, ents.PolicyGroups, 1)
+	require.Len(t, ents.PolicyRoles, 1)
+	assert.Equal(t, "ana", aws.ToString(ents.PolicyUsers[0].UserName))
+	assert.Equal(t, "devs", aws.ToString(ents.PolicyGroups[0].GroupName))
+	onlyUsers, err := c.ListEntitiesForPolicy(ctx, &awsiam.ListEntitiesForPolicyInput{PolicyArn: arn, EntityFilter: types.EntityTypeUser})
+	require.NoError(t, err)
+	assert.Len(t, onlyUsers.PolicyUsers, 1)
+	assert.Empty(t, onlyUsers.PolicyRoles)
+
+	att, err := c.ListAttachedUserPolicies(ctx, &awsiam.ListAttachedUserPoliciesInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	require.Len(t, att.AttachedPolicies, 1)
+	assert.Equal(t, "logs", aws.ToString(att.AttachedPolicies[0].PolicyName))
+
+	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("ana")})
+	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
+	_, err = c.DetachGroupPolicy(ctx, &awsiam.DetachGroupPolicyInput{GroupName: aws.String("devs"), PolicyArn: arn})
+	require.NoError(t, err)
+	_, err = c.DetachGroupPolicy(ctx, &awsiam.DetachGroupPolicyInput{GroupName: aws.String("devs"), PolicyArn: arn})
+	apiErr(t, err, "NoSuchEntity", "Policy "+aws.ToString(arn)+" was not found.")
+
+	// User inline policies have their own quota: 2,048 characters.
+	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"arn:aws:logs:*:*:log-group:` + string(bytes.Repeat([]byte("a"), 2000)) + `"}]}`
+	_, err = c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("ana"), PolicyName: aws.String("big"), PolicyDocument: aws.String(big)})
+	apiErr(t, err, "LimitExceeded", "Cannot exceed quota for PolicySize: 2048")
+}
+
+func TestAccessKeys(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	svc := newService(t, dir)
+	url := serveWithResolver(t, svc)
+	c := awsiam.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	ctx := cloudtest.Context(t)
+	_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana"), Path: aws.String("/staff/")})
+	require.NoError(t, err)
+
+	k1, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	key := k1.AccessKey
+	assert.Regexp(t, `^AKIA[A-Z2-7]{16}$`, aws.ToString(key.AccessKeyId))
+	assert.Len(t, aws.ToString(key.SecretAccessKey), 40)
+	assert.Equal(t, types.StatusTypeActive, key.Status)
+	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
+	apiErr(t, err, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
+	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
+	apiErr(t, err, "ValidationError", "Must specify userName when calling with non-User credentials")
+
+	list, err := c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	require.Len(t, list.AccessKeyMetadata, 2)
+
+	// The new key signs as the user.
+	asAna := cloudtest.Config(url, cloudtest.Account, "us-east-1")
+	asAna.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKeyId), aws.ToString(key.SecretAccessKey), "")
+	me, err := sts.NewFromConfig(asAna).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::"+cloudtest.Account+":user/staff/ana", aws.ToString(me.Arn))
+	assert.Equal(t, cloudtest.Account, aws.ToString(me.Account))
+	mine, err := awsiam.NewFromConfig(asAna).ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{})
+	require.NoError(t, err, "without UserName, a user's key lists its own user's keys")
+	assert.Len(t, mine.AccessKeyMetadata, 2)
+
+	last, err := c.GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: key.AccessKeyId})
+	require.NoError(t, err)
+	assert.Equal(t, "ana", aws.ToString(last.UserName))
+	assert.NotNil(t, last.AccessKeyLastUsed.LastUsedDate)
+	_, err = c.GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String("AKIAAAAAAAAAAAAAAAAA")})
+	apiErr(t, err, "NoSuchEntity", "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found.")
+
+	_, err = c.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{UserName: aws.String("ana"), AccessKeyId: key.AccessKeyId, Status: "Paused"})
+	apiErr(t, err, "ValidationError", "1 validation error detected: Value 'Paused' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]")
+	_, err = c.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{UserName: aws.String("ana"), AccessKeyId: key.AccessKeyId, Status: types.StatusTypeInactive})
+	require.NoError(t, err)
+	me, err = sts.NewFromConfig(asAna).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	require.NoError(t, err)
+	assert.NotContains(t, aws.ToString(me.Arn), "user/", "an inactive key no longer acts as the user")
+
+	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("ana")})
+	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
+
+	// Keys survive a restart; their secrets are not stored in clear.
+	svc.Close()
+	again := newService(t, dir)
+	c2 := awsiam.NewFromConfig(cloudtest.Config(cloudtest.Serve(t, again.Route()), cloudtest.Account, "us-east-1"))
+	list, err = c2.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	require.Len(t, list.AccessKeyMetadata, 2)
+	for _, m := range list.AccessKeyMetadata {
+		if aws.ToString(m.AccessKeyId) == aws.ToString(key.AccessKeyId) {
+			assert.Equal(t, types.StatusTypeInactive, m.Status)
+		}
+	}
+	again.Close()
+	files, _ := filepath.Glob(filepath.Join(dir, "iam.db*"))
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.False(t, bytes.Contains(b, []byte(aws.ToString(key.SecretAccessKey))), "%s holds a secret access key in clear", f)
+	}
+}
+
+func TestPermissionsBoundaryOperations(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := context.Background()
+	const boundary = "arn:aws:iam::aws:policy/AmazonSQSFullAccess"
+	_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	createRole(t, c, "fn", trustLambda)
+
+	_, err = c.PutUserPermissionsBoundary(ctx, &awsiam.PutUserPermissionsBoundaryInput{UserName: aws.String("ana"), PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/Nope")})
+	apiErr(t, err, "NoSuchEntity", "Scope ARN: arn:aws:iam::aws:policy/Nope does not exist or is not attachable.")
+	_, err = c.PutUserPermissionsBoundary(ctx, &awsiam.PutUserPermissionsBoundaryInput{UserName: aws.String("ana"), PermissionsBoundary: aws.String(boundary)})
+	require.NoError(t, err)
+	_, err = c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: aws.String("fn"), PermissionsBoundary: aws.String(boundary)})
+	require.NoError(t, err)
+	u, err := c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	require.NotNil(t, u.User.PermissionsBoundary)
+	assert.Equal(t, boundary, aws.ToString(u.User.PermissionsBoundary.PermissionsBoundaryArn))
+	r, err := c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("fn")})
+	require.NoError(t, err)
+	require.NotNil(t, r.Role.PermissionsBoundary)
+
+	_, err = c.DeleteUserPermissionsBoundary(ctx, &awsiam.DeleteUserPermissionsBoundaryInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	_, err = c.DeleteRolePermissionsBoundary(ctx, &awsiam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String("fn")})
+	require.NoError(t, err)
+	u, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	assert.Nil(t, u.User.PermissionsBoundary)
+	r, err = c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("fn")})
+	require.NoError(t, err)
+	assert.Nil(t, r.Role.PermissionsBoundary)
+}
+
+func TestUsersAndGroupsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	svc := newService(t, dir)
+	c := awsiam.NewFromConfig(cloudtest.Config(cloudtest.Serve(t, svc.Route()), cloudtest.Account, "us-east-1"))
+	ctx := cloudtest.Context(t)
+	_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana"), Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	require.NoError(t, err)
+	_, err = c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("devs")})
+	require.NoError(t, err)
+	_, err = c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("devs"), UserName: aws.String("ana")})
+	require.NoError(t, err)
+	_, err = c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("ana"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(logsPolicy)})
+	require.NoError(t, err)
+	_, err = c.AttachGroupPolicy(ctx, &awsiam.AttachGroupPolicyInput{GroupName: aws.String("devs"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
+	require.NoError(t, err)
+	// A rename moves every row that names the user.
+	_, err = c.UpdateUser(ctx, &awsiam.UpdateUserInput{UserName: aws.String("ana"), NewUserName: aws.String("anabel")})
+	require.NoError(t, err)
+	svc.Close()
+
+	again := newService(t, dir)
+	c = awsiam.NewFromConfig(cloudtest.Config(cloudtest.Serve(t, again.Route()), cloudtest.Account, "us-east-1"))
+	u, err := c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("anabel")})
+	require.NoError(t, err)
+	assert.Len(t, u.User.Tags, 1)
+	g, err := c.GetGroup(ctx, &awsiam.GetGroupInput{GroupName: aws.String("devs")})
+	require.NoError(t, err)
+	require.Len(t, g.Users, 1)
+	assert.Equal(t, "anabel", aws.ToString(g.Users[0].UserName))
+	pols, err := c.ListUserPolicies(ctx, &awsiam.ListUserPoliciesInput{UserName: aws.String("anabel")})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"logs"}, pols.PolicyNames)
+	att, err := c.ListAttachedGroupPolicies(ctx, &awsiam.ListAttachedGroupPoliciesInput{GroupName: aws.String("devs")})
+	require.NoError(t, err)
+	require.Len(t, att.AttachedPolicies, 1)
+	_, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("ana")})
+	apiErr(t, err, "NoSuchEntity", "The user with name ana cannot be found.")
+}
