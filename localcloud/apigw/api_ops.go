@@ -305,73 +305,116 @@ func (s *Service) deleteCors(ctx context.Context, _ *http.Request, p pathArgs, _
 	return nil, err
 }
 
-// Tags. Taggable resources are APIs (arn:aws:apigateway:{region}::/apis/{id})
-// and stages (.../apis/{id}/stages/{name}).
+// Tags. Taggable resources are APIs (arn:aws:apigateway:{region}::/apis/{id}),
+// stages (.../apis/{id}/stages/{name}), custom domain names
+// (.../domainnames/{name}) and VPC links (.../vpclinks/{id}).
 
 type tagsBody struct {
 	Tags map[string]string `json:"tags"`
 }
 
-// parseTagARN returns the api id and stage name an ARN names.
-func parseTagARN(ctx context.Context, arn string) (apiID, stageName string, err error) {
+// tagTarget is the resource a tag ARN names.
+type tagTarget struct {
+	apiID, stageName, domain, vpcLink string
+}
+
+// parseTagARN returns the resource an ARN names.
+func parseTagARN(ctx context.Context, arn string) (tagTarget, error) {
 	ident := protocol.IdentityFrom(ctx)
 	p, ok := protocol.ParseARN(arn)
 	if !ok || p.Service != "apigateway" {
-		return "", "", badRequest("Invalid resource ARN %q", arn)
+		return tagTarget{}, badRequest("Invalid resource ARN %q", arn)
 	}
 	if p.Region != ident.Region {
-		return "", "", notFound("Invalid resource ARN %q: not in region %s", arn, ident.Region)
+		return tagTarget{}, notFound("Invalid resource ARN %q: not in region %s", arn, ident.Region)
 	}
 	parts := strings.Split(strings.TrimPrefix(p.Resource, "/"), "/")
 	switch {
 	case len(parts) == 2 && parts[0] == "apis":
-		return parts[1], "", nil
+		return tagTarget{apiID: parts[1]}, nil
 	case len(parts) == 4 && parts[0] == "apis" && parts[2] == "stages":
-		return parts[1], parts[3], nil
+		return tagTarget{apiID: parts[1], stageName: parts[3]}, nil
+	case len(parts) == 2 && parts[0] == "domainnames":
+		return tagTarget{domain: strings.ToLower(parts[1])}, nil
+	case len(parts) == 2 && parts[0] == "vpclinks":
+		return tagTarget{vpcLink: parts[1]}, nil
 	}
-	return "", "", notFound("Invalid resource ARN %q: only APIs and stages are taggable in the local cloud", arn)
+	return tagTarget{}, notFound("Invalid resource ARN %q: only APIs, stages, domain names and VPC links are taggable", arn)
 }
 
-func (s *Service) editTags(ctx context.Context, arn string, fn func(tags map[string]string) (map[string]string, error)) (map[string]string, error) {
-	apiID, stageName, err := parseTagARN(ctx, arn)
+// editTags applies fn to the tags of the resource arn names.
+func (s *Service) editTags(ctx context.Context, arn string, fn func(tags map[string]string) (map[string]string, error)) error {
+	t, err := parseTagARN(ctx, arn)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out, err := s.mutate(ctx, apiID, func(a *api, _ *change) (any, error) {
-		if stageName == "" {
+	switch {
+	case t.domain != "":
+		_, err = s.domains.update(ctx, keyFor(ctx, t.domain), domainMissing(), func(rec *domainRecord) (err error) {
+			rec.Domain.Tags, err = fn(rec.Domain.Tags)
+			return err
+		})
+		return err
+	case t.vpcLink != "":
+		_, err = s.vpcLinks.update(ctx, keyFor(ctx, t.vpcLink), vpcLinkMissing(t.vpcLink), func(l *vpcLink) (err error) {
+			l.Tags, err = fn(l.Tags)
+			return err
+		})
+		return err
+	}
+	_, err = s.mutate(ctx, t.apiID, func(a *api, _ *change) (any, error) {
+		if t.stageName == "" {
 			a.Tags, err = fn(a.Tags)
-			return a.Tags, err
+			return nil, err
 		}
-		st := a.Stages[stageName]
+		st := a.Stages[t.stageName]
 		if st == nil {
 			return nil, notFound("Invalid stage identifier specified")
 		}
 		st.Tags, err = fn(st.Tags)
-		return st.Tags, err
+		return nil, err
 	})
+	return err
+}
+
+// tagsOf returns the tags of the resource arn names.
+func (s *Service) tagsOf(ctx context.Context, arn string) (map[string]string, error) {
+	t, err := parseTagARN(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
-	tags, _ := out.(map[string]string)
-	return tags, nil
+	switch {
+	case t.domain != "":
+		rec := s.domains.get(keyFor(ctx, t.domain))
+		if rec == nil {
+			return nil, domainMissing()
+		}
+		return rec.Domain.Tags, nil
+	case t.vpcLink != "":
+		l := s.vpcLinks.get(keyFor(ctx, t.vpcLink))
+		if l == nil {
+			return nil, vpcLinkMissing(t.vpcLink)
+		}
+		return l.Tags, nil
+	}
+	a, err := s.getAPI(ctx, t.apiID)
+	if err != nil {
+		return nil, err
+	}
+	if t.stageName == "" {
+		return a.Tags, nil
+	}
+	st := a.Stages[t.stageName]
+	if st == nil {
+		return nil, notFound("Invalid stage identifier specified")
+	}
+	return st.Tags, nil
 }
 
 func (s *Service) getTags(ctx context.Context, _ *http.Request, p pathArgs, _ []byte) (any, error) {
-	apiID, stageName, err := parseTagARN(ctx, p.api)
+	tags, err := s.tagsOf(ctx, p.api)
 	if err != nil {
 		return nil, err
-	}
-	a, err := s.getAPI(ctx, apiID)
-	if err != nil {
-		return nil, err
-	}
-	tags := a.Tags
-	if stageName != "" {
-		st := a.Stages[stageName]
-		if st == nil {
-			return nil, notFound("Invalid stage identifier specified")
-		}
-		tags = st.Tags
 	}
 	if tags == nil {
 		tags = map[string]string{}
@@ -387,7 +430,7 @@ func (s *Service) tagResource(ctx context.Context, _ *http.Request, p pathArgs, 
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
-	_, err := s.editTags(ctx, p.api, func(tags map[string]string) (map[string]string, error) {
+	err := s.editTags(ctx, p.api, func(tags map[string]string) (map[string]string, error) {
 		if tags == nil {
 			tags = map[string]string{}
 		}
@@ -410,13 +453,12 @@ func (s *Service) untagResource(ctx context.Context, r *http.Request, p pathArgs
 	if len(keys) == 0 {
 		return nil, badRequest("tagKeys is required")
 	}
-	_, err := s.editTags(ctx, p.api, func(tags map[string]string) (map[string]string, error) {
+	return nil, s.editTags(ctx, p.api, func(tags map[string]string) (map[string]string, error) {
 		for _, k := range keys {
 			delete(tags, k)
 		}
 		return tags, nil
 	})
-	return nil, err
 }
 
 func deref[T any](p *T) T {

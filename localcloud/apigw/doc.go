@@ -1,6 +1,8 @@
 // Package apigw is the local cloud's API Gateway v2 for HTTP APIs: the
 // restJson1 management API under /v2/ (APIs, routes, integrations, stages,
-// deployments, Lambda and JWT authorizers, tags) and the execute endpoint that
+// deployments, Lambda and JWT authorizers, models, route and integration
+// responses, custom domain names with API mappings, VPC links, tags) and the
+// execute endpoint that
 // turns HTTP requests into Lambda proxy invocations with the payload format
 // 1.0 and 2.0 events AWS documents.
 //
@@ -16,6 +18,10 @@
 // is served the same way. Either way the event's requestContext.domainName is
 // "{apiId}.execute-api.localhost" and domainPrefix is the api id; the host
 // header is what the client sent.
+//
+// Custom domain names and VPC links are recorded with the shapes and
+// lifecycle AWS shows (a VPC link is PENDING when created, AVAILABLE when read
+// again); the execute endpoint does not serve custom host names.
 //
 // # Behaviour at the edges, as AWS documents or answers it
 //

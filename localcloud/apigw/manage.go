@@ -81,7 +81,45 @@ func (s *Service) dispatch(r *http.Request) (op, pathArgs, int, error) {
 		}
 		return unknown()
 	}
-	if seg[1] != "apis" {
+	// collection serves list/create at depth n and get/update/delete at n+1.
+	collection := func(c crud, n int, p pathArgs) (op, pathArgs, int, error) {
+		switch {
+		case len(seg) == n && m == http.MethodGet:
+			return c.list, p, 200, nil
+		case len(seg) == n && m == http.MethodPost:
+			return c.create, p, 201, nil
+		case len(seg) == n+1 && m == http.MethodGet:
+			return c.get, p, 200, nil
+		case len(seg) == n+1 && m == http.MethodPatch:
+			return c.update, p, 200, nil
+		case len(seg) == n+1 && m == http.MethodDelete:
+			return c.del, p, 204, nil
+		}
+		return unknown()
+	}
+	at := func(i int) string {
+		if i < len(seg) {
+			return seg[i]
+		}
+		return ""
+	}
+	switch seg[1] {
+	case "domainnames":
+		p := pathArgs{api: at(2), sub: at(4)}
+		if len(seg) <= 3 {
+			return collection(crud{s.getDomainNames, s.createDomainName, s.getDomainName, s.updateDomainName, s.deleteDomainName}, 2, p)
+		}
+		if seg[3] == "apimappings" {
+			return collection(crud{s.getApiMappings, s.createApiMapping, s.getApiMapping, s.updateApiMapping, s.deleteApiMapping}, 4, p)
+		}
+		return unknown()
+	case "vpclinks":
+		if len(seg) == 3 && m == http.MethodDelete {
+			return s.deleteVpcLink, pathArgs{api: seg[2]}, http.StatusAccepted, nil
+		}
+		return collection(crud{s.getVpcLinks, s.createVpcLink, s.getVpcLink, s.updateVpcLink, s.deleteVpcLink}, 2, pathArgs{api: at(2)})
+	case "apis":
+	default:
 		return unknown()
 	}
 	switch len(seg) {
@@ -114,8 +152,6 @@ func (s *Service) dispatch(r *http.Request) (op, pathArgs, int, error) {
 	if len(seg) >= 7 {
 		p.sub2 = seg[6]
 	}
-	type crud struct{ list, create, get, update, del op }
-	var c crud
 	switch seg[3] {
 	case "cors":
 		if len(seg) == 4 && m == http.MethodDelete {
@@ -123,13 +159,26 @@ func (s *Service) dispatch(r *http.Request) (op, pathArgs, int, error) {
 		}
 		return unknown()
 	case "routes":
-		c = crud{s.getRoutes, s.createRoute, s.getRoute, s.updateRoute, s.deleteRoute}
+		if len(seg) >= 6 && seg[5] == "routeresponses" {
+			return collection(crudOf(s, routeResponseOps), 6, p)
+		}
+		if len(seg) == 7 && seg[5] == "requestparameters" && m == http.MethodDelete {
+			return s.deleteRouteRequestParameter, p, 204, nil
+		}
+		return collection(crud{s.getRoutes, s.createRoute, s.getRoute, s.updateRoute, s.deleteRoute}, 4, p)
 	case "integrations":
-		c = crud{s.getIntegrations, s.createIntegration, s.getIntegration, s.updateIntegration, s.deleteIntegration}
+		if len(seg) >= 6 && seg[5] == "integrationresponses" {
+			return collection(crudOf(s, integrationResponseOps), 6, p)
+		}
+		return collection(crud{s.getIntegrations, s.createIntegration, s.getIntegration, s.updateIntegration, s.deleteIntegration}, 4, p)
 	case "authorizers":
-		c = crud{s.getAuthorizers, s.createAuthorizer, s.getAuthorizer, s.updateAuthorizer, s.deleteAuthorizer}
+		return collection(crud{s.getAuthorizers, s.createAuthorizer, s.getAuthorizer, s.updateAuthorizer, s.deleteAuthorizer}, 4, p)
+	case "models":
+		if len(seg) == 6 && seg[5] == "template" && m == http.MethodGet {
+			return s.getModelTemplate, p, 200, nil
+		}
+		return collection(crud{s.getModels, s.createModel, s.getModel, s.updateModel, s.deleteModel}, 4, p)
 	case "stages":
-		c = crud{s.getStages, s.createStage, s.getStage, s.updateStage, s.deleteStage}
 		if len(seg) == 7 && seg[5] == "routesettings" && m == http.MethodDelete {
 			return s.deleteRouteSettings, p, 204, nil
 		}
@@ -139,24 +188,17 @@ func (s *Service) dispatch(r *http.Request) (op, pathArgs, int, error) {
 		if len(seg) == 6 && seg[5] == "accesslogsettings" && m == http.MethodDelete {
 			return s.deleteAccessLogSettings, p, 204, nil
 		}
+		return collection(crud{s.getStages, s.createStage, s.getStage, s.updateStage, s.deleteStage}, 4, p)
 	case "deployments":
-		c = crud{s.getDeployments, s.createDeployment, s.getDeployment, s.updateDeployment, s.deleteDeployment}
-	default:
-		return unknown()
-	}
-	switch {
-	case len(seg) == 4 && m == http.MethodGet:
-		return c.list, p, 200, nil
-	case len(seg) == 4 && m == http.MethodPost:
-		return c.create, p, 201, nil
-	case len(seg) == 5 && m == http.MethodGet:
-		return c.get, p, 200, nil
-	case len(seg) == 5 && m == http.MethodPatch:
-		return c.update, p, 200, nil
-	case len(seg) == 5 && m == http.MethodDelete:
-		return c.del, p, 204, nil
+		return collection(crud{s.getDeployments, s.createDeployment, s.getDeployment, s.updateDeployment, s.deleteDeployment}, 4, p)
 	}
 	return unknown()
+}
+
+type crud struct{ list, create, get, update, del op }
+
+func crudOf[T, I any](s *Service, c *subResources[T, I]) crud {
+	return crud{c.list(s), c.create(s), c.get(s), c.update(s), c.del(s)}
 }
 
 // decode unmarshals a JSON request body; malformed bodies are BadRequest.

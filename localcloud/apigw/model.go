@@ -64,6 +64,11 @@ type api struct {
 	Integrations map[string]*integration `json:"integrations,omitempty"`
 	Authorizers  map[string]*authorizer  `json:"authorizers,omitempty"`
 	Stages       map[string]*stage       `json:"stages,omitempty"`
+	Models       map[string]*model       `json:"models,omitempty"`
+	// IntegrationResponses and RouteResponses are keyed by their
+	// integration's and route's id, then by their own id.
+	IntegrationResponses map[string]map[string]*integrationResponse `json:"integrationResponses,omitempty"`
+	RouteResponses       map[string]map[string]*routeResponse       `json:"routeResponses,omitempty"`
 
 	// deployments are stored in their own table; the map is copied on clone
 	// (deployments themselves are replaced, never edited).
@@ -228,6 +233,15 @@ func (a *api) ensureMaps() {
 	}
 	if a.Stages == nil {
 		a.Stages = map[string]*stage{}
+	}
+	if a.Models == nil {
+		a.Models = map[string]*model{}
+	}
+	if a.IntegrationResponses == nil {
+		a.IntegrationResponses = map[string]map[string]*integrationResponse{}
+	}
+	if a.RouteResponses == nil {
+		a.RouteResponses = map[string]map[string]*routeResponse{}
 	}
 	if a.deployments == nil {
 		a.deployments = map[string]*deployment{}

@@ -208,6 +208,7 @@ func (s *Service) deleteRoute(ctx context.Context, _ *http.Request, p pathArgs, 
 			return nil, notFound("Invalid Route identifier specified %s", p.sub)
 		}
 		delete(a.Routes, p.sub)
+		delete(a.RouteResponses, p.sub)
 		for _, st := range a.Stages {
 			delete(st.RouteSettings, rt.RouteKey)
 		}
@@ -439,6 +440,7 @@ func (s *Service) deleteIntegration(ctx context.Context, _ *http.Request, p path
 			}
 		}
 		delete(a.Integrations, p.sub)
+		delete(a.IntegrationResponses, p.sub)
 		return nil, nil
 	})
 	return nil, err

@@ -54,6 +54,9 @@ type Service struct {
 	mu   sync.RWMutex
 	apis map[string]*api // by api id: ids are unique across accounts, as the execute endpoint needs
 
+	domains  *accountStore[domainRecord] // custom domain names with their API mappings
+	vpcLinks *accountStore[vpcLink]
+
 	throttle  *throttler
 	authCache *authCache
 	// proxy forwards HTTP_PROXY integrations; it returns redirects to the
@@ -70,6 +73,7 @@ type Service struct {
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS apis (api_id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS deployments (api_id TEXT NOT NULL, deployment_id TEXT NOT NULL, doc TEXT NOT NULL, snapshot TEXT NOT NULL, PRIMARY KEY (api_id, deployment_id))`,
+	accountSchema,
 }
 
 // New opens the service's database and loads its state.
@@ -95,6 +99,13 @@ func New(cfg Config) (*Service, error) {
 	if err := s.load(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("apigw: load: %w", err)
+	}
+	if s.domains, err = newAccountStore[domainRecord](db, "domainname"); err == nil {
+		s.vpcLinks, err = newAccountStore[vpcLink](db, "vpclink")
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("apigw: %w", err)
 	}
 	return s, nil
 }
@@ -148,7 +159,7 @@ func (s *Service) load() error {
 func (s *Service) Route() protocol.Route {
 	return protocol.Route{
 		Service:      "apigateway",
-		PathPrefixes: []string{"/v2/apis", "/v2/tags/", executePrefix},
+		PathPrefixes: []string{"/v2/apis", "/v2/tags/", "/v2/domainnames", "/v2/vpclinks", executePrefix},
 		HostSuffixes: []string{hostSuffix},
 		Handler:      s,
 		Unsigned: func(r *http.Request) bool {
@@ -236,8 +247,10 @@ func (s *Service) endpoint(r *http.Request) string {
 }
 
 // errNotFoundAPI is the error for an api the caller cannot see.
-func errNotFoundAPI(id string) error {
-	return protocol.StatusErrorf(http.StatusNotFound, "NotFoundException", "Invalid API identifier specified %s", id)
+// AWS names the account with the id: "Invalid API identifier specified
+// 123456789012:a1b2c3d4e5".
+func errNotFoundAPI(account, id string) error {
+	return protocol.StatusErrorf(http.StatusNotFound, "NotFoundException", "Invalid API identifier specified %s:%s", account, id)
 }
 
 func notFound(format string, args ...any) error {
@@ -259,7 +272,7 @@ func (s *Service) getAPI(ctx context.Context, id string) (*api, error) {
 	a := s.apis[id]
 	s.mu.RUnlock()
 	if a == nil || a.Account != ident.AccountID || a.Region != ident.Region {
-		return nil, errNotFoundAPI(id)
+		return nil, errNotFoundAPI(ident.AccountID, id)
 	}
 	return a, nil
 }
@@ -278,7 +291,7 @@ func (s *Service) mutate(ctx context.Context, id string, fn func(a *api, ch *cha
 	defer s.mu.Unlock()
 	cur := s.apis[id]
 	if cur == nil || cur.Account != ident.AccountID || cur.Region != ident.Region {
-		return nil, errNotFoundAPI(id)
+		return nil, errNotFoundAPI(ident.AccountID, id)
 	}
 	a := cur.clone()
 	ch := &change{}
@@ -392,7 +405,7 @@ func (s *Service) deleteAPI(ctx context.Context, id string) error {
 	defer s.mu.Unlock()
 	a := s.apis[id]
 	if a == nil || a.Account != ident.AccountID || a.Region != ident.Region {
-		return errNotFoundAPI(id)
+		return errNotFoundAPI(ident.AccountID, id)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
