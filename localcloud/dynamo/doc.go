@@ -18,9 +18,10 @@
 // expr. Conditional failures carry the old item when asked
 // (ReturnValuesOnConditionCheckFailure), cancelled transactions their
 // CancellationReasons, as the SDKs read them. The legacy parameters
-// (Expected, AttributeUpdates, KeyConditions, QueryFilter, ScanFilter,
-// ConditionalOperator) are answered with a ValidationException;
-// AttributesToGet is supported.
+// (Expected, AttributeUpdates, ConditionalOperator, KeyConditions,
+// QueryFilter, ScanFilter, AttributesToGet) are served too: checked with
+// DynamoDB's rules and messages (legacy.go), then run as the equivalent
+// expressions.
 //
 // Streams: ListStreams, DescribeStream, GetShardIterator (TRIM_HORIZON,
 // LATEST, AT_ and AFTER_SEQUENCE_NUMBER; iterators expire after 15 minutes)

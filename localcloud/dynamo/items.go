@@ -19,33 +19,14 @@ type exprFields struct {
 	ReturnConsumedCapacity              string                `json:"ReturnConsumedCapacity"`
 	ReturnItemCollectionMetrics         string                `json:"ReturnItemCollectionMetrics"`
 	ReturnValuesOnConditionCheckFailure string                `json:"ReturnValuesOnConditionCheckFailure"`
-	// Legacy parameters the local cloud does not implement.
-	Expected            json.RawMessage `json:"Expected"`
-	AttributeUpdates    json.RawMessage `json:"AttributeUpdates"`
-	ConditionalOperator json.RawMessage `json:"ConditionalOperator"`
-	KeyConditions       json.RawMessage `json:"KeyConditions"`
-	QueryFilter         json.RawMessage `json:"QueryFilter"`
-	ScanFilter          json.RawMessage `json:"ScanFilter"`
-}
-
-func (f *exprFields) legacy() error {
-	for name, raw := range map[string]json.RawMessage{
-		"Expected": f.Expected, "AttributeUpdates": f.AttributeUpdates, "ConditionalOperator": f.ConditionalOperator,
-		"KeyConditions": f.KeyConditions, "QueryFilter": f.QueryFilter, "ScanFilter": f.ScanFilter,
-	} {
-		if len(raw) > 0 && string(raw) != "null" {
-			return validationf("The legacy parameter %s is not supported by the local cloud; use expressions instead", name)
-		}
-	}
-	return nil
+	// KeyConditions is Query's legacy key condition (see legacy.go); the
+	// other legacy parameters arrive translated into expressions.
+	KeyConditions json.RawMessage `json:"KeyConditions"`
 }
 
 // prepare validates the names and values against the parsed expressions
 // and returns them in expr's types, values in canonical form.
 func (f *exprFields) prepare(used ...expr.Used) (expr.Names, expr.Values, error) {
-	if err := f.legacy(); err != nil {
-		return nil, nil, err
-	}
 	var present []expr.Used
 	for _, u := range used {
 		if u != nil {
@@ -779,7 +760,9 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 		if in.ReturnValues == "UPDATED_OLD" {
 			src = old
 		}
-		attrs = updatedAttrs(*in.UpdateExpression, names, updated, src)
+		if in.UpdateExpression != nil {
+			attrs = updatedAttrs(*in.UpdateExpression, names, updated, src)
+		}
 	}
 	if len(attrs) > 0 {
 		out["Attributes"] = attrs

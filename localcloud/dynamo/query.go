@@ -63,9 +63,6 @@ func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) 
 	if err != nil {
 		return nil, err
 	}
-	if err := f.legacy(); err != nil {
-		return nil, err
-	}
 	r := &reader{t: t, limit: -1}
 	if f.Limit != nil {
 		if *f.Limit < 1 {
@@ -81,7 +78,11 @@ func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) 
 	r.count = f.Select == "COUNT"
 	hasProj := f.ProjectionExpression != nil || f.AttributesToGet != nil
 	if hasProj && f.Select != "" && f.Select != "SPECIFIC_ATTRIBUTES" {
-		return nil, validationf("Cannot specify the ProjectionExpression when choosing to get %s", f.Select)
+		param := "ProjectionExpression"
+		if f.AttributesToGet != nil {
+			param = "AttributesToGet"
+		}
+		return nil, validationf("Cannot specify the %s when choosing to get %s", param, f.Select)
 	}
 	if f.Select == "ALL_PROJECTED_ATTRIBUTES" && f.IndexName == "" {
 		return nil, validationf("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
@@ -251,31 +252,32 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	var kc expr.KeyCondition
 	if in.KeyConditionExpression == nil {
-		if err := in.legacy(); err != nil {
+		// KeyConditions, the legacy parameter (legacyParams checked it).
+		var err error
+		if kc, err = legacyKeyCondition(in.KeyConditions); err != nil {
 			return nil, err
 		}
-		if _, err := s.lookupForItems(ctx, in.TableName); err != nil {
-			return nil, err
+	} else {
+		if *in.KeyConditionExpression == "" {
+			return nil, validationf("Invalid KeyConditionExpression: The expression can not be empty;")
 		}
-		return nil, validationf("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
-	}
-	if *in.KeyConditionExpression == "" {
-		return nil, validationf("Invalid KeyConditionExpression: The expression can not be empty;")
-	}
-	// Parse the key condition with the raw placeholders; usage is checked
-	// together with the other expressions.
-	names := expr.Names(in.ExpressionAttributeNames)
-	rawValues := expr.Values{}
-	for k, v := range in.ExpressionAttributeValues {
-		rawValues[k] = canonical(v)
-	}
-	kc, err := expr.ParseKeyCondition(*in.KeyConditionExpression, names, rawValues)
-	if err != nil {
-		if _, err := s.lookupForItems(ctx, in.TableName); err != nil {
-			return nil, err
+		// Parse the key condition with the raw placeholders; usage is checked
+		// together with the other expressions.
+		names := expr.Names(in.ExpressionAttributeNames)
+		rawValues := expr.Values{}
+		for k, v := range in.ExpressionAttributeValues {
+			rawValues[k] = canonical(v)
 		}
-		return nil, apiError(err)
+		var err error
+		kc, err = expr.ParseKeyCondition(*in.KeyConditionExpression, names, rawValues)
+		if err != nil {
+			if _, err := s.lookupForItems(ctx, in.TableName); err != nil {
+				return nil, err
+			}
+			return nil, apiError(err)
+		}
 	}
 	r, err := in.setup(ctx, s, kc)
 	if err != nil {

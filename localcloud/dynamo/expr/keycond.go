@@ -224,6 +224,9 @@ func (k KeyCondition) ForSchema(hash, rng string) (KeyCondition, error) {
 	for _, c := range all {
 		switch c.Name {
 		case hash:
+			if !indexable(c.Op) {
+				return KeyCondition{}, &Error{Msg: msgNotIndexable}
+			}
 			if c.Op != "=" {
 				return KeyCondition{}, &Error{Msg: "Query key condition not supported"}
 			}
@@ -231,6 +234,9 @@ func (k KeyCondition) ForSchema(hash, rng string) (KeyCondition, error) {
 		case rng:
 			if rng == "" {
 				return KeyCondition{}, &Error{Msg: "Query condition missed key schema element: " + hash}
+			}
+			if !indexable(c.Op) {
+				return KeyCondition{}, &Error{Msg: msgNotIndexable}
 			}
 			rc := c
 			out.Range = &rc
@@ -250,6 +256,9 @@ func (k KeyCondition) ForSchema(hash, rng string) (KeyCondition, error) {
 	}
 	return out, nil
 }
+
+// msgNotIndexable answers a legacy KeyConditions operator no index serves.
+const msgNotIndexable = "Attempted conditional constraint is not an indexable operation"
 
 func hasName(cs []RangeCondition, name string) bool {
 	for _, c := range cs {
