@@ -69,5 +69,6 @@ func (c *Cloud) build() error {
 		return err
 	}
 	logSvc.SetMetrics(metrics)
+	logSvc.SetFunctions(fns)
 	return nil
 }

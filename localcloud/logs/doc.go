@@ -5,7 +5,17 @@
 // to CloudWatch, as do the embedded-metric-format lines functions write) and
 // TestMetricFilter, tags, and a subset of Logs
 // Insights (StartQuery, GetQueryResults, StopQuery: fields, display, filter,
-// sort, limit and stats commands), evaluated when the query starts.
+// sort, limit and stats commands), evaluated when the query starts, with
+// DescribeQueries, GetLogRecord (a result's @ptr), GetLogGroupFields and saved
+// query definitions.
+//
+// Subscription filters deliver matching events to Lambda functions as AWS
+// does (an asynchronous invocation by logs.amazonaws.com with the gzipped,
+// base64 awslogs DATA_MESSAGE; see SetFunctions). The local cloud has no
+// Kinesis or Firehose: those destinations are refused with the error AWS
+// gives for a stream that is not there. Resource policies, destinations
+// (recorded, nothing is delivered to them) and KMS key associations are
+// kept as AWS shows them.
 //
 // State is kept per account and region in logs.db. Events are committed by
 // one writer that takes every caller waiting at that moment into a single

@@ -218,6 +218,7 @@ func (s *Service) Append(ctx context.Context, account, region, groupName, stream
 		return err
 	}
 	s.emitMetrics(k, evs, true)
+	s.deliverSubscriptions(ctx, k, streamName, evs)
 	return nil
 }
 
@@ -336,6 +337,7 @@ func (s *Service) putLogEvents(ctx context.Context, body []byte) (any, error) {
 			return nil, err
 		}
 		s.emitMetrics(k, evs, false)
+		s.deliverSubscriptions(ctx, k, st.name, evs)
 	}
 	s.mu.RLock()
 	tok := sequenceToken(st)

@@ -165,6 +165,7 @@ func (s *Service) deleteLogGroup(ctx context.Context, body []byte) (any, error) 
 		`DELETE FROM streams WHERE account = ? AND region = ? AND grp = ?`,
 		`DELETE FROM events WHERE account = ? AND region = ? AND grp = ?`,
 		`DELETE FROM metric_filters WHERE account = ? AND region = ? AND grp = ?`,
+		`DELETE FROM docs WHERE account = ? AND region = ? AND grp = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, k.account, k.region, k.name); err != nil {
 			return nil, err
@@ -174,6 +175,11 @@ func (s *Service) deleteLogGroup(ctx context.Context, body []byte) (any, error) 
 		return nil, err
 	}
 	delete(s.groups, k)
+	for dk := range s.docs {
+		if dk.account == k.account && dk.region == k.region && dk.grp == k.name {
+			delete(s.docs, dk)
+		}
+	}
 	return nil, nil
 }
 

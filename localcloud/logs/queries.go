@@ -19,6 +19,9 @@ const (
 type queryResult struct {
 	account, region string
 	status          string
+	queryString     string
+	created         int64 // Unix ms
+	groups          []string
 	rows            [][][2]string
 	matched         int
 	scanned         int
@@ -103,7 +106,8 @@ func (s *Service) startQuery(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	res := &queryResult{account: id.AccountID, region: id.Region, status: "Complete"}
+	res := &queryResult{account: id.AccountID, region: id.Region, status: "Complete", queryString: in.QueryString,
+		created: s.now().UnixMilli(), groups: names}
 	var recs []record
 	for rows.Next() {
 		var rid, ts, ingest int64

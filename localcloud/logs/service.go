@@ -56,7 +56,10 @@ type Service struct {
 	done      sync.WaitGroup
 	closeOnce sync.Once
 
-	metrics atomic.Value // holds a metricsBox: where metric filters and EMF lines publish
+	metrics   atomic.Value // holds a metricsBox: where metric filters and EMF lines publish
+	functions atomic.Value // holds a functionsBox: how subscription filters invoke Lambda
+
+	docs docs // subscription filters, resource policies, destinations, query definitions; guarded by mu
 }
 
 type groupKey struct{ account, region, name string }
@@ -111,6 +114,7 @@ var schema = []string{
 		account TEXT NOT NULL, region TEXT NOT NULL, grp TEXT NOT NULL, name TEXT NOT NULL,
 		pattern TEXT NOT NULL, transformations TEXT NOT NULL, created INTEGER NOT NULL,
 		PRIMARY KEY (account, region, grp, name))`,
+	docsSchema,
 }
 
 // New opens logs.db in cfg.DataDir, loads the groups and streams, deletes
@@ -208,6 +212,25 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 		"DescribeMetricFilters": s.describeMetricFilters,
 		"GetQueryResults":       s.getQueryResults,
 		"StopQuery":             s.stopQuery,
+
+		"PutSubscriptionFilter":       s.putSubscriptionFilter,
+		"DescribeSubscriptionFilters": s.describeSubscriptionFilters,
+		"DeleteSubscriptionFilter":    s.deleteSubscriptionFilter,
+		"PutResourcePolicy":           s.putResourcePolicy,
+		"DescribeResourcePolicies":    s.describeResourcePolicies,
+		"DeleteResourcePolicy":        s.deleteResourcePolicy,
+		"PutDestination":              s.putDestination,
+		"PutDestinationPolicy":        s.putDestinationPolicy,
+		"DescribeDestinations":        s.describeDestinations,
+		"DeleteDestination":           s.deleteDestination,
+		"PutQueryDefinition":          s.putQueryDefinition,
+		"DescribeQueryDefinitions":    s.describeQueryDefinitions,
+		"DeleteQueryDefinition":       s.deleteQueryDefinition,
+		"DescribeQueries":             s.describeQueries,
+		"GetLogRecord":                s.getLogRecord,
+		"GetLogGroupFields":           s.getLogGroupFields,
+		"AssociateKmsKey":             s.associateKmsKey,
+		"DisassociateKmsKey":          s.disassociateKmsKey,
 	}
 }
 
@@ -248,6 +271,9 @@ func (s *Service) load(ctx context.Context) error {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := s.loadDocs(ctx); err != nil {
 		return err
 	}
 	rows, err = s.db.QueryContext(ctx, `SELECT account, region, grp, name, pattern, transformations, created FROM metric_filters`)
