@@ -12,21 +12,11 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
-
-// apiErr asserts err is an API error with IAM's code and message.
-func apiErr(t *testing.T, err error, code, msg string) {
-	t.Helper()
-	var ae smithy.APIError
-	require.ErrorAs(t, err, &ae, "want %s", code)
-	assert.Equal(t, code, ae.ErrorCode())
-	assert.Equal(t, msg, ae.ErrorMessage())
-}
 
 func TestUserLifecycle(t *testing.T) {
 	t.Parallel()
@@ -42,11 +32,11 @@ func TestUserLifecycle(t *testing.T) {
 	assert.Len(t, u.Tags, 1)
 
 	_, err = c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ANA")})
-	apiErr(t, err, "EntityAlreadyExists", "User with name ANA already exists.")
+	cloudtest.APIError(t, err, "EntityAlreadyExists", "User with name ANA already exists.")
 	_, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("bob")})
-	apiErr(t, err, "NoSuchEntity", "The user with name bob cannot be found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "The user with name bob cannot be found.")
 	_, err = c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("a b")})
-	apiErr(t, err, "ValidationError", "1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+	cloudtest.APIError(t, err, "ValidationError", "1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
 
 	got, err := c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("ana")})
 	require.NoError(t, err)
@@ -70,7 +60,7 @@ func TestUserLifecycle(t *testing.T) {
 	assert.Nil(t, list.Users[0].Tags, "ListUsers sends no tags")
 
 	_, err = c.UpdateUser(ctx, &awsiam.UpdateUserInput{UserName: aws.String("ana"), NewUserName: aws.String("bob")})
-	apiErr(t, err, "EntityAlreadyExists", "User with name bob already exists.")
+	cloudtest.APIError(t, err, "EntityAlreadyExists", "User with name bob already exists.")
 	_, err = c.UpdateUser(ctx, &awsiam.UpdateUserInput{UserName: aws.String("ana"), NewUserName: aws.String("anabel"), NewPath: aws.String("/")})
 	require.NoError(t, err)
 	got, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("anabel")})
@@ -81,13 +71,13 @@ func TestUserLifecycle(t *testing.T) {
 	_, err = c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("anabel"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(logsPolicy)})
 	require.NoError(t, err)
 	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("anabel")})
-	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+	cloudtest.APIError(t, err, "DeleteConflict", "Cannot delete entity, must delete policies first.")
 	_, err = c.DeleteUserPolicy(ctx, &awsiam.DeleteUserPolicyInput{UserName: aws.String("anabel"), PolicyName: aws.String("logs")})
 	require.NoError(t, err)
 	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("anabel")})
 	require.NoError(t, err)
 	_, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("anabel")})
-	apiErr(t, err, "NoSuchEntity", "The user with name anabel cannot be found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "The user with name anabel cannot be found.")
 
 	// Without a name, GetUser describes the caller: here the account's root.
 	me, err := c.GetUser(ctx, &awsiam.GetUserInput{})
@@ -108,14 +98,14 @@ func TestGroups(t *testing.T) {
 	assert.Equal(t, "arn:aws:iam::"+cloudtest.Account+":group/eng/devs", aws.ToString(g.Group.Arn))
 	assert.Regexp(t, `^AGPA`, aws.ToString(g.Group.GroupId))
 	_, err = c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("devs")})
-	apiErr(t, err, "EntityAlreadyExists", "Group with name devs already exists.")
+	cloudtest.APIError(t, err, "EntityAlreadyExists", "Group with name devs already exists.")
 	_, err = c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("ops")})
 	require.NoError(t, err)
 
 	_, err = c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("devs"), UserName: aws.String("carl")})
-	apiErr(t, err, "NoSuchEntity", "The user with name carl cannot be found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "The user with name carl cannot be found.")
 	_, err = c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("qa"), UserName: aws.String("ana")})
-	apiErr(t, err, "NoSuchEntity", "The group with name qa cannot be found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "The group with name qa cannot be found.")
 	for _, m := range [][2]string{{"devs", "ana"}, {"devs", "bob"}, {"ops", "ana"}, {"devs", "ana"}} {
 		_, err = c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String(m[0]), UserName: aws.String(m[1])})
 		require.NoError(t, err)
@@ -142,9 +132,9 @@ func TestGroups(t *testing.T) {
 	require.Len(t, groups.Groups, 1)
 
 	_, err = c.DeleteGroup(ctx, &awsiam.DeleteGroupInput{GroupName: aws.String("devs")})
-	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
+	cloudtest.APIError(t, err, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
 	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("bob")})
-	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must remove user from all groups first.")
+	cloudtest.APIError(t, err, "DeleteConflict", "Cannot delete entity, must remove user from all groups first.")
 
 	// A renamed group keeps its members and policies.
 	_, err = c.PutGroupPolicy(ctx, &awsiam.PutGroupPolicyInput{GroupName: aws.String("devs"), PolicyName: aws.String("logs"), PolicyDocument: aws.String(logsPolicy)})
@@ -156,16 +146,16 @@ func TestGroups(t *testing.T) {
 	assert.Equal(t, "builders", aws.ToString(pol.GroupName))
 	sameJSON(t, decodeDoc(t, aws.ToString(pol.PolicyDocument)), logsPolicy)
 	_, err = c.GetGroupPolicy(ctx, &awsiam.GetGroupPolicyInput{GroupName: aws.String("builders"), PolicyName: aws.String("nope")})
-	apiErr(t, err, "NoSuchEntity", "The group policy with name nope cannot be found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "The group policy with name nope cannot be found.")
 
 	for _, n := range []string{"ana", "bob"} {
 		_, err = c.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{GroupName: aws.String("builders"), UserName: aws.String(n)})
 		require.NoError(t, err)
 	}
 	_, err = c.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{GroupName: aws.String("builders"), UserName: aws.String("bob")})
-	apiErr(t, err, "NoSuchEntity", "The user with name bob cannot be found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "The user with name bob cannot be found.")
 	_, err = c.DeleteGroup(ctx, &awsiam.DeleteGroupInput{GroupName: aws.String("builders")})
-	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+	cloudtest.APIError(t, err, "DeleteConflict", "Cannot delete entity, must delete policies first.")
 	_, err = c.DeleteGroupPolicy(ctx, &awsiam.DeleteGroupPolicyInput{GroupName: aws.String("builders"), PolicyName: aws.String("logs")})
 	require.NoError(t, err)
 	_, err = c.DeleteGroup(ctx, &awsiam.DeleteGroupInput{GroupName: aws.String("builders")})
@@ -194,7 +184,7 @@ func TestAttachedPoliciesOfUsersAndGroups(t *testing.T) {
 	_, err = c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("fn"), PolicyArn: arn})
 	require.NoError(t, err)
 	_, err = c.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("ana"), PolicyArn: aws.String("arn:aws:iam::aws:policy/Nope")})
-	apiErr(t, err, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable.")
 
 	got, err := c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: arn})
 	require.NoError(t, err)
@@ -217,16 +207,16 @@ func TestAttachedPoliciesOfUsersAndGroups(t *testing.T) {
 	assert.Equal(t, "logs", aws.ToString(att.AttachedPolicies[0].PolicyName))
 
 	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("ana")})
-	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
+	cloudtest.APIError(t, err, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
 	_, err = c.DetachGroupPolicy(ctx, &awsiam.DetachGroupPolicyInput{GroupName: aws.String("devs"), PolicyArn: arn})
 	require.NoError(t, err)
 	_, err = c.DetachGroupPolicy(ctx, &awsiam.DetachGroupPolicyInput{GroupName: aws.String("devs"), PolicyArn: arn})
-	apiErr(t, err, "NoSuchEntity", "Policy "+aws.ToString(arn)+" was not found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "Policy "+aws.ToString(arn)+" was not found.")
 
 	// User inline policies have their own quota: 2,048 characters.
 	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"arn:aws:logs:*:*:log-group:` + string(bytes.Repeat([]byte("a"), 2000)) + `"}]}`
 	_, err = c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("ana"), PolicyName: aws.String("big"), PolicyDocument: aws.String(big)})
-	apiErr(t, err, "LimitExceeded", "Cannot exceed quota for PolicySize: 2048")
+	cloudtest.APIError(t, err, "LimitExceeded", "Cannot exceed quota for PolicySize: 2048")
 }
 
 func TestAccessKeys(t *testing.T) {
@@ -248,9 +238,9 @@ func TestAccessKeys(t *testing.T) {
 	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
 	require.NoError(t, err)
 	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
-	apiErr(t, err, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
+	cloudtest.APIError(t, err, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
 	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
-	apiErr(t, err, "ValidationError", "Must specify userName when calling with non-User credentials")
+	cloudtest.APIError(t, err, "ValidationError", "Must specify userName when calling with non-User credentials")
 
 	list, err := c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: aws.String("ana")})
 	require.NoError(t, err)
@@ -272,10 +262,10 @@ func TestAccessKeys(t *testing.T) {
 	assert.Equal(t, "ana", aws.ToString(last.UserName))
 	assert.NotNil(t, last.AccessKeyLastUsed.LastUsedDate)
 	_, err = c.GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String("AKIAAAAAAAAAAAAAAAAA")})
-	apiErr(t, err, "NoSuchEntity", "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found.")
 
 	_, err = c.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{UserName: aws.String("ana"), AccessKeyId: key.AccessKeyId, Status: "Paused"})
-	apiErr(t, err, "ValidationError", "1 validation error detected: Value 'Paused' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]")
+	cloudtest.APIError(t, err, "ValidationError", "1 validation error detected: Value 'Paused' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]")
 	_, err = c.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{UserName: aws.String("ana"), AccessKeyId: key.AccessKeyId, Status: types.StatusTypeInactive})
 	require.NoError(t, err)
 	me, err = sts.NewFromConfig(asAna).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -283,7 +273,7 @@ func TestAccessKeys(t *testing.T) {
 	assert.NotContains(t, aws.ToString(me.Arn), "user/", "an inactive key no longer acts as the user")
 
 	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("ana")})
-	apiErr(t, err, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
+	cloudtest.APIError(t, err, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
 
 	// Keys survive a restart; their secrets are not stored in clear.
 	svc.Close()
@@ -317,7 +307,7 @@ func TestPermissionsBoundaryOperations(t *testing.T) {
 	createRole(t, c, "fn", trustLambda)
 
 	_, err = c.PutUserPermissionsBoundary(ctx, &awsiam.PutUserPermissionsBoundaryInput{UserName: aws.String("ana"), PermissionsBoundary: aws.String("arn:aws:iam::aws:policy/Nope")})
-	apiErr(t, err, "NoSuchEntity", "Scope ARN: arn:aws:iam::aws:policy/Nope does not exist or is not attachable.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "Scope ARN: arn:aws:iam::aws:policy/Nope does not exist or is not attachable.")
 	_, err = c.PutUserPermissionsBoundary(ctx, &awsiam.PutUserPermissionsBoundaryInput{UserName: aws.String("ana"), PermissionsBoundary: aws.String(boundary)})
 	require.NoError(t, err)
 	_, err = c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: aws.String("fn"), PermissionsBoundary: aws.String(boundary)})
@@ -379,5 +369,5 @@ func TestUsersAndGroupsSurviveRestart(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, att.AttachedPolicies, 1)
 	_, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("ana")})
-	apiErr(t, err, "NoSuchEntity", "The user with name ana cannot be found.")
+	cloudtest.APIError(t, err, "NoSuchEntity", "The user with name ana cannot be found.")
 }

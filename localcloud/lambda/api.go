@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -125,11 +126,17 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.publish(f)
+	out := f
+	if in.Publish {
+		if out, err = s.publishVersion(f, ""); err != nil {
+			return err
+		}
+	}
 	if f.Runtime == "go1.x" {
 		s.log.WarnContext(r.Context(), "lambda runtime go1.x is deprecated on AWS: build a bootstrap with `go run ./cmd/lab package <dir>` and use provided.al2023", "function", f.Name)
 	}
 	s.log.InfoContext(r.Context(), "lambda function created", "function", f.Name, "account", f.Account, "region", f.Region, "runtime", f.Runtime)
-	protocol.WriteJSON(w, http.StatusCreated, f.configuration())
+	protocol.WriteJSON(w, http.StatusCreated, out.configuration())
 	return nil
 }
 
@@ -187,7 +194,7 @@ func (s *Service) codeURL(f *function) string {
 func (s *Service) getCode(w http.ResponseWriter, r *http.Request) error {
 	k := fnKey{r.PathValue("account"), r.PathValue("region"), r.PathValue("name")}
 	f := s.current(k)
-	if f == nil || r.PathValue("file") != f.CodeHex+".zip" {
+	if f == nil || !strings.HasSuffix(r.PathValue("file"), ".zip") || !s.servesCode(f, strings.TrimSuffix(r.PathValue("file"), ".zip")) {
 		return protocol.StatusErrorf(http.StatusNotFound, "ResourceNotFoundException", "no such code")
 	}
 	b, err := os.ReadFile(s.zipPath(f))
@@ -246,9 +253,22 @@ func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request) error {
+	ref, err := parseFunctionRef(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	q := cmp.Or(r.URL.Query().Get("Qualifier"), ref.qualifier)
 	f, err := s.lookup(r, r.PathValue("name"))
 	if err != nil {
 		return err
+	}
+	switch {
+	case q == "$LATEST":
+		return protocol.Errorf("InvalidParameterValueException", "$LATEST version cannot be deleted without deleting the function.")
+	case q != "" && !digitsRE.MatchString(q):
+		return protocol.Errorf("InvalidParameterValueException", "Deletion of aliases is not supported.")
+	case q != "":
+		return s.deleteVersion(w, f, q)
 	}
 	defer s.lockFunction(f.key())()
 	if f = s.current(f.key()); f == nil {
@@ -259,6 +279,7 @@ func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.mu.Lock()
 	delete(s.fns, f.key())
+	delete(s.quals, f.key())
 	s.mu.Unlock()
 	s.conc.setReserved(f.key(), nil)
 	s.async.forget(f.key())
@@ -435,212 +456,17 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	protocol.WriteJSON(w, http.StatusOK, f.configuration())
-	return nil
-}
-
-// Concurrency.
-
-func (s *Service) putFunctionConcurrency(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(w, r, 1<<16, "PutFunctionConcurrency")
-	if err != nil {
-		return err
-	}
-	var in struct{ ReservedConcurrentExecutions *int }
-	if err := decode(body, &in); err != nil {
-		return err
-	}
-	if in.ReservedConcurrentExecutions == nil {
-		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
-	}
-	n := *in.ReservedConcurrentExecutions
-	if n < 0 {
-		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%d' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0", n)
-	}
-	var reserved bool
-	var prev *int
-	var key fnKey
-	_, err = s.update(r, "", false, func(f *function) error {
-		// Checked and set at once, so that concurrent reservations of other
-		// functions cannot together eat the unreserved minimum.
-		if err := s.conc.reserve(f.key(), n); err != nil {
+	if in.Publish {
+		unlock := s.lockFunction(f.key())
+		if cur := s.current(f.key()); cur != nil {
+			f, err = s.publishVersion(cur, "")
+		}
+		unlock()
+		if err != nil {
 			return err
 		}
-		reserved, prev, key = true, f.Reserved, f.key()
-		f.Reserved = &n
-		return nil
-	})
-	if err != nil {
-		if reserved {
-			s.conc.setReserved(key, prev) // the change was not committed
-		}
-		return err
 	}
-	protocol.WriteJSON(w, http.StatusOK, map[string]int{"ReservedConcurrentExecutions": n})
-	return nil
-}
-
-func (s *Service) getFunctionConcurrency(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.lookup(r, r.PathValue("name"))
-	if err != nil {
-		return err
-	}
-	out := map[string]int{}
-	if f.Reserved != nil {
-		out["ReservedConcurrentExecutions"] = *f.Reserved
-	}
-	protocol.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (s *Service) deleteFunctionConcurrency(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.update(r, "", false, func(f *function) error {
-		f.Reserved = nil
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.conc.setReserved(f.key(), nil)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// Tags.
-
-// taggedFunction finds the function a tagging request's ARN names.
-func (s *Service) taggedFunction(r *http.Request) (*function, error) {
-	arn := r.PathValue("arn")
-	a, ok := protocol.ParseARN(arn)
-	if !ok || a.Service != "lambda" || !strings.HasPrefix(a.Resource, "function:") {
-		return nil, protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'resource' failed to satisfy constraint: Member must be a function ARN", truncate(arn, 200))
-	}
-	ref, err := parseFunctionRef(arn)
-	if err != nil {
-		return nil, err
-	}
-	if ref.qualifier != "" {
-		return nil, protocol.Errorf("InvalidParameterValueException", "Tags are not supported on function versions or aliases: %s", truncate(arn, 200))
-	}
-	id := protocol.IdentityFrom(r.Context())
-	return s.find(id.AccountID, id.Region, ref)
-}
-
-func (s *Service) listTags(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.taggedFunction(r)
-	if err != nil {
-		return err
-	}
-	tags := f.Tags
-	if tags == nil {
-		tags = map[string]string{}
-	}
-	protocol.WriteJSON(w, http.StatusOK, map[string]any{"Tags": tags})
-	return nil
-}
-
-func (s *Service) tagResource(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(w, r, 1<<20, "TagResource")
-	if err != nil {
-		return err
-	}
-	var in struct{ Tags map[string]string }
-	if err := decode(body, &in); err != nil {
-		return err
-	}
-	target, err := s.taggedFunction(r)
-	if err != nil {
-		return err
-	}
-	_, err = s.updateTags(target, func(f *function) error {
-		if f.Tags == nil {
-			f.Tags = map[string]string{}
-		}
-		for k, v := range in.Tags {
-			f.Tags[k] = v
-		}
-		return validateTags(f.Tags)
-	})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Service) untagResource(w http.ResponseWriter, r *http.Request) error {
-	target, err := s.taggedFunction(r)
-	if err != nil {
-		return err
-	}
-	keys := r.URL.Query()["tagKeys"]
-	_, err = s.updateTags(target, func(f *function) error {
-		for _, k := range keys {
-			delete(f.Tags, k)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// updateTags changes a function's tags (which do not touch its code).
-func (s *Service) updateTags(target *function, change func(*function) error) (*function, error) {
-	defer s.lockFunction(target.key())()
-	old := s.current(target.key())
-	if old == nil {
-		return nil, notFound(target.arn())
-	}
-	f := old.clone()
-	if err := change(f); err != nil {
-		return nil, err
-	}
-	f.RevisionID = newRevision()
-	if err := s.saveFunction(f); err != nil {
-		return nil, err
-	}
-	s.publish(f)
-	return f, nil
-}
-
-// validateTags checks Lambda's tag limits.
-func validateTags(tags map[string]string) error {
-	if len(tags) > 50 {
-		return protocol.Errorf("InvalidParameterValueException", "Number of tags exceeds resource tag limit.")
-	}
-	for k, v := range tags {
-		if k == "" || len(k) > 128 || len(v) > 256 || strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return protocol.Errorf("InvalidParameterValueException", "Invalid tag %q: keys are 1-128 characters and may not start with aws:, values at most 256", truncate(k, 140))
-		}
-	}
-	return nil
-}
-
-func (s *Service) getAccountSettings(w http.ResponseWriter, r *http.Request) error {
-	id := protocol.IdentityFrom(r.Context())
-	var count int
-	var total int64
-	s.mu.RLock()
-	for k, f := range s.fns {
-		if k.account == id.AccountID && k.region == id.Region {
-			count++
-			total += f.CodeSize
-		}
-	}
-	s.mu.RUnlock()
-	protocol.WriteJSON(w, http.StatusOK, map[string]any{
-		"AccountLimit": map[string]int64{
-			"TotalCodeSize":                  80530636800,
-			"CodeSizeUnzipped":               maxUnzipped,
-			"CodeSizeZipped":                 maxZipped,
-			"ConcurrentExecutions":           int64(s.cfg.AccountConcurrency),
-			"UnreservedConcurrentExecutions": int64(s.conc.unreservedLimit(acctKey{id.AccountID, id.Region})),
-		},
-		"AccountUsage": map[string]int64{"TotalCodeSize": total, "FunctionCount": int64(count)},
-	})
+	protocol.WriteJSON(w, http.StatusOK, f.configuration())
 	return nil
 }
 

@@ -44,6 +44,9 @@ func (s *Service) load() error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load functions: %w", err)
 	}
+	if err := s.loadQualified(); err != nil {
+		return err
+	}
 	for _, f := range s.fns {
 		s.removeStaleCode(f.Account, f.Region, f.Name, f.CodeHex)
 	}
@@ -64,7 +67,8 @@ func (s *Service) saveFunction(f *function) error {
 	return nil
 }
 
-// deleteFunctionRow removes a function and its queued events.
+// deleteFunctionRow removes a function, its versions, aliases and queued
+// events.
 func (s *Service) deleteFunctionRow(k fnKey) error {
 	tx, err := s.db.Begin()
 	if err != nil {
@@ -74,8 +78,10 @@ func (s *Service) deleteFunctionRow(k fnKey) error {
 	if _, err := tx.Exec(`DELETE FROM functions WHERE account = ? AND region = ? AND name = ?`, k.account, k.region, k.name); err != nil {
 		return fmt.Errorf("delete function %s: %w", k.name, err)
 	}
-	if _, err := tx.Exec(`DELETE FROM async_events WHERE account = ? AND region = ? AND name = ?`, k.account, k.region, k.name); err != nil {
-		return fmt.Errorf("delete function %s: %w", k.name, err)
+	for _, table := range []string{"async_events", "versions", "aliases"} {
+		if _, err := tx.Exec(`DELETE FROM `+table+` WHERE account = ? AND region = ? AND name = ?`, k.account, k.region, k.name); err != nil {
+			return fmt.Errorf("delete function %s: %w", k.name, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("delete function %s: %w", k.name, err)
@@ -91,8 +97,11 @@ func (s *Service) publish(f *function) {
 }
 
 // removeStaleCode deletes code zips and directories of a function other
-// than keepHex, unless an environment still runs from them.
+// than keepHex and its versions', unless an environment still runs from
+// them.
 func (s *Service) removeStaleCode(account, region, name, keepHex string) {
+	keep := s.codeInUse(fnKey{account, region, name})
+	keep[keepHex] = true
 	dir := s.fnDir(account, region, name)
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -104,7 +113,7 @@ func (s *Service) removeStaleCode(account, region, name, keepHex string) {
 		if filepath.Ext(n) == ".zip" {
 			base = n[:len(n)-4]
 		}
-		if base == keepHex {
+		if keep[base] {
 			continue
 		}
 		p := filepath.Join(dir, n)

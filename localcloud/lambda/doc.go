@@ -13,6 +13,12 @@
 // asynchronous (Event) invocations are kept in SQLite under the data
 // directory and survive a restart; environments always start cold.
 //
+// PublishVersion (and Publish on CreateFunction and UpdateFunctionCode)
+// snapshots $LATEST as a numbered version that keeps its code and
+// configuration; aliases name a version (optionally shifting a weighted
+// share to a second one). A qualified name or ARN (fn:1, fn:live) invokes
+// that version in warm environments of its own (versions.go, aliases.go).
+//
 // Other services invoke functions through InvokeFromService, which checks
 // the function's resource-based policy (AddPermission); the local cloud's
 // own pollers use Invoke, which does not.

@@ -46,6 +46,11 @@ type function struct {
 	Reserved   *int         `json:"reserved,omitempty"`
 	// Tracing is TracingConfig.Mode; "" means PassThrough.
 	Tracing string `json:"tracing,omitempty"`
+	// Version is a published version's number; "" is $LATEST.
+	Version string `json:"version,omitempty"`
+	// LastVersion is the number of $LATEST's last published version
+	// (numbers are never reused).
+	LastVersion int `json:"lastVersion,omitempty"`
 }
 
 func (f *function) key() fnKey { return fnKey{f.Account, f.Region, f.Name} }
@@ -132,7 +137,7 @@ type environmentResp struct {
 func (f *function) configuration() configuration {
 	c := configuration{
 		FunctionName:     f.Name,
-		FunctionArn:      f.arn(),
+		FunctionArn:      f.qualifiedARN(),
 		Runtime:          f.Runtime,
 		Role:             f.Role,
 		Handler:          f.Handler,
@@ -142,7 +147,7 @@ func (f *function) configuration() configuration {
 		MemorySize:       f.MemorySize,
 		LastModified:     f.LastModified.UTC().Format(lastModifiedFormat),
 		CodeSha256:       f.CodeSha256,
-		Version:          "$LATEST",
+		Version:          f.ver(),
 		TracingConfig:    map[string]string{"Mode": cmp.Or(f.Tracing, "PassThrough")},
 		RevisionID:       f.RevisionID,
 		State:            "Active",
@@ -238,7 +243,7 @@ func truncate(s string, n int) string {
 }
 
 // lookup finds the function a request names, in the caller's account and
-// region. Only $LATEST exists: any other qualifier is not found.
+// region: $LATEST, a version or an alias's version.
 func (s *Service) lookup(r *http.Request, nameParam string) (*function, error) {
 	id := protocol.IdentityFrom(r.Context())
 	ref, err := parseFunctionRef(nameParam)
@@ -269,10 +274,7 @@ func (s *Service) find(account, region string, ref functionRef) (*function, erro
 	if f == nil {
 		return nil, notFound(arn)
 	}
-	if ref.qualifier != "" && ref.qualifier != "$LATEST" {
-		return nil, notFound(arn + ":" + ref.qualifier)
-	}
-	return f, nil
+	return s.resolve(f, ref.qualifier)
 }
 
 func notFound(arn string) error {

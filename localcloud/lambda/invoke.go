@@ -98,7 +98,7 @@ func (s *Service) invokeHTTP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h := w.Header()
-	h.Set("X-Amz-Executed-Version", "$LATEST")
+	h.Set("X-Amz-Executed-Version", f.ver())
 	if res.functionError != "" {
 		h.Set("X-Amz-Function-Error", res.functionError)
 	}
@@ -164,7 +164,11 @@ func (s *Service) InvokeFromService(ctx context.Context, in protocol.ServiceInvo
 	if err != nil {
 		return protocol.InvocationResult{}, err
 	}
-	if !allows(f.Policy, in) {
+	policy := f.Policy
+	if cur := s.current(f.key()); f.Version != "" && cur != nil {
+		policy = cur.Policy // a version answers to its function's policy
+	}
+	if !allows(policy, in) {
 		return protocol.InvocationResult{}, protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException",
 			"%s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows it (add one with AddPermission: Principal %s, SourceArn %s)", in.SourcePrincipal, f.arn(), in.SourcePrincipal, in.SourceARN)
 	}
@@ -243,7 +247,7 @@ func (s *Service) execute(f *function, payload []byte, opts invokeOpts) (*result
 		}
 		inv := &invocation{
 			id:            reqID,
-			arn:           f.arn(),
+			arn:           f.qualifiedARN(),
 			payload:       payload,
 			timeout:       time.Duration(f.Timeout) * time.Second,
 			clientContext: opts.clientContext,
@@ -265,10 +269,10 @@ func (s *Service) execute(f *function, payload []byte, opts invokeOpts) (*result
 // failedStart answers an invocation whose environment could not start (its
 // bootstrap cannot run here), logging it like AWS does.
 func (s *Service) failedStart(f *function, reqID string, ferr *fnError, opts invokeOpts) *result {
-	stream := time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + randomHex(16)
+	stream := time.Now().UTC().Format("2006/01/02") + "/[" + f.ver() + "]" + randomHex(16)
 	lines := []string{
 		"INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: " + ferr.Type,
-		"START RequestId: " + reqID + " Version: $LATEST",
+		"START RequestId: " + reqID + " Version: " + f.ver(),
 		ferr.Message,
 		"END RequestId: " + reqID,
 		fmt.Sprintf("REPORT RequestId: %s\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: %d MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: %s", reqID, f.MemorySize, ferr.Type),
@@ -416,7 +420,7 @@ func (e *env) run(inv *invocation, cold bool) (res *result, retry bool, err erro
 	if timedOut || ferr != nil {
 		e.stop()
 	} else {
-		s.envs.put(e, s.current(e.fn.key()))
+		s.envs.put(e, s.currentOf(e.fn))
 	}
 	return res, false, nil
 }
@@ -426,7 +430,7 @@ func (e *env) failedInit(inv *invocation, ferr *fnError) *result {
 	inv.wantTail = true
 	initDur := time.Since(e.startedAt)
 	e.platformLine(inv, fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s", ms(initDur), ferr.Type))
-	e.platformLine(inv, "START RequestId: "+inv.id+" Version: $LATEST")
+	e.platformLine(inv, "START RequestId: "+inv.id+" Version: "+e.fn.ver())
 	e.platformLine(inv, ferr.Message)
 	e.platformLine(inv, "END RequestId: "+inv.id)
 	e.platformLine(inv, fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\tStatus: error\tError Type: %s",

@@ -13,13 +13,13 @@ import (
 // ready for reuse, and all of them for Close.
 type pools struct {
 	mu     sync.Mutex
-	idle   map[fnKey][]*env
+	idle   map[poolKey][]*env
 	all    map[*env]struct{}
 	closed bool
 }
 
 func newPools() *pools {
-	return &pools{idle: map[fnKey][]*env{}, all: map[*env]struct{}{}}
+	return &pools{idle: map[poolKey][]*env{}, all: map[*env]struct{}{}}
 }
 
 // add registers a new environment; it fails once Close has begun.
@@ -38,7 +38,7 @@ func (p *pools) remove(e *env) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.all, e)
-	k := e.fn.key()
+	k := e.fn.poolKey()
 	list := p.idle[k]
 	for i, x := range list {
 		if x == e {
@@ -54,7 +54,7 @@ func (p *pools) remove(e *env) {
 // take returns the most recently used idle environment of f's current
 // generation, or nil. Idle environments of older generations are stopped.
 func (p *pools) take(f *function) *env {
-	k := f.key()
+	k := f.poolKey()
 	var stale []*env
 	var got *env
 	p.mu.Lock()
@@ -88,7 +88,7 @@ func (p *pools) put(e *env, current *function) {
 	ok := !p.closed && !e.dead.Load() && current != nil && current.Generation == e.fn.Generation && current.Account == e.fn.Account
 	if ok {
 		e.lastUsed = time.Now()
-		k := e.fn.key()
+		k := e.fn.poolKey()
 		p.idle[k] = append(p.idle[k], e)
 	}
 	p.mu.Unlock()
@@ -97,17 +97,42 @@ func (p *pools) put(e *env, current *function) {
 	}
 }
 
-// retire stops the idle environments of a function (after an update or a
-// delete); busy ones are stopped when they come back.
+// retire stops the idle environments of a function and its versions
+// (after an update or a delete); busy ones are stopped when they come back.
 func (p *pools) retire(k fnKey) {
 	p.mu.Lock()
-	list := p.idle[k]
-	delete(p.idle, k)
+	var list []*env
+	for pk, l := range p.idle {
+		if pk.fnKey == k {
+			list = append(list, l...)
+			delete(p.idle, pk)
+		}
+	}
 	p.mu.Unlock()
 	for _, e := range list {
 		go e.stop()
 	}
 }
+
+// retireVersion stops the idle environments of a deleted version.
+func (p *pools) retireVersion(f *function) {
+	p.mu.Lock()
+	list := p.idle[f.poolKey()]
+	delete(p.idle, f.poolKey())
+	p.mu.Unlock()
+	for _, e := range list {
+		go e.stop()
+	}
+}
+
+// poolKey is what warm environments are kept by: a function's $LATEST and
+// each of its versions run apart.
+type poolKey struct {
+	fnKey
+	version string
+}
+
+func (f *function) poolKey() poolKey { return poolKey{f.key(), f.Version} }
 
 // idleSince removes and returns the environments idle since before t.
 func (p *pools) idleSince(t time.Time) []*env {
@@ -140,7 +165,7 @@ func (p *pools) closeAll() {
 	for e := range p.all {
 		all = append(all, e)
 	}
-	p.idle = map[fnKey][]*env{}
+	p.idle = map[poolKey][]*env{}
 	p.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, e := range all {

@@ -143,7 +143,7 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		s:       s,
 		fn:      f,
 		dir:     dir,
-		stream:  time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + randomHex(16),
+		stream:  time.Now().UTC().Format("2006/01/02") + "/[" + f.ver() + "]" + randomHex(16),
 		addr:    ln.Addr().String(),
 		ready:   make(chan struct{}),
 		initErr: make(chan []byte, 1),
@@ -216,7 +216,7 @@ func (e *env) environ() []string {
 		"AWS_EXECUTION_ENV="+supportedRuntimes[f.Runtime],
 		"AWS_LAMBDA_FUNCTION_NAME="+f.Name,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(f.MemorySize),
-		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_VERSION="+f.ver(),
 		"AWS_LAMBDA_LOG_GROUP_NAME="+f.logGroup(),
 		"AWS_LAMBDA_LOG_STREAM_NAME="+e.stream,
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
@@ -317,7 +317,7 @@ func (e *env) next(w http.ResponseWriter, r *http.Request) {
 	e.logMu.Lock()
 	e.logInv = inv
 	e.logMu.Unlock()
-	e.platformLine(inv, "START RequestId: "+inv.id+" Version: $LATEST")
+	e.platformLine(inv, "START RequestId: "+inv.id+" Version: "+e.fn.ver())
 	close(inv.started)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

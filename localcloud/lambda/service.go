@@ -66,8 +66,10 @@ type Service struct {
 	db  *sql.DB
 	mux *http.ServeMux
 
-	mu  sync.RWMutex // guards fns; values are immutable snapshots
+	mu  sync.RWMutex // guards fns and quals; functions are immutable snapshots
 	fns map[fnKey]*function
+	// quals are the functions' published versions and aliases (versions.go).
+	quals map[fnKey]*qualified
 	// fnLocks holds a *sync.Mutex per fnKey: changes to one function are
 	// serialised; different functions change in parallel.
 	fnLocks sync.Map
@@ -111,7 +113,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.InitTimeout <= 0 {
 		cfg.InitTimeout = 10 * time.Second
 	}
-	db, err := store.Open(filepath.Join(cfg.DataDir, "lambda.db"), schema...)
+	db, err := store.Open(filepath.Join(cfg.DataDir, "lambda.db"), append(schema, versionSchema...)...)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
 	}
@@ -120,6 +122,7 @@ func New(cfg Config) (*Service, error) {
 		log:     cfg.Logger,
 		db:      db,
 		fns:     map[fnKey]*function{},
+		quals:   map[fnKey]*qualified{},
 		entries: map[string]error{},
 		procs:   newProcStarter(cfg.Logger),
 		closed:  make(chan struct{}),
@@ -254,6 +257,9 @@ func (s *Service) routes() *http.ServeMux {
 
 	h("GET /2016-08-19/account-settings", s.getAccountSettings)
 	h("GET /2016-08-19/account-settings/{$}", s.getAccountSettings)
+
+	// Versions and aliases (versions.go, aliases.go).
+	s.registerAliasRoutes(h)
 
 	// Event source mappings (esm.go).
 	s.registerMappingRoutes(h)
