@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -68,13 +67,20 @@ func (k *Kit) root() (string, error) {
 			}
 		}
 	}
-	if _, file, _, ok := runtime.Caller(0); ok {
+	// Built by `go install` (no -trimpath), this file's path is in the
+	// module cache, where the module's sources are.
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
 		d := filepath.Dir(filepath.Dir(file)) // kit/code.go -> root
 		if modOf(filepath.Join(d, "go.mod")) == modulePath {
 			return d, nil
 		}
 	}
-	return "", errors.New("cannot find the labkit source tree (solutions/ and starter/): run the kit from inside your labkit checkout")
+	// A prebuilt binary: the sources it carries, extracted once.
+	base := ""
+	if k.CacheDir != "" {
+		base = filepath.Dir(k.CacheDir)
+	}
+	return builtinRoot(base)
 }
 
 // modOf returns the module path declared in the go.mod file at p, or "".

@@ -74,6 +74,10 @@ func Build(ctx context.Context, dir string, opts Options) ([]byte, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("package %s: not a directory", dir)
 	}
+	goBin, err := goCommand()
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", dir, err)
+	}
 	tmp, err := os.MkdirTemp("", "lab-bundle-")
 	if err != nil {
 		return nil, fmt.Errorf("package %s: %w", dir, err)
@@ -84,7 +88,7 @@ func Build(ctx context.Context, dir string, opts Options) ([]byte, error) {
 	var captured bytes.Buffer // go build reports errors on stderr
 	// -buildvcs=false keeps the zip the same when only unrelated files of
 	// the repository change (VCS stamping records the dirty flag).
-	cmd := exec.CommandContext(ctx, goCommand(), "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, ".")
+	cmd := exec.CommandContext(ctx, goBin, "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags=-s -w", "-o", out, ".")
 	cmd.Dir = abs
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+arch)
 	cmd.Stdout = writerOr(opts.Stdout, io.Discard)
@@ -164,18 +168,30 @@ func normalizeArch(a string) (string, error) {
 	return "", errors.New("unsupported architecture " + a + ": Lambda runs amd64 (x86_64) or arm64")
 }
 
-// goCommand returns the go command of the toolchain running this program
-// when it can be found, else "go" from PATH.
-func goCommand() string {
+// ErrNoGo is returned by Build when no Go toolchain can be found: Lambda
+// functions are built from source, so `lab` needs one on the machine.
+var ErrNoGo = errors.New("building a function needs the Go toolchain (Go 1.26 or newer), and there is no `go` command on PATH: " +
+	"install Go from https://go.dev/dl/ (or brew install go, winget install GoLang.Go), then open a new terminal")
+
+// goCommand returns the go command on PATH, else the one of the toolchain
+// that built this program when it is still there, else ErrNoGo.
+func goCommand() (string, error) {
 	if p, err := exec.LookPath("go"); err == nil {
-		return p
+		return p, nil
 	}
 	if root := runtime.GOROOT(); root != "" { //nolint:staticcheck // fallback only
-		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
-			return p
+		if p := filepath.Join(root, "bin", "go"+exeSuffix()); fileExists(p) {
+			return p, nil
 		}
 	}
-	return "go"
+	return "", ErrNoGo
+}
+
+func exeSuffix() string {
+	if runtime.GOOS == "windows" {
+		return ".exe"
+	}
+	return ""
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
