@@ -314,9 +314,6 @@ func (s *Service) resolvePublishTopic(ctx context.Context, form url.Values) (*pu
 		}
 		return nil, invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
 	}
-	if p, ok := protocol.ParseARN(arn); ok && p.Service == "sns" && strings.HasPrefix(p.Resource, "endpoint/") {
-		return nil, invalidParameter("TargetArn Reason: the local cloud has no mobile push endpoints")
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t, err := s.lookupTopic(ctx, arn, param, "Publish")
@@ -344,6 +341,9 @@ func (s *Service) publish(ctx context.Context, form url.Values) (any, error) {
 	in, err := readPublishInput(form, "")
 	if err != nil {
 		return nil, err
+	}
+	if target := form.Get("TargetArn"); form.Get("TopicArn") == "" && isEndpointARN(target) {
+		return s.publishToEndpoint(ctx, target, in)
 	}
 	t, err := s.resolvePublishTopic(ctx, form)
 	if err != nil {

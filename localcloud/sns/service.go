@@ -61,9 +61,12 @@ type Service struct {
 	db      *sql.DB
 	handler *protocol.QueryService
 
-	mu     sync.RWMutex
-	topics map[string]*topic        // by ARN
-	subs   map[string]*subscription // by ARN
+	mu        sync.RWMutex
+	topics    map[string]*topic        // by ARN
+	subs      map[string]*subscription // by ARN
+	apps      map[string]*platformApp  // platform applications by ARN
+	endpoints map[string]*platformEndpoint
+	sms       map[smsKey]*smsSettings
 
 	box *outbox
 	w   *committer
@@ -97,6 +100,8 @@ var schema = []string{
 		created INTEGER NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS subscriptions_topic ON subscriptions(topic_arn)`,
+	platformSchema,
+	smsSchema,
 	`CREATE TABLE IF NOT EXISTS outbox (
 		id INTEGER PRIMARY KEY AUTOINCREMENT,
 		due INTEGER NOT NULL,
@@ -132,11 +137,14 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("open sns store: %w", err)
 	}
 	s := &Service{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		db:     db,
-		topics: map[string]*topic{},
-		subs:   map[string]*subscription{},
+		cfg:       cfg,
+		log:       cfg.Logger,
+		db:        db,
+		topics:    map[string]*topic{},
+		subs:      map[string]*subscription{},
+		apps:      map[string]*platformApp{},
+		endpoints: map[string]*platformEndpoint{},
+		sms:       map[smsKey]*smsSettings{},
 	}
 	if err := s.load(); err != nil {
 		db.Close()
@@ -205,6 +213,26 @@ func (s *Service) ops() map[string]protocol.QueryOp {
 		"ListTagsForResource":       s.listTagsForResource,
 		"AddPermission":             s.addPermission,
 		"RemovePermission":          s.removePermission,
+
+		"CreatePlatformApplication":          s.createPlatformApplication,
+		"GetPlatformApplicationAttributes":   s.getPlatformApplicationAttributes,
+		"SetPlatformApplicationAttributes":   s.setPlatformApplicationAttributes,
+		"ListPlatformApplications":           s.listPlatformApplications,
+		"DeletePlatformApplication":          s.deletePlatformApplication,
+		"CreatePlatformEndpoint":             s.createPlatformEndpoint,
+		"GetEndpointAttributes":              s.getEndpointAttributes,
+		"SetEndpointAttributes":              s.setEndpointAttributes,
+		"DeleteEndpoint":                     s.deleteEndpoint,
+		"ListEndpointsByPlatformApplication": s.listEndpointsByPlatformApplication,
+
+		"SetSMSAttributes":             s.setSMSAttributes,
+		"GetSMSAttributes":             s.getSMSAttributes,
+		"CheckIfPhoneNumberIsOptedOut": s.checkIfPhoneNumberIsOptedOut,
+		"ListPhoneNumbersOptedOut":     s.listPhoneNumbersOptedOut,
+		"OptInPhoneNumber":             s.optInPhoneNumber,
+		"GetSMSSandboxAccountStatus":   s.getSMSSandboxAccountStatus,
+		"ListSMSSandboxPhoneNumbers":   s.listSMSSandboxPhoneNumbers,
+		"ListOriginationNumbers":       s.listOriginationNumbers,
 	}
 }
 
@@ -275,7 +303,13 @@ func (s *Service) load() error {
 		t.subs[sub.arn] = sub
 		s.subs[sub.arn] = sub
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := s.loadPlatform(); err != nil {
+		return err
+	}
+	return s.loadSMS()
 }
 
 // saveTopic writes t's row (insert or replace) in tx.
