@@ -49,6 +49,9 @@ type Config struct {
 	// NoServiceMetrics stops CloudWatch publishing the services' metrics
 	// (AWS/Lambda, AWS/SQS...); benchmarks compare with and without.
 	NoServiceMetrics bool
+	// TableDelay is how long DynamoDB tables stay CREATING, UPDATING or
+	// DELETING; 0 means dynamo.DefaultTableDelay, negative no delay.
+	TableDelay time.Duration
 }
 
 // DefaultLambdaConcurrency is the local cloud's per-account limit on

@@ -21,6 +21,7 @@ import (
 
 	"github.com/labkit-dev/labkit/localcloud"
 	"github.com/labkit-dev/labkit/localcloud/bench"
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
 // The comparison benchmarks drive the whole local cloud over loopback with
@@ -88,19 +89,12 @@ func startDynalite(b *testing.B) string {
 
 func createOrders(b *testing.B, db *dynamodb.Client) {
 	b.Helper()
-	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+	cloudtest.CreateTable(b, db, &dynamodb.CreateTableInput{
 		TableName:            aws.String("Orders"),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: "S"}, {AttributeName: aws.String("sk"), AttributeType: "S"}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: "HASH"}, {AttributeName: aws.String("sk"), KeyType: "RANGE"}},
 		BillingMode:          ddbtypes.BillingModePayPerRequest,
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	waiter := dynamodb.NewTableExistsWaiter(db)
-	if err := waiter.Wait(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String("Orders")}, 10*time.Second); err != nil {
-		b.Fatal(err)
-	}
 }
 
 func order(i int) map[string]ddbtypes.AttributeValue {

@@ -39,7 +39,7 @@ func (c *Cloud) build() error {
 	if err := must("logs", logSvc, err); err != nil {
 		return err
 	}
-	db, err := dynamo.New(dynamo.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "dynamodb"), Bus: bus})
+	db, err := dynamo.New(dynamo.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "dynamodb"), Bus: bus, TableDelay: c.cfg.TableDelay})
 	if err := must("dynamodb", db, err); err != nil {
 		return err
 	}

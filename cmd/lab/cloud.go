@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud"
+	"github.com/labkit-dev/labkit/localcloud/dynamo"
 )
 
 // cloudFlags are the flags every command that runs the local cloud takes.
@@ -28,6 +29,7 @@ type cloudFlags struct {
 	allowHosts   listFlag
 	allowOrigins listFlag
 	alarmEvery   time.Duration
+	tableDelay   time.Duration
 }
 
 // listFlag is a flag that may be given more than once.
@@ -48,6 +50,7 @@ func (f *cloudFlags) register(fs *flag.FlagSet, addrFlag string) {
 	fs.Var(&f.allowHosts, "allow-host", "a host name the local cloud answers besides loopback ones (repeatable)")
 	fs.Var(&f.allowOrigins, "allow-origin", "a web origin (http://localhost:3000) whose pages may call the local cloud (repeatable)")
 	fs.DurationVar(&f.alarmEvery, "alarm-evaluation", time.Minute, "how often CloudWatch alarms are evaluated (AWS: 1m; shorten for demos)")
+	fs.DurationVar(&f.tableDelay, "table-delay", dynamo.DefaultTableDelay, "how long DynamoDB tables stay CREATING, UPDATING or DELETING (AWS: seconds; 0 for none)")
 }
 
 // defaultDataDir is the per-user directory the local cloud keeps its state
@@ -105,7 +108,7 @@ func startCloud(f cloudFlags, log *slog.Logger) (*startedCloud, error) {
 	endpoint := "http://" + ln.Addr().String()
 	c, err := localcloud.New(localcloud.Config{DataDir: f.dataDir, Logger: log, Endpoint: endpoint, LambdaConcurrency: f.concurrency,
 		AllowHosts: f.allowHosts, AllowOrigins: f.allowOrigins,
-		AlarmEvaluationInterval: f.alarmEvery})
+		AlarmEvaluationInterval: f.alarmEvery, TableDelay: tableDelay(f.tableDelay)})
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -160,4 +163,13 @@ func hostPort(s string) error {
 		return fmt.Errorf("bad address %q: want host:port, e.g. 127.0.0.1:4566", s)
 	}
 	return nil
+}
+
+// tableDelay maps the flag's "0 for none" onto the local cloud's Config,
+// where 0 means the default.
+func tableDelay(flagValue time.Duration) time.Duration {
+	if flagValue == 0 {
+		return -1
+	}
+	return flagValue
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
 // TestMain lets a test run this binary as the real `lab` command in a child
@@ -85,15 +86,13 @@ func TestNothingAcknowledgedIsLostOnKill9(t *testing.T) {
 
 	cfg := sdkConfig(endpoint)
 	db, q, topics := dynamodb.NewFromConfig(cfg), sqs.NewFromConfig(cfg), sns.NewFromConfig(cfg)
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+	cloudtest.CreateTable(t, db, &dynamodb.CreateTableInput{
 		TableName:            aws.String("Orders"),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("orderId"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("orderId"), KeyType: ddbtypes.KeyTypeHash}},
 		BillingMode:          ddbtypes.BillingModePayPerRequest,
 		StreamSpecification:  &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeNewImage},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	direct := mustQueue(t, q, "direct", "")
 	fanned := mustQueue(t, q, "fanned", "")
 	inflight := mustQueue(t, q, "inflight", "")

@@ -27,6 +27,7 @@ import (
 	"github.com/labkit-dev/labkit/kit"
 	"github.com/labkit-dev/labkit/kit/bundle"
 	"github.com/labkit-dev/labkit/labs"
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/localtest"
 )
 
@@ -192,7 +193,7 @@ func (d *deployment) lab1(ctx context.Context) {
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("orderId"), KeyType: ddbtypes.KeyTypeHash}},
 		Tags:                 []ddbtypes.Tag{{Key: aws.String("course"), Value: aws.String("week1")}}})
 	d.must(err, "create table")
-	d.must(dynamodb.NewTableExistsWaiter(d.ddb).Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, 30*time.Second), "wait for table")
+	cloudtest.WaitTable(d.t, d.ddb, table)
 	_, err = d.ddb.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: &table,
 		PointInTimeRecoverySpecification: &ddbtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}})
 	d.must(err, "PITR")

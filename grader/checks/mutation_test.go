@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
 // logGroups gives the five functions' log groups a retention policy
@@ -159,16 +159,18 @@ func mutations() []mutation {
 			name := d.n("ordersTable")
 			_, err := d.ddb.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: &name})
 			d.must(err, "delete table")
-			d.must(dynamodb.NewTableNotExistsWaiter(d.ddb).Wait(ctx, &dynamodb.DescribeTableInput{TableName: &name}, 30*time.Second), "wait")
+			cloudtest.WaitTableGone(d.t, d.ddb, name)
 			_, err = d.ddb.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: &name, BillingMode: ddbtypes.BillingModePayPerRequest,
 				AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 				KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}}})
 			d.must(err, "create table")
+			cloudtest.WaitTable(d.t, d.ddb, name)
 		}},
 		{name: "provisioned billing", catch: "lab1/table-on-demand", mutate: func(ctx context.Context, d *deployment) {
 			_, err := d.ddb.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(d.n("ordersTable")), BillingMode: ddbtypes.BillingModeProvisioned,
 				ProvisionedThroughput: &ddbtypes.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}})
 			d.must(err, "provisioned")
+			cloudtest.WaitTable(d.t, d.ddb, d.n("ordersTable"))
 		}},
 		{name: "wildcard policy", catch: "lab2/intake-role-scope", want: "dynamodb:GetItem, dynamodb:PutItem granted only through a wildcard", mutate: func(ctx context.Context, d *deployment) {
 			d.putPolicy(ctx, "intakeRole", allowStmt([]string{"dynamodb:*"}, "*"))
@@ -236,6 +238,7 @@ func mutations() []mutation {
 			table := aws.String(d.n("ordersTable"))
 			_, err := d.ddb.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: table, StreamSpecification: &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(false)}})
 			d.must(err, "stream off")
+			cloudtest.WaitTable(d.t, d.ddb, *table)
 			_, err = d.ddb.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: table, StreamSpecification: &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeKeysOnly}})
 			d.must(err, "keys only")
 		}},

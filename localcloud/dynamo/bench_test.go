@@ -168,7 +168,7 @@ func BenchmarkQuery(b *testing.B) {
 // BenchmarkHandlerPutItem measures the server alone: PutItem bodies handed
 // to ServeHTTP by 8 goroutines, no network and no SDK.
 func BenchmarkHandlerPutItem(b *testing.B) {
-	svc, err := New(Config{DataDir: b.TempDir()})
+	svc, err := New(Config{DataDir: b.TempDir(), TableDelay: -1})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestCLITable(t *testing.T) {
 		"--key-schema", "AttributeName=pk,KeyType=HASH", "AttributeName=sk,KeyType=RANGE",
 		"--billing-mode", "PAY_PER_REQUEST", "--stream-specification", "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES")
 	desc := out["TableDescription"].(map[string]any)
-	if desc["TableStatus"] != "ACTIVE" || !strings.HasPrefix(desc["LatestStreamArn"].(string), desc["TableArn"].(string)+"/stream/") {
+	if desc["TableStatus"] != "CREATING" || !strings.HasPrefix(desc["LatestStreamArn"].(string), desc["TableArn"].(string)+"/stream/") {
 		t.Errorf("create-table: got %v", desc)
 	}
 	awsCLI(t, e.url, "dynamodb", "wait", "table-exists", "--table-name", "cli-orders")

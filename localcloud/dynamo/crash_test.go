@@ -27,7 +27,9 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for TestKill9")
 	}
-	svc, err := New(Config{DataDir: dir})
+	// A second is long enough for the table TestKill9 creates just
+	// before the kill to be CREATING when the process dies.
+	svc, err := New(Config{DataDir: dir, TableDelay: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +102,12 @@ func TestKill9(t *testing.T) {
 		}()
 	}
 	time.Sleep(400 * time.Millisecond)
+	late, err := db.CreateTable(ctx(t), &dynamodb.CreateTableInput{TableName: aws.String("late"), BillingMode: types.BillingModePayPerRequest,
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}}})
+	if err != nil || late.TableDescription.TableStatus != types.TableStatusCreating {
+		t.Fatalf("CreateTable late: got %v, %v; want CREATING", late, err)
+	}
 	cmd.Process.Kill() // SIGKILL
 	cmd.Wait()
 	close(stop)
@@ -141,6 +149,10 @@ func TestKill9(t *testing.T) {
 	}
 	if len(records) != len(stored) {
 		t.Errorf("stream records for %d items, table holds %d", len(records), len(stored))
+	}
+	// The table that was CREATING when the process died finishes.
+	if d := cloudtest.WaitTable(t, e.db, "late"); d.TableStatus != types.TableStatusActive {
+		t.Errorf("table CREATING at the kill: got %s after the restart", d.TableStatus)
 	}
 	t.Logf("%d writes acknowledged, %d stored", len(acked), len(stored))
 }

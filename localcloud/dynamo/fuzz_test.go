@@ -43,7 +43,7 @@ func FuzzJSONRequest(f *testing.F) {
 	for i, s := range seeds {
 		f.Add(uint8(i), []byte(s))
 	}
-	svc, err := New(Config{DataDir: f.TempDir(), Logger: cloudtest.Logger(f)})
+	svc, err := New(Config{DataDir: f.TempDir(), Logger: cloudtest.Logger(f), TableDelay: -1})
 	if err != nil {
 		f.Fatal(err)
 	}

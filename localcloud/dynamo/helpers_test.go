@@ -23,6 +23,10 @@ type env struct {
 	streams *dynamodbstreams.Client
 }
 
+// testTableDelay keeps the package's tests fast while every one of them
+// still meets CREATING tables and has to wait as on AWS.
+const testTableDelay = 20 * time.Millisecond
+
 // newEnv starts a Service in a temporary data dir behind a real listener.
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -31,7 +35,7 @@ func newEnv(t testing.TB) *env {
 
 func openEnv(t testing.TB, dir string) *env {
 	t.Helper()
-	svc, err := New(Config{DataDir: dir, Logger: cloudtest.Logger(t)})
+	svc, err := New(Config{DataDir: dir, Logger: cloudtest.Logger(t), TableDelay: testTableDelay})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -98,11 +102,7 @@ func createTable(t testing.TB, db *dynamodb.Client, name string, opts ...tableOp
 	for _, o := range opts {
 		o(in)
 	}
-	out, err := db.CreateTable(ctx(t), in)
-	if err != nil {
-		t.Fatalf("CreateTable %s: %v", name, err)
-	}
-	return out.TableDescription
+	return cloudtest.CreateTable(t, db, in)
 }
 
 func ctx(t testing.TB) context.Context {

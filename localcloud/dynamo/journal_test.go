@@ -95,7 +95,7 @@ func TestJournalTornTail(t *testing.T) {
 func TestJournalReplay(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	svc, err := New(Config{DataDir: dir, Logger: cloudtest.Logger(t), applyIdle: time.Hour})
+	svc, err := New(Config{DataDir: dir, Logger: cloudtest.Logger(t), applyIdle: time.Hour, TableDelay: testTableDelay})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
 	"github.com/labkit-dev/labkit/localcloud/dynamo/expr"
@@ -56,6 +57,7 @@ type reader struct {
 	bytes   int
 	last    []byte // last item evaluated (encoded), for LastEvaluatedKey
 	stopped bool
+	now     time.Time // for the indexes' status
 }
 
 func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) (*reader, error) {
@@ -63,7 +65,7 @@ func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) 
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{t: t, limit: -1}
+	r := &reader{t: t, limit: -1, now: s.now()}
 	if f.Limit != nil {
 		if *f.Limit < 1 {
 			return nil, validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *f.Limit)
@@ -110,6 +112,9 @@ func (r *reader) pickIndex(name string, consistent bool, sel string) error {
 	ix, im := r.t.secondary(name)
 	if ix == nil {
 		return validationf("The table does not have the specified index: %s", name)
+	}
+	if st, _ := im.status(r.now, ""); st == statusCreating {
+		return validationf("Cannot read from backfilling global secondary index: %s", name)
 	}
 	if consistent && ix.global {
 		return validationf("Consistent reads are not supported on global secondary indexes")

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
 // seedQuery makes table "q" (pk S, sk N) with 3 partitions of 10 items and
@@ -272,7 +273,7 @@ func TestLocalSecondaryIndexAndCapacity(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := ctx(t)
-	_, err := e.db.CreateTable(c, &dynamodb.CreateTableInput{
+	cloudtest.CreateTable(t, e.db, &dynamodb.CreateTableInput{
 		TableName:   aws.String("lsi"),
 		BillingMode: types.BillingModePayPerRequest,
 		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
@@ -283,9 +284,6 @@ func TestLocalSecondaryIndexAndCapacity(t *testing.T) {
 			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("at"), KeyType: types.KeyTypeRange}},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
 	})
-	if err != nil {
-		t.Fatalf("CreateTable with LSI: %v", err)
-	}
 	for i, sk := range []string{"c", "a", "b"} {
 		put(t, e.db, "lsi", item{"pk": s("u"), "sk": s(sk), "at": n(fmt.Sprint(10 - i))})
 	}

@@ -36,6 +36,13 @@ type Config struct {
 	// IteratorTTL is how long a shard iterator stays valid; 0 means 15 minutes.
 	IteratorTTL time.Duration
 
+	// TableDelay is how long CreateTable, UpdateTable and DeleteTable take
+	// (the table is CREATING, UPDATING or DELETING meanwhile); 0 means
+	// DefaultTableDelay, a negative value no delay at all.
+	TableDelay time.Duration
+
+	// clock replaces time.Now for the table lifecycle in tests.
+	clock func() time.Time
 	// applyIdle is how long writes pause before the journal is copied into
 	// SQLite; 0 means applyIdle (tests set it long to keep the journal).
 	applyIdle time.Duration
@@ -57,6 +64,10 @@ type Service struct {
 	// api and streamsAPI serve the two target prefixes.
 	api        *protocol.JSONService
 	streamsAPI *protocol.JSONService
+
+	// now is the lifecycle's clock and delay its transitions' length.
+	now   func() time.Time
+	delay time.Duration
 
 	mu      sync.RWMutex
 	tables  map[tableKey]*table
@@ -97,6 +108,11 @@ func New(cfg Config) (*Service, error) {
 		streams: map[string]*streamMeta{},
 		tokens:  map[string]tokenEntry{},
 		stop:    make(chan struct{}),
+		now:     cfg.clock,
+		delay:   tableDelay(cfg.TableDelay),
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	// The writer first copies what the journal holds into SQLite, which
 	// the state is then loaded from.

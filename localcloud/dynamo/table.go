@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
@@ -49,6 +50,9 @@ type indexMeta struct {
 	Projection projection   `json:"Projection"`
 	RCU        int64        `json:"RCU,omitempty"`
 	WCU        int64        `json:"WCU,omitempty"`
+	// CreatingUntil is when a GSI added by UpdateTable has finished
+	// backfilling.
+	CreatingUntil time.Time `json:"CreatingUntil,omitzero"`
 }
 
 // tableMeta is a table's definition and settings, persisted as JSON.
@@ -79,6 +83,9 @@ type tableMeta struct {
 	KMSKey               string       `json:"KMSKey,omitempty"`
 	DeletionProtection   bool         `json:"DeletionProtection,omitempty"`
 	TableClass           string       `json:"TableClass,omitempty"`
+	// Pending is CREATING or UPDATING until PendingUntil (see lifecycle.go).
+	Pending      string    `json:"Pending,omitempty"`
+	PendingUntil time.Time `json:"PendingUntil,omitzero"`
 }
 
 func (m *tableMeta) arn() string {
@@ -96,8 +103,14 @@ type table struct {
 	gsis map[string]*index
 	lsis map[string]*index
 	// idx describes every secondary index by name.
-	idx     map[string]*indexMeta
+	idx map[string]*indexMeta
+	// deleted is set by DeleteTable: the table is DELETING until goneAt
+	// (unix nanoseconds), then no longer exists.
 	deleted bool
+	goneAt  atomic.Int64
+	// creatingUntil (unix nanoseconds) is when a CREATING table becomes
+	// ACTIVE; 0 once it is.
+	creatingUntil atomic.Int64
 }
 
 func (m *tableMeta) attrKind(name string) attr.Kind {
@@ -131,6 +144,9 @@ func (m *tableMeta) keyDefOf(ks []keyElement) keyDef {
 // newTable builds the in-memory table for meta (no items).
 func newTable(meta tableMeta) *table {
 	t := &table{meta: meta}
+	if meta.Pending == statusCreating {
+		t.creatingUntil.Store(meta.PendingUntil.UnixNano())
+	}
 	t.rebuildIndexes()
 	return t
 }
@@ -286,22 +302,33 @@ func (s *Service) lookup(ctx context.Context, name string) (*table, error) {
 		return nil, validationf("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")
 	}
 	name = resolveName(id, name)
+	key := tableKey{id.AccountID, id.Region, name}
 	s.mu.RLock()
-	t := s.tables[tableKey{id.AccountID, id.Region, name}]
+	t := s.tables[key]
 	s.mu.RUnlock()
+	if t != nil && t.gone(s.now()) {
+		s.dropGone(key, t)
+		t = nil
+	}
 	if t == nil {
 		return nil, notFoundTable(name)
 	}
 	return t, nil
 }
 
-// lookupForItems is lookup with the message item operations answer.
+// lookupForItems is lookup with the message item operations answer; a
+// table that is still CREATING or already DELETING cannot be read or
+// written, as on DynamoDB.
 func (s *Service) lookupForItems(ctx context.Context, name string) (*table, error) {
 	t, err := s.lookup(ctx, name)
 	if err != nil {
 		if pe, ok := err.(*protocol.Error); ok && pe.Code == "ResourceNotFoundException" {
 			return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
 		}
+		return nil, err
 	}
-	return t, err
+	if t.goneAt.Load() != 0 || t.creating(s.now()) {
+		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
+	}
+	return t, nil
 }

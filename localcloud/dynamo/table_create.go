@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -177,7 +176,7 @@ func (s *Service) createTable(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	meta := tableMeta{
 		ID: uuid.NewString(), Name: in.TableName, Account: id.AccountID, Region: id.Region,
 		Created: now, KeySchema: in.KeySchema, AttributeDefinitions: in.AttributeDefinitions,
@@ -233,9 +232,14 @@ func (s *Service) createTable(ctx context.Context, body []byte) (any, error) {
 	key := tableKey{id.AccountID, id.Region, in.TableName}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tables[key] != nil {
+	if old := s.tables[key]; old != nil && !old.gone(now) {
+		if old.goneAt.Load() != 0 {
+			// A table of the name is still being deleted.
+			return nil, protocol.Errorf("ResourceInUseException", "Attempt to change a resource which is still in use: Table is being deleted: %s", in.TableName)
+		}
 		return nil, protocol.Errorf("ResourceInUseException", "Table already exists: %s", in.TableName)
 	}
+	s.startTransition(&meta, statusCreating, now)
 	var muts []mutation
 	var sm *streamMeta
 	if meta.StreamEnabled {
@@ -252,8 +256,7 @@ func (s *Service) createTable(ctx context.Context, body []byte) (any, error) {
 	if sm != nil {
 		s.streams[sm.Arn] = sm
 	}
-	desc := t.describe("ACTIVE")
-	return tableDescriptionOutput{TableDescription: desc}, nil
+	return tableDescriptionOutput{TableDescription: t.describe(now)}, nil
 }
 
 func validateTags(tags []tag) error {

@@ -48,6 +48,7 @@ type gsiDescription struct {
 	KeySchema             []keyElement          `json:"KeySchema"`
 	Projection            projection            `json:"Projection"`
 	IndexStatus           string                `json:"IndexStatus"`
+	Backfilling           bool                  `json:"Backfilling,omitempty"`
 	IndexArn              string                `json:"IndexArn"`
 	ProvisionedThroughput throughputDescription `json:"ProvisionedThroughput"`
 	ItemCount             int                   `json:"ItemCount"`
@@ -79,8 +80,9 @@ type tableClassSummary struct {
 }
 
 // describe returns the TableDescription; the caller holds t.mu (or owns t).
-func (t *table) describe(status string) tableDescription {
+func (t *table) describe(now time.Time) tableDescription {
 	m := &t.meta
+	status := t.status(now)
 	d := tableDescription{
 		TableName:                 m.Name,
 		TableArn:                  m.arn(),
@@ -106,15 +108,13 @@ func (t *table) describe(status string) tableDescription {
 	for _, g := range m.GSIs {
 		gd := gsiDescription{
 			IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection,
-			IndexStatus: "ACTIVE", IndexArn: m.arn() + "/index/" + g.IndexName,
+			IndexArn:              m.arn() + "/index/" + g.IndexName,
 			ProvisionedThroughput: throughputDescription{ReadCapacityUnits: g.RCU, WriteCapacityUnits: g.WCU},
 		}
 		if ix := t.gsis[g.IndexName]; ix != nil {
 			gd.ItemCount, gd.IndexSizeBytes = ix.count, ix.bytes
 		}
-		if status == "DELETING" {
-			gd.IndexStatus = "DELETING"
-		}
+		gd.IndexStatus, gd.Backfilling = g.status(now, status)
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
 	}
 	for _, l := range m.LSIs {
@@ -184,7 +184,7 @@ func (s *Service) describeTable(ctx context.Context, body []byte) (any, error) {
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return describeTableOutput{Table: t.describe("ACTIVE")}, nil
+	return describeTableOutput{Table: t.describe(s.now())}, nil
 }
 
 type listTablesInput struct {
@@ -202,10 +202,11 @@ func (s *Service) listTables(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	id := protocol.IdentityFrom(ctx)
+	now := s.now()
 	s.mu.RLock()
 	var names []string
-	for k := range s.tables {
-		if k.account == id.AccountID && k.region == id.Region && k.name > in.ExclusiveStartTableName {
+	for k, t := range s.tables {
+		if k.account == id.AccountID && k.region == id.Region && k.name > in.ExclusiveStartTableName && !t.gone(now) {
 			names = append(names, k.name)
 		}
 	}

@@ -1,6 +1,8 @@
 package dynamo
 
 import (
+	"time"
+
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
@@ -16,8 +18,9 @@ type gsiUpdateReq struct {
 	} `json:"Delete"`
 }
 
-// applyGSIUpdates applies UpdateTable's GlobalSecondaryIndexUpdates to meta.
-func applyGSIUpdates(meta *tableMeta, updates []gsiUpdateReq) error {
+// applyGSIUpdates applies UpdateTable's GlobalSecondaryIndexUpdates to meta;
+// a new index is CREATING (backfilling) until ready.
+func applyGSIUpdates(meta *tableMeta, updates []gsiUpdateReq, ready time.Time) error {
 	for _, u := range updates {
 		switch {
 		case u.Create != nil:
@@ -43,6 +46,7 @@ func applyGSIUpdates(meta *tableMeta, updates []gsiUpdateReq) error {
 			if err != nil {
 				return err
 			}
+			im.CreatingUntil = ready
 			meta.GSIs = append(meta.GSIs, im)
 		case u.Update != nil:
 			found := false

@@ -30,10 +30,7 @@ func TestTableLifecycle(t *testing.T) {
 		t.Errorf("LatestStreamArn: got %v", desc.LatestStreamArn)
 	}
 
-	w := dynamodb.NewTableExistsWaiter(e.db)
-	if err := w.Wait(c, &dynamodb.DescribeTableInput{TableName: aws.String("orders")}, 5*time.Second); err != nil {
-		t.Fatalf("TableExistsWaiter: %v", err)
-	}
+	cloudtest.WaitTable(t, e.db, "orders")
 	out, err := e.db.DescribeTable(c, &dynamodb.DescribeTableInput{TableName: aws.String("orders")})
 	if err != nil {
 		t.Fatalf("DescribeTable: %v", err)
@@ -83,10 +80,7 @@ func TestTableLifecycle(t *testing.T) {
 	if del.TableDescription.TableStatus != types.TableStatusDeleting {
 		t.Errorf("DeleteTable status: got %s, want DELETING", del.TableDescription.TableStatus)
 	}
-	nw := dynamodb.NewTableNotExistsWaiter(e.db)
-	if err := nw.Wait(c, &dynamodb.DescribeTableInput{TableName: aws.String("orders")}, 5*time.Second); err != nil {
-		t.Fatalf("TableNotExistsWaiter: %v", err)
-	}
+	cloudtest.WaitTableGone(t, e.db, "orders")
 	_, err = e.db.DescribeTable(c, &dynamodb.DescribeTableInput{TableName: aws.String("orders")})
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) {
@@ -154,6 +148,7 @@ func TestProvisionedAndUpdateTable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
+	cloudtest.WaitTable(t, e.db, "prov")
 	d, _ := e.db.DescribeTable(c, &dynamodb.DescribeTableInput{TableName: aws.String("prov")})
 	if got := *d.Table.ProvisionedThroughput.WriteCapacityUnits; got != 7 {
 		t.Errorf("WCU: got %d, want 7", got)
@@ -181,6 +176,7 @@ func TestProvisionedAndUpdateTable(t *testing.T) {
 	if up.TableDescription.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
 		t.Errorf("BillingMode: got %s", up.TableDescription.BillingModeSummary.BillingMode)
 	}
+	cloudtest.WaitTable(t, e.db, "prov")
 	q, err := e.db.Query(c, &dynamodb.QueryInput{TableName: aws.String("prov"), IndexName: aws.String("byG"),
 		KeyConditionExpression: aws.String("g = :g"), ExpressionAttributeValues: item{":g": s("x")}})
 	if err != nil || q.Count != 1 {
@@ -192,11 +188,13 @@ func TestProvisionedAndUpdateTable(t *testing.T) {
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(false)}}); err != nil {
 		t.Fatalf("disable stream: %v", err)
 	}
+	cloudtest.WaitTable(t, e.db, "prov")
 	up, err = e.db.UpdateTable(c, &dynamodb.UpdateTableInput{TableName: aws.String("prov"),
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage}})
 	if err != nil {
 		t.Fatalf("re-enable stream: %v", err)
 	}
+	cloudtest.WaitTable(t, e.db, "prov")
 	if second := *up.TableDescription.LatestStreamArn; second == first {
 		t.Errorf("re-enabled stream ARN: got the old %s, want a new one", second)
 	}

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"time"
 )
 
 func (s *Service) deleteTable(ctx context.Context, body []byte) (any, error) {
@@ -14,8 +13,9 @@ func (s *Service) deleteTable(ctx context.Context, body []byte) (any, error) {
 	defer s.mu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.deleted {
-		return nil, notFoundTable(t.meta.Name)
+	now := s.now()
+	if err := t.inUse(now); err != nil {
+		return nil, err
 	}
 	if t.meta.DeletionProtection {
 		return nil, validationf("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
@@ -29,7 +29,7 @@ func (s *Service) deleteTable(ctx context.Context, body []byte) (any, error) {
 	if m.StreamArn != "" {
 		if cur := s.streams[m.StreamArn]; cur != nil && cur.Disabled.IsZero() {
 			c := *cur
-			c.Disabled = time.Now().UTC()
+			c.Disabled = now.UTC()
 			sm = &c
 			muts = append(muts, sm.mutation())
 		}
@@ -40,10 +40,11 @@ func (s *Service) deleteTable(ctx context.Context, body []byte) (any, error) {
 	if sm != nil {
 		s.streams[sm.Arn] = sm
 	}
-	desc := t.describe("DELETING")
+	// The table stays, DELETING, until the delay has passed (lookup then
+	// drops it); its rows are already gone, so a restart forgets it.
 	t.deleted = true
-	delete(s.tables, tableKey{m.Account, m.Region, m.Name})
-	return tableDescriptionOutput{TableDescription: desc}, nil
+	t.goneAt.Store(now.Add(s.delay).UnixNano())
+	return tableDescriptionOutput{TableDescription: t.describe(now)}, nil
 }
 
 type updateTableInput struct {
@@ -71,13 +72,13 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 	defer s.mu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.deleted {
-		return nil, notFoundTable(t.meta.Name)
+	now := s.now().UTC()
+	if err := t.inUse(now); err != nil {
+		return nil, err
 	}
 	meta := t.meta // copy; slices are replaced, not mutated
 	meta.GSIs = append([]indexMeta(nil), t.meta.GSIs...)
 	meta.AttributeDefinitions = append([]attrDef(nil), t.meta.AttributeDefinitions...)
-	now := time.Now().UTC()
 	changed := false
 	if in.BillingMode != "" {
 		if in.BillingMode != "PROVISIONED" && in.BillingMode != "PAY_PER_REQUEST" {
@@ -167,7 +168,7 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 		}
 	}
 	if len(in.GlobalSecondaryIndexUpdates) > 0 {
-		if err := applyGSIUpdates(&meta, in.GlobalSecondaryIndexUpdates); err != nil {
+		if err := applyGSIUpdates(&meta, in.GlobalSecondaryIndexUpdates, now.Add(s.delay)); err != nil {
 			return nil, err
 		}
 		changed = true
@@ -175,6 +176,7 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 	if !changed && len(in.AttributeDefinitions) == 0 {
 		return nil, validationf("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
+	s.startTransition(&meta, statusUpdating, now)
 	muts = append(muts, metaMutation(&meta))
 	if err := s.com.commit(muts); err != nil {
 		return nil, err
@@ -187,5 +189,5 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 	for _, sm := range newStreams {
 		s.streams[sm.Arn] = sm
 	}
-	return tableDescriptionOutput{TableDescription: t.describe("ACTIVE")}, nil
+	return tableDescriptionOutput{TableDescription: t.describe(now)}, nil
 }

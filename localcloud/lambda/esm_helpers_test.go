@@ -203,17 +203,14 @@ func (w *world) mapping(t testing.TB, in *awslambda.CreateEventSourceMappingInpu
 // table creates a table with a stream and returns the stream ARN.
 func (w *world) table(t testing.TB, name string) string {
 	t.Helper()
-	out, err := w.ddb.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+	desc := cloudtest.CreateTable(t, w.ddb, &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
 		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
 		BillingMode:          ddbtypes.BillingModePayPerRequest,
 		StreamSpecification:  &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeNewAndOldImages},
 	})
-	if err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	return aws.ToString(out.TableDescription.LatestStreamArn)
+	return aws.ToString(desc.LatestStreamArn)
 }
 
 func (w *world) put(t testing.TB, table string, item map[string]string) {
