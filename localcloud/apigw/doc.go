@@ -41,4 +41,7 @@
 //   - The integration timeout elapsed (the integration's TimeoutInMillis,
 //     capped by Config.IntegrationTimeout): 503 {"message":"Service Unavailable"},
 //     which is what HTTP APIs answer (REST APIs answer 504).
+//   - An HTTP_PROXY integration through a VPC link (connectionType VPC_LINK):
+//     503 {"message":"Service Unavailable"}; the private target is out of the
+//     local cloud's reach.
 package apigw

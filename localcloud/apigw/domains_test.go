@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -145,4 +146,38 @@ func TestUnknownAPINamesAccount(t *testing.T) {
 	var nf *types.NotFoundException
 	require.ErrorAs(t, err, &nf)
 	assert.Equal(t, "Invalid API identifier specified "+cloudtest.Account+":abc123", nf.ErrorMessage())
+}
+
+// TestVpcLinkIntegration: an HTTP_PROXY integration may go through a VPC
+// link of the caller to a load balancer listener; the private target is out
+// of the local cloud's reach, so its route answers 503 as API Gateway does
+// for an unreachable target.
+func TestVpcLinkIntegration(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	c := e.client
+	l, err := c.CreateVpcLink(ctx, &apigatewayv2.CreateVpcLinkInput{Name: aws.String("private"), SubnetIds: []string{"subnet-a"}})
+	require.NoError(t, err)
+	a, err := c.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("p"), ProtocolType: types.ProtocolTypeHttp})
+	require.NoError(t, err)
+	const listener = "arn:aws:elasticloadbalancing:us-east-1:" + cloudtest.Account + ":listener/app/my-alb/50dc6c495c0c9188/0467ef3c8400ae65"
+	in := func(connID, uri string) *apigatewayv2.CreateIntegrationInput {
+		return &apigatewayv2.CreateIntegrationInput{ApiId: a.ApiId, IntegrationType: types.IntegrationTypeHttpProxy, IntegrationMethod: aws.String("ANY"),
+			PayloadFormatVersion: aws.String("1.0"), ConnectionType: types.ConnectionTypeVpcLink, ConnectionId: aws.String(connID), IntegrationUri: aws.String(uri)}
+	}
+	_, err = c.CreateIntegration(ctx, in("nope", listener))
+	assert.True(t, asAPIError[*types.BadRequestException](err), "unknown link: %v", err)
+	_, err = c.CreateIntegration(ctx, in(*l.VpcLinkId, "https://example.com"))
+	assert.True(t, asAPIError[*types.BadRequestException](err), "URL instead of a listener ARN: %v", err)
+	it, err := c.CreateIntegration(ctx, in(*l.VpcLinkId, listener))
+	require.NoError(t, err)
+	assert.Equal(t, types.ConnectionTypeVpcLink, it.ConnectionType)
+	assert.Equal(t, aws.ToString(l.VpcLinkId), aws.ToString(it.ConnectionId))
+	_, err = c.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: a.ApiId, RouteKey: aws.String("GET /orders"), Target: aws.String("integrations/" + *it.IntegrationId)})
+	require.NoError(t, err)
+	_, err = c.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: a.ApiId, StageName: aws.String("$default"), AutoDeploy: aws.Bool(true)})
+	require.NoError(t, err)
+	got := do(t, http.MethodGet, e.url+"/_aws/execute-api/"+*a.ApiId+"/orders", nil, nil)
+	wantStatus(t, got, http.StatusServiceUnavailable, `{"message":"Service Unavailable"}`)
 }

@@ -501,6 +501,12 @@ func (x *exchange) authorizerEvent(au *authorizer, values []string, routeArn str
 // proxyHTTP forwards the request to an HTTP_PROXY integration's URL, with
 // {name} in it replaced by path parameters.
 func (s *Service) proxyHTTP(ctx context.Context, x *exchange, integ *integration) (*response, int) {
+	if integ.ConnectionType == "VPC_LINK" {
+		// The private load balancer or Cloud Map service behind a VPC
+		// link is out of the local cloud's reach: the gateway answers as
+		// it does for an unreachable target.
+		return nil, http.StatusServiceUnavailable
+	}
 	target := integ.IntegrationUri
 	for k, v := range x.params {
 		target = strings.ReplaceAll(target, "{"+k+"}", v)

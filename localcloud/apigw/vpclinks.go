@@ -113,3 +113,11 @@ func (s *Service) deleteVpcLink(ctx context.Context, _ *http.Request, p pathArgs
 	}
 	return struct{}{}, nil
 }
+
+// checkConnection holds a VPC_LINK integration to a VPC link of the caller.
+func (s *Service) checkConnection(ctx context.Context, it *integration) error {
+	if it.ConnectionType == "VPC_LINK" && s.vpcLinks.get(keyFor(ctx, it.ConnectionId)) == nil {
+		return badRequest("Invalid VpcLink identifier specified %s", it.ConnectionId)
+	}
+	return nil
+}
