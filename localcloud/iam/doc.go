@@ -1,7 +1,9 @@
 // Package iam serves the local cloud's IAM and STS APIs over the awsQuery
 // protocol: roles, users, groups and their memberships, access keys, inline
 // and managed policies (with versions) of roles, users and groups,
-// attachments, permissions boundaries, tags, the policy simulator, and STS
+// attachments, permissions boundaries, tags, instance profiles, OpenID
+// Connect and SAML providers, login profiles (salted hashes only), the
+// account alias, password policy and summary, the policy simulator, and STS
 // GetCallerIdentity, AssumeRole, GetSessionToken and GetAccessKeyInfo.
 //
 // IAM is global: its state is kept per account, whatever the region of the

@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"sort"
@@ -109,4 +111,24 @@ func readRename(form url.Values, kind string, max int) (newName, newPath string,
 		}
 	}
 	return newName, newPath, nil
+}
+
+// updateWith finds an entity under the write lock, applies change to a
+// copy, saves the copy and only then publishes it.
+func updateWith[T any](s *Service, ctx context.Context, find func() (*T, error), save func(context.Context, *sql.Tx, *T) error, change func(*T) error) (*T, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, err := find()
+	if err != nil {
+		return nil, err
+	}
+	c := *x
+	if err := change(&c); err != nil {
+		return nil, err
+	}
+	if err := s.tx(ctx, func(tx *sql.Tx) error { return save(ctx, tx, &c) }); err != nil {
+		return nil, err
+	}
+	*x = c
+	return x, nil
 }

@@ -196,6 +196,9 @@ func (s *Service) deleteRole(ctx context.Context, form url.Values) (any, error) 
 	if len(r.attached) > 0 {
 		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
 	}
+	if len(s.profilesOf(r.account, r.name)) > 0 {
+		return nil, deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM role_boundaries WHERE account = ? AND name = ?`, r.account, r.name); err != nil {
 			return err
@@ -230,21 +233,7 @@ func (s *Service) listRoles(ctx context.Context, form url.Values) (any, error) {
 // updateRoleWith finds the role, applies change to a copy, saves it, and
 // publishes the copy.
 func (s *Service) updateRoleWith(ctx context.Context, form url.Values, change func(r *role) error) (*role, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	c := *r
-	if err := change(&c); err != nil {
-		return nil, err
-	}
-	if err := s.tx(ctx, func(tx *sql.Tx) error { return saveRole(ctx, tx, &c) }); err != nil {
-		return nil, err
-	}
-	*r = c
-	return r, nil
+	return updateWith(s, ctx, func() (*role, error) { return s.findRole(ctx, form) }, saveRole, change)
 }
 
 func (s *Service) updateRole(ctx context.Context, form url.Values) (any, error) {
@@ -302,37 +291,6 @@ func (s *Service) updateAssumeRolePolicy(ctx context.Context, form url.Values) (
 		return nil
 	})
 	return nil, err
-}
-
-func (s *Service) tagRole(ctx context.Context, form url.Values) (any, error) {
-	tags, err := requiredTags(form)
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.updateRoleWith(ctx, form, func(r *role) error {
-		r.tags, err = addTags(r.tags, tags, "TagsPerRole")
-		return err
-	})
-	return nil, err
-}
-
-func (s *Service) untagRole(ctx context.Context, form url.Values) (any, error) {
-	keys := formTagKeys(form)
-	_, err := s.updateRoleWith(ctx, form, func(r *role) error {
-		r.tags = removeTags(r.tags, keys)
-		return nil
-	})
-	return nil, err
-}
-
-func (s *Service) listRoleTags(ctx context.Context, form url.Values) (any, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r, err := s.findRole(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	return tagPage(r.tags, form)
 }
 
 // pathAndDescription reads and checks the Path (default "/") and

@@ -45,6 +45,8 @@ type Service struct {
 	sessMu   sync.RWMutex
 	sessions map[string]*session // temporary credentials by access key id
 
+	docs map[docKey][]byte // docs.go; guarded by mu
+
 	// keys are IAM users' access keys by id, in every account; guarded by mu.
 	keys map[string]*accessKey
 	// keyUse is when each access key was last seen by the router.
@@ -125,6 +127,7 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS access_keys (
 		access_key_id TEXT PRIMARY KEY, account TEXT NOT NULL, user TEXT NOT NULL,
 		status TEXT NOT NULL, created INTEGER NOT NULL, secret_sha256 TEXT NOT NULL)`,
+	docsSchema,
 	`CREATE TABLE IF NOT EXISTS sessions (
 		access_key_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL, token_sha256 TEXT NOT NULL,
 		account TEXT NOT NULL, role_name TEXT NOT NULL, role_id TEXT NOT NULL,
@@ -144,6 +147,7 @@ func New(cfg Config) (*Service, error) {
 		accounts: map[string]*account{},
 		sessions: map[string]*session{},
 		keys:     map[string]*accessKey{},
+		docs:     map[docKey][]byte{},
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -295,6 +299,9 @@ func (s *Service) load(ctx context.Context) error {
 	if err := s.loadHolders(ctx); err != nil {
 		return err
 	}
+	if err := s.loadDocs(ctx); err != nil {
+		return err
+	}
 	return s.loadSessions(ctx)
 }
 
@@ -320,9 +327,6 @@ func (s *Service) iamOps() map[string]protocol.QueryOp {
 		"UpdateRole":              s.updateRole,
 		"UpdateRoleDescription":   s.updateRoleDescription,
 		"UpdateAssumeRolePolicy":  s.updateAssumeRolePolicy,
-		"TagRole":                 s.tagRole,
-		"UntagRole":               s.untagRole,
-		"ListRoleTags":            s.listRoleTags,
 		"CreatePolicy":            s.createPolicy,
 		"GetPolicy":               s.getPolicy,
 		"DeletePolicy":            s.deletePolicy,
@@ -335,12 +339,15 @@ func (s *Service) iamOps() map[string]protocol.QueryOp {
 		"ListEntitiesForPolicy":   s.listEntitiesForPolicy,
 		"SimulatePrincipalPolicy": s.simulatePrincipalPolicy,
 		"SimulateCustomPolicy":    s.simulateCustomPolicy,
-		"ListAccountAliases":      s.listAccountAliases,
 	}
 	s.holderOps(ops)
 	s.userOps(ops)
 	s.groupOps(ops)
 	s.accessKeyOps(ops)
+	s.instanceProfileOps(ops)
+	s.providerOps(ops)
+	s.accountOps(ops)
+	s.tagOps(ops)
 	return ops
 }
 

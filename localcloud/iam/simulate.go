@@ -297,10 +297,3 @@ func (s *Service) simulatePrincipalPolicy(ctx context.Context, form url.Values) 
 	s.mu.RUnlock()
 	return simulate(form, append(policies, inputs...))
 }
-
-func (s *Service) listAccountAliases(ctx context.Context, form url.Values) (any, error) {
-	return struct {
-		AccountAliases list[string] `xml:"AccountAliases"`
-		truncated
-	}{}, nil
-}

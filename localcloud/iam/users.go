@@ -55,9 +55,6 @@ func (s *Service) userOps(ops map[string]protocol.QueryOp) {
 	ops["ListUsers"] = s.listUsers
 	ops["UpdateUser"] = s.updateUser
 	ops["DeleteUser"] = s.deleteUser
-	ops["TagUser"] = s.tagUser
-	ops["UntagUser"] = s.untagUser
-	ops["ListUserTags"] = s.listUserTags
 	ops["PutUserPermissionsBoundary"] = s.putUserPermissionsBoundary
 	ops["DeleteUserPermissionsBoundary"] = s.deleteUserPermissionsBoundary
 	ops["PutRolePermissionsBoundary"] = s.putRolePermissionsBoundary
@@ -251,21 +248,8 @@ func (s *Service) listUsers(ctx context.Context, form url.Values) (any, error) {
 // updateUserWith finds the user, applies change to a copy, saves it and
 // publishes the copy.
 func (s *Service) updateUserWith(ctx context.Context, form url.Values, change func(u *user) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, err := s.findUser(ctx, form)
-	if err != nil {
-		return err
-	}
-	c := *u
-	if err := change(&c); err != nil {
-		return err
-	}
-	if err := s.tx(ctx, func(tx *sql.Tx) error { return saveUser(ctx, tx, &c) }); err != nil {
-		return err
-	}
-	*u = c
-	return nil
+	_, err := updateWith(s, ctx, func() (*user, error) { return s.findUser(ctx, form) }, saveUser, change)
+	return err
 }
 
 // updateUser changes a user's path and name; a new name carries its
@@ -316,6 +300,15 @@ func (s *Service) updateUser(ctx context.Context, form url.Values) (any, error) 
 		}
 		delete(a.users, strings.ToLower(u.name))
 		a.users[strings.ToLower(c.name)] = u
+		if lp := (&loginProfile{}); !strings.EqualFold(u.name, c.name) && s.getDoc(u.account, kindLogin, u.name, lp) {
+			lp.User = c.name
+			if err := s.putDoc(ctx, u.account, kindLogin, c.name, lp); err != nil {
+				return nil, err
+			}
+			if err := s.deleteDoc(ctx, u.account, kindLogin, u.name); err != nil {
+				return nil, err
+			}
+		}
 	}
 	*u = c
 	return nil, nil
@@ -337,6 +330,8 @@ func (s *Service) deleteUser(ctx context.Context, form url.Values) (any, error) 
 		return nil, deleteConflict("Cannot delete entity, must delete access keys first.")
 	case len(s.groupsOf(u)) > 0:
 		return nil, deleteConflict("Cannot delete entity, must remove user from all groups first.")
+	case s.getDoc(u.account, kindLogin, u.name, &loginProfile{}):
+		return nil, deleteConflict("Cannot delete entity, must delete login profile first.")
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM users WHERE account = ? AND name = ?`, u.account, u.name)
@@ -347,35 +342,6 @@ func (s *Service) deleteUser(ctx context.Context, form url.Values) (any, error) 
 	}
 	delete(s.accounts[u.account].users, strings.ToLower(u.name))
 	return nil, nil
-}
-
-func (s *Service) tagUser(ctx context.Context, form url.Values) (any, error) {
-	tags, err := requiredTags(form)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.updateUserWith(ctx, form, func(u *user) error {
-		u.tags, err = addTags(u.tags, tags, "TagsPerUser")
-		return err
-	})
-}
-
-func (s *Service) untagUser(ctx context.Context, form url.Values) (any, error) {
-	keys := formTagKeys(form)
-	return nil, s.updateUserWith(ctx, form, func(u *user) error {
-		u.tags = removeTags(u.tags, keys)
-		return nil
-	})
-}
-
-func (s *Service) listUserTags(ctx context.Context, form url.Values) (any, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	u, err := s.findUser(ctx, form)
-	if err != nil {
-		return nil, err
-	}
-	return tagPage(u.tags, form)
 }
 
 func (s *Service) putUserPermissionsBoundary(ctx context.Context, form url.Values) (any, error) {
