@@ -15,7 +15,9 @@
 // Kinesis or Firehose: those destinations are refused with the error AWS
 // gives for a stream that is not there. Resource policies, destinations
 // (recorded, nothing is delivered to them) and KMS key associations are
-// kept as AWS shows them.
+// kept as AWS shows them. With no S3 in the local cloud no bucket exists:
+// CreateExportTask validates its request and group, then answers AWS's
+// missing-bucket error.
 //
 // State is kept per account and region in logs.db. Events are committed by
 // one writer that takes every caller waiting at that moment into a single

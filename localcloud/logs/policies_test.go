@@ -182,3 +182,44 @@ func TestAssociateKmsKey(t *testing.T) {
 	var nf *types.ResourceNotFoundException
 	require.ErrorAs(t, err, &nf)
 }
+
+// TestExportTasksNeedABucket: with no S3 in the local cloud no bucket
+// exists; CreateExportTask checks the request and the group first, then
+// answers AWS's missing-bucket error, and no task is ever listed.
+func TestExportTasksNeedABucket(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newClient(t)
+	ctx := context.Background()
+	mustGroup(t, c, "/app")
+	tests := []struct {
+		name, group string
+		from, to    int64
+		wantNF      bool
+		want        string
+	}{
+		{"reversed range", "/app", 10, 5, false, "Specified time range of '10' and '5' is not valid. Please make sure the values are within the retention period of the log group and from value is less than the to values"},
+		{"missing group", "/none", 0, 5, true, "The specified log group does not exist."},
+		{"no bucket", "/app", 0, 5, false, "The given bucket does not exist. Please make sure the bucket is valid."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.CreateExportTask(ctx, &cwl.CreateExportTaskInput{LogGroupName: aws.String(tt.group), From: aws.Int64(tt.from), To: aws.Int64(tt.to),
+				Destination: aws.String("my-exports")})
+			if tt.wantNF {
+				var nf *types.ResourceNotFoundException
+				require.ErrorAs(t, err, &nf)
+				assert.Equal(t, tt.want, nf.ErrorMessage())
+				return
+			}
+			var inv *types.InvalidParameterException
+			require.ErrorAs(t, err, &inv)
+			assert.Equal(t, tt.want, inv.ErrorMessage())
+		})
+	}
+	list, err := c.DescribeExportTasks(ctx, &cwl.DescribeExportTasksInput{})
+	require.NoError(t, err)
+	assert.Empty(t, list.ExportTasks)
+	_, err = c.CancelExportTask(ctx, &cwl.CancelExportTaskInput{TaskId: aws.String("a1b2c3")})
+	var nf *types.ResourceNotFoundException
+	require.ErrorAs(t, err, &nf)
+}

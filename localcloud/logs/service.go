@@ -231,6 +231,9 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 		"GetLogGroupFields":           s.getLogGroupFields,
 		"AssociateKmsKey":             s.associateKmsKey,
 		"DisassociateKmsKey":          s.disassociateKmsKey,
+		"CreateExportTask":            s.createExportTask,
+		"DescribeExportTasks":         s.describeExportTasks,
+		"CancelExportTask":            s.cancelExportTask,
 	}
 }
 
