@@ -81,6 +81,10 @@ func (s *Service) tagResource(ctx context.Context, body []byte) (any, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// A table is tagged once it exists: not while CREATING or DELETING.
+	if st := t.status(s.now()); st == statusCreating || st == statusDeleting {
+		return nil, t.inUse(s.now())
+	}
 	err = s.changeMeta(t, func(m *tableMeta) error {
 		tags := append([]tag(nil), m.Tags...)
 		for _, nt := range in.Tags {

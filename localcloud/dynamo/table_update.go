@@ -44,7 +44,9 @@ func (s *Service) deleteTable(ctx context.Context, body []byte) (any, error) {
 	// drops it); its rows are already gone, so a restart forgets it.
 	t.deleted = true
 	t.goneAt.Store(now.Add(s.delay).UnixNano())
-	return tableDescriptionOutput{TableDescription: t.describe(now)}, nil
+	desc := t.describe(now)
+	desc.GlobalSecondaryIndexes = nil // DeleteTable's answer leaves them out
+	return tableDescriptionOutput{TableDescription: desc}, nil
 }
 
 type updateTableInput struct {
