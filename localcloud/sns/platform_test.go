@@ -149,3 +149,32 @@ func TestSMSSettings(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, sb.IsInSandbox)
 }
+
+// TestSMSAndApplicationSubscriptions: sms and application subscriptions
+// are confirmed at once, as SNS confirms them, and publishing to their topic
+// succeeds; malformed endpoints are refused.
+func TestSMSAndApplicationSubscriptions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Config{})
+	c := e.client(cloudtest.Account)
+	ctx := context.Background()
+	topic := createTopic(t, c, "alerts", nil)
+	app, err := c.CreatePlatformApplication(ctx, &awssns.CreatePlatformApplicationInput{Name: aws.String("a"), Platform: aws.String("GCM"),
+		Attributes: map[string]string{"PlatformCredential": "k"}})
+	require.NoError(t, err)
+	ep, err := c.CreatePlatformEndpoint(ctx, &awssns.CreatePlatformEndpointInput{PlatformApplicationArn: app.PlatformApplicationArn, Token: aws.String("t")})
+	require.NoError(t, err)
+	for _, tt := range []struct{ proto, endpoint string }{{"sms", "+15555550100"}, {"application", aws.ToString(ep.EndpointArn)}} {
+		arn := subscribe(t, c, topic, tt.proto, tt.endpoint, nil)
+		got, err := c.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(arn)})
+		require.NoError(t, err)
+		assert.Equal(t, "false", got.Attributes["PendingConfirmation"], tt.proto)
+	}
+	for _, tt := range []struct{ proto, endpoint string }{{"sms", "call me"}, {"application", "arn:aws:sns:us-east-1:" + cloudtest.Account + ":alerts"}} {
+		_, err := c.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String(tt.proto), Endpoint: aws.String(tt.endpoint)})
+		var inv *types.InvalidParameterException
+		assert.ErrorAs(t, err, &inv, tt.proto)
+	}
+	_, err = c.Publish(ctx, &awssns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("disk full")})
+	require.NoError(t, err)
+}

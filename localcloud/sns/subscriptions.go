@@ -146,10 +146,24 @@ func validateEndpoint(t *topic, proto, endpoint string) error {
 		if t.fifo() {
 			return invalidParameter("Invalid protocol type: %s (FIFO topics deliver only to SQS queues)", proto)
 		}
+	case "application":
+		if !isEndpointARN(endpoint) {
+			return invalidParameter("Endpoint Reason: An application endpoint ARN must be specified")
+		}
+		if t.fifo() {
+			return invalidParameter("Invalid protocol type: %s (FIFO topics deliver only to SQS queues)", proto)
+		}
+	case "sms":
+		if !e164RE.MatchString(endpoint) {
+			return invalidParameter("Endpoint Reason: %s is not a valid phone number", endpoint)
+		}
+		if t.fifo() {
+			return invalidParameter("Invalid protocol type: %s (FIFO topics deliver only to SQS queues)", proto)
+		}
 	case "":
 		return invalidParameter("Protocol")
 	default:
-		return invalidParameter("Invalid protocol type: %s (the local cloud delivers to sqs, lambda, http, https and accepts email)", proto)
+		return invalidParameter("Invalid protocol type: %s (the local cloud delivers to sqs, lambda, http, https and accepts email, sms and application)", proto)
 	}
 	return nil
 }
@@ -222,7 +236,10 @@ func (s *Service) subscribe(ctx context.Context, form url.Values) (any, error) {
 	}
 	var confirm *job
 	switch proto {
-	case "sqs", "lambda":
+	case "sqs", "lambda", "application", "sms":
+		// Confirmed at once, as SNS does. Nothing reaches a phone (the
+		// account is in the SMS sandbox with no verified number) or a
+		// device (no push service is reachable).
 		sub.authenticated = true
 	default:
 		sub.pending = true
