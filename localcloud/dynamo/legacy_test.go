@@ -159,3 +159,18 @@ func TestLegacyValidation(t *testing.T) {
 	err := rawCall(t, e.db, "Query", `{"TableName":"abc","QueryFilter":{},"KeyConditions":{"z":{"ComparisonOperator":"NULL"}},"ExclusiveStartKey":{"b":{"S":"a"}}}`)
 	wantCode(t, err, "ResourceNotFoundException")
 }
+
+// BenchmarkLegacyCheckPutItem is what legacyParams adds to a PutItem
+// without legacy parameters: finding which parameters the body holds and
+// applying the mixing rules.
+func BenchmarkLegacyCheckPutItem(b *testing.B) {
+	body := []byte(`{"TableName":"orders","Item":{"pk":{"S":"order#000123"},"sk":{"N":"42"},"total":{"N":"12.50"},"status":{"S":"NEW"},"tags":{"SS":["a","b"]},"lines":{"L":[{"M":{"sku":{"S":"x1"},"qty":{"N":"2"}}}]}},"ConditionExpression":"attribute_not_exists(pk)"}`)
+	rule := paramRules["PutItem"]
+	b.ReportAllocs()
+	for b.Loop() {
+		has := presentParams(body)
+		if err := rule.mixing(has); err != nil || has&legacyMask != 0 {
+			b.Fatal(err)
+		}
+	}
+}
