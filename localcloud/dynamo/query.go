@@ -294,6 +294,11 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 	if err := r.pickIndex(in.IndexName, in.ConsistentRead, in.Select); err != nil {
 		return nil, err
 	}
+	if in.ExclusiveStartKey != nil {
+		if err := r.startKeyShape(in.ExclusiveStartKey); err != nil {
+			return nil, err
+		}
+	}
 	kc, err = kc.ForSchema(r.ix.def.hash, r.ix.def.rng)
 	if err != nil {
 		return nil, apiError(err)
@@ -318,14 +323,16 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 			return nil, err
 		}
 	}
-	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
-	if in.ExclusiveStartKey != nil && p != nil {
-		spk, ssk, stie, err := r.startKey(in.ExclusiveStartKey)
-		if err != nil {
+	if in.ExclusiveStartKey != nil {
+		if err := r.startKeyBounds(in.ExclusiveStartKey, kc); err != nil {
 			return nil, err
 		}
-		if spk != keyString(kc.Hash) {
-			return nil, validationf("The provided starting key is outside query boundaries based on provided conditions")
+	}
+	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
+	if in.ExclusiveStartKey != nil && p != nil {
+		_, ssk, stie, err := r.startKey(in.ExclusiveStartKey)
+		if err != nil {
+			return nil, err
 		}
 		// first entry strictly after (ssk, stie)
 		after := sort.Search(len(p.entries), func(i int) bool {
