@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
 // TestQueryStartKeyChecks: a Query's ExclusiveStartKey is checked in
@@ -28,15 +30,13 @@ func TestQueryStartKeyChecks(t *testing.T) {
 		return out
 	}
 	all := &types.Projection{ProjectionType: types.ProjectionTypeAll}
-	_, err := e.db.CreateTable(ctx(t), &dynamodb.CreateTableInput{TableName: aws.String("rng"), BillingMode: types.BillingModePayPerRequest,
+	cloudtest.CreateTable(t, e.db, &dynamodb.CreateTableInput{TableName: aws.String("rng"), BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions:   []types.AttributeDefinition{str("a"), str("b"), str("c"), str("d")},
 		KeySchema:              ks("a", "b"),
 		LocalSecondaryIndexes:  []types.LocalSecondaryIndex{{IndexName: aws.String("index1"), KeySchema: ks("a", "c"), Projection: all}},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("index3"), KeySchema: ks("c", ""), Projection: all}, {IndexName: aws.String("index4"), KeySchema: ks("c", "d"), Projection: all}}})
-	require.NoError(t, err)
-	_, err = e.db.CreateTable(ctx(t), &dynamodb.CreateTableInput{TableName: aws.String("hsh"), BillingMode: types.BillingModePayPerRequest,
+	cloudtest.CreateTable(t, e.db, &dynamodb.CreateTableInput{TableName: aws.String("hsh"), BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{str("a")}, KeySchema: ks("a", "")})
-	require.NoError(t, err)
 
 	const (
 		zNull   = `"KeyConditions":{"z":{"ComparisonOperator":"NULL"}}`
