@@ -78,6 +78,8 @@ func (s *Service) batchGetItem(ctx context.Context, body []byte) (any, error) {
 		return nil, validationf(errTooManyBatchGet)
 	}
 	responses := map[string][]attr.Item{}
+	unprocessed := map[string]unprocessedKeys{}
+	budget := maxBatchGetResponse
 	var caps []map[string]any
 	for name, ka := range in.RequestItems {
 		t, err := s.lookupForItems(ctx, name)
@@ -107,25 +109,56 @@ func (s *Service) batchGetItem(ctx context.Context, body []byte) (any, error) {
 			keys = append(keys, p)
 		}
 		items := []attr.Item{}
-		size := 0
+		var left []attr.Item
+		units := 0.0
 		t.mu.RLock()
-		for _, p := range keys {
-			if it := t.base.get(p.pk, p.sk, ""); it != nil {
+		for i, p := range keys {
+			it := t.base.get(p.pk, p.sk, "")
+			size := 0
+			if it != nil {
+				size = itemSize(it)
+			}
+			if left != nil || budget-size < 0 {
+				// Past the 16 MB an answer may hold: the rest is for a
+				// retry, as DynamoDB leaves it.
+				left = append(left, ka.Keys[i])
+				continue
+			}
+			budget -= size
+			// Each key costs its item's 4 KB units, a missing item one.
+			units += readUnits(size, ka.ConsistentRead)
+			if it != nil {
 				items = append(items, pr.apply(it))
-				size += itemSize(it)
 			}
 		}
 		t.mu.RUnlock()
 		responses[name] = items
-		if c := capacity(in.ReturnConsumedCapacity, t, readUnits(size, ka.ConsistentRead)*float64(max(1, len(keys))), true); c != nil {
+		if left != nil {
+			unprocessed[name] = unprocessedKeys{Keys: left, ConsistentRead: ka.ConsistentRead, ProjectionExpression: ka.ProjectionExpression,
+				ExpressionAttributeNames: ka.ExpressionAttributeNames, AttributesToGet: ka.AttributesToGet}
+		}
+		if c := capacity(in.ReturnConsumedCapacity, t, units); c != nil {
 			caps = append(caps, c)
 		}
 	}
-	out := map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}
+	out := map[string]any{"Responses": responses, "UnprocessedKeys": unprocessed}
 	if caps != nil {
 		out["ConsumedCapacity"] = caps
 	}
 	return out, nil
+}
+
+// maxBatchGetResponse is the most item data one BatchGetItem answer holds.
+const maxBatchGetResponse = 16 << 20
+
+// unprocessedKeys is a table's entry in BatchGetItem's UnprocessedKeys: the
+// keys not read, with the table's request options kept for the retry.
+type unprocessedKeys struct {
+	Keys                     []attr.Item       `json:"Keys"`
+	ConsistentRead           bool              `json:"ConsistentRead,omitempty"`
+	ProjectionExpression     *string           `json:"ProjectionExpression,omitempty"`
+	ExpressionAttributeNames map[string]string `json:"ExpressionAttributeNames,omitempty"`
+	AttributesToGet          []string          `json:"AttributesToGet,omitempty"`
 }
 
 type batchWriteInput struct {
@@ -255,13 +288,7 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 		return nil, err
 	}
 	out := map[string]any{"UnprocessedItems": map[string]any{}}
-	var caps []map[string]any
-	for t, u := range units {
-		if c := capacity(in.ReturnConsumedCapacity, t, u, false); c != nil {
-			caps = append(caps, c)
-		}
-	}
-	if caps != nil {
+	if caps := capacities(in.ReturnConsumedCapacity, units, ""); caps != nil {
 		out["ConsumedCapacity"] = caps
 	}
 	return out, nil
@@ -504,13 +531,7 @@ func (s *Service) transactWriteItems(ctx context.Context, body []byte) (any, err
 		s.tokMu.Unlock()
 	}
 	out := map[string]any{}
-	var caps []map[string]any
-	for t, u := range units {
-		if c := capacity(in.ReturnConsumedCapacity, t, u, false); c != nil {
-			caps = append(caps, c)
-		}
-	}
-	if caps != nil {
+	if caps := capacities(in.ReturnConsumedCapacity, units, "WriteCapacityUnits"); caps != nil {
 		out["ConsumedCapacity"] = caps
 	}
 	return out, nil
@@ -582,13 +603,7 @@ func (s *Service) transactGetItems(ctx context.Context, body []byte) (any, error
 	}
 	unlock()
 	out := map[string]any{"Responses": responses}
-	var caps []map[string]any
-	for t, u := range units {
-		if c := capacity(in.ReturnConsumedCapacity, t, u, true); c != nil {
-			caps = append(caps, c)
-		}
-	}
-	if caps != nil {
+	if caps := capacities(in.ReturnConsumedCapacity, units, "ReadCapacityUnits"); caps != nil {
 		out["ConsumedCapacity"] = caps
 	}
 	return out, nil
@@ -599,4 +614,20 @@ func errMessage(err error) string {
 		return e.Message
 	}
 	return err.Error()
+}
+
+// capacities is the ConsumedCapacity list of a call that used units on
+// each table; kind, when given, repeats the total under that name, as
+// transactions' answers do.
+func capacities(mode string, units map[*table]float64, kind string) []map[string]any {
+	var caps []map[string]any
+	for t, u := range units {
+		if c := capacity(mode, t, u); c != nil {
+			if kind != "" {
+				c[kind] = c["CapacityUnits"]
+			}
+			caps = append(caps, c)
+		}
+	}
+	return caps
 }

@@ -351,7 +351,11 @@ func orEmpty(item attr.Item) attr.Item {
 }
 
 // capacity builds ConsumedCapacity for mode (TOTAL or INDEXES) or nil.
-func capacity(mode string, t *table, units float64, read bool, gsis ...string) map[string]any {
+// capacity is an answer's ConsumedCapacity for units consumed on t (and as
+// much on each of gsis) when mode asks for it: TOTAL names the table and
+// the total, INDEXES adds the table's and each index's share, as DynamoDB
+// answers (its single-item and batch calls send no Read/WriteCapacityUnits).
+func capacity(mode string, t *table, units float64, gsis ...string) map[string]any {
 	if mode != "TOTAL" && mode != "INDEXES" {
 		return nil
 	}
@@ -369,11 +373,6 @@ func capacity(mode string, t *table, units float64, read bool, gsis ...string) m
 		}
 	}
 	c["CapacityUnits"] = total
-	if read {
-		c["ReadCapacityUnits"] = total
-	} else {
-		c["WriteCapacityUnits"] = total
-	}
 	return c
 }
 
@@ -476,7 +475,7 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out["Attributes"] = old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, newItem), false, gsis...); c != nil {
+	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, newItem), gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -565,7 +564,7 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 			out["Item"] = itemJSON(pr.apply(e.load()))
 		}
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead), true); c != nil {
+	if c := capacity(in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead)); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -625,7 +624,7 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out["Attributes"] = old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old), false, gsis...); c != nil {
+	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old), gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -767,7 +766,7 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 	if len(attrs) > 0 {
 		out["Attributes"] = attrs
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, item), false, gsis...); c != nil {
+	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, item), gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil

@@ -246,7 +246,7 @@ func (r *reader) output(mode string, consistent bool) map[string]any {
 	if r.im != nil && r.ix.global {
 		gsis = []string{r.im.IndexName}
 	}
-	if c := capacity(mode, r.t, units, true, gsis...); c != nil {
+	if c := capacity(mode, r.t, units, gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out
