@@ -87,3 +87,23 @@ func procArgsEnviron(b []byte) []byte {
 	}
 	return rest
 }
+
+// rusage_info_v4 (<sys/resource.h>), which proc_pid_rusage fills for the
+// flavor RUSAGE_INFO_V4: a 16-byte UUID then 35 uint64 fields, the 29th
+// being ri_lifetime_max_phys_footprint (bytes).
+const (
+	rusageInfoV4                 = 4
+	rusageInfoV4Size             = 16 + 35*8
+	rusageLifetimeMaxFootprintAt = 16 + 28*8
+)
+
+// rusagePeakMB reads the lifetime peak physical footprint, in MiB rounded
+// up, from a rusage_info_v4 (little-endian, as on every Mac); 0 when b is
+// too short.
+func rusagePeakMB(b []byte) int {
+	if len(b) < rusageInfoV4Size {
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(b[rusageLifetimeMaxFootprintAt:])
+	return int((v + 1<<20 - 1) >> 20)
+}

@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -35,5 +36,23 @@ func markedProcesses(marker string) []int {
 	return pids
 }
 
-// peakMemoryMB is not read on macOS (proc_pid_rusage needs cgo).
-func peakMemoryMB(int) int { return 0 }
+// peakMemoryMB is the process's lifetime peak physical footprint (what
+// Activity Monitor calls its memory), from libSystem's proc_pid_rusage,
+// called without cgo the way golang.org/x/sys calls libSystem.
+func peakMemoryMB(pid int) int {
+	var buf [rusageInfoV4Size]byte
+	r, _, _ := syscall_syscall(libc_proc_pid_rusage_trampoline_addr, uintptr(pid), rusageInfoV4, uintptr(unsafe.Pointer(&buf[0])))
+	if int32(r) != 0 {
+		return 0
+	}
+	return rusagePeakMB(buf[:])
+}
+
+//go:linkname syscall_syscall syscall.syscall
+func syscall_syscall(fn, a1, a2, a3 uintptr) (r1, r2 uintptr, err syscall.Errno)
+
+// libc_proc_pid_rusage_trampoline_addr is the address of the trampoline to
+// proc_pid_rusage (proc_darwin_*.s).
+var libc_proc_pid_rusage_trampoline_addr uintptr
+
+//go:cgo_import_dynamic libc_proc_pid_rusage proc_pid_rusage "/usr/lib/libSystem.B.dylib"

@@ -1,10 +1,12 @@
 package lambda
 
 import (
+	"bytes"
 	"encoding/binary"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestEnvironHas(t *testing.T) {
@@ -58,4 +60,35 @@ func TestProcArgsEnviron(t *testing.T) {
 	} {
 		assert.Nil(t, procArgsEnviron(bad), name)
 	}
+}
+
+// rusageInfoV4Fields mirrors struct rusage_info_v4 of macOS's <sys/resource.h>
+// field by field, to check the offsets peakMemoryMB reads on a Mac.
+type rusageInfoV4Fields struct {
+	UUID                                                             [16]byte
+	UserTime, SystemTime, PkgIdleWkups, InterruptWkups, Pageins      uint64
+	WiredSize, ResidentSize, PhysFootprint                           uint64
+	ProcStartAbstime, ProcExitAbstime                                uint64
+	ChildUserTime, ChildSystemTime, ChildPkgIdleWkups                uint64
+	ChildInterruptWkups, ChildPageins, ChildElapsedAbstime           uint64
+	DiskioBytesread, DiskioByteswritten                              uint64
+	CPUTimeQosDefault, CPUTimeQosMaintenance, CPUTimeQosBackground   uint64
+	CPUTimeQosUtility, CPUTimeQosLegacy, CPUTimeQosUserInitiated     uint64
+	CPUTimeQosUserInteractive, BilledSystemTime, ServicedSystemTime  uint64
+	LogicalWrites, LifetimeMaxPhysFootprint, Instructions, Cycles    uint64
+	BilledEnergy, ServicedEnergy, IntervalMaxPhysFootprint, Runnable uint64
+}
+
+func TestRusagePeakMB(t *testing.T) {
+	info := rusageInfoV4Fields{
+		ResidentSize:             900 << 20, // current, not the peak
+		PhysFootprint:            800 << 20,
+		LifetimeMaxPhysFootprint: 37<<20 + 1, // rounds up
+		IntervalMaxPhysFootprint: 700 << 20,
+	}
+	var buf bytes.Buffer
+	require.NoError(t, binary.Write(&buf, binary.LittleEndian, info))
+	require.Equal(t, rusageInfoV4Size, buf.Len(), "rusage_info_v4 is 296 bytes (16-byte uuid + 35 uint64)")
+	assert.Equal(t, 38, rusagePeakMB(buf.Bytes()))
+	assert.Equal(t, 0, rusagePeakMB(buf.Bytes()[:rusageInfoV4Size-1]), "a short answer")
 }

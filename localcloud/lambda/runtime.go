@@ -441,6 +441,7 @@ type logReader struct {
 	partial []byte
 	onLine  func(string)
 	eof     bool
+	peek    peekPipe // set where the pipe is not pollable (Windows)
 }
 
 const maxLogLine = 256 * 1024
@@ -451,6 +452,8 @@ func newLogReader(f *os.File, onLine func(string)) *logReader {
 		if rc, err := f.SyscallConn(); err == nil {
 			lr.rc = rc
 		}
+	} else {
+		lr.peek = newPeekPipe(f)
 	}
 	return lr
 }
@@ -458,6 +461,10 @@ func newLogReader(f *os.File, onLine func(string)) *logReader {
 // run reads until the pipe's last writer is gone.
 func (lr *logReader) run() {
 	defer lr.f.Close()
+	if lr.peek != nil {
+		lr.runPolled(lr.peek)
+		return
+	}
 	if lr.rc == nil {
 		lr.runBlocking()
 		return
@@ -516,6 +523,11 @@ func (lr *logReader) runBlocking() {
 func (lr *logReader) drain() {
 	lr.mu.Lock()
 	defer lr.mu.Unlock()
+	if lr.peek != nil {
+		lr.readBuffered(lr.peek)
+		lr.flushPartial()
+		return
+	}
 	if lr.eof || lr.rc == nil {
 		return
 	}
@@ -535,6 +547,11 @@ func (lr *logReader) drain() {
 			return
 		}
 	})
+	lr.flushPartial()
+}
+
+// flushPartial hands on a last line without its newline; lr.mu is held.
+func (lr *logReader) flushPartial() {
 	if len(lr.partial) > 0 {
 		lr.onLine(string(lr.partial))
 		lr.partial = lr.partial[:0]
