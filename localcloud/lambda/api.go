@@ -31,6 +31,7 @@ type createFunctionInput struct {
 	Environment   *struct{ Variables map[string]string }
 	Tags          map[string]string
 	TracingConfig *struct{ Mode string }
+	Layers        []string
 	Code          *struct {
 		ZipFile         []byte
 		S3Bucket        string
@@ -107,6 +108,12 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := s.checkRole(r.Context(), f.Role); err != nil {
 		return err
+	}
+	if f.Layers, err = s.checkLayers(id.AccountID, in.Layers); err != nil {
+		return err
+	}
+	if len(f.Layers) == 0 {
+		f.Layers = nil
 	}
 	if err := checkZip(in.Code.ZipFile); err != nil {
 		return err
@@ -281,6 +288,7 @@ func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request) error {
 	delete(s.fns, f.key())
 	delete(s.quals, f.key())
 	s.mu.Unlock()
+	s.forgetConfigs(f.key())
 	s.conc.setReserved(f.key(), nil)
 	s.async.forget(f.key())
 	s.envs.retire(f.key())
@@ -365,6 +373,7 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 		Timeout, MemorySize                *int
 		Environment                        *struct{ Variables map[string]string }
 		TracingConfig                      *struct{ Mode string }
+		Layers                             *[]string
 	}
 	if err := decode(body, &in); err != nil {
 		return err
@@ -380,6 +389,16 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 			}
 			if err := s.checkRole(r.Context(), f.Role); err != nil {
 				return err
+			}
+		}
+		if in.Layers != nil {
+			layers, err := s.checkLayers(f.Account, *in.Layers)
+			if err != nil {
+				return err
+			}
+			f.Layers = nil
+			if len(layers) > 0 {
+				f.Layers = layers
 			}
 		}
 		if in.Handler != "" {

@@ -189,7 +189,7 @@ func (q *asyncQueue) process(ev *asyncEvent) {
 		return
 	}
 	ev.attempts++
-	if ev.attempts > len(s.cfg.AsyncRetryDelays) {
+	if ev.attempts > s.maxAsyncRetries(f) {
 		s.log.Warn("lambda event invocation dropped after retries", "function", f.Name, "requestId", ev.id, "attempts", ev.attempts)
 		q.delete(ev)
 		return

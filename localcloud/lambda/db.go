@@ -47,6 +47,12 @@ func (s *Service) load() error {
 	if err := s.loadQualified(); err != nil {
 		return err
 	}
+	if err := s.loadLayers(); err != nil {
+		return err
+	}
+	if err := s.loadConfigs(); err != nil {
+		return err
+	}
 	for _, f := range s.fns {
 		s.removeStaleCode(f.Account, f.Region, f.Name, f.CodeHex)
 	}
@@ -78,7 +84,7 @@ func (s *Service) deleteFunctionRow(k fnKey) error {
 	if _, err := tx.Exec(`DELETE FROM functions WHERE account = ? AND region = ? AND name = ?`, k.account, k.region, k.name); err != nil {
 		return fmt.Errorf("delete function %s: %w", k.name, err)
 	}
-	for _, table := range []string{"async_events", "versions", "aliases"} {
+	for _, table := range []string{"async_events", "versions", "aliases", "fn_configs"} {
 		if _, err := tx.Exec(`DELETE FROM `+table+` WHERE account = ? AND region = ? AND name = ?`, k.account, k.region, k.name); err != nil {
 			return fmt.Errorf("delete function %s: %w", k.name, err)
 		}

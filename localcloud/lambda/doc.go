@@ -19,6 +19,14 @@
 // share to a second one). A qualified name or ARN (fn:1, fn:live) invokes
 // that version in warm environments of its own (versions.go, aliases.go).
 //
+// Layer versions (layers.go) are kept as zips with their permissions;
+// CreateFunction and UpdateFunctionConfiguration refuse a layer version
+// that does not exist or is another account's and not shared, but layers
+// are not unpacked into /opt. Function URL configs, event invoke configs
+// (MaximumRetryAttempts bounds Event retries; destinations are kept, not
+// sent to) and provisioned concurrency configs are per-function settings
+// (fnconfigs.go); the URLs themselves are not served.
+//
 // Other services invoke functions through InvokeFromService, which checks
 // the function's resource-based policy (AddPermission); the local cloud's
 // own pollers use Invoke, which does not.

@@ -46,6 +46,8 @@ type function struct {
 	Reserved   *int         `json:"reserved,omitempty"`
 	// Tracing is TracingConfig.Mode; "" means PassThrough.
 	Tracing string `json:"tracing,omitempty"`
+	// Layers are the layer versions the function references.
+	Layers []layerRef `json:"layers,omitempty"`
 	// Version is a published version's number; "" is $LATEST.
 	Version string `json:"version,omitempty"`
 	// LastVersion is the number of $LATEST's last published version
@@ -68,6 +70,7 @@ func (f *function) clone() *function {
 	c.Env = cloneMap(f.Env)
 	c.Tags = cloneMap(f.Tags)
 	c.Architectures = append([]string(nil), f.Architectures...)
+	c.Layers = append([]layerRef(nil), f.Layers...)
 	c.Policy = append([]*statement(nil), f.Policy...)
 	if f.Reserved != nil {
 		r := *f.Reserved
@@ -128,6 +131,7 @@ type configuration struct {
 	EphemeralStorage map[string]int    `json:"EphemeralStorage"`
 	SnapStart        map[string]string `json:"SnapStart"`
 	LoggingConfig    map[string]string `json:"LoggingConfig"`
+	Layers           []layerRef        `json:"Layers,omitempty"`
 }
 
 type environmentResp struct {
@@ -157,6 +161,7 @@ func (f *function) configuration() configuration {
 		EphemeralStorage: map[string]int{"Size": 512},
 		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
 		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": f.logGroup()},
+		Layers:           f.Layers,
 	}
 	if f.Env != nil {
 		c.Environment = &environmentResp{Variables: f.Env}

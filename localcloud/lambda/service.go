@@ -70,6 +70,12 @@ type Service struct {
 	fns map[fnKey]*function
 	// quals are the functions' published versions and aliases (versions.go).
 	quals map[fnKey]*qualified
+	// layers are the published layer versions (layers.go), by layer;
+	// nextLayerVersion is each layer's last number.
+	layers map[layerKey][]*layerVersion
+	// configs are per-function settings documents (fnconfigs.go).
+	configs          map[cfgKey][]byte
+	nextLayerVersion map[layerKey]int
 	// fnLocks holds a *sync.Mutex per fnKey: changes to one function are
 	// serialised; different functions change in parallel.
 	fnLocks sync.Map
@@ -113,19 +119,22 @@ func New(cfg Config) (*Service, error) {
 	if cfg.InitTimeout <= 0 {
 		cfg.InitTimeout = 10 * time.Second
 	}
-	db, err := store.Open(filepath.Join(cfg.DataDir, "lambda.db"), append(schema, versionSchema...)...)
+	db, err := store.Open(filepath.Join(cfg.DataDir, "lambda.db"), append(append(schema, versionSchema...), append(layerSchema, configSchema)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
 	}
 	s := &Service{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		db:      db,
-		fns:     map[fnKey]*function{},
-		quals:   map[fnKey]*qualified{},
-		entries: map[string]error{},
-		procs:   newProcStarter(cfg.Logger),
-		closed:  make(chan struct{}),
+		cfg:              cfg,
+		log:              cfg.Logger,
+		db:               db,
+		fns:              map[fnKey]*function{},
+		quals:            map[fnKey]*qualified{},
+		layers:           map[layerKey][]*layerVersion{},
+		nextLayerVersion: map[layerKey]int{},
+		configs:          map[cfgKey][]byte{},
+		entries:          map[string]error{},
+		procs:            newProcStarter(cfg.Logger),
+		closed:           make(chan struct{}),
 	}
 	s.endpoint.Store(&cfg.Endpoint)
 	s.conc = newLimiter(cfg.AccountConcurrency)
@@ -170,7 +179,9 @@ func (s *Service) Route() protocol.Route {
 			"/2017-10-31/", // Put/DeleteFunctionConcurrency
 			"/2019-09-30/", // GetFunctionConcurrency
 			"/2016-08-19/", // GetAccountSettings
-			"/2018-10-31/", // layers (not implemented)
+			"/2018-10-31/", // layers
+			"/2019-09-25/", // event invoke configs
+			"/2021-10-31/", // function URL configs
 		},
 		Handler: s.mux,
 		// The code URL GetFunction gives is a capability, as AWS's
@@ -258,8 +269,24 @@ func (s *Service) routes() *http.ServeMux {
 	h("GET /2016-08-19/account-settings", s.getAccountSettings)
 	h("GET /2016-08-19/account-settings/{$}", s.getAccountSettings)
 
-	// Versions and aliases (versions.go, aliases.go).
+	// Versions and aliases (versions.go, aliases.go), layers (layers.go).
 	s.registerAliasRoutes(h)
+	s.registerLayerRoutes(h)
+
+	// Per-function settings (fnconfigs.go, urlconfig.go, eventconfig.go).
+	h("PUT /2019-09-30/functions/{name}/provisioned-concurrency", s.putProvisionedConcurrency)
+	h("GET /2019-09-30/functions/{name}/provisioned-concurrency", s.provisionedOrList)
+	h("DELETE /2019-09-30/functions/{name}/provisioned-concurrency", s.deleteProvisionedConcurrency)
+	h("POST /2021-10-31/functions/{name}/url", s.createURLConfig)
+	h("GET /2021-10-31/functions/{name}/url", s.getURLConfig)
+	h("PUT /2021-10-31/functions/{name}/url", s.updateURLConfig)
+	h("DELETE /2021-10-31/functions/{name}/url", s.deleteURLConfig)
+	h("GET /2021-10-31/functions/{name}/urls", s.listURLConfigs)
+	h("PUT /2019-09-25/functions/{name}/event-invoke-config", s.putEventInvokeConfig)
+	h("POST /2019-09-25/functions/{name}/event-invoke-config", s.putEventInvokeConfig)
+	h("GET /2019-09-25/functions/{name}/event-invoke-config", s.getEventInvokeConfig)
+	h("DELETE /2019-09-25/functions/{name}/event-invoke-config", s.deleteEventInvokeConfig)
+	h("GET /2019-09-25/functions/{name}/event-invoke-config/list", s.listEventInvokeConfigs)
 
 	// Event source mappings (esm.go).
 	s.registerMappingRoutes(h)
