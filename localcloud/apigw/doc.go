@@ -1,7 +1,9 @@
 // Package apigw is the local cloud's API Gateway v2 for HTTP APIs: the
 // restJson1 management API under /v2/ (APIs, routes, integrations, stages,
 // deployments, Lambda and JWT authorizers, models, route and integration
-// responses, custom domain names with API mappings, VPC links, tags) and the
+// responses, custom domain names with API mappings, VPC links, tags,
+// OpenAPI 3.0 import, reimport and export with API Gateway's integration and
+// CORS extensions; authorizers are not imported) and the
 // execute endpoint that
 // turns HTTP requests into Lambda proxy invocations with the payload format
 // 1.0 and 2.0 events AWS documents.

@@ -42,6 +42,12 @@ func (s *Service) manage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		return
 	}
+	if raw, ok := out.(rawBody); ok {
+		w.Header().Set("Content-Type", raw.contentType)
+		w.WriteHeader(status)
+		w.Write(raw.data)
+		return
+	}
 	if out == nil {
 		out = struct{}{}
 	}
@@ -130,7 +136,7 @@ func (s *Service) dispatch(r *http.Request) (op, pathArgs, int, error) {
 		case http.MethodPost:
 			return s.createApi, pathArgs{}, 201, nil
 		case http.MethodPut:
-			return nil, pathArgs{}, 0, badRequest("ImportApi (OpenAPI definitions) is not supported by the local cloud")
+			return s.importApi, pathArgs{}, 201, nil
 		}
 		return unknown()
 	case 3:
@@ -140,6 +146,8 @@ func (s *Service) dispatch(r *http.Request) (op, pathArgs, int, error) {
 			return s.getApi, p, 200, nil
 		case http.MethodPatch:
 			return s.updateApi, p, 200, nil
+		case http.MethodPut:
+			return s.reimportApi, p, 201, nil
 		case http.MethodDelete:
 			return s.deleteApi, p, 204, nil
 		}
@@ -173,6 +181,11 @@ func (s *Service) dispatch(r *http.Request) (op, pathArgs, int, error) {
 		return collection(crud{s.getIntegrations, s.createIntegration, s.getIntegration, s.updateIntegration, s.deleteIntegration}, 4, p)
 	case "authorizers":
 		return collection(crud{s.getAuthorizers, s.createAuthorizer, s.getAuthorizer, s.updateAuthorizer, s.deleteAuthorizer}, 4, p)
+	case "exports":
+		if len(seg) == 5 && m == http.MethodGet {
+			return s.exportApi, p, 200, nil
+		}
+		return unknown()
 	case "models":
 		if len(seg) == 6 && seg[5] == "template" && m == http.MethodGet {
 			return s.getModelTemplate, p, 200, nil
