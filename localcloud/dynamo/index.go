@@ -31,7 +31,8 @@ type entry struct {
 	sk   string
 	tie  string
 	enc  []byte
-	size int // itemSize of the item
+	size int32 // itemSize of the item
+	page int32 // pageSize of the item
 }
 
 // load decodes the entry's item; the caller owns the result.
@@ -97,8 +98,8 @@ func (ix *index) find(pk, sk, tie string) (entry, bool) {
 	return p.entries[i], true
 }
 
-// put stores enc, an item of itemSize size, at (pk, sk, tie).
-func (ix *index) put(pk, sk, tie string, enc []byte, size int) {
+// put stores enc, an item of itemSize size and pageSize page, at (pk, sk, tie).
+func (ix *index) put(pk, sk, tie string, enc []byte, size, page int) {
 	p := ix.parts[pk]
 	if p == nil {
 		p = &partition{}
@@ -107,13 +108,13 @@ func (ix *index) put(pk, sk, tie string, enc []byte, size int) {
 	}
 	i, ok := ix.search(p, sk, tie)
 	if ok {
-		ix.bytes += int64(size - p.entries[i].size)
-		p.entries[i].enc, p.entries[i].size = enc, size
+		ix.bytes += int64(size) - int64(p.entries[i].size)
+		p.entries[i].enc, p.entries[i].size, p.entries[i].page = enc, int32(size), int32(page)
 		return
 	}
 	p.entries = append(p.entries, entry{})
 	copy(p.entries[i+1:], p.entries[i:])
-	p.entries[i] = entry{sk: sk, tie: tie, enc: enc, size: size}
+	p.entries[i] = entry{sk: sk, tie: tie, enc: enc, size: int32(size), page: int32(page)}
 	ix.count++
 	ix.bytes += int64(size)
 }

@@ -557,7 +557,7 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 	out := map[string]any{}
 	size := 0
 	if found {
-		size = e.size
+		size = int(e.size)
 		if pr.all() {
 			out["Item"] = json.RawMessage(e.enc) // as stored: no need to decode it
 		} else {

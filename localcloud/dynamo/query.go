@@ -11,10 +11,6 @@ import (
 	"github.com/labkit-dev/labkit/localcloud/dynamo/expr"
 )
 
-// maxPage is the data a Query or Scan reads before it stops with a
-// LastEvaluatedKey (1 MB), as DynamoDB does.
-const maxPage = 1 << 20
-
 type readFields struct {
 	TableName            string    `json:"TableName"`
 	IndexName            string    `json:"IndexName"`
@@ -54,7 +50,8 @@ type reader struct {
 	scanned int
 	matched []json.RawMessage
 	n       int
-	bytes   int
+	bytes   int    // items' sizes read, for the capacity
+	page    int    // items' pageSize read, for the 1 MB page
 	last    []byte // last item evaluated (encoded), for LastEvaluatedKey
 	stopped bool
 	now     time.Time // for the indexes' status
@@ -150,7 +147,8 @@ func (r *reader) indexProjection(item attr.Item) attr.Item {
 // items evaluated or 1 MB read), which yields a LastEvaluatedKey.
 func (r *reader) visit(e *entry) (bool, error) {
 	r.scanned++
-	r.bytes += e.size
+	r.bytes += int(e.size)
+	r.page += int(e.page)
 	r.last = e.enc
 	if r.filter == nil && r.proj.all() && (r.im == nil || r.im.Projection.ProjectionType == "ALL") {
 		// The whole item as stored: no need to decode it.
@@ -161,7 +159,8 @@ func (r *reader) visit(e *entry) (bool, error) {
 	} else if err := r.evaluate(e.load()); err != nil {
 		return false, err
 	}
-	if (r.limit >= 0 && r.scanned >= r.limit) || r.bytes >= maxPage {
+	// The item that reaches 1 MB is read, then the page ends (pageSize).
+	if (r.limit >= 0 && r.scanned >= r.limit) || r.page >= maxPage {
 		r.stopped = true
 		return false, nil
 	}

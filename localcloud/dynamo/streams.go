@@ -566,7 +566,7 @@ func (s *Service) loadItems(t *table, fix bool) error {
 			stale = append(stale, rekey{pk, sk, []byte(npk), []byte(nsk)})
 		}
 		// Scan copied the row's bytes: memory keeps them as they are.
-		t.base.put(npk, nsk, "", b, itemSize(item))
+		t.base.put(npk, nsk, "", b, itemSize(item), pageSize(item, t.key.rng))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -190,7 +190,7 @@ func (t *table) rebuildIndexes() {
 						ix.parts[pk] = ip
 						ix.dirty = true
 					}
-					ip.entries = append(ip.entries, entry{sk: sk, tie: tie, enc: e.enc, size: e.size})
+					ip.entries = append(ip.entries, entry{sk: sk, tie: tie, enc: e.enc, size: e.size, page: e.page})
 					ix.count++
 					ix.bytes += int64(e.size)
 				}
@@ -220,7 +220,7 @@ func (t *table) secondary(name string) (*index, *indexMeta) {
 }
 
 // indexItem adds item to every secondary index it has the keys for.
-func (t *table) indexItem(item attr.Item, enc []byte, size int) {
+func (t *table) indexItem(item attr.Item, enc []byte, size, page int) {
 	if len(t.gsis) == 0 && len(t.lsis) == 0 {
 		return
 	}
@@ -228,7 +228,7 @@ func (t *table) indexItem(item attr.Item, enc []byte, size int) {
 	tie := tieOf(bpk, bsk)
 	add := func(ix *index) {
 		if pk, sk, ok := ix.keys(item); ok {
-			ix.put(pk, sk, tie, enc, size)
+			ix.put(pk, sk, tie, enc, size, page)
 		}
 	}
 	for _, ix := range t.gsis {
@@ -268,9 +268,9 @@ func (t *table) set(pk, sk string, old, item attr.Item, enc []byte) {
 		t.base.remove(pk, sk, "")
 		return
 	}
-	size := itemSize(item)
-	t.base.put(pk, sk, "", enc, size)
-	t.indexItem(item, enc, size)
+	size, page := itemSize(item), pageSize(item, t.key.rng)
+	t.base.put(pk, sk, "", enc, size, page)
+	t.indexItem(item, enc, size, page)
 }
 
 var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
