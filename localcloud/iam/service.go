@@ -174,7 +174,7 @@ func (s *Service) Route() protocol.Route {
 
 // STSRoute is how the router finds STS.
 func (s *Service) STSRoute() protocol.Route {
-	return protocol.Route{Service: "sts", QueryVersions: []string{"2011-06-15"}, Handler: s.stsHandler}
+	return protocol.Route{Service: "sts", QueryVersions: []string{"2011-06-15"}, Handler: s.stsHandler, Unsigned: unsignedSTS}
 }
 
 // Close stops the background sweep and closes the database; it is idempotent.
@@ -357,6 +357,9 @@ func (s *Service) stsOps() map[string]protocol.QueryOp {
 		"AssumeRole":        s.assumeRole,
 		"GetSessionToken":   s.getSessionToken,
 		"GetAccessKeyInfo":  s.getAccessKeyInfo,
+
+		"GetFederationToken":        s.getFederationToken,
+		"AssumeRoleWithWebIdentity": s.assumeRoleWithWebIdentity,
 	}
 }
 

@@ -26,6 +26,9 @@ type session struct {
 }
 
 func (ss *session) arn() string {
+	if ss.roleID == federatedRole {
+		return "arn:aws:sts::" + ss.account + ":federated-user/" + ss.sessionName
+	}
 	if ss.roleName == "" { // GetSessionToken: the account itself
 		return "arn:aws:iam::" + ss.account + ":root"
 	}
@@ -101,6 +104,9 @@ func (s *Service) getCallerIdentity(ctx context.Context, form url.Values) (any, 
 	if ss != nil {
 		if !s.now().Before(ss.expires) {
 			return nil, protocol.StatusErrorf(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
+		}
+		if ss.roleID == federatedRole {
+			return result{UserID: ss.account + ":" + ss.sessionName, Account: ss.account, Arn: ss.arn()}, nil
 		}
 		if ss.roleName == "" {
 			return result{UserID: ss.account, Account: ss.account, Arn: ss.arn()}, nil

@@ -273,6 +273,14 @@ func (rt *Router) match(r *http.Request, scopeService string) (*Route, string) {
 	return nil, ""
 }
 
+// PeekAction reads Action from a query-protocol request, leaving the body
+// readable for the handler: a Route's Unsigned can tell the operations AWS
+// serves without a signature (STS's AssumeRoleWithWebIdentity).
+func PeekAction(r *http.Request) (string, bool) {
+	a, _, ok := peekAction(r)
+	return a, ok
+}
+
 // peekAction reads Action and Version from a query-protocol request, leaving
 // the body readable for the handler.
 func peekAction(r *http.Request) (action, version string, ok bool) {
