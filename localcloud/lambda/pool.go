@@ -12,31 +12,79 @@ import (
 // pools keeps every execution environment: the idle ones per function,
 // ready for reuse, and all of them for Close.
 type pools struct {
-	mu     sync.Mutex
-	idle   map[poolKey][]*env
-	all    map[*env]struct{}
-	closed bool
+	mu   sync.Mutex
+	idle map[poolKey][]*env
+	all  map[*env]struct{}
+	max  int // most environments kept, busy and idle, before idle ones are stopped
+	// leaving counts the environments add took out to stop that have not
+	// stopped yet (still in all).
+	leaving int
+	closed  bool
 }
 
-func newPools() *pools {
-	return &pools{idle: map[poolKey][]*env{}, all: map[*env]struct{}{}}
+func newPools(max int) *pools {
+	return &pools{idle: map[poolKey][]*env{}, all: map[*env]struct{}{}, max: max}
 }
 
-// add registers a new environment; it fails once Close has begun.
-func (p *pools) add(e *env) error {
+// add registers a new environment; it fails once Close has begun. When
+// that makes more than max environments, the least recently used idle ones
+// (of any function and account) leave the pool to make room; add returns
+// them for the caller to stop. Busy environments are never stopped, so the
+// bound is soft: a burst that needs more environments than max at once
+// still gets them, and they are the first stopped once idle.
+func (p *pools) add(e *env) (evicted []*env, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return protocol.StatusErrorf(http.StatusServiceUnavailable, "ServiceException", "the Lambda service is shutting down")
+		return nil, protocol.StatusErrorf(http.StatusServiceUnavailable, "ServiceException", "the Lambda service is shutting down")
 	}
 	p.all[e] = struct{}{}
-	return nil
+	for p.max > 0 && len(p.all)-p.leaving > p.max {
+		lru := p.leastRecentlyUsed()
+		if lru == nil {
+			break
+		}
+		lru.leaving = true
+		p.leaving++
+		evicted = append(evicted, lru)
+	}
+	return evicted, nil
+}
+
+// leastRecentlyUsed removes the idle environment unused for longest from
+// the idle lists and returns it, or nil when none is idle. p.mu is held.
+func (p *pools) leastRecentlyUsed() *env {
+	var (
+		oldest *env
+		key    poolKey
+		at     int
+	)
+	for k, list := range p.idle {
+		// Each list is in the order environments came back: the
+		// oldest first.
+		if len(list) > 0 && (oldest == nil || list[0].lastUsed.Before(oldest.lastUsed)) {
+			oldest, key, at = list[0], k, 0
+		}
+	}
+	if oldest == nil {
+		return nil
+	}
+	list := p.idle[key]
+	if list = append(list[:at:at], list[at+1:]...); len(list) == 0 {
+		delete(p.idle, key)
+	} else {
+		p.idle[key] = list
+	}
+	return oldest
 }
 
 // remove forgets an environment that has stopped.
 func (p *pools) remove(e *env) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if _, ok := p.all[e]; ok && e.leaving {
+		p.leaving--
+	}
 	delete(p.all, e)
 	k := e.fn.poolKey()
 	list := p.idle[k]

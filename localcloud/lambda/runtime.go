@@ -87,6 +87,7 @@ type env struct {
 	logInv *invocation // the invocation whose log lines are being collected
 
 	lastUsed time.Time // guarded by pools.mu
+	leaving  bool      // taken out of the pool to be stopped (guarded by pools.mu)
 	maxMemMB int
 	dead     atomic.Bool
 	killOnce sync.Once
@@ -151,9 +152,13 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		exited:  make(chan struct{}),
 	}
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-	if err := s.envs.add(e); err != nil {
+	evicted, err := s.envs.add(e)
+	if err != nil {
 		ln.Close()
 		return nil, nil, err
+	}
+	for _, old := range evicted {
+		go old.stop()
 	}
 	go e.srv.Serve(ln)
 
