@@ -30,6 +30,7 @@ require (
 	github.com/yuin/goldmark-highlighting/v2 v2.0.0-20230729083705-37449abec8cc
 	golang.org/x/crypto v0.48.0
 	golang.org/x/sys v0.49.0
+	golang.org/x/term v0.40.0
 	modernc.org/sqlite v1.62.0
 )
 

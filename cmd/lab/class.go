@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/grader/class"
 	"github.com/labkit-dev/labkit/grader/submission"
@@ -34,7 +36,7 @@ func runClass(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "grade":
 		return runClassGrade(ctx, args[1:], stdout, stderr)
 	case "passwd":
-		return runClassPasswd(ctx, args[1:], stdout, stderr)
+		return runClassPasswd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return errHelp
@@ -260,9 +262,9 @@ func classIDOf(f classGradeFlags) string {
 func submissionGrader() class.SubmissionGrader { return submission.Grade }
 
 // runClassPasswd sets the instructor's dashboard password: it reads one
-// line (from --from FILE, else standard input) and stores only its bcrypt
-// hash in the web app's database.
-func runClassPasswd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// line (from --from FILE, else standard input: without echo when that is a
+// terminal) and stores only its bcrypt hash in the web app's database.
+func runClassPasswd(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("lab class passwd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", defaultDataDir(), "the web app's data folder")
@@ -270,7 +272,7 @@ func runClassPasswd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
-	in := io.Reader(os.Stdin)
+	in := stdin
 	if *from != "" {
 		f, err := os.Open(*from)
 		if err != nil {
@@ -278,14 +280,11 @@ func runClassPasswd(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		defer f.Close()
 		in = f
-	} else {
-		fmt.Fprint(stderr, "new instructor password (at least 10 characters; it is shown as you type): ")
 	}
-	line, err := bufio.NewReader(io.LimitReader(in, 1024)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return &exitError{code: 2, err: fmt.Errorf("read the password: %w", err)}
+	pw, err := readPassword(in, stderr)
+	if err != nil {
+		return &exitError{code: 2, err: err}
 	}
-	pw := strings.TrimRight(line, "\r\n")
 	hash, err := web.HashPassword(pw)
 	if err != nil {
 		return &exitError{code: 2, err: err}
@@ -300,4 +299,24 @@ func runClassPasswd(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "saved a bcrypt hash of the instructor password in %s; open /class in the web app\n", filepath.Join(*data, "progress.db"))
 	return nil
+}
+
+// readPassword reads one line from in: from a terminal with echo off
+// after a prompt on prompt, from anything else (a pipe, a file: scripts)
+// as it comes, up to 1 KiB.
+func readPassword(in *os.File, prompt io.Writer) (string, error) {
+	if fd := int(in.Fd()); term.IsTerminal(fd) {
+		fmt.Fprint(prompt, "new instructor password (at least 10 characters; not shown): ")
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(prompt)
+		if err != nil {
+			return "", fmt.Errorf("read the password: %w", err)
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(in, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
