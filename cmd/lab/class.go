@@ -89,7 +89,7 @@ func runCheckRoster(args []string, stdout, stderr io.Writer) error {
 
 type classGradeFlags struct {
 	roster, submissions, lab, out, only, format, endpoint, labsDir, data string
-	concurrency, checkConcurrency                                        int
+	concurrency, checkConcurrency, loadChecks                            int
 	deadline                                                             time.Duration
 	onlyFailed                                                           bool
 }
@@ -104,6 +104,7 @@ func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&f.out, "out", "", "folder for the gradebook and the per-learner reports (required)")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "learners graded at once")
 	fs.IntVar(&f.checkConcurrency, "check-concurrency", 4, "checks run at once per learner")
+	fs.IntVar(&f.loadChecks, "load-checks", 4, "learners' load bursts (lab 5's spike) run at once across the class")
 	fs.DurationVar(&f.deadline, "deadline", 2*time.Minute, "time allowed to grade one learner")
 	fs.StringVar(&f.only, "only", "", "regrade only these learner ids (comma-separated), keeping the others' previous grades")
 	fs.BoolVar(&f.onlyFailed, "only-failed", false, "regrade only the learners the previous run could not grade")
@@ -145,7 +146,7 @@ func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer)
 		progressOut = stderr
 	}
 	printRosterErrors(progressOut, f.roster, ros)
-	cfg := class.Config{Checks: checks, Concurrency: f.concurrency, CheckConcurrency: f.checkConcurrency, Deadline: f.deadline,
+	cfg := class.Config{Checks: checks, Concurrency: f.concurrency, CheckConcurrency: f.checkConcurrency, LoadChecks: f.loadChecks, Deadline: f.deadline,
 		Endpoint: f.endpoint, Submissions: f.submissions, GradeSubmission: submissionGrader(),
 		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	p := &class.Progress{W: progressOut, TTY: isTerminal(progressOut)}

@@ -25,6 +25,10 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	}
 	n, conc := max(p.Int("orders", 20), 1), max(p.Int("concurrency", 8), 1)
 	customer := a.customer("spike")
+	leave, err := enterLoad(ctx)
+	if err != nil {
+		return undecided(waitForLoadSlot, err)
+	}
 	ids := make([]string, n)
 	refused := make([]string, n)
 	jobs := make(chan int)
@@ -57,6 +61,7 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	}
 	close(jobs)
 	wg.Wait()
+	leave()
 	var accepted []string
 	firstRefusal := ""
 	for i := range n {
@@ -76,7 +81,7 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	for _, id := range accepted {
 		pending[id] = true
 	}
-	err := poll(ctx, env, func() (bool, error) {
+	err = poll(ctx, env, func() (bool, error) {
 		for id := range pending {
 			it, err := a.item(ctx, id)
 			if err != nil {

@@ -58,3 +58,53 @@ func TestDownstreamGate(t *testing.T) {
 	require.NoError(t, err, "readers run again once the writer left")
 	leave3()
 }
+
+// TestLoadGate checks the class-wide load gate: at most its limit of
+// bursts at once, the next admitted as soon as one leaves, a wait ended
+// by the context, and no gate (no bound) for a context without one.
+func TestLoadGate(t *testing.T) {
+	t.Parallel()
+	ctx := WithLoadGate(context.Background(), NewLoadGate(2))
+	blocked := func() error {
+		cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		leave, err := enterLoad(cctx)
+		if err == nil {
+			leave()
+		}
+		return err
+	}
+	leave1, err := enterLoad(ctx)
+	require.NoError(t, err)
+	leave2, err := enterLoad(ctx)
+	require.NoError(t, err, "two bursts at once")
+	require.ErrorIs(t, blocked(), context.DeadlineExceeded, "a third waits")
+
+	admitted := make(chan func(), 1)
+	go func() {
+		leave, err := enterLoad(ctx)
+		if err == nil {
+			admitted <- leave
+		}
+	}()
+	leave1()
+	var leave3 func()
+	select {
+	case leave3 = <-admitted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting burst was not admitted when one left")
+	}
+	require.ErrorIs(t, blocked(), context.DeadlineExceeded, "still two at once")
+	leave2()
+	leave3()
+
+	var leaves []func()
+	for range 10 {
+		leave, err := enterLoad(context.Background())
+		require.NoError(t, err, "a context without a load gate has no bound")
+		leaves = append(leaves, leave)
+	}
+	for _, leave := range leaves {
+		leave()
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/grader/checks"
 	"github.com/labkit-dev/labkit/grader/target"
 	"github.com/labkit-dev/labkit/labs"
 )
@@ -41,6 +42,11 @@ type Config struct {
 	// CheckConcurrency is how many of one learner's checks run at once
 	// (default 4).
 	CheckConcurrency int
+	// LoadChecks is how many learners' load bursts (lab 5's spike: a
+	// burst of orders through every function of the account) run at once
+	// across the whole run (default 4): a hundred accounts' bursts at once
+	// on one local cloud would start thousands of function processes.
+	LoadChecks int
 	// Deadline bounds the grading of one learner (default 2 minutes).
 	Deadline time.Duration
 	// ProbeTimeout bounds the first call that proves an account is
@@ -68,6 +74,9 @@ func (c *Config) defaults() {
 	}
 	if c.CheckConcurrency <= 0 {
 		c.CheckConcurrency = 4
+	}
+	if c.LoadChecks <= 0 {
+		c.LoadChecks = 4
 	}
 	if c.Deadline <= 0 {
 		c.Deadline = 2 * time.Minute
@@ -133,6 +142,7 @@ type LearnerResult struct {
 // finishes, from one goroutine at a time.
 func Grade(ctx context.Context, cfg Config, learners []Learner, emit func(LearnerResult)) []LearnerResult {
 	cfg.defaults()
+	ctx = checks.WithLoadGate(ctx, checks.NewLoadGate(cfg.LoadChecks))
 	out := make([]LearnerResult, len(learners))
 	sem := make(chan struct{}, cfg.Concurrency)
 	var mu sync.Mutex
