@@ -14,6 +14,7 @@ import (
 
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/grader/class"
+	"github.com/labkit-dev/labkit/web/progress"
 )
 
 // ClassDashboard configures the instructor dashboard at /class.
@@ -47,9 +48,10 @@ type classSummary struct {
 }
 
 type runLink struct {
-	ID       string
-	Started  time.Time
-	Finished time.Time
+	ID          string
+	Started     time.Time
+	Finished    time.Time
+	Interrupted bool
 }
 
 // classHome lists the classes; ?edit=ID puts that class's roster in the
@@ -87,7 +89,9 @@ func (s *Server) renderClassHome(c *gin.Context, status int, v classHomeView) {
 			return
 		}
 		for _, r := range runs {
-			cs.Runs = append(cs.Runs, runLink{r.ID, r.Started, r.Finished})
+			_, live := s.live.Load(r.ID)
+			stale := !live && r.Interrupted(s.cfg.Now().Add(-class.RunStale))
+			cs.Runs = append(cs.Runs, runLink{r.ID, r.Started, r.Finished, stale})
 		}
 		v.Classes = append(v.Classes, cs)
 	}
@@ -153,6 +157,22 @@ func (s *Server) classStartRun(c *gin.Context) {
 		return
 	}
 	runID := time.Now().UTC().Format("20060102T150405.000Z")
+	started := make(chan struct{})
+	s.runInBackground(runID, ros, checks, func(ctx context.Context, cfg class.Config, lr *liveRun) error {
+		_, err := class.GradeRoster(ctx, cfg, ros, prev, class.Selection{}, runID, startedHistory{s.cfg.Store, started}, id, lr.learner)
+		return err
+	})
+	select { // the run page reads the run from the history
+	case <-started:
+	case <-ctx.Done():
+	}
+	c.Redirect(http.StatusSeeOther, "/class/runs/"+runID)
+}
+
+// runInBackground runs grade (a run of class classID) outside the request,
+// bounded by the dashboard's context, with the run's live matrix fed by
+// the config's OnCheck and grade's learners.
+func (s *Server) runInBackground(runID string, ros *class.Roster, checks []*grader.Check, grade func(context.Context, class.Config, *liveRun) error) {
 	lr := newLiveRun(ros.Learners)
 	s.live.Store(runID, lr)
 	cfg := s.cfg.Class.Grading
@@ -162,30 +182,23 @@ func (s *Server) classStartRun(c *gin.Context) {
 	if rctx == nil {
 		rctx = context.Background()
 	}
-	started := make(chan struct{})
 	go func() {
-		_, err := class.GradeRoster(rctx, cfg, ros, prev, class.Selection{}, runID, startedHistory{s.cfg.Store, started}, id, lr.learner)
-		if err != nil {
-			s.log.ErrorContext(rctx, "class run", "class", id, "run", runID, "err", err)
+		if err := grade(rctx, cfg, lr); err != nil {
+			s.log.ErrorContext(rctx, "class run", "run", runID, "err", err)
 		}
 		lr.add(classEvent{Kind: "done"})
 	}()
-	select { // the run page reads the run from the history
-	case <-started:
-	case <-ctx.Done():
-	}
-	c.Redirect(http.StatusSeeOther, "/class/runs/"+runID)
 }
 
 // startedHistory signals once the run is in the history.
 type startedHistory struct {
-	class.History
+	*progress.Store
 	started chan struct{}
 }
 
 func (h startedHistory) StartClassRun(ctx context.Context, classID string, run *class.Run) error {
 	defer close(h.started)
-	return h.History.StartClassRun(ctx, classID, run)
+	return h.Store.StartClassRun(ctx, classID, run)
 }
 
 // classChecks are the checks of the labs picked ("all", "lab1", "lab1,lab2").
@@ -211,13 +224,19 @@ func (s *Server) classChecks(which string) ([]*grader.Check, error) {
 }
 
 type matrixView struct {
-	Run      *class.Run
-	Live     bool
-	Checks   []string // lab/check
-	Rows     []matrixRow
-	Summary  class.Summary
-	Buckets  []bucket
-	Finished bool
+	Run  *class.Run
+	Live bool
+	// Interrupted: the run's process stopped before it finished; the
+	// page offers to resume it (a POST carrying CSRF).
+	Interrupted bool
+	CSRF        string
+	Graded      int      // learners with a result so far
+	Left        int      // learners of the roster without one
+	Checks      []string // lab/check
+	Rows        []matrixRow
+	Summary     class.Summary
+	Buckets     []bucket
+	Finished    bool
 }
 
 type bucket struct {
@@ -241,20 +260,32 @@ func (s *Server) classRun(c *gin.Context) {
 	if !ok {
 		return
 	}
-	lv, live := s.live.Load(run.ID)
-	if live {
-		for _, l := range lv.(*liveRun).learners {
-			if _, ok := run.Learner(l.ID); !ok {
-				run.Learners = append(run.Learners, class.LearnerResult{ID: l.ID, Name: l.Name, Status: "pending"})
-			}
-		}
-	}
-	prev, err := s.previousRun(c.Request.Context(), run)
+	ctx := c.Request.Context()
+	prev, err := s.previousRun(ctx, run)
 	if err != nil {
 		errorPage(c, http.StatusInternalServerError, "%v", err)
 		return
 	}
-	v := matrixView{Run: run, Live: live && run.Finished.IsZero(), Finished: !run.Finished.IsZero(), Summary: class.Summarize(run, prev)}
+	interrupted, err := s.interrupted(ctx, run.ID)
+	if err != nil {
+		errorPage(c, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	v := matrixView{Run: run, Finished: !run.Finished.IsZero(), Summary: class.Summarize(run, prev),
+		Interrupted: interrupted, CSRF: s.csrfToken(c), Graded: len(run.Learners)}
+	// Rows for the learners not graded yet: pending while this process
+	// grades them, not graded when the run was interrupted.
+	lv, live := s.live.Load(run.ID)
+	switch {
+	case live:
+		v.Live = run.Finished.IsZero()
+		addUngraded(run, lv.(*liveRun).learners, "pending")
+	case interrupted:
+		if ros, err := s.classRoster(ctx, run.ID); err == nil {
+			addUngraded(run, ros.Learners, "not graded")
+		}
+		v.Left = len(run.Learners) - v.Graded
+	}
 	for i := 10; i >= 0; i-- {
 		label := fmt.Sprintf("%d-%d%%", i*10, i*10+9)
 		if i == 10 {
@@ -291,6 +322,33 @@ func (s *Server) classRun(c *gin.Context) {
 		v.Rows = append(v.Rows, row)
 	}
 	s.render(c, http.StatusOK, "class_run.html", "Run "+run.ID, "class", v)
+}
+
+// addUngraded adds a row with status for each of learners run has no
+// result for.
+func addUngraded(run *class.Run, learners []class.Learner, status string) {
+	for _, l := range learners {
+		if _, ok := run.Learner(l.ID); !ok {
+			run.Learners = append(run.Learners, class.LearnerResult{ID: l.ID, Name: l.Name, Status: status})
+		}
+	}
+}
+
+// classRoster is the saved roster of the class run runID belongs to.
+func (s *Server) classRoster(ctx context.Context, runID string) (*class.Roster, error) {
+	classID, err := s.cfg.Store.ClassOfRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := s.cfg.Store.Roster(ctx, classID)
+	if err != nil {
+		return nil, err
+	}
+	ros, err := class.ParseRoster(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("roster of class %s: %w", classID, err)
+	}
+	return ros, nil
 }
 
 // previousRun is the finished run of the same class before run (nil when

@@ -51,6 +51,7 @@ func (s *Server) routes() http.Handler {
 		in.POST("/roster", s.classUploadRoster)
 		in.POST("/c/:class/runs", s.classStartRun)
 		in.GET("/runs/:run", s.classRun)
+		in.POST("/runs/:run/resume", s.classResumeRun)
 		in.GET("/runs/:run/events", s.classEvents)
 		in.GET("/runs/:run/learners/:learner", s.classLearner)
 		in.GET("/runs/:run/gradebook.csv", s.classGradebook)

@@ -60,6 +60,9 @@ type Config struct {
 	// GradeSubmission grades a submission archive; when nil, learners
 	// reached by a submission are grader errors saying so.
 	GradeSubmission SubmissionGrader
+	// BeatEvery is how often a run beats in a History that keeps beats
+	// (default RunBeat).
+	BeatEvery time.Duration
 	// OnCheck, when set, receives each check's result as it finishes
 	// (called from many goroutines; the dashboard's live matrix).
 	OnCheck func(learnerID string, r grader.Result)
@@ -74,6 +77,9 @@ func (c *Config) defaults() {
 	}
 	if c.CheckConcurrency <= 0 {
 		c.CheckConcurrency = 4
+	}
+	if c.BeatEvery <= 0 {
+		c.BeatEvery = RunBeat
 	}
 	if c.LoadChecks <= 0 {
 		c.LoadChecks = 4

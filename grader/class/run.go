@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Selection chooses whom a run regrades; the zero value grades everyone.
@@ -89,13 +90,77 @@ func GradeRoster(ctx context.Context, cfg Config, ros *Roster, prev *Run, sel Se
 			}
 		}
 	}
+	return gradeInto(ctx, cfg, run, todo, at, hist, emit, histErr)
+}
+
+// ResumeRoster finishes an interrupted run (one read back from the
+// history, its process killed before it finished): it grades the roster's
+// learners the run has no result for, records them in the run, and
+// finishes it. The learners graded before the interruption keep their
+// results. hist must hold the run.
+func ResumeRoster(ctx context.Context, cfg Config, ros *Roster, run *Run, hist History, emit func(LearnerResult)) (*Run, error) {
+	cfg.defaults()
+	var todo []Learner
+	var at []int
+	for _, l := range ros.Learners {
+		if _, ok := run.Learner(l.ID); !ok {
+			todo = append(todo, l)
+			at = append(at, len(run.Learners))
+			run.Learners = append(run.Learners, LearnerResult{ID: l.ID})
+		}
+	}
+	return gradeInto(ctx, cfg, run, todo, at, hist, emit, nil)
+}
+
+// RunBeat is how often a run being graded beats by default in a History
+// that keeps beats (a Beater); a run whose last beat is older than
+// RunStale was interrupted.
+const (
+	RunBeat  = 5 * time.Second
+	RunStale = 6 * RunBeat
+)
+
+// A Beater is a History that keeps each run's heartbeat, so that a run
+// whose process was killed is seen as interrupted and can be resumed.
+type Beater interface {
+	BeatClassRun(ctx context.Context, runID string, at time.Time) error
+}
+
+// gradeInto grades todo into run.Learners[at[i]], recording each in hist
+// as it is graded, beating while it grades, and finishes the run.
+func gradeInto(ctx context.Context, cfg Config, run *Run, todo []Learner, at []int, hist History, emit func(LearnerResult), histErr error) (*Run, error) {
+	record := func(err error) {
+		if err != nil && histErr == nil {
+			histErr = fmt.Errorf("record the run in the history: %w", err)
+		}
+	}
+	if b, ok := hist.(Beater); ok {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			t := time.NewTicker(cfg.BeatEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					if err := b.BeatClassRun(context.WithoutCancel(ctx), run.ID, cfg.Now()); err != nil {
+						cfg.Log.WarnContext(ctx, "class run heartbeat", "run", run.ID, "err", err)
+					}
+				}
+			}
+		}()
+		defer func() { close(stop); <-done }()
+	}
 	seqOf := map[string]int{}
 	for i, j := range at {
 		seqOf[todo[i].ID] = j
 	}
 	for i, r := range Grade(ctx, cfg, todo, func(r LearnerResult) {
 		if hist != nil {
-			record(hist.RecordClassLearner(context.WithoutCancel(ctx), id, seqOf[r.ID], r, ""))
+			record(hist.RecordClassLearner(context.WithoutCancel(ctx), run.ID, seqOf[r.ID], r, ""))
 		}
 		if emit != nil {
 			emit(r)

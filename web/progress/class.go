@@ -76,8 +76,8 @@ func (s *Store) StartClassRun(ctx context.Context, classID string, run *class.Ru
 	if _, err := tx.ExecContext(ctx, `INSERT INTO classes (id, updated_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, classID, time.Now().UnixMilli()); err != nil {
 		return fmt.Errorf("start class run: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO class_runs (id, class_id, started_at, labs_json, roster_errors) VALUES (?, ?, ?, ?, ?)`,
-		run.ID, classID, run.Started.UnixMilli(), string(labs), string(errs)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO class_runs (id, class_id, started_at, labs_json, roster_errors, beat_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		run.ID, classID, run.Started.UnixMilli(), string(labs), string(errs), run.Started.UnixMilli()); err != nil {
 		return fmt.Errorf("start class run %s: %w", run.ID, err)
 	}
 	return tx.Commit()
@@ -131,30 +131,85 @@ func (s *Store) FinishClassRun(ctx context.Context, run *class.Run) error {
 	return nil
 }
 
+// BeatClassRun records that the run is still being graded, at at.
+func (s *Store) BeatClassRun(ctx context.Context, runID string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE class_runs SET beat_at = ? WHERE id = ? AND finished_at IS NULL`, at.UnixMilli(), runID); err != nil {
+		return fmt.Errorf("beat class run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// ClaimClassRun takes over an interrupted run to resume it: it succeeds
+// (true) only when the run is unfinished and its last beat is before
+// staleBefore, and beats it at now, so two resumers never both win.
+func (s *Store) ClaimClassRun(ctx context.Context, runID string, now, staleBefore time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE class_runs SET beat_at = ? WHERE id = ? AND finished_at IS NULL AND (beat_at IS NULL OR beat_at < ?)`,
+		now.UnixMilli(), runID, staleBefore.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("claim class run %s: %w", runID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // ClassRunInfo is a run in a class's history.
 type ClassRunInfo struct {
 	ID                string
 	Started, Finished time.Time // Finished is zero while the run goes on
+	// Beat is when the process grading an unfinished run last said it
+	// was still at it (zero: never).
+	Beat time.Time
+}
+
+// Interrupted reports whether the run is unfinished and its process has
+// not beaten since staleBefore: it was killed, and the run can be resumed.
+func (r ClassRunInfo) Interrupted(staleBefore time.Time) bool {
+	return r.Finished.IsZero() && r.Beat.Before(staleBefore)
+}
+
+// ClassRunState returns one run's info; ok is false when there is no such
+// run.
+func (s *Store) ClassRunState(ctx context.Context, runID string) (info ClassRunInfo, ok bool, err error) {
+	row := s.db.QueryRowContext(ctx, `SELECT id, started_at, finished_at, beat_at FROM class_runs WHERE id = ?`, runID)
+	info, err = scanRunInfo(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ClassRunInfo{}, false, nil
+	}
+	if err != nil {
+		return ClassRunInfo{}, false, fmt.Errorf("read class run %s: %w", runID, err)
+	}
+	return info, true, nil
+}
+
+func scanRunInfo(row interface{ Scan(...any) error }) (ClassRunInfo, error) {
+	var r ClassRunInfo
+	var started int64
+	var finished, beat sql.NullInt64
+	if err := row.Scan(&r.ID, &started, &finished, &beat); err != nil {
+		return r, err
+	}
+	r.Started = time.UnixMilli(started)
+	if finished.Valid {
+		r.Finished = time.UnixMilli(finished.Int64)
+	}
+	if beat.Valid {
+		r.Beat = time.UnixMilli(beat.Int64)
+	}
+	return r, nil
 }
 
 // ClassRuns lists class id's runs, newest first.
 func (s *Store) ClassRuns(ctx context.Context, id string) ([]ClassRunInfo, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, finished_at FROM class_runs WHERE class_id = ? ORDER BY started_at DESC, id DESC`, id)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, started_at, finished_at, beat_at FROM class_runs WHERE class_id = ? ORDER BY started_at DESC, id DESC`, id)
 	if err != nil {
 		return nil, fmt.Errorf("list runs of class %s: %w", id, err)
 	}
 	defer rows.Close()
 	var out []ClassRunInfo
 	for rows.Next() {
-		var r ClassRunInfo
-		var started int64
-		var finished sql.NullInt64
-		if err := rows.Scan(&r.ID, &started, &finished); err != nil {
+		r, err := scanRunInfo(rows)
+		if err != nil {
 			return nil, err
-		}
-		r.Started = time.UnixMilli(started)
-		if finished.Valid {
-			r.Finished = time.UnixMilli(finished.Int64)
 		}
 		out = append(out, r)
 	}
