@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/labkit-dev/labkit/grader"
@@ -197,12 +198,12 @@ func GradeLearner(ctx context.Context, cfg Config, l Learner) LearnerResult {
 			}
 		}
 	} else {
-		awsCfg, client, err := reach(ctx, cfg, l)
+		awsCfg, client, closeIdle, err := reach(ctx, cfg, l)
 		if err != nil {
 			cfg.Log.InfoContext(ctx, "learner unreachable", "learner", l.ID, "err", err)
 			return notGraded(cfg, l, StatusUnreachable, err.Error(), cfg.Now().Sub(start))
 		}
-		defer client.CloseIdleConnections()
+		defer closeIdle()
 		env := &grader.Env{AWS: awsCfg, Names: labs.Config{Names: l.Names}.ResolvedNames(), HTTP: client,
 			RunID: fmt.Sprintf("%s-%d", l.ID, start.UnixNano()), Log: cfg.Log.With("learner", l.ID)}
 		var emit func(grader.Result)
@@ -245,7 +246,11 @@ func gradeSubmission(ctx context.Context, cfg Config, l Learner) ([]grader.Resul
 // reach builds the learner's AWS configuration and proves it works with
 // STS GetCallerIdentity (which assumes the role first, when there is one).
 // Temporary credentials stay in the returned configuration's memory.
-func reach(ctx context.Context, cfg Config, l Learner) (aws.Config, *http.Client, error) {
+// closeIdle closes the idle connections of the learner's SDK and test
+// traffic clients once the learner is graded: a class graded on one local
+// cloud would otherwise keep each graded learner's keep-alive connections
+// (two descriptors each, both ends in one process) for 90 seconds.
+func reach(ctx context.Context, cfg Config, l Learner) (awsCfg aws.Config, client *http.Client, closeIdle func(), err error) {
 	r := l.Reach
 	spec := target.Spec{Kind: r.Kind, Account: r.Account, Profile: r.Profile, Region: r.Region, RoleARN: r.RoleARN, ExternalID: r.ExternalID}
 	if r.Kind == ReachLocal {
@@ -254,9 +259,15 @@ func reach(ctx context.Context, cfg Config, l Learner) (aws.Config, *http.Client
 			spec.Endpoint = cfg.Endpoint
 		}
 	}
-	awsCfg, err := target.Config(ctx, spec)
+	awsCfg, err = target.Config(ctx, spec)
 	if err != nil {
-		return aws.Config{}, nil, fmt.Errorf("reach %s: %w", spec.Name(), err)
+		return aws.Config{}, nil, nil, fmt.Errorf("reach %s: %w", spec.Name(), err)
+	}
+	closeSDK := func() {}
+	if bc, ok := awsCfg.HTTPClient.(*awshttp.BuildableClient); ok {
+		tr := bc.GetTransport() // the configuration's transport (TLS, proxy), ours to close
+		awsCfg.HTTPClient = &http.Client{Transport: tr, Timeout: bc.GetTimeout()}
+		closeSDK = tr.CloseIdleConnections
 	}
 	// Test traffic goes to public addresses, and to a private one only
 	// when it is the endpoint the instructor chose (the roster's local
@@ -265,24 +276,29 @@ func reach(ctx context.Context, cfg Config, l Learner) (aws.Config, *http.Client
 	// rest of the instructor's network.
 	guard, err := grader.ForTarget(ctx, aws.ToString(awsCfg.BaseEndpoint), false)
 	if err != nil {
-		return aws.Config{}, nil, fmt.Errorf("reach %s: %w", spec.Name(), err)
+		closeSDK()
+		return aws.Config{}, nil, nil, fmt.Errorf("reach %s: %w", spec.Name(), err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, cfg.ProbeTimeout)
 	defer cancel()
 	id, err := sts.NewFromConfig(awsCfg).GetCallerIdentity(pctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
+	if err == nil && r.RoleARN != "" {
+		if want := roleAccount(r.RoleARN); aws.ToString(id.Account) != want {
+			err = fmt.Errorf("role %s acts in account %s, not %s", r.RoleARN, aws.ToString(id.Account), want)
+		}
+	} else if err != nil {
 		how := spec.Name()
 		if r.RoleARN != "" {
 			how = "role " + r.RoleARN + " on the " + how
 		}
-		return aws.Config{}, nil, fmt.Errorf("cannot reach the account (%s): %w", how, err)
+		err = fmt.Errorf("cannot reach the account (%s): %w", how, err)
 	}
-	if r.RoleARN != "" {
-		if want := roleAccount(r.RoleARN); aws.ToString(id.Account) != want {
-			return aws.Config{}, nil, fmt.Errorf("role %s acts in account %s, not %s", r.RoleARN, aws.ToString(id.Account), want)
-		}
+	if err != nil {
+		closeSDK()
+		return aws.Config{}, nil, nil, err
 	}
-	return awsCfg, guard.Client(30 * time.Second), nil
+	client = guard.Client(30 * time.Second)
+	return awsCfg, client, func() { closeSDK(); client.CloseIdleConnections() }, nil
 }
 
 func roleAccount(arn string) string {
