@@ -1,12 +1,8 @@
 package dynamo
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,23 +14,21 @@ import (
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // TestCrashChild is the process TestKill9 kills: it serves a Service on
 // the data dir it is given until it dies.
 func TestCrashChild(t *testing.T) {
-	dir := os.Getenv("DYNAMO_CRASH_DIR")
-	if dir == "" {
-		t.Skip("helper process for TestKill9")
-	}
-	// A second is long enough for the table TestKill9 creates just
-	// before the kill to be CREATING when the process dies.
-	svc, err := New(Config{DataDir: dir, TableDelay: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println("URL", cloudtest.Serve(t, svc.Route()))
-	select {}
+	cloudtest.CrashChild(t, func(dir string) (protocol.Route, error) {
+		// A second is long enough for the table TestKill9 creates just
+		// before the kill to be CREATING when the process dies.
+		svc, err := New(Config{DataDir: dir, TableDelay: time.Second})
+		if err != nil {
+			return protocol.Route{}, err
+		}
+		return svc.Route(), nil
+	})
 }
 
 // TestKill9 kills the serving process with SIGKILL in the middle of
@@ -46,32 +40,8 @@ func TestKill9(t *testing.T) {
 		t.Skip("starts a process")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "DYNAMO_CRASH_DIR="+dir)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	url := ""
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
-			url = u
-			break
-		}
-	}
-	if url == "" {
-		t.Fatal("child did not report its URL")
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	db := dynamodb.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	child := cloudtest.StartCrashChild(t, dir)
+	db := dynamodb.NewFromConfig(cloudtest.Config(child.URL, cloudtest.Account, "us-east-1"))
 	arn := *createTable(t, db, "crash", withStream(types.StreamViewTypeNewImage)).LatestStreamArn
 
 	var mu sync.Mutex
@@ -108,8 +78,7 @@ func TestKill9(t *testing.T) {
 	if err != nil || late.TableDescription.TableStatus != types.TableStatusCreating {
 		t.Fatalf("CreateTable late: got %v, %v; want CREATING", late, err)
 	}
-	cmd.Process.Kill() // SIGKILL
-	cmd.Wait()
+	child.Kill(t)
 	close(stop)
 	wg.Wait()
 	if len(acked) == 0 {

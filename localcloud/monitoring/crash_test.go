@@ -1,14 +1,7 @@
 package monitoring
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,29 +15,16 @@ import (
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
-const crashDirEnv = "MONITORING_CRASH_CHILD_DIR"
-
 // TestCrashChild is the process TestKill9 kills: it serves CloudWatch on
 // its data directory until killed. It does nothing as a normal test.
 func TestCrashChild(t *testing.T) {
-	dir := os.Getenv(crashDirEnv)
-	if dir == "" {
-		t.Skip("only runs as TestKill9's child process")
-	}
-	svc, err := New(Config{DataDir: dir})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	rt := protocol.NewRouter(protocol.RouterConfig{})
-	rt.Handle(svc.Route())
-	fmt.Println("url http://" + ln.Addr().String())
-	http.Serve(ln, rt)
+	cloudtest.CrashChild(t, func(dir string) (protocol.Route, error) {
+		svc, err := New(Config{DataDir: dir})
+		if err != nil {
+			return protocol.Route{}, err
+		}
+		return svc.Route(), nil
+	})
 }
 
 // TestKill9 kills a serving process with SIGKILL right after its answers and
@@ -56,24 +36,16 @@ func TestKill9(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "url ")
-	require.True(t, ok && err == nil, "child said %q, %v", line, err)
+	child := cloudtest.StartCrashChild(t, dir)
 	ctx := context.Background()
-	c := cloudwatch.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	c := cloudwatch.NewFromConfig(cloudtest.Config(child.URL, cloudtest.Account, "us-east-1"))
 	now := time.Now().UTC().Truncate(time.Minute)
 	for i := 0; i < 50; i++ {
 		_, err := c.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("Lab"), MetricData: []types.MetricDatum{
 			{MetricName: aws.String("Orders"), Value: aws.Float64(float64(i)), Timestamp: aws.Time(now.Add(-time.Minute))}}})
 		require.NoError(t, err)
 	}
-	_, err = c.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("orders"), Namespace: aws.String("Lab"), MetricName: aws.String("Orders"),
+	_, err := c.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("orders"), Namespace: aws.String("Lab"), MetricName: aws.String("Orders"),
 		Statistic: types.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1),
 		ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold, Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
 	require.NoError(t, err)
@@ -81,8 +53,7 @@ func TestKill9(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String("d"), DashboardBody: aws.String(`{"widgets":[]}`)})
 	require.NoError(t, err)
-	require.NoError(t, cmd.Process.Kill())
-	cmd.Wait()
+	child.Kill(t)
 
 	svc, err := New(Config{DataDir: dir, Logger: cloudtest.Logger(t)})
 	require.NoError(t, err)

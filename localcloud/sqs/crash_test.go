@@ -1,15 +1,8 @@
 package sqs
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,29 +14,16 @@ import (
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
-const crashDirEnv = "SQS_CRASH_CHILD_DIR"
-
-// TestCrashChild is the process TestKill9 kills: it serves SQS on DataDir
-// until killed. It does nothing as a normal test.
+// TestCrashChild is the process TestKill9 kills: it serves SQS on its data
+// directory until killed. It does nothing as a normal test.
 func TestCrashChild(t *testing.T) {
-	dir := os.Getenv(crashDirEnv)
-	if dir == "" {
-		t.Skip("only runs as TestKill9's child process")
-	}
-	svc, err := New(Config{DataDir: dir})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	rt := protocol.NewRouter(protocol.RouterConfig{})
-	rt.Handle(svc.Route())
-	fmt.Println("url http://" + ln.Addr().String())
-	http.Serve(ln, rt)
+	cloudtest.CrashChild(t, func(dir string) (protocol.Route, error) {
+		svc, err := New(Config{DataDir: dir})
+		if err != nil {
+			return protocol.Route{}, err
+		}
+		return svc.Route(), nil
+	})
 }
 
 // TestKill9 kills a serving process with SIGKILL and reopens its data: what
@@ -54,22 +34,8 @@ func TestKill9(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "url ")
-	if err != nil || !ok {
-		t.Fatalf("child said %q, %v", line, err)
-	}
-	c := sqs.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	child := cloudtest.StartCrashChild(t, dir)
+	c := sqs.NewFromConfig(cloudtest.Config(child.URL, cloudtest.Account, "us-east-1"))
 	ctx := context.Background()
 	q := createQueue(t, c, "crash", map[string]string{"VisibilityTimeout": "4"})
 	for i := 0; i < 30; i++ {
@@ -87,10 +53,7 @@ func TestKill9(t *testing.T) {
 		deleted[aws.ToString(m.Body)] = true
 	}
 	received := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	child.Kill(t)
 
 	svc := newService(t, dir)
 	c2, _ := newClient(t, svc, cloudtest.Account)
