@@ -1,7 +1,6 @@
 package dynamo
 
 import (
-	"hash/fnv"
 	"sort"
 	"strconv"
 	"sync"
@@ -175,10 +174,4 @@ func (ix *index) keys(item attr.Item) (pk, sk string, ok bool) {
 // base table key.
 func tieOf(pk, sk string) string {
 	return strconv.Itoa(len(pk)) + ":" + pk + sk
-}
-
-func segmentOf(pk string, total int) int {
-	h := fnv.New32a()
-	h.Write([]byte(pk))
-	return int(h.Sum32() % uint32(total))
 }

@@ -473,11 +473,11 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 outer:
 	for pi := start; pi < len(order); pi++ {
 		pk := order[pi]
-		if total > 1 && segmentOf(pk, total) != seg {
+		p := r.ix.parts[pk]
+		if p == nil || len(p.entries) == 0 {
 			continue
 		}
-		p := r.ix.parts[pk]
-		if p == nil {
+		if total > 1 && segmentOf(p.entries[0].load()[r.ix.def.hash], total) != seg {
 			continue
 		}
 		i := 0
