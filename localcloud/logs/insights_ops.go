@@ -2,14 +2,15 @@ package logs
 
 import (
 	"context"
+	"regexp"
 	"sort"
 	"strconv"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
-// DescribeQueries, GetLogRecord, GetLogGroupFields and the KMS key of a
-// group.
+// DescribeQueries, GetLogRecord, GetLogGroupFields, the KMS key of a group
+// and ListLogGroups.
 
 type queryInfo struct {
 	QueryID      string `json:"queryId"`
@@ -248,4 +249,70 @@ func (s *Service) setKmsKey(ctx context.Context, name, key string) error {
 	}
 	g.kmsKeyID = key
 	return nil
+}
+
+// listLogGroups is the newer listing: summaries of the caller's groups
+// whose names match a regular expression, in name order.
+func (s *Service) listLogGroups(ctx context.Context, body []byte) (any, error) {
+	var in struct {
+		LogGroupNamePattern *string `json:"logGroupNamePattern"`
+		LogGroupClass       string  `json:"logGroupClass"`
+		NextToken           string  `json:"nextToken"`
+		Limit               *int    `json:"limit"`
+	}
+	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	limit, err := checkLimit(in.Limit, 50, 1000)
+	if err != nil {
+		return nil, err
+	}
+	var re *regexp.Regexp
+	if in.LogGroupNamePattern != nil {
+		p := *in.LogGroupNamePattern
+		if len(p) < 3 || len(p) > 129 {
+			return nil, invalidParam("1 validation error detected: Value '%s' at 'logGroupNamePattern' failed to satisfy constraint: Member must have length between 3 and 129", p)
+		}
+		if re, err = regexp.Compile(p); err != nil {
+			return nil, invalidParam("Invalid logGroupNamePattern: %s", p)
+		}
+	}
+	switch in.LogGroupClass {
+	case "", "STANDARD", "INFREQUENT_ACCESS", "DELIVERY":
+	default:
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]", in.LogGroupClass)
+	}
+	after := ""
+	if in.NextToken != "" {
+		if after, err = decodeToken(in.NextToken); err != nil {
+			return nil, err
+		}
+	}
+	id := protocol.IdentityFrom(ctx)
+	type summary struct {
+		LogGroupName  string `json:"logGroupName"`
+		LogGroupArn   string `json:"logGroupArn"`
+		LogGroupClass string `json:"logGroupClass"`
+	}
+	s.mu.RLock()
+	var list []summary
+	for k, g := range s.groups {
+		if k.account != id.AccountID || k.region != id.Region || k.name <= after || (re != nil && !re.MatchString(k.name)) ||
+			(in.LogGroupClass != "" && g.class != in.LogGroupClass) {
+			continue
+		}
+		list = append(list, summary{k.name, g.arn(), g.class})
+	}
+	s.mu.RUnlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].LogGroupName < list[j].LogGroupName })
+	out := struct {
+		LogGroups []summary `json:"logGroups"`
+		NextToken string    `json:"nextToken,omitempty"`
+	}{LogGroups: []summary{}}
+	if len(list) > limit {
+		list = list[:limit]
+		out.NextToken = encodeToken(list[limit-1].LogGroupName)
+	}
+	out.LogGroups = append(out.LogGroups, list...)
+	return out, nil
 }

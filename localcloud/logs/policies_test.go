@@ -223,3 +223,37 @@ func TestExportTasksNeedABucket(t *testing.T) {
 	var nf *types.ResourceNotFoundException
 	require.ErrorAs(t, err, &nf)
 }
+
+// TestListLogGroups: summaries in name order, filtered by a regular
+// expression and class, paged by limit.
+func TestListLogGroups(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newClient(t)
+	ctx := context.Background()
+	for _, n := range []string{"/aws/lambda/orders", "/aws/lambda/payments", "/app/web"} {
+		mustGroup(t, c, n)
+	}
+	_, err := c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("/archive"), LogGroupClass: types.LogGroupClassInfrequentAccess})
+	require.NoError(t, err)
+	names := func(out *cwl.ListLogGroupsOutput) []string {
+		var n []string
+		for _, g := range out.LogGroups {
+			n = append(n, aws.ToString(g.LogGroupName))
+		}
+		return n
+	}
+	out, err := c.ListLogGroups(ctx, &cwl.ListLogGroupsInput{LogGroupNamePattern: aws.String("^/aws/lambda"), Limit: aws.Int32(1)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/aws/lambda/orders"}, names(out))
+	assert.Equal(t, "arn:aws:logs:us-east-1:"+cloudtest.Account+":log-group:/aws/lambda/orders", aws.ToString(out.LogGroups[0].LogGroupArn))
+	out, err = c.ListLogGroups(ctx, &cwl.ListLogGroupsInput{LogGroupNamePattern: aws.String("^/aws/lambda"), NextToken: out.NextToken})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/aws/lambda/payments"}, names(out))
+	assert.Nil(t, out.NextToken)
+	out, err = c.ListLogGroups(ctx, &cwl.ListLogGroupsInput{LogGroupClass: types.LogGroupClassInfrequentAccess})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/archive"}, names(out))
+	_, err = c.ListLogGroups(ctx, &cwl.ListLogGroupsInput{LogGroupNamePattern: aws.String("a(")})
+	var inv *types.InvalidParameterException
+	require.ErrorAs(t, err, &inv)
+}

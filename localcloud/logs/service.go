@@ -231,6 +231,7 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 		"GetLogGroupFields":           s.getLogGroupFields,
 		"AssociateKmsKey":             s.associateKmsKey,
 		"DisassociateKmsKey":          s.disassociateKmsKey,
+		"ListLogGroups":               s.listLogGroups,
 		"CreateExportTask":            s.createExportTask,
 		"DescribeExportTasks":         s.describeExportTasks,
 		"CancelExportTask":            s.cancelExportTask,
