@@ -1,9 +1,6 @@
 package iam_test
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -171,12 +168,7 @@ func TestLoginProfilesAndPasswordPolicy(t *testing.T) {
 	_, err = c.DeleteAccountPasswordPolicy(ctx, &awsiam.DeleteAccountPasswordPolicyInput{})
 	require.NoError(t, err)
 	svc.Close()
-	files, _ := filepath.Glob(filepath.Join(dir, "iam.db*"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		assert.False(t, bytes.Contains(b, []byte(password)), "%s holds a password in clear", f)
-	}
+	notStored(t, dir, password, "a password in clear")
 }
 
 func TestAccountAliasSummaryAndPolicyTags(t *testing.T) {

@@ -70,15 +70,7 @@ func (s *Service) findInstanceProfile(ctx context.Context, form url.Values) (str
 }
 
 func (s *Service) createInstanceProfile(ctx context.Context, form url.Values) (any, error) {
-	name, err := requiredName(form, "InstanceProfileName", 128)
-	if err != nil {
-		return nil, err
-	}
-	path, _, err := pathAndDescription(url.Values{"Path": form["Path"]})
-	if err != nil {
-		return nil, err
-	}
-	tags, err := formTags(form, "Tags.member")
+	name, path, tags, err := nameAndPath(form, "InstanceProfileName", 128)
 	if err != nil {
 		return nil, err
 	}

@@ -132,3 +132,18 @@ func updateWith[T any](s *Service, ctx context.Context, find func() (*T, error),
 	*x = c
 	return x, nil
 }
+
+// nameAndPath reads what creating a named entity takes: its name (the
+// param, at most max characters), Path (default "/") and Tags.
+func nameAndPath(form url.Values, param string, max int) (name, path string, tags []tag, err error) {
+	if name, err = requiredName(form, param, max); err != nil {
+		return "", "", nil, err
+	}
+	if path, _, err = pathAndDescription(url.Values{"Path": form["Path"]}); err != nil {
+		return "", "", nil, err
+	}
+	if tags, err = formTags(form, "Tags.member"); err != nil {
+		return "", "", nil, err
+	}
+	return name, path, tags, nil
+}

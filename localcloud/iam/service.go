@@ -347,6 +347,9 @@ func (s *Service) iamOps() map[string]protocol.QueryOp {
 	s.instanceProfileOps(ops)
 	s.providerOps(ops)
 	s.accountOps(ops)
+	s.credentialOps(ops)
+	s.mfaOps(ops)
+	s.serverCertOps(ops)
 	s.tagOps(ops)
 	return ops
 }

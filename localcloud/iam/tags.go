@@ -100,53 +100,42 @@ func (s *Service) tagTargets() []tagTarget {
 					return p.tags, nil
 				})
 			}},
-		{name: "InstanceProfile", quota: "TagsPerInstanceProfile",
-			change: func(ctx context.Context, form url.Values, fn func(*[]tag) error) error {
-				s.mu.Lock()
-				defer s.mu.Unlock()
-				acct, p, err := s.findInstanceProfile(ctx, form)
-				if err != nil {
-					return err
-				}
-				if err := fn(&p.Tags); err != nil {
-					return err
-				}
-				return s.putDoc(ctx, acct, kindInstanceProfile, p.Name, p)
-			},
-			read: func(ctx context.Context, form url.Values) ([]tag, error) {
-				return s.readTags(func() ([]tag, error) {
-					_, p, err := s.findInstanceProfile(ctx, form)
-					if err != nil {
-						return nil, err
-					}
-					return p.Tags, nil
-				})
-			}},
-		{name: "OpenIDConnectProvider", quota: "TagsPerOpenIDConnectProvider",
-			change: func(ctx context.Context, form url.Values, fn func(*[]tag) error) error {
-				return s.withOIDC(ctx, form, func(p *oidcProvider) error { return fn(&p.Tags) })
-			},
-			read: func(ctx context.Context, form url.Values) ([]tag, error) {
-				return s.readTags(func() ([]tag, error) {
-					_, p, err := s.findOIDC(ctx, form)
-					if err != nil {
-						return nil, err
-					}
-					return p.Tags, nil
-				})
-			}},
-		{name: "SAMLProvider", quota: "TagsPerSAMLProvider",
-			change: func(ctx context.Context, form url.Values, fn func(*[]tag) error) error {
-				return s.withSAML(ctx, form, func(p *samlProvider) error { return fn(&p.Tags) })
-			},
-			read: func(ctx context.Context, form url.Values) ([]tag, error) {
-				return s.readTags(func() ([]tag, error) {
-					_, p, err := s.findSAML(ctx, form)
-					if err != nil {
-						return nil, err
-					}
-					return p.Tags, nil
-				})
-			}},
+		docTags(s, "InstanceProfile", "TagsPerInstanceProfile", kindInstanceProfile, s.findInstanceProfile,
+			func(p *instanceProfile) string { return p.Name }, func(p *instanceProfile) *[]tag { return &p.Tags }),
+		docTags(s, "OpenIDConnectProvider", "TagsPerOpenIDConnectProvider", kindOIDC, s.findOIDC,
+			func(p *oidcProvider) string { return p.URL }, func(p *oidcProvider) *[]tag { return &p.Tags }),
+		docTags(s, "SAMLProvider", "TagsPerSAMLProvider", kindSAML, s.findSAML,
+			func(p *samlProvider) string { return p.Name }, func(p *samlProvider) *[]tag { return &p.Tags }),
+		docTags(s, "MFADevice", "TagsPerMFADevice", kindMFA, s.findMFA,
+			func(d *mfaDevice) string { return d.Serial }, func(d *mfaDevice) *[]tag { return &d.Tags }),
+		docTags(s, "ServerCertificate", "TagsPerServerCertificate", kindServerCert, s.findServerCert,
+			func(c *serverCert) string { return c.Name }, func(c *serverCert) *[]tag { return &c.Tags }),
 	}
+}
+
+// docTags is the tagTarget of a kind of document that find locates; key
+// is a document's name and tags its tags.
+func docTags[T any](s *Service, name, quota, kind string, find func(context.Context, url.Values) (string, *T, error), key func(*T) string, tags func(*T) *[]tag) tagTarget {
+	return tagTarget{name: name, quota: quota,
+		change: func(ctx context.Context, form url.Values, fn func(*[]tag) error) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			acct, v, err := find(ctx, form)
+			if err != nil {
+				return err
+			}
+			if err := fn(tags(v)); err != nil {
+				return err
+			}
+			return s.putDoc(ctx, acct, kind, key(v), v)
+		},
+		read: func(ctx context.Context, form url.Values) ([]tag, error) {
+			return s.readTags(func() ([]tag, error) {
+				_, v, err := find(ctx, form)
+				if err != nil {
+					return nil, err
+				}
+				return *tags(v), nil
+			})
+		}}
 }

@@ -166,15 +166,7 @@ func (s *Service) boundaryARN(ctx context.Context, arn string) (string, error) {
 }
 
 func (s *Service) createUser(ctx context.Context, form url.Values) (any, error) {
-	name, err := requiredName(form, "UserName", 64)
-	if err != nil {
-		return nil, err
-	}
-	path, _, err := pathAndDescription(url.Values{"Path": form["Path"]})
-	if err != nil {
-		return nil, err
-	}
-	tags, err := formTags(form, "Tags.member")
+	name, path, tags, err := nameAndPath(form, "UserName", 64)
 	if err != nil {
 		return nil, err
 	}
@@ -332,6 +324,14 @@ func (s *Service) deleteUser(ctx context.Context, form url.Values) (any, error) 
 		return nil, deleteConflict("Cannot delete entity, must remove user from all groups first.")
 	case s.getDoc(u.account, kindLogin, u.name, &loginProfile{}):
 		return nil, deleteConflict("Cannot delete entity, must delete login profile first.")
+	case len(s.userMFADevices(u)) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete MFA device first.")
+	case len(s.userCredentials(u, kindSigningCert)) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete signing certificates first.")
+	case len(s.userCredentials(u, kindSSHKey)) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete SSH public keys first.")
+	case len(s.userCredentials(u, kindServiceCred)) > 0:
+		return nil, deleteConflict("Cannot delete entity, must delete service specific credentials first.")
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM users WHERE account = ? AND name = ?`, u.account, u.name)

@@ -288,13 +288,7 @@ func TestAccessKeys(t *testing.T) {
 		}
 	}
 	again.Close()
-	files, _ := filepath.Glob(filepath.Join(dir, "iam.db*"))
-	require.NotEmpty(t, files)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		assert.False(t, bytes.Contains(b, []byte(aws.ToString(key.SecretAccessKey))), "%s holds a secret access key in clear", f)
-	}
+	notStored(t, dir, aws.ToString(key.SecretAccessKey), "a secret access key in clear")
 }
 
 func TestPermissionsBoundaryOperations(t *testing.T) {
@@ -370,4 +364,16 @@ func TestUsersAndGroupsSurviveRestart(t *testing.T) {
 	require.Len(t, att.AttachedPolicies, 1)
 	_, err = c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("ana")})
 	cloudtest.APIError(t, err, "NoSuchEntity", "The user with name ana cannot be found.")
+}
+
+// notStored asserts that no file of the IAM database in dir holds secret.
+func notStored(t *testing.T, dir, secret, what string) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "iam.db*"))
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.False(t, bytes.Contains(b, []byte(secret)), "%s holds %s", f, what)
+	}
 }
