@@ -50,7 +50,7 @@ func (s *Service) apiOut(r *http.Request, a *api) apiOutput {
 		tags = map[string]string{}
 	}
 	return apiOutput{
-		ApiEndpoint: s.endpoint(r) + strings.TrimSuffix(executePrefix, "/") + "/" + a.ApiID, ApiId: a.ApiID,
+		ApiEndpoint: s.apiEndpoint(r, a), ApiId: a.ApiID,
 		ApiKeySelectionExpression: a.ApiKeySelectionExpression, CorsConfiguration: a.CorsConfiguration,
 		CreatedDate: a.CreatedDate, Description: a.Description, DisableExecuteApiEndpoint: a.DisableExecuteApiEndpoint,
 		DisableSchemaValidation: a.DisableSchemaValidation, Name: a.Name, ProtocolType: a.ProtocolType,
@@ -122,8 +122,10 @@ func (s *Service) createApi(ctx context.Context, r *http.Request, _ pathArgs, bo
 	}
 	switch pt := deref(in.ProtocolType); pt {
 	case "HTTP":
-	case "WEBSOCKET":
-		return nil, badRequest("WEBSOCKET APIs are not supported by the local cloud; use protocolType HTTP")
+	case wsProtocol:
+		if err := checkWSApi(&in); err != nil {
+			return nil, err
+		}
 	case "":
 		return nil, badRequest("protocolType is required")
 	default:
@@ -138,15 +140,21 @@ func (s *Service) createApi(ctx context.Context, r *http.Request, _ pathArgs, bo
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
-	if rse := deref(in.RouteSelectionExpression); rse != "" && rse != "${request.method} ${request.path}" && rse != "$request.method $request.path" {
+	if rse := deref(in.RouteSelectionExpression); *in.ProtocolType == "HTTP" && rse != "" && rse != "${request.method} ${request.path}" && rse != "$request.method $request.path" {
 		return nil, badRequest("routeSelectionExpression for HTTP APIs must be ${request.method} ${request.path}")
 	}
 	ident := protocol.IdentityFrom(ctx)
-	a := &api{Account: ident.AccountID, Region: ident.Region, Name: *in.Name, ProtocolType: "HTTP",
+	a := &api{Account: ident.AccountID, Region: ident.Region, Name: *in.Name, ProtocolType: *in.ProtocolType,
 		Description: deref(in.Description), Version: deref(in.Version),
 		RouteSelectionExpression: "$request.method $request.path", ApiKeySelectionExpression: "$request.header.x-api-key",
 		CorsConfiguration: in.CorsConfiguration, DisableExecuteApiEndpoint: deref(in.DisableExecuteApiEndpoint),
 		DisableSchemaValidation: deref(in.DisableSchemaValidation), CreatedDate: now(s.now()), Tags: in.Tags}
+	if a.websocket() {
+		a.RouteSelectionExpression = *in.RouteSelectionExpression
+		if in.ApiKeySelectionExpression != nil {
+			a.ApiKeySelectionExpression = *in.ApiKeySelectionExpression
+		}
+	}
 	a.ensureMaps()
 	ch := &change{}
 	if in.RouteKey != nil && in.Target == nil {
@@ -208,10 +216,16 @@ func (s *Service) updateApi(ctx context.Context, r *http.Request, p pathArgs, bo
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.ProtocolType != nil && *in.ProtocolType != "HTTP" {
-		return nil, badRequest("protocolType cannot be changed")
-	}
 	out, err := s.mutate(ctx, p.api, func(a *api, ch *change) (any, error) {
+		if in.ProtocolType != nil && *in.ProtocolType != a.ProtocolType {
+			return nil, badRequest("protocolType cannot be changed")
+		}
+		if a.websocket() && (in.CorsConfiguration != nil || in.Target != nil || in.RouteKey != nil) {
+			return nil, badRequest("corsConfiguration, target and routeKey are supported only for HTTP APIs")
+		}
+		if a.websocket() && in.RouteSelectionExpression != nil {
+			a.RouteSelectionExpression = *in.RouteSelectionExpression
+		}
 		if in.Name != nil {
 			if err := checkLen("name", *in.Name, 1, 128); err != nil {
 				return nil, err

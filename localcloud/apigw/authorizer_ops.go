@@ -130,7 +130,7 @@ func (s *Service) createAuthorizer(ctx context.Context, _ *http.Request, p pathA
 			return nil, badRequest("an API can have at most 10 authorizers")
 		}
 		au := &authorizer{AuthorizerId: newID(6)}
-		if err := applyAuthorizer(au, &in); err != nil {
+		if err := authorize(a, au, &in); err != nil {
 			return nil, err
 		}
 		a.Authorizers[au.AuthorizerId] = au
@@ -170,7 +170,7 @@ func (s *Service) updateAuthorizer(ctx context.Context, _ *http.Request, p pathA
 		if in.AuthorizerType != nil && *in.AuthorizerType != au.AuthorizerType {
 			return nil, badRequest("authorizerType cannot be changed")
 		}
-		if err := applyAuthorizer(au, &in); err != nil {
+		if err := authorize(a, au, &in); err != nil {
 			return nil, err
 		}
 		return au, nil

@@ -21,6 +21,10 @@
 // "{apiId}.execute-api.localhost" and domainPrefix is the api id; the host
 // header is what the client sent.
 //
+// WebSocket APIs are managed with AWS's WEBSOCKET rules (see websocket.go),
+// but the execute endpoint serves no WebSocket connections: it answers 501
+// for them.
+//
 // Custom domain names and VPC links are recorded with the shapes and
 // lifecycle AWS shows (a VPC link is PENDING when created, AVAILABLE when read
 // again); the execute endpoint does not serve custom host names.

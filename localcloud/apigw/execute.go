@@ -91,6 +91,9 @@ func (s *Service) serve(w http.ResponseWriter, x *exchange, apiID, path string) 
 		return notFoundResponse(w)
 	}
 	x.a = a
+	if a.websocket() {
+		return writeMessage(w, http.StatusNotImplemented, "WebSocket APIs are not served by the local cloud")
+	}
 	if a.DisableExecuteApiEndpoint {
 		return writeMessage(w, http.StatusForbidden, "Forbidden")
 	}

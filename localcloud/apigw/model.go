@@ -104,24 +104,25 @@ type tlsConfig struct {
 
 // integration is an HTTP API integration; its JSON is the wire shape.
 type integration struct {
-	ApiGatewayManaged       bool                         `json:"apiGatewayManaged,omitempty"`
-	ConnectionId            string                       `json:"connectionId,omitempty"`
-	ConnectionType          string                       `json:"connectionType,omitempty"`
-	ContentHandlingStrategy string                       `json:"contentHandlingStrategy,omitempty"`
-	CredentialsArn          string                       `json:"credentialsArn,omitempty"`
-	Description             string                       `json:"description,omitempty"`
-	IntegrationId           string                       `json:"integrationId"`
-	IntegrationMethod       string                       `json:"integrationMethod,omitempty"`
-	IntegrationSubtype      string                       `json:"integrationSubtype,omitempty"`
-	IntegrationType         string                       `json:"integrationType"`
-	IntegrationUri          string                       `json:"integrationUri,omitempty"`
-	PassthroughBehavior     string                       `json:"passthroughBehavior,omitempty"`
-	PayloadFormatVersion    string                       `json:"payloadFormatVersion,omitempty"`
-	RequestParameters       map[string]string            `json:"requestParameters,omitempty"`
-	RequestTemplates        map[string]string            `json:"requestTemplates,omitempty"`
-	ResponseParameters      map[string]map[string]string `json:"responseParameters,omitempty"`
-	TimeoutInMillis         int                          `json:"timeoutInMillis"`
-	TlsConfig               *tlsConfig                   `json:"tlsConfig,omitempty"`
+	ApiGatewayManaged           bool                         `json:"apiGatewayManaged,omitempty"`
+	ConnectionId                string                       `json:"connectionId,omitempty"`
+	ConnectionType              string                       `json:"connectionType,omitempty"`
+	ContentHandlingStrategy     string                       `json:"contentHandlingStrategy,omitempty"`
+	CredentialsArn              string                       `json:"credentialsArn,omitempty"`
+	Description                 string                       `json:"description,omitempty"`
+	IntegrationId               string                       `json:"integrationId"`
+	IntegrationMethod           string                       `json:"integrationMethod,omitempty"`
+	IntegrationSubtype          string                       `json:"integrationSubtype,omitempty"`
+	IntegrationType             string                       `json:"integrationType"`
+	IntegrationUri              string                       `json:"integrationUri,omitempty"`
+	PassthroughBehavior         string                       `json:"passthroughBehavior,omitempty"`
+	PayloadFormatVersion        string                       `json:"payloadFormatVersion,omitempty"`
+	RequestParameters           map[string]string            `json:"requestParameters,omitempty"`
+	RequestTemplates            map[string]string            `json:"requestTemplates,omitempty"`
+	ResponseParameters          map[string]map[string]string `json:"responseParameters,omitempty"`
+	TemplateSelectionExpression string                       `json:"templateSelectionExpression,omitempty"`
+	TimeoutInMillis             int                          `json:"timeoutInMillis"`
+	TlsConfig                   *tlsConfig                   `json:"tlsConfig,omitempty"`
 }
 
 type jwtConfiguration struct {

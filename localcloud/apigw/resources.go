@@ -67,6 +67,9 @@ type routeInput struct {
 
 // applyRoute applies in to rt and validates the result against a.
 func applyRoute(a *api, rt *route, in *routeInput) error {
+	if a.websocket() {
+		return applyWSRoute(a, rt, in)
+	}
 	if in.RouteKey != nil {
 		if _, err := parseRouteKey(*in.RouteKey); err != nil {
 			return badRequest("%v", err)
@@ -379,7 +382,7 @@ func (s *Service) createIntegration(ctx context.Context, _ *http.Request, p path
 	}
 	return s.mutate(ctx, p.api, func(a *api, _ *change) (any, error) {
 		it := &integration{IntegrationId: newID(7)}
-		if err := applyIntegration(it, &in); err != nil {
+		if err := integrate(a, it, &in); err != nil {
 			return nil, err
 		}
 		if err := s.checkConnection(ctx, it); err != nil {
@@ -422,7 +425,7 @@ func (s *Service) updateIntegration(ctx context.Context, _ *http.Request, p path
 		if in.RequestParameters != nil {
 			in.RequestParameters = mergeMappings(it.RequestParameters, in.RequestParameters)
 		}
-		if err := applyIntegration(it, &in); err != nil {
+		if err := integrate(a, it, &in); err != nil {
 			return nil, err
 		}
 		if err := s.checkConnection(ctx, it); err != nil {

@@ -35,6 +35,9 @@ func checkRouteSettings(a *api, rs *routeSettings, where string) error {
 	if rs.ThrottlingRateLimit != nil && *rs.ThrottlingRateLimit < 0 {
 		return badRequest("%s.throttlingRateLimit must not be negative", where)
 	}
+	if a.websocket() {
+		return checkWSRouteSettings(rs, where)
+	}
 	if rs.LoggingLevel != "" || rs.DataTraceEnabled != nil {
 		return badRequest("%s: loggingLevel and dataTraceEnabled are supported only for WebSocket APIs", where)
 	}
