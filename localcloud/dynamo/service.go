@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -219,9 +220,10 @@ func typeChecked(ops map[string]protocol.JSONOp) map[string]protocol.JSONOp {
 // name "dynamodb".
 func (s *Service) Route() protocol.Route {
 	return protocol.Route{
-		Service: "dynamodb",
-		Targets: []string{dynamoPrefix, streamsPrefix},
-		Handler: s,
+		Service:   "dynamodb",
+		Targets:   []string{dynamoPrefix, streamsPrefix},
+		Handler:   s,
+		RequestID: requestID,
 	}
 }
 
@@ -298,4 +300,16 @@ func (s *Service) checkpointLoop() {
 			}
 		}
 	}
+}
+
+// requestID is an id in DynamoDB's form: 52 characters of 0-9 and A-V
+// (its x-amzn-RequestId, "M916D78UO89CO2GHJ2RQT8T0HJVV4KQNSO5AEMVJF66Q9ASUAAJG").
+func requestID() string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+	var b [52]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[b[i]&31]
+	}
+	return string(b[:])
 }

@@ -35,6 +35,9 @@ type Route struct {
 	// signature: an HTTP API's execute endpoint, a capability URL (a
 	// function's code, an SNS unsubscribe link). nil: every request is signed.
 	Unsigned func(r *http.Request) bool
+	// RequestID makes the service's request ids (DynamoDB's are 52
+	// characters); nil: a UUID, as most services use.
+	RequestID func() string
 	// AllowOrigin reports whether a page at origin (another site) may make
 	// request r: an HTTP API allows the origins of its CORS configuration.
 	AllowOrigin func(r *http.Request, origin string) bool
@@ -157,6 +160,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// (DynamoDB answers a missing or unknown target before it looks at the
 	// signature), and runs nothing.
 	route, op := rt.match(r, id.Service)
+	if route != nil && route.RequestID != nil {
+		reqID = route.RequestID()
+		w.Header().Set("X-Amzn-RequestId", reqID)
+		w.Header().Set("X-Amz-Request-Id", reqID)
+		r = r.WithContext(WithRequestID(r.Context(), reqID))
+	}
 	if !signed && route != nil && route != pub {
 		rt.guard.refuse(sw, r, unsigned, false, rt.restPath(r.URL.Path))
 		return
