@@ -33,7 +33,9 @@ func (f *exprFields) prepare(used ...expr.Used) (expr.Names, expr.Values, error)
 			present = append(present, u)
 		}
 	}
-	// Empty maps count as absent: the Go SDK sends {} for nil maps.
+	// Without expressions, empty maps count as absent here: legacyParams
+	// refuses present ones, as DynamoDB does, for the operations that take
+	// expressions at the top level.
 	if len(present) == 0 {
 		if len(f.ExpressionAttributeNames) > 0 {
 			return nil, nil, validationf("ExpressionAttributeNames can only be specified when using expressions")
@@ -43,8 +45,9 @@ func (f *exprFields) prepare(used ...expr.Used) (expr.Names, expr.Values, error)
 		}
 		return nil, nil, nil
 	}
+	// With expressions, an empty map is DynamoDB's "must not be empty".
 	var values expr.Values
-	if len(f.ExpressionAttributeValues) > 0 {
+	if f.ExpressionAttributeValues != nil {
 		values = make(expr.Values, len(f.ExpressionAttributeValues))
 	}
 	for k, v := range f.ExpressionAttributeValues {
@@ -54,7 +57,7 @@ func (f *exprFields) prepare(used ...expr.Used) (expr.Names, expr.Values, error)
 		values[k] = canonical(v)
 	}
 	var names expr.Names
-	if len(f.ExpressionAttributeNames) > 0 {
+	if f.ExpressionAttributeNames != nil {
 		names = expr.Names(f.ExpressionAttributeNames)
 	}
 	if err := expr.CheckUsage(names, values, present...); err != nil {
@@ -108,6 +111,15 @@ func parseFilter(s *string) (*expr.Condition, error) {
 
 func parseProjection(s *string) (*expr.Projection, error) {
 	return parseOptional(s, "ProjectionExpression", expr.ParseProjection)
+}
+
+// checkKeyValues checks a Key parameter's values (their type against the
+// schema comes later, once the table is found).
+func checkKeyValues(key fastItem) error {
+	if key == nil {
+		return validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
+	}
+	return apiError(attr.ValidateItem(attr.Item(key)))
 }
 
 // checkKeySize enforces DynamoDB's key size limits: 2048 bytes for a
@@ -426,18 +438,22 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.lookupForItems(ctx, in.TableName)
-	if err != nil {
-		return nil, err
-	}
+	// DynamoDB checks the request (item, then expressions) before it
+	// looks the table up.
 	newItem := attr.Item(in.Item)
 	if newItem == nil {
 		return nil, validationf("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
+	}
+	if err := normalizeItem(newItem); err != nil {
+		return nil, err
 	}
 	switch in.ReturnValues {
 	case "", "NONE", "ALL_OLD":
 	default:
 		return nil, validationf("ReturnValues can only be ALL_OLD or NONE")
+	}
+	if err := checkItemSize(newItem); err != nil {
+		return nil, err
 	}
 	if err := checkRVOnFailure(in.ReturnValuesOnConditionCheckFailure); err != nil {
 		return nil, err
@@ -450,14 +466,12 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := normalizeItem(newItem); err != nil {
+	t, err := s.lookupForItems(ctx, in.TableName)
+	if err != nil {
 		return nil, err
 	}
 	pk, sk, err := t.itemKeys(newItem)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkItemSize(newItem); err != nil {
 		return nil, err
 	}
 	old, err := t.lockForWrite(pk, sk, func() error { return t.checkIndexKeys(newItem) }, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
@@ -536,14 +550,14 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.lookupForItems(ctx, in.TableName)
+	if err := checkKeyValues(in.Key); err != nil {
+		return nil, err
+	}
+	pr, _, _, err := newProjector(in.ProjectionExpression, in.AttributesToGet, &in.exprFields)
 	if err != nil {
 		return nil, err
 	}
-	if in.Key == nil {
-		return nil, validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
-	}
-	pr, _, _, err := newProjector(in.ProjectionExpression, in.AttributesToGet, &in.exprFields)
+	t, err := s.lookupForItems(ctx, in.TableName)
 	if err != nil {
 		return nil, err
 	}
@@ -583,12 +597,8 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.lookupForItems(ctx, in.TableName)
-	if err != nil {
+	if err := checkKeyValues(in.Key); err != nil {
 		return nil, err
-	}
-	if in.Key == nil {
-		return nil, validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
 	}
 	switch in.ReturnValues {
 	case "", "NONE", "ALL_OLD":
@@ -603,6 +613,10 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	names, values, err := in.prepare(usedCond(cond))
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.lookupForItems(ctx, in.TableName)
 	if err != nil {
 		return nil, err
 	}
@@ -692,12 +706,8 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, err := s.lookupForItems(ctx, in.TableName)
-	if err != nil {
+	if err := checkKeyValues(in.Key); err != nil {
 		return nil, err
-	}
-	if in.Key == nil {
-		return nil, validationf("1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null")
 	}
 	switch in.ReturnValues {
 	case "", "NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW":
@@ -724,6 +734,10 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 		if err := u.Check(names, values); err != nil {
 			return nil, apiError(err)
 		}
+	}
+	t, err := s.lookupForItems(ctx, in.TableName)
+	if err != nil {
+		return nil, err
 	}
 	pk, sk, err := t.keyOf(attr.Item(in.Key))
 	if err != nil {

@@ -187,7 +187,7 @@ func legacyParams(ops map[string]protocol.JSONOp) map[string]protocol.JSONOp {
 			if err := rule.mixing(has); err != nil {
 				return nil, err
 			}
-			if has&legacyMask == 0 {
+			if has&(legacyMask|pNames|pValues) == 0 {
 				if name == "Query" && has&pKeyConditionExpression == 0 {
 					return nil, errNoKeyCondition
 				}
@@ -230,8 +230,9 @@ func (l *legacyRequest) adapt(err error) error {
 	return err
 }
 
-// translate checks the request's legacy parameters in DynamoDB's order and
-// returns the request the operation runs.
+// translate checks the request's legacy parameters and placeholder maps in
+// DynamoDB's order, with what comes before them (the item or key, the
+// starting key), and returns the request the operation runs.
 func translate(op string, rule paramRule, has param, body []byte) (*legacyRequest, error) {
 	top := map[string][]byte{}
 	for _, m := range wire.Members(body) {
@@ -313,7 +314,18 @@ func translate(op string, rule paramRule, has param, body []byte) (*legacyReques
 		x.conditions(conds, member)
 		l.queryFilter = op == "Query"
 	}
-	l.body = x.rewrite(body)
+	if has&(pNames|pValues) != 0 {
+		values := top["ExpressionAttributeValues"]
+		if op == "GetItem" {
+			values = nil // not a GetItem parameter: ignored, as DynamoDB ignores unknown members
+		}
+		if err := checkPlaceholders(top["ExpressionAttributeNames"], values); err != nil {
+			return nil, err
+		}
+	}
+	if len(x.set) > 0 || has&(pExpected|pAttributeUpdates|pConditionalOperator|pQueryFilter|pScanFilter) != 0 {
+		l.body = x.rewrite(body)
+	}
 	return l, nil
 }
 

@@ -342,6 +342,9 @@ func checkPutItem(top map[string][]byte) error {
 
 // checkAttributesToGet refuses a name given twice.
 func checkAttributesToGet(raw []byte) error {
+	if raw == nil {
+		return nil
+	}
 	var names []string
 	json.Unmarshal(raw, &names)
 	seen := make(map[string]bool, len(names))
@@ -367,6 +370,44 @@ func checkStartKey(raw []byte) error {
 				}
 			}
 			return validationf("The provided starting key is invalid: %s", msg)
+		}
+	}
+	return nil
+}
+
+// checkPlaceholders applies DynamoDB's checks on ExpressionAttributeNames
+// and ExpressionAttributeValues themselves (given: nil when absent), which
+// come before the expressions are parsed: not empty, well-formed keys
+// (names, then values), valid values.
+func checkPlaceholders(names, values []byte) error {
+	var vals []wire.Member
+	for _, m := range []struct {
+		raw  []byte
+		what string
+		lead byte
+	}{{names, "ExpressionAttributeNames", '#'}, {values, "ExpressionAttributeValues", ':'}} {
+		if m.raw == nil {
+			continue
+		}
+		ms := wire.Members(m.raw)
+		if len(ms) == 0 {
+			return validationf("%s must not be empty", m.what)
+		}
+		for _, e := range ms {
+			if !expr.ValidPlaceholder(e.Name, m.lead) {
+				return validationf("%s contains invalid key: Syntax error; key: \"%s\"", m.what, e.Name)
+			}
+		}
+		if m.lead == ':' {
+			vals = ms
+		}
+	}
+	if it, ok := parseFastItem(values); ok && attr.ValidateItem(it) == nil {
+		return nil // the common case, without a decoder per value
+	}
+	for _, e := range vals {
+		if _, err := legacyValue(e.Value); err != nil {
+			return validationf("ExpressionAttributeValues contains invalid value: %s for key %s", errMessage(err), e.Name)
 		}
 	}
 	return nil

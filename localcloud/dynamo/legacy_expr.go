@@ -25,16 +25,21 @@ type exprBuilder struct {
 }
 
 func newExprBuilder(condOp []byte) *exprBuilder {
-	x := &exprBuilder{join: " AND ", names: map[string]string{}, values: map[string]attr.Value{}, byName: map[string]string{}}
-	var op string
-	json.Unmarshal(condOp, &op)
-	if op == "OR" {
+	x := &exprBuilder{join: " AND "}
+	if string(condOp) == `"OR"` {
 		x.join = " OR "
 	}
 	return x
 }
 
+func (x *exprBuilder) init() {
+	if x.byName == nil {
+		x.names, x.values, x.byName = map[string]string{}, map[string]attr.Value{}, map[string]string{}
+	}
+}
+
 func (x *exprBuilder) name(n string) string {
+	x.init()
 	if p, ok := x.byName[n]; ok {
 		return p
 	}
@@ -45,6 +50,7 @@ func (x *exprBuilder) name(n string) string {
 }
 
 func (x *exprBuilder) value(v attr.Value) string {
+	x.init()
 	p := ":v" + strconv.Itoa(len(x.values))
 	x.values[p] = v
 	return p

@@ -1,6 +1,8 @@
 package dynamo
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -150,13 +152,63 @@ func TestLegacyValidation(t *testing.T) {
 			"The TotalSegments parameter is required but was not present in the request when Segment parameter is present"},
 		{"GetItem", `{"TableName":"abc","Key":{"a":{"S":"x"}},"AttributesToGet":["a","b","a"]}`, invalid + "Duplicate value in attribute name: a"},
 	}
-	for _, tc := range tests {
-		err := rawCall(t, e.db, tc.op, tc.body)
-		require.Error(t, err, "%s %s", tc.op, tc.body)
-		wantValidation(t, err, tc.msg)
+	for i, tc := range tests {
+		t.Run(fmt.Sprintf("%d_%s", i, tc.op), func(t *testing.T) {
+			err := rawCall(t, e.db, tc.op, tc.body)
+			require.Error(t, err, "%s %s", tc.op, tc.body)
+			wantValidation(t, err, tc.msg)
+		})
 	}
 	// A valid request on a missing table: the table is looked up after the checks.
 	err := rawCall(t, e.db, "Query", `{"TableName":"abc","QueryFilter":{},"KeyConditions":{"z":{"ComparisonOperator":"NULL"}},"ExclusiveStartKey":{"b":{"S":"a"}}}`)
+	wantCode(t, err, "ResourceNotFoundException")
+}
+
+// TestChecksBeforeTableLookup: the item or key, the placeholder maps and
+// the expressions are checked before the table is looked up, in DynamoDB's
+// order (the table "abc" does not exist).
+func TestChecksBeforeTableLookup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	eav := "ExpressionAttributeValues contains invalid value: "
+	big := strings.Repeat("a", 400*1024-2) // with "a": "k" and the name "b", one byte over 400 KB
+	tests := []struct{ op, body, msg string }{
+		{"PutItem", `{"TableName":"abc","Item":{},"ExpressionAttributeNames":{},"ExpressionAttributeValues":{},"ConditionExpression":""}`, "ExpressionAttributeNames must not be empty"},
+		{"PutItem", `{"TableName":"abc","Item":{},"ExpressionAttributeNames":{"a":"a"},"ExpressionAttributeValues":{},"ConditionExpression":""}`, `ExpressionAttributeNames contains invalid key: Syntax error; key: "a"`},
+		{"PutItem", `{"TableName":"abc","Item":{},"ExpressionAttributeValues":{},"ConditionExpression":""}`, "ExpressionAttributeValues must not be empty"},
+		{"PutItem", `{"TableName":"abc","Item":{},"ExpressionAttributeValues":{"a":{"S":"a"}},"ConditionExpression":""}`, `ExpressionAttributeValues contains invalid key: Syntax error; key: "a"`},
+		{"PutItem", `{"TableName":"abc","Item":{},"ConditionExpression":""}`, "Invalid ConditionExpression: The expression can not be empty;"},
+		{"PutItem", `{"TableName":"abc","Item":{"a":{"SS":[]}},"ExpressionAttributeNames":{},"ExpressionAttributeValues":{},"ConditionExpression":""}`, invalid + "An string set  may not be empty"},
+		{"PutItem", `{"TableName":"abc","Item":{"a":{"S":"k"},"b":{"S":"` + big + `"}}}`, "Item size has exceeded the maximum allowed size"},
+		{"UpdateItem", `{"TableName":"abc","Key":{},"ExpressionAttributeValues":{":b":{"a":""},"b":{"S":"a"}},"ConditionExpression":"","UpdateExpression":""}`, `ExpressionAttributeValues contains invalid key: Syntax error; key: "b"`},
+		{"UpdateItem", `{"TableName":"abc","Key":{},"ExpressionAttributeValues":{":b":{"L":[{"a":{}}]}},"ConditionExpression":"","UpdateExpression":""}`,
+			eav + "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes for key :b"},
+		{"UpdateItem", `{"TableName":"abc","Key":{},"ExpressionAttributeValues":{":b":{"SS":[]}},"ConditionExpression":"","UpdateExpression":""}`, eav + invalid + "An string set  may not be empty for key :b"},
+		{"UpdateItem", `{"TableName":"abc","Key":{},"ExpressionAttributeValues":{":b":{"NS":["1","b"]}},"ConditionExpression":"","UpdateExpression":""}`, eav + "The parameter cannot be converted to a numeric value: b for key :b"},
+		{"UpdateItem", `{"TableName":"abc","Key":{},"ExpressionAttributeValues":{":b":{"S":"a","N":"1"}},"ConditionExpression":"","UpdateExpression":""}`,
+			eav + "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes for key :b"},
+		{"UpdateItem", `{"TableName":"abc","Key":{},"ConditionExpression":"","UpdateExpression":""}`, "Invalid UpdateExpression: The expression can not be empty;"},
+		{"DeleteItem", `{"TableName":"abc","Key":{"a":{"NS":[]}},"ExpressionAttributeNames":{},"ConditionExpression":""}`, invalid + "An number set  may not be empty"},
+		{"DeleteItem", `{"TableName":"abc","Key":{},"ConditionExpression":""}`, "Invalid ConditionExpression: The expression can not be empty;"},
+		{"GetItem", `{"TableName":"abc","Key":{},"ProjectionExpression":"","ExpressionAttributeNames":{}}`, "ExpressionAttributeNames must not be empty"},
+		{"GetItem", `{"TableName":"abc","Key":{},"ProjectionExpression":""}`, "Invalid ProjectionExpression: The expression can not be empty;"},
+		{"Query", `{"TableName":"abc","KeyConditionExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{}}`, "ExpressionAttributeNames must not be empty"},
+		{"Query", `{"TableName":"abc","KeyConditionExpression":"","FilterExpression":"","ProjectionExpression":"","ExpressionAttributeValues":{":0":{"S":"b"}}}`, "Invalid KeyConditionExpression: The expression can not be empty;"},
+		{"Query", `{"TableName":"abc","KeyConditionExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{},"ExclusiveStartKey":{"a":{"L":[{}]}}}`,
+			"The provided starting key is invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"},
+		{"Scan", `{"TableName":"abc","Segment":1,"FilterExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{},"ExclusiveStartKey":{"a":{"NULL":false,"S":"x"}}}`,
+			"The provided starting key is invalid: Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"},
+		{"Scan", `{"TableName":"abc","FilterExpression":"","ExpressionAttributeValues":{}}`, "ExpressionAttributeValues must not be empty"},
+	}
+	for i, tc := range tests {
+		t.Run(fmt.Sprintf("%d_%s", i, tc.op), func(t *testing.T) {
+			err := rawCall(t, e.db, tc.op, tc.body)
+			require.Error(t, err, "%s %s", tc.op, tc.body)
+			wantValidation(t, err, tc.msg)
+		})
+	}
+	// Just under the size limit, the missing table is what is wrong.
+	err := rawCall(t, e.db, "PutItem", `{"TableName":"abc","Item":{"a":{"S":"k"},"b":{"S":"`+big[1:]+`"}}}`)
 	wantCode(t, err, "ResourceNotFoundException")
 }
 
@@ -170,6 +222,24 @@ func BenchmarkLegacyCheckPutItem(b *testing.B) {
 	for b.Loop() {
 		has := presentParams(body)
 		if err := rule.mixing(has); err != nil || has&legacyMask != 0 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLegacyCheckQuery is what legacyParams adds to a Query with a
+// KeyConditionExpression: the checks of the starting key and the
+// placeholder maps that DynamoDB makes before it parses the expressions.
+func BenchmarkLegacyCheckQuery(b *testing.B) {
+	body := []byte(`{"TableName":"orders","KeyConditionExpression":"pk = :pk AND sk > :sk","ExpressionAttributeValues":{":pk":{"S":"customer#000123"},":sk":{"N":"10"}},"Limit":10}`)
+	rule := paramRules["Query"]
+	b.ReportAllocs()
+	for b.Loop() {
+		has := presentParams(body)
+		if err := rule.mixing(has); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := translate("Query", rule, has, body); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -58,11 +58,7 @@ type reader struct {
 }
 
 func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) (*reader, error) {
-	t, err := s.lookupForItems(ctx, f.TableName)
-	if err != nil {
-		return nil, err
-	}
-	r := &reader{t: t, limit: -1, now: s.now()}
+	r := &reader{limit: -1, now: s.now()}
 	if f.Limit != nil {
 		if *f.Limit < 1 {
 			return nil, validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *f.Limit)
@@ -96,6 +92,10 @@ func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) 
 		return nil, err
 	}
 	r.proj, r.names, r.values = pr, names, values
+	// The table is looked up once the request is checked, as DynamoDB does.
+	if r.t, err = s.lookupForItems(ctx, f.TableName); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -40,3 +40,7 @@ func LegacyKeyCondition(conds []RangeCondition) KeyCondition {
 	}
 	return kc
 }
+
+// ValidPlaceholder reports whether k is a well-formed placeholder: lead ('#'
+// for names, ':' for values) and one or more letters, digits or '_'.
+func ValidPlaceholder(k string, lead byte) bool { return validPlaceholder(k, lead) }

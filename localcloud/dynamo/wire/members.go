@@ -1,5 +1,7 @@
 package wire
 
+import "bytes"
+
 // Member is one member of a JSON object as the request holds it.
 type Member struct {
 	Name  string // unescaped
@@ -20,7 +22,7 @@ func Members(raw []byte) []Member {
 		if string(v) == "null" {
 			continue
 		}
-		out = append(out, Member{Name: text(s.name, true), Value: v})
+		out = append(out, Member{Name: text(s.name, bytes.IndexByte(s.name, '\\') >= 0), Value: v})
 	}
 	return out
 }
