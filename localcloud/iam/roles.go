@@ -190,6 +190,9 @@ func (s *Service) deleteRole(ctx context.Context, form url.Values) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	if r.isServiceLinked() {
+		return nil, unmodifiable(r)
+	}
 	if len(r.inline) > 0 {
 		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
 	}
@@ -199,18 +202,29 @@ func (s *Service) deleteRole(ctx context.Context, form url.Values) (any, error) 
 	if len(s.profilesOf(r.account, r.name)) > 0 {
 		return nil, deleteConflict("Cannot delete entity, must remove roles from instance profile first.")
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM role_boundaries WHERE account = ? AND name = ?`, r.account, r.name); err != nil {
-			return err
+	return nil, s.dropRole(ctx, r)
+}
+
+// dropRole deletes a role; s.mu must be held for writing.
+func (s *Service) dropRole(ctx context.Context, r *role) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM role_boundaries WHERE account = ? AND name = ?`,
+			`DELETE FROM roles WHERE account = ? AND name = ?`,
+			`DELETE FROM role_policies WHERE account = ? AND role = ?`,
+			`DELETE FROM role_attachments WHERE account = ? AND role = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, r.account, r.name); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM roles WHERE account = ? AND name = ?`, r.account, r.name)
-		return err
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	delete(s.accounts[r.account].roles, strings.ToLower(r.name))
-	return nil, nil
+	return nil
 }
 
 func (s *Service) listRoles(ctx context.Context, form url.Values) (any, error) {

@@ -350,6 +350,8 @@ func (s *Service) iamOps() map[string]protocol.QueryOp {
 	s.credentialOps(ops)
 	s.mfaOps(ops)
 	s.serverCertOps(ops)
+	s.reportOps(ops)
+	s.serviceRoleOps(ops)
 	s.tagOps(ops)
 	return ops
 }

@@ -247,6 +247,20 @@ func (s *Service) simulateCustomPolicy(ctx context.Context, form url.Values) (an
 }
 
 func (s *Service) simulatePrincipalPolicy(ctx context.Context, form url.Values) (any, error) {
+	policies, err := s.principalPolicies(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := policyInputs(form)
+	if err != nil {
+		return nil, err
+	}
+	return simulate(form, append(policies, inputs...))
+}
+
+// principalPolicies returns the identity policies of the role, user (with
+// its groups') or group the form's PolicySourceArn names.
+func (s *Service) principalPolicies(ctx context.Context, form url.Values) ([]sourcePolicy, error) {
 	source, err := required(form, "PolicySourceArn")
 	if err != nil {
 		return nil, err
@@ -256,35 +270,59 @@ func (s *Service) simulatePrincipalPolicy(ctx context.Context, form url.Values) 
 		return nil, invalidInput("Invalid ARN %s.", source)
 	}
 	acct := protocol.IdentityFrom(ctx).AccountID
-	name, isRole := strings.CutPrefix(a.Resource, "role/")
-	if !isRole {
-		return nil, noSuchEntity("The principal %s cannot be found; the local cloud simulates roles only.", source)
-	}
-	name = name[strings.LastIndex(name, "/")+1:]
-	inputs, err := policyInputs(form)
-	if err != nil {
-		return nil, err
-	}
+	kind, rest, _ := strings.Cut(a.Resource, "/")
+	name := rest[strings.LastIndex(rest, "/")+1:]
 	s.mu.RLock()
-	r := s.view(acct).roles[strings.ToLower(name)]
-	if a.Account != acct || r == nil || r.arn() != source {
-		s.mu.RUnlock()
-		return nil, noSuchEntity("The role with name %s cannot be found.", name)
+	defer s.mu.RUnlock()
+	view := s.view(acct)
+	var holders []*holder
+	var arn string
+	switch kind {
+	case "role":
+		if r := view.roles[strings.ToLower(name)]; r != nil {
+			holders, arn = []*holder{&r.holder}, r.arn()
+		}
+	case "user":
+		if u := view.users[strings.ToLower(name)]; u != nil {
+			holders, arn = []*holder{&u.holder}, u.arn()
+			for _, g := range s.groupsOf(u) {
+				holders = append(holders, &g.holder)
+			}
+		}
+	case "group":
+		if g := view.groups[strings.ToLower(name)]; g != nil {
+			holders, arn = []*holder{&g.holder}, g.arn()
+		}
+	default:
+		return nil, invalidInput("Invalid ARN %s: the principal must be a user, group or role.", source)
+	}
+	if a.Account != acct || arn != source {
+		return nil, noSuchEntity("The %s with name %s cannot be found.", kind, name)
 	}
 	var policies []sourcePolicy
-	names := make([]string, 0, len(r.inline))
-	for n := range r.inline {
+	for _, h := range holders {
+		policies = append(policies, s.holderPolicies(acct, kind, h)...)
+	}
+	return policies, nil
+}
+
+// holderPolicies returns a holder's inline documents, by name, then its
+// managed policies' default versions; s.mu must be held.
+func (s *Service) holderPolicies(acct, kind string, h *holder) []sourcePolicy {
+	var policies []sourcePolicy
+	names := make([]string, 0, len(h.inline))
+	for n := range h.inline {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		policies = append(policies, sourcePolicy{id: n, kind: "role", document: r.inline[n]})
+		policies = append(policies, sourcePolicy{id: n, kind: kind, document: h.inline[n]})
 	}
-	for _, arn := range r.attached {
+	for _, arn := range h.attached {
 		p := awsPolicies[arn]
-		kind := "aws-managed"
+		pkind := "aws-managed"
 		if p == nil {
-			kind = "user-managed"
+			pkind = "user-managed"
 			pa, _ := protocol.ParseARN(arn)
 			pn := pa.Resource[strings.LastIndex(pa.Resource, "/")+1:]
 			p = s.view(acct).policies[strings.ToLower(pn)]
@@ -292,8 +330,51 @@ func (s *Service) simulatePrincipalPolicy(ctx context.Context, form url.Values) 
 		if p == nil || p.versions[p.defaultVersion] == nil {
 			continue
 		}
-		policies = append(policies, sourcePolicy{id: p.name, kind: kind, document: p.versions[p.defaultVersion].document})
+		policies = append(policies, sourcePolicy{id: p.name, kind: pkind, document: p.versions[p.defaultVersion].document})
 	}
-	s.mu.RUnlock()
-	return simulate(form, append(policies, inputs...))
+	return policies
+}
+
+// contextKeys answers GetContextKeysFor*Policy: the condition keys the
+// policies use, each once.
+func contextKeys(policies []sourcePolicy) any {
+	seen := map[string]bool{}
+	var keys []string
+	for _, p := range policies {
+		for _, st := range simStatements(p.document) {
+			for _, k := range st.conditionKeys {
+				if !seen[strings.ToLower(k)] {
+					seen[strings.ToLower(k)] = true
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	sort.Strings(keys)
+	return struct {
+		ContextKeyNames list[string] `xml:"ContextKeyNames"`
+	}{list[string]{keys}}
+}
+
+func (s *Service) getContextKeysForCustomPolicy(ctx context.Context, form url.Values) (any, error) {
+	policies, err := policyInputs(form)
+	if err != nil {
+		return nil, err
+	}
+	if len(policies) == 0 {
+		return nil, validation("1 validation error detected: Value null at 'policyInputList' failed to satisfy constraint: Member must not be null")
+	}
+	return contextKeys(policies), nil
+}
+
+func (s *Service) getContextKeysForPrincipalPolicy(ctx context.Context, form url.Values) (any, error) {
+	policies, err := s.principalPolicies(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := policyInputs(form)
+	if err != nil {
+		return nil, err
+	}
+	return contextKeys(append(policies, inputs...)), nil
 }
