@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,8 +17,7 @@ import (
 )
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("lab check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := commandFlags("lab check", stderr)
 	var tf targetFlags
 	tf.register(fs)
 	format := fs.String("format", "text", "text, json or junit")
@@ -46,12 +44,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	t, err := tf.resolve(ctx)
+	t, err := tf.ready(ctx)
 	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	if err := t.preflight(ctx); err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	guard, err := grader.ForTarget(ctx, t.spec.LocalEndpoint(), *allowPrivate)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -95,8 +94,7 @@ type classGradeFlags struct {
 }
 
 func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("lab class grade", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := commandFlags("lab class grade", stderr)
 	var f classGradeFlags
 	fs.StringVar(&f.roster, "roster", "", "the class roster (CSV: "+strings.Join(class.Columns, ",")+", names.<key>)")
 	fs.StringVar(&f.submissions, "submissions", "", "folder of `lab submit` archives <id>.zip (without --roster: every *.zip is a learner)")
@@ -266,8 +264,7 @@ func submissionGrader() class.SubmissionGrader { return submission.Grade }
 // line (from --from FILE, else standard input: without echo when that is a
 // terminal) and stores only its bcrypt hash in the web app's database.
 func runClassPasswd(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("lab class passwd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := commandFlags("lab class passwd", stderr)
 	data := fs.String("data", defaultDataDir(), "the web app's data folder")
 	from := fs.String("from", "", "read the password from this file instead of standard input")
 	if err := fs.Parse(args); err != nil {

@@ -35,12 +35,9 @@ func kitCommand(ctx context.Context, name, usageLine string, args []string, stdo
 	if err := fs.Parse(reorder(args)); err != nil {
 		return nil, nil, flagErr(err)
 	}
-	t, err := tf.resolve(ctx)
+	t, err := tf.ready(ctx)
 	if err != nil {
-		return nil, nil, &exitError{code: 2, err: err}
-	}
-	if err := t.preflight(ctx); err != nil {
-		return nil, nil, &exitError{code: 2, err: err}
+		return nil, nil, err
 	}
 	k := &kit.Kit{AWS: t.cfg, Names: t.names, Out: stdout}
 	if t.spec.Kind != "local" {

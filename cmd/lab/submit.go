@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,8 +19,7 @@ import (
 
 // runSubmit exports the learner's local-cloud account into a submission archive.
 func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("lab submit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := commandFlags("lab submit", stderr)
 	var tf targetFlags
 	tf.register(fs)
 	out := fs.String("out", "submission.zip", "the archive to write")
@@ -32,15 +30,12 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if tf.kind != "" && tf.kind != "local" {
 		return notLocal
 	}
-	t, err := tf.resolve(ctx)
+	t, err := tf.ready(ctx)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	if t.spec.Kind != "local" {
 		return notLocal
-	}
-	if err := t.preflight(ctx); err != nil {
-		return &exitError{code: 2, err: err}
 	}
 	a, err := submission.Export(ctx, t.cfg, submission.ExportOptions{Endpoint: first(t.spec.Endpoint, target.DefaultLocalEndpoint), Names: t.names})
 	if err != nil {
@@ -106,8 +101,7 @@ func runSubmission(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func runSubmissionGrade(ctx context.Context, u string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("lab submission grade", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := commandFlags("lab submission grade", stderr)
 	lab := fs.String("lab", "all", "the lab to grade (lab1 ... or all)")
 	format := fs.String("format", "text", "text, json, junit or gradescope")
 	out := fs.String("out", "", "write the report here instead of stdout")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -57,6 +58,27 @@ func (f *targetFlags) resolve(ctx context.Context) (*resolved, error) {
 		return nil, err
 	}
 	return &resolved{spec: spec, cfg: cfg, names: c.ResolvedNames(), config: c}, nil
+}
+
+// ready resolves the target and checks that it answers (preflight); a
+// failure of either is a usage-level error (exit code 2).
+func (f *targetFlags) ready(ctx context.Context) (*resolved, error) {
+	t, err := f.resolve(ctx)
+	if err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	if err := t.preflight(ctx); err != nil {
+		return nil, &exitError{code: 2, err: err}
+	}
+	return t, nil
+}
+
+// commandFlags starts the flag set of command name; its errors and usage go
+// to stderr.
+func commandFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
 }
 
 func (f *targetFlags) content() (fs.FS, error) { return labContent(f.labsDir) }
