@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,31 +25,50 @@ import (
 )
 
 // BenchmarkGradeClass grades a class of learners who all deployed the
-// reference of labs 1-2 (`lab solve lab2`: the table, the intake API with
-// its authorizer: 23 checks, resource and functional), each in an account of
-// their own on one local cloud, as `lab class grade --lab lab1,lab2` does:
-// one op is the whole class. "one" grades a single learner, the baseline in
-// the same run. Labs 4 and 5 are left out: their load and failure checks
-// start many function environments per account (a hundred learners'
-// lab-5 spikes in one process ran ~3,400 function processes and 13,000
-// sockets, past 20,000 open files); lab 3's fan-out check peeks at queues
-// with a 1 s visibility timeout, which a machine at load 35 overran
-// (MessageNotInflight, a grader error). LABKIT_BENCH_LEARNERS sets the class
-// size (default 100).
+// reference (`lab solve all`: labs 1-5, 51 checks each, resource,
+// functional, lab 4's failure checks and lab 5's spike), each in an account
+// of their own on one local cloud in this process, as `lab class grade
+// --lab all` does: one op is the whole class. "one" grades a single
+// learner, the baseline in the same run. Each op also reports the peaks of
+// this process's open files and of the function processes it started
+// (Linux; sampled every 50 ms).
 //
-//	go test -run '^$' -bench GradeClass -benchtime 3x -timeout 30m ./grader/class/
+// LABKIT_BENCH_LEARNERS sets the class size (default 100),
+// LABKIT_BENCH_LABS the sets of labs graded, space-separated (default
+// "all lab1,lab2": every lab, then labs 1-2's resource and API checks
+// alone, each with its own sub-benchmarks on the same deployed accounts),
+// LABKIT_BENCH_CONCURRENCY the learners graded at once (default 8,16,32:
+// one sub-benchmark each), LABKIT_BENCH_LOAD_CHECKS the spikes run at once
+// across the class (default 4, as lab class grade), LABKIT_BENCH_CPUPROFILE
+// a file prefix for a CPU profile of each class op.
+//
+//	go test -run '^$' -bench GradeClass -benchtime 1x -timeout 60m ./grader/class/
 func BenchmarkGradeClass(b *testing.B) {
-	n := 100
-	if v, err := strconv.Atoi(os.Getenv("LABKIT_BENCH_LEARNERS")); err == nil && v > 0 {
-		n = v
+	n := envInt("LABKIT_BENCH_LEARNERS", 100)
+	sets := strings.Fields(os.Getenv("LABKIT_BENCH_LABS"))
+	if len(sets) == 0 {
+		sets = []string{"all", "lab1,lab2"}
 	}
+	concurrencies := []int{8, 16, 32}
+	if v := os.Getenv("LABKIT_BENCH_CONCURRENCY"); v != "" {
+		concurrencies = nil
+		for _, s := range strings.Split(v, ",") {
+			c, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || c <= 0 {
+				b.Fatalf("LABKIT_BENCH_CONCURRENCY=%q: want a comma-separated list of numbers", v)
+			}
+			concurrencies = append(concurrencies, c)
+		}
+	}
+	loadChecks := envInt("LABKIT_BENCH_LOAD_CHECKS", 4)
 	endpoint := benchCloud(b)
 	var learners []class.Learner
 	for i := range n {
 		learners = append(learners, class.Learner{ID: fmt.Sprintf("l%03d", i), Reach: class.Reach{Kind: class.ReachLocal, Account: fmt.Sprintf("4000000%05d", i)}})
 	}
 	start := time.Now()
-	sem := make(chan struct{}, 16)
+	solve := benchSolve(sets)
+	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
 	for _, l := range learners {
 		wg.Add(1)
@@ -56,7 +78,7 @@ func BenchmarkGradeClass(b *testing.B) {
 			defer func() { <-sem }()
 			k := &kit.Kit{AWS: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 5,
 				Credentials: credentials.NewStaticCredentialsProvider(l.Reach.Account, "x", "")}, Root: "../.."}
-			if err := k.Solve(context.Background(), "lab2"); err != nil {
+			if err := k.Solve(context.Background(), solve); err != nil {
 				b.Errorf("solve %s: %v", l.ID, err)
 			}
 		}()
@@ -65,30 +87,175 @@ func BenchmarkGradeClass(b *testing.B) {
 	if b.Failed() {
 		b.FailNow()
 	}
-	b.Logf("deployed the reference in %d accounts in %s", n, time.Since(start).Round(time.Millisecond))
-	checkList := labs1to2(b)
-	run := func(b *testing.B, ls []class.Learner, concurrency int) {
-		cfg := class.Config{Checks: checkList, Endpoint: endpoint, Concurrency: concurrency, Deadline: 5 * time.Minute}
+	b.Logf("deployed `lab solve %s` in %d accounts in %s", solve, n, time.Since(start).Round(time.Millisecond))
+	run := func(b *testing.B, checkList []*grader.Check, ls []class.Learner, concurrency int) {
+		peaks := sampleLoad()
+		if path := os.Getenv("LABKIT_BENCH_CPUPROFILE"); path != "" && len(ls) > 1 {
+			f, err := os.Create(fmt.Sprintf("%s.%s.%d", path, strings.ReplaceAll(b.Name(), "/", "_"), concurrency))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+		cpu0 := cpuSeconds()
+		cfg := class.Config{Checks: checkList, Endpoint: endpoint, Concurrency: concurrency, LoadChecks: loadChecks, Deadline: 10 * time.Minute}
+		t0 := time.Now()
+		notFull, errored, failed := 0, 0, 0
 		for _, r := range class.Grade(context.Background(), cfg, ls, nil) {
-			if r.Status != class.StatusGraded || *r.Points != r.Max {
-				b.Fatalf("%s: %s %v/%v %s", r.ID, r.Status, r.Points, r.Max, r.Message)
+			if r.Status == class.StatusGraded && *r.Points == r.Max {
+				continue
+			}
+			notFull++
+			b.Errorf("%s: %s %v/%v %s", r.ID, r.Status, r.Points, r.Max, r.Message)
+			for _, res := range r.Results {
+				switch res.Status {
+				case grader.Error:
+					errored++
+				case grader.Fail:
+					failed++
+				default:
+					continue
+				}
+				b.Logf("  %s", res)
 			}
 		}
+		fds, procs := peaks()
+		wall := time.Since(t0)
+		cpu := cpuSeconds() - cpu0
+		b.Logf("%d learners at concurrency %d (load checks %d): %s wall, %.1f s CPU in this process (%.0f%% of 2 cores); %d not graded every point (%d checks the grader could not decide, %d failed); peak %d open files, %d function processes; load average %s",
+			len(ls), concurrency, cfg.LoadChecks, wall.Round(time.Millisecond), cpu, 100*cpu/wall.Seconds()/2, notFull, errored, failed, fds, procs, loadAverage())
+		b.ReportMetric(cpu, "cpu-s/op")
+		b.ReportMetric(float64(errored), "grader-errors")
+		b.ReportMetric(float64(fds), "peak-fds")
+		b.ReportMetric(float64(procs), "peak-procs")
 	}
-	run(b, learners, 32) // warm: every learner's functions started once
-	b.Run("one", func(b *testing.B) {
-		for b.Loop() {
-			run(b, learners[:1], 1)
-		}
-	})
-	for _, c := range []int{8, 16, 32} {
-		b.Run(fmt.Sprintf("class-%d/concurrency-%d", n, c), func(b *testing.B) {
-			for b.Loop() {
-				run(b, learners, c)
+	for _, set := range sets {
+		checkList := benchChecks(b, set)
+		b.Run("labs-"+strings.ReplaceAll(set, ",", "+"), func(b *testing.B) {
+			run(b, checkList, learners, concurrencies[0]) // warm: every learner's functions started once
+			b.Run("one", func(b *testing.B) {
+				for b.Loop() {
+					run(b, checkList, learners[:1], 1)
+				}
+			})
+			for _, c := range concurrencies {
+				b.Run(fmt.Sprintf("class-%d/concurrency-%d", n, c), func(b *testing.B) {
+					for b.Loop() {
+						run(b, checkList, learners, c)
+					}
+					b.ReportMetric(float64(n), "learners/op")
+				})
 			}
-			b.ReportMetric(float64(n), "learners/op")
 		})
 	}
+}
+
+// benchSolve is the lab whose reference (with every lab before it) the
+// sets of labs need deployed: "all" when a set is all or has lab 5.
+func benchSolve(sets []string) string {
+	solve := "lab1"
+	for _, set := range sets {
+		if set == "all" {
+			return "all"
+		}
+		for _, id := range strings.Split(set, ",") {
+			if id == "lab5" {
+				return "all"
+			}
+			if id > solve {
+				solve = id
+			}
+		}
+	}
+	return solve
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// sampleLoad samples this process's open files and child processes every
+// 50 ms until the returned function is called, which returns their peaks
+// (0 where /proc is missing).
+func sampleLoad() func() (fds, procs int) {
+	var peakFDs, peakProcs atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	sample := func() {
+		if es, err := os.ReadDir("/proc/self/fd"); err == nil && int64(len(es)) > peakFDs.Load() {
+			peakFDs.Store(int64(len(es)))
+		}
+		if p := int64(childProcesses()); p > peakProcs.Load() {
+			peakProcs.Store(p)
+		}
+	}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			sample()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() (int, int) {
+		close(stop)
+		<-done
+		return int(peakFDs.Load()), int(peakProcs.Load())
+	}
+}
+
+// cpuSeconds is this process's user and system CPU time so far (Linux;
+// 0 elsewhere). The function processes' own CPU is not in it.
+func cpuSeconds() float64 {
+	st, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(st)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ
+}
+
+// loadAverage is the machine's 1-minute load average ("?" when unknown).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
+// childProcesses counts the processes whose parent is this one (a child
+// is listed under the thread that started it).
+func childProcesses() int {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		if err == nil {
+			n += len(strings.Fields(string(b)))
+		}
+	}
+	return n
 }
 
 func benchCloud(b *testing.B) string {
@@ -109,7 +276,9 @@ func benchCloud(b *testing.B) string {
 	return url
 }
 
-func labs1to2(b *testing.B) []*grader.Check {
+// benchChecks returns the checks of the labs in which ("all" or a
+// comma-separated list), in lab order.
+func benchChecks(b *testing.B, which string) []*grader.Check {
 	cat, err := labs.LoadCatalog(labs.Content)
 	if err != nil {
 		b.Fatal(err)
@@ -120,7 +289,7 @@ func labs1to2(b *testing.B) []*grader.Check {
 		if err != nil {
 			continue // a knowledge check
 		}
-		if l.ID == "lab1" || l.ID == "lab2" {
+		if which == "all" || strings.Contains(","+which+",", ","+l.ID+",") {
 			out = append(out, m.Checks...)
 		}
 	}
