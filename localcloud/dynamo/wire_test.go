@@ -50,9 +50,9 @@ func TestErrorBodiesAreDynamoDBs(t *testing.T) {
 	wantBody(t, e.svc, "DescribeTable", `{"TableName":"no_such_table"}`,
 		map[string]any{"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found: Table: no_such_table not found"})
 	// The type is checked before anything else: no table, no item needed.
-	wantBody(t, e.svc, "PutItem", `{"TableName":23}`, serialization("class java.lang.Short can not be converted to an String"))
-	wantBody(t, e.svc, "Query", `{"ExpressionAttributeValues":{":v":{"L":[{"BS":[true]}]}}}`, serialization("class java.lang.Boolean can not be converted to a Blob"))
-	wantBody(t, e.svc, "CreateTable", `{"ProvisionedThroughput":{"ReadCapacityUnits":"23"}}`, serialization("class java.lang.String can not be converted to an Long"))
+	wantBody(t, e.svc, "PutItem", `{"TableName":23}`, serialization("NUMBER_VALUE cannot be converted to String"))
+	wantBody(t, e.svc, "Query", `{"ExpressionAttributeValues":{":v":{"L":[{"BS":[true]}]}}}`, serialization("only base-64-encoded strings are convertible to bytes"))
+	wantBody(t, e.svc, "CreateTable", `{"ProvisionedThroughput":{"ReadCapacityUnits":"23"}}`, serialization("STRING_VALUE cannot be converted to Long"))
 	// Constraints are checked before the table is looked up.
 	wantBody(t, e.svc, "GetItem", `{"TableName":"no;such"}`, validation("2 validation errors detected: "+
 		"Value 'no;such' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "+
@@ -92,7 +92,7 @@ func TestSDKReadsDynamoDBErrors(t *testing.T) {
 	var ae smithy.APIError
 	require.True(t, errors.As(err, &ae), "%v", err)
 	assert.Equal(t, "SerializationException", ae.ErrorCode())
-	assert.Equal(t, "class java.lang.Boolean can not be converted to an String", ae.ErrorMessage())
+	assert.Equal(t, "TRUE_VALUE cannot be converted to String", ae.ErrorMessage())
 
 	_, err = e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("abc"), Item: map[string]types.AttributeValue{"a": &types.AttributeValueMemberS{Value: "x"}}}, withBody(`{"TableName":"abc","Item":{"a":{}}}`))
 	wantValidation(t, err, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -33,7 +33,7 @@ func Check(op string, body []byte) error {
 		return nil
 	}
 	w := walker{b: body}
-	if err := w.value(in); err != nil {
+	if err := w.value(in, field); err != nil {
 		return err
 	}
 	if w.peek() != 0 {
@@ -59,20 +59,41 @@ func (w *walker) peek() byte {
 	return 0
 }
 
-// value checks the value at the cursor against shape sh and consumes it.
-func (w *walker) value(sh int) error {
+// place is where a value sits: a structure's member, a list's element or
+// a map's value. DynamoDB's deserializer words some errors by it.
+type place uint8
+
+const (
+	field place = iota
+	element
+	mapValue
+)
+
+// castMsg is DynamoDB's answer to a scalar where a list inside a map or a
+// map inside a list belongs.
+const castMsg = "class sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl cannot be cast to class java.lang.Class (sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl and java.lang.Class are in module java.base of loader 'bootstrap')"
+
+// nested reports whether a container at p is a type parameter of another
+// container (a map's list value, a list's map element).
+func nested(s *shape, p place) bool {
+	return s.kind == kList && p == mapValue || s.kind == kMap && p == element || s.kind == kList && p == element
+}
+
+// value checks the value at the cursor against shape sh, which sits at p,
+// and consumes it.
+func (w *walker) value(sh int, p place) error {
 	s := &shapes[sh]
 	switch c := w.peek(); c {
 	case 'n':
 		return w.lit("null")
 	case '{':
 		if s.kind != kStruct && s.kind != kMap {
-			return fail("Start of structure or map found where not expected.")
+			return fail("Start of structure or map found where not expected")
 		}
 		return w.object(s)
 	case '[':
 		if s.kind != kList {
-			return fail("Start of list found where not expected")
+			return fail("Unrecognized collection type " + javaClass(sh))
 		}
 		w.i++
 		if w.peek() == ']' {
@@ -80,7 +101,7 @@ func (w *walker) value(sh int) error {
 			return nil
 		}
 		for {
-			if err := w.value(s.elem); err != nil {
+			if err := w.value(s.elem, element); err != nil {
 				return err
 			}
 			switch w.peek() {
@@ -101,7 +122,13 @@ func (w *walker) value(sh int) error {
 		if s.kind == kString || s.kind == kTimestamp {
 			return nil // the common case, without making the text
 		}
-		return scalar(s.kind, "class java.lang.String", text(raw, escaped), true)
+		if s.kind == kBlob {
+			if msg := base64Problem(text(raw, escaped)); msg != "" {
+				return fail(msg)
+			}
+			return nil
+		}
+		return scalar(s, p, "STRING_VALUE")
 	case 't', 'f':
 		word := "true"
 		if c == 'f' {
@@ -110,57 +137,81 @@ func (w *walker) value(sh int) error {
 		if err := w.lit(word); err != nil {
 			return err
 		}
-		return scalar(s.kind, "class java.lang.Boolean", "", false)
+		if s.kind == kBoolean {
+			return nil
+		}
+		return scalar(s, p, strings.ToUpper(word)+"_VALUE")
 	default:
-		class, err := w.number()
+		frac, err := w.number()
 		if err != nil {
 			return err
 		}
-		if class == "class java.lang.Double" && (s.kind == kBoolean || s.kind == kInteger || s.kind == kLong) {
-			return nil // DynamoDB accepts these
+		if s.kind == kInteger || s.kind == kLong || s.kind == kDouble || s.kind == kTimestamp {
+			return nil // fractions are truncated
 		}
-		return scalar(s.kind, class, "", false)
+		token := "NUMBER_VALUE"
+		if frac {
+			token = "DECIMAL_VALUE"
+		}
+		return scalar(s, p, token)
 	}
 }
 
-// scalar answers a scalar JSON value of Java class class (a string's text
-// is str) sent for a member of kind k.
-func scalar(k kind, class, str string, isString bool) error {
-	switch k {
-	case kList:
-		return fail("Expected list or null")
-	case kMap:
-		return fail("Expected map or null")
+// scalar answers a scalar JSON value, of Jackson token token (STRING_VALUE,
+// TRUE_VALUE, NUMBER_VALUE, ...), sent for a member of shape s at p.
+func scalar(s *shape, p place, token string) error {
+	switch s.kind {
+	case kList, kMap:
+		if nested(s, p) {
+			return fail(castMsg)
+		}
+		return fail("Unexpected field type")
 	case kStruct:
-		return fail("Expected null")
-	case kString:
-		if isString {
-			return nil
+		if p == field {
+			return fail("Unexpected field type")
 		}
-		return fail(class + " can not be converted to an String")
-	case kBoolean:
-		if isString {
-			return fail("'" + str + "' can not be converted to an Boolean")
-		}
-		if class == "class java.lang.Boolean" {
-			return nil
-		}
-		return fail(class + " can not be converted to an Boolean")
-	case kInteger, kLong, kDouble:
-		if !isString && class != "class java.lang.Boolean" {
-			return nil
-		}
-		return fail(class + " can not be converted to an " + map[kind]string{kInteger: "Integer", kLong: "Long", kDouble: "Double"}[k])
+		return fail("Unexpected value type in payload")
 	case kBlob:
-		if isString {
-			if msg := base64Problem(str); msg != "" {
-				return fail("'" + str + "' can not be converted to a Blob: " + msg)
-			}
-			return nil
+		return fail("only base-64-encoded strings are convertible to bytes")
+	case kBoolean:
+		if token == "STRING_VALUE" {
+			return fail("Unexpected token received from parser")
 		}
-		return fail(class + " can not be converted to a Blob")
 	}
-	return nil // timestamps: numbers and strings
+	return fail(token + " cannot be converted to " + javaName[s.kind])
+}
+
+var javaName = map[kind]string{kString: "String", kBoolean: "Boolean", kInteger: "Integer", kLong: "Long", kDouble: "Double", kTimestamp: "Date"}
+
+// javaClass is how DynamoDB's deserializer names the Java type of shape sh
+// when a list is sent for it.
+func javaClass(sh int) string {
+	s := &shapes[sh]
+	switch s.kind {
+	case kMap:
+		return "java.util.Map<java.lang.String, " + javaType(s.elem) + ">"
+	case kStruct:
+		return "class " + javaType(sh)
+	case kBlob:
+		return "class java.nio.ByteBuffer"
+	}
+	return "class " + javaType(sh)
+}
+
+// javaType is the Java type DynamoDB's model classes give shape sh.
+func javaType(sh int) string {
+	s := &shapes[sh]
+	switch s.kind {
+	case kStruct:
+		return "com.amazonaws.dynamodb.v20120810." + s.name
+	case kList:
+		return "java.util.List<" + javaType(s.elem) + ">"
+	case kMap:
+		return "java.util.Map<java.lang.String, " + javaType(s.elem) + ">"
+	case kBlob:
+		return "java.nio.ByteBuffer"
+	}
+	return "java.lang." + javaName[s.kind]
 }
 
 func fail(msg string) error { return &SerializationError{Msg: msg} }
@@ -177,7 +228,7 @@ func base64Problem(s string) string {
 	body := s[:len(s)-pad]
 	for _, r := range body {
 		if b64Value(r) < 0 {
-			return "Invalid Base64 character: '" + string(r) + "'"
+			return "Invalid last non-pad Base64 character dectected"
 		}
 	}
 	if len(body) > 0 && pad > 0 {
@@ -226,11 +277,11 @@ func (w *walker) object(s *shape) error {
 			return errSyntax
 		}
 		w.i++
-		sub := -1
+		sub, at := -1, field
 		switch {
 		case s == nil:
 		case s.kind == kMap:
-			sub = s.elem
+			sub, at = s.elem, mapValue
 		default:
 			for _, m := range s.members {
 				if string(name) == m.name {
@@ -240,7 +291,7 @@ func (w *walker) object(s *shape) error {
 			}
 		}
 		if sub >= 0 {
-			err = w.value(sub)
+			err = w.value(sub, at)
 		} else {
 			err = w.skip()
 		}
@@ -345,10 +396,9 @@ func text(raw []byte, escaped bool) string {
 	return string(raw)
 }
 
-// number reads a number token and returns the Java class DynamoDB's parser
-// gives it: Short, Integer or Long by magnitude for integers, Double for
-// fractions and exponents.
-func (w *walker) number() (string, error) {
+// number reads a number token and reports whether it is a decimal
+// (fraction or exponent), which Jackson calls DECIMAL_VALUE.
+func (w *walker) number() (bool, error) {
 	start := w.i
 	frac := false
 	for w.i < len(w.b) {
@@ -364,21 +414,8 @@ func (w *walker) number() (string, error) {
 		}
 		break
 	}
-	tok := string(w.b[start:w.i])
-	if tok == "" || tok == "-" {
-		return "", errSyntax
+	if tok := string(w.b[start:w.i]); tok == "" || tok == "-" {
+		return false, errSyntax
 	}
-	if frac {
-		return "class java.lang.Double", nil
-	}
-	n, err := strconv.ParseInt(tok, 10, 64)
-	switch {
-	case err != nil:
-		return "class java.math.BigInteger", nil
-	case n >= math.MinInt16 && n <= math.MaxInt16:
-		return "class java.lang.Short", nil
-	case n >= math.MinInt32 && n <= math.MaxInt32:
-		return "class java.lang.Integer", nil
-	}
-	return "class java.lang.Long", nil
+	return frac, nil
 }
