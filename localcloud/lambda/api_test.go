@@ -17,6 +17,9 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
@@ -506,4 +509,23 @@ func TestPolicyAllows(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}
+}
+
+// TestInvokeAsync: the deprecated InvokeAsync queues an Event invocation
+// and answers 202 with Status 202.
+func TestInvokeAsync(t *testing.T) {
+	t.Parallel()
+	svc, url := testService(t, nil)
+	c := client(url, cloudtest.Account)
+	ctx := context.Background()
+	createFunction(t, c, "queued", zipOf(t, "echo"), nil)
+	// Reserved concurrency 0 keeps the event queued, where the test sees it.
+	_, err := c.PutFunctionConcurrency(ctx, &awslambda.PutFunctionConcurrencyInput{FunctionName: aws.String("queued"), ReservedConcurrentExecutions: aws.Int32(0)})
+	require.NoError(t, err)
+	out, err := c.InvokeAsync(ctx, &awslambda.InvokeAsyncInput{FunctionName: aws.String("queued"), InvokeArgs: strings.NewReader(`{"a":1}`)})
+	require.NoError(t, err)
+	assert.EqualValues(t, 202, out.Status)
+	assert.Equal(t, 1, svc.async.depth())
+	_, err = c.InvokeAsync(ctx, &awslambda.InvokeAsyncInput{FunctionName: aws.String("nope"), InvokeArgs: strings.NewReader(`{}`)})
+	wantCode(t, err, "ResourceNotFoundException")
 }

@@ -45,6 +45,28 @@ type invokeOpts struct {
 }
 
 // invokeHTTP is Invoke: POST /2015-03-31/functions/{name}/invocations.
+// invokeAsync is the deprecated InvokeAsync (POST
+// /2014-11-13/functions/{name}/invoke-async/): an Event invocation whose
+// answer is 202 with {"Status": 202}.
+func (s *Service) invokeAsync(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.lookup(r, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	body, err := readBody(w, r, maxAsyncPayload, "InvokeAsync")
+	if err != nil {
+		return err
+	}
+	if body, err = checkPayload(body); err != nil {
+		return err
+	}
+	if err := s.async.enqueue(f, body, "api"); err != nil {
+		return err
+	}
+	protocol.WriteJSON(w, http.StatusAccepted, map[string]int{"Status": http.StatusAccepted})
+	return nil
+}
+
 func (s *Service) invokeHTTP(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.lookup(r, r.PathValue("name"))
 	if err != nil {

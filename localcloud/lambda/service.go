@@ -84,6 +84,9 @@ type Service struct {
 	// configs are per-function settings documents (fnconfigs.go).
 	configs          map[cfgKey][]byte
 	nextLayerVersion map[layerKey]int
+	// cscMu serialises changes to code signing configs and their use by
+	// functions (codesigning.go).
+	cscMu sync.Mutex
 	// fnLocks holds a *sync.Mutex per fnKey: changes to one function are
 	// serialised; different functions change in parallel.
 	fnLocks sync.Map
@@ -138,7 +141,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.InitTimeout <= 0 {
 		cfg.InitTimeout = 10 * time.Second
 	}
-	db, err := store.Open(filepath.Join(cfg.DataDir, "lambda.db"), append(append(schema, versionSchema...), append(layerSchema, configSchema)...)...)
+	db, err := store.Open(filepath.Join(cfg.DataDir, "lambda.db"), append(append(schema, versionSchema...), append(layerSchema, configSchema, codeSigningSchema)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
 	}
@@ -268,6 +271,8 @@ func (s *Service) routes() *http.ServeMux {
 	h("PUT /2015-03-31/functions/{name}/configuration", s.updateFunctionConfiguration)
 	h("PUT /2015-03-31/functions/{name}/code", s.updateFunctionCode)
 	h("POST /2015-03-31/functions/{name}/invocations", s.invokeHTTP)
+	h("POST /2014-11-13/functions/{name}/invoke-async/{$}", s.invokeAsync)
+	h("POST /2014-11-13/functions/{name}/invoke-async", s.invokeAsync)
 	h("GET /2015-03-31/code/{account}/{region}/{name}/{file}", s.getCode)
 
 	// Resource-based policy.
@@ -291,6 +296,7 @@ func (s *Service) routes() *http.ServeMux {
 	// Versions and aliases (versions.go, aliases.go), layers (layers.go).
 	s.registerAliasRoutes(h)
 	s.registerLayerRoutes(h)
+	s.registerCodeSigningRoutes(h)
 
 	// Per-function settings (fnconfigs.go, urlconfig.go, eventconfig.go).
 	h("PUT /2019-09-30/functions/{name}/provisioned-concurrency", s.putProvisionedConcurrency)

@@ -95,6 +95,9 @@ func (s *Service) taggedFunction(r *http.Request) (*function, error) {
 }
 
 func (s *Service) listTags(w http.ResponseWriter, r *http.Request) error {
+	if isCodeSigningARN(r.PathValue("arn")) {
+		return s.tagCodeSigningConfig(w, r, nil)
+	}
 	f, err := s.taggedFunction(r)
 	if err != nil {
 		return err
@@ -116,6 +119,15 @@ func (s *Service) tagResource(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(body, &in); err != nil {
 		return err
 	}
+	add := func(tags map[string]string) error {
+		for k, v := range in.Tags {
+			tags[k] = v
+		}
+		return validateTags(tags)
+	}
+	if isCodeSigningARN(r.PathValue("arn")) {
+		return s.tagCodeSigningConfig(w, r, add)
+	}
 	target, err := s.taggedFunction(r)
 	if err != nil {
 		return err
@@ -124,10 +136,7 @@ func (s *Service) tagResource(w http.ResponseWriter, r *http.Request) error {
 		if f.Tags == nil {
 			f.Tags = map[string]string{}
 		}
-		for k, v := range in.Tags {
-			f.Tags[k] = v
-		}
-		return validateTags(f.Tags)
+		return add(f.Tags)
 	})
 	if err != nil {
 		return err
@@ -137,17 +146,21 @@ func (s *Service) tagResource(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) untagResource(w http.ResponseWriter, r *http.Request) error {
+	keys := r.URL.Query()["tagKeys"]
+	remove := func(tags map[string]string) error {
+		for _, k := range keys {
+			delete(tags, k)
+		}
+		return nil
+	}
+	if isCodeSigningARN(r.PathValue("arn")) {
+		return s.tagCodeSigningConfig(w, r, remove)
+	}
 	target, err := s.taggedFunction(r)
 	if err != nil {
 		return err
 	}
-	keys := r.URL.Query()["tagKeys"]
-	_, err = s.updateTags(target, func(f *function) error {
-		for _, k := range keys {
-			delete(f.Tags, k)
-		}
-		return nil
-	})
+	_, err = s.updateTags(target, func(f *function) error { return remove(f.Tags) })
 	if err != nil {
 		return err
 	}
