@@ -70,7 +70,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)) // 100: a PNG (any other quality is a JPEG)
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}

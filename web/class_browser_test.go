@@ -168,6 +168,13 @@ func TestBrowserClassDashboard(t *testing.T) {
 	var want bytes.Buffer
 	require.NoError(t, class.WriteGradebookCSV(&want, cli))
 	assert.Equal(t, withoutGradedAt(t, want.String()), withoutGradedAt(t, got))
+
+	step(t, b, "the finished run's summary",
+		chromedp.Click(chromedp.CSS(`.run-state a.show-summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`.score-stats`)),
+	)
+	assert.Contains(t, text(t, b, ".run-state"), "Finished. 3 graded, 0 grader errors, 1 unreachable.")
+	assert.Contains(t, text(t, b, ".score-stats"), "graded learners only")
 }
 
 // withoutGradedAt drops the graded_at column (and the message of an

@@ -97,12 +97,15 @@ func TestClassLogin(t *testing.T) {
 	// A run's page compares it with the class's run before.
 	ctx := context.Background()
 	at := now
-	for i, pts := range []float64{2, 4} {
+	for i, pts := range []float64{2, 4, 4, 1} {
 		p := pts
 		run := &class.Run{ID: fmt.Sprintf("r%d", i+1), Started: at.Add(time.Duration(i) * time.Minute), Labs: []class.LabInfo{{Lab: "lab1", Max: 4}}}
 		require.NoError(t, a.cfg.Store.StartClassRun(ctx, "cs101", run))
 		require.NoError(t, a.cfg.Store.RecordClassLearner(ctx, run.ID, 0, class.LearnerResult{ID: "ana", Status: class.StatusGraded, Points: &p, Max: 4,
 			Labs: []class.LabScore{{Lab: "lab1", Points: &p, Max: 4}}, GradedAt: run.Started}, ""))
+		if run.ID == "r4" {
+			break // still grading
+		}
 		run.Finished = run.Started.Add(time.Second)
 		require.NoError(t, a.cfg.Store.FinishClassRun(ctx, run))
 	}
@@ -110,6 +113,12 @@ func TestClassLogin(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, "Changes since the previous run (r1)")
 	assert.Contains(t, body, "ana: 2 → 4 (up)")
+	code, body, _ = a.get(t, "/class/runs/r3")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, "Changes since the previous run (r2)</h2>\n<p class=\"changes\">Nothing changed.</p>", "not a heading over nothing")
+	code, body, _ = a.get(t, "/class/runs/r4")
+	assert.Equal(t, http.StatusOK, code)
+	assert.NotContains(t, body, "Changes since", "a run not finished has no changes to show yet (ana's 1 point so far is not a score down)")
 
 	code, _ = a.post(t, "/class/logout", nil, csrf)
 	assert.Equal(t, http.StatusSeeOther, code)

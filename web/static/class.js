@@ -26,7 +26,14 @@
   });
   es.addEventListener("done", () => {
     es.close();
-    state.textContent = "Finished. Reload for the summary.";
+    // The scores, the changes since the previous run and the checks most
+    // often failed are the server's, on the finished run's page.
+    state.textContent = "Finished. ";
+    const more = document.createElement("a");
+    more.href = location.pathname;
+    more.className = "show-summary";
+    more.textContent = "Show the scores and the summary";
+    state.append(more);
     state.dataset.live = "false";
     state.classList.add("finished");
   });
