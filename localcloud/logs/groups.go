@@ -193,6 +193,8 @@ type logGroupOut struct {
 	StoredBytes       int64  `json:"storedBytes"`
 	LogGroupClass     string `json:"logGroupClass"`
 	KmsKeyID          string `json:"kmsKeyId,omitempty"`
+	// DataProtectionStatus is set by the caller, which sees the policies.
+	DataProtectionStatus string `json:"dataProtectionStatus,omitempty"`
 }
 
 func (g *group) out() logGroupOut {
@@ -285,7 +287,10 @@ func (s *Service) describeLogGroups(ctx context.Context, body []byte) (any, erro
 		out.NextToken = encodeToken(names[limit-1])
 	}
 	for _, n := range names {
-		out.LogGroups = append(out.LogGroups, s.groups[groupKey{id.AccountID, id.Region, n}].out())
+		g := s.groups[groupKey{id.AccountID, id.Region, n}]
+		o := g.out()
+		o.DataProtectionStatus = s.dataProtectionStatus(g)
+		out.LogGroups = append(out.LogGroups, o)
 	}
 	return out, nil
 }

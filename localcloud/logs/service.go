@@ -235,6 +235,9 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 		"CreateExportTask":            s.createExportTask,
 		"DescribeExportTasks":         s.describeExportTasks,
 		"CancelExportTask":            s.cancelExportTask,
+		"PutDataProtectionPolicy":     s.putDataProtectionPolicy,
+		"GetDataProtectionPolicy":     s.getDataProtectionPolicy,
+		"DeleteDataProtectionPolicy":  s.deleteDataProtectionPolicy,
 	}
 }
 
