@@ -102,6 +102,7 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS subscriptions_topic ON subscriptions(topic_arn)`,
 	platformSchema,
 	smsSchema,
+	sandboxSchema,
 	`CREATE TABLE IF NOT EXISTS outbox (
 		id INTEGER PRIMARY KEY AUTOINCREMENT,
 		due INTEGER NOT NULL,
@@ -213,6 +214,8 @@ func (s *Service) ops() map[string]protocol.QueryOp {
 		"ListTagsForResource":       s.listTagsForResource,
 		"AddPermission":             s.addPermission,
 		"RemovePermission":          s.removePermission,
+		"PutDataProtectionPolicy":   s.putDataProtectionPolicy,
+		"GetDataProtectionPolicy":   s.getDataProtectionPolicy,
 
 		"CreatePlatformApplication":          s.createPlatformApplication,
 		"GetPlatformApplicationAttributes":   s.getPlatformApplicationAttributes,
@@ -232,6 +235,9 @@ func (s *Service) ops() map[string]protocol.QueryOp {
 		"OptInPhoneNumber":             s.optInPhoneNumber,
 		"GetSMSSandboxAccountStatus":   s.getSMSSandboxAccountStatus,
 		"ListSMSSandboxPhoneNumbers":   s.listSMSSandboxPhoneNumbers,
+		"CreateSMSSandboxPhoneNumber":  s.createSMSSandboxPhoneNumber,
+		"VerifySMSSandboxPhoneNumber":  s.verifySMSSandboxPhoneNumber,
+		"DeleteSMSSandboxPhoneNumber":  s.deleteSMSSandboxPhoneNumber,
 		"ListOriginationNumbers":       s.listOriginationNumbers,
 	}
 }

@@ -14,7 +14,7 @@ import (
 // SMS account settings and opt-outs. The local cloud sends no text
 // messages, so no recipient can reply STOP: the opted-out list of an
 // account is empty, as it is on a new AWS account, and the account stays in
-// the SMS sandbox with no verified numbers.
+// the SMS sandbox (whose destination numbers are in sandbox.go).
 
 const smsSchema = `CREATE TABLE IF NOT EXISTS sms (account TEXT NOT NULL, region TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (account, region))`
 
@@ -184,13 +184,6 @@ func (s *Service) optInPhoneNumber(_ context.Context, form url.Values) (any, err
 
 func (s *Service) getSMSSandboxAccountStatus(context.Context, url.Values) (any, error) {
 	return struct{ IsInSandbox bool }{true}, nil
-}
-
-func (s *Service) listSMSSandboxPhoneNumbers(_ context.Context, form url.Values) (any, error) {
-	if err := checkMaxResults(form.Get("MaxResults"), 100); err != nil {
-		return nil, err
-	}
-	return struct{ PhoneNumbers members[struct{}] }{members[struct{}]{Member: []struct{}{}}}, nil
 }
 
 func (s *Service) listOriginationNumbers(_ context.Context, form url.Values) (any, error) {

@@ -467,18 +467,42 @@ func (s *Service) getTopicAttributes(ctx context.Context, form url.Values) (any,
 }
 
 func (s *Service) setTopicAttributes(ctx context.Context, form url.Values) (any, error) {
-	name, value := form.Get("AttributeName"), form.Get("AttributeValue")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.lookupTopic(ctx, form.Get("TopicArn"), "TopicArn", "SetTopicAttributes")
+	return nil, s.setTopicAttribute(ctx, form.Get("TopicArn"), "TopicArn", form.Get("AttributeName"), form.Get("AttributeValue"))
+}
+
+// PutDataProtectionPolicy sets the topic's DataProtectionPolicy attribute
+// (the local cloud keeps it; it does not inspect messages).
+func (s *Service) putDataProtectionPolicy(ctx context.Context, form url.Values) (any, error) {
+	if form.Get("DataProtectionPolicy") == "" {
+		return nil, invalidParameter("DataProtectionPolicy")
+	}
+	return nil, s.setTopicAttribute(ctx, form.Get("ResourceArn"), "ResourceArn", "DataProtectionPolicy", form.Get("DataProtectionPolicy"))
+}
+
+func (s *Service) getDataProtectionPolicy(ctx context.Context, form url.Values) (any, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, err := s.lookupTopic(ctx, form.Get("ResourceArn"), "ResourceArn", "GetDataProtectionPolicy")
 	if err != nil {
 		return nil, err
 	}
+	return struct{ DataProtectionPolicy string }{t.attrs["DataProtectionPolicy"]}, nil
+}
+
+// setTopicAttribute checks and stores one attribute of the topic arn
+// (named by the request's parameter param).
+func (s *Service) setTopicAttribute(ctx context.Context, arn, param, name, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.lookupTopic(ctx, arn, param, "SetTopicAttributes")
+	if err != nil {
+		return err
+	}
 	if name == "" {
-		return nil, invalidParameter("AttributeName")
+		return invalidParameter("AttributeName")
 	}
 	if err := validateTopicAttribute(name, value, t.fifo(), false); err != nil {
-		return nil, err
+		return err
 	}
 	old, had := t.attrs[name]
 	if value == "" && name != "DisplayName" {
@@ -492,9 +516,9 @@ func (s *Service) setTopicAttributes(ctx context.Context, form url.Values) (any,
 		} else {
 			delete(t.attrs, name)
 		}
-		return nil, err
+		return err
 	}
-	return nil, nil
+	return nil
 }
 
 // Tags.
