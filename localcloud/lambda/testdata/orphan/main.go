@@ -1,7 +1,10 @@
 // Command orphan is a test function that tries to leave a process behind:
-// it starts a copy of itself that calls setsid (a new session and process
-// group, out of the bootstrap's), writes that child's pid to the payload's
-// pidFile, then hangs ("hang"), crashes ("crash") or answers ("return").
+// it starts a copy of itself as detached as the OS lets it (Unix: setsid, a
+// new session and process group, out of the bootstrap's; Windows: breaking
+// away from the bootstrap's job, else a new process group without a
+// console), writes its own pid, that child's and how it detached to the
+// payload's pidFile, then hangs ("hang"), crashes ("crash") or answers
+// ("return").
 package main
 
 import (
@@ -9,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -40,14 +42,16 @@ func main() {
 		if err != nil {
 			return out, err
 		}
-		cmd := exec.Command(self)
-		cmd.Env = append(os.Environ(), "ORPHAN_CHILD=1")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err := cmd.Start(); err != nil {
+		cmd, how, err := startDetached(func() *exec.Cmd {
+			cmd := exec.Command(self)
+			cmd.Env = append(os.Environ(), "ORPHAN_CHILD=1")
+			return cmd
+		})
+		if err != nil {
 			return out, err
 		}
 		out.ChildPID = cmd.Process.Pid
-		pids := strconv.Itoa(out.PID) + " " + strconv.Itoa(out.ChildPID)
+		pids := strconv.Itoa(out.PID) + " " + strconv.Itoa(out.ChildPID) + " " + how
 		if err := os.WriteFile(in.PIDFile, []byte(pids), 0o600); err != nil {
 			return out, err
 		}
