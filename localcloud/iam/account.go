@@ -352,7 +352,7 @@ func (s *Service) getAccountSummary(ctx context.Context, form url.Values) (any, 
 		{"AttachedPoliciesPerGroupQuota", maxAttached}, {"AttachedPoliciesPerRoleQuota", maxAttached}, {"AttachedPoliciesPerUserQuota", maxAttached},
 		{"GroupsPerUserQuota", 10}, {"AccessKeysPerUserQuota", maxAccessKeys}, {"SigningCertificatesPerUserQuota", 2},
 		{"PolicySizeQuota", maxManagedPolicy}, {"UserPolicySizeQuota", maxUserInline}, {"GroupPolicySizeQuota", maxGroupInline},
-		{"RolePolicySizeQuota", maxInlinePolicy}, {"AssumeRolePolicySizeQuota", maxTrustPolicy}, {"GlobalEndpointTokenVersion", 1},
+		{"RolePolicySizeQuota", maxInlinePolicy}, {"AssumeRolePolicySizeQuota", maxTrustPolicy}, {"GlobalEndpointTokenVersion", s.globalEndpointTokenVersion(acct)},
 	} {
 		out.SummaryMap.Entry = append(out.SummaryMap.Entry, e)
 	}

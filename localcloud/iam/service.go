@@ -351,6 +351,7 @@ func (s *Service) iamOps() map[string]protocol.QueryOp {
 	s.mfaOps(ops)
 	s.serverCertOps(ops)
 	s.reportOps(ops)
+	s.lastAccessedOps(ops)
 	s.serviceRoleOps(ops)
 	s.tagOps(ops)
 	return ops
@@ -363,8 +364,9 @@ func (s *Service) stsOps() map[string]protocol.QueryOp {
 		"GetSessionToken":   s.getSessionToken,
 		"GetAccessKeyInfo":  s.getAccessKeyInfo,
 
-		"GetFederationToken":        s.getFederationToken,
-		"AssumeRoleWithWebIdentity": s.assumeRoleWithWebIdentity,
+		"GetFederationToken":         s.getFederationToken,
+		"AssumeRoleWithWebIdentity":  s.assumeRoleWithWebIdentity,
+		"DecodeAuthorizationMessage": s.decodeAuthorizationMessage,
 	}
 }
 

@@ -269,6 +269,21 @@ func (s *Service) getAccessKeyInfo(ctx context.Context, form url.Values) (any, e
 	}{acct}, nil
 }
 
+// decodeAuthorizationMessage is DecodeAuthorizationMessage. AWS encodes
+// the details of some services' authorization failures (EC2's, for
+// example) for this operation to decode; no local service encodes any, so
+// every message is one STS did not issue: InvalidAuthorizationMessageException.
+func (s *Service) decodeAuthorizationMessage(_ context.Context, form url.Values) (any, error) {
+	msg, err := required(form, "EncodedMessage")
+	if err != nil {
+		return nil, err
+	}
+	if len(msg) > 10240 {
+		return nil, validation("1 validation error detected: Value at 'encodedMessage' failed to satisfy constraint: Member must have length less than or equal to 10240")
+	}
+	return nil, protocol.Errorf("InvalidAuthorizationMessageException", "The encoded authorization message is invalid: the local cloud issues no encoded authorization messages.")
+}
+
 func randomToken(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
@@ -265,5 +266,23 @@ func TestGetSessionTokenAndAccessKeyInfo(t *testing.T) {
 		if err != nil || aws.ToString(info.Account) != want {
 			t.Errorf("GetAccessKeyInfo %s: got %+v %v, want %s", akid, info, err, want)
 		}
+	}
+}
+
+// TestDecodeAuthorizationMessage: no local service encodes authorization
+// failures, so every message is InvalidAuthorizationMessageException; a
+// missing one is a ValidationError.
+func TestDecodeAuthorizationMessage(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, t.TempDir())
+	c := sts.NewFromConfig(cloudtest.Config(cloudtest.Serve(t, svc.STSRoute()), cloudtest.Account, "us-east-1"))
+	_, err := c.DecodeAuthorizationMessage(cloudtest.Context(t), &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String("AbCdEf0123")})
+	var inv *ststypes.InvalidAuthorizationMessageException
+	if !errors.As(err, &inv) {
+		t.Fatalf("got %v, want InvalidAuthorizationMessageException", err)
+	}
+	_, err = c.DecodeAuthorizationMessage(cloudtest.Context(t), &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String("")})
+	if code := apiCode(err); code != "ValidationError" {
+		t.Errorf("empty message: got %v, want ValidationError", err)
 	}
 }
