@@ -95,9 +95,10 @@ type classGradeFlags struct {
 
 func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := commandFlags("lab class grade", stderr)
+	usageLine(fs, stderr, "lab class grade --roster FILE --out DIR [flags]  (or --submissions DIR instead of --roster)")
 	var f classGradeFlags
 	fs.StringVar(&f.roster, "roster", "", "the class roster (CSV: "+strings.Join(class.Columns, ",")+", names.<key>)")
-	fs.StringVar(&f.submissions, "submissions", "", "folder of `lab submit` archives <id>.zip (without --roster: every *.zip is a learner)")
+	fs.StringVar(&f.submissions, "submissions", "", "folder `DIR` of lab submit archives <id>.zip (without --roster: every *.zip is a learner)")
 	fs.StringVar(&f.lab, "lab", "all", "the lab to grade (lab1, ...), a comma-separated list, or all")
 	fs.StringVar(&f.out, "out", "", "folder for the gradebook and the per-learner reports (required)")
 	fs.IntVar(&f.concurrency, "concurrency", 8, "learners graded at once")
@@ -265,6 +266,7 @@ func submissionGrader() class.SubmissionGrader { return submission.Grade }
 // terminal) and stores only its bcrypt hash in the web app's database.
 func runClassPasswd(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) error {
 	fs := commandFlags("lab class passwd", stderr)
+	usageLine(fs, stderr, "lab class passwd [--data DIR] [--from FILE]  (the password: typed without echo at a terminal, else one line of standard input)")
 	data := fs.String("data", defaultDataDir(), "the web app's data folder")
 	from := fs.String("from", "", "read the password from this file instead of standard input")
 	if err := fs.Parse(args); err != nil {

@@ -490,4 +490,13 @@ func TestClassCheckRoster(t *testing.T) {
 	code, _, errOut = lab(t, "class", "grade", "--roster", good, "--data", dir)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "--out DIR is required")
+
+	for _, sub := range []string{"grade", "passwd"} {
+		code, _, errOut = lab(t, "class", sub, "-h")
+		assert.Equal(t, 0, code, errOut)
+		assert.True(t, strings.HasPrefix(errOut, "usage: lab class "+sub+" "), "lab class %s -h starts with its usage line:\n%s", sub, errOut)
+	}
+	assert.Contains(t, errOut, "-from string")
+	_, _, errOut = lab(t, "class", "grade", "-h")
+	assert.Contains(t, errOut, "-submissions DIR\n", "the flag's argument is named DIR")
 }

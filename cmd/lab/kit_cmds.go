@@ -19,14 +19,11 @@ import (
 // call the Kit makes has a deadline and says on out what it is waiting for
 // when slow (kit.Kit.CallTimeout), so a command never hangs silently.
 // Commands whose stdout is their result pass stderr as stdout.
-func kitCommand(ctx context.Context, name, usageLine string, args []string, stdout, stderr io.Writer,
+func kitCommand(ctx context.Context, name, line string, args []string, stdout, stderr io.Writer,
 	extra func(fs *flag.FlagSet)) (*kit.Kit, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", usageLine)
-		fs.PrintDefaults()
-	}
+	usageLine(fs, stderr, line)
 	var tf targetFlags
 	tf.register(fs)
 	if extra != nil {

@@ -81,6 +81,14 @@ func commandFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// usageLine makes -h print line (without "usage: ") before fs's flags.
+func usageLine(fs *flag.FlagSet, stderr io.Writer, line string) {
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", line)
+		fs.PrintDefaults()
+	}
+}
+
 func (f *targetFlags) content() (fs.FS, error) { return labContent(f.labsDir) }
 
 // labContent is the built-in lab content, or the folder dir when given.
