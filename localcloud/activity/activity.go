@@ -11,12 +11,14 @@ import (
 
 // Kinds of events.
 const (
-	KindRequest    = "request"    // an AWS API call: Service, Name (operation), Status, Duration
+	KindRequest    = "request"    // an AWS API call: Service, Name (operation), Status, Duration, Outcome (a JSON protocol's error code)
 	KindInvocation = "invocation" // a Lambda invocation: Name (function), Outcome, Duration, Cold
-	KindHTTPAPI    = "httpapi"    // a request to an HTTP API: Name (api id), Route, Status, Duration
+	KindHTTPAPI    = "httpapi"    // a request to an HTTP API: Name (api id), Stage, Route, Status, Duration, Integration
 	KindQueueDepth = "queue"      // a queue's depth: Name (queue), Visible, InFlight
 	KindBatch      = "esm-batch"  // an event source mapping's batch: Name (function), Route (source ARN), Status (records), Outcome, Duration
 	KindCount      = "count"      // a count of a service's metric: Service, Name (queue or topic), Route (metric name), Status (count)
+	KindSample     = "sample"     // a timing sample of a service's metric: Service, Name (function), Route (metric name), Duration
+	KindTable      = "table"      // a DynamoDB data-plane request on one table: Name (table), Route (operation), Outcome, Duration, Read, Write (units)
 )
 
 // Event is one thing that happened in the local cloud.
@@ -34,6 +36,13 @@ type Event struct {
 	Visible  int           `json:"visible,omitempty"`
 	InFlight int           `json:"inFlight,omitempty"`
 	Duration time.Duration `json:"duration,omitempty"`
+	// Stage and Integration (the integration's share of Duration, 0 when
+	// the request never reached one) are an HTTP API request's.
+	Stage       string        `json:"stage,omitempty"`
+	Integration time.Duration `json:"integration,omitempty"`
+	// Read and Write are the capacity units a DynamoDB request consumed.
+	Read  float64 `json:"read,omitempty"`
+	Write float64 `json:"write,omitempty"`
 }
 
 // Bus fans events out to subscribers. A nil *Bus is valid and drops

@@ -33,6 +33,9 @@ type exchange struct {
 	params    map[string]string
 	plan      *plan
 	body      []byte
+	// integration is how long the integration took to answer (0 when the
+	// request never reached it): CloudWatch's IntegrationLatency.
+	integration time.Duration
 
 	headers      map[string]string
 	multiHeaders map[string][]string
@@ -56,6 +59,10 @@ func (s *Service) execute(w http.ResponseWriter, r *http.Request, apiID, path st
 		if x.rt != nil {
 			ev.Route = x.rt.key.raw
 		}
+		if x.st != nil {
+			ev.Stage = x.st.StageName
+		}
+		ev.Integration = x.integration
 		if status >= 500 {
 			ev.Outcome = "error"
 		} else if status == http.StatusTooManyRequests {
@@ -165,6 +172,7 @@ func (s *Service) serve(w http.ResponseWriter, x *exchange, apiID, path string) 
 	}
 	var resp *response
 	var status int
+	integrationStart := time.Now()
 	switch integ.IntegrationType {
 	case "AWS_PROXY":
 		resp, status = s.invokeLambda(r.Context(), x, integ, authz)
@@ -173,6 +181,7 @@ func (s *Service) serve(w http.ResponseWriter, x *exchange, apiID, path string) 
 	default:
 		status = http.StatusInternalServerError
 	}
+	x.integration = time.Since(integrationStart)
 	if resp == nil {
 		return status2message(w, status)
 	}

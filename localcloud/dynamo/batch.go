@@ -137,7 +137,7 @@ func (s *Service) batchGetItem(ctx context.Context, body []byte) (any, error) {
 			unprocessed[name] = unprocessedKeys{Keys: left, ConsistentRead: ka.ConsistentRead, ProjectionExpression: ka.ProjectionExpression,
 				ExpressionAttributeNames: ka.ExpressionAttributeNames, AttributesToGet: ka.AttributesToGet}
 		}
-		if c := capacity(in.ReturnConsumedCapacity, t, units); c != nil {
+		if c := capacity(ctx, in.ReturnConsumedCapacity, t, units, true); c != nil {
 			caps = append(caps, c)
 		}
 	}
@@ -288,7 +288,7 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 		return nil, err
 	}
 	out := map[string]any{"UnprocessedItems": map[string]any{}}
-	if caps := capacities(in.ReturnConsumedCapacity, units, ""); caps != nil {
+	if caps := capacities(ctx, in.ReturnConsumedCapacity, units, "", false); caps != nil {
 		out["ConsumedCapacity"] = caps
 	}
 	return out, nil
@@ -531,7 +531,7 @@ func (s *Service) transactWriteItems(ctx context.Context, body []byte) (any, err
 		s.tokMu.Unlock()
 	}
 	out := map[string]any{}
-	if caps := capacities(in.ReturnConsumedCapacity, units, "WriteCapacityUnits"); caps != nil {
+	if caps := capacities(ctx, in.ReturnConsumedCapacity, units, "WriteCapacityUnits", false); caps != nil {
 		out["ConsumedCapacity"] = caps
 	}
 	return out, nil
@@ -603,7 +603,7 @@ func (s *Service) transactGetItems(ctx context.Context, body []byte) (any, error
 	}
 	unlock()
 	out := map[string]any{"Responses": responses}
-	if caps := capacities(in.ReturnConsumedCapacity, units, "ReadCapacityUnits"); caps != nil {
+	if caps := capacities(ctx, in.ReturnConsumedCapacity, units, "ReadCapacityUnits", true); caps != nil {
 		out["ConsumedCapacity"] = caps
 	}
 	return out, nil
@@ -618,11 +618,11 @@ func errMessage(err error) string {
 
 // capacities is the ConsumedCapacity list of a call that used units on
 // each table; kind, when given, repeats the total under that name, as
-// transactions' answers do.
-func capacities(mode string, units map[*table]float64, kind string) []map[string]any {
+// transactions' answers do. read says whether the units were read or written.
+func capacities(ctx context.Context, mode string, units map[*table]float64, kind string, read bool) []map[string]any {
 	var caps []map[string]any
 	for t, u := range units {
-		if c := capacity(mode, t, u); c != nil {
+		if c := capacity(ctx, mode, t, u, read); c != nil {
 			if kind != "" {
 				c[kind] = c["CapacityUnits"]
 			}

@@ -311,8 +311,10 @@ func (s *Service) await(done chan error, tables ...*table) error {
 
 // lockForWrite takes t.mu for a single-item write and returns the item at
 // (pk, sk) once the table still exists, check (if any) passed and cond (if
-// any) holds for it; on an error the lock is released.
-func (t *table) lockForWrite(pk, sk string, check func() error, cond *expr.Condition, names expr.Names, values expr.Values, rvOnFailure string) (attr.Item, error) {
+// any) holds for it; on an error the lock is released. A failed condition
+// still consumes the write's units (the old item's, at least one), as
+// DynamoDB charges them.
+func (t *table) lockForWrite(ctx context.Context, pk, sk string, check func() error, cond *expr.Condition, names expr.Names, values expr.Values, rvOnFailure string) (attr.Item, error) {
 	t.mu.Lock()
 	if t.deleted {
 		t.mu.Unlock()
@@ -333,6 +335,7 @@ func (t *table) lockForWrite(pk, sk string, check func() error, cond *expr.Condi
 		}
 		if !ok {
 			t.mu.Unlock()
+			meterUnits(ctx, t.meta.Name, writeUnits(old), false)
 			return nil, condFailed(old, rvOnFailure)
 		}
 	}
@@ -362,12 +365,13 @@ func orEmpty(item attr.Item) attr.Item {
 	return item
 }
 
-// capacity builds ConsumedCapacity for mode (TOTAL or INDEXES) or nil.
 // capacity is an answer's ConsumedCapacity for units consumed on t (and as
 // much on each of gsis) when mode asks for it: TOTAL names the table and
 // the total, INDEXES adds the table's and each index's share, as DynamoDB
 // answers (its single-item and batch calls send no Read/WriteCapacityUnits).
-func capacity(mode string, t *table, units float64, gsis ...string) map[string]any {
+// It also meters the units (read or written) for CloudWatch (metrics.go).
+func capacity(ctx context.Context, mode string, t *table, units float64, read bool, gsis ...string) map[string]any {
+	meterUnits(ctx, t.meta.Name, units, read)
 	if mode != "TOTAL" && mode != "INDEXES" {
 		return nil
 	}
@@ -474,7 +478,7 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	old, err := t.lockForWrite(pk, sk, func() error { return t.checkIndexKeys(newItem) }, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
+	old, err := t.lockForWrite(ctx, pk, sk, func() error { return t.checkIndexKeys(newItem) }, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +493,7 @@ func (s *Service) putItem(ctx context.Context, body []byte) (any, error) {
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out["Attributes"] = old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, newItem), gsis...); c != nil {
+	if c := capacity(ctx, in.ReturnConsumedCapacity, t, writeUnits(old, newItem), false, gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -578,7 +582,7 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 			out["Item"] = itemJSON(pr.apply(e.load()))
 		}
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead)); c != nil {
+	if c := capacity(ctx, in.ReturnConsumedCapacity, t, readUnits(size, in.ConsistentRead), true); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -624,7 +628,7 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	old, err := t.lockForWrite(pk, sk, nil, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
+	old, err := t.lockForWrite(ctx, pk, sk, nil, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
 	if err != nil {
 		return nil, err
 	}
@@ -638,7 +642,7 @@ func (s *Service) deleteItem(ctx context.Context, body []byte) (any, error) {
 	if in.ReturnValues == "ALL_OLD" && old != nil {
 		out["Attributes"] = old
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old), gsis...); c != nil {
+	if c := capacity(ctx, in.ReturnConsumedCapacity, t, writeUnits(old), false, gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil
@@ -743,7 +747,7 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	old, err := t.lockForWrite(pk, sk, nil, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
+	old, err := t.lockForWrite(ctx, pk, sk, nil, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
 	if err != nil {
 		return nil, err
 	}
@@ -780,7 +784,7 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 	if len(attrs) > 0 {
 		out["Attributes"] = attrs
 	}
-	if c := capacity(in.ReturnConsumedCapacity, t, writeUnits(old, item), gsis...); c != nil {
+	if c := capacity(ctx, in.ReturnConsumedCapacity, t, writeUnits(old, item), false, gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out, nil

@@ -228,7 +228,7 @@ func (r *reader) startKey(esk attr.Item) (pk, sk, tie string, err error) {
 	return ipk, isk, tieOf(basePK, baseSK), nil
 }
 
-func (r *reader) output(mode string, consistent bool) map[string]any {
+func (r *reader) output(ctx context.Context, mode string, consistent bool) map[string]any {
 	out := map[string]any{"Count": r.n, "ScannedCount": r.scanned}
 	if !r.count {
 		items := r.matched
@@ -245,7 +245,7 @@ func (r *reader) output(mode string, consistent bool) map[string]any {
 	if r.im != nil && r.ix.global {
 		gsis = []string{r.im.IndexName}
 	}
-	if c := capacity(mode, r.t, units, gsis...); c != nil {
+	if c := capacity(ctx, mode, r.t, units, true, gsis...); c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out
@@ -376,7 +376,7 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 			}
 		}
 	}
-	return r.output(in.ReturnConsumedCapacity, in.ConsistentRead), nil
+	return r.output(ctx, in.ReturnConsumedCapacity, in.ConsistentRead), nil
 }
 
 // rangeBounds returns the entries [lo, hi) of p that satisfy the sort key
@@ -497,7 +497,7 @@ outer:
 			}
 		}
 	}
-	return r.output(in.ReturnConsumedCapacity, in.ConsistentRead), nil
+	return r.output(ctx, in.ReturnConsumedCapacity, in.ConsistentRead), nil
 }
 
 // keyInFilter returns the first key attribute (hash or rng) a Query's

@@ -129,7 +129,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("dynamodb: load state: %w", err)
 	}
 	// The size cap runs first: typeChecked walks the whole body.
-	s.api = s.jsonService(dynamoPrefix, capSingleCalls(typeChecked(legacyParams(map[string]protocol.JSONOp{
+	s.api = s.jsonService(dynamoPrefix, capSingleCalls(typeChecked(s.metered(legacyParams(map[string]protocol.JSONOp{
 		"CreateTable":               s.createTable,
 		"DescribeTable":             s.describeTable,
 		"ListTables":                s.listTables,
@@ -154,7 +154,7 @@ func New(cfg Config) (*Service, error) {
 		"BatchWriteItem":            s.batchWriteItem,
 		"TransactWriteItems":        s.transactWriteItems,
 		"TransactGetItems":          s.transactGetItems,
-	}))))
+	})))))
 	s.streamsAPI = s.jsonService(streamsPrefix, map[string]protocol.JSONOp{
 		"ListStreams":      s.listStreams,
 		"DescribeStream":   s.describeStream,

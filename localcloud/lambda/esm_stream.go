@@ -14,6 +14,7 @@ import (
 	sstypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/labkit-dev/labkit/localcloud/activity"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
@@ -440,6 +441,12 @@ func (s *Service) deliverStream(ctx context.Context, r *esmRunner, shard string,
 		}{Records: streamEvents(p.recs)})
 		reqID := protocol.NewRequestID()
 		t0 := time.Now()
+		if last := p.recs[len(p.recs)-1].arrival; !last.IsZero() && s.cfg.Bus.Active() {
+			// CloudWatch's IteratorAge: the age of the batch's last record
+			// when the mapping sends it to the function.
+			s.cfg.Bus.Publish(activity.Event{Kind: activity.KindSample, Service: "lambda", Name: m.Function, Account: m.Account, Region: m.Region,
+				Route: "IteratorAge", Duration: max(0, t0.Sub(last))})
+		}
 		res, err := s.Invoke(protocol.WithRequestID(ctx, reqID), m.Account, m.Region, m.FunctionArn, payload)
 		took := time.Since(t0)
 		if err != nil {

@@ -18,15 +18,22 @@ import (
 // flushed (before every read and alarm evaluation, and every few seconds).
 //
 //	AWS/Lambda     Invocations, Errors, Throttles, ConcurrentExecutions (Count),
-//	               Duration (Milliseconds)
+//	               Duration, IteratorAge (stream mappings; Milliseconds)
 //	               by FunctionName and across all functions
-//	AWS/ApiGateway Count, 4xx, 5xx (Count), Latency (Milliseconds) by ApiId
-//	AWS/SQS        ApproximateNumberOfMessagesVisible, ...NotVisible, ...Delayed (Count)
+//	AWS/ApiGateway Count, 4xx, 5xx (Count), Latency, IntegrationLatency (Milliseconds)
+//	               by ApiId and by ApiId and Stage ($default for the default stage);
+//	               IntegrationLatency only for requests that reached the integration
+//	AWS/SQS        ApproximateNumberOfMessagesVisible, ...NotVisible, ...Delayed (Count),
+//	               ApproximateAgeOfOldestMessage (Seconds, 0 when empty)
 //	               by QueueName, sampled from the queue at each flush while it is active;
 //	               NumberOfMessagesSent, ...Received, ...Deleted, NumberOfEmptyReceives
 //	AWS/SNS        NumberOfMessagesPublished, NumberOfNotificationsDelivered, ...Failed,
 //	               ...FilteredOut (Count) by TopicName
-//	AWS/DynamoDB   UserErrors (Count), account-wide as on AWS
+//	AWS/DynamoDB   UserErrors (Count; 400s but failed conditions), account-wide as on AWS; by TableName:
+//	               ConsumedRead/WriteCapacityUnits (Count, units of successful
+//	               data-plane calls), ConditionalCheckFailedRequests (Count);
+//	               by TableName and Operation: SuccessfulRequestLatency
+//	               (Milliseconds), ThrottledRequests (Count)
 
 // maxRawValues bounds the raw values one minute's aggregate keeps for
 // percentiles; past it the minute keeps only its statistic set.
@@ -191,10 +198,19 @@ func (s *Service) observe(e activity.Event) {
 			byFn[""] = append(byFn[""], sp)
 		}
 	case activity.KindHTTPAPI:
-		o.add(rk, metric("AWS/ApiGateway", "Count", "ApiId", e.Name), "Count", 1, e.Time)
-		o.add(rk, metric("AWS/ApiGateway", "4xx", "ApiId", e.Name), "Count", b2f(e.Status >= 400 && e.Status < 500), e.Time)
-		o.add(rk, metric("AWS/ApiGateway", "5xx", "ApiId", e.Name), "Count", b2f(e.Status >= 500), e.Time)
-		o.add(rk, metric("AWS/ApiGateway", "Latency", "ApiId", e.Name), "Milliseconds", ms(e.Duration), e.Time)
+		dimSets := [][]string{{"ApiId", e.Name}}
+		if e.Stage != "" {
+			dimSets = append(dimSets, []string{"ApiId", e.Name, "Stage", e.Stage})
+		}
+		for _, dims := range dimSets {
+			o.add(rk, metric("AWS/ApiGateway", "Count", dims...), "Count", 1, e.Time)
+			o.add(rk, metric("AWS/ApiGateway", "4xx", dims...), "Count", b2f(e.Status >= 400 && e.Status < 500), e.Time)
+			o.add(rk, metric("AWS/ApiGateway", "5xx", dims...), "Count", b2f(e.Status >= 500), e.Time)
+			o.add(rk, metric("AWS/ApiGateway", "Latency", dims...), "Milliseconds", ms(e.Duration), e.Time)
+			if e.Integration > 0 {
+				o.add(rk, metric("AWS/ApiGateway", "IntegrationLatency", dims...), "Milliseconds", ms(e.Integration), e.Time)
+			}
+		}
 	case activity.KindQueueDepth:
 		q := o.touchQueue(rk, e.Name, e.Time)
 		q.visible, q.inFlight = e.Visible, e.InFlight
@@ -206,8 +222,31 @@ func (s *Service) observe(e activity.Event) {
 		case "sns":
 			o.add(rk, metric("AWS/SNS", e.Route, "TopicName", e.Name), "Count", float64(e.Status), e.Time)
 		}
+	case activity.KindSample:
+		if e.Service == "lambda" {
+			for _, dims := range [][]string{{"FunctionName", e.Name}, nil} {
+				o.add(rk, metric("AWS/Lambda", e.Route, dims...), "Milliseconds", ms(e.Duration), e.Time)
+			}
+		}
+	case activity.KindTable:
+		if e.Read > 0 {
+			o.add(rk, metric("AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", e.Name), "Count", e.Read, e.Time)
+		}
+		if e.Write > 0 {
+			o.add(rk, metric("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", e.Name), "Count", e.Write, e.Time)
+		}
+		switch e.Outcome {
+		case "ok":
+			o.add(rk, metric("AWS/DynamoDB", "SuccessfulRequestLatency", "Operation", e.Route, "TableName", e.Name), "Milliseconds", ms(e.Duration), e.Time)
+		case "conditional":
+			o.add(rk, metric("AWS/DynamoDB", "ConditionalCheckFailedRequests", "TableName", e.Name), "Count", 1, e.Time)
+		case "throttled":
+			o.add(rk, metric("AWS/DynamoDB", "ThrottledRequests", "Operation", e.Route, "TableName", e.Name), "Count", 1, e.Time)
+		}
 	case activity.KindRequest:
-		if e.Service == "dynamodb" && e.Status >= 400 && e.Status < 500 {
+		// A failed condition is a 400 that AWS counts in
+		// ConditionalCheckFailedRequests, "but not in the UserErrors metric".
+		if e.Service == "dynamodb" && e.Status >= 400 && e.Status < 500 && e.Outcome != "ConditionalCheckFailedException" {
 			o.add(rk, metric("AWS/DynamoDB", "UserErrors"), "Count", 1, e.Time)
 		}
 	}
@@ -232,6 +271,11 @@ func (o *observer) touchQueue(rk regionKey, name string, t time.Time) *queueDept
 // QueueAttributes reads a queue's attributes (the SQS service).
 type QueueAttributes interface {
 	QueueAttributesFromService(ctx context.Context, queueARN string) (map[string]string, error)
+}
+
+// queueAger tells the age of a queue's oldest message (the SQS service).
+type queueAger interface {
+	OldestMessageAgeFromService(ctx context.Context, queueARN string) (time.Duration, bool, error)
 }
 
 // sampleQueues adds a depth sample for every queue active in the last six
@@ -274,9 +318,19 @@ func (s *Service) sampleQueues(now time.Time) {
 				}
 			}
 		}
+		age, hasAge := 0.0, false
+		if ager, ok := s.cfg.Queues.(queueAger); ok {
+			arn := "arn:aws:sqs:" + sm.rk.region + ":" + sm.rk.account + ":" + sm.name
+			if d, _, err := ager.OldestMessageAgeFromService(context.Background(), arn); err == nil {
+				age, hasAge = math.Floor(d.Seconds()), true
+			}
+		}
 		o.mu.Lock()
 		for name, v := range vals {
 			o.add(sm.rk, metric("AWS/SQS", name, "QueueName", sm.name), "Count", v, now)
+		}
+		if hasAge {
+			o.add(sm.rk, metric("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", sm.name), "Seconds", age, now)
 		}
 		o.mu.Unlock()
 	}

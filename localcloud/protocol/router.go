@@ -180,7 +180,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.log.DebugContext(ctx, "request", "service", route.Service, "op", op, "status", sw.status, "account", id.AccountID, "region", id.Region, "dur", d)
 	}
 	if rt.bus.Active() {
-		rt.bus.Publish(activity.Event{Kind: activity.KindRequest, Service: route.Service, Name: op, Account: id.AccountID, Region: id.Region, Status: sw.status, Duration: d})
+		ev := activity.Event{Kind: activity.KindRequest, Service: route.Service, Name: op, Account: id.AccountID, Region: id.Region, Status: sw.status, Duration: d}
+		if sw.status >= 400 {
+			ev.Outcome = sw.Header().Get("X-Amzn-ErrorType") // JSON protocols' error code
+		}
+		rt.bus.Publish(ev)
 	}
 }
 

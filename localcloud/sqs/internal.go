@@ -102,3 +102,31 @@ func (s *Service) QueueAttributesFromService(ctx context.Context, queueARN strin
 	}
 	return out.Attributes.m, nil
 }
+
+// OldestMessageAgeFromService returns how long the queue's oldest message
+// that is not deleted has been in it (CloudWatch's
+// ApproximateAgeOfOldestMessage), and false when the queue holds none.
+func (s *Service) OldestMessageAgeFromService(ctx context.Context, queueARN string) (time.Duration, bool, error) {
+	sctx, err := serviceContext(ctx, queueARN)
+	if err != nil {
+		return 0, false, err
+	}
+	q, err := s.resolve(sctx, queueARN)
+	if err != nil {
+		return 0, false, err
+	}
+	var sent int64
+	found := false
+	q.locked(func() {
+		for _, m := range q.msgs {
+			if !m.deleted {
+				sent, found = m.sent, true
+				return
+			}
+		}
+	})
+	if !found {
+		return 0, false, nil
+	}
+	return max(0, time.Since(time.UnixMilli(sent))), true, nil
+}
