@@ -232,6 +232,10 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 				}
 				pk, sk, err := t.itemKeys(item)
 				if err != nil {
+					if msg := err.Error(); strings.Contains(msg, "Missing the key") || strings.Contains(msg, "Type mismatch for key") {
+						// BatchWriteItem words these as a Key's mismatch.
+						return nil, validationf("The provided key element does not match the schema")
+					}
 					return nil, err
 				}
 				if err := checkItemSize(item); err != nil {

@@ -149,8 +149,8 @@ func (t *table) keyOf(key attr.Item) (pk, sk string, err error) {
 	if !ok || h.Kind != t.key.hashKind {
 		return "", "", mismatch
 	}
-	if err := attr.ValidateKey(t.key.hash, h); err != nil {
-		return "", "", apiError(err)
+	if err := keyPieceValid(t.key.hash, h); err != nil {
+		return "", "", err
 	}
 	if err := checkKeySize(h, false); err != nil {
 		return "", "", err
@@ -161,8 +161,8 @@ func (t *table) keyOf(key attr.Item) (pk, sk string, err error) {
 		if !ok || r.Kind != t.key.rngKind {
 			return "", "", mismatch
 		}
-		if err := attr.ValidateKey(t.key.rng, r); err != nil {
-			return "", "", apiError(err)
+		if err := keyPieceValid(t.key.rng, r); err != nil {
+			return "", "", err
 		}
 		if err := checkKeySize(r, true); err != nil {
 			return "", "", err
@@ -170,6 +170,22 @@ func (t *table) keyOf(key attr.Item) (pk, sk string, err error) {
 		sk = keyString(r)
 	}
 	return pk, sk, nil
+}
+
+// keyPieceValid checks one value of a Key parameter: an empty string or
+// binary is refused in the words DynamoDB uses for keys ("were invalid:"),
+// not those it uses for an item's key attributes ("are not valid.").
+func keyPieceValid(name string, v attr.Value) error {
+	switch {
+	case v.Kind == attr.S && v.Str == "":
+		return validationf("One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty string value. Key: %s", name)
+	case v.Kind == attr.B && len(v.Bytes) == 0:
+		return validationf("One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty binary value. Key: %s", name)
+	}
+	if err := attr.ValidateKey(name, v); err != nil {
+		return apiError(err)
+	}
+	return nil
 }
 
 // itemKeys validates a whole item's key attributes (PutItem).

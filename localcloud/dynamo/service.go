@@ -193,7 +193,12 @@ var errorShapes = map[string]protocol.ErrorShape{
 	"SerializationException":    {Type: "com.amazon.coral.service#SerializationException", MessageKey: "Message"},
 	"UnknownOperationException": {Type: "com.amazon.coral.service#UnknownOperationException", NoMessage: true},
 	"ThrottlingException":       {Type: "com.amazon.coral.availability#ThrottlingException"},
+	"AccessDeniedException":     {Type: "com.amazon.coral.service#AccessDeniedException", MessageKey: "Message"},
 }
+
+// tagOps check their requests with checkTagRequest, not the model's
+// constraints: DynamoDB answers them with its own messages.
+var tagOps = map[string]bool{"TagResource": true, "UntagResource": true, "ListTagsOfResource": true}
 
 // typeChecked makes every operation check its request against botocore's
 // model first, as DynamoDB does before anything else: the JSON types
@@ -207,7 +212,11 @@ func typeChecked(ops map[string]protocol.JSONOp) map[string]protocol.JSONOp {
 			} else if err != nil {
 				return nil, protocol.Errorf("SerializationException", "%s", err.Error())
 			}
-			if err := wire.Validate(name, body); err != nil {
+			if tagOps[name] {
+				if err := checkTagRequest(ctx, name, body); err != nil {
+					return nil, err
+				}
+			} else if err := wire.Validate(name, body); err != nil {
 				return nil, validationf("%s", err.Error())
 			}
 			return op(ctx, body)

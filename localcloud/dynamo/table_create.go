@@ -120,6 +120,9 @@ func (s *Service) createTable(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	if err := checkCreateTable(&in); err != nil {
+		return nil, err
+	}
 	id := protocol.IdentityFrom(ctx)
 	if in.TableName == "" {
 		return nil, validationf("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")

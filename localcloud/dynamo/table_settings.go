@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -113,6 +114,10 @@ func (s *Service) tagResource(ctx context.Context, body []byte) (any, error) {
 
 func (s *Service) untagResource(ctx context.Context, body []byte) (any, error) {
 	t, in, err := s.arnTable(ctx, body)
+	if pe := (*protocol.Error)(nil); errors.As(err, &pe) && pe.Code == "ResourceNotFoundException" {
+		// UntagResource's answer does not name the ARN.
+		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,9 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	if err := checkUpdateTable(&in); err != nil {
+		return nil, err
+	}
 	t, err := s.lookup(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -77,6 +80,11 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 	now := s.now().UTC()
 	if err := t.inUse(now); err != nil {
 		return nil, err
+	}
+	if in.BillingMode == "" || in.BillingMode == t.meta.BillingMode {
+		if err := unchangedThroughput(&t.meta, in.ProvisionedThroughput); err != nil {
+			return nil, err
+		}
 	}
 	meta := t.meta // copy; slices are replaced, not mutated
 	meta.GSIs = append([]indexMeta(nil), t.meta.GSIs...)

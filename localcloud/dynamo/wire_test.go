@@ -57,7 +57,7 @@ func TestErrorBodiesAreDynamoDBs(t *testing.T) {
 	wantBody(t, e.svc, "GetItem", `{"TableName":"no;such"}`, validation("2 validation errors detected: "+
 		"Value 'no;such' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "+
 		"Value null at 'key' failed to satisfy constraint: Member must not be null"))
-	wantBody(t, e.svc, "DescribeTable", `{}`, validation("The paramater 'tableName' is required but was not present in the request"))
+	wantBody(t, e.svc, "DescribeTable", `{}`, validation("The parameter 'TableName' is required but was not present in the request"))
 	// A body that is not JSON: the type alone.
 	wantBody(t, e.svc, "PutItem", `{"TableName":`, map[string]any{"__type": "com.amazon.coral.service#SerializationException"})
 }

@@ -52,7 +52,7 @@ var mapEntriesChecked = map[string]bool{"Condition": true, "ExpectedAttributeVal
 
 // tableNameFirst are the operations that check TableName on its own
 // before the other constraints, with their own messages.
-var tableNameFirst = map[string]bool{"CreateTable": true, "DescribeTable": true, "DeleteTable": true, "UpdateTable": true, "Query": true, "Scan": true}
+var tableNameFirst = map[string]bool{"CreateTable": true, "DescribeTable": true, "DeleteTable": true, "UpdateTable": true, "DescribeTimeToLive": true}
 
 // Validate checks body, a well-typed request of op (Check passed), against
 // the constraints of botocore's model: required members, lengths, patterns,
@@ -67,7 +67,7 @@ func Validate(op string, body []byte) error {
 	if tableNameFirst[op] {
 		name, present := topString(body, "TableName")
 		if !present {
-			return &ValidationError{"The paramater 'tableName' is required but was not present in the request"}
+			return &ValidationError{"The parameter 'TableName' is required but was not present in the request"}
 		}
 		if n := len([]rune(name)); n < 3 || n > 255 {
 			return &ValidationError{"TableName must be at least 3 characters long and at most 255 characters long"}

@@ -32,12 +32,16 @@ func TestValidate(t *testing.T) {
 			"Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
 			"Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
 			"Value null at 'key' failed to satisfy constraint: Member must not be null"},
-		{"DescribeTable", `{}`, "The paramater 'tableName' is required but was not present in the request"},
+		{"DescribeTable", `{}`, "The parameter 'TableName' is required but was not present in the request"},
+		{"DescribeTimeToLive", `{}`, "The parameter 'TableName' is required but was not present in the request"},
+		{"DescribeTimeToLive", `{"TableName":""}`, "TableName must be at least 3 characters long and at most 255 characters long"},
 		{"DescribeTable", `{"TableName":""}`, "TableName must be at least 3 characters long and at most 255 characters long"},
 		{"DescribeTable", `{"TableName":"a;"}`, "TableName must be at least 3 characters long and at most 255 characters long"},
 		{"DescribeTable", `{"TableName":"` + long + `"}`, "TableName must be at least 3 characters long and at most 255 characters long"},
 		{"DescribeTable", `{"TableName":"abc;"}`, "1 validation error detected: Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
-		{"CreateTable", `{}`, "The paramater 'tableName' is required but was not present in the request"},
+		{"CreateTable", `{}`, "The parameter 'TableName' is required but was not present in the request"},
+		{"UpdateTable", `{}`, "The parameter 'TableName' is required but was not present in the request"},
+		{"DeleteTable", `{"TableName":"ab"}`, "TableName must be at least 3 characters long and at most 255 characters long"},
 		{"CreateTable", `{"TableName":"abc","AttributeDefinitions":[],"KeySchema":[],"ProvisionedThroughput":{"ReadCapacityUnits":-1,"WriteCapacityUnits":-1}}`, "3 validation errors detected: " +
 			"Value '-1' at 'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
 			"Value '-1' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
@@ -54,7 +58,11 @@ func TestValidate(t *testing.T) {
 		{"Query", `{"TableName":"abc;","Select":"hi"}`, "2 validation errors detected: " +
 			"Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
 			"Value 'hi' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]"},
-		{"Scan", `{}`, "The paramater 'tableName' is required but was not present in the request"},
+		// Query and Scan check TableName with the other constraints.
+		{"Scan", `{}`, "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"},
+		{"Query", `{"TableName":"a;"}`, "2 validation errors detected: " +
+			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
+			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3"},
 		{"PutItem", `{"TableName":"abc","Item":{},"ReturnValues":"x"}`,
 			"1 validation error detected: Value 'x' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"},
 		{"CreateTable", `{"TableName":"abc","AttributeDefinitions":[],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"LocalSecondaryIndexes":[{"IndexName":"ix","KeySchema":[{"AttributeName":"a","KeyType":"Woop"}],"Projection":{}}]}`, "2 validation errors detected: " +
