@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -186,6 +187,51 @@ type Env struct {
 	Log   *slog.Logger
 
 	facts sync.Map // key -> *fact, see Fact
+
+	finalMu sync.Mutex
+	finals  []final // see Finally
+}
+
+type final struct {
+	key string
+	f   func(context.Context)
+}
+
+// Finally registers f to run once, after every check of the run has
+// finished (Run calls it before it returns), under key: a second
+// registration with the same key is ignored. Checks use it to clean up
+// what a whole run left, once instead of check by check (the grader's test
+// orders, whose messages the learner's workers may still be processing).
+// f gets a context that is not cancelled with the run's; it must bound its
+// own time.
+func (e *Env) Finally(key string, f func(ctx context.Context)) {
+	e.finalMu.Lock()
+	defer e.finalMu.Unlock()
+	for _, x := range e.finals {
+		if x.key == key {
+			return
+		}
+	}
+	e.finals = append(e.finals, final{key, f})
+}
+
+// runFinally runs the registered Finally functions in the order they were
+// registered; one that panics is logged and the others still run.
+func (e *Env) runFinally(ctx context.Context) {
+	e.finalMu.Lock()
+	fs := e.finals
+	e.finals = nil
+	e.finalMu.Unlock()
+	for _, x := range fs {
+		func() {
+			defer func() {
+				if p := recover(); p != nil && e.Log != nil {
+					e.Log.Error("clean-up panicked", "key", x.key, "panic", p, "stack", string(debug.Stack()))
+				}
+			}()
+			x.f(context.WithoutCancel(ctx))
+		}()
+	}
 }
 
 type fact struct {

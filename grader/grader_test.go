@@ -166,3 +166,43 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Redact changed harmless text: %q", got)
 	}
 }
+
+// TestRunCallsFinallyOnceAfterEveryCheck: a clean-up registered by several
+// checks under one key runs once, after the last check finished (not
+// cancelled with a run whose context ended), and one that panics does not
+// stop the next.
+func TestRunCallsFinallyOnceAfterEveryCheck(t *testing.T) {
+	var mu sync.Mutex
+	finished, calls := 0, map[string]int{}
+	var seenFinished []int
+	lib := NewLibrary(Kind{Name: "registers", Run: func(ctx context.Context, env *Env, p Params) Outcome {
+		env.Finally("panics", func(context.Context) { panic("boom") })
+		env.Finally("clean", func(ctx context.Context) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls["clean"]++
+			seenFinished = append(seenFinished, finished)
+			if ctx.Err() != nil {
+				t.Errorf("clean-up got an ended context: %v", ctx.Err())
+			}
+		})
+		mu.Lock()
+		finished++
+		mu.Unlock()
+		return Passf("ok")
+	}})
+	k, _ := lib.Kind("registers")
+	var list []*Check
+	for i := range 5 {
+		list = append(list, &Check{Lab: "l", ID: string(rune('a' + i)), Kind: k})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rs := Run(ctx, &Env{}, list, 3, func(Result) {})
+	cancel()
+	if len(rs) != 5 {
+		t.Fatalf("got %d results", len(rs))
+	}
+	if calls["clean"] != 1 || len(seenFinished) != 1 || seenFinished[0] != 5 {
+		t.Errorf("clean-up ran %d times, seeing %v checks finished; want once, after all 5", calls["clean"], seenFinished)
+	}
+}

@@ -17,7 +17,8 @@ const DefaultTimeout = 30 * time.Second
 // each result as it finishes (emit may be nil; it is called from one
 // goroutine at a time). A check whose needed check did not pass is skipped
 // and names it. A check that panics or overruns its timeout is an Error, never
-// a crash of the grader. Results come back in the order of checks.
+// a crash of the grader. Results come back in the order of checks, after the
+// functions the checks registered with Env.Finally have run.
 func Run(ctx context.Context, env *Env, checks []*Check, concurrency int, emit func(Result)) []Result {
 	if concurrency <= 0 {
 		concurrency = 8
@@ -67,6 +68,7 @@ func Run(ctx context.Context, env *Env, checks []*Check, concurrency int, emit f
 		}()
 	}
 	wg.Wait()
+	env.runFinally(ctx)
 	return results
 }
 

@@ -83,7 +83,11 @@ func (s *Server) runChecks(c *gin.Context) {
 		fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", name, b)
 		c.Writer.Flush()
 	}
-	send("start", event{HTML: fmt.Sprintf("Running %d check(s) against the %s…", len(checks), spec.Name())})
+	noun := "checks"
+	if len(checks) == 1 {
+		noun = "check"
+	}
+	send("start", event{HTML: fmt.Sprintf("Running %d %s against the %s…", len(checks), noun, spec.Name())})
 	results := grader.Run(ctx, env, checks, 0, func(r grader.Result) {
 		// Record with a context that outlives a closed tab: a verdict the
 		// grader reached is kept even if nobody is watching.

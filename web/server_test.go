@@ -218,7 +218,7 @@ func TestCheckButtonStreamsResultsAndKeepsProgress(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("check: got %d %s", code, body)
 	}
-	for _, want := range []string{"event: start", "event: result", `"checkId":"made","status":"pass"`, `"checkId":"tuned","status":"fail"`, "event: done", "saw Orders", "tune it \\u0026lt;b\\u0026gt;now"} {
+	for _, want := range []string{"event: start", "Running 2 checks against", "event: result", `"checkId":"made","status":"pass"`, `"checkId":"tuned","status":"fail"`, "event: done", "saw Orders", "tune it \\u0026lt;b\\u0026gt;now"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("stream lacks %q:\n%s", want, body)
 		}

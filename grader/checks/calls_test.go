@@ -36,6 +36,10 @@ func action(service, op string) string {
 	if prefix == "sqs" {
 		op = strings.TrimSuffix(op, "Batch")
 	}
+	// IAM authorizes Lambda's Invoke as lambda:InvokeFunction.
+	if prefix == "lambda" && op == "Invoke" {
+		op = "InvokeFunction"
+	}
 	if prefix == "apigateway" {
 		switch {
 		case strings.HasPrefix(op, "Get"):

@@ -26,9 +26,9 @@ func isNotFound(err error) bool {
 }
 
 // notInflight reports whether err says a message is no longer in flight:
-// its visibility timeout ran out (a slow machine can take longer than a
-// peek's 1 s between receive and put-back), so it is visible again already,
-// which is what putting it back wanted.
+// its visibility timeout ran out before the sweep put it back (a slow
+// machine), so it is visible again already, which is what putting it back
+// wanted.
 func notInflight(err error) bool {
 	var e *sqstypes.MessageNotInflight
 	return errors.As(err, &e)

@@ -54,7 +54,7 @@ func runComplete(ctx context.Context, env *grader.Env, p grader.Params) grader.O
 	if bad != nil {
 		return *bad
 	}
-	defer func() { a.removeSettled(ctx, id) }()
+	defer func() { a.remove(id) }()
 	st, err := a.waitStatuses(ctx, id, []string{inventoryStatus, accountingStatus}, true)
 	if err != nil {
 		return undecided("follow order "+id, err)

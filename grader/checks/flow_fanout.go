@@ -3,8 +3,7 @@ package checks
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strconv"
+	"maps"
 	"strings"
 	"time"
 
@@ -12,90 +11,82 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/labkit-dev/labkit/grader"
 )
 
-// How the fan-out checks see a message without stealing it. Before the
-// workers exist (lab 3) nothing consumes the queues, so the grader peeks:
-// ReceiveMessage with a 1-second visibility timeout, then at once
-// ChangeMessageVisibility to 0 on every message it leaves, so they are
-// visible again immediately (the Go SDK does not send a VisibilityTimeout
-// of 0 on ReceiveMessage: it would mean the queue's default). It deletes
-// only its own test messages once it has seen them (and other grader runs'
-// messages older than staleGraderMessage), so the queues do not fill up
-// with grader traffic. Each peek counts as a receive of the messages it
-// returns, so a learner's own message in a queue with a redrive policy can
-// reach its dead-letter queue after maxReceiveCount peeks. Once an enabled
-// event source mapping consumes a queue (lab 4 on), peeking would race the
-// worker, so the checks read the downstream effect instead: the order's
+// How the fan-out checks see a message without receiving it. Before the
+// workers exist (lab 3) nothing consumes the queues, so the grader reads
+// each queue's message count (visible, in flight and delayed: GetQueueAttributes,
+// which is not a receive and moves nothing) before it places its order, and
+// the order has reached a queue when the count rose. The grader's messages
+// are removed after the run by the ledger's one sweep (cleanup.go). Once an
+// enabled event source mapping consumes a queue (lab 4 on), counts say
+// nothing, so the checks read the downstream effect instead: the order's
 // inventoryStatus and accountingStatus.
-const staleGraderMessage = 10 * time.Minute
 
-// peek receives up to 10 messages of q, makes them visible again at once,
-// and reports
-// whether one satisfies match. It deletes the messages of this grader run
-// that mine accepts (and stale messages of other grader runs).
-func peek(ctx context.Context, env *grader.Env, q queueInfo, match, mine func(body string) bool) (bool, error) {
+// queueCounts reads the total count of each queue.
+func queueCounts(ctx context.Context, env *grader.Env, queues []queueInfo) (map[string]int, error) {
 	c := sqs.NewFromConfig(env.AWS)
-	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &q.url, MaxNumberOfMessages: 10, VisibilityTimeout: 1, WaitTimeSeconds: 1,
-		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameSentTimestamp}})
-	if err != nil {
-		return false, err
+	out := map[string]int{}
+	for _, q := range queues {
+		n, err := queueTotal(ctx, c, q)
+		if err != nil {
+			return nil, fmt.Errorf("read the message count of %s: %w", q.name, err)
+		}
+		out[q.name] = n
 	}
-	found := false
-	for _, m := range out.Messages {
-		body := aws.ToString(m.Body)
-		if match(body) {
-			found = true
-		}
-		del := mine != nil && mine(body)
-		if !del && strings.Contains(body, "grader-") {
-			if ms, err := strconv.ParseInt(m.Attributes[string(sqstypes.MessageSystemAttributeNameSentTimestamp)], 10, 64); err == nil &&
-				time.Since(time.UnixMilli(ms)) > staleGraderMessage {
-				del = true
-			}
-		}
-		if del {
-			_, err = c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle})
-		} else {
-			_, err = c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &q.url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
-		}
-		if err != nil && !isNotFound(err) && !(!del && notInflight(err)) {
-			return found, fmt.Errorf("put back a peeked message of %s: %w", q.name, err)
-		}
-	}
-	return found, nil
+	return out, nil
 }
 
-// reachQueues waits until order id reaches every queue and reports which
-// ones it did not reach by the deadline.
-func reachQueues(ctx context.Context, env *grader.Env, queues []queueInfo, id string) (missing []string, err error) {
-	seen := map[string]bool{}
-	has := func(b string) bool { return strings.Contains(b, id) }
+// reachQueues waits until every queue holds more messages than before
+// (the counts read before the order was placed) and reports which ones
+// did not by the deadline, and the counts last read.
+func reachQueues(ctx context.Context, env *grader.Env, queues []queueInfo, before map[string]int) (missing []string, last map[string]int, err error) {
 	err = poll(ctx, env, func() (bool, error) {
-		for _, q := range queues {
-			if seen[q.name] {
-				continue
-			}
-			ok, err := peek(ctx, env, q, has, has)
-			if err != nil {
-				return false, err
-			}
-			seen[q.name] = ok
+		now, err := queueCounts(ctx, env, queues)
+		if err != nil {
+			return false, err
 		}
-		return len(seen) == len(queues) && !slices.Contains(mapValues(seen), false), nil
+		last = now
+		for _, q := range queues {
+			if now[q.name] <= before[q.name] {
+				return false, nil
+			}
+		}
+		return true, nil
 	})
 	for _, q := range queues {
-		if !seen[q.name] {
+		if last[q.name] <= before[q.name] {
 			missing = append(missing, q.name)
 		}
 	}
 	if timedOut(err) {
 		err = nil
 	}
-	return missing, err
+	return missing, last, err
+}
+
+// steadyCounts waits until the counts have not changed for a second (at
+// most until ctx ends) and returns them: messages of other orders of the
+// run still on their way have arrived.
+func steadyCounts(ctx context.Context, env *grader.Env, queues []queueInfo) (map[string]int, error) {
+	var last map[string]int
+	since := time.Now()
+	err := poll(ctx, env, func() (bool, error) {
+		now, err := queueCounts(ctx, env, queues)
+		if err != nil {
+			return false, err
+		}
+		if !maps.Equal(now, last) {
+			last, since = now, time.Now()
+		}
+		return time.Since(since) >= time.Second, nil
+	})
+	if timedOut(err) {
+		err = nil
+	}
+	return last, err
 }
 
 func mapValues(m map[string]bool) []bool {
@@ -121,11 +112,18 @@ func runFanout(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 		queues = append(queues, q)
 	}
 	workers := consumed(ctx, env, names)
+	var before map[string]int
+	if !workers {
+		var err error
+		if before, err = queueCounts(ctx, env, queues); err != nil {
+			return undecided("count the queues' messages", err)
+		}
+	}
 	id, bad := a.placeOrFail(ctx, a.customer("fanout"))
 	if bad != nil {
 		return *bad
 	}
-	defer func() { a.removeSettled(ctx, id) }()
+	defer func() { a.remove(id) }()
 	if workers {
 		st, err := a.waitStatuses(ctx, id, []string{inventoryStatus, accountingStatus}, false)
 		if err != nil {
@@ -137,9 +135,9 @@ func runFanout(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 		}
 		return grader.Passf("order %s reached both workers (%s): the queues are consumed, so the grader read the order's statuses", id, statusText(st))
 	}
-	missing, err := reachQueues(ctx, env, queues, id)
+	missing, _, err := reachQueues(ctx, env, queues, before)
 	if err != nil {
-		return undecided("peek at the queues", err)
+		return undecided("count the queues' messages", err)
 	}
 	switch {
 	case len(missing) == len(queues):
@@ -148,7 +146,7 @@ func runFanout(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 	case len(missing) > 0:
 		return grader.Failf("order %s reached some queues but not %s: is each queue subscribed to the topic, and does its policy let the topic send?", id, strings.Join(missing, ", "))
 	}
-	return grader.Passf("order %s reached %s (peeked with VisibilityTimeout 0; the grader deleted only its own message)", id, strings.Join(names, " and "))
+	return grader.Passf("order %s reached %s (seen in each queue's message count, without receiving; the grader removes its own message after the run)", id, strings.Join(names, " and "))
 }
 
 func runInsertOnly(ctx context.Context, env *grader.Env, p grader.Params) grader.Outcome {
@@ -185,19 +183,36 @@ func runInsertOnly(ctx context.Context, env *grader.Env, p grader.Params) grader
 		}
 		queues = append(queues, q)
 	}
+	// Counting needs the queues to itself: the other checks' orders would
+	// raise the counts too. Wait until no other order check runs.
+	leave, err := gate(env).enter(ctx, true)
+	if err != nil {
+		return undecided("wait for the other order checks to finish", err)
+	}
+	defer leave()
+	before, err := steadyCounts(ctx, env, queues)
+	if err != nil {
+		return undecided("count the queues' messages", err)
+	}
 	id, bad := a.placeOrFail(ctx, a.customer("modify"))
 	if bad != nil {
 		return *bad
 	}
-	defer func() { a.remove(ctx, id) }()
-	rctx, cancel := within(ctx, time.Hour, wait+2*time.Second)
-	missing, err := reachQueues(rctx, env, queues, id)
+	defer func() { a.remove(id) }()
+	rctx, cancel := within(ctx, time.Hour, wait+5*time.Second)
+	missing, _, err := reachQueues(rctx, env, queues, before)
 	cancel()
 	if err != nil {
-		return undecided("peek at the queues", err)
+		return undecided("count the queues' messages", err)
 	}
 	if len(missing) > 0 {
 		return grader.Skipf("the new order %s never reached %s, so there is nothing to compare an update with: make the fan-out check pass first", id, strings.Join(missing, ", "))
+	}
+	sctx, cancel := within(ctx, 5*time.Second, wait+2*time.Second)
+	placed, err := steadyCounts(sctx, env, queues)
+	cancel()
+	if err != nil {
+		return undecided("count the queues' messages", err)
 	}
 	_, err = a.ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &a.table,
 		Key:                       map[string]ddbtypes.AttributeValue{"orderId": &ddbtypes.AttributeValueMemberS{Value: id}},
@@ -208,29 +223,19 @@ func runInsertOnly(ctx context.Context, env *grader.Env, p grader.Params) grader
 	}
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	var again []string
-	has := func(b string) bool { return strings.Contains(b, id) }
-	err = poll(wctx, env, func() (bool, error) {
+	again, last, err := reachQueues(wctx, env, queues, placed)
+	if err != nil {
+		return undecided("count the queues' messages", err)
+	}
+	if len(again) < len(queues) {
+		var rose []string
 		for _, q := range queues {
-			if slices.Contains(again, q.name) {
-				continue
-			}
-			ok, err := peek(wctx, env, q, has, has)
-			if err != nil {
-				return false, err
-			}
-			if ok {
-				again = append(again, q.name)
+			if last[q.name] > placed[q.name] {
+				rose = append(rose, q.name)
 			}
 		}
-		return false, nil
-	})
-	if err != nil && !timedOut(err) {
-		return undecided("peek at the queues", err)
-	}
-	if len(again) > 0 {
-		return grader.Failf("after an update (MODIFY) of order %s a new message for it reached %s: the publisher must publish only new orders; filter its stream mapping on eventName INSERT",
-			id, strings.Join(again, ", "))
+		return grader.Failf("after an update (MODIFY) of order %s a new message reached %s (its count rose from %v to %v): the publisher must publish only new orders; filter its stream mapping on eventName INSERT",
+			id, strings.Join(rose, ", "), placed, last)
 	}
 	return grader.Passf("after an update of order %s no new message reached %s within %s", id, strings.Join(names, " or "), wait)
 }

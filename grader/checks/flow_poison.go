@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -36,7 +36,7 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 	if bad != nil {
 		return *bad
 	}
-	defer func() { a.removeSettled(ctx, id) }()
+	defer func() { a.remove(id) }()
 	wctx, cancel := within(ctx, time.Minute, 10*time.Second)
 	st, err := a.waitStatuses(wctx, id, []string{status}, true)
 	cancel()
@@ -54,63 +54,57 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 	if err != nil {
 		return undecided("build order "+id+"'s message", err)
 	}
-	c := sqs.NewFromConfig(env.AWS)
-	// settled waits until the worker has taken every visible message and
-	// the number in flight has stopped changing, and returns it.
-	settled := func() (int, error) {
-		last, same := -1, 0
-		sctx, cancel := within(ctx, 30*time.Second, 5*time.Second)
-		defer cancel()
-		err := poll(sctx, env, func() (bool, error) {
-			v, f, err := queueDepth(sctx, c, q)
-			if err != nil {
-				return false, err
-			}
-			if v == 0 && f == last {
-				same++
-			} else {
-				same = 0
-			}
-			last = f
-			return same >= 5, nil
-		})
-		return last, err
-	}
-	before, err := settled()
+	worker, err := queueConsumer(ctx, env, q)
 	if err != nil {
-		return undecided("wait for "+qn+" to be quiet", err)
+		return lookupOutcome("find the function that consumes "+qn, err)
 	}
-	// The poison message and three copies of the valid order's message, in
-	// one batch send so the worker receives them in one batch.
-	marker := "grader-" + env.RunID + "-poison"
-	entries := []sqstypes.SendMessageBatchRequestEntry{{Id: aws.String("poison"),
-		MessageBody: aws.String(marker + ": this message is not an order, and no worker can process it")}}
+	if worker == "" {
+		return grader.Failf("no enabled event source mapping consumes %s, so no worker would ever see a poison message: create the worker's mapping", qn)
+	}
+	// The batch Lambda's poller would hand the worker: a poison message and
+	// three copies of the valid order's message. The grader invokes the
+	// worker with it directly instead of sending it to the queue: the
+	// worker's answer says which messages it would have SQS retry, and no
+	// grader message is left on the learner's queue to reach the
+	// dead-letter queue minutes later. (SQS's part, moving a message to the
+	// dead-letter queue after maxReceiveCount receives, is the redrive
+	// policy read below; the mapping's ReportBatchItemFailures is checked by
+	// the mapping check.)
+	poison := "grader-" + env.RunID + "-poison"
+	batch := []sqsRecord{{ID: poison, Body: poison + ": this message is not an order, and no worker can process it"}}
 	for i := 1; i <= 3; i++ {
-		entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint("valid", i)), MessageBody: aws.String(order)})
+		batch = append(batch, sqsRecord{ID: fmt.Sprintf("grader-%s-valid-%d", env.RunID, i), Body: order})
 	}
-	if _, err := c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &q.url, Entries: entries}); err != nil {
-		return undecided("send a poison message and valid ones to "+qn, err)
-	}
-	after, err := settled()
+	failed, fnErr, err := invokeWithBatch(ctx, env, worker, q, batch)
 	if err != nil {
-		return undecided("wait for the worker to take the messages from "+qn, err)
+		return undecided("invoke "+worker+" with a batch of messages", err)
 	}
-	held := after - before
-	if held < 0 {
-		return grader.Errorf("%s was busy with other messages while the check ran (in flight %d before, %d after); try again", qn, before, after)
+	var validFailed int
+	for _, r := range batch[1:] {
+		if slices.Contains(failed, r.ID) {
+			validFailed++
+		}
 	}
+	whole := fnErr != ""
 	redrive := q.attrs[string(sqstypes.QueueAttributeNameRedrivePolicy)]
 	toDLQ := strings.Contains(redrive, d.arn())
 	parts := []grader.Part{
-		{Name: "the valid messages beside the poison are processed", Passed: held <= 1,
-			Detail: fmt.Sprintf("%d messages stayed in flight: the worker failed the whole batch; report only the bad message in batchItemFailures (ReportBatchItemFailures)", held)},
-		{Name: "the poison message is kept for a retry, not swallowed", Passed: held >= 1,
-			Detail: "no message stayed in flight: the worker deleted the poison message as if it had processed it; report it in batchItemFailures so SQS retries it"},
+		{Name: "the valid messages beside the poison are processed", Passed: !whole && validFailed == 0,
+			Detail: fmt.Sprintf("the worker failed the valid messages too (%s): SQS would retry the whole batch; report only the bad message in batchItemFailures (ReportBatchItemFailures)", batchFailure(fnErr, validFailed))},
+		{Name: "the poison message is kept for a retry, not swallowed", Passed: whole || slices.Contains(failed, poison),
+			Detail: "the worker answered as if it had processed the poison message, so SQS would delete it: the worker deleted the poison message instead of reporting it in batchItemFailures so SQS retries it"},
 		{Name: "after its retries it goes to the dead-letter queue", Passed: toDLQ,
 			Detail: fmt.Sprintf("%s's redrive policy does not send messages to %s", qn, dn)},
 	}
 	return partsOutcome(parts, "a message the worker cannot process is not handled as the lab asks",
-		fmt.Sprintf("in a batch of a poison message and three valid ones, the worker processed the valid ones and kept only the poison message for a retry; %s moves it to %s after maxReceiveCount receives (%s)", qn, dn, redrive))
+		fmt.Sprintf("given a batch of a poison message and three valid ones (invoked directly, nothing sent to %s), the worker processed the valid ones and reported only the poison message for a retry; %s moves it to %s after maxReceiveCount receives (%s)", qn, qn, dn, redrive))
+}
+
+func batchFailure(fnErr string, validFailed int) string {
+	if fnErr != "" {
+		return "the function returned an error: " + clip(fnErr, 160)
+	}
+	return fmt.Sprintf("%d of the 3 valid messages are in batchItemFailures", validFailed)
 }
 
 // queueDepth reads how many messages a queue holds visible and in flight.

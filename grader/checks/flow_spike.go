@@ -83,7 +83,7 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 		}
 	}
 	accepted = dedupe(accepted)
-	defer func() { a.removeSettled(ctx, accepted...) }()
+	defer func() { a.remove(accepted...) }()
 	if len(accepted) == 0 {
 		return grader.Failf("none of %d orders was accepted; the first answer was %s", n, firstRefusal)
 	}

@@ -55,6 +55,7 @@ type orderAPI struct {
 	secret []byte
 	table  string
 	ddb    *dynamodb.Client
+	orders *ledger // the run's orders, removed after the run
 }
 
 // reply is one HTTP answer.
@@ -138,8 +139,9 @@ func newOrderAPI(ctx context.Context, env *grader.Env, p grader.Params) (*orderA
 		o := grader.Failf("function %s has no TOKEN_SECRET in its environment, so no client can get a token it accepts; deploy it with the kit's secret (lab token reads it from there)", authz)
 		return nil, &o
 	}
+	table := p.String("table", "")
 	return &orderAPI{env: env, base: strings.TrimSuffix(aws.ToString(a.ApiEndpoint), "/"), secret: []byte(secret),
-		table: p.String("table", ""), ddb: dynamodb.NewFromConfig(env.AWS)}, nil
+		table: table, ddb: dynamodb.NewFromConfig(env.AWS), orders: ordersOf(ctx, env, table)}, nil
 }
 
 // token mints a token for channel valid for ttl (negative: already expired).
@@ -271,29 +273,15 @@ func (a *orderAPI) item(ctx context.Context, id string) (map[string]ddbtypes.Att
 	return out.Item, nil
 }
 
-// remove deletes the orders; it runs even when the check's context is done.
-func (a *orderAPI) remove(ctx context.Context, ids ...string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	for _, id := range ids {
-		if id == "" {
-			continue
-		}
-		_, err := a.ddb.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &a.table,
-			Key: map[string]ddbtypes.AttributeValue{"orderId": &ddbtypes.AttributeValueMemberS{Value: id}}})
-		if err != nil && a.env.Log != nil {
-			a.env.Log.WarnContext(ctx, "clean up a grader order", "orderId", id, "error", err)
-		}
-	}
-}
+// remove hands the orders to the run's ledger, which deletes them once
+// the run is over and nothing downstream still works on them (cleanup.go).
+func (a *orderAPI) remove(ids ...string) { a.orders.add(ids...) }
 
-// removeItems deletes the given items of the orders table.
-func (a *orderAPI) removeItems(ctx context.Context, items []map[string]ddbtypes.AttributeValue) {
-	var ids []string
+// removeItems hands the given items of the orders table to the ledger.
+func (a *orderAPI) removeItems(items []map[string]ddbtypes.AttributeValue) {
 	for _, it := range items {
-		ids = append(ids, attrS(it, "orderId"))
+		a.remove(attrS(it, "orderId"))
 	}
-	a.remove(ctx, ids...)
 }
 
 func attrS(item map[string]ddbtypes.AttributeValue, name string) string {

@@ -52,7 +52,7 @@ func TestKitSolvePasses(t *testing.T) {
 		labs []string
 	}{
 		{"lab2", []string{"lab1", "lab2"}},
-		{"lab3", []string{"lab1", "lab2", "lab3"}}, // no workers: the fan-out checks peek at the queues
+		{"lab3", []string{"lab1", "lab2", "lab3"}}, // no workers: the fan-out checks count the queues' messages
 		{"all", []string{"lab1", "lab2", "lab3", "lab4", "lab5"}},
 	} {
 		t.Run(tc.lab, func(t *testing.T) {

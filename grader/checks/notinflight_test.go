@@ -13,10 +13,10 @@ import (
 
 // TestPutBackOfAMessageNoLongerInFlight: SQS answers MessageNotInflight to
 // ChangeMessageVisibility on a message whose visibility timeout already
-// ran out (AWS API reference, ChangeMessageVisibility errors). A peek's
-// put-back of such a message wanted it visible, and it is: notInflight
-// recognises the SDK's typed error, so peek does not turn it into a grader
-// error (it did for lab 3's fan-out check under load).
+// ran out (AWS API reference, ChangeMessageVisibility errors). The clean-up
+// sweep's put-back of such a message wanted it visible, and it is:
+// notInflight recognises the SDK's typed error, so the sweep does not report
+// it as a failure (the old peek did, for lab 3's fan-out check under load).
 func TestPutBackOfAMessageNoLongerInFlight(t *testing.T) {
 	cfg := startCloud(t)
 	ctx := context.Background()
