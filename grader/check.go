@@ -17,17 +17,24 @@ import (
 
 // Check is one check of a lab, as its manifest declares it.
 type Check struct {
-	Lab     string
-	ID      string
-	Title   string
-	Step    string
-	Points  float64
-	Proves  string
-	Hints   []string
-	Needs   []string
-	Timeout time.Duration
-	Kind    *Kind
-	Params  Params
+	Lab    string
+	ID     string
+	Title  string
+	Step   string
+	Points float64
+	Proves string
+	Hints  []string
+	Needs  []string
+	// Suspects are checks whose failure would make this one fail too
+	// without being its fault (API Gateway's own 500 when it may not invoke
+	// the function). Unlike Needs they do not stop it from running: it runs
+	// after them, and when it fails the way a broken prerequisite makes it
+	// fail (Outcome.Downstream) while a suspect failed, its reason names
+	// the suspect first.
+	Suspects []string
+	Timeout  time.Duration
+	Kind     *Kind
+	Params   Params
 	// Pos is where the manifest declares the check ("labs/week1/.../checks.yaml:12").
 	Pos string
 }

@@ -38,6 +38,8 @@ func TestParseManifestErrorsNameFileAndLine(t *testing.T) {
 		{"syntax", "lab: l1\nchecks:\n  - id: a\n   title: [unclosed\n", "checks.yaml:"},
 		{"needs unknown", "lab: l1\nchecks:\n  - id: a\n    title: A\n    kind: panics\n    needs: [zz]\n", "checks.yaml:3: check \"a\" needs \"zz\""},
 		{"no lab", "checks: []\n", "checks.yaml:1: missing `lab:`"},
+		{"suspects unknown", "lab: l1\nchecks:\n  - id: a\n    title: A\n    kind: panics\n    suspects: [zz]\n", "checks.yaml:3: check \"a\" suspects \"zz\""},
+		{"wait circle", "lab: l1\nchecks:\n  - id: a\n    title: A\n    kind: panics\n    suspects: [b]\n  - id: b\n    title: B\n    kind: panics\n    needs: [a]\n", "checks.yaml:3: checks wait for each other in a circle (needs and suspects): a -> b -> a"},
 		{"bad timeout", "lab: l1\nchecks:\n  - id: a\n    title: A\n    kind: panics\n    timeout: soon\n", "checks.yaml:3: check \"a\": bad timeout"},
 	}
 	for _, tt := range tests {
@@ -204,5 +206,49 @@ func TestRunCallsFinallyOnceAfterEveryCheck(t *testing.T) {
 	}
 	if calls["clean"] != 1 || len(seenFinished) != 1 || seenFinished[0] != 5 {
 		t.Errorf("clean-up ran %d times, seeing %v checks finished; want once, after all 5", calls["clean"], seenFinished)
+	}
+}
+
+// TestSuspectNamedFirst: a check that fails the way a broken prerequisite
+// makes it fail (Outcome.Downstream) names its failed suspect first; a
+// failure of its own kind, a suspect that passed, or one not in the run
+// change nothing, and the suspect never stops the check from running.
+func TestSuspectNamedFirst(t *testing.T) {
+	lib := NewLibrary(
+		Kind{Name: "verdict", Params: []Param{{Name: "v", Required: true}}, Run: func(ctx context.Context, env *Env, p Params) Outcome {
+			if p.String("v", "") == "pass" {
+				return Passf("ok")
+			}
+			return Failf("the permission is missing")
+		}},
+		Kind{Name: "api", Params: []Param{{Name: "downstream"}}, Run: func(ctx context.Context, env *Env, p Params) Outcome {
+			o := Failf("POST /orders got 500 Internal Server Error")
+			o.Downstream = p.String("downstream", "") == "yes"
+			return o
+		}},
+	)
+	k := func(name string) *Kind { kk, _ := lib.Kind(name); return kk }
+	const blamed = `check "perm" (Permission) failed, and that failure explains this one: fix it first. What this check saw: POST /orders got 500`
+	for _, tc := range []struct {
+		name, suspect, downstream string
+		withSuspect               bool
+		want                      string
+	}{
+		{"downstream failure, suspect failed", "fail", "yes", true, blamed},
+		{"own failure, suspect failed", "fail", "no", true, "POST /orders got 500"},
+		{"downstream failure, suspect passed", "pass", "yes", true, "POST /orders got 500"},
+		{"downstream failure, suspect not graded", "fail", "yes", false, "POST /orders got 500"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &Check{Lab: "l", ID: "api", Title: "API", Kind: k("api"), Params: Params{"downstream": tc.downstream}, Suspects: []string{"perm"}}
+			list := []*Check{api}
+			if tc.withSuspect {
+				list = append(list, &Check{Lab: "l", ID: "perm", Title: "Permission", Kind: k("verdict"), Params: Params{"v": tc.suspect}})
+			}
+			rs := Run(context.Background(), &Env{}, list, 2, nil)
+			if rs[0].Status != Fail || !strings.HasPrefix(rs[0].Reason, tc.want) {
+				t.Errorf("got %s %q, want fail starting %q", rs[0].Status, rs[0].Reason, tc.want)
+			}
+		})
 	}
 }

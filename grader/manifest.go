@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,16 +69,17 @@ type manifestFile struct {
 }
 
 type checkSpec struct {
-	ID      string         `yaml:"id"`
-	Title   string         `yaml:"title"`
-	Step    string         `yaml:"step"`
-	Kind    string         `yaml:"kind"`
-	Points  float64        `yaml:"points"`
-	Proves  string         `yaml:"proves"`
-	Hints   []string       `yaml:"hints"`
-	Needs   []string       `yaml:"needs"`
-	Timeout string         `yaml:"timeout"`
-	Params  map[string]any `yaml:"params"`
+	ID       string         `yaml:"id"`
+	Title    string         `yaml:"title"`
+	Step     string         `yaml:"step"`
+	Kind     string         `yaml:"kind"`
+	Points   float64        `yaml:"points"`
+	Proves   string         `yaml:"proves"`
+	Hints    []string       `yaml:"hints"`
+	Needs    []string       `yaml:"needs"`
+	Suspects []string       `yaml:"suspects"`
+	Timeout  string         `yaml:"timeout"`
+	Params   map[string]any `yaml:"params"`
 
 	line int
 }
@@ -179,7 +181,7 @@ func ParseManifest(path string, data []byte, lib *Library) (*Manifest, error) {
 		}
 		m.Checks = append(m.Checks, &Check{
 			Lab: mf.Lab, ID: s.ID, Title: s.Title, Step: s.Step, Points: s.Points, Proves: s.Proves,
-			Hints: s.Hints, Needs: s.Needs, Timeout: timeout, Kind: kind, Params: params,
+			Hints: s.Hints, Needs: s.Needs, Suspects: s.Suspects, Timeout: timeout, Kind: kind, Params: params,
 			Pos: path + ":" + strconv.Itoa(s.line),
 		})
 	}
@@ -189,11 +191,56 @@ func ParseManifest(path string, data []byte, lib *Library) (*Manifest, error) {
 				bad(seen[c.ID], "check %q needs %q, which this manifest does not declare", c.ID, n)
 			}
 		}
+		for _, n := range c.Suspects {
+			if _, ok := seen[n]; !ok {
+				bad(seen[c.ID], "check %q suspects %q, which this manifest does not declare", c.ID, n)
+			}
+		}
+	}
+	if cyc := waitCycle(m.Checks); cyc != nil {
+		bad(seen[cyc[0]], "checks wait for each other in a circle (needs and suspects): %s", strings.Join(cyc, " -> "))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return m, nil
+}
+
+// waitCycle returns a circle of checks that wait for each other through
+// needs and suspects (Run would wait forever), or nil.
+func waitCycle(checks []*Check) []string {
+	waits := map[string][]string{}
+	for _, c := range checks {
+		waits[c.ID] = append(slices.Clone(c.Needs), c.Suspects...)
+	}
+	state := map[string]int{} // 1 visiting, 2 done
+	var path []string
+	var visit func(id string) []string
+	visit = func(id string) []string {
+		switch state[id] {
+		case 1:
+			i := slices.Index(path, id)
+			return append(slices.Clone(path[i:]), id)
+		case 2:
+			return nil
+		}
+		state[id] = 1
+		path = append(path, id)
+		for _, n := range waits[id] {
+			if cyc := visit(n); cyc != nil {
+				return cyc
+			}
+		}
+		path = path[:len(path)-1]
+		state[id] = 2
+		return nil
+	}
+	for _, c := range checks {
+		if cyc := visit(c.ID); cyc != nil {
+			return cyc
+		}
+	}
+	return nil
 }
 
 func kindNames(lib *Library) string {

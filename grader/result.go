@@ -32,6 +32,8 @@ type Result struct {
 	Hints    []string      `json:"hints,omitempty"`
 	Parts    []Part        `json:"parts,omitempty"`
 	Duration time.Duration `json:"durationNs"`
+
+	downstream bool // the outcome's Downstream
 }
 
 // Part is one graded part of a check with partial credit.
@@ -50,6 +52,10 @@ type Outcome struct {
 	// Parts, when set on a Fail, gives partial credit: the share of passed
 	// parts of the check's points.
 	Parts []Part
+	// Downstream, on a Fail, says the failure is what a broken prerequisite
+	// causes (API Gateway answering with its own 500 because it could not
+	// invoke the function), so Run names a failed suspect first.
+	Downstream bool
 }
 
 // Passf returns a passing outcome with evidence.

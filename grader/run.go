@@ -51,6 +51,7 @@ func Run(ctx context.Context, env *Env, checks []*Check, concurrency int, emit f
 					r = complete(c, Skipf("needs %q (%s) to pass first", blocker.CheckID, blocker.Title), 0)
 				}
 			} else {
+				waitFor(ctx, c.Suspects, index, done)
 				select {
 				case sem <- struct{}{}:
 					r = runOne(ctx, env, c)
@@ -58,6 +59,7 @@ func Run(ctx context.Context, env *Env, checks []*Check, concurrency int, emit f
 				case <-ctx.Done():
 					r = complete(c, Errorf("grading was cancelled: %v", ctx.Err()), 0)
 				}
+				r = blameSuspect(r, c, index, done, results)
 			}
 			results[i] = r
 			if emit != nil {
@@ -93,6 +95,44 @@ func waitNeeds(ctx context.Context, c *Check, index map[string]int, done []chan 
 	return nil
 }
 
+// waitFor waits until the checks ids that are part of this run have
+// finished, or ctx ends.
+func waitFor(ctx context.Context, ids []string, index map[string]int, done []chan struct{}) {
+	for _, n := range ids {
+		if j, ok := index[n]; ok {
+			select {
+			case <-done[j]:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// blameSuspect puts the first failed suspect of c at the front of r's
+// reason when r failed the way a broken prerequisite makes a check fail.
+func blameSuspect(r Result, c *Check, index map[string]int, done []chan struct{}, results []Result) Result {
+	if r.Status != Fail || !r.downstream {
+		return r
+	}
+	for _, n := range c.Suspects {
+		j, ok := index[n]
+		if !ok {
+			continue
+		}
+		select {
+		case <-done[j]:
+		default:
+			continue // not finished (the run was cancelled): its result is not there to read
+		}
+		if results[j].Status == Fail {
+			r.Reason = fmt.Sprintf("check %q (%s) failed, and that failure explains this one: fix it first. What this check saw: %s", n, results[j].Title, r.Reason)
+			return r
+		}
+	}
+	return r
+}
+
 func runOne(ctx context.Context, env *Env, c *Check) (r Result) {
 	start := time.Now()
 	timeout := c.Timeout
@@ -123,6 +163,7 @@ func complete(c *Check, o Outcome, d time.Duration) Result {
 	r := Result{
 		Lab: c.Lab, CheckID: c.ID, Title: c.Title, Step: c.Step, Status: o.Status,
 		Max: c.Points, Reason: o.Reason, Evidence: o.Evidence, Parts: o.Parts, Duration: d,
+		downstream: o.Downstream,
 	}
 	switch o.Status {
 	case Pass:

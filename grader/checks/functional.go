@@ -202,6 +202,9 @@ func (a *orderAPI) do(ctx context.Context, method, path, tok string, body any, h
 		r.location = resp.Header.Get("Location") // Guard.Client follows redirects within the host only
 	}
 	json.Unmarshal(b, &r.obj)
+	if r.bareGatewayError() {
+		noteGatewayError(ctx)
+	}
 	return r, nil
 }
 

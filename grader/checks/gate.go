@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/labkit-dev/labkit/grader"
 )
@@ -49,7 +50,29 @@ func gated(write bool, run func(context.Context, *grader.Env, grader.Params) gra
 			return undecided(wait, err)
 		}
 		defer leave()
-		return run(ctx, env, p)
+		ctx, gatewayErr := watchGateway(ctx)
+		o := run(ctx, env, p)
+		if o.Status == grader.Fail && gatewayErr.Load() {
+			o.Downstream = true // API Gateway answered on its own: a failed prerequisite may explain it
+		}
+		return o
+	}
+}
+
+type gatewayKey struct{}
+
+// watchGateway returns a context in which the order API notes when API
+// Gateway answers with its own 500 or 502 (it could not invoke the
+// function, or the function failed), and the note.
+func watchGateway(ctx context.Context) (context.Context, *atomic.Bool) {
+	b := new(atomic.Bool)
+	return context.WithValue(ctx, gatewayKey{}, b), b
+}
+
+// noteGatewayError records in ctx that API Gateway answered on its own.
+func noteGatewayError(ctx context.Context) {
+	if b, ok := ctx.Value(gatewayKey{}).(*atomic.Bool); ok {
+		b.Store(true)
 	}
 }
 
