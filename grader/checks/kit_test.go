@@ -93,7 +93,7 @@ func TestBrokenFunctionsAreCaught(t *testing.T) {
 		{"worker without partial batch response", "inventoryWorker", "testdata/broken-worker", map[string]string{"BROKEN": "nopartial"},
 			[]string{"lab4/poison-to-dlq"}, "batchItemFailures", false},
 		{"worker not idempotent", "accountingWorker", "testdata/broken-worker", map[string]string{"BROKEN": "notidempotent"},
-			[]string{"lab5/spike"}, "Idempotency-Key", false},
+			[]string{"lab5/spike"}, "Idempotency-Key", true},
 		{"worker swallows a poison message", "inventoryWorker", "testdata/broken-worker", map[string]string{"BROKEN": "swallowpoison"},
 			[]string{"lab4/poison-to-dlq"}, "deleted the poison message", false},
 		{"worker takes the 503 as done", "accountingWorker", "testdata/broken-worker", map[string]string{"BROKEN": "ignoreanswer"},
