@@ -1,10 +1,13 @@
 package web
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net"
 	"net/http/httptest"
 	"path/filepath"
@@ -168,6 +171,32 @@ func TestBrowserClassDashboard(t *testing.T) {
 	var want bytes.Buffer
 	require.NoError(t, class.WriteGradebookCSV(&want, cli))
 	assert.Equal(t, withoutGradedAt(t, want.String()), withoutGradedAt(t, got))
+
+	// The zip of every file: the same gradebook, the summary with the
+	// run's changes, and each learner's reports.
+	z64, err := chromedp.Run(b, chromedp.Evaluate[string](fmt.Sprintf(`fetch("/class/runs/%s/export.zip").then(r => r.arrayBuffer()).then(b => btoa(Array.from(new Uint8Array(b), c => String.fromCharCode(c)).join("")))`, runs[0].ID), chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	zb, err := base64.StdEncoding.DecodeString(z64)
+	require.NoError(t, err)
+	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+	require.NoError(t, err)
+	inZip := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		require.NoError(t, err)
+		inZip[f.Name] = string(body)
+	}
+	assert.Equal(t, got, inZip["gradebook.csv"], "the zip's gradebook is the one downloaded")
+	assert.Contains(t, inZip["summary.md"], "4 learners: 3 graded, 0 grader errors, 1 unreachable")
+	for _, l := range []string{"ana", "ben", "cy"} {
+		for _, f := range []string{"report.json", "junit.xml", "results.json"} {
+			assert.NotEmpty(t, inZip[l+"/"+f], "%s/%s in the zip", l, f)
+		}
+	}
+	assert.NotContains(t, inZip, "dee/results.json", "no Gradescope score for an unreachable learner")
 
 	step(t, b, "the finished run's summary",
 		chromedp.Click(chromedp.CSS(`.run-state a.show-summary`)),

@@ -430,8 +430,13 @@ func (s *Server) classExport(c *gin.Context) {
 	if !ok {
 		return
 	}
+	prev, err := s.previousRun(c.Request.Context(), run)
+	if err != nil {
+		errorPage(c, http.StatusInternalServerError, "%v", err)
+		return
+	}
 	var b bytes.Buffer
-	if err := class.WriteZip(&b, run, nil); err != nil {
+	if err := class.WriteZip(&b, run, prev); err != nil {
 		errorPage(c, http.StatusInternalServerError, "%v", err)
 		return
 	}

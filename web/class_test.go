@@ -1,8 +1,10 @@
 package web
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -113,6 +115,14 @@ func TestClassLogin(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, "Changes since the previous run (r1)")
 	assert.Contains(t, body, "ana: 2 → 4 (up)")
+	code, body, _ = a.get(t, "/class/runs/r2/export.zip")
+	assert.Equal(t, http.StatusOK, code)
+	zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+	require.NoError(t, err)
+	sum, err := fs.ReadFile(zr, "summary.md")
+	require.NoError(t, err)
+	assert.Contains(t, string(sum), "## Changes since the previous run (r1)", "the zip's summary is the page's")
+	assert.Contains(t, string(sum), "ana: 2 → 4")
 	code, body, _ = a.get(t, "/class/runs/r3")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, "Changes since the previous run (r2)</h2>\n<p class=\"changes\">Nothing changed.</p>", "not a heading over nothing")
