@@ -194,7 +194,8 @@ func TestValidation(t *testing.T) {
 	}{
 		{"duplicate", func(in *awslambda.CreateFunctionInput) { in.FunctionName = aws.String("exists") }, "ResourceConflictException"},
 		{"bad name", func(in *awslambda.CreateFunctionInput) { in.FunctionName = aws.String("has space") }, "ValidationException"},
-		{"bad runtime", func(in *awslambda.CreateFunctionInput) { in.Runtime = types.RuntimeNodejs18x }, "InvalidParameterValueException"},
+		{"deprecated runtime", func(in *awslambda.CreateFunctionInput) { in.Runtime = types.RuntimePython27 }, "InvalidParameterValueException"},
+		{"unknown runtime", func(in *awslambda.CreateFunctionInput) { in.Runtime = "cobol85" }, "ValidationException"},
 		{"bad role", func(in *awslambda.CreateFunctionInput) { in.Role = aws.String("lab-role") }, "ValidationException"},
 		{"timeout 0", func(in *awslambda.CreateFunctionInput) { in.Timeout = aws.Int32(0) }, "ValidationException"},
 		{"timeout 901", func(in *awslambda.CreateFunctionInput) { in.Timeout = aws.Int32(901) }, "ValidationException"},

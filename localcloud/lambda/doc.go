@@ -8,6 +8,9 @@
 // reserved or account concurrency, killed (with their whole process group)
 // on timeout, crash, idleness or Close, and their stdout and stderr go to the
 // CloudWatch Logs group /aws/lambda/<name> with START, END and REPORT lines.
+// Python and Node.js functions run the same way, their process being the
+// python3 or node on PATH running a Runtime API loop of runtimes/
+// (interpreted.go).
 //
 // Function definitions, code, permissions, concurrency settings and queued
 // asynchronous (Event) invocations are kept in SQLite under the data

@@ -301,14 +301,6 @@ func hostArch() string {
 	return "x86_64"
 }
 
-// supportedRuntimes are the runtimes a Go function can use.
-var supportedRuntimes = map[string]string{
-	"provided.al2023": "AWS_Lambda_provided.al2023",
-	"provided.al2":    "AWS_Lambda_provided.al2",
-	"provided":        "AWS_Lambda_provided",
-	"go1.x":           "AWS_Lambda_go1.x",
-}
-
 // reservedEnv are the variables Lambda sets itself and refuses in
 // Environment.Variables.
 var reservedEnv = map[string]bool{
@@ -346,8 +338,8 @@ func validateEnv(vars map[string]string) error {
 
 // validateSettings checks the settings shared by create and update.
 func validateSettings(f *function) error {
-	if _, ok := supportedRuntimes[f.Runtime]; !ok {
-		return protocol.Errorf("InvalidParameterValueException", "The runtime parameter of %s is not supported by the local cloud: Go functions use provided.al2023 (or provided.al2)", truncate(f.Runtime, 64))
+	if err := checkRuntime(f.Runtime); err != nil {
+		return err
 	}
 	if !roleRE.MatchString(f.Role) {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+", truncate(f.Role, 200))

@@ -132,9 +132,9 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 	if err := unpack(s.zipPath(f), dir); err != nil {
 		return nil, nil, fmt.Errorf("unpack code of %s: %w", f.Name, err)
 	}
-	path := entrypoint(f, dir)
-	if problem := s.checkEntrypointCached(path); problem != nil {
-		return nil, entrypointError(reqID, f.Name, path, problem), nil
+	cmd, problem, err := s.launcher(f, dir, reqID)
+	if problem != nil || err != nil {
+		return nil, problem, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -168,7 +168,6 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		s.envs.remove(e)
 		return nil, nil, fmt.Errorf("start %s: %w", f.Name, err)
 	}
-	cmd := exec.Command(path)
 	cmd.Dir = dir
 	cmd.Env = e.environ()
 	cmd.Stdout, cmd.Stderr = pw, pw
@@ -181,7 +180,7 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		pr.Close()
 		e.srv.Close()
 		s.envs.remove(e)
-		return nil, entrypointError(reqID, f.Name, path, err), nil
+		return nil, entrypointError(reqID, f.Name, cmd.Path, err), nil
 	}
 	e.logs = newLogReader(pr, e.logLine)
 	go e.logs.run()
@@ -218,7 +217,7 @@ func (e *env) environ() []string {
 		"_HANDLER="+f.Handler,
 		"AWS_REGION="+f.Region,
 		"AWS_DEFAULT_REGION="+f.Region,
-		"AWS_EXECUTION_ENV="+supportedRuntimes[f.Runtime],
+		"AWS_EXECUTION_ENV="+supportedRuntimes[f.Runtime].execEnv,
 		"AWS_LAMBDA_FUNCTION_NAME="+f.Name,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(f.MemorySize),
 		"AWS_LAMBDA_FUNCTION_VERSION="+f.ver(),
@@ -232,6 +231,7 @@ func (e *env) environ() []string {
 		"AWS_SECRET_ACCESS_KEY=local-lambda-secret",
 		"AWS_SESSION_TOKEN=local-lambda-session",
 	)
+	vars = append(vars, interpreterEnviron(f, e.dir)...)
 	if ep := e.s.endpointURL(); ep != "" {
 		vars = append(vars, "AWS_ENDPOINT_URL="+ep)
 	}

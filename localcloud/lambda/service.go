@@ -99,6 +99,9 @@ type Service struct {
 
 	entryMu sync.Mutex
 	entries map[string]error // code dir -> result of checking its bootstrap
+	// interpreters are the python3 and node executables found, and the
+	// runtime loops written (interpreted.go); guarded by entryMu.
+	interpreters map[string]string
 
 	endpoint atomic.Pointer[string] // Config.Endpoint, or what SetEndpoint set
 
@@ -155,6 +158,7 @@ func New(cfg Config) (*Service, error) {
 		nextLayerVersion: map[layerKey]int{},
 		configs:          map[cfgKey][]byte{},
 		entries:          map[string]error{},
+		interpreters:     map[string]string{},
 		procs:            newProcStarter(cfg.Logger),
 		closed:           make(chan struct{}),
 	}

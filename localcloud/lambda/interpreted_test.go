@@ -1,0 +1,104 @@
+package lambda
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+)
+
+// sourceZip zips source files (mode 0644) for an interpreted runtime.
+func sourceZip(t testing.TB, files map[string]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, src := range files {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = w.Write([]byte(src))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	return b.Bytes()
+}
+
+// TestInterpretedRuntimes: python3.x and nodejs functions are created as
+// Lambda creates them and run through the Runtime API with the python3 and
+// node on PATH: the handler's result, its context, its exceptions (Unhandled,
+// with errorType) and a missing module (Runtime.ImportModuleError).
+func TestInterpretedRuntimes(t *testing.T) {
+	t.Parallel()
+	_, url := testService(t, nil)
+	c := client(url, cloudtest.Account)
+	cases := []struct {
+		lang, runtime, handler string
+		files                  map[string]string
+	}{
+		{"python3", "python3.12", "lambda_function.lambda_handler", map[string]string{"lambda_function.py": `
+import os
+def lambda_handler(event, context):
+    print("seen", event)
+    if event.get("fail"):
+        raise ValueError("bad input")
+    return {"echo": event, "name": context.function_name, "arn": context.invoked_function_arn,
+            "left": context.get_remaining_time_in_millis() > 0, "region": os.environ["AWS_REGION"]}
+`}},
+		{"node", "nodejs20.x", "index.handler", map[string]string{"index.js": `
+exports.handler = async (event, context) => {
+  console.log("seen", JSON.stringify(event));
+  if (event.fail) { const e = new Error("bad input"); e.name = "ValueError"; throw e; }
+  return { echo: event, name: context.functionName, arn: context.invokedFunctionArn,
+           left: context.getRemainingTimeInMillis() > 0, region: process.env.AWS_REGION };
+};
+`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.runtime, func(t *testing.T) {
+			if _, err := exec.LookPath(tc.lang); err != nil {
+				t.Skipf("no %s on PATH", tc.lang)
+			}
+			name := "fn-" + tc.lang
+			created := createFunction(t, c, name, sourceZip(t, tc.files), func(in *awslambda.CreateFunctionInput) {
+				in.Runtime, in.Handler = types.Runtime(tc.runtime), aws.String(tc.handler)
+			})
+			assert.Equal(t, types.Runtime(tc.runtime), created.Runtime)
+			out := invoke(t, c, name, `{"a":1}`, withTail)
+			require.Nil(t, out.FunctionError, "%s", out.Payload)
+			var got map[string]any
+			require.NoError(t, json.Unmarshal(out.Payload, &got))
+			assert.Equal(t, map[string]any{"echo": map[string]any{"a": 1.0}, "name": name, "arn": aws.ToString(created.FunctionArn), "left": true, "region": "us-east-1"}, got)
+			assert.Contains(t, tailOf(t, out), "seen")
+
+			out = invoke(t, c, name, `{"fail":true}`, nil)
+			assert.Equal(t, "Unhandled", aws.ToString(out.FunctionError))
+			fe := fnErrorOf(t, out)
+			assert.Equal(t, "ValueError", fe.Type)
+			assert.Equal(t, "bad input", fe.Message)
+		})
+	}
+
+	if _, err := exec.LookPath("python3"); err == nil {
+		createFunction(t, c, "no-module", sourceZip(t, map[string]string{"other.py": "x = 1\n"}), func(in *awslambda.CreateFunctionInput) {
+			in.Runtime, in.Handler = types.RuntimePython312, aws.String("lambda_function.lambda_handler")
+		})
+		out := invoke(t, c, "no-module", `{}`, nil)
+		assert.Equal(t, "Unhandled", aws.ToString(out.FunctionError))
+		assert.Equal(t, "Runtime.ImportModuleError", fnErrorOf(t, out).Type, "%s", out.Payload)
+	}
+
+	// A runtime the local cloud keeps without running.
+	createFunction(t, c, "java", sourceZip(t, map[string]string{"A.class": "x"}), func(in *awslambda.CreateFunctionInput) {
+		in.Runtime, in.Handler = types.RuntimeJava21, aws.String("example.Handler::handleRequest")
+	})
+	out := invoke(t, c, "java", `{}`, nil)
+	assert.Equal(t, "Runtime.InvalidEntrypoint", fnErrorOf(t, out).Type)
+}
