@@ -309,9 +309,6 @@ func (s *Service) resolvePublishTopic(ctx context.Context, form url.Values) (*pu
 		arn, param = form.Get("TargetArn"), "TargetArn"
 	}
 	if arn == "" {
-		if form.Get("PhoneNumber") != "" {
-			return nil, invalidParameter("PhoneNumber Reason: the local cloud does not send SMS messages")
-		}
 		return nil, invalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
 	}
 	s.mu.RLock()
@@ -345,6 +342,9 @@ func (s *Service) publish(ctx context.Context, form url.Values) (any, error) {
 	if target := form.Get("TargetArn"); form.Get("TopicArn") == "" && isEndpointARN(target) {
 		return s.publishToEndpoint(ctx, target, in)
 	}
+	if form.Get("TopicArn") == "" && form.Get("TargetArn") == "" && form.Get("PhoneNumber") != "" {
+		return publishToPhone(form.Get("PhoneNumber"))
+	}
 	t, err := s.resolvePublishTopic(ctx, form)
 	if err != nil {
 		return nil, err
@@ -357,6 +357,16 @@ func (s *Service) publish(ctx context.Context, form url.Values) (any, error) {
 		return nil, err
 	}
 	return publishResult{MessageId: m.id, SequenceNumber: m.seq}, nil
+}
+
+// publishToPhone is Publish with PhoneNumber: SNS takes a message for an
+// E.164 number and answers its MessageId; the local cloud sends no text
+// message (as for sms subscriptions), so nothing is delivered.
+func publishToPhone(number string) (any, error) {
+	if !e164RE.MatchString(number) || !strings.HasPrefix(number, "+") {
+		return nil, invalidParameter("PhoneNumber Reason: %s is not valid to publish to", number)
+	}
+	return publishResult{MessageId: uuid.NewString()}, nil
 }
 
 type batchResultEntry struct {

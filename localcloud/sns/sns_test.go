@@ -567,7 +567,7 @@ func TestPublishValidation(t *testing.T) {
 		{"dedup on standard", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageDeduplicationId: aws.String("d")}, "InvalidParameter"},
 		{"fifo without group", awssns.PublishInput{TopicArn: &fifo, Message: aws.String("x"), MessageDeduplicationId: aws.String("d")}, "InvalidParameter"},
 		{"fifo without dedup", awssns.PublishInput{TopicArn: &fifo, Message: aws.String("x"), MessageGroupId: aws.String("g")}, "InvalidParameter"},
-		{"sms", awssns.PublishInput{PhoneNumber: aws.String("+15555550100"), Message: aws.String("x")}, "InvalidParameter"},
+		{"sms to no number", awssns.PublishInput{PhoneNumber: aws.String("NAA+15555550100"), Message: aws.String("x")}, "InvalidParameter"},
 	}
 	for _, tt := range tests {
 		_, err := c.Publish(ctx, &tt.in)
@@ -579,6 +579,13 @@ func TestPublishValidation(t *testing.T) {
 	if err != nil || aws.ToString(out.MessageId) == "" {
 		t.Errorf("Publish with TargetArn = %v, %v", out, err)
 	}
+	// SNS takes a text message for an E.164 number (the local cloud sends none).
+	out, err = c.Publish(ctx, &awssns.PublishInput{PhoneNumber: aws.String("+15555550100"), Message: aws.String("x")})
+	if err != nil || aws.ToString(out.MessageId) == "" {
+		t.Errorf("Publish with PhoneNumber = %v, %v", out, err)
+	}
+	_, err = c.Publish(ctx, &awssns.PublishInput{PhoneNumber: aws.String("NAA+15555550100"), Message: aws.String("x")})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: PhoneNumber Reason: NAA+15555550100 is not valid to publish to")
 }
 
 func TestFIFOPublish(t *testing.T) {
