@@ -59,7 +59,8 @@ func orphanPayload(mode, pidFile string) string {
 // TestNoOrphans: a function whose bootstrap starts a child that detaches
 // (setsid: leaving the bootstrap's process group and session; Windows:
 // asking to break away from its job, in a new process group without a
-// console) leaves no process behind at a timeout, a crash, or when its idle
+// console, and sharing the bootstrap's stdout and stderr) leaves no process
+// and no open log pipe behind at a timeout, a crash, or when its idle
 // environment is reaped.
 func TestNoOrphans(t *testing.T) {
 	t.Parallel()
@@ -79,6 +80,16 @@ func TestNoOrphans(t *testing.T) {
 			c := client(url, cloudtest.Account)
 			createFunction(t, c, "orphan", zipOf(t, "orphan"), func(in *awslambda.CreateFunctionInput) { in.Timeout = aws.Int32(1) })
 			pidFile := filepath.Join(t.TempDir(), "pids")
+			envs := watchEnvs(t, s)
+			if tt.mode == "crash" {
+				// The function crashes once the test has seen its
+				// environment.
+				go func() {
+					if waitUntil(20*time.Second, func() bool { return len(envs()) > 0 }) {
+						os.WriteFile(pidFile+".go", nil, 0o600)
+					}
+				}()
+			}
 			out, err := tryInvoke(c, "orphan", orphanPayload(tt.mode, pidFile), nil)
 			require.NoError(t, err)
 			boot, child := readPIDs(t, pidFile)
@@ -97,7 +108,52 @@ func TestNoOrphans(t *testing.T) {
 			}
 			waitFor(t, 10*time.Second, "the bootstrap to go", func() bool { return processGone(boot) })
 			waitFor(t, 10*time.Second, "the detached child to go", func() bool { return processGone(child) })
+			// The child held the log pipe's write end: with the tree gone
+			// the reader sees the end and closes the pipe.
+			seen := envs()
+			require.Len(t, seen, 1, "the function's environments")
+			select {
+			case <-seen[0].logsDone:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the log pipe is still open after the process tree died")
+			}
 		})
+	}
+}
+
+// watchEnvs records every environment s starts from now until the test
+// ends; the returned function lists them.
+func watchEnvs(t *testing.T, s *Service) func() []*env {
+	var mu sync.Mutex
+	var seen []*env
+	known := map[*env]bool{}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			s.envs.mu.Lock()
+			for e := range s.envs.all {
+				if !known[e] {
+					known[e] = true
+					mu.Lock()
+					seen = append(seen, e)
+					mu.Unlock()
+				}
+			}
+			s.envs.mu.Unlock()
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+	return func() []*env {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*env(nil), seen...)
 	}
 }
 

@@ -70,6 +70,9 @@ type env struct {
 	cmd    *exec.Cmd
 	tree   procTree // nil until the process started
 	logs   *logReader
+	// logsDone is closed once the log pipe's last writer (in the process
+	// tree) is gone and its read end is closed.
+	logsDone chan struct{}
 
 	startedAt time.Time
 	readyAt   time.Time // set before ready is closed
@@ -141,15 +144,16 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		return nil, nil, fmt.Errorf("listen for the runtime API of %s: %w", f.Name, err)
 	}
 	e := &env{
-		s:       s,
-		fn:      f,
-		dir:     dir,
-		stream:  time.Now().UTC().Format("2006/01/02") + "/[" + f.ver() + "]" + randomHex(16),
-		addr:    ln.Addr().String(),
-		ready:   make(chan struct{}),
-		initErr: make(chan []byte, 1),
-		work:    make(chan *invocation),
-		exited:  make(chan struct{}),
+		s:        s,
+		fn:       f,
+		dir:      dir,
+		stream:   time.Now().UTC().Format("2006/01/02") + "/[" + f.ver() + "]" + randomHex(16),
+		addr:     ln.Addr().String(),
+		ready:    make(chan struct{}),
+		initErr:  make(chan []byte, 1),
+		work:     make(chan *invocation),
+		exited:   make(chan struct{}),
+		logsDone: make(chan struct{}),
 	}
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	evicted, err := s.envs.add(e)
@@ -183,7 +187,10 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 		return nil, entrypointError(reqID, f.Name, cmd.Path, err), nil
 	}
 	e.logs = newLogReader(pr, e.logLine)
-	go e.logs.run()
+	go func() {
+		e.logs.run()
+		close(e.logsDone)
+	}()
 	go func() {
 		e.exitErr = cmd.Wait()
 		close(e.exited)

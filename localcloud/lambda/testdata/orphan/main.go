@@ -3,8 +3,9 @@
 // new session and process group, out of the bootstrap's; Windows: breaking
 // away from the bootstrap's job, else a new process group without a
 // console), writes its own pid, that child's and how it detached to the
-// payload's pidFile, then hangs ("hang"), crashes ("crash") or answers
-// ("return").
+// payload's pidFile, then hangs ("hang"), crashes ("crash") once the file
+// pidFile+".go" exists, or answers ("return"). The child shares the
+// bootstrap's standard output and error: it holds the log pipe's write end.
 package main
 
 import (
@@ -45,6 +46,7 @@ func main() {
 		cmd, how, err := startDetached(func() *exec.Cmd {
 			cmd := exec.Command(self)
 			cmd.Env = append(os.Environ(), "ORPHAN_CHILD=1")
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 			return cmd
 		})
 		if err != nil {
@@ -59,6 +61,13 @@ func main() {
 		case "hang":
 			time.Sleep(time.Hour)
 		case "crash":
+			// The test's signal that it has seen the environment.
+			for range 3000 {
+				if _, err := os.Stat(in.PIDFile + ".go"); err == nil {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
 			os.Exit(2)
 		}
 		return out, nil
