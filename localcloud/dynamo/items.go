@@ -586,6 +586,10 @@ func (s *Service) getItem(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	t.mu.RLock()
+	if err := t.keyPathErr(projectionHeads(pr.p, pr.names)); err != nil {
+		t.mu.RUnlock()
+		return nil, err
+	}
 	e, found := t.base.find(pk, sk, "")
 	t.mu.RUnlock()
 	out := map[string]any{}

@@ -277,9 +277,7 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 		var err error
 		kc, err = expr.ParseKeyCondition(*in.KeyConditionExpression, names, rawValues)
 		if err != nil {
-			if _, err := s.lookupForItems(ctx, in.TableName); err != nil {
-				return nil, err
-			}
+			// The key condition's own errors come before the table lookup.
 			return nil, apiError(err)
 		}
 	}
@@ -305,10 +303,16 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 	if kc.Hash.Kind != r.ix.def.hashKind {
 		return nil, validationf("One or more parameter values were invalid: Condition parameter type does not match schema type")
 	}
+	if err := r.projectionKeyPaths(); err != nil {
+		return nil, err
+	}
 	if in.FilterExpression != nil {
 		if k := keyInFilter(*in.FilterExpression, in.ExpressionAttributeNames, r.ix.def.hash, r.ix.def.rng); k != "" {
 			return nil, validationf("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", k)
 		}
+	}
+	if err := r.filterKeyPaths(); err != nil {
+		return nil, err
 	}
 	lo, hi := 0, 0
 	p := r.ix.parts[keyString(kc.Hash)]
@@ -438,9 +442,17 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 	}
 	seg, total := 0, 1
 	if in.Segment != nil || in.TotalSegments != nil {
-		if in.Segment == nil || in.TotalSegments == nil {
+		switch {
+		case in.TotalSegments == nil && *in.Segment == 0:
+			// DynamoDB takes a lone Segment 0 for a whole scan.
+			in.Segment = nil
+		case in.TotalSegments == nil:
 			return nil, validationf("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		case in.Segment == nil:
+			return nil, validationf("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
 		}
+	}
+	if in.Segment != nil && in.TotalSegments != nil {
 		if *in.TotalSegments < 1 || *in.TotalSegments > 1000000 {
 			return nil, validationf("1 validation error detected: Value '%d' at 'totalSegments' failed to satisfy constraint: Member must have value between 1 and 1000000", *in.TotalSegments)
 		}
@@ -457,6 +469,12 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if err := r.pickIndex(in.IndexName, in.ConsistentRead, in.Select); err != nil {
+		return nil, err
+	}
+	if err := r.projectionKeyPaths(); err != nil {
+		return nil, err
+	}
+	if err := r.filterKeyPaths(); err != nil {
 		return nil, err
 	}
 	order := r.ix.partitionOrder()

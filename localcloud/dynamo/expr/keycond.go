@@ -103,14 +103,14 @@ func (e *env) keyShape(n *node, out *[]RangeCondition) error {
 	n = unparen(n)
 	switch n.kind {
 	case nOr:
-		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: OR")
+		return &Error{Msg: "Invalid operator used in KeyConditionExpression: OR"}
 	case nNot:
-		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: NOT")
+		return &Error{Msg: "Invalid operator used in KeyConditionExpression: NOT"}
 	case nIn:
-		return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: IN")
+		return &Error{Msg: "Invalid operator used in KeyConditionExpression: IN"}
 	case nCmp:
 		if n.op == tNe {
-			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: <>")
+			return &Error{Msg: "Invalid operator used in KeyConditionExpression: <>"}
 		}
 	case nBetween:
 		if unparen(n.args[0]).kind != nPath {
@@ -125,7 +125,7 @@ func (e *env) keyShape(n *node, out *[]RangeCondition) error {
 				return invalidf(kindKey, "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand")
 			}
 		default:
-			return invalidf(kindKey, "Invalid operator used in KeyConditionExpression: %s", n.fn)
+			return &Error{Msg: "Invalid operator used in KeyConditionExpression: " + n.fn}
 		}
 	}
 	name, nameAt := "", -1

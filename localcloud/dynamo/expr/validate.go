@@ -255,7 +255,7 @@ func (e *env) validateOp(n *node) error {
 		case "attribute_type":
 			k, known := e.returnKind(n.args[1])
 			if !known {
-				return invalidf(e.kind, "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}")
+				return invalidf(e.kind, "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}")
 			}
 			if k != attr.S || unparen(n.args[1]).kind != nValue {
 				return invalidf(e.kind, "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: %s", k)

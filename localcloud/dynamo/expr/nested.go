@@ -1,0 +1,45 @@
+package expr
+
+// NestedHeads returns the attribute names (placeholders resolved with
+// names) that begin a path going further into a document ("a.b", "#a[0]"),
+// in the order the expression uses them. DynamoDB refuses such paths on
+// key attributes, which are scalars.
+func (p *Projection) NestedHeads(names Names) []string { return nestedHeads(p.paths, names) }
+
+// NestedHeads is the Projection's NestedHeads for a condition or filter.
+func (c *Condition) NestedHeads(names Names) []string {
+	var paths []docPath
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil {
+			return
+		}
+		if n.kind == nPath {
+			paths = append(paths, n.path)
+		}
+		for _, a := range n.args {
+			walk(a)
+		}
+	}
+	walk(c.root)
+	return nestedHeads(paths, names)
+}
+
+func nestedHeads(paths []docPath, names Names) []string {
+	var out []string
+	for _, p := range paths {
+		if len(p) < 2 || p[0].isIdx {
+			continue
+		}
+		head := p[0].name
+		if p[0].ph {
+			n, ok := names[head]
+			if !ok {
+				continue
+			}
+			head = n
+		}
+		out = append(out, head)
+	}
+	return out
+}
