@@ -140,6 +140,20 @@ func TestLearnerTestsFailOnStarterAndPassOnSolutions(t *testing.T) {
 			replace[filepath.Join(to, "testdata", filepath.Base(d))] = d
 		}
 	}
+	// The reference workers are one package with a Service each: the learner
+	// tests build the starter's handler struct, so each worker gets that
+	// struct as a thin adapter to the shared code.
+	for _, fn := range functions {
+		svc, ok := strings.CutSuffix(fn, "-worker")
+		if !ok {
+			continue
+		}
+		shim := filepath.Join(t.TempDir(), fn+"_shim_test.go")
+		if err := os.WriteFile(shim, []byte(fmt.Sprintf(workerShim, strings.ToUpper(svc[:1])+svc[1:])), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		replace[filepath.Join(root, "solutions", fn, "learner_shim_test.go")] = shim
+	}
 	overlay, err := json.Marshal(map[string]any{"Replace": replace})
 	if err != nil {
 		t.Fatal(err)
@@ -196,3 +210,32 @@ func TestLearnerTestsFailOnStarterAndPassOnSolutions(t *testing.T) {
 		fmt.Fprintln(os.Stderr, "note: this test guards the untouched starter; a learner who completed the TODOs sees it fail by design. Learners run: go test -tags learner ./starter/...")
 	}
 }
+
+// workerShim is the starter worker's handler struct (the fields the learner
+// tests set) over the shared reference worker, for the service %s.
+const workerShim = `//go:build learner
+
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/labkit-dev/labkit/solutions/internal/worker"
+)
+
+type handler struct {
+	db         worker.OrdersTable
+	table      string
+	client     *http.Client
+	serviceURL string
+	log        *slog.Logger
+}
+
+func (h *handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	return worker.With(worker.%[1]s, h.db, h.table, h.client, h.serviceURL, h.log).Handle(ctx, ev)
+}
+`

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/labkit-dev/labkit/solutions/internal/worker"
 )
 
 // table is the part of the DynamoDB API the monolith uses.
@@ -61,11 +61,9 @@ func (o order) validate() string {
 	return ""
 }
 
-// steps are the services the monolith calls inline, in order, with the attribute it sets.
-var steps = []struct{ service, path, attr string }{
-	{"inventory", "/reservations", "inventoryStatus"},
-	{"accounting", "/entries", "accountingStatus"},
-}
+// steps are the services the monolith calls inline, in order: the same calls and status
+// updates as the workers of lab 4 (solutions/internal/worker), without a queue between.
+var steps = []worker.Service{worker.Inventory, worker.Accounting}
 
 // Handle serves one HTTP API request (payload format 2.0).
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
@@ -94,52 +92,19 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	}
 	body, _ := json.Marshal(map[string]any{"orderId": id, "customerId": o.CustomerID, "channel": o.Channel, "lines": o.Lines})
 	for _, s := range steps {
-		if err := h.call(ctx, s.path, id, body); err != nil {
+		if err := worker.Call(ctx, h.client, h.base, s.Path, id, body); err != nil {
 			// No retry, no queue: the order stays as it is, half done.
-			log.ErrorContext(ctx, "downstream call failed: order left as it is", "service", s.service, "error", err)
+			log.ErrorContext(ctx, "downstream call failed: order left as it is", "service", s.Name, "error", err)
 			return reply(http.StatusBadGateway, map[string]string{"code": "DownstreamFailed", "orderId": id,
-				"message": fmt.Sprintf("the %s service failed: %v", s.service, err)}), nil
+				"message": fmt.Sprintf("the %s service failed: %v", s.Name, err)}), nil
 		}
-		if err := h.markDone(ctx, id, s.attr); err != nil {
-			log.ErrorContext(ctx, "record status", "service", s.service, "error", err)
+		if err := worker.MarkDone(ctx, h.db, h.table, id, s.StatusAttribute); err != nil {
+			log.ErrorContext(ctx, "record status", "service", s.Name, "error", err)
 			return reply(http.StatusInternalServerError, map[string]string{"code": "InternalError", "orderId": id, "message": "the status could not be recorded"}), nil
 		}
 	}
 	log.InfoContext(ctx, "order completed")
 	return reply(http.StatusCreated, map[string]string{"orderId": id, "status": "COMPLETED"}), nil
-}
-
-// call POSTs the order to one service with Idempotency-Key: orderId.
-func (h *handler) call(ctx context.Context, path, id string, body []byte) error {
-	url := strings.TrimRight(h.base, "/") + path
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("build request to %s: %w", url, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", id)
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("POST %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("POST %s: status %d: %s", url, resp.StatusCode, bytes.TrimSpace(snippet))
-	}
-	return nil
-}
-
-func (h *handler) markDone(ctx context.Context, id, attr string) error {
-	_, err := h.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(h.table),
-		Key:                       map[string]types.AttributeValue{"orderId": &types.AttributeValueMemberS{Value: id}},
-		UpdateExpression:          aws.String("SET #s = :done"),
-		ExpressionAttributeNames:  map[string]string{"#s": attr},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":done": &types.AttributeValueMemberS{Value: "DONE"}}})
-	if err != nil {
-		return fmt.Errorf("set %s of %s: %w", attr, id, err)
-	}
-	return nil
 }
 
 func newOrderID() string {

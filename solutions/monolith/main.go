@@ -25,18 +25,14 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/labkit-dev/labkit/solutions/internal/lambdalog"
+	"github.com/labkit-dev/labkit/solutions/internal/worker"
 )
 
 func main() {
@@ -55,21 +51,9 @@ func newHandler(ctx context.Context, getenv func(string) string, log *slog.Logge
 	if base == "" {
 		return nil, errors.New("read environment: DOWNSTREAM_URL is empty: set it to the downstream services' base URL")
 	}
-	timeout := 3 * time.Second
-	if v := getenv("DOWNSTREAM_TIMEOUT_MS"); v != "" {
-		ms, err := strconv.Atoi(v)
-		if err != nil || ms <= 0 {
-			return nil, fmt.Errorf("read environment: DOWNSTREAM_TIMEOUT_MS=%q, want a positive number of milliseconds", v)
-		}
-		timeout = time.Duration(ms) * time.Millisecond
-	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	client, db, table, err := worker.Clients(ctx, getenv, 3*time.Second, "MonolithOrders")
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return nil, err
 	}
-	table := getenv("TABLE_NAME")
-	if table == "" {
-		table = "MonolithOrders"
-	}
-	return &handler{db: dynamodb.NewFromConfig(cfg), table: table, client: &http.Client{Timeout: timeout}, base: base, log: log}, nil
+	return &handler{db: db, table: table, client: client, base: base, log: log}, nil
 }

@@ -1,4 +1,4 @@
-package main
+package worker
 
 import (
 	"bytes"
@@ -39,7 +39,7 @@ func (s *stubOrders) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...
 	}
 	item := map[string]types.AttributeValue{"orderId": &types.AttributeValueMemberS{Value: id}}
 	if st != "" {
-		item[statusAttribute] = &types.AttributeValueMemberS{Value: st}
+		item[Inventory.StatusAttribute] = &types.AttributeValueMemberS{Value: st}
 	}
 	return &dynamodb.GetItemOutput{Item: item}, nil
 }
@@ -48,10 +48,10 @@ func (s *stubOrders) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.updates++
-	if in.ExpressionAttributeNames["#status"] != statusAttribute || *in.ConditionExpression != "attribute_exists(orderId)" {
+	if in.ExpressionAttributeNames["#status"] != Inventory.StatusAttribute || *in.ConditionExpression != "attribute_exists(orderId)" {
 		return nil, errors.New("unexpected update")
 	}
-	s.status[in.Key["orderId"].(*types.AttributeValueMemberS).Value] = statusDone
+	s.status[in.Key["orderId"].(*types.AttributeValueMemberS).Value] = StatusDone
 	return &dynamodb.UpdateItemOutput{}, nil
 }
 
@@ -103,7 +103,7 @@ func TestProcessOutcomes(t *testing.T) {
 			t.Cleanup(func() { close(release) })
 			db := &stubOrders{status: tt.status, getErr: tt.getErr}
 			var logs bytes.Buffer
-			h := &handler{db: db, table: "Orders", client: &http.Client{Timeout: 200 * time.Millisecond},
+			h := &Handler{svc: Inventory, db: db, table: "Orders", client: &http.Client{Timeout: 200 * time.Millisecond},
 				serviceURL: srv.URL + "/", log: slog.New(slog.NewJSONHandler(&logs, nil))}
 
 			ok := h.process(context.Background(), events.SQSMessage{MessageId: "m", Body: tt.body})
@@ -128,7 +128,7 @@ func TestProcessOutcomes(t *testing.T) {
 func TestHandleReportsByMessageID(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != downstreamPath || r.Header.Get("Idempotency-Key") == "" {
+		if r.URL.Path != Inventory.Path || r.Header.Get("Idempotency-Key") == "" {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
@@ -146,7 +146,7 @@ func TestHandleReportsByMessageID(t *testing.T) {
 		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "m" + string(rune('0'+i)), Body: `{"orderId":"` + id + `"}`})
 	}
 	ev.Records = append(ev.Records, events.SQSMessage{MessageId: "m-poison", Body: "{"})
-	h := &handler{db: &stubOrders{status: status}, table: "Orders", client: srv.Client(), serviceURL: srv.URL, log: slog.New(slog.DiscardHandler)}
+	h := &Handler{svc: Inventory, db: &stubOrders{status: status}, table: "Orders", client: srv.Client(), serviceURL: srv.URL, log: slog.New(slog.DiscardHandler)}
 	resp, err := h.Handle(context.Background(), ev)
 	if err != nil {
 		t.Fatalf("Handle error = %v, want nil", err)
@@ -169,27 +169,70 @@ func TestNewHandlerEnvironment(t *testing.T) {
 		wantTable   string
 		wantTimeout time.Duration
 	}{
-		{name: "defaults", env: map[string]string{serviceURLEnv: "http://svc"}, wantTable: "Orders", wantTimeout: 5 * time.Second},
-		{name: "all set", env: map[string]string{serviceURLEnv: "http://svc", "TABLE_NAME": "o2", "DOWNSTREAM_TIMEOUT_MS": "250"}, wantTable: "o2", wantTimeout: 250 * time.Millisecond},
-		{name: "no service url", env: map[string]string{}, wantErr: serviceURLEnv},
-		{name: "bad timeout", env: map[string]string{serviceURLEnv: "http://svc", "DOWNSTREAM_TIMEOUT_MS": "soon"}, wantErr: "DOWNSTREAM_TIMEOUT_MS"},
+		{name: "defaults", env: map[string]string{Inventory.URLEnv: "http://svc"}, wantTable: "Orders", wantTimeout: 5 * time.Second},
+		{name: "all set", env: map[string]string{Inventory.URLEnv: "http://svc", "TABLE_NAME": "o2", "DOWNSTREAM_TIMEOUT_MS": "250"}, wantTable: "o2", wantTimeout: 250 * time.Millisecond},
+		{name: "no service url", env: map[string]string{}, wantErr: Inventory.URLEnv},
+		{name: "bad timeout", env: map[string]string{Inventory.URLEnv: "http://svc", "DOWNSTREAM_TIMEOUT_MS": "soon"}, wantErr: "DOWNSTREAM_TIMEOUT_MS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h, err := newHandler(context.Background(), func(k string) string { return tt.env[k] }, slog.New(slog.DiscardHandler))
+			h, err := New(context.Background(), Inventory, func(k string) string { return tt.env[k] }, slog.New(slog.DiscardHandler))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("newHandler error = %v, want one naming %s", err, tt.wantErr)
+					t.Fatalf("New error = %v, want one naming %s", err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("newHandler: %v", err)
+				t.Fatalf("New: %v", err)
 			}
 			if h.table != tt.wantTable || h.client.Timeout != tt.wantTimeout || h.serviceURL != "http://svc" {
 				t.Errorf("handler table %q timeout %v url %q, want %q %v http://svc", h.table, h.client.Timeout, h.serviceURL, tt.wantTable, tt.wantTimeout)
 			}
 		})
 	}
+}
+
+// TestEachServiceItsOwnConfig: the two workers are one handler with a
+// different Service: each reads its own URL variable, posts to its own path
+// and sets its own status attribute.
+func TestEachServiceItsOwnConfig(t *testing.T) {
+	t.Parallel()
+	for _, svc := range []Service{Inventory, Accounting} {
+		t.Run(svc.Name, func(t *testing.T) {
+			t.Parallel()
+			paths := make(chan string, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				paths <- r.URL.Path
+				w.WriteHeader(http.StatusCreated)
+			}))
+			t.Cleanup(srv.Close)
+			h, err := New(context.Background(), svc, func(k string) string { return map[string]string{svc.URLEnv: srv.URL}[k] }, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatalf("New(%s): %v", svc.Name, err)
+			}
+			db := &stubAttrOrders{}
+			h.db = db
+			if !h.process(context.Background(), events.SQSMessage{MessageId: "m", Body: `{"orderId":"ord-1"}`}) {
+				t.Fatal("process failed")
+			}
+			if path := <-paths; path != svc.Path || db.set != svc.StatusAttribute {
+				t.Errorf("posted to %q and set %q, want %q and %q", path, db.set, svc.Path, svc.StatusAttribute)
+			}
+		})
+	}
+}
+
+// stubAttrOrders holds one order without statuses and records the attribute
+// an update sets.
+type stubAttrOrders struct{ set string }
+
+func (s *stubAttrOrders) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return &dynamodb.GetItemOutput{Item: map[string]types.AttributeValue{"orderId": in.Key["orderId"]}}, nil
+}
+
+func (s *stubAttrOrders) UpdateItem(_ context.Context, in *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	s.set = in.ExpressionAttributeNames["#status"]
+	return &dynamodb.UpdateItemOutput{}, nil
 }
