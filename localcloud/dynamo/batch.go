@@ -70,6 +70,9 @@ func (s *Service) batchGetItem(ctx context.Context, body []byte) (any, error) {
 	if len(in.RequestItems) == 0 {
 		return nil, validationf("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
+	if err := checkBatchGet(&in); err != nil {
+		return nil, err
+	}
 	total := 0
 	for _, ka := range in.RequestItems {
 		total += len(ka.Keys)
@@ -205,6 +208,9 @@ func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) 
 	}
 	if total == 0 || total > maxBatchWriteItems {
 		return nil, validationf(errTooManyBatchWrite)
+	}
+	if err := checkBatchWrite(&in); err != nil {
+		return nil, err
 	}
 	tables := map[*table]bool{}
 	var plan []plannedWrite

@@ -220,7 +220,10 @@ func (t *table) itemKeys(item attr.Item) (pk, sk string, err error) {
 // checkIndexKeys rejects items whose secondary index key attributes have
 // the wrong type or are empty; the caller holds t.mu.
 func (t *table) checkIndexKeys(item attr.Item) error {
-	for name, ix := range t.idx {
+	// Global indexes first, then local ones, each in definition order, as
+	// DynamoDB names the first index an attribute breaks.
+	for _, ix := range t.indexesInOrder() {
+		name := ix.IndexName
 		def := t.gsis[name]
 		if def == nil {
 			def = t.lsis[name]
@@ -245,6 +248,26 @@ func (t *table) checkIndexKeys(item attr.Item) error {
 		}
 	}
 	return nil
+}
+
+// indexesInOrder are the table's global then local secondary indexes, in
+// the order the table defines them.
+func (t *table) indexesInOrder() []*indexMeta {
+	if len(t.idx) == 0 {
+		return nil
+	}
+	out := make([]*indexMeta, 0, len(t.meta.GSIs)+len(t.meta.LSIs))
+	for _, g := range t.meta.GSIs {
+		if m := t.idx[g.IndexName]; m != nil {
+			out = append(out, m)
+		}
+	}
+	for _, l := range t.meta.LSIs {
+		if m := t.idx[l.IndexName]; m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // keyItem returns just the table key attributes of item.

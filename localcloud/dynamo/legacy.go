@@ -37,6 +37,7 @@ const (
 	pProjectionExpression
 	pNames
 	pValues
+	pStartKey // ExclusiveStartKey: not a legacy parameter, but checked with them
 )
 
 // legacyMask holds the non-expression parameters.
@@ -80,6 +81,8 @@ func paramOf(name []byte) param {
 		return pNames
 	case "ExpressionAttributeValues":
 		return pValues
+	case "ExclusiveStartKey":
+		return pStartKey
 	}
 	return 0
 }
@@ -190,6 +193,11 @@ func legacyParams(ops map[string]protocol.JSONOp) map[string]protocol.JSONOp {
 			if has&(legacyMask|pNames|pValues) == 0 {
 				if name == "Query" && has&pKeyConditionExpression == 0 {
 					return nil, errNoKeyCondition
+				}
+				if has&pStartKey != 0 {
+					if err := checkStartKey(topMember(body, "ExclusiveStartKey")); err != nil {
+						return nil, err
+					}
 				}
 				return op(ctx, body)
 			}
@@ -341,4 +349,17 @@ func checkReturnValues(raw []byte) error {
 		return nil
 	}
 	return validationf("ReturnValues can only be ALL_OLD or NONE")
+}
+
+// topMember is the raw value of body's top-level member name, or nil.
+func topMember(body []byte, name string) []byte {
+	var v []byte
+	wire.EachMember(body, func(n, value []byte) bool {
+		if string(n) == name {
+			v = value
+			return false
+		}
+		return true
+	})
+	return v
 }

@@ -196,7 +196,7 @@ func TestChecksBeforeTableLookup(t *testing.T) {
 		{"Query", `{"TableName":"abc","KeyConditionExpression":"","FilterExpression":"","ProjectionExpression":"","ExpressionAttributeValues":{":0":{"S":"b"}}}`, "Invalid KeyConditionExpression: The expression can not be empty;"},
 		{"Query", `{"TableName":"abc","KeyConditionExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{},"ExclusiveStartKey":{"a":{"L":[{}]}}}`,
 			"The provided starting key is invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"},
-		{"Scan", `{"TableName":"abc","Segment":1,"FilterExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{},"ExclusiveStartKey":{"a":{"NULL":false,"S":"x"}}}`,
+		{"Scan", `{"TableName":"abc","Segment":1,"FilterExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{},"ExclusiveStartKey":{"a":{"S":"a","N":"1"}}}`,
 			"The provided starting key is invalid: Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"},
 		{"Scan", `{"TableName":"abc","FilterExpression":"","ExpressionAttributeValues":{}}`, "ExpressionAttributeValues must not be empty"},
 	}

@@ -28,7 +28,12 @@ func validate(v Value, depth int) error {
 		return fmt.Errorf("%w: Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit", ErrInvalid)
 	}
 	switch v.Kind {
-	case S, B, BOOL, NULL:
+	case NULL:
+		if v.Bool { // decoded from {"NULL": false}
+			return fmt.Errorf("%w: %sNull attribute value types must have the value of true", ErrInvalid, invalidPrefix)
+		}
+		return nil
+	case S, B, BOOL:
 		return nil
 	case N:
 		_, err := parseNumber(v.Str)

@@ -171,14 +171,34 @@ func TestNumberSize(t *testing.T) {
 	}
 }
 
-func TestNullFalseIsNull(t *testing.T) {
+// TestNullMustBeTrue: DynamoDB refuses {"NULL": false} (and "no", which
+// its deserializer reads as false) with its own message, as the newest
+// public conformance suite records; booleans may be sent as the strings
+// true/false, 1/0, yes/no.
+func TestNullMustBeTrue(t *testing.T) {
 	t.Parallel()
-	var v Value
-	if err := v.UnmarshalJSON([]byte(`{"NULL": false}`)); err != nil || v.Kind != NULL {
-		t.Fatalf("got %+v, %v; want NULL", v, err)
+	for _, raw := range []string{`{"NULL": false}`, `{"NULL": "no"}`, `{"NULL": "0"}`} {
+		var v Value
+		if err := v.UnmarshalJSON([]byte(raw)); err != nil || v.Kind != NULL {
+			t.Fatalf("%s: got %+v, %v; want NULL", raw, v, err)
+		}
+		err := Validate(v)
+		if err == nil || !strings.HasSuffix(err.Error(), "One or more parameter values were invalid: Null attribute value types must have the value of true") {
+			t.Errorf("%s: Validate = %v", raw, err)
+		}
 	}
-	if b, _ := v.MarshalJSON(); string(b) != `{"NULL":true}` {
-		t.Fatalf("got %s, want {\"NULL\":true}", b)
+	for raw, want := range map[string]Value{`{"NULL": true}`: Null(), `{"NULL": "Yes"}`: Null(), `{"BOOL": "yes"}`: Bool(true), `{"BOOL": "FALSE"}`: Bool(false), `{"BOOL": "1"}`: Bool(true)} {
+		var v Value
+		if err := v.UnmarshalJSON([]byte(raw)); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if err := Validate(v); err != nil || !Equal(v, want) {
+			t.Errorf("%s: got %+v (%v), want %+v", raw, v, err, want)
+		}
+	}
+	var v Value
+	if err := v.UnmarshalJSON([]byte(`{"BOOL": "maybe"}`)); err == nil {
+		t.Errorf(`{"BOOL": "maybe"} decoded to %+v`, v)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Kind is the type of a Value.
@@ -199,12 +200,13 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 			err = json.Unmarshal(p, &v.Bytes)
 		case "BOOL":
 			v.Kind = BOOL
-			err = json.Unmarshal(p, &v.Bool)
+			v.Bool, err = looseBool(p)
 		case "NULL":
 			v.Kind = NULL
-			// DynamoDB accepts {"NULL": false} and stores it as {"NULL": true}.
+			// {"NULL": false} decodes (Validate refuses it): Bool marks it.
 			var t bool
-			err = json.Unmarshal(p, &t)
+			t, err = looseBool(p)
+			v.Bool = !t
 		case "M":
 			v.Kind = M
 			err = json.Unmarshal(p, &v.Map)
@@ -237,4 +239,24 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// looseBool reads a JSON boolean, or one of the strings DynamoDB's
+// deserializer takes for one: true/false, 1/0, yes/no in any case.
+func looseBool(p []byte) (bool, error) {
+	var b bool
+	if err := json.Unmarshal(p, &b); err == nil {
+		return b, nil
+	}
+	var s string
+	if err := json.Unmarshal(p, &s); err != nil {
+		return false, err
+	}
+	switch strings.ToUpper(s) {
+	case "TRUE", "1", "YES":
+		return true, nil
+	case "FALSE", "0", "NO":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean", s)
 }

@@ -122,6 +122,9 @@ func (w *walker) value(sh int, p place) error {
 		if s.kind == kString || s.kind == kTimestamp {
 			return nil // the common case, without making the text
 		}
+		if s.kind == kBoolean && looseBool(text(raw, escaped)) {
+			return nil // "true", "no", "1"...: DynamoDB reads these as booleans
+		}
 		if s.kind == kBlob {
 			if msg := base64Problem(text(raw, escaped)); msg != "" {
 				return fail(msg)
@@ -418,4 +421,14 @@ func (w *walker) number() (bool, error) {
 		return false, errSyntax
 	}
 	return frac, nil
+}
+
+// looseBool reports whether DynamoDB's deserializer reads the string s as a
+// boolean: true/false, 1/0, yes/no in any case.
+func looseBool(s string) bool {
+	switch strings.ToUpper(s) {
+	case "TRUE", "1", "YES", "FALSE", "0", "NO":
+		return true
+	}
+	return false
 }

@@ -1,0 +1,68 @@
+package dynamo
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Expected messages are DynamoDB's, as the newest public conformance suite
+// run against it records them (issue 15); "abc" does not exist, so each
+// answer shows the check comes before the table lookup.
+
+func TestValuesCheckedBeforeTheTable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	invalid := "One or more parameter values were invalid: "
+	null := invalid + "Null attribute value types must have the value of true"
+	for _, c := range []struct{ op, body, msg string }{
+		// {"NULL": false} (or "no") is refused everywhere a value goes.
+		{"PutItem", `{"TableName":"abc","Item":{"a":{"NULL":false}}}`, null},
+		{"PutItem", `{"TableName":"abc","Item":{"a":{"S":"x"},"b":{"M":{"c":{"NULL":"no"}}}}}`, null},
+		{"GetItem", `{"TableName":"abc","Key":{"a":{"NULL":false}}}`, null},
+		{"UpdateItem", `{"TableName":"abc","Key":{"a":{"S":"x"}},"UpdateExpression":"SET b = :v","ExpressionAttributeValues":{":v":{"NULL":false}}}`,
+			"ExpressionAttributeValues contains invalid value: " + null + " for key :v"},
+		{"Scan", `{"TableName":"abc","ScanFilter":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"NULL":false}]}}}`, null},
+		// Scan's starting key, with no other parameter to check.
+		{"Scan", `{"TableName":"abc","ExclusiveStartKey":{"a":{}}}`, "The provided starting key is invalid: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"},
+		{"Scan", `{"TableName":"abc","ExclusiveStartKey":{"a":{"NULL":false}}}`, "The provided starting key is invalid: " + null},
+		{"Scan", `{"TableName":"abc","ExclusiveStartKey":{"a":{"N":"b"}}}`, "The parameter cannot be converted to a numeric value: b"},
+		{"Query", `{"TableName":"abc","KeyConditionExpression":"a = :a","ExpressionAttributeValues":{":a":{"S":"x"}},"ExclusiveStartKey":{"a":{"SS":[]}}}`,
+			"The provided starting key is invalid: " + invalid + "An string set  may not be empty"},
+		// Batches.
+		{"BatchGetItem", `{"RequestItems":{"abc":{}}}`, "1 validation error detected: Value null at 'requestItems.abc.member.keys' failed to satisfy constraint: Member must not be null"},
+		{"BatchGetItem", `{"RequestItems":{"abc":{"Keys":[]}}}`, "1 validation error detected: Value '[]' at 'requestItems.abc.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"BatchGetItem", `{"RequestItems":{"abc":{"Keys":[{"a":{"S":"x"}}],"AttributesToGet":["a","a"]}}}`, invalid + "Duplicate value in attribute name: a"},
+		{"BatchGetItem", `{"RequestItems":{"abc":{"Keys":[{"a":{"S":"x"}}],"ExpressionAttributeNames":{}}}}`, "ExpressionAttributeNames can only be specified when using expressions"},
+		{"BatchGetItem", `{"RequestItems":{"abc":{"Keys":[{"a":{"N":"1e500"}}]}}}`, "Number overflow. Attempting to store a number with magnitude larger than supported range"},
+		{"BatchGetItem", `{"RequestItems":{"abc":{"Keys":[{"a":{"N":"1.0"}},{"a":{"N":"1"}}]}}}`, "Provided list of item keys contains duplicates"},
+		{"BatchWriteItem", `{"RequestItems":{"abc":[{}]}}`, "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"},
+		{"BatchWriteItem", `{"RequestItems":{"abc":[{"PutRequest":{"Item":{"a":{"SS":["a","a"]}}}}]}}`, invalid + "Input collection [a, a] contains duplicates."},
+		{"BatchWriteItem", `{"RequestItems":{"abc":[{"DeleteRequest":{"Key":{"a":{"N":"123456789012345678901234567890123456789"}}}}]}}`,
+			"Attempting to store more than 38 significant digits in a Number"},
+	} {
+		wantBody(t, e.svc, c.op, c.body, validation(c.msg))
+	}
+}
+
+// TestIndexKeyMismatchNamesGlobalIndexFirst: an attribute that is the key of
+// a global and a local index, of the wrong type, names the global one.
+func TestIndexKeyMismatchNamesGlobalIndexFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	createTable(t, e.db, "ixo", withRange("sk", types.ScalarAttributeTypeS), withGSI("gx1", "c", types.ScalarAttributeTypeS, "", "", types.ProjectionTypeAll),
+		func(in *dynamodbCreateTableInput) {
+			in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, types.LocalSecondaryIndex{IndexName: strp("lx1"),
+				KeySchema:  []types.KeySchemaElement{{AttributeName: strp("pk"), KeyType: types.KeyTypeHash}, {AttributeName: strp("c"), KeyType: types.KeyTypeRange}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}})
+		})
+	for range 5 { // the indexes are kept in a map: the order must not depend on it
+		wantBody(t, e.svc, "PutItem", `{"TableName":"ixo","Item":{"pk":{"S":"x"},"sk":{"S":"y"},"c":{"N":"1"}}}`,
+			validation("One or more parameter values were invalid: Type mismatch for Index Key c Expected: S Actual: N IndexName: gx1"))
+	}
+}
+
+type dynamodbCreateTableInput = dynamodb.CreateTableInput
+
+func strp(s string) *string { return &s }
