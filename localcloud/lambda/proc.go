@@ -60,6 +60,18 @@ func environHas(block []byte, marker string) bool {
 	return false
 }
 
+// environMarkers calls found with each entry of a NUL-separated
+// environment block that is one of markers.
+func environMarkers(block []byte, markers map[string]bool, found func(marker string)) {
+	for len(block) > 0 {
+		entry, rest, _ := bytes.Cut(block, []byte{0})
+		if markers[string(entry)] {
+			found(string(entry))
+		}
+		block = rest
+	}
+}
+
 // procArgsEnviron returns the environment block of a macOS kern.procargs2
 // answer: a 32-bit argc, the executable path, NUL padding, argc arguments,
 // then the environment, each NUL-terminated. Nil when b is malformed.

@@ -11,15 +11,16 @@ import (
 // has no Pdeathsig: the watchdog kills the group when the cloud dies.
 func groupAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
 
-// markedProcesses lists the processes whose environment holds marker, read
-// through kern.procargs2 (allowed for the user's own processes).
-func markedProcesses(marker string) []int {
+// markedProcessesOf lists, for each of markers, the processes whose
+// environment holds it, read through kern.procargs2 (allowed for the
+// user's own processes), in one pass.
+func markedProcessesOf(markers map[string]bool) map[string][]int {
 	procs, err := unix.SysctlKinfoProcSlice("kern.proc.all")
 	if err != nil {
 		return nil
 	}
 	self := unix.Getpid()
-	var pids []int
+	out := map[string][]int{}
 	for _, p := range procs {
 		pid := int(p.Proc.P_pid)
 		if pid <= 1 || pid == self || p.Proc.P_stat == 5 { // SZOMB
@@ -29,11 +30,9 @@ func markedProcesses(marker string) []int {
 		if err != nil {
 			continue
 		}
-		if environHas(procArgsEnviron(b), marker) {
-			pids = append(pids, pid)
-		}
+		environMarkers(procArgsEnviron(b), markers, func(marker string) { out[marker] = append(out[marker], pid) })
 	}
-	return pids
+	return out
 }
 
 // peakMemoryMB is the process's lifetime peak physical footprint (what

@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"strconv"
@@ -20,9 +19,10 @@ func groupAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-// markedProcesses lists the live processes whose environment holds marker.
-// Zombies have an empty environ and are not listed.
-func markedProcesses(marker string) []int {
+// markedProcessesOf lists, for each of markers, the live processes whose
+// environment holds it, in one pass over /proc. Zombies have an empty
+// environ and are not listed.
+func markedProcessesOf(markers map[string]bool) map[string][]int {
 	d, err := os.Open(procDir)
 	if err != nil {
 		return nil
@@ -30,8 +30,7 @@ func markedProcesses(marker string) []int {
 	defer d.Close()
 	names, _ := d.Readdirnames(-1)
 	self := os.Getpid()
-	want := []byte(marker)
-	var pids []int
+	out := map[string][]int{}
 	buf := make([]byte, 64*1024)
 	for _, n := range names {
 		pid, err := strconv.Atoi(n)
@@ -44,11 +43,9 @@ func markedProcesses(marker string) []int {
 		}
 		m, _ := io.ReadFull(f, buf)
 		f.Close()
-		if bytes.Contains(buf[:m], want) && environHas(buf[:m], marker) {
-			pids = append(pids, pid)
-		}
+		environMarkers(buf[:m], markers, func(marker string) { out[marker] = append(out[marker], pid) })
 	}
-	return pids
+	return out
 }
 
 // peakMemoryMB reads a process's peak resident memory (VmHWM).

@@ -13,9 +13,10 @@ import (
 // unixStarter starts bootstraps in their own process group and tells the
 // watchdog about each, so that the cloud's death still kills them.
 type unixStarter struct {
-	log  *slog.Logger
-	once sync.Once
-	wd   *watchdog // nil when it could not be started
+	log    *slog.Logger
+	once   sync.Once
+	wd     *watchdog // nil when it could not be started
+	sweeps sweeper
 }
 
 func newHostStarter(log *slog.Logger) procStarter { return &unixStarter{log: log} }
@@ -38,7 +39,7 @@ func (s *unixStarter) start(cmd *exec.Cmd, marker string) (procTree, error) {
 		s.wd.send("gone", marker)
 		return nil, err
 	}
-	t := &unixTree{pid: cmd.Process.Pid, marker: marker, wd: s.wd}
+	t := &unixTree{pid: cmd.Process.Pid, marker: marker, wd: s.wd, sweeps: &s.sweeps}
 	s.wd.send("pgid", marker, t.pid)
 	return t, nil
 }
@@ -54,9 +55,12 @@ type unixTree struct {
 	pid    int
 	marker string
 	wd     *watchdog
+	sweeps *sweeper
 }
 
-func (t *unixTree) kill() { killTree(t.pid, t.marker) }
+func (t *unixTree) kill() {
+	sweepKill(t.pid, func() []int { return t.sweeps.sweep(t.marker) })
+}
 
 func (t *unixTree) peakMemoryMB() int { return peakMemoryMB(t.pid) }
 
@@ -66,6 +70,71 @@ func (t *unixTree) release() { t.wd.send("gone", t.marker) }
 // marker: descendants that left the group (setpgid, setsid).
 func killTree(pgid int, marker string) {
 	sweepKill(pgid, func() []int { return markedProcesses(marker) })
+}
+
+// markedProcesses lists the live processes whose environment holds marker.
+func markedProcesses(marker string) []int {
+	return markedProcessesOf(map[string]bool{marker: true})[marker]
+}
+
+// sweeper shares sweeps between environments stopped at once: a sweep
+// reads every process's environment (on Linux), and a class graded on one
+// cloud stops environments for room by the hundred, each in its own
+// goroutine. A caller waits for the next pass that starts after it asked,
+// so what it killed before asking is never missed; one pass answers every
+// caller waiting for it.
+type sweeper struct {
+	mu      sync.Mutex
+	waiting map[string][]chan []int // by marker
+	running bool
+	// pass is markedProcessesOf unless a test sets it.
+	pass func(markers map[string]bool) map[string][]int
+}
+
+// sweep lists the live processes carrying marker, from a pass over the
+// processes that starts after the call.
+func (s *sweeper) sweep(marker string) []int {
+	ch := make(chan []int, 1)
+	s.mu.Lock()
+	if s.waiting == nil {
+		s.waiting = map[string][]chan []int{}
+	}
+	s.waiting[marker] = append(s.waiting[marker], ch)
+	if !s.running {
+		s.running = true
+		go s.passes()
+	}
+	s.mu.Unlock()
+	return <-ch
+}
+
+// passes sweeps for the waiting callers until none is left.
+func (s *sweeper) passes() {
+	pass := s.pass
+	if pass == nil {
+		pass = markedProcessesOf
+	}
+	for {
+		s.mu.Lock()
+		batch := s.waiting
+		if len(batch) == 0 {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		s.waiting = nil
+		s.mu.Unlock()
+		markers := make(map[string]bool, len(batch))
+		for m := range batch {
+			markers[m] = true
+		}
+		found := pass(markers)
+		for m, chs := range batch {
+			for _, ch := range chs {
+				ch <- found[m]
+			}
+		}
+	}
 }
 
 // sweepKill kills process group pgid, then sweeps (lists the marked
