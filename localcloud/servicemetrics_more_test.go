@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -54,25 +55,46 @@ func (r metricReader) stats(ns, name string, dims ...string) (sum, count, maximu
 	return sum, count, maximum, unit
 }
 
+// metricsWorkload starts a cloud for a published-metrics test (skipped with
+// -short: it builds a function) and returns its SDK config, the minute the
+// test began and the panic test function's zip.
+func metricsWorkload(t *testing.T) (aws.Config, time.Time, []byte) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs a Lambda function")
+	}
+	t.Parallel()
+	cfg := sdkConfig(startCloud(t))
+	start := time.Now().UTC().Truncate(time.Minute)
+	zip, err := bundle.Build(context.Background(), "./lambda/testdata/panic", bundle.Options{})
+	require.NoError(t, err)
+	return cfg, start, zip
+}
+
+// createFunction creates a function from zip with its own role, changed
+// by mod.
+func createFunction(t *testing.T, cfg aws.Config, zip []byte, name string, mod func(*lambda.CreateFunctionInput)) *lambda.CreateFunctionOutput {
+	t.Helper()
+	in := &lambda.CreateFunctionInput{FunctionName: aws.String(name), Runtime: lambdatypes.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String(lambdaRole(t, cfg, name)), Code: &lambdatypes.FunctionCode{ZipFile: zip}}
+	if mod != nil {
+		mod(in)
+	}
+	out, err := lambda.NewFromConfig(cfg).CreateFunction(context.Background(), in)
+	require.NoError(t, err)
+	return out
+}
+
 // TestAPIStageQueueAgeAndIteratorAge puts a known workload through the
 // real services and reads back the metrics AWS documents for it: an HTTP
 // API's requests by ApiId and by ApiId and Stage, with IntegrationLatency
 // only for the requests that reached the integration; a queue's
 // ApproximateAgeOfOldestMessage; and a stream mapping's IteratorAge.
 func TestAPIStageQueueAgeAndIteratorAge(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a Lambda function")
-	}
-	t.Parallel()
+	cfg, start, zip := metricsWorkload(t)
 	ctx := context.Background()
-	cfg := sdkConfig(startCloud(t))
-	start := time.Now().UTC().Truncate(time.Minute)
-	zip, err := bundle.Build(ctx, "./lambda/testdata/panic", bundle.Options{})
-	require.NoError(t, err)
 	fns := lambda.NewFromConfig(cfg)
-	fn, err := fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("sink"), Runtime: lambdatypes.RuntimeProvidedal2023,
-		Handler: aws.String("bootstrap"), Role: aws.String(lambdaRole(t, cfg, "sink")), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
-	require.NoError(t, err)
+	fn := createFunction(t, cfg, zip, "sink", nil)
 	require.NoError(t, lambda.NewFunctionActiveV2Waiter(fns).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("sink")}, 30*time.Second))
 
 	// HTTP API: 2 requests reach the function, 1 matches no route.
@@ -218,4 +240,71 @@ func TestDynamoDBTableMetrics(t *testing.T) {
 	lm, err := r.cw.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: aws.String("AWS/DynamoDB"), MetricName: aws.String("ThrottledRequests")})
 	require.NoError(t, err)
 	assert.Empty(t, lm.Metrics, "nothing was throttled")
+}
+
+// TestDeadLetterQueueAndErrors: an Event invocation that fails past its
+// retries reaches the function's dead-letter queue (the event as the body,
+// AWS's RequestID, ErrorCode and ErrorMessage attributes), and when the
+// dead-letter queue is gone the failed send is counted in AWS/Lambda
+// DeadLetterErrors (Count) by FunctionName and account-wide, as AWS's
+// Lambda metric documentation names it.
+func TestDeadLetterQueueAndErrors(t *testing.T) {
+	cfg, start, zip := metricsWorkload(t)
+	ctx := context.Background()
+	q := sqs.NewFromConfig(cfg)
+	fns := lambda.NewFromConfig(cfg)
+	for _, name := range []string{"kept", "lost"} {
+		qu, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-dlq")})
+		require.NoError(t, err)
+		createFunction(t, cfg, zip, name, func(in *lambda.CreateFunctionInput) {
+			in.DeadLetterConfig = &lambdatypes.DeadLetterConfig{TargetArn: aws.String("arn:aws:sqs:us-east-1:123456789012:" + name + "-dlq")}
+		})
+		_, err = fns.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String(name), MaximumRetryAttempts: aws.Int32(0)})
+		require.NoError(t, err)
+		got, err := fns.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name)})
+		require.NoError(t, err)
+		require.NotNil(t, got.DeadLetterConfig)
+		assert.Equal(t, "arn:aws:sqs:us-east-1:123456789012:"+name+"-dlq", aws.ToString(got.DeadLetterConfig.TargetArn))
+		if name == "lost" {
+			_, err = q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: qu.QueueUrl})
+			require.NoError(t, err)
+		}
+		out, err := fns.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), InvocationType: lambdatypes.InvocationTypeEvent,
+			Payload: []byte(`{"error":"boom"}`)})
+		require.NoError(t, err)
+		assert.Equal(t, int32(202), out.StatusCode)
+	}
+	_, err := fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("bad"), Runtime: lambdatypes.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String(lambdaRole(t, cfg, "bad")), Code: &lambdatypes.FunctionCode{ZipFile: zip},
+		DeadLetterConfig: &lambdatypes.DeadLetterConfig{TargetArn: aws.String("arn:aws:s3:::bucket")}})
+	cloudtest.APIError(t, err, "InvalidParameterValueException", "The provided target arn is invalid: arn:aws:s3:::bucket. It must be an SQS queue or an SNS topic.")
+
+	kept, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("kept-dlq")})
+	require.NoError(t, err)
+	var msgs []sqstypes.Message
+	require.Eventually(t, func() bool {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: kept.QueueUrl, MessageAttributeNames: []string{"All"}, VisibilityTimeout: 30})
+		require.NoError(t, err)
+		msgs = out.Messages
+		return len(msgs) > 0
+	}, 30*time.Second, 50*time.Millisecond, "the failed event in kept-dlq")
+	m := msgs[0]
+	assert.JSONEq(t, `{"error":"boom"}`, aws.ToString(m.Body))
+	assert.Equal(t, "200", aws.ToString(m.MessageAttributes["ErrorCode"].StringValue))
+	assert.Equal(t, "Number", aws.ToString(m.MessageAttributes["ErrorCode"].DataType))
+	assert.Equal(t, "boom", aws.ToString(m.MessageAttributes["ErrorMessage"].StringValue))
+	assert.Len(t, aws.ToString(m.MessageAttributes["RequestID"].StringValue), 36)
+
+	r := metricReader{t: t, cw: cloudwatch.NewFromConfig(cfg), start: start}
+	require.Eventually(t, func() bool {
+		sum, _, _, _ := r.stats("AWS/Lambda", "DeadLetterErrors", "FunctionName", "lost")
+		return sum >= 1
+	}, 30*time.Second, 100*time.Millisecond, "DeadLetterErrors of lost")
+	sum, _, _, unit := r.stats("AWS/Lambda", "DeadLetterErrors", "FunctionName", "lost")
+	assert.Equal(t, 1.0, sum)
+	assert.Equal(t, cwtypes.StandardUnitCount, unit)
+	sum, _, _, _ = r.stats("AWS/Lambda", "DeadLetterErrors", "FunctionName", "kept")
+	assert.Zero(t, sum, "kept's event reached its queue")
+	sum, _, _, _ = r.stats("AWS/Lambda", "DeadLetterErrors")
+	assert.Equal(t, 1.0, sum, "account-wide")
 }

@@ -35,19 +35,10 @@ import (
 // publishes for them back through CloudWatch, under AWS's namespaces,
 // names, dimensions and units, in 1-minute periods.
 func TestServiceMetrics(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a Lambda function")
-	}
-	t.Parallel()
+	cfg, start, zip := metricsWorkload(t)
 	ctx := context.Background()
-	cfg := sdkConfig(startCloud(t))
-	start := time.Now().UTC().Truncate(time.Minute)
-	zip, err := bundle.Build(ctx, "./lambda/testdata/panic", bundle.Options{})
-	require.NoError(t, err)
 	fns := lambda.NewFromConfig(cfg)
-	_, err = fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("flaky"), Runtime: lambdatypes.RuntimeProvidedal2023,
-		Handler: aws.String("bootstrap"), Role: aws.String(lambdaRole(t, cfg, "flaky")), Code: &lambdatypes.FunctionCode{ZipFile: zip}})
-	require.NoError(t, err)
+	createFunction(t, cfg, zip, "flaky", nil)
 	for i := 0; i < 7; i++ {
 		payload := `{}`
 		if i%3 == 1 {

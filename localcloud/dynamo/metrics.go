@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,11 +23,16 @@ var meteredOps = map[string]bool{"PutItem": true, "GetItem": true, "UpdateItem":
 
 type meterKey struct{}
 
-// meter gathers the units one request consumed, by table.
+// meter gathers the units one request consumed, by table (a request
+// touches a few tables at most: a slice, no map).
 type meter struct {
-	mu     sync.Mutex
-	tables []string
-	units  map[string]*[2]float64 // read, write
+	mu    sync.Mutex
+	units []tableUnits
+}
+
+type tableUnits struct {
+	table       string
+	read, write float64
 }
 
 // meterUnits adds units consumed on table to the request's meter, if any.
@@ -37,16 +43,15 @@ func meterUnits(ctx context.Context, table string, units float64, read bool) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	u := m.units[table]
-	if u == nil {
-		u = &[2]float64{}
-		m.units[table] = u
-		m.tables = append(m.tables, table)
+	i := slices.IndexFunc(m.units, func(u tableUnits) bool { return u.table == table })
+	if i < 0 {
+		m.units = append(m.units, tableUnits{table: table})
+		i = len(m.units) - 1
 	}
 	if read {
-		u[0] += units
+		m.units[i].read += units
 	} else {
-		u[1] += units
+		m.units[i].write += units
 	}
 }
 
@@ -61,7 +66,7 @@ func (s *Service) metered(ops map[string]protocol.JSONOp) map[string]protocol.JS
 			if !s.cfg.Bus.Active() {
 				return op(ctx, body)
 			}
-			m := &meter{units: map[string]*[2]float64{}}
+			m := &meter{}
 			began := time.Now()
 			out, err := op(context.WithValue(ctx, meterKey{}, m), body)
 			s.publishMeter(ctx, name, m, time.Since(began), err, body)
@@ -73,7 +78,8 @@ func (s *Service) metered(ops map[string]protocol.JSONOp) map[string]protocol.JS
 
 // publishMeter publishes a request's table events: its outcome ("ok",
 // "conditional" for a failed condition, "throttled", "error"), duration
-// and units per table. A failed request names the table of its body.
+// and units per table. A throttled request, which consumed nothing, names
+// the table of its body.
 func (s *Service) publishMeter(ctx context.Context, op string, m *meter, d time.Duration, err error, body []byte) {
 	outcome := "ok"
 	if err != nil {
@@ -87,19 +93,17 @@ func (s *Service) publishMeter(ctx context.Context, op string, m *meter, d time.
 			}
 		}
 	}
-	tables := m.tables
-	if len(tables) == 0 && err != nil {
+	units := m.units
+	if len(units) == 0 && outcome == "throttled" {
 		var in struct{ TableName string }
 		if json.Unmarshal(body, &in) == nil && in.TableName != "" {
-			tables = []string{in.TableName}
+			units = []tableUnits{{table: in.TableName}}
 		}
 	}
 	id := protocol.IdentityFrom(ctx)
-	for _, t := range tables {
-		ev := activity.Event{Kind: activity.KindTable, Service: "dynamodb", Name: t, Route: op, Account: id.AccountID, Region: id.Region, Outcome: outcome, Duration: d}
-		if u := m.units[t]; u != nil {
-			ev.Read, ev.Write = u[0], u[1]
-		}
+	for _, u := range units {
+		ev := activity.Event{Kind: activity.KindTable, Service: "dynamodb", Name: u.table, Route: op, Account: id.AccountID, Region: id.Region,
+			Outcome: outcome, Duration: d, Read: u.read, Write: u.write}
 		s.cfg.Bus.Publish(ev)
 	}
 }

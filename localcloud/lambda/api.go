@@ -32,7 +32,9 @@ type createFunctionInput struct {
 	Tags          map[string]string
 	TracingConfig *struct{ Mode string }
 	Layers        []string
-	Code          *struct {
+	// DeadLetterConfig names where failed Event invocations go.
+	DeadLetterConfig *deadLetterConfig
+	Code             *struct {
 		ZipFile         []byte
 		S3Bucket        string
 		S3Key           string
@@ -98,6 +100,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err := f.setTracing(in.TracingConfig); err != nil {
+		return err
+	}
+	if err := f.setDeadLetter(in.DeadLetterConfig); err != nil {
 		return err
 	}
 	if err := validateSettings(f); err != nil {
@@ -374,12 +379,16 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 		Environment                        *struct{ Variables map[string]string }
 		TracingConfig                      *struct{ Mode string }
 		Layers                             *[]string
+		DeadLetterConfig                   *deadLetterConfig
 	}
 	if err := decode(body, &in); err != nil {
 		return err
 	}
 	f, err := s.update(r, in.RevisionId, true, func(f *function) error {
 		if err := f.setTracing(in.TracingConfig); err != nil {
+			return err
+		}
+		if err := f.setDeadLetter(in.DeadLetterConfig); err != nil {
 			return err
 		}
 		if in.Role != "" && in.Role != f.Role {

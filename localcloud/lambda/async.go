@@ -1,8 +1,12 @@
 package lambda
 
 import (
+	"cmp"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -173,6 +177,7 @@ func (q *asyncQueue) process(ev *asyncEvent) {
 		return
 	}
 	res, err := s.invokeFunction(f, ev.payload, invokeOpts{requestID: ev.id})
+	code, why := http.StatusOK, ""
 	if err != nil {
 		var te *throttleError
 		switch {
@@ -184,13 +189,19 @@ func (q *asyncQueue) process(ev *asyncEvent) {
 			return
 		}
 		s.log.Error("lambda event invocation failed", "function", f.Name, "err", err)
+		code, why = http.StatusInternalServerError, err.Error()
 	} else if res.functionError == "" {
 		q.delete(ev)
 		return
+	} else {
+		var fe struct{ ErrorMessage string }
+		json.Unmarshal(res.payload, &fe)
+		why = cmp.Or(fe.ErrorMessage, res.functionError)
 	}
 	ev.attempts++
 	if ev.attempts > s.maxAsyncRetries(f) {
 		s.log.Warn("lambda event invocation dropped after retries", "function", f.Name, "requestId", ev.id, "attempts", ev.attempts)
+		s.sendToDeadLetter(context.Background(), f, ev, code, why)
 		q.delete(ev)
 		return
 	}

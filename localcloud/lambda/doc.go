@@ -27,7 +27,8 @@
 // that does not exist or is another account's and not shared, but layers
 // are not unpacked into /opt. Function URL configs, event invoke configs
 // (MaximumRetryAttempts bounds Event retries; destinations are kept, not
-// sent to) and provisioned concurrency configs are per-function settings
+// sent to; a function's DeadLetterConfig queue or topic does receive the
+// events given up on, deadletter.go) and provisioned concurrency configs are per-function settings
 // (fnconfigs.go); the URLs themselves are not served.
 //
 // Other services invoke functions through InvokeFromService, which checks

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sstypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -25,6 +26,7 @@ import (
 type esmClients struct {
 	sqs     *sqs.Client
 	streams *dynamodbstreams.Client
+	sns     *sns.Client // functions' dead-letter topics
 }
 
 type clientKey struct{ endpoint, account, region string }
@@ -47,7 +49,7 @@ func (s *Service) clientsFor(account, region string) (*esmClients, error) {
 		RetryMaxAttempts: 3,
 		HTTPClient:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}},
 	}
-	c := &esmClients{sqs: sqs.NewFromConfig(cfg), streams: dynamodbstreams.NewFromConfig(cfg)}
+	c := &esmClients{sqs: sqs.NewFromConfig(cfg), streams: dynamodbstreams.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg)}
 	v, _ := s.esm.clients.LoadOrStore(k, c)
 	return v.(*esmClients), nil
 }

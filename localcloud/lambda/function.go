@@ -46,6 +46,8 @@ type function struct {
 	Reserved   *int         `json:"reserved,omitempty"`
 	// Tracing is TracingConfig.Mode; "" means PassThrough.
 	Tracing string `json:"tracing,omitempty"`
+	// DeadLetter is DeadLetterConfig.TargetArn (deadletter.go).
+	DeadLetter string `json:"deadLetter,omitempty"`
 	// Layers are the layer versions the function references.
 	Layers []layerRef `json:"layers,omitempty"`
 	// Version is a published version's number; "" is $LATEST.
@@ -132,6 +134,7 @@ type configuration struct {
 	SnapStart        map[string]string `json:"SnapStart"`
 	LoggingConfig    map[string]string `json:"LoggingConfig"`
 	Layers           []layerRef        `json:"Layers,omitempty"`
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
 }
 
 type environmentResp struct {
@@ -162,6 +165,7 @@ func (f *function) configuration() configuration {
 		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
 		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": f.logGroup()},
 		Layers:           f.Layers,
+		DeadLetterConfig: f.deadLetterOut(),
 	}
 	if f.Env != nil {
 		c.Environment = &environmentResp{Variables: f.Env}

@@ -17,7 +17,8 @@ import (
 // metric and minute in memory and written as one datapoint each when
 // flushed (before every read and alarm evaluation, and every few seconds).
 //
-//	AWS/Lambda     Invocations, Errors, Throttles, ConcurrentExecutions (Count),
+//	AWS/Lambda     Invocations, Errors, Throttles, ConcurrentExecutions,
+//	               DeadLetterErrors (only when a send to the dead-letter queue fails; Count),
 //	               Duration, IteratorAge (stream mappings; Milliseconds)
 //	               by FunctionName and across all functions
 //	AWS/ApiGateway Count, 4xx, 5xx (Count), Latency, IntegrationLatency (Milliseconds)
@@ -221,6 +222,10 @@ func (s *Service) observe(e activity.Event) {
 			o.touchQueue(rk, e.Name, e.Time)
 		case "sns":
 			o.add(rk, metric("AWS/SNS", e.Route, "TopicName", e.Name), "Count", float64(e.Status), e.Time)
+		case "lambda":
+			for _, dims := range [][]string{{"FunctionName", e.Name}, nil} {
+				o.add(rk, metric("AWS/Lambda", e.Route, dims...), "Count", float64(e.Status), e.Time)
+			}
 		}
 	case activity.KindSample:
 		if e.Service == "lambda" {
