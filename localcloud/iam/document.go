@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,6 +138,11 @@ func checkPolicy(doc string, max int, quota string, trust bool) error {
 		json.Unmarshal(raw.Statement, &one)
 		sts = []map[string]json.RawMessage{one}
 	}
+	if !trust {
+		if err := checkSids(sts); err != nil {
+			return err
+		}
+	}
 	for _, st := range sts {
 		_, principal := st["Principal"]
 		_, notPrincipal := st["NotPrincipal"]
@@ -178,6 +184,32 @@ func checkPolicy(doc string, max int, quota string, trust bool) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+var sidRE = regexp.MustCompile(`^[0-9A-Za-z]*$`)
+
+// checkSids applies IAM's rules for an identity policy's statement ids:
+// alphanumeric, and unique in the document.
+func checkSids(sts []map[string]json.RawMessage) error {
+	seen := map[string]bool{}
+	for _, st := range sts {
+		raw, ok := st["Sid"]
+		if !ok {
+			continue
+		}
+		var sid string
+		if json.Unmarshal(raw, &sid) != nil {
+			return malformed("Syntax errors in policy.")
+		}
+		if !sidRE.MatchString(sid) {
+			return malformed("Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*")
+		}
+		if sid != "" && seen[sid] {
+			return malformed("Statement IDs (SID) in a single policy must be unique.")
+		}
+		seen[sid] = true
 	}
 	return nil
 }

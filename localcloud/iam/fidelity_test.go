@@ -35,6 +35,8 @@ func TestIdentityPolicyMessagesAsIAM(t *testing.T) {
 		{"bad IAM resource path", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::123456789012:bucket/x"}}`,
 			`IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`},
 		{"empty Resource list", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:ListBucket","Resource":[]}}`, "Policy statement must contain resources."},
+		{"repeated Sid", `{"Version":"2012-10-17","Statement":[{"Sid":"a",` + st[1:] + `,{"Sid":"a",` + st[1:] + `]}`, "Statement IDs (SID) in a single policy must be unique."},
+		{"Sid not alphanumeric", `{"Version":"2012-10-17","Statement":[{"Sid":"read-only",` + st[1:] + `]}`, "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
