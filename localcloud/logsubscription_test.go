@@ -51,6 +51,12 @@ func TestLogSubscriptionInvokesFunction(t *testing.T) {
 	require.NoError(t, err)
 	_, err = logs.CreateLogStream(ctx, &cwlogs.CreateLogStreamInput{LogGroupName: aws.String("/app/orders"), LogStreamName: aws.String("web-1")})
 	require.NoError(t, err)
+	// A group the function's policy does not name is refused.
+	_, err = logs.CreateLogGroup(ctx, &cwlogs.CreateLogGroupInput{LogGroupName: aws.String("/app/other")})
+	require.NoError(t, err)
+	_, err = logs.PutSubscriptionFilter(ctx, &cwlogs.PutSubscriptionFilterInput{LogGroupName: aws.String("/app/other"), FilterName: aws.String("errors"),
+		FilterPattern: aws.String("ERROR"), DestinationArn: fn.FunctionArn})
+	require.ErrorContains(t, err, "Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function.")
 	_, err = logs.PutSubscriptionFilter(ctx, &cwlogs.PutSubscriptionFilterInput{LogGroupName: aws.String("/app/orders"), FilterName: aws.String("errors"),
 		FilterPattern: aws.String("ERROR"), DestinationArn: fn.FunctionArn})
 	require.NoError(t, err)

@@ -194,6 +194,9 @@ func (s *Service) InvokeFromService(ctx context.Context, in protocol.ServiceInvo
 		return protocol.InvocationResult{}, protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException",
 			"%s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows it (add one with AddPermission: Principal %s, SourceArn %s)", in.SourcePrincipal, f.arn(), in.SourcePrincipal, in.SourceARN)
 	}
+	if in.DryRun {
+		return protocol.InvocationResult{}, nil
+	}
 	payload, err := checkPayload(in.Payload)
 	if err != nil {
 		return protocol.InvocationResult{}, err

@@ -59,6 +59,22 @@ func checkDestination(arn string) error {
 	return invalidParam("Invalid destination ARN: %s", arn)
 }
 
+// checkFunctionDestination asks Lambda, as CloudWatch Logs does when a
+// filter is put, whether the destination function exists and lets
+// logs.amazonaws.com invoke it from the group.
+func (s *Service) checkFunctionDestination(ctx context.Context, arn string, g *group) error {
+	box, _ := s.functions.Load().(functionsBox)
+	if a, _ := protocol.ParseARN(arn); a.Service != "lambda" || box.f == nil {
+		return nil
+	}
+	_, err := box.f.InvokeFromService(ctx, protocol.ServiceInvocation{FunctionARN: arn, SourcePrincipal: "logs.amazonaws.com",
+		SourceARN: protocol.ARN("logs", g.key.region, g.key.account, "log-group:"+g.key.name+":*"), SourceAccount: g.key.account, DryRun: true})
+	if err != nil {
+		return invalidParam("Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function.")
+	}
+	return nil
+}
+
 func (s *Service) putSubscriptionFilter(ctx context.Context, body []byte) (any, error) {
 	var in struct {
 		LogGroupName   string  `json:"logGroupName"`
@@ -104,6 +120,9 @@ func (s *Service) putSubscriptionFilter(ctx context.Context, body []byte) (any, 
 		return nil, err
 	}
 	if err := checkDestination(in.DestinationArn); err != nil {
+		return nil, err
+	}
+	if err := s.checkFunctionDestination(ctx, in.DestinationArn, g); err != nil {
 		return nil, err
 	}
 	k := docKey{kindSubscription, id.AccountID, id.Region, g.key.name, in.FilterName}

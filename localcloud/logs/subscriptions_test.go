@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +31,12 @@ type recorder struct {
 func (r *recorder) InvokeFromService(_ context.Context, in protocol.ServiceInvocation) (protocol.InvocationResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if in.DryRun {
+		if strings.HasSuffix(in.FunctionARN, ":function:missing") {
+			return protocol.InvocationResult{}, protocol.Errorf("ResourceNotFoundException", "Function not found: %s", in.FunctionARN)
+		}
+		return protocol.InvocationResult{}, nil
+	}
 	r.calls = append(r.calls, in)
 	return protocol.InvocationResult{}, nil
 }
@@ -143,4 +150,17 @@ func TestSubscriptionFilterRules(t *testing.T) {
 	out, err = c2.DescribeSubscriptionFilters(ctx, &cwl.DescribeSubscriptionFiltersInput{LogGroupName: aws.String("g")})
 	require.NoError(t, err)
 	assert.Empty(t, out.SubscriptionFilters)
+}
+
+// TestSubscriptionFilterChecksTheFunction: PutSubscriptionFilter asks
+// Lambda whether the destination exists and allows logs.amazonaws.com, and
+// answers CloudWatch Logs' InvalidParameterException when it does not.
+func TestSubscriptionFilterChecksTheFunction(t *testing.T) {
+	t.Parallel()
+	c, svc, _ := newClient(t)
+	svc.SetFunctions(&recorder{})
+	mustGroup(t, c, "/app/orders", "s1")
+	_, err := c.PutSubscriptionFilter(context.Background(), &cwl.PutSubscriptionFilterInput{LogGroupName: aws.String("/app/orders"), FilterName: aws.String("f"),
+		FilterPattern: aws.String(""), DestinationArn: aws.String("arn:aws:lambda:us-east-1:" + cloudtest.Account + ":function:missing")})
+	cloudtest.APIError(t, err, "InvalidParameterException", "Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute your function.")
 }

@@ -37,6 +37,9 @@ type ServiceInvocation struct {
 	Payload         []byte
 	// Async invokes with InvocationType Event (retries, no result).
 	Async bool
+	// DryRun only checks that the function exists and its resource policy
+	// allows the caller (as InvocationType DryRun does).
+	DryRun bool
 }
 
 // InvocationResult is what a synchronous invocation returned.
