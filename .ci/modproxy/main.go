@@ -1,9 +1,11 @@
 // Command modproxy publishes one commit of a git repository as a module
 // version in a file-system GOPROXY (the proxy protocol's layout: @v/list,
 // VERSION.info, VERSION.mod, VERSION.zip), so that `go install
-// MODULE/cmd@VERSION` can be tried as a user would without publishing.
-// The zip is made by golang.org/x/mod/zip.CreateFromVCS, from the commit's
-// files (git archive), as the go command makes it in direct mode.
+// MODULE/cmd@VERSION` (or @latest, which the proxy's @latest file answers
+// with this version, as proxy.golang.org does for an untagged module) can
+// be tried as a user would without publishing. The zip is made by
+// golang.org/x/mod/zip.CreateFromVCS, from the commit's files (git
+// archive), as the go command makes it in direct mode.
 //
 //	go run . -repo DIR -commit REV -out PROXYDIR
 //
@@ -115,6 +117,11 @@ func publish(repo, rev, out string) (string, error) {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return "", err
 		}
+	}
+	// $base/$module/@latest: what a proxy answers for a module without
+	// release tags, so that @latest resolves to this commit.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(dir), "@latest"), info, 0o644); err != nil {
+		return "", err
 	}
 	list := filepath.Join(dir, "list")
 	old, _ := os.ReadFile(list)
