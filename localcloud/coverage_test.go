@@ -31,12 +31,10 @@ import (
 const botocoreData = "/usr/lib/python3/dist-packages/botocore/data"
 
 // unservedOperations are the operations of those models the local cloud
-// does not serve yet: IAM's Organizations access reports need AWS
-// Organizations, which the local cloud does not have; STS's
-// AssumeRoleWithSAML is still to be built (SAML providers are kept).
+// does not serve: IAM's Organizations access reports need AWS
+// Organizations, which the local cloud does not have.
 var unservedOperations = map[string][]string{
 	"iam": {"GenerateOrganizationsAccessReport", "GetOrganizationsAccessReport"},
-	"sts": {"AssumeRoleWithSAML"},
 }
 
 // serviceModel is the part of a botocore service-2.json this test reads.

@@ -24,7 +24,7 @@ func unsignedSTS(r *http.Request) bool {
 		return false
 	}
 	a, ok := protocol.PeekAction(r)
-	return ok && a == "AssumeRoleWithWebIdentity"
+	return ok && (a == "AssumeRoleWithWebIdentity" || a == "AssumeRoleWithSAML")
 }
 
 // durationParam reads DurationSeconds within [lo, hi], or def.
@@ -240,21 +240,29 @@ func allowsAction(actions stringList, action string) bool {
 // claimsMeet evaluates a statement's string conditions on the provider's
 // claims; any other condition fails closed.
 func claimsMeet(cond map[string]map[string]json.RawMessage, provider string, tok *webToken, aud string) bool {
+	return conditionsMeet(cond, provider+":", func(claim string) string {
+		switch claim {
+		case "aud":
+			return aud
+		case "sub":
+			return tok.Sub
+		}
+		got, _ := tok.raw[claim].(string)
+		return got
+	})
+}
+
+// conditionsMeet evaluates a trust statement's string conditions on keys
+// prefix+claim, whose values claim gives; any other key or operator fails
+// closed.
+func conditionsMeet(cond map[string]map[string]json.RawMessage, prefix string, claim func(string) string) bool {
 	for op, kv := range cond {
 		for key, raw := range kv {
-			claim, ok := strings.CutPrefix(key, provider+":")
+			name, ok := strings.CutPrefix(key, prefix)
 			if !ok {
 				return false
 			}
-			var got string
-			switch claim {
-			case "aud":
-				got = aud
-			case "sub":
-				got = tok.Sub
-			default:
-				got, _ = tok.raw[claim].(string)
-			}
+			got := claim(name)
 			var want stringList
 			if json.Unmarshal(raw, &want) != nil {
 				return false

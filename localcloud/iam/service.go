@@ -367,6 +367,7 @@ func (s *Service) stsOps() map[string]protocol.QueryOp {
 		"GetFederationToken":         s.getFederationToken,
 		"AssumeRoleWithWebIdentity":  s.assumeRoleWithWebIdentity,
 		"DecodeAuthorizationMessage": s.decodeAuthorizationMessage,
+		"AssumeRoleWithSAML":         s.assumeRoleWithSAML,
 	}
 }
 
