@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/labkit-dev/labkit/internal/plural"
 	"github.com/labkit-dev/labkit/solutions/downstream"
 )
 
@@ -102,10 +103,10 @@ type LoadReport struct {
 // String is the report for a terminal.
 func (r *LoadReport) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "load run %s: %d orders at %d/s to %s\n", r.Run, r.Orders, r.Rate, r.Endpoint)
+	fmt.Fprintf(&b, "load run %s: %s at %d/s to %s\n", r.Run, plural.Count(r.Orders, "order", "orders"), r.Rate, r.Endpoint)
 	fmt.Fprintf(&b, "  accepted   %d\n  throttled  %d\n  rejected   %d\n  failed     %d\n", r.Accepted, r.Throttled, r.Rejected, r.Failed)
 	if r.Retried > 0 {
-		fmt.Fprintf(&b, "  retried    %d requests (same Idempotency-Key)\n", r.Retried)
+		fmt.Fprintf(&b, "  retried    %s (same Idempotency-Key)\n", plural.Count(r.Retried, "request", "requests"))
 	}
 	what := "completed  %d (both downstream services applied them)\n"
 	if !r.Downstream {

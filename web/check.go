@@ -17,6 +17,7 @@ import (
 
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/grader/target"
+	"github.com/labkit-dev/labkit/internal/plural"
 	"github.com/labkit-dev/labkit/labs"
 )
 
@@ -83,11 +84,7 @@ func (s *Server) runChecks(c *gin.Context) {
 		fmt.Fprintf(c.Writer, "event: %s\ndata: %s\n\n", name, b)
 		c.Writer.Flush()
 	}
-	noun := "checks"
-	if len(checks) == 1 {
-		noun = "check"
-	}
-	send("start", event{HTML: fmt.Sprintf("Running %d %s against the %s…", len(checks), noun, spec.Name())})
+	send("start", event{HTML: fmt.Sprintf("Running %s against the %s…", plural.Count(len(checks), "check", "checks"), spec.Name())})
 	results := grader.Run(ctx, env, checks, 0, func(r grader.Result) {
 		// Record with a context that outlives a closed tab: a verdict the
 		// grader reached is kept even if nobody is watching.

@@ -88,7 +88,7 @@ func TestClassLogin(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, code, "a roster upload without the CSRF token")
 	code, body = a.post(t, "/class/roster", url.Values{"class": {"cs101"}, "csv": {"id,name,target,account\nana,Ana,local,111111111111\n,<b>x</b>,local,1\n"}}, csrf)
 	assert.Equal(t, http.StatusOK, code)
-	assert.Contains(t, body, "1 learners ready; 2 problems")
+	assert.Contains(t, body, "1 learner ready; 2 problems")
 	assert.Contains(t, body, "line 3, column 1 (id): missing id")
 	assert.Contains(t, body, `line 3, column 4 (account): account &#34;1&#34; is not a 12-digit account id`)
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/internal/plural"
 	"github.com/labkit-dev/labkit/labs"
 	"github.com/labkit-dev/labkit/web/progress"
 )
@@ -30,8 +31,9 @@ var funcs = template.FuncMap{
 		}
 		return int(p/max*100 + 0.5)
 	},
-	"num":  num,
-	"node": diagramNode,
+	"num":   num,
+	"count": plural.Count, // {{count .N "learner" "learners"}}
+	"node":  diagramNode,
 	"symbol": func(status string) string {
 		if v, ok := map[string]string{"pass": "✓", "fail": "✗", "error": "!", "skipped": "–"}[status]; ok {
 			return v

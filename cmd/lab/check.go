@@ -13,6 +13,7 @@ import (
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/grader/checks"
 	"github.com/labkit-dev/labkit/grader/report"
+	"github.com/labkit-dev/labkit/internal/plural"
 	"github.com/labkit-dev/labkit/labs"
 )
 
@@ -57,7 +58,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Log:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	var emit func(grader.Result)
 	if *format == "text" {
-		fmt.Fprintf(stdout, "checking %d checks against the %s\n\n", len(checkList), t.spec.Name())
+		fmt.Fprintf(stdout, "checking %s against the %s\n\n", plural.Count(len(checkList), "check", "checks"), t.spec.Name())
 		tx := &report.Text{W: stdout, Color: isTerminal(stdout), AllHints: *hints}
 		emit = tx.Result
 	}
@@ -81,11 +82,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	s := grader.Summarize(results)
 	switch {
 	case s.Failed > 0:
-		return &exitError{code: 1, err: fmt.Errorf("%d check(s) failed", s.Failed)}
+		return &exitError{code: 1, err: fmt.Errorf("%s failed", plural.Count(s.Failed, "check", "checks"))}
 	case s.Errored > 0:
-		return &exitError{code: 2, err: fmt.Errorf("%d check(s) could not be decided", s.Errored)}
+		return &exitError{code: 2, err: fmt.Errorf("%s could not be decided", plural.Count(s.Errored, "check", "checks"))}
 	case s.Skipped > 0:
-		return &exitError{code: 1, err: fmt.Errorf("%d check(s) skipped because what they need is missing", s.Skipped)}
+		return &exitError{code: 1, err: fmt.Errorf("%s skipped because what they need is missing", plural.Count(s.Skipped, "check", "checks"))}
 	}
 	return nil
 }

@@ -100,6 +100,8 @@ func TestCheckAgainstHostileLearnerAPI(t *testing.T) {
 	report := out.String() + errb.String()
 	t.Logf("lab check exited %d:\n%s", code, report)
 	assert.Equal(t, 1, code, "both checks must fail")
+	assert.Contains(t, report, "checking 2 checks against")
+	assert.Contains(t, report, "2 checks failed")
 	assert.NotContains(t, report, "\x1b", "an escape sequence reached the terminal")
 	assert.NotContains(t, report, "\u202e", "a bidi override reached the terminal")
 	assert.NotContains(t, report, "\r", "a carriage return reached the terminal")

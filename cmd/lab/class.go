@@ -18,6 +18,7 @@ import (
 	"github.com/labkit-dev/labkit/grader/class"
 	"github.com/labkit-dev/labkit/grader/submission"
 	"github.com/labkit-dev/labkit/grader/target"
+	"github.com/labkit-dev/labkit/internal/plural"
 	"github.com/labkit-dev/labkit/web"
 	"github.com/labkit-dev/labkit/web/progress"
 )
@@ -78,10 +79,11 @@ func runCheckRoster(args []string, stdout, stderr io.Writer) error {
 	for _, l := range ros.Learners {
 		kinds[l.Reach.Kind]++
 	}
-	fmt.Fprintf(stdout, "%d learners ready (%d by role or profile on AWS, %d on a local cloud, %d by submission); %d problems\n",
-		len(ros.Learners), kinds[class.ReachAWS], kinds[class.ReachLocal], kinds[class.ReachSubmission], len(ros.Errors))
+	fmt.Fprintf(stdout, "%s ready (%d by role or profile on AWS, %d on a local cloud, %d by submission); %s\n",
+		plural.Count(len(ros.Learners), "learner", "learners"), kinds[class.ReachAWS], kinds[class.ReachLocal], kinds[class.ReachSubmission],
+		plural.Count(len(ros.Errors), "problem", "problems"))
 	if len(ros.Errors) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d problem(s) in %s", len(ros.Errors), args[0])}
+		return &exitError{code: 1, err: fmt.Errorf("%s in %s", plural.Count(len(ros.Errors), "problem", "problems"), args[0])}
 	}
 	return nil
 }
@@ -187,10 +189,10 @@ func runClassGrade(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return start(err)
 	}
 	s := class.Summarize(run, prev)
-	fmt.Fprintf(progressOut, "%d graded, %d grader errors, %d unreachable, %d bad roster rows; wrote %s (gradebook.csv, summary.md)\n",
-		s.Graded, s.GraderErrors, s.Unreachable, s.RosterErrors, f.out)
+	fmt.Fprintf(progressOut, "%d graded, %s, %d unreachable, %s; wrote %s (gradebook.csv, summary.md)\n",
+		s.Graded, plural.Count(s.GraderErrors, "grader error", "grader errors"), s.Unreachable, plural.Count(s.RosterErrors, "bad roster row", "bad roster rows"), f.out)
 	if n := run.NotGraded(); n > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d learner(s) not graded: see %s", n, filepath.Join(f.out, "summary.md"))}
+		return &exitError{code: 1, err: fmt.Errorf("%s not graded: see %s", plural.Count(n, "learner", "learners"), filepath.Join(f.out, "summary.md"))}
 	}
 	return nil
 }

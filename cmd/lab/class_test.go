@@ -483,7 +483,7 @@ func TestClassCheckRoster(t *testing.T) {
 	assert.Contains(t, out, bad+`: line 1, column 5 (colour): unknown column "colour"`)
 	assert.Contains(t, out, bad+": line 3, column 1 (id): missing id")
 	assert.Contains(t, out, bad+`: line 3, column 4 (account): account "1" is not a 12-digit account id`)
-	assert.Contains(t, out, "1 learners ready")
+	assert.Contains(t, out, "1 learner ready")
 
 	code, _, errOut := lab(t, "class", "check-roster", filepath.Join(dir, "missing.csv"))
 	assert.Equal(t, 2, code, errOut)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/grader/report"
+	"github.com/labkit-dev/labkit/internal/plural"
 	"github.com/labkit-dev/labkit/kit"
 )
 
@@ -100,16 +101,8 @@ func runReset(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "deleted %s\n", plural(len(deleted), "resource", "resources"))
+	fmt.Fprintf(stdout, "deleted %s\n", plural.Count(len(deleted), "resource", "resources"))
 	return nil
-}
-
-// plural spells a count with its noun: "1 resource", "0 resources".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func runFail(ctx context.Context, args []string, stdout, stderr io.Writer) error {

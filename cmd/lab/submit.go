@@ -15,6 +15,7 @@ import (
 	"github.com/labkit-dev/labkit/grader/report"
 	"github.com/labkit-dev/labkit/grader/submission"
 	"github.com/labkit-dev/labkit/grader/target"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 // runSubmit exports the learner's local-cloud account into a submission archive.
@@ -49,8 +50,12 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	acc := a.Account
-	fmt.Fprintf(stdout, "wrote %s (%d KiB): %d tables, %d queues, %d topics, %d roles, %d functions, %d mappings, %d APIs, %d log groups\n",
-		*out, (st.Size()+1023)/1024, len(acc.Tables), len(acc.Queues), len(acc.Topics), len(acc.Roles), len(acc.Functions), len(acc.Mappings), len(acc.APIs), len(acc.LogGroups))
+	fmt.Fprintf(stdout, "wrote %s (%d KiB): %s\n", *out, (st.Size()+1023)/1024, strings.Join([]string{
+		plural.Count(len(acc.Tables), "table", "tables"), plural.Count(len(acc.Queues), "queue", "queues"),
+		plural.Count(len(acc.Topics), "topic", "topics"), plural.Count(len(acc.Roles), "role", "roles"),
+		plural.Count(len(acc.Functions), "function", "functions"), plural.Count(len(acc.Mappings), "mapping", "mappings"),
+		plural.Count(len(acc.APIs), "API", "APIs"), plural.Count(len(acc.LogGroups), "log group", "log groups"),
+	}, ", "))
 	for _, f := range acc.Functions {
 		if len(f.Redacted) > 0 {
 			fmt.Fprintf(stdout, "  function %s: %s left out (secrets: the grader sets new values)\n", f.Name, strings.Join(f.Redacted, ", "))
@@ -160,7 +165,7 @@ func runSubmissionGrade(ctx context.Context, u string, args []string, stdout, st
 		return &exitError{code: 1, err: gradeErr}
 	}
 	if s := grader.Summarize(results); s.Failed > 0 || s.Skipped > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d check(s) failed, %d skipped", s.Failed, s.Skipped)}
+		return &exitError{code: 1, err: fmt.Errorf("%s failed, %d skipped", plural.Count(s.Failed, "check", "checks"), s.Skipped)}
 	}
 	return nil
 }

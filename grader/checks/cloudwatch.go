@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 func cloudwatchKinds() []grader.Kind {
@@ -168,5 +169,5 @@ func runDashboard(ctx context.Context, env *grader.Env, p grader.Params) grader.
 	if len(missing) > 0 {
 		return grader.Failf("dashboard %s has no metric widget showing %s", name, strings.Join(missing, " or "))
 	}
-	return grader.Passf("dashboard %s shows the dead-letter queues' depth and the functions' errors in %d widgets", name, len(doc.Widgets))
+	return grader.Passf("dashboard %s shows the dead-letter queues' depth and the functions' errors in %s", name, plural.Count(len(doc.Widgets), "widget", "widgets"))
 }

@@ -16,6 +16,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 // spikeCountReserve is the time the spike keeps, after waiting for its
@@ -85,7 +86,7 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	accepted = dedupe(accepted)
 	defer func() { a.remove(accepted...) }()
 	if len(accepted) == 0 {
-		return grader.Failf("none of %d orders was accepted; the first answer was %s", n, firstRefusal)
+		return grader.Failf("none of %s was accepted; the first answer was %s", plural.Count(n, "order", "orders"), firstRefusal)
 	}
 	// Every accepted order completes.
 	pending := map[string]bool{}
@@ -147,13 +148,13 @@ func runSpike(ctx context.Context, env *grader.Env, p grader.Params) grader.Outc
 	}
 	parts := []grader.Part{
 		{Name: "accepted", Passed: len(accepted) == n, Detail: fmt.Sprintf("%d of %d accepted; the first refusal was %s", len(accepted), n, firstRefusal)},
-		{Name: "completed", Passed: len(pending) == 0, Detail: fmt.Sprintf("%d accepted orders did not reach both statuses DONE in time", len(pending))},
+		{Name: "completed", Passed: len(pending) == 0, Detail: fmt.Sprintf("%s did not reach both statuses DONE in time", plural.Count(len(pending), "accepted order", "accepted orders"))},
 		{Name: "none lost", Passed: len(lost) == 0, Detail: "no downstream record for " + show(lost)},
 		{Name: "none duplicated", Passed: len(duplicated) == 0 && len(stored) == len(accepted),
-			Detail: fmt.Sprintf("duplicated downstream records: %s; %d orders stored for %d accepted. A worker must apply an order once even when its message arrives twice (use the orderId as the service's Idempotency-Key)", show(duplicated), len(stored), len(accepted))},
+			Detail: fmt.Sprintf("duplicated downstream records: %s; %s stored for %d accepted. A worker must apply an order once even when its message arrives twice (use the orderId as the service's Idempotency-Key)", show(duplicated), plural.Count(len(stored), "order", "orders"), len(accepted))},
 	}
 	return partsOutcome(parts, "the spike was not handled cleanly",
-		fmt.Sprintf("%d orders accepted, all completed, 0 lost, 0 duplicated", len(accepted)))
+		fmt.Sprintf("%s accepted, all completed, 0 lost, 0 duplicated", plural.Count(len(accepted), "order", "orders")))
 }
 
 // redeliver sends the stored orders again to each queue, as the publisher

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 func functionalKinds() []grader.Kind {
@@ -96,7 +97,7 @@ func runAuth(ctx context.Context, env *grader.Env, p grader.Params) grader.Outco
 		return undecided("look for stored orders", err)
 	}
 	defer func() { a.removeItems(stored) }()
-	parts = append(parts, grader.Part{Name: "nothing stored", Passed: len(stored) == 0, Detail: fmt.Sprintf("%d orders stored for %s, want none", len(stored), customer)})
+	parts = append(parts, grader.Part{Name: "nothing stored", Passed: len(stored) == 0, Detail: fmt.Sprintf("%s stored for %s, want none", plural.Count(len(stored), "order", "orders"), customer)})
 	return partsOutcome(parts, "the API lets a request through that it must refuse", "401 without a token, 403 for forged, expired and other-channel tokens; nothing stored")
 }
 
@@ -235,7 +236,7 @@ func runIdempotency(ctx context.Context, env *grader.Env, p grader.Params) grade
 		{Name: "replay accepted", Passed: second.status == http.StatusCreated || second.status == http.StatusOK, Detail: "the replay got " + second.describe()},
 		{Name: "same orderId", Passed: first.str("orderId") != "" && first.str("orderId") == second.str("orderId"),
 			Detail: fmt.Sprintf("first %q, replay %q: the same Idempotency-Key must give the same order", first.str("orderId"), second.str("orderId"))},
-		{Name: "one item", Passed: len(stored) == 1, Detail: fmt.Sprintf("%d items stored for the two requests, want 1 (use a conditional write)", len(stored))},
+		{Name: "one item", Passed: len(stored) == 1, Detail: fmt.Sprintf("%s stored for the two requests, want 1 (use a conditional write)", plural.Count(len(stored), "item", "items"))},
 	}
 	return partsOutcome(parts, "a retried request is not idempotent", "the replay returned order "+first.str("orderId")+" and one item is stored")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 // wildcardResourceActions may be granted on "*": the log-writing actions of
@@ -328,7 +329,7 @@ func runRoleScope(ctx context.Context, env *grader.Env, p grader.Params) grader.
 	}
 	o := grader.FromParts(parts)
 	if o.Status == grader.Pass {
-		return o.With(fmt.Sprintf("role %s: %d statements, all scoped to the lab's resources", role, len(stmts)))
+		return o.With(fmt.Sprintf("role %s: %s, all scoped to the lab's resources", role, plural.Count(len(stmts), "statement", "statements")))
 	}
 	var why []string
 	for _, pt := range parts {

@@ -14,6 +14,7 @@ import (
 	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 var functionsParam = grader.Param{Name: "functions", Required: true, Doc: "the functions' names; their log groups are /aws/lambda/<name>"}
@@ -56,9 +57,9 @@ func runRetention(ctx context.Context, env *grader.Env, p grader.Params) grader.
 		case out.LogGroups[idx].RetentionInDays == nil:
 			parts = append(parts, grader.Part{Name: group, Detail: "keeps logs forever (no retention policy)"})
 		case maxDays > 0 && int(*out.LogGroups[idx].RetentionInDays) > maxDays:
-			parts = append(parts, grader.Part{Name: group, Detail: fmt.Sprintf("keeps logs %d days, want at most %d", *out.LogGroups[idx].RetentionInDays, maxDays)})
+			parts = append(parts, grader.Part{Name: group, Detail: fmt.Sprintf("keeps logs %s, want at most %d", plural.Count(int(*out.LogGroups[idx].RetentionInDays), "day", "days"), maxDays)})
 		default:
-			parts = append(parts, grader.Part{Name: group, Passed: true, Detail: fmt.Sprintf("%d days", *out.LogGroups[idx].RetentionInDays)})
+			parts = append(parts, grader.Part{Name: group, Passed: true, Detail: plural.Count(int(*out.LogGroups[idx].RetentionInDays), "day", "days")})
 		}
 	}
 	return partsOutcome(parts, "not every log group has a retention policy", "every function's log group has a retention policy")

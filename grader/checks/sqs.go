@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 var queuesParam = grader.Param{Name: "queues", Required: true, Doc: "the queues' names"}
@@ -168,7 +169,7 @@ func runRedrive(ctx context.Context, env *grader.Env, p grader.Params) grader.Ou
 		{Name: "maxReceiveCount", Passed: maxReceives >= minReceives, Detail: fmt.Sprintf("is %d, want at least %d so that a throttled or briefly failing consumer does not dead-letter good messages", maxReceives, minReceives)},
 	}
 	return partsOutcome(parts, "the redrive policy of queue "+qn+" is not as the lab asks",
-		fmt.Sprintf("%s redrives to %s after %d receives", qn, dn, maxReceives))
+		fmt.Sprintf("%s redrives to %s after %s", qn, dn, plural.Count(maxReceives, "receive", "receives")))
 }
 
 func runVisibility(ctx context.Context, env *grader.Env, p grader.Params) grader.Outcome {

@@ -11,6 +11,7 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/labkit-dev/labkit/grader"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 func mappingKinds() []grader.Kind {
@@ -86,7 +87,7 @@ func runStreamMapping(ctx context.Context, env *grader.Env, p grader.Params) gra
 		destPart,
 	}
 	return partsOutcome(parts, fmt.Sprintf("the stream mapping of %s is not set up as the lab asks (change it in place with aws lambda update-event-source-mapping --uuid %s; a second create-event-source-mapping fails with ResourceConflictException)", fn, aws.ToString(m.UUID)),
-		fmt.Sprintf("mapping %s: enabled on %s, INSERT only, bisect, %d retries, failures to %s", aws.ToString(m.UUID), streamArn, retries, dlq))
+		fmt.Sprintf("mapping %s: enabled on %s, INSERT only, bisect, %s, failures to %s", aws.ToString(m.UUID), streamArn, plural.Count(int(retries), "retry", "retries"), dlq))
 }
 
 func runQueueMapping(ctx context.Context, env *grader.Env, p grader.Params) grader.Outcome {

@@ -18,6 +18,7 @@ import (
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/grader/checks"
 	"github.com/labkit-dev/labkit/grader/target"
+	"github.com/labkit-dev/labkit/internal/plural"
 	"github.com/labkit-dev/labkit/labs"
 )
 
@@ -348,7 +349,7 @@ func score(cfg Config, l Learner, results []grader.Result) LearnerResult {
 	}
 	if errored > 0 {
 		r.Status = StatusGraderError
-		r.Message = fmt.Sprintf("%d check(s) could not be decided (first: %s)", errored, firstReason)
+		r.Message = fmt.Sprintf("%s could not be decided (first: %s)", plural.Count(errored, "check", "checks"), firstReason)
 		return r
 	}
 	total := 0.0

@@ -19,7 +19,7 @@ import (
 func TestOutputsCarryNoTerminalControls(t *testing.T) {
 	run := sampleRun(t)
 	run.Learners[2].Status = class.StatusGraderError
-	run.Learners[2].Message = "1 check(s) could not be decided (first: lab2/order-accepted: POST /orders: 502 \x1b[2J\x1b[32mall graded\x1b[0m\x1b]0;x\x07 \u202eok)"
+	run.Learners[2].Message = "1 check could not be decided (first: lab2/order-accepted: POST /orders: 502 \x1b[2J\x1b[32mall graded\x1b[0m\x1b]0;x\x07 \u202eok)"
 
 	var progress bytes.Buffer
 	p := &class.Progress{W: &progress, Total: 3}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/grader/report"
+	"github.com/labkit-dev/labkit/internal/plural"
 )
 
 // Summary is what summary.md (and the dashboard) says about a run.
@@ -171,10 +172,11 @@ func passCounts(run *Run) map[string]int {
 func WriteSummary(w io.Writer, run *Run, prev *Run) {
 	s := Summarize(run, prev)
 	fmt.Fprintf(w, "# Class grading run %s\n\n", run.ID)
-	fmt.Fprintf(w, "Started %s, took %s. %d learners: %d graded, %d grader errors, %d unreachable",
-		run.Started.UTC().Format(time.RFC3339), run.Finished.Sub(run.Started).Round(time.Millisecond), s.Learners, s.Graded, s.GraderErrors, s.Unreachable)
+	fmt.Fprintf(w, "Started %s, took %s. %s: %d graded, %s, %d unreachable",
+		run.Started.UTC().Format(time.RFC3339), run.Finished.Sub(run.Started).Round(time.Millisecond), plural.Count(s.Learners, "learner", "learners"),
+		s.Graded, plural.Count(s.GraderErrors, "grader error", "grader errors"), s.Unreachable)
 	if s.RosterErrors > 0 {
-		fmt.Fprintf(w, "; %d roster rows not graded (errors below)", s.RosterErrors)
+		fmt.Fprintf(w, "; %s not graded (errors below)", plural.Count(s.RosterErrors, "roster row", "roster rows"))
 	}
 	fmt.Fprint(w, ".\n\n## Scores\n\n")
 	if s.Graded == 0 {
