@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -240,20 +241,42 @@ func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request) error {
 	if max < 1 || max > 10000 {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", max)
 	}
+	all := false
+	switch v := r.URL.Query().Get("FunctionVersion"); v {
+	case "":
+	case "ALL":
+		all = true
+	default:
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]", truncate(v, 64))
+	}
+	// The marker is the list key of the last function answered: its name
+	// and version number ($LATEST first), so that FunctionVersion=ALL pages
+	// through versions too.
+	key := func(f *function) string { return fmt.Sprintf("%s:%010d", f.Name, versionNumber(f)) }
 	marker := r.URL.Query().Get("Marker")
 	s.mu.RLock()
 	var fns []*function
 	for k, f := range s.fns {
-		if k.account == id.AccountID && k.region == id.Region && k.name > marker {
+		if k.account != id.AccountID || k.region != id.Region {
+			continue
+		}
+		if key(f) > marker {
 			fns = append(fns, f)
+		}
+		if q := s.quals[k]; all && q != nil {
+			for _, v := range q.versions {
+				if key(v) > marker {
+					fns = append(fns, v)
+				}
+			}
 		}
 	}
 	s.mu.RUnlock()
-	sort.Slice(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+	sort.Slice(fns, func(i, j int) bool { return key(fns[i]) < key(fns[j]) })
 	out := map[string]any{}
 	if len(fns) > max {
 		fns = fns[:max]
-		out["NextMarker"] = fns[max-1].Name
+		out["NextMarker"] = key(fns[max-1])
 	}
 	cfgs := make([]configuration, 0, len(fns))
 	for _, f := range fns {

@@ -194,3 +194,35 @@ func TestAliases(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, again.Versions, 1)
 }
+
+// TestListFunctionsAllVersions: ListFunctions answers $LATEST only, and
+// with FunctionVersion=ALL every published version too, paging through
+// them by MaxItems and Marker; another FunctionVersion is refused.
+func TestListFunctionsAllVersions(t *testing.T) {
+	t.Parallel()
+	_, url := testService(t, nil)
+	c := client(url, cloudtest.Account)
+	ctx := context.Background()
+	zip := zipOf(t, "echo")
+	createFunction(t, c, "a", zip, func(in *awslambda.CreateFunctionInput) { in.Publish = true })
+	createFunction(t, c, "b", zip, nil)
+	latest, err := c.ListFunctions(ctx, &awslambda.ListFunctionsInput{})
+	require.NoError(t, err)
+	assert.Len(t, latest.Functions, 2)
+
+	var got []string
+	var marker *string
+	for {
+		page, err := c.ListFunctions(ctx, &awslambda.ListFunctionsInput{FunctionVersion: types.FunctionVersionAll, MaxItems: aws.Int32(2), Marker: marker})
+		require.NoError(t, err)
+		for _, f := range page.Functions {
+			got = append(got, aws.ToString(f.FunctionName)+":"+aws.ToString(f.Version))
+		}
+		if marker = page.NextMarker; marker == nil {
+			break
+		}
+	}
+	assert.Equal(t, []string{"a:$LATEST", "a:1", "b:$LATEST"}, got)
+	_, err = c.ListFunctions(ctx, &awslambda.ListFunctionsInput{FunctionVersion: "SOME"})
+	wantCode(t, err, "ValidationException")
+}
