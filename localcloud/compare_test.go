@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,6 +116,39 @@ func dynamoTargets(b *testing.B, nullBody string, run func(b *testing.B, endpoin
 	})
 	b.Run("localcloud", func(b *testing.B) { run(b, startCloud(b), true) })
 	b.Run("dynalite", func(b *testing.B) { run(b, startDynalite(b), true) })
+	// LABKIT_COMPARE_LAB="base=/tmp/lab-old head=/tmp/lab-new" adds other
+	// builds of lab, each run as `lab cloud` in its own process with a
+	// fresh data dir, to compare builds in the same run.
+	for _, f := range strings.Fields(os.Getenv("LABKIT_COMPARE_LAB")) {
+		name, bin, _ := strings.Cut(f, "=")
+		b.Run(name, func(b *testing.B) { run(b, startLab(b, bin), true) })
+	}
+}
+
+// startLab runs bin (a lab binary) as `lab cloud` on a free loopback port
+// with a fresh data dir until the benchmark ends.
+func startLab(b *testing.B, bin string) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "cloud", "--addr", addr, "--data", b.TempDir(), "--log-level", "error")
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("%s: %v", bin, err)
+	}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 200; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "http://" + addr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.Fatalf("%s cloud did not start", bin)
+	return ""
 }
 
 func BenchmarkComparePutItem(b *testing.B) {

@@ -159,6 +159,13 @@ func TestGuardRefusesDriveByAndRebinding(t *testing.T) {
 		{"cross-site image of an HTTP API", rawReq{"GET", "/_aws/execute-api/abc123/orders", "", "",
 			map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}}, 403, "Forbidden"},
 		{"rebinding of an HTTP API", rawReq{"GET", "/_aws/execute-api/abc123/orders", "rebind.attacker.example:" + g.port, "", nil}, 403, "Forbidden"},
+		// DynamoDB answers CORS preflights for any origin; the local cloud
+		// only for origins that may call it.
+		{"preflight of a DynamoDB call from another site", rawReq{"OPTIONS", "/", "", "", map[string]string{"Origin": "http://evil.example",
+			"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-amz-target,authorization", "Sec-Fetch-Mode": "cors"}}, 403, "AccessDeniedException"},
+		{"preflight from a file:// page", rawReq{"OPTIONS", "/", "", "", map[string]string{"Origin": "null", "Access-Control-Request-Method": "POST"}}, 403, "AccessDeniedException"},
+		{"DynamoDB call from another site", rawReq{"POST", "/", "", "{}", map[string]string{"Origin": "http://evil.example", "Authorization": fakeAuth,
+			"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}}, 403, "AccessDeniedException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,11 +209,21 @@ func TestGuardLetsClientsThrough(t *testing.T) {
 			map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}}, 404},
 		{"same-origin page", rawReq{"POST", "/_aws/execute-api/abc123/orders", "", "{}",
 			map[string]string{"Origin": g.url, "Sec-Fetch-Site": "same-origin"}}, 404},
+		// An allowed page's preflight of a DynamoDB call is answered as
+		// DynamoDB answers it; so is an Origin no browser sends.
+		{"preflight from an allowed origin", rawReq{"OPTIONS", "/", "", "", map[string]string{"Origin": "http://localhost:3000",
+			"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-amz-target,authorization"}}, 200},
+		{"preflight with an Origin no browser sends", rawReq{"OPTIONS", "/", "", "", map[string]string{"Origin": "whatever"}}, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, _, body := g.do(t, tt.req)
+			status, h, body := g.do(t, tt.req)
 			assert.Equal(t, tt.wantStatus, status, "body %s", body)
+			if tt.req.method == "OPTIONS" {
+				assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
+				assert.Equal(t, "172800", h.Get("Access-Control-Max-Age"))
+				assert.Equal(t, tt.req.header["Access-Control-Request-Headers"], h.Get("Access-Control-Allow-Headers"))
+			}
 		})
 	}
 	// The SDK goes through untouched.

@@ -73,6 +73,7 @@ func FuzzJSONRequest(f *testing.F) {
 func call(svc *Service, target string, body []byte) (int, []byte) {
 	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 	r.Header.Set("X-Amz-Target", target)
+	r.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	r = r.WithContext(protocol.WithIdentity(context.Background(), protocol.Identity{AccountID: cloudtest.Account, Region: "us-east-1"}))
 	w := httptest.NewRecorder()
 	svc.ServeHTTP(w, r)

@@ -107,7 +107,7 @@ func TestResponsesMatchBotocoreShapes(t *testing.T) {
 }
 
 // newerMembers are members DynamoDB added after the botocore model Debian
-// ships (1.34): the aws-sdk-go-v2 types this module builds with have them
+// ships (python3-botocore 1.29): the aws-sdk-go-v2 types this module builds with have them
 // (TestNewerMembersAreInTheSDK holds that), so DynamoDB sends them.
 var newerMembers = map[string][]string{
 	"TableDescription":               {"DeletionProtectionEnabled"},

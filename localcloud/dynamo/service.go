@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -251,6 +250,16 @@ func (s *Service) Close() error {
 
 // ServeHTTP answers awsJson1_0 requests of both APIs.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	protocol.CoralCORS(w, r)
+	// DynamoDB reads only JSON bodies: another Content-Type (text/plain,
+	// application/x-amz-json-1.1), or a body without one, is not an API
+	// call to it.
+	if ct := r.Header.Get("Content-Type"); ct != "" || r.ContentLength != 0 {
+		if _, ok := protocol.CoralJSONType(ct); !ok {
+			protocol.WriteCoralNotFound(w)
+			return
+		}
+	}
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), streamsPrefix) {
 		s.streamsAPI.ServeHTTP(w, r)
 		return
@@ -311,14 +320,5 @@ func (s *Service) checkpointLoop() {
 	}
 }
 
-// requestID is an id in DynamoDB's form: 52 characters of 0-9 and A-V
-// (its x-amzn-RequestId, "M916D78UO89CO2GHJ2RQT8T0HJVV4KQNSO5AEMVJF66Q9ASUAAJG").
-func requestID() string {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
-	var b [52]byte
-	rand.Read(b[:])
-	for i := range b {
-		b[i] = alphabet[b[i]&31]
-	}
-	return string(b[:])
-}
+// requestID is an id in DynamoDB's form (52 characters of 0-9 and A-V).
+func requestID() string { return protocol.CoralRequestID() }

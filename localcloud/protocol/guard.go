@@ -144,6 +144,11 @@ func (g *guard) originOK(r *http.Request, route *Route) bool {
 		// API is fine; the rest is not.
 		return route != nil && r.Header.Get("Sec-Fetch-Mode") == "navigate" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
 	}
+	if !strings.Contains(origin, "://") && origin != "null" {
+		// Not a serialized origin: browsers send "scheme://host[:port]"
+		// or "null", so no web page sent this one.
+		return true
+	}
 	o := strings.ToLower(strings.TrimRight(origin, "/"))
 	if o == "http://"+strings.ToLower(r.Host) || o == "https://"+strings.ToLower(r.Host) {
 		return true

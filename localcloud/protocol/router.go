@@ -140,6 +140,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rt.guard.refuse(sw, r, refuseOrigin, pub != nil, rt.restPath(r.URL.Path))
 		return
 	}
+	if coralPreflight(sw, r, id) {
+		return
+	}
 	internal := strings.HasPrefix(r.URL.Path, "/_lab/")
 	signed, malformed := signature(r)
 	unsigned := refuseUnsigned
@@ -171,6 +174,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if route == nil {
+		if coralRoot(sw, r, id) {
+			return
+		}
 		WriteRESTError(sw, r, rt.log, StatusErrorf(http.StatusNotFound, "UnknownOperationException", "no local service answers %s %s (service %q)", r.Method, r.URL.Path, id.Service))
 		return
 	}
