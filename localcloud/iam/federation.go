@@ -79,9 +79,10 @@ func (s *Service) getFederationToken(ctx context.Context, form url.Values) (any,
 		Arn             string `xml:"Arn"`
 	}
 	return struct {
-		Credentials   credentialsXML `xml:"Credentials"`
-		FederatedUser federatedUser  `xml:"FederatedUser"`
-	}{creds, federatedUser{id.AccountID + ":" + name, ss.arn()}}, nil
+		Credentials      credentialsXML `xml:"Credentials"`
+		FederatedUser    federatedUser  `xml:"FederatedUser"`
+		PackedPolicySize *int           `xml:"PackedPolicySize,omitempty"`
+	}{creds, federatedUser{id.AccountID + ":" + name, ss.arn()}, packedPolicySize(form)}, nil
 }
 
 // webToken is what the local cloud reads of an OIDC ID token. Its

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/iam"
@@ -285,4 +287,27 @@ func TestDecodeAuthorizationMessage(t *testing.T) {
 	if code := apiCode(err); code != "ValidationError" {
 		t.Errorf("empty message: got %v, want ValidationError", err)
 	}
+}
+
+// TestPackedPolicySize: AssumeRole and GetFederationToken answer
+// PackedPolicySize when a session policy is passed, and only then.
+func TestPackedPolicySize(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, t.TempDir())
+	url := serveWithResolver(t, svc)
+	ctx := cloudtest.Context(t)
+	c := awsiam.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	role := createRole(t, c, "r", trustLambda)
+	s := sts.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	plain, err := s.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s1")})
+	require.NoError(t, err)
+	assert.Nil(t, plain.PackedPolicySize)
+	const policy = `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}`
+	scoped, err := s.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s1"), Policy: aws.String(policy)})
+	require.NoError(t, err)
+	require.NotNil(t, scoped.PackedPolicySize)
+	assert.EqualValues(t, 5, *scoped.PackedPolicySize, "86 compacted characters of 2048, rounded up")
+	fed, err := s.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("bob"), Policy: aws.String(policy)})
+	require.NoError(t, err)
+	assert.EqualValues(t, 5, aws.ToInt32(fed.PackedPolicySize))
 }
