@@ -4,8 +4,10 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -173,13 +175,52 @@ func (s *Service) launcher(f *function, dir, reqID string) (*exec.Cmd, *fnError,
 }
 
 // interpreterEnviron is what an interpreted runtime adds to the function's
-// environment.
-func interpreterEnviron(f *function, dir string) []string {
-	switch supportedRuntimes[f.Runtime].lang {
-	case langPython:
-		return []string{"PYTHONPATH=" + dir, "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}
-	case langNode:
-		return []string{"NODE_PATH=" + filepath.Join(dir, "node_modules")}
+// environment: its code and its layers on the module search path, where
+// AWS extracts layers under /opt (python/ and python/lib/pythonX.Y/
+// site-packages; nodejs/node_modules and nodejs/nodeNN/node_modules), a
+// later layer before an earlier one as its files would win in /opt.
+func (s *Service) interpreterEnviron(f *function, dir string) []string {
+	lang := supportedRuntimes[f.Runtime].lang
+	if lang != langPython && lang != langNode {
+		return nil
 	}
-	return nil
+	layers := s.layerDirs(f)
+	slices.Reverse(layers)
+	var paths []string
+	switch lang {
+	case langPython:
+		paths = append(paths, dir)
+		for _, l := range layers {
+			paths = append(paths, filepath.Join(l, "python", "lib", f.Runtime, "site-packages"), filepath.Join(l, "python"))
+		}
+		return []string{"PYTHONPATH=" + strings.Join(paths, string(os.PathListSeparator)), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}
+	default:
+		paths = append(paths, filepath.Join(dir, "node_modules"))
+		major := strings.TrimSuffix(strings.TrimPrefix(f.Runtime, "nodejs"), ".x")
+		for _, l := range layers {
+			paths = append(paths, filepath.Join(l, "nodejs", "node"+major, "node_modules"), filepath.Join(l, "nodejs", "node_modules"))
+		}
+		return []string{"NODE_PATH=" + strings.Join(paths, string(os.PathListSeparator))}
+	}
+}
+
+// layerDirs unpacks the function's layer versions (each once, beside its
+// zip) and returns their directories in the function's order; a version
+// deleted since the function named it is left out.
+func (s *Service) layerDirs(f *function) []string {
+	var dirs []string
+	for _, ref := range f.Layers {
+		m := layerARNRE.FindStringSubmatch(ref.Arn)
+		if m == nil {
+			continue
+		}
+		zip := filepath.Join(s.cfg.DataDir, "lambda", "layers", m[2], m[1], m[3], m[4]+".zip")
+		dir := strings.TrimSuffix(zip, ".zip")
+		if err := unpack(zip, dir); err != nil {
+			s.log.Warn("lambda layer not unpacked", "function", f.Name, "layer", ref.Arn, "err", err)
+			continue
+		}
+		dirs = append(dirs, dir)
+	}
+	return dirs
 }

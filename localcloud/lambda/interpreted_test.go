@@ -3,6 +3,7 @@ package lambda
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os/exec"
 	"testing"
@@ -101,4 +102,50 @@ exports.handler = async (event, context) => {
 	})
 	out := invoke(t, c, "java", `{}`, nil)
 	assert.Equal(t, "Runtime.InvalidEntrypoint", fnErrorOf(t, out).Type)
+}
+
+// TestInterpretedRuntimeLayers: a Python or Node.js function imports
+// modules from its layers (python/, nodejs/node_modules/ in the layer zip,
+// where AWS's /opt puts them), a later layer's module before an earlier
+// one's.
+func TestInterpretedRuntimeLayers(t *testing.T) {
+	t.Parallel()
+	_, url := testService(t, nil)
+	c := client(url, cloudtest.Account)
+	ctx := context.Background()
+	publish := func(name string, files map[string]string) string {
+		out, err := c.PublishLayerVersion(ctx, &awslambda.PublishLayerVersionInput{LayerName: aws.String(name), Content: &types.LayerVersionContentInput{ZipFile: sourceZip(t, files)}})
+		require.NoError(t, err)
+		return aws.ToString(out.LayerVersionArn)
+	}
+	cases := []struct {
+		lang, runtime, handler string
+		base, override         map[string]string
+		code                   map[string]string
+	}{
+		{"python3", "python3.12", "app.handler",
+			map[string]string{"python/greet.py": "def hello():\n    return 'base'\n", "python/lib/python3.12/site-packages/extra.py": "NAME = 'site'\n"},
+			map[string]string{"python/greet.py": "def hello():\n    return 'override'\n"},
+			map[string]string{"app.py": "import greet, extra\ndef handler(event, context):\n    return greet.hello() + '/' + extra.NAME\n"}},
+		{"node", "nodejs20.x", "app.handler",
+			map[string]string{"nodejs/node_modules/greet/index.js": "exports.hello = () => 'base';\n", "nodejs/node20/node_modules/extra/index.js": "exports.NAME = 'site';\n"},
+			map[string]string{"nodejs/node_modules/greet/index.js": "exports.hello = () => 'override';\n"},
+			map[string]string{"app.js": "const greet = require('greet'), extra = require('extra');\nexports.handler = async () => greet.hello() + '/' + extra.NAME;\n"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.runtime, func(t *testing.T) {
+			if _, err := exec.LookPath(tc.lang); err != nil {
+				t.Skipf("no %s on PATH", tc.lang)
+			}
+			base := publish("base-"+tc.lang, tc.base)
+			over := publish("over-"+tc.lang, tc.override)
+			name := "layered-" + tc.lang
+			createFunction(t, c, name, sourceZip(t, tc.code), func(in *awslambda.CreateFunctionInput) {
+				in.Runtime, in.Handler, in.Layers = types.Runtime(tc.runtime), aws.String(tc.handler), []string{base, over}
+			})
+			out := invoke(t, c, name, `{}`, nil)
+			require.Nil(t, out.FunctionError, "%s", out.Payload)
+			assert.Equal(t, `"override/site"`, string(out.Payload))
+		})
+	}
 }

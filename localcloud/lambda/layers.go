@@ -22,8 +22,9 @@ import (
 // A layer version is an immutable zip with metadata, numbered per layer
 // name from 1 (numbers are never reused). The local cloud keeps the zip
 // under lambda/layers/ and checks functions' Layers against the versions
-// that exist; it does not unpack them into /opt (a Go function's bootstrap
-// carries its dependencies).
+// that exist. Python and Node.js functions find their layers' modules on
+// their search paths (interpreted.go); a Go function's bootstrap carries its
+// dependencies, so nothing is unpacked into /opt for it.
 
 var layerSchema = []string{
 	`CREATE TABLE IF NOT EXISTS layer_versions (

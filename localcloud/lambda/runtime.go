@@ -238,7 +238,7 @@ func (e *env) environ() []string {
 		"AWS_SECRET_ACCESS_KEY=local-lambda-secret",
 		"AWS_SESSION_TOKEN=local-lambda-session",
 	)
-	vars = append(vars, interpreterEnviron(f, e.dir)...)
+	vars = append(vars, e.s.interpreterEnviron(f, e.dir)...)
 	if ep := e.s.endpointURL(); ep != "" {
 		vars = append(vars, "AWS_ENDPOINT_URL="+ep)
 	}
