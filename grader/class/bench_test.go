@@ -1,11 +1,14 @@
 package class_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,12 +111,24 @@ func BenchmarkGradeClass(b *testing.B) {
 		cfg := class.Config{Checks: checkList, Endpoint: endpoint, Concurrency: concurrency, LoadChecks: loadChecks, Deadline: 10 * time.Minute}
 		t0 := time.Now()
 		notFull, errored, failed := 0, 0, 0
+		slow := map[string]*checkTime{}
 		for _, r := range class.Grade(context.Background(), cfg, ls, nil) {
+			for _, res := range r.Results {
+				k := res.Lab + "/" + res.CheckID
+				if slow[k] == nil {
+					slow[k] = &checkTime{check: k}
+				}
+				slow[k].add(res.Duration)
+			}
 			if r.Status == class.StatusGraded && *r.Points == r.Max {
 				continue
 			}
 			notFull++
-			b.Errorf("%s: %s %v/%v %s", r.ID, r.Status, r.Points, r.Max, r.Message)
+			points := "-"
+			if r.Points != nil {
+				points = strconv.FormatFloat(*r.Points, 'f', -1, 64)
+			}
+			b.Errorf("%s: %s %s/%v %s", r.ID, r.Status, points, r.Max, r.Message)
 			for _, res := range r.Results {
 				switch res.Status {
 				case grader.Error:
@@ -131,6 +146,7 @@ func BenchmarkGradeClass(b *testing.B) {
 		cpu := cpuSeconds() - cpu0
 		b.Logf("%d learners at concurrency %d (load checks %d): %s wall, %.1f s CPU in this process (%.0f%% of 2 cores); %d not graded every point (%d checks the grader could not decide, %d failed); peak %d open files, %d function processes; load average %s",
 			len(ls), concurrency, cfg.LoadChecks, wall.Round(time.Millisecond), cpu, 100*cpu/wall.Seconds()/2, notFull, errored, failed, fds, procs, loadAverage())
+		b.Logf("slowest checks: %s", slowest(slow, 6))
 		b.ReportMetric(cpu, "cpu-s/op")
 		b.ReportMetric(float64(errored), "grader-errors")
 		b.ReportMetric(float64(fds), "peak-fds")
@@ -175,6 +191,25 @@ func benchSolve(set string) string {
 		solve = max(solve, id)
 	}
 	return solve
+}
+
+// checkTime is one check's time across a class.
+type checkTime struct {
+	check    string
+	n        int
+	sum, max time.Duration
+}
+
+func (c *checkTime) add(d time.Duration) { c.n, c.sum, c.max = c.n+1, c.sum+d, max(c.max, d) }
+
+// slowest describes the n checks that took longest on average.
+func slowest(m map[string]*checkTime, n int) string {
+	cs := slices.SortedFunc(maps.Values(m), func(a, b *checkTime) int { return cmp.Compare(b.sum, a.sum) })
+	var parts []string
+	for _, c := range cs[:min(n, len(cs))] {
+		parts = append(parts, fmt.Sprintf("%s mean %s max %s", c.check, (c.sum/time.Duration(c.n)).Round(time.Millisecond), c.max.Round(time.Millisecond)))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func envInt(name string, def int) int {
