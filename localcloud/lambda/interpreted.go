@@ -75,6 +75,17 @@ var deprecatedRuntimes = map[string]string{
 	"dotnetcore3.1": "dotnet8", "dotnet6": "dotnet8", "ruby2.5": "ruby3.3", "ruby2.7": "ruby3.3",
 }
 
+// runtimeVersion is how INIT_START names a runtime: its family, a colon
+// and its version (provided:al2023, python:3.12, nodejs:20, java:21).
+func runtimeVersion(runtime string) string {
+	for _, family := range []string{"python", "nodejs", "java", "dotnet", "ruby"} {
+		if v, ok := strings.CutPrefix(runtime, family); ok {
+			return family + ":" + strings.TrimSuffix(v, ".x")
+		}
+	}
+	return strings.Replace(runtime, ".", ":", 1)
+}
+
 // checkRuntime answers Lambda's error for a runtime CreateFunction or
 // UpdateFunctionConfiguration cannot use.
 func checkRuntime(runtime string) error {

@@ -149,3 +149,10 @@ func TestInterpretedRuntimeLayers(t *testing.T) {
 		})
 	}
 }
+
+// TestRuntimeVersion: INIT_START names runtimes as AWS's log lines do.
+func TestRuntimeVersion(t *testing.T) {
+	for rt, want := range map[string]string{"provided.al2023": "provided:al2023", "provided": "provided", "python3.12": "python:3.12", "nodejs20.x": "nodejs:20", "java21": "java:21", "ruby3.3": "ruby:3.3"} {
+		assert.Equal(t, want, runtimeVersion(rt), rt)
+	}
+}
