@@ -1,12 +1,15 @@
 package dynamo
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
@@ -191,4 +194,34 @@ func TestKeyValueMessages(t *testing.T) {
 	} {
 		wantBody(t, e.svc, c.op, c.body, validation(c.msg))
 	}
+}
+
+// TestCreateTableDescriptionExactly: a basic provisioned table's
+// TableDescription holds exactly what DynamoDB's does, as a public
+// conformance suite compares it whole (ids, times and ARNs aside): no
+// BillingModeSummary for a table that never changed mode, no
+// DeletionProtectionEnabled while it is off.
+func TestCreateTableDescriptionExactly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code, out := call(e.svc, "DynamoDB_20120810.CreateTable", []byte(`{"TableName":"exact",`+ad1+`,`+ks1+`,`+pt1+`}`))
+	require.Equal(t, 200, code, "%s", out)
+	var got struct{ TableDescription map[string]any }
+	require.NoError(t, json.Unmarshal(out, &got))
+	d := got.TableDescription
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$`, d["TableId"])
+	assert.Equal(t, "arn:aws:dynamodb:us-east-1:"+cloudtest.Account+":table/exact", d["TableArn"])
+	assert.IsType(t, float64(0), d["CreationDateTime"])
+	for _, k := range []string{"TableId", "TableArn", "CreationDateTime"} {
+		delete(d, k)
+	}
+	assert.Equal(t, map[string]any{
+		"TableName":             "exact",
+		"AttributeDefinitions":  []any{map[string]any{"AttributeName": "a", "AttributeType": "S"}},
+		"KeySchema":             []any{map[string]any{"AttributeName": "a", "KeyType": "HASH"}},
+		"ProvisionedThroughput": map[string]any{"ReadCapacityUnits": float64(1), "WriteCapacityUnits": float64(1), "NumberOfDecreasesToday": float64(0)},
+		"ItemCount":             float64(0),
+		"TableSizeBytes":        float64(0),
+		"TableStatus":           "CREATING",
+	}, d)
 }

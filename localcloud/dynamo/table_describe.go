@@ -12,9 +12,9 @@ import (
 // tableDescription is DynamoDB's TableDescription as the local cloud fills it.
 type tableDescription struct {
 	AttributeDefinitions      []attrDef             `json:"AttributeDefinitions"`
-	BillingModeSummary        billingModeSummary    `json:"BillingModeSummary"`
+	BillingModeSummary        *billingModeSummary   `json:"BillingModeSummary,omitempty"`
 	CreationDateTime          float64               `json:"CreationDateTime"`
-	DeletionProtectionEnabled bool                  `json:"DeletionProtectionEnabled"`
+	DeletionProtectionEnabled bool                  `json:"DeletionProtectionEnabled,omitempty"`
 	GlobalSecondaryIndexes    []gsiDescription      `json:"GlobalSecondaryIndexes,omitempty"`
 	ItemCount                 int                   `json:"ItemCount"`
 	KeySchema                 []keyElement          `json:"KeySchema"`
@@ -95,13 +95,15 @@ func (t *table) describe(now time.Time) tableDescription {
 		TableSizeBytes:            t.base.bytes,
 		DeletionProtectionEnabled: m.DeletionProtection,
 		ProvisionedThroughput:     throughputDescription{ReadCapacityUnits: m.RCU, WriteCapacityUnits: m.WCU},
-		BillingModeSummary:        billingModeSummary{BillingMode: "PROVISIONED"},
 		LatestStreamArn:           m.StreamArn,
 		LatestStreamLabel:         m.StreamLabel,
 	}
-	if m.BillingMode == "PAY_PER_REQUEST" {
-		d.BillingModeSummary.BillingMode = "PAY_PER_REQUEST"
-		if !m.BillingModeUpdated.IsZero() {
+	// A provisioned table that never changed mode has no summary (and no
+	// DeletionProtectionEnabled while it is off), as the TableDescription
+	// a public conformance suite compares whole with DynamoDB's shows.
+	if m.BillingMode == "PAY_PER_REQUEST" || !m.BillingModeUpdated.IsZero() {
+		d.BillingModeSummary = &billingModeSummary{BillingMode: m.BillingMode}
+		if m.BillingMode == "PAY_PER_REQUEST" && !m.BillingModeUpdated.IsZero() {
 			d.BillingModeSummary.LastUpdateToPayPerRequestDateTime = epoch(m.BillingModeUpdated)
 		}
 	}
