@@ -78,5 +78,6 @@ func handCases() []diffCase {
 	)
 	out = append(out, itemCases()...)
 	out = append(out, readCases()...)
+	out = append(out, functionalCases()...)
 	return out
 }

@@ -1,9 +1,12 @@
 package dynamo
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Expected messages are DynamoDB's, as a public conformance suite run
@@ -86,4 +89,47 @@ func TestAttributeTypeOperand(t *testing.T) {
 	e := newEnv(t)
 	wantBody(t, e.svc, "PutItem", `{"TableName":"abc","Item":{"a":{"S":"x"}},"ConditionExpression":"attribute_type(a, b)"}`,
 		validation("Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}"))
+}
+
+// TestIndexReadCapacityAndCreatingIndexes: a Query or Scan of an index
+// consumes the index's capacity (INDEXES: the table at 0, the index's
+// share under its kind); global indexes made with the table are CREATING
+// with it, not backfilling. Expected answers as the conformance suite
+// records DynamoDB's.
+func TestIndexReadCapacityAndCreatingIndexes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body := `{"TableName":"ixc","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"b","AttributeType":"S"},{"AttributeName":"c","AttributeType":"S"}],` +
+		`"KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"b","KeyType":"RANGE"}],"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},` +
+		`"LocalSecondaryIndexes":[{"IndexName":"lsi","KeySchema":[{"AttributeName":"a","KeyType":"HASH"},{"AttributeName":"c","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}],` +
+		`"GlobalSecondaryIndexes":[{"IndexName":"gsi","KeySchema":[{"AttributeName":"c","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1}}]}`
+	code, out := call(e.svc, "DynamoDB_20120810.CreateTable", []byte(body))
+	require.Equal(t, 200, code, "%s", out)
+	var created struct {
+		TableDescription struct{ GlobalSecondaryIndexes []map[string]any }
+	}
+	require.NoError(t, json.Unmarshal(out, &created))
+	require.Len(t, created.TableDescription.GlobalSecondaryIndexes, 1)
+	g := created.TableDescription.GlobalSecondaryIndexes[0]
+	assert.Equal(t, "CREATING", g["IndexStatus"])
+	assert.NotContains(t, g, "Backfilling")
+	waitActive(t, e.url, "ixc")
+	call(e.svc, "DynamoDB_20120810.PutItem", []byte(`{"TableName":"ixc","Item":{"a":{"S":"x"},"b":{"S":"y"},"c":{"S":"z"}}}`))
+	for _, c := range []struct {
+		body string
+		want map[string]any
+	}{
+		{`{"TableName":"ixc","IndexName":"lsi","KeyConditionExpression":"a = :a","ExpressionAttributeValues":{":a":{"S":"x"}},"ReturnConsumedCapacity":"INDEXES"}`,
+			map[string]any{"CapacityUnits": 0.5, "TableName": "ixc", "Table": map[string]any{"CapacityUnits": 0.0}, "LocalSecondaryIndexes": map[string]any{"lsi": map[string]any{"CapacityUnits": 0.5}}}},
+		{`{"TableName":"ixc","IndexName":"gsi","KeyConditionExpression":"c = :c","ExpressionAttributeValues":{":c":{"S":"z"}},"ReturnConsumedCapacity":"INDEXES"}`,
+			map[string]any{"CapacityUnits": 0.5, "TableName": "ixc", "Table": map[string]any{"CapacityUnits": 0.0}, "GlobalSecondaryIndexes": map[string]any{"gsi": map[string]any{"CapacityUnits": 0.5}}}},
+		{`{"TableName":"ixc","IndexName":"gsi","KeyConditionExpression":"c = :c","ExpressionAttributeValues":{":c":{"S":"z"}},"ReturnConsumedCapacity":"TOTAL"}`,
+			map[string]any{"CapacityUnits": 0.5, "TableName": "ixc"}},
+	} {
+		code, out := call(e.svc, "DynamoDB_20120810.Query", []byte(c.body))
+		require.Equal(t, 200, code, "%s", out)
+		var got struct{ ConsumedCapacity map[string]any }
+		require.NoError(t, json.Unmarshal(out, &got))
+		assert.Equal(t, c.want, got.ConsumedCapacity, c.body)
+	}
 }

@@ -93,6 +93,10 @@ func (g *indexMeta) status(now time.Time, table string) (string, bool) {
 	switch {
 	case table == statusDeleting:
 		return statusDeleting, false
+	case table == statusCreating:
+		// Indexes made with the table are CREATING with it (not
+		// backfilling: there is nothing to fill yet).
+		return statusCreating, false
 	case now.Before(g.CreatingUntil):
 		return statusCreating, true
 	}

@@ -241,11 +241,20 @@ func (r *reader) output(ctx context.Context, mode string, consistent bool) map[s
 		out["LastEvaluatedKey"] = r.lastKey()
 	}
 	units := readUnits(r.bytes, consistent)
-	var gsis []string
-	if r.im != nil && r.ix.global {
-		gsis = []string{r.im.IndexName}
+	c := capacity(ctx, mode, r.t, units, true)
+	if c != nil && r.im != nil {
+		// A read of an index consumes the index's capacity, not the
+		// table's: INDEXES shows the table at 0 and the index's share.
+		if mode == "INDEXES" {
+			c["Table"] = map[string]any{"CapacityUnits": 0}
+			member := "LocalSecondaryIndexes"
+			if r.ix.global {
+				member = "GlobalSecondaryIndexes"
+			}
+			c[member] = map[string]any{r.im.IndexName: map[string]any{"CapacityUnits": units}}
+		}
 	}
-	if c := capacity(ctx, mode, r.t, units, true, gsis...); c != nil {
+	if c != nil {
 		out["ConsumedCapacity"] = c
 	}
 	return out
