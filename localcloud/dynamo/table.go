@@ -68,21 +68,31 @@ type tableMeta struct {
 	BillingModeUpdated   time.Time    `json:"BillingModeUpdated,omitempty"`
 	RCU                  int64        `json:"RCU,omitempty"`
 	WCU                  int64        `json:"WCU,omitempty"`
-	GSIs                 []indexMeta  `json:"GSIs,omitempty"`
-	LSIs                 []indexMeta  `json:"LSIs,omitempty"`
-	StreamEnabled        bool         `json:"StreamEnabled,omitempty"`
-	StreamViewType       string       `json:"StreamViewType,omitempty"`
-	StreamArn            string       `json:"StreamArn,omitempty"`
-	StreamLabel          string       `json:"StreamLabel,omitempty"`
-	Tags                 []tag        `json:"Tags,omitempty"`
-	PITR                 bool         `json:"PITR,omitempty"`
-	TTLAttribute         string       `json:"TTLAttribute,omitempty"`
-	TTLEnabled           bool         `json:"TTLEnabled,omitempty"`
-	SSEEnabled           bool         `json:"SSEEnabled,omitempty"`
-	SSEType              string       `json:"SSEType,omitempty"`
-	KMSKey               string       `json:"KMSKey,omitempty"`
-	DeletionProtection   bool         `json:"DeletionProtection,omitempty"`
-	TableClass           string       `json:"TableClass,omitempty"`
+	// Throughput changes: the values before the last change (shown while
+	// it is UPDATING), when it was asked for and when it took effect, and
+	// the decreases counted once they took effect.
+	OldRCU             int64       `json:"OldRCU,omitempty"`
+	OldWCU             int64       `json:"OldWCU,omitempty"`
+	IncreaseAsked      time.Time   `json:"IncreaseAsked,omitzero"`
+	IncreaseDone       time.Time   `json:"IncreaseDone,omitzero"`
+	DecreaseAsked      time.Time   `json:"DecreaseAsked,omitzero"`
+	DecreaseDone       time.Time   `json:"DecreaseDone,omitzero"`
+	Decreases          int         `json:"Decreases,omitempty"`
+	GSIs               []indexMeta `json:"GSIs,omitempty"`
+	LSIs               []indexMeta `json:"LSIs,omitempty"`
+	StreamEnabled      bool        `json:"StreamEnabled,omitempty"`
+	StreamViewType     string      `json:"StreamViewType,omitempty"`
+	StreamArn          string      `json:"StreamArn,omitempty"`
+	StreamLabel        string      `json:"StreamLabel,omitempty"`
+	Tags               []tag       `json:"Tags,omitempty"`
+	PITR               bool        `json:"PITR,omitempty"`
+	TTLAttribute       string      `json:"TTLAttribute,omitempty"`
+	TTLEnabled         bool        `json:"TTLEnabled,omitempty"`
+	SSEEnabled         bool        `json:"SSEEnabled,omitempty"`
+	SSEType            string      `json:"SSEType,omitempty"`
+	KMSKey             string      `json:"KMSKey,omitempty"`
+	DeletionProtection bool        `json:"DeletionProtection,omitempty"`
+	TableClass         string      `json:"TableClass,omitempty"`
 	// Pending is CREATING or UPDATING until PendingUntil (see lifecycle.go).
 	Pending      string    `json:"Pending,omitempty"`
 	PendingUntil time.Time `json:"PendingUntil,omitzero"`

@@ -2,8 +2,10 @@ package dynamo
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -224,4 +226,59 @@ func TestCreateTableDescriptionExactly(t *testing.T) {
 		"TableSizeBytes":        float64(0),
 		"TableStatus":           "CREATING",
 	}, d)
+}
+
+// TestThroughputChangeLifecycle: UpdateTable answers UPDATING with the old
+// throughput and when the change was asked; once ACTIVE the new values, a
+// later Last*DateTime and, for a decrease, NumberOfDecreasesToday + 1 (the
+// lifecycle DynamoDB shows, as the conformance suite records it).
+func TestThroughputChangeLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code, out := call(e.svc, "DynamoDB_20120810.CreateTable", []byte(`{"TableName":"thr",`+ad1+`,`+ks1+`,"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}}`))
+	require.Equal(t, 200, code, "%s", out)
+	waitActive(t, e.url, "thr")
+	type pt struct {
+		ReadCapacityUnits, WriteCapacityUnits, NumberOfDecreasesToday float64
+		LastIncreaseDateTime, LastDecreaseDateTime                     *float64
+	}
+	describe := func() pt {
+		_, out := call(e.svc, "DynamoDB_20120810.DescribeTable", []byte(`{"TableName":"thr"}`))
+		var d struct{ Table struct{ ProvisionedThroughput pt } }
+		require.NoError(t, json.Unmarshal(out, &d))
+		return d.Table.ProvisionedThroughput
+	}
+	update := func(r, w int) (string, pt) {
+		code, out := call(e.svc, "DynamoDB_20120810.UpdateTable", []byte(fmt.Sprintf(`{"TableName":"thr","ProvisionedThroughput":{"ReadCapacityUnits":%d,"WriteCapacityUnits":%d}}`, r, w)))
+		require.Equal(t, 200, code, "%s", out)
+		var d struct {
+			TableDescription struct {
+				TableStatus           string
+				ProvisionedThroughput pt
+			}
+		}
+		require.NoError(t, json.Unmarshal(out, &d))
+		return d.TableDescription.TableStatus, d.TableDescription.ProvisionedThroughput
+	}
+	before := float64(time.Now().Add(-5*time.Second).UnixMilli()) / 1000
+	status, up := update(10, 5)
+	assert.Equal(t, "UPDATING", status)
+	assert.Equal(t, [3]float64{5, 5, 0}, [3]float64{up.ReadCapacityUnits, up.WriteCapacityUnits, up.NumberOfDecreasesToday}, "the old values while UPDATING")
+	require.NotNil(t, up.LastIncreaseDateTime)
+	assert.GreaterOrEqual(t, *up.LastIncreaseDateTime, before)
+	assert.Nil(t, up.LastDecreaseDateTime)
+	waitActive(t, e.url, "thr")
+	after := describe()
+	assert.Equal(t, [3]float64{10, 5, 0}, [3]float64{after.ReadCapacityUnits, after.WriteCapacityUnits, after.NumberOfDecreasesToday})
+	require.NotNil(t, after.LastIncreaseDateTime)
+	assert.Greater(t, *after.LastIncreaseDateTime, *up.LastIncreaseDateTime)
+
+	status, down := update(1, 5)
+	assert.Equal(t, "UPDATING", status)
+	assert.Equal(t, [3]float64{10, 5, 0}, [3]float64{down.ReadCapacityUnits, down.WriteCapacityUnits, down.NumberOfDecreasesToday})
+	require.NotNil(t, down.LastDecreaseDateTime)
+	waitActive(t, e.url, "thr")
+	after = describe()
+	assert.Equal(t, [3]float64{1, 5, 1}, [3]float64{after.ReadCapacityUnits, after.WriteCapacityUnits, after.NumberOfDecreasesToday})
+	assert.Greater(t, *after.LastDecreaseDateTime, *down.LastDecreaseDateTime)
 }

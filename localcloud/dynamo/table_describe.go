@@ -38,9 +38,47 @@ type billingModeSummary struct {
 }
 
 type throughputDescription struct {
-	NumberOfDecreasesToday int   `json:"NumberOfDecreasesToday"`
-	ReadCapacityUnits      int64 `json:"ReadCapacityUnits"`
-	WriteCapacityUnits     int64 `json:"WriteCapacityUnits"`
+	LastDecreaseDateTime   float64 `json:"LastDecreaseDateTime,omitempty"`
+	LastIncreaseDateTime   float64 `json:"LastIncreaseDateTime,omitempty"`
+	NumberOfDecreasesToday int     `json:"NumberOfDecreasesToday"`
+	ReadCapacityUnits      int64   `json:"ReadCapacityUnits"`
+	WriteCapacityUnits     int64   `json:"WriteCapacityUnits"`
+}
+
+func sameDay(a, b time.Time) bool {
+	ya, ma, da := a.UTC().Date()
+	yb, mb, db := b.UTC().Date()
+	return ya == yb && ma == mb && da == db
+}
+
+// tableThroughput is the table's ProvisionedThroughput at now: while a
+// change is UPDATING, the old values and when the change was asked; once
+// it took effect, the new values, when, and the decrease counted (that
+// day).
+func tableThroughput(m *tableMeta, now time.Time) throughputDescription {
+	pt := throughputDescription{ReadCapacityUnits: m.RCU, WriteCapacityUnits: m.WCU, NumberOfDecreasesToday: m.Decreases}
+	pending := now.Before(m.IncreaseDone) || now.Before(m.DecreaseDone)
+	if pending {
+		pt.ReadCapacityUnits, pt.WriteCapacityUnits = m.OldRCU, m.OldWCU
+	}
+	at := func(asked, done time.Time) float64 {
+		switch {
+		case asked.IsZero():
+			return 0
+		case now.Before(done):
+			return epoch(asked)
+		}
+		return epoch(done)
+	}
+	pt.LastIncreaseDateTime = at(m.IncreaseAsked, m.IncreaseDone)
+	pt.LastDecreaseDateTime = at(m.DecreaseAsked, m.DecreaseDone)
+	switch {
+	case now.Before(m.DecreaseDone):
+		pt.NumberOfDecreasesToday-- // counted once it takes effect
+	case !sameDay(m.DecreaseDone, now):
+		pt.NumberOfDecreasesToday = 0
+	}
+	return pt
 }
 
 type gsiDescription struct {
@@ -94,7 +132,7 @@ func (t *table) describe(now time.Time) tableDescription {
 		ItemCount:                 t.base.count,
 		TableSizeBytes:            t.base.bytes,
 		DeletionProtectionEnabled: m.DeletionProtection,
-		ProvisionedThroughput:     throughputDescription{ReadCapacityUnits: m.RCU, WriteCapacityUnits: m.WCU},
+		ProvisionedThroughput:     tableThroughput(m, now),
 		LatestStreamArn:           m.StreamArn,
 		LatestStreamLabel:         m.StreamLabel,
 	}

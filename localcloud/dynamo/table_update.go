@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"time"
 )
 
 func (s *Service) deleteTable(ctx context.Context, body []byte) (any, error) {
@@ -113,7 +114,7 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		meta.RCU, meta.WCU = rcu, wcu
+		changeThroughput(&meta, rcu, wcu, now, now.Add(s.delay))
 		changed = true
 	}
 	if in.DeletionProtection != nil {
@@ -200,4 +201,27 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 		s.streams[sm.Arn] = sm
 	}
 	return tableDescriptionOutput{TableDescription: t.describe(now)}, nil
+}
+
+// changeThroughput records a provisioned throughput change asked at now
+// that takes effect at done: until then DescribeTable shows the old values
+// and the time it was asked as LastIncrease/LastDecreaseDateTime; after,
+// the new values, the time it took effect, and a decrease counted.
+func changeThroughput(m *tableMeta, rcu, wcu int64, now, done time.Time) {
+	if m.RCU == 0 && m.WCU == 0 {
+		m.RCU, m.WCU = rcu, wcu // from on-demand: nothing to show as before
+		return
+	}
+	m.OldRCU, m.OldWCU = m.RCU, m.WCU
+	if rcu > m.RCU || wcu > m.WCU {
+		m.IncreaseAsked, m.IncreaseDone = now, done
+	}
+	if rcu < m.RCU || wcu < m.WCU {
+		if !sameDay(m.DecreaseDone, done) {
+			m.Decreases = 0 // the count is per day
+		}
+		m.DecreaseAsked, m.DecreaseDone = now, done
+		m.Decreases++
+	}
+	m.RCU, m.WCU = rcu, wcu
 }
