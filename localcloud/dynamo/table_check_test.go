@@ -240,11 +240,13 @@ func TestThroughputChangeLifecycle(t *testing.T) {
 	waitActive(t, e.url, "thr")
 	type pt struct {
 		ReadCapacityUnits, WriteCapacityUnits, NumberOfDecreasesToday float64
-		LastIncreaseDateTime, LastDecreaseDateTime                     *float64
+		LastIncreaseDateTime, LastDecreaseDateTime                    *float64
 	}
 	describe := func() pt {
 		_, out := call(e.svc, "DynamoDB_20120810.DescribeTable", []byte(`{"TableName":"thr"}`))
-		var d struct{ Table struct{ ProvisionedThroughput pt } }
+		var d struct {
+			Table struct{ ProvisionedThroughput pt }
+		}
 		require.NoError(t, json.Unmarshal(out, &d))
 		return d.Table.ProvisionedThroughput
 	}
