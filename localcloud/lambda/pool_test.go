@@ -3,6 +3,8 @@ package lambda
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -56,13 +58,18 @@ func TestMaxEnvironmentsNeverStopsBusy(t *testing.T) {
 	createFunction(t, c, "slow", zipOf(t, "sleep"), nil)
 	createFunction(t, c, "other", zipOf(t, "echo"), nil)
 	const burst = 5
+	// Each invocation holds its environment until the test has seen all
+	// of them busy (a release file), within its 10 s timeout, however
+	// slowly processes start.
+	release := filepath.Join(t.TempDir(), "release")
+	payload := fmt.Sprintf(`{"ms":9000,"until":%q}`, release)
 	pids := make([]int, burst)
 	var wg sync.WaitGroup
 	for i := range burst {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, err := tryInvoke(c, "slow", `{"ms":300}`, nil)
+			out, err := tryInvoke(c, "slow", payload, nil)
 			if !assert.NoError(t, err) || !assert.Nil(t, out.FunctionError) {
 				return
 			}
@@ -71,7 +78,8 @@ func TestMaxEnvironmentsNeverStopsBusy(t *testing.T) {
 			pids[i] = o.PID
 		}()
 	}
-	waitFor(t, 10*time.Second, fmt.Sprintf("%d busy environments", burst), func() bool { return busyEnvs(s) == burst })
+	waitFor(t, 9*time.Second, fmt.Sprintf("%d busy environments", burst), func() bool { return busyEnvs(s) == burst })
+	require.NoError(t, os.WriteFile(release, nil, 0o600))
 	wg.Wait()
 	seen := map[int]bool{}
 	for _, p := range pids {

@@ -1,5 +1,6 @@
 // Command sleep is a test function: it sleeps for the payload's "ms"
-// milliseconds and can start a child process ("spawn") to prove that the
+// milliseconds (or, given "until", until that file exists, at most "ms")
+// and can start a child process ("spawn") to prove that the
 // whole process group is stopped.
 package main
 
@@ -13,8 +14,9 @@ import (
 )
 
 type input struct {
-	MS    int  `json:"ms"`
-	Spawn bool `json:"spawn"`
+	MS    int    `json:"ms"`
+	Spawn bool   `json:"spawn"`
+	Until string `json:"until"`
 }
 
 type output struct {
@@ -33,7 +35,17 @@ func main() {
 			}
 			out.ChildPID = cmd.Process.Pid
 		}
-		time.Sleep(time.Duration(in.MS) * time.Millisecond)
+		deadline := time.Now().Add(time.Duration(in.MS) * time.Millisecond)
+		if in.Until == "" {
+			time.Sleep(time.Until(deadline))
+			return out, nil
+		}
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(in.Until); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		return out, nil
 	})
 }
