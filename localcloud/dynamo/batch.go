@@ -60,6 +60,9 @@ type keysAndAttrs struct {
 }
 
 func (s *Service) batchGetItem(ctx context.Context, body []byte) (any, error) {
+	if msg := requestItemsConstraints(body, 0); msg != "" {
+		return nil, validationf("%s", msg)
+	}
 	if overBatchGet(body) {
 		return nil, validationf(errTooManyBatchGet)
 	}
@@ -195,6 +198,9 @@ type plannedWrite struct {
 }
 
 func (s *Service) batchWriteItem(ctx context.Context, body []byte) (any, error) {
+	if msg := requestItemsConstraints(body, maxBatchWriteItems); msg != "" {
+		return nil, validationf("%s", msg)
+	}
 	if overBatchWrite(body) {
 		return nil, validationf(errTooManyBatchWrite)
 	}

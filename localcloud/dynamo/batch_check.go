@@ -1,11 +1,17 @@
 package dynamo
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
+	"github.com/labkit-dev/labkit/localcloud/dynamo/wire"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // checkBatchGet checks a BatchGetItem request before any table is looked
@@ -103,4 +109,56 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// requestItemsConstraints is DynamoDB's constraint error for a batch's
+// RequestItems map, or "": each key must be a table name (3 to 255 of
+// [a-zA-Z0-9_.-]) and, when perTable > 0 (BatchWriteItem), each value a
+// list of 1 to perTable requests. The map is quoted as given. The walk
+// does not decode the map (it may be 16 MB).
+func requestItemsConstraints(body []byte, perTable int) string {
+	raw := topMember(body, "RequestItems")
+	if raw == nil {
+		return ""
+	}
+	const (
+		badKey = 1 << iota
+		badValue
+	)
+	var problems []int
+	wire.EachMember(raw, func(name, value []byte) bool {
+		p := 0
+		if n := utf8.RuneCount(name); n < 3 || n > 255 || !tableNameRE.Match(name) {
+			p |= badKey
+		}
+		if perTable > 0 && (string(bytes.TrimSpace(value)) == "[]" || protocol.CountOver(value, perTable)) {
+			p |= badValue
+		}
+		if p != 0 {
+			problems = append(problems, p)
+		}
+		return len(problems) < 10
+	})
+	if len(problems) == 0 {
+		return ""
+	}
+	var compact bytes.Buffer
+	json.Compact(&compact, raw)
+	value := "Value '" + compact.String() + "' at 'requestItems' failed to satisfy constraint: "
+	var pieces []string
+	for _, p := range problems {
+		if p&badKey != 0 {
+			pieces = append(pieces, value+"Map keys must satisfy constraint: [Member must have length less than or equal to 255, "+
+				"Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")
+		}
+		if p&badValue != 0 {
+			pieces = append(pieces, value+"Map value must satisfy constraint: [Member must have length less than or equal to "+strconv.Itoa(perTable)+
+				", Member must have length greater than or equal to 1]")
+		}
+	}
+	n := min(len(pieces), 10)
+	if n == 1 {
+		return "1 validation error detected: " + pieces[0]
+	}
+	return strconv.Itoa(n) + " validation errors detected: " + strings.Join(pieces[:n], "; ")
 }

@@ -66,3 +66,20 @@ func TestIndexKeyMismatchNamesGlobalIndexFirst(t *testing.T) {
 type dynamodbCreateTableInput = dynamodb.CreateTableInput
 
 func strp(s string) *string { return &s }
+
+// TestRequestItemsConstraints: a batch's table names and BatchWriteItem's
+// per-table request counts are constraint errors quoting the map, as the
+// conformance suite records DynamoDB's answers.
+func TestRequestItemsConstraints(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	keys := "Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]"
+	values := "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]"
+	wantBody(t, e.svc, "BatchWriteItem", `{"RequestItems":{"a":[]}}`, validation("2 validation errors detected: "+
+		`Value '{"a":[]}' at 'requestItems' failed to satisfy constraint: `+keys+"; "+
+		`Value '{"a":[]}' at 'requestItems' failed to satisfy constraint: `+values))
+	wantBody(t, e.svc, "BatchWriteItem", `{"RequestItems":{"abc":[]}}`, validation("1 validation error detected: "+
+		`Value '{"abc":[]}' at 'requestItems' failed to satisfy constraint: `+values))
+	wantBody(t, e.svc, "BatchGetItem", `{"RequestItems":{"a;":{"Keys":[{"a":{"S":"x"}}]}}}`, validation("1 validation error detected: "+
+		`Value '{"a;":{"Keys":[{"a":{"S":"x"}}]}}' at 'requestItems' failed to satisfy constraint: `+keys))
+}
