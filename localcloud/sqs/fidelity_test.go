@@ -2,13 +2,18 @@ package sqs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -129,4 +134,26 @@ func TestJSONErrorWire(t *testing.T) {
 	var ne *types.QueueDoesNotExist
 	require.True(t, errors.As(err, &ne))
 	assert.Equal(t, "The specified queue does not exist.", ne.ErrorMessage())
+
+	// The body's __type is the JSON protocol's shape name in SQS's namespace.
+	_, url := newClient(t, newService(t, ""), cloudtest.Account)
+	req, err := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(`{"QueueName":"absent"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "AmazonSQS.GetQueueUrl")
+	sum := sha256.Sum256([]byte(`{"QueueName":"absent"}`))
+	creds := aws.Credentials{AccessKeyID: cloudtest.Account, SecretAccessKey: "secret"}
+	require.NoError(t, v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "sqs", "us-east-1", time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Equal(t, "com.amazonaws.sqs#QueueDoesNotExist", body.Type)
+	assert.Equal(t, "The specified queue does not exist.", body.Message)
+	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue;Sender", resp.Header.Get("X-Amzn-Query-Error"))
 }
