@@ -67,7 +67,12 @@ func printRosterErrors(w io.Writer, path string, ros *class.Roster) {
 // runCheckRoster validates a roster without grading: exit 0 when every row
 // is good, 1 when some row has errors, 2 when the file cannot be read.
 func runCheckRoster(args []string, stdout, stderr io.Writer) error {
-	if len(args) != 1 {
+	fs := commandFlags("lab class check-roster", stderr)
+	usageLine(fs, stderr, "lab class check-roster FILE  (checks every row of the roster CSV; grades nothing)")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if args = fs.Args(); len(args) != 1 {
 		return &exitError{code: 2, err: errors.New("usage: lab class check-roster FILE")}
 	}
 	ros, err := readRoster(args[0])

@@ -256,25 +256,33 @@ func TestCloudGuardFlags(t *testing.T) {
 // 0 and prints its usage line and flags, and none starts work (lab deploy -h
 // used to panic on a nil FlagSet, issue 11 item 4).
 func TestEveryCommandHelp(t *testing.T) {
+	var names []string
 	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	// The commands with subcommands: each subcommand's -h too (lab class
+	// check-roster -h used to open a roster file named -h).
+	names = append(names, "class check-roster", "class grade", "class passwd", "submission grade", "names set")
+	for _, name := range names {
 		for _, flagName := range []string{"-h", "--help"} {
-			t.Run(c.name+flagName, func(t *testing.T) {
+			t.Run(name+flagName, func(t *testing.T) {
 				var out, errb bytes.Buffer
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
-				code := Run(ctx, []string{c.name, flagName}, &out, &errb)
+				code := Run(ctx, append(strings.Fields(name), flagName), &out, &errb)
 				all := out.String() + errb.String()
 				if code != 0 {
-					t.Fatalf("lab %s %s: exit %d, want 0\n%s", c.name, flagName, code, all)
+					t.Fatalf("lab %s %s: exit %d, want 0\n%s", name, flagName, code, all)
 				}
-				if !strings.Contains(all, "usage: lab "+c.name) && !strings.Contains(all, "Usage of lab "+c.name) {
-					t.Errorf("lab %s %s printed no usage line:\n%s", c.name, flagName, all)
+				first := strings.Fields(name)[0]
+				if !strings.Contains(all, "usage: lab "+first) && !strings.Contains(all, "Usage of lab "+first) {
+					t.Errorf("lab %s %s printed no usage line:\n%s", name, flagName, all)
 				}
 				if !strings.Contains(all, "-") {
-					t.Errorf("lab %s %s printed no flags:\n%s", c.name, flagName, all)
+					t.Errorf("lab %s %s printed no flags:\n%s", name, flagName, all)
 				}
 				if strings.Contains(all, "help requested") {
-					t.Errorf("lab %s %s printed the help sentinel as an error:\n%s", c.name, flagName, all)
+					t.Errorf("lab %s %s printed the help sentinel as an error:\n%s", name, flagName, all)
 				}
 			})
 		}
