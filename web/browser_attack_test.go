@@ -96,9 +96,9 @@ func assertLocalTarget(t *testing.T, a *app, when string) {
 // own navigations (which destroy the context a chromedp.Poll runs in).
 func waitJS(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](expr))
 		cancel()
 		if err == nil && ok {

@@ -53,15 +53,31 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	}
 }
 
+// text reads the visible text of the first element sel matches, waiting
+// (up to 20 s) until one exists. It asks the page in JavaScript rather than
+// through chromedp.Text: that one looks the node up by its DevTools node id,
+// and a DOM.documentUpdated handled between the lookup and the read (the
+// page's own navigation, or a late event of the last one on a loaded
+// machine) invalidates every id, failing the test with "No node with given
+// id found" (seen on TestBrowserOtherOriginsCannotSwitchTarget at load ~30).
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("read %s: %v", sel, err)
+	// null while nothing matches; "" for a hidden element, as chromedp.Text.
+	expr := `(() => { const e = document.querySelector(` + jsString(sel) + `); if (!e) return null;
+		return (e.offsetWidth || e.offsetHeight || e.getClientRects().length) ? e.innerText : ''; })()`
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		s, err := chromedp.Run(sctx, chromedp.Evaluate[*string](expr))
+		cancel()
+		if err == nil && s != nil {
+			return *s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("read %s: no element within 20 s (last error %v)", sel, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return s
 }
 
 // screenshot saves the page under the test's artifact directory
