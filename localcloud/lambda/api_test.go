@@ -172,7 +172,7 @@ func TestFunctionLifecycle(t *testing.T) {
 	}
 	_, err = tryInvoke(c, "orders", `{}`, nil)
 	wantCode(t, err, "ResourceNotFoundException")
-	waitFor(t, 5*time.Second, "the deleted function's files to go", func() bool {
+	waitFor(t, 30*time.Second, "the deleted function's files to go", func() bool {
 		_, err := http.Get(aws.ToString(got.Code.Location))
 		return err == nil && len(envPIDs(s)) <= 2
 	})
@@ -341,7 +341,7 @@ func TestPermissionsAndServiceInvoke(t *testing.T) {
 	if _, err := s.InvokeFromService(ctx, protocol.ServiceInvocation{FunctionARN: fnArn, SourcePrincipal: "sns.amazonaws.com", SourceARN: topic, Payload: []byte(`{}`), Async: true}); err != nil {
 		t.Errorf("async SNS invoke: %v", err)
 	}
-	waitFor(t, 5*time.Second, "the queued invocation to run", func() bool { return s.async.depth() == 0 })
+	waitFor(t, 30*time.Second, "the queued invocation to run", func() bool { return s.async.depth() == 0 })
 
 	// A missing function is not found.
 	_, err = s.InvokeFromService(ctx, protocol.ServiceInvocation{FunctionARN: fnArn + "x", SourcePrincipal: "sns.amazonaws.com", SourceARN: topic})
@@ -415,7 +415,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	if _, err := c.DeleteFunctionConcurrency(ctx, &awslambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("durable")}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the queued event to run", func() bool {
+	waitFor(t, 30*time.Second, "the queued event to run", func() bool {
 		var n int
 		s2.db.QueryRow(`SELECT COUNT(*) FROM async_events`).Scan(&n)
 		return n == 0 && s2.async.depth() == 0

@@ -212,7 +212,7 @@ func TestESMNoGoroutineLeak(t *testing.T) {
 		w.function(t, "fn", 3, nil)
 		w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("fn"), EventSourceArn: aws.String(q), ScalingConfig: &types.ScalingConfig{MaximumConcurrency: aws.Int32(10)}})
 		ms := w.mapping(t, &awslambda.CreateEventSourceMappingInput{FunctionName: aws.String("fn"), EventSourceArn: aws.String(stream), StartingPosition: types.EventSourcePositionTrimHorizon})
-		waitFor(t, 5*time.Second, "pollers to start", func() bool { return runtime.NumGoroutine() > base+10 })
+		waitFor(t, 30*time.Second, "pollers to start", func() bool { return runtime.NumGoroutine() > base+10 })
 		w.lam.esm.mu.Lock()
 		rn := w.lam.esm.runners[aws.ToString(ms.UUID)]
 		w.lam.esm.mu.Unlock()

@@ -149,7 +149,7 @@ func TestInvokeTimeout(t *testing.T) {
 	if tail := tailOf(t, out); !strings.Contains(tail, "Task timed out after 1.00 seconds") || !strings.Contains(tail, "Status: timeout") {
 		t.Errorf("log tail lacks the timeout lines:\n%s", tail)
 	}
-	waitFor(t, 5*time.Second, "the timed-out process to be killed", func() bool { return processGone(warm.PID) })
+	waitFor(t, 30*time.Second, "the timed-out process to be killed", func() bool { return processGone(warm.PID) })
 
 	// The next invocation gets a fresh environment.
 	var next struct{ PID int }
@@ -227,7 +227,7 @@ func TestInvokeLogs(t *testing.T) {
 		t.Errorf("got a LogResult without LogType Tail")
 	}
 
-	waitFor(t, 5*time.Second, "the logs to reach CloudWatch Logs", func() bool {
+	waitFor(t, 30*time.Second, "the logs to reach CloudWatch Logs", func() bool {
 		return strings.Contains(logs.text("/aws/lambda/chatty"), "again")
 	})
 	all := logs.text("/aws/lambda/chatty")
@@ -521,7 +521,7 @@ func TestIdleEnvironmentsAreReaped(t *testing.T) {
 	if len(pids) != 1 {
 		t.Fatalf("got %d environments, want 1", len(pids))
 	}
-	waitFor(t, 5*time.Second, "the idle environment to stop", func() bool { return processGone(pids[0]) && len(envPIDs(s)) == 0 })
+	waitFor(t, 30*time.Second, "the idle environment to stop", func() bool { return processGone(pids[0]) && len(envPIDs(s)) == 0 })
 	invoke(t, c, "brief", `{}`, nil) // and a new one starts
 }
 
@@ -586,14 +586,14 @@ func TestUpdateRetiresWarmEnvironments(t *testing.T) {
 	if second == first || !cold() {
 		t.Errorf("after an update: got pid %d (before %d), want a new cold environment", second, first)
 	}
-	waitFor(t, 5*time.Second, "the retired environment to stop", func() bool { return processGone(first) })
+	waitFor(t, 30*time.Second, "the retired environment to stop", func() bool { return processGone(first) })
 	if _, err := c.UpdateFunctionCode(context.Background(), &awslambda.UpdateFunctionCodeInput{FunctionName: aws.String("gen"), ZipFile: zipOf(t, "env")}); err != nil {
 		t.Fatal(err)
 	}
 	if third := pid(); third == second || !cold() {
 		t.Errorf("after a code update: got pid %d (before %d), want a new environment", third, second)
 	}
-	waitFor(t, 5*time.Second, "the retired environment to stop", func() bool { return processGone(second) })
+	waitFor(t, 30*time.Second, "the retired environment to stop", func() bool { return processGone(second) })
 }
 
 // headerRecorder records whether a handler answered at all.

@@ -124,7 +124,7 @@ func TestCloseLeavesNoProcesses(t *testing.T) {
 	wg.Wait()
 	for _, pid := range pids {
 		// Reparented children are reaped by init shortly after.
-		waitFor(t, 5*time.Second, "process "+strconv.Itoa(pid)+" to go", func() bool { return processGone(pid) })
+		waitFor(t, 30*time.Second, "process "+strconv.Itoa(pid)+" to go", func() bool { return processGone(pid) })
 	}
 	if n := len(envPIDs(s)); n != 0 {
 		t.Errorf("got %d environments after Close, want 0", n)

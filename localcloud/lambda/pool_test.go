@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -41,7 +43,7 @@ func TestMaxEnvironmentsStopsLeastRecentlyUsed(t *testing.T) {
 	second := invokePID("second")
 	assert.Equal(t, first, invokePID("first"), "warm: first is now the most recently used")
 	third := invokePID("third")
-	waitFor(t, 5*time.Second, "second's idle environment to stop", func() bool { return processGone(second) && len(envPIDs(s)) == 2 })
+	waitFor(t, 30*time.Second, "second's idle environment to stop", func() bool { return processGone(second) && len(envPIDs(s)) == 2 })
 	assert.ElementsMatch(t, []int{first, third}, envPIDs(s))
 	assert.Equal(t, first, invokePID("first"), "first stayed warm")
 	assert.Equal(t, third, invokePID("third"), "third stayed warm")
@@ -55,14 +57,16 @@ func TestMaxEnvironmentsNeverStopsBusy(t *testing.T) {
 	t.Parallel()
 	s, url := testService(t, func(c *Config) { c.MaxEnvironments = 2 })
 	c := client(url, cloudtest.Account)
-	createFunction(t, c, "slow", zipOf(t, "sleep"), nil)
+	createFunction(t, c, "slow", zipOf(t, "sleep"), func(in *awslambda.CreateFunctionInput) { in.Timeout = aws.Int32(120) })
 	createFunction(t, c, "other", zipOf(t, "echo"), nil)
 	const burst = 5
 	// Each invocation holds its environment until the test has seen all
-	// of them busy (a release file), within its 10 s timeout, however
-	// slowly processes start.
+	// of them busy (a release file), however slowly processes start: the
+	// function's 120 s timeout and its 110 s cap are far beyond the wait
+	// below (the 9 s it held them before counted against five cold starts
+	// on a loaded machine).
 	release := filepath.Join(t.TempDir(), "release")
-	payload := fmt.Sprintf(`{"ms":9000,"until":%q}`, release)
+	payload := fmt.Sprintf(`{"ms":110000,"until":%q}`, release)
 	pids := make([]int, burst)
 	var wg sync.WaitGroup
 	for i := range burst {
@@ -78,7 +82,7 @@ func TestMaxEnvironmentsNeverStopsBusy(t *testing.T) {
 			pids[i] = o.PID
 		}()
 	}
-	waitFor(t, 9*time.Second, fmt.Sprintf("%d busy environments", burst), func() bool { return busyEnvs(s) == burst })
+	waitFor(t, 90*time.Second, fmt.Sprintf("%d busy environments", burst), func() bool { return busyEnvs(s) == burst })
 	require.NoError(t, os.WriteFile(release, nil, 0o600))
 	wg.Wait()
 	seen := map[int]bool{}
@@ -87,5 +91,5 @@ func TestMaxEnvironmentsNeverStopsBusy(t *testing.T) {
 	}
 	assert.Len(t, seen, burst, "each concurrent invocation had an environment of its own")
 	invoke(t, c, "other", `{}`, nil)
-	waitFor(t, 5*time.Second, "the idle environments beyond the bound to stop", func() bool { return len(envPIDs(s)) == 2 })
+	waitFor(t, 30*time.Second, "the idle environments beyond the bound to stop", func() bool { return len(envPIDs(s)) == 2 })
 }
