@@ -514,7 +514,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 		t.Errorf("VisibilityTimeout after reopen: got %s, want 1", got)
 	}
 	bodies := map[string]string{}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for len(bodies) < 2 && time.Now().Before(deadline) {
 		for _, m := range receive(t, c2, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{"ApproximateReceiveCount"}}) {
