@@ -83,7 +83,10 @@ func classCloud(t *testing.T) (string, *secretRecorder) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	url := "http://" + ln.Addr().String()
-	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url})
+	// Alarms are evaluated every quarter second (lab up --alarm-evaluation
+	// 250ms), so lab 5's alarm-fires check waits only for its one-minute
+	// periods.
+	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url, AlarmEvaluationInterval: 250 * time.Millisecond})
 	require.NoError(t, err)
 	rec := &secretRecorder{next: c.Handler()}
 	srv := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}

@@ -27,8 +27,14 @@ func kitCloud(t *testing.T) string {
 // lab runs the lab command line and returns its exit code and output.
 func lab(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return labWithin(t, 3*time.Minute, args...)
+}
+
+// labWithin is lab with a time limit of d for the command.
+func labWithin(t *testing.T, d time.Duration, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	code := Run(ctx, args, &out, &errb)
 	return code, out.String(), errb.String()

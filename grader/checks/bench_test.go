@@ -25,6 +25,11 @@ func benchWeek1(b *testing.B, skipFailures bool) {
 			// The failure checks run alone, one after the other, after
 			// the rest, and wait for queue depths to hold still:
 			// BenchmarkGradeWeek1/all includes them.
+			// lab5/alarm-fires waits for one-minute periods to end:
+			// TestAlarmFires times it, not this benchmark.
+			if c.ID == "alarm-fires" {
+				continue
+			}
 			if !skipFailures || (c.ID != "poison-to-dlq" && c.ID != "accounting-down") {
 				list = append(list, c)
 			}

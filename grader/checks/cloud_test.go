@@ -27,6 +27,7 @@ import (
 	"github.com/labkit-dev/labkit/kit"
 	"github.com/labkit-dev/labkit/kit/bundle"
 	"github.com/labkit-dev/labkit/labs"
+	"github.com/labkit-dev/labkit/localcloud"
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 	"github.com/labkit-dev/labkit/localcloud/localtest"
 )
@@ -38,10 +39,12 @@ const (
 )
 
 // startCloud runs a local cloud in-process on a loopback listener until the
-// test ends and returns an SDK config that reaches it.
+// test ends and returns an SDK config that reaches it. It evaluates alarms
+// every quarter second (lab up --alarm-evaluation 250ms), so lab 5's
+// alarm-fires check waits only for the one-minute periods themselves.
 func startCloud(t testing.TB) aws.Config {
 	t.Helper()
-	url, _ := localtest.Serve(t)
+	url, _ := localtest.Serve(t, func(c *localcloud.Config) { c.AlarmEvaluationInterval = 250 * time.Millisecond })
 	return aws.Config{Region: testRegion, BaseEndpoint: aws.String(url), RetryMaxAttempts: 3,
 		Credentials: credentials.NewStaticCredentialsProvider(testAccount, "x", "")}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,7 +27,7 @@ func cloudwatchKinds() []grader.Kind {
 			Params: []grader.Param{{Name: "dlqs", Required: true, Doc: "the dead-letter queues' names"},
 				{Name: "functions", Required: true, Doc: "the functions whose errors must raise an alarm"},
 				{Name: "topic", Required: true, Doc: "the topic alarms notify"}},
-			Calls: []string{"cloudwatch:DescribeAlarmsForMetric", "sns:ListTopics", "sns:ListSubscriptionsByTopic"},
+			Calls: []string{"cloudwatch:DescribeAlarmsForMetric", "cloudwatch:DescribeAlarms", "sns:ListTopics", "sns:ListSubscriptionsByTopic"},
 			Run:   runAlarms,
 		},
 		{
@@ -36,6 +37,7 @@ func cloudwatchKinds() []grader.Kind {
 			Calls:  []string{"cloudwatch:GetDashboard"},
 			Run:    runDashboard,
 		},
+		alarmFiresKind(),
 	}
 }
 
@@ -55,15 +57,72 @@ func firesOnOne(a cwtypes.MetricAlarm) bool {
 	return false
 }
 
+// metricRef is one metric with one dimension, as a check names it.
+type metricRef struct{ ns, metric, dim, value string }
+
+func (m metricRef) String() string { return fmt.Sprintf("%s %s %s=%s", m.ns, m.metric, m.dim, m.value) }
+
+// readBy reports whether a metric-math query reads the metric.
+func (m metricRef) readBy(q cwtypes.MetricDataQuery) bool {
+	if q.MetricStat == nil || q.MetricStat.Metric == nil {
+		return false
+	}
+	mm := q.MetricStat.Metric
+	if aws.ToString(mm.Namespace) != m.ns || aws.ToString(mm.MetricName) != m.metric {
+		return false
+	}
+	for _, d := range mm.Dimensions {
+		if aws.ToString(d.Name) == m.dim && aws.ToString(d.Value) == m.value {
+			return true
+		}
+	}
+	return false
+}
+
+// alarmStat is the statistic an alarm applies to its metric, and the
+// expression it alarms on when it is a metric-math alarm whose returned
+// query is an expression ("" otherwise).
+func alarmStat(a cwtypes.MetricAlarm) (stat, expression string) {
+	if len(a.Metrics) == 0 {
+		if a.Statistic != "" {
+			return string(a.Statistic), ""
+		}
+		return aws.ToString(a.ExtendedStatistic), ""
+	}
+	for _, q := range a.Metrics {
+		if q.ReturnData != nil && !*q.ReturnData {
+			continue
+		}
+		if q.MetricStat != nil {
+			return aws.ToString(q.MetricStat.Stat), ""
+		}
+		return "", aws.ToString(q.Expression)
+	}
+	return "", ""
+}
+
+// isPercentile reports whether a statistic is a percentile or another
+// extended statistic (p99, tm90, ...), not one of the five basic ones.
+func isPercentile(stat string) bool {
+	switch cwtypes.Statistic(stat) {
+	case cwtypes.StatisticAverage, cwtypes.StatisticSum, cwtypes.StatisticMaximum, cwtypes.StatisticMinimum, cwtypes.StatisticSampleCount, "":
+		return false
+	}
+	return true
+}
+
 // alarmProblem says what is wrong with an alarm meant to notify topic when
-// its metric reaches 1, or "" when nothing is.
+// its metric reaches 1, or "" when nothing is. A metric-math alarm that
+// alarms on an expression is judged on its actions only: what the
+// expression makes of one message is for the alarm-fires check to see.
 func alarmProblem(a cwtypes.MetricAlarm, topic string) string {
+	stat, expr := alarmStat(a)
 	switch {
-	case a.Statistic == cwtypes.StatisticSampleCount:
+	case stat == string(cwtypes.StatisticSampleCount):
 		return "uses SampleCount, which counts datapoints, not messages or errors"
-	case a.Statistic == "" && aws.ToString(a.ExtendedStatistic) != "":
+	case isPercentile(stat):
 		return "uses a percentile; use Maximum or Sum"
-	case !firesOnOne(a):
+	case expr == "" && !firesOnOne(a):
 		return fmt.Sprintf("fires when the value is %s %v, not on the first one", a.ComparisonOperator, aws.ToFloat64(a.Threshold))
 	case !aws.ToBool(a.ActionsEnabled):
 		return "has its actions disabled"
@@ -73,23 +132,78 @@ func alarmProblem(a cwtypes.MetricAlarm, topic string) string {
 	return ""
 }
 
+// metricAlarms lists the account's metric alarms once per run.
+func metricAlarms(ctx context.Context, env *grader.Env) ([]cwtypes.MetricAlarm, error) {
+	return grader.Fact(env, "cloudwatch.metric-alarms", func() ([]cwtypes.MetricAlarm, error) {
+		c := cloudwatch.NewFromConfig(env.AWS)
+		var out []cwtypes.MetricAlarm
+		p := cloudwatch.NewDescribeAlarmsPaginator(c, &cloudwatch.DescribeAlarmsInput{AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm}})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, page.MetricAlarms...)
+		}
+		return out, nil
+	})
+}
+
+// alarmsOn returns the alarms that watch a metric: the standard alarms
+// DescribeAlarmsForMetric returns, and the metric-math alarms that read it,
+// which DescribeAlarmsForMetric leaves out on AWS (it "does not return
+// alarms based on math expressions that use the specified metric").
+func alarmsOn(ctx context.Context, env *grader.Env, m metricRef) ([]cwtypes.MetricAlarm, error) {
+	out, err := cloudwatch.NewFromConfig(env.AWS).DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{Namespace: aws.String(m.ns),
+		MetricName: aws.String(m.metric), Dimensions: []cwtypes.Dimension{{Name: aws.String(m.dim), Value: aws.String(m.value)}}})
+	if err != nil {
+		return nil, err
+	}
+	found := out.MetricAlarms
+	all, err := metricAlarms(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range all {
+		if slices.ContainsFunc(a.Metrics, m.readBy) && !slices.ContainsFunc(found, func(f cwtypes.MetricAlarm) bool {
+			return aws.ToString(f.AlarmName) == aws.ToString(a.AlarmName)
+		}) {
+			found = append(found, a)
+		}
+	}
+	return found, nil
+}
+
+// describeAlarm says what an alarm compares, for evidence.
+func describeAlarm(a cwtypes.MetricAlarm) string {
+	stat, expr := alarmStat(a)
+	if expr != "" {
+		stat = "metric math " + strconv.Quote(expr)
+	}
+	period := aws.ToInt32(a.Period)
+	for _, q := range a.Metrics {
+		if q.MetricStat != nil {
+			period = aws.ToInt32(q.MetricStat.Period)
+		}
+	}
+	return fmt.Sprintf("alarm %s (%s %s %v over %ds)", aws.ToString(a.AlarmName), stat, a.ComparisonOperator, aws.ToFloat64(a.Threshold), period)
+}
+
 // checkAlarmsFor finds the alarms on one metric and judges the best one.
-func checkAlarmsFor(ctx context.Context, c *cloudwatch.Client, ns, metric, dim, value, topic string) (grader.Part, error) {
-	out, err := c.DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{Namespace: aws.String(ns), MetricName: aws.String(metric),
-		Dimensions: []cwtypes.Dimension{{Name: aws.String(dim), Value: aws.String(value)}}})
+func checkAlarmsFor(ctx context.Context, env *grader.Env, m metricRef, topic string) (grader.Part, error) {
+	alarms, err := alarmsOn(ctx, env, m)
 	if err != nil {
 		return grader.Part{}, err
 	}
-	name := fmt.Sprintf("%s %s %s=%s", ns, metric, dim, value)
-	if len(out.MetricAlarms) == 0 {
+	name := m.String()
+	if len(alarms) == 0 {
 		return grader.Part{Name: name, Detail: "no alarm watches this metric"}, nil
 	}
 	var why []string
-	for _, a := range out.MetricAlarms {
+	for _, a := range alarms {
 		p := alarmProblem(a, topic)
 		if p == "" {
-			return grader.Part{Name: name, Passed: true, Detail: fmt.Sprintf("alarm %s (%s %s %v over %ds)", aws.ToString(a.AlarmName),
-				a.Statistic, a.ComparisonOperator, aws.ToFloat64(a.Threshold), aws.ToInt32(a.Period))}, nil
+			return grader.Part{Name: name, Passed: true, Detail: describeAlarm(a)}, nil
 		}
 		why = append(why, "alarm "+aws.ToString(a.AlarmName)+" "+p)
 	}
@@ -102,17 +216,16 @@ func runAlarms(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 	if err != nil {
 		return lookupOutcome("find topic "+tn, err)
 	}
-	c := cloudwatch.NewFromConfig(env.AWS)
 	var parts []grader.Part
 	for _, q := range p.Strings("dlqs") {
-		part, err := checkAlarmsFor(ctx, c, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q, topic)
+		part, err := checkAlarmsFor(ctx, env, dlqDepth(q), topic)
 		if err != nil {
 			return undecided("describe alarms for queue "+q, err)
 		}
 		parts = append(parts, part)
 	}
 	for _, fn := range p.Strings("functions") {
-		part, err := checkAlarmsFor(ctx, c, "AWS/Lambda", "Errors", "FunctionName", fn, topic)
+		part, err := checkAlarmsFor(ctx, env, metricRef{"AWS/Lambda", "Errors", "FunctionName", fn}, topic)
 		if err != nil {
 			return undecided("describe alarms for function "+fn, err)
 		}
@@ -170,4 +283,9 @@ func runDashboard(ctx context.Context, env *grader.Env, p grader.Params) grader.
 		return grader.Failf("dashboard %s has no metric widget showing %s", name, strings.Join(missing, " or "))
 	}
 	return grader.Passf("dashboard %s shows the dead-letter queues' depth and the functions' errors in %s", name, plural.Count(len(doc.Widgets), "widget", "widgets"))
+}
+
+// dlqDepth is the metric a dead-letter queue's alarm watches.
+func dlqDepth(queue string) metricRef {
+	return metricRef{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue}
 }

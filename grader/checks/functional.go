@@ -308,6 +308,11 @@ func poll(ctx context.Context, env *grader.Env, f func() (bool, error)) error {
 	if every <= 0 {
 		every = 100 * time.Millisecond
 	}
+	return pollEvery(ctx, every, f)
+}
+
+// pollEvery is poll at a given pace.
+func pollEvery(ctx context.Context, every time.Duration, f func() (bool, error)) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -66,7 +66,9 @@ var actionResources = map[string][]string{
 	"cloudwatch:GetDashboard":            {"arn:{p}:cloudwatch::{a}:dashboard/*"},
 	// No resource-level permissions: lambda:ListEventSourceMappings,
 	// sns:ListTopics, sns:GetSubscriptionAttributes, sts:GetCallerIdentity,
-	// cloudwatch:DescribeAlarmsForMetric.
+	// cloudwatch:DescribeAlarmsForMetric, cloudwatch:DescribeAlarms (the
+	// grader lists every alarm to find metric-math ones),
+	// cloudwatch:DescribeAlarmHistory, cloudwatch:GetMetricData.
 }
 
 // readOnly reports whether an action only reads.

@@ -77,6 +77,15 @@ func (d *deployment) alarm(ctx context.Context, name, ns, metric, dim, value str
 	d.must(err, "alarm "+name)
 }
 
+// asMetricMath turns a standard alarm's input into the metric-math alarm
+// that means the same: FILL(m, 0) of its metric and statistic.
+func asMetricMath(in *cloudwatch.PutMetricAlarmInput) {
+	in.Metrics = []cwtypes.MetricDataQuery{{Id: aws.String("depth"), ReturnData: aws.Bool(false), MetricStat: &cwtypes.MetricStat{
+		Metric: &cwtypes.Metric{Namespace: in.Namespace, MetricName: in.MetricName, Dimensions: in.Dimensions}, Period: in.Period, Stat: aws.String(string(in.Statistic))}},
+		{Id: aws.String("filled"), Expression: aws.String("FILL(depth, 0)"), Label: aws.String("messages"), ReturnData: aws.Bool(true)}}
+	in.Namespace, in.MetricName, in.Dimensions, in.Period, in.Statistic = nil, nil, nil, nil, ""
+}
+
 // solved deploys labs 1-3 (without mappings) and lab 5's log groups.
 func solved(t testing.TB, names map[string]string, prepare func(d *deployment)) (*deployment, aws.Config) {
 	t.Helper()
@@ -463,6 +472,10 @@ func TestValidAlternativesPass(t *testing.T) {
 				in.OKActions = in.AlarmActions
 				in.AlarmActions = append(in.AlarmActions, d.arn("sns", d.n("topic")))
 			})
+		}},
+		{name: "a metric-math alarm on a dead-letter queue and on a function's errors", change: func(ctx context.Context, d *deployment) {
+			d.alarm(ctx, d.n("inventoryDLQ")+"-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", d.n("inventoryDLQ"), asMetricMath)
+			d.alarm(ctx, d.n("intakeFunction")+"-errors", "AWS/Lambda", "Errors", "FunctionName", d.n("intakeFunction"), asMetricMath)
 		}},
 		{name: "errors alarm as Sum >= 1", change: func(ctx context.Context, d *deployment) {
 			d.alarm(ctx, d.n("intakeFunction")+"-errors", "AWS/Lambda", "Errors", "FunctionName", d.n("intakeFunction"), func(in *cloudwatch.PutMetricAlarmInput) {

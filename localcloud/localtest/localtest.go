@@ -12,15 +12,20 @@ import (
 )
 
 // Serve runs a local cloud with a fresh data directory on a free loopback
-// port until the test ends, and returns its URL and the cloud.
-func Serve(t testing.TB) (string, *localcloud.Cloud) {
+// port until the test ends, and returns its URL and the cloud. Each option
+// may change the cloud's configuration first.
+func Serve(t testing.TB, opts ...func(*localcloud.Config)) (string, *localcloud.Cloud) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	c, err := localcloud.New(localcloud.Config{DataDir: t.TempDir(), Endpoint: url})
+	cfg := localcloud.Config{DataDir: t.TempDir(), Endpoint: url}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	c, err := localcloud.New(cfg)
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
