@@ -68,7 +68,7 @@ func startLab(t *testing.T, args ...string) (*lockedBuffer, <-chan int) {
 
 func waitHealthy(t *testing.T, addr string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get("http://" + addr + "/_lab/health")
 		if err == nil {

@@ -29,7 +29,7 @@ func testWebAllowHost(t *testing.T, cmd string) {
 		args = append(args, "--cloud-addr", freeAddr(t))
 	}
 	out, _ := startLab(t, args...)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), "labs ready") {
 		require.True(t, time.Now().Before(deadline), "lab web never said it was ready")
 		time.Sleep(20 * time.Millisecond)

@@ -66,7 +66,7 @@ func TestLambdaDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The first invocation fails and is retried.
-	waitFor(t, "two invocations", 5*time.Second, func() bool { return fn.count() >= 2 })
+	waitFor(t, "two invocations", 30*time.Second, func() bool { return fn.count() >= 2 })
 	fn.mu.Lock()
 	inv := fn.calls[1]
 	fn.mu.Unlock()
@@ -116,7 +116,7 @@ func TestLambdaDeliveryFailureGoesToDLQ(t *testing.T) {
 	if _, err := c.Publish(context.Background(), &awssns.PublishInput{TopicArn: &topic, Message: aws.String("lost")}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "dead-letter delivery", 5*time.Second, func() bool { return len(q.deliveries(dlq)) == 1 })
+	waitFor(t, "dead-letter delivery", 30*time.Second, func() bool { return len(q.deliveries(dlq)) == 1 })
 	var n notification
 	if err := json.Unmarshal([]byte(q.deliveries(dlq)[0].Body), &n); err != nil || n.Message != "lost" {
 		t.Errorf("dead-lettered body = %s (%v)", q.deliveries(dlq)[0].Body, err)
@@ -135,7 +135,7 @@ func TestLambdaDeliveryWithoutLambdaService(t *testing.T) {
 	if _, err := c.Publish(context.Background(), &awssns.PublishInput{TopicArn: &topic, Message: aws.String("x")}); err != nil {
 		t.Fatalf("Publish without a Lambda service: %v", err)
 	}
-	waitFor(t, "the outbox to empty", 5*time.Second, func() bool {
+	waitFor(t, "the outbox to empty", 30*time.Second, func() bool {
 		var n int
 		env.svc.db.QueryRow(`SELECT COUNT(*) FROM outbox`).Scan(&n)
 		return n == 0
@@ -159,7 +159,7 @@ func TestPendingDeliveriesSurviveRestart(t *testing.T) {
 	fn := &fakeFunctions{}
 	env2 := newEnv(t, Config{DataDir: dir, Functions: fn})
 	_ = env2
-	waitFor(t, "redelivery after restart", 5*time.Second, func() bool { return fn.count() == 1 })
+	waitFor(t, "redelivery after restart", 30*time.Second, func() bool { return fn.count() == 1 })
 	var ev events.SNSEvent
 	fn.mu.Lock()
 	json.Unmarshal(fn.calls[0].Payload, &ev)
@@ -235,7 +235,7 @@ func TestHTTPSubscription(t *testing.T) {
 	if err != nil || aws.ToString(out.SubscriptionArn) != "pending confirmation" {
 		t.Fatalf("Subscribe = %v, %v; want pending confirmation", out, err)
 	}
-	waitFor(t, "the subscription to be confirmed", 5*time.Second, func() bool {
+	waitFor(t, "the subscription to be confirmed", 30*time.Second, func() bool {
 		l, err := c.ListSubscriptionsByTopic(ctx, &awssns.ListSubscriptionsByTopicInput{TopicArn: &topic})
 		return err == nil && len(l.Subscriptions) == 1 && aws.ToString(l.Subscriptions[0].SubscriptionArn) != "PendingConfirmation"
 	})
@@ -271,7 +271,7 @@ func TestHTTPSubscription(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the notification", 5*time.Second, func() bool { return len(ep.posts("Notification")) == 1 })
+	waitFor(t, "the notification", 30*time.Second, func() bool { return len(ep.posts("Notification")) == 1 })
 	p := ep.posts("Notification")[0]
 	for h, want := range map[string]string{"x-amz-sns-message-id": aws.ToString(pub.MessageId), "x-amz-sns-topic-arn": topic,
 		"x-amz-sns-subscription-arn": sub, "Content-Type": "text/plain; charset=UTF-8"} {
@@ -315,12 +315,12 @@ func TestHTTPPendingSubscriptionGetsNothing(t *testing.T) {
 	ctx := context.Background()
 	topic := createTopic(t, c, "pending-http", nil)
 	sub := subscribe(t, c, topic, "http", srv.URL, map[string]string{"RawMessageDelivery": "true"})
-	waitFor(t, "the confirmation request", 5*time.Second, func() bool { return len(ep.posts("SubscriptionConfirmation")) == 1 })
+	waitFor(t, "the confirmation request", 30*time.Second, func() bool { return len(ep.posts("SubscriptionConfirmation")) == 1 })
 	// Subscribing again resends the confirmation.
 	if again := subscribe(t, c, topic, "http", srv.URL, map[string]string{"RawMessageDelivery": "true"}); again != sub {
 		t.Errorf("Subscribe again = %s, want %s", again, sub)
 	}
-	waitFor(t, "the second confirmation request", 5*time.Second, func() bool { return len(ep.posts("SubscriptionConfirmation")) == 2 })
+	waitFor(t, "the second confirmation request", 30*time.Second, func() bool { return len(ep.posts("SubscriptionConfirmation")) == 2 })
 	if _, err := c.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, Message: aws.String("early")}); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestHTTPPendingSubscriptionGetsNothing(t *testing.T) {
 	if _, err := c.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, Message: aws.String("raw body")}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the notification", 5*time.Second, func() bool { return len(ep.posts("Notification")) == 1 })
+	waitFor(t, "the notification", 30*time.Second, func() bool { return len(ep.posts("Notification")) == 1 })
 	p := ep.posts("Notification")[0]
 	if string(p.body) != "raw body" || p.header.Get("x-amz-sns-rawdelivery") != "true" {
 		t.Errorf("raw notification = %q %v", p.body, p.header)
@@ -360,7 +360,7 @@ func TestHTTPDeliveryRetriesThenDeadLetters(t *testing.T) {
 	topic := createTopic(t, c, "flaky-http", nil)
 	dlq := "arn:aws:sqs:us-east-1:" + cloudtest.Account + ":http-dlq"
 	subscribe(t, c, topic, "http", srv.URL, map[string]string{"RedrivePolicy": `{"deadLetterTargetArn":"` + dlq + `"}`})
-	waitFor(t, "confirmation", 5*time.Second, func() bool {
+	waitFor(t, "confirmation", 30*time.Second, func() bool {
 		l, _ := c.ListSubscriptionsByTopic(context.Background(), &awssns.ListSubscriptionsByTopicInput{TopicArn: &topic})
 		return l != nil && len(l.Subscriptions) == 1 && aws.ToString(l.Subscriptions[0].SubscriptionArn) != "PendingConfirmation"
 	})
@@ -370,7 +370,7 @@ func TestHTTPDeliveryRetriesThenDeadLetters(t *testing.T) {
 	if _, err := c.Publish(context.Background(), &awssns.PublishInput{TopicArn: &topic, Message: aws.String("never lands")}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "dead-letter delivery", 5*time.Second, func() bool { return len(q.deliveries(dlq)) == 1 })
+	waitFor(t, "dead-letter delivery", 30*time.Second, func() bool { return len(q.deliveries(dlq)) == 1 })
 	if n := len(ep.posts("Notification")); n != 3 {
 		t.Errorf("attempts = %d, want 3", n)
 	}
@@ -394,7 +394,7 @@ func TestMessageStructureJSON(t *testing.T) {
 	if got := q.deliveries(queue); len(got) != 1 || got[0].Body != "for queues" {
 		t.Errorf("sqs delivery = %+v, want the sqs message", got)
 	}
-	waitFor(t, "lambda invocation", 5*time.Second, func() bool { return fn.count() == 1 })
+	waitFor(t, "lambda invocation", 30*time.Second, func() bool { return fn.count() == 1 })
 	var ev events.SNSEvent
 	fn.mu.Lock()
 	json.Unmarshal(fn.calls[0].Payload, &ev)
