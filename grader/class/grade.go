@@ -49,7 +49,8 @@ type Config struct {
 	// across the whole run (default 4): a hundred accounts' bursts at once
 	// on one local cloud would start thousands of function processes.
 	LoadChecks int
-	// Deadline bounds the grading of one learner (default 2 minutes).
+	// Deadline bounds the grading of one learner (default
+	// DefaultDeadline(Checks)).
 	Deadline time.Duration
 	// ProbeTimeout bounds the first call that proves an account is
 	// reachable (default 20 s).
@@ -73,6 +74,27 @@ type Config struct {
 	Now func() time.Time
 }
 
+// MinDeadline is the least time a learner is given by default.
+const MinDeadline = 2 * time.Minute
+
+// DefaultDeadline is the time one learner is given when the instructor
+// names none: the longest of the checks' own timeouts plus a minute for
+// the others and for reaching the account, and at least MinDeadline. A
+// fixed two minutes made every learner's lab 5 a grader error once its
+// alarm-fires check (timeout 35m: CloudWatch is minutes late on AWS)
+// joined the week.
+func DefaultDeadline(checks []*grader.Check) time.Duration {
+	longest := time.Duration(0)
+	for _, c := range checks {
+		t := c.Timeout
+		if t <= 0 {
+			t = grader.DefaultTimeout
+		}
+		longest = max(longest, t)
+	}
+	return max(MinDeadline, longest+time.Minute)
+}
+
 func (c *Config) defaults() {
 	if c.Concurrency <= 0 {
 		c.Concurrency = 8
@@ -87,7 +109,7 @@ func (c *Config) defaults() {
 		c.LoadChecks = 4
 	}
 	if c.Deadline <= 0 {
-		c.Deadline = 2 * time.Minute
+		c.Deadline = DefaultDeadline(c.Checks)
 	}
 	if c.ProbeTimeout <= 0 {
 		c.ProbeTimeout = 20 * time.Second
