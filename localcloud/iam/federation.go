@@ -181,14 +181,9 @@ func (s *Service) assumeRoleWithWebIdentity(ctx context.Context, form url.Values
 	if !webIdentityTrusted(r.trust, oidcARN(r.account, provider), provider, tok, aud) {
 		return nil, accessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity")
 	}
-	ss := &session{account: r.account, roleName: r.name, roleID: r.id, sessionName: sessionName}
-	creds, err := s.issue(ctx, ss, duration)
+	creds, user, err := s.roleSession(ctx, r.account, r.name, r.id, sessionName, duration)
 	if err != nil {
 		return nil, err
-	}
-	type assumedRoleUser struct {
-		AssumedRoleID string `xml:"AssumedRoleId"`
-		Arn           string `xml:"Arn"`
 	}
 	return struct {
 		Credentials                 credentialsXML  `xml:"Credentials"`
@@ -196,7 +191,7 @@ func (s *Service) assumeRoleWithWebIdentity(ctx context.Context, form url.Values
 		AssumedRoleUser             assumedRoleUser `xml:"AssumedRoleUser"`
 		Provider                    string          `xml:"Provider"`
 		Audience                    string          `xml:"Audience"`
-	}{creds, tok.Sub, assumedRoleUser{r.id + ":" + sessionName, ss.arn()}, oidcARN(r.account, provider), aud}, nil
+	}{creds, tok.Sub, user, oidcARN(r.account, provider), aud}, nil
 }
 
 // webIdentityTrusted reports whether a trust policy lets the provider's
@@ -205,12 +200,21 @@ func (s *Service) assumeRoleWithWebIdentity(ctx context.Context, form url.Values
 // principal, whose conditions on the provider's claims ("<provider>:aud",
 // ":sub") the token meets.
 func webIdentityTrusted(trust, providerARN, provider string, tok *webToken, aud string) bool {
+	return federatedTrusted(trust, "sts:assumerolewithwebidentity", providerARN, func(cond map[string]map[string]json.RawMessage) bool {
+		return claimsMeet(cond, provider, tok, aud)
+	})
+}
+
+// federatedTrusted reports whether a trust policy has an Allow statement
+// for action (lower case) naming providerARN as its Federated principal
+// whose conditions meet accepts.
+func federatedTrusted(trust, action, providerARN string, meet func(map[string]map[string]json.RawMessage) bool) bool {
 	doc, err := parsePolicy(trust)
 	if err != nil {
 		return false
 	}
 	for _, st := range doc.Statement {
-		if st.Effect != "Allow" || !allowsAction(st.Action, "sts:assumerolewithwebidentity") {
+		if st.Effect != "Allow" || !allowsAction(st.Action, action) {
 			continue
 		}
 		var m map[string]stringList
@@ -221,7 +225,7 @@ func webIdentityTrusted(trust, providerARN, provider string, tok *webToken, aud 
 		for _, f := range m["Federated"] {
 			named = named || f == providerARN
 		}
-		if named && claimsMeet(st.Condition, provider, tok, aud) {
+		if named && meet(st.Condition) {
 			return true
 		}
 	}

@@ -162,14 +162,9 @@ func (s *Service) assumeRoleWithSAML(ctx context.Context, form url.Values) (any,
 	if !samlTrusted(r.trust, providerARN, claims) {
 		return nil, accessDenied("Not authorized to perform sts:AssumeRoleWithSAML")
 	}
-	ss := &session{account: r.account, roleName: r.name, roleID: r.id, sessionName: sessionName}
-	creds, err := s.issue(ctx, ss, duration)
+	creds, user, err := s.roleSession(ctx, r.account, r.name, r.id, sessionName, duration)
 	if err != nil {
 		return nil, err
-	}
-	type assumedRoleUser struct {
-		AssumedRoleID string `xml:"AssumedRoleId"`
-		Arn           string `xml:"Arn"`
 	}
 	return struct {
 		Credentials     credentialsXML  `xml:"Credentials"`
@@ -179,7 +174,7 @@ func (s *Service) assumeRoleWithSAML(ctx context.Context, form url.Values) (any,
 		Issuer          string          `xml:"Issuer"`
 		Audience        string          `xml:"Audience"`
 		NameQualifier   string          `xml:"NameQualifier"`
-	}{creds, assumedRoleUser{r.id + ":" + sessionName, ss.arn()}, claims["sub"], claims["sub_type"], issuer, claims["aud"], claims["namequalifier"]}, nil
+	}{creds, user, claims["sub"], claims["sub_type"], issuer, claims["aud"], claims["namequalifier"]}, nil
 }
 
 // samlTrusted reports whether a trust policy lets the SAML provider's
@@ -187,25 +182,7 @@ func (s *Service) assumeRoleWithSAML(ctx context.Context, form url.Values) (any,
 // naming the provider as Federated principal, whose SAML:* conditions the
 // assertion meets.
 func samlTrusted(trust, providerARN string, claims map[string]string) bool {
-	doc, err := parsePolicy(trust)
-	if err != nil {
-		return false
-	}
-	for _, st := range doc.Statement {
-		if st.Effect != "Allow" || !allowsAction(st.Action, "sts:assumerolewithsaml") {
-			continue
-		}
-		var m map[string]stringList
-		if json.Unmarshal(st.Principal, &m) != nil {
-			continue
-		}
-		named := false
-		for _, f := range m["Federated"] {
-			named = named || f == providerARN
-		}
-		if named && conditionsMeet(st.Condition, "SAML:", func(c string) string { return claims[c] }) {
-			return true
-		}
-	}
-	return false
+	return federatedTrusted(trust, "sts:assumerolewithsaml", providerARN, func(cond map[string]map[string]json.RawMessage) bool {
+		return conditionsMeet(cond, "SAML:", func(c string) string { return claims[c] })
+	})
 }

@@ -177,14 +177,9 @@ func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) 
 		return nil, denied
 	}
 
-	ss := &session{account: c.account, roleName: c.name, roleID: c.id, sessionName: sessionName}
-	creds, err := s.issue(ctx, ss, duration)
+	creds, user, err := s.roleSession(ctx, c.account, c.name, c.id, sessionName, duration)
 	if err != nil {
 		return nil, err
-	}
-	type assumedRoleUser struct {
-		AssumedRoleID string `xml:"AssumedRoleId"`
-		Arn           string `xml:"Arn"`
 	}
 	return struct {
 		Credentials      credentialsXML  `xml:"Credentials"`
@@ -192,7 +187,7 @@ func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) 
 		PackedPolicySize *int            `xml:"PackedPolicySize,omitempty"`
 	}{
 		Credentials:      creds,
-		AssumedRoleUser:  assumedRoleUser{ss.roleID + ":" + sessionName, ss.arn()},
+		AssumedRoleUser:  user,
 		PackedPolicySize: packedPolicySize(form),
 	}, nil
 }
@@ -399,4 +394,21 @@ func conditionExternalID(cond map[string]map[string]json.RawMessage) ([]string, 
 		}
 	}
 	return nil, false
+}
+
+// assumedRoleUser is the AssumedRoleUser of STS's AssumeRole* answers.
+type assumedRoleUser struct {
+	AssumedRoleID string `xml:"AssumedRoleId"`
+	Arn           string `xml:"Arn"`
+}
+
+// roleSession issues temporary credentials for a session of the role
+// (account, name, id) and names the assumed-role user they act as.
+func (s *Service) roleSession(ctx context.Context, account, name, id, sessionName string, duration int) (credentialsXML, assumedRoleUser, error) {
+	ss := &session{account: account, roleName: name, roleID: id, sessionName: sessionName}
+	creds, err := s.issue(ctx, ss, duration)
+	if err != nil {
+		return credentialsXML{}, assumedRoleUser{}, err
+	}
+	return creds, assumedRoleUser{id + ":" + sessionName, ss.arn()}, nil
 }
