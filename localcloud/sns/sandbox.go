@@ -106,12 +106,8 @@ func (s *Service) verifySMSSandboxPhoneNumber(ctx context.Context, form url.Valu
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, err := s.sandboxStatus(ctx, number)
-	if err != nil {
+	if err := s.inSandbox(ctx, number); err != nil {
 		return nil, err
-	}
-	if st == "" {
-		return nil, protocol.StatusErrorf(404, "ResourceNotFound", "Phone number %s is not in the SMS sandbox", number)
 	}
 	return struct{}{}, s.setSandboxNumber(ctx, number, "Verified")
 }
@@ -123,12 +119,8 @@ func (s *Service) deleteSMSSandboxPhoneNumber(ctx context.Context, form url.Valu
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, err := s.sandboxStatus(ctx, number)
-	if err != nil {
+	if err := s.inSandbox(ctx, number); err != nil {
 		return nil, err
-	}
-	if st == "" {
-		return nil, protocol.StatusErrorf(404, "ResourceNotFound", "Phone number %s is not in the SMS sandbox", number)
 	}
 	return struct{}{}, s.setSandboxNumber(ctx, number, "")
 }
@@ -166,4 +158,17 @@ func (s *Service) listSMSSandboxPhoneNumbers(ctx context.Context, form url.Value
 	}
 	out.PhoneNumbers.Member = all
 	return out, nil
+}
+
+// inSandbox answers ResourceNotFound unless number is in the account's SMS
+// sandbox (pending or verified); s.mu is held.
+func (s *Service) inSandbox(ctx context.Context, number string) error {
+	st, err := s.sandboxStatus(ctx, number)
+	if err != nil {
+		return err
+	}
+	if st == "" {
+		return protocol.StatusErrorf(404, "ResourceNotFound", "Phone number %s is not in the SMS sandbox", number)
+	}
+	return nil
 }
