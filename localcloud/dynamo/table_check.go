@@ -3,6 +3,8 @@ package dynamo
 import (
 	"slices"
 	"strings"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // maxThroughput is the largest ReadCapacityUnits or WriteCapacityUnits
@@ -204,15 +206,36 @@ func checkUpdateTable(in *updateTableInput) error {
 		names[name] = true
 	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
-		var err error
-		switch {
-		case u.Update != nil:
-			err = checkThroughputBounds(u.Update.ProvisionedThroughput, u.Update.IndexName)
-		case u.Create != nil:
-			err = checkThroughputBounds(u.Create.ProvisionedThroughput, u.Create.IndexName)
+		if u.Create != nil {
+			if err := checkThroughputBounds(u.Create.ProvisionedThroughput, u.Create.IndexName); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
+	}
+	return nil
+}
+
+// checkGSIUpdateLimits is what DynamoDB checks of GlobalSecondaryIndexUpdates
+// once the table is found, before any index is looked up: one index created
+// or deleted per request (LimitExceededException), and an index's new
+// throughput within bounds, refused in words of its own.
+func checkGSIUpdateLimits(updates []gsiUpdateReq) error {
+	online := 0
+	for _, u := range updates {
+		if u.Create != nil || u.Delete != nil {
+			online++
+		}
+	}
+	if online > 1 || len(updates) > 5 {
+		return protocol.Errorf("LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+	}
+	for _, u := range updates {
+		if u.Update == nil || u.Update.ProvisionedThroughput == nil {
+			continue
+		}
+		tp := u.Update.ProvisionedThroughput
+		if tp.ReadCapacityUnits != nil && *tp.ReadCapacityUnits > maxThroughput || tp.WriteCapacityUnits != nil && *tp.WriteCapacityUnits > maxThroughput {
+			return validationf("This operation cannot be performed with given input values. Please contact DynamoDB service team for more info: Action Blocked: IndexUpdate")
 		}
 	}
 	return nil

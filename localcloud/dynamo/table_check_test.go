@@ -122,10 +122,15 @@ func TestUpdateTableChecks(t *testing.T) {
 		{`{"TableName":"abc","GlobalSecondaryIndexUpdates":[{}]}`, invalid + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null"},
 		{`{"TableName":"abc","GlobalSecondaryIndexUpdates":[{},{},{},{},{},{}]}`, invalid + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null"},
 		{`{"TableName":"abc","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"abc"}},{"Delete":{"IndexName":"abc"}}]}`, invalid + "Only one global secondary index update per index is allowed simultaneously. Index: abc"},
-		{`{"TableName":"abc","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"abc","ProvisionedThroughput":{"ReadCapacityUnits":1000000000001,"WriteCapacityUnits":1}}}]}`,
-			"Given value 1000000000001 for ReadCapacityUnits is out of bounds for index abc"},
 	} {
 		wantBody(t, e.svc, "UpdateTable", c.body, validation(c.msg))
+	}
+	// An index's throughput is no request check: without the table, the
+	// table is not found (dynalite's test/updateTable.js, recorded from
+	// DynamoDB).
+	for _, tp := range []string{`"ReadCapacityUnits":1000000000001,"WriteCapacityUnits":1000000000001`, `"ReadCapacityUnits":1000000000000,"WriteCapacityUnits":1000000000001`} {
+		wantBody(t, e.svc, "UpdateTable", `{"TableName":"abc","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"abc","ProvisionedThroughput":{`+tp+`}}}]}`,
+			map[string]any{"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found: Table: abc not found"})
 	}
 	cloudtest.CreateTable(t, e.db, &dynamodb.CreateTableInput{TableName: aws.String("prov"),
 		AttributeDefinitions:  []types.AttributeDefinition{{AttributeName: aws.String("a"), AttributeType: types.ScalarAttributeTypeS}},
@@ -136,6 +141,23 @@ func TestUpdateTableChecks(t *testing.T) {
 			"Current ReadCapacityUnits provisioned for the table: 10. Requested ReadCapacityUnits: 10. "+
 			"Current WriteCapacityUnits provisioned for the table: 5. Requested WriteCapacityUnits: 5. "+
 			"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."))
+	// With the table found: more than one index created or deleted is over
+	// the limit before any index is looked up, then an index's throughput
+	// out of bounds is blocked, whether the index exists or not.
+	limit := map[string]any{"__type": "com.amazonaws.dynamodb.v20120810#LimitExceededException",
+		"message": "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"}
+	blocked := validation("This operation cannot be performed with given input values. Please contact DynamoDB service team for more info: Action Blocked: IndexUpdate")
+	for _, c := range []struct {
+		body string
+		want map[string]any
+	}{
+		{`{"TableName":"prov","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"abc"}},{"Delete":{"IndexName":"abd"}},{"Delete":{"IndexName":"abe"}},{"Delete":{"IndexName":"abf"}},{"Delete":{"IndexName":"abg"}},{"Delete":{"IndexName":"abh"}}]}`, limit},
+		{`{"TableName":"prov","GlobalSecondaryIndexUpdates":[{"Delete":{"IndexName":"abc"}},{"Delete":{"IndexName":"abd"}}]}`, limit},
+		{`{"TableName":"prov","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"abc","ProvisionedThroughput":{"ReadCapacityUnits":1000000000001,"WriteCapacityUnits":1000000000001}}}]}`, blocked},
+		{`{"TableName":"prov","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"abc","ProvisionedThroughput":{"ReadCapacityUnits":1000000000000,"WriteCapacityUnits":1000000000001}}}]}`, blocked},
+	} {
+		wantBody(t, e.svc, "UpdateTable", c.body, c.want)
+	}
 	_, err := e.db.UpdateTable(ctx(t), &dynamodb.UpdateTableInput{TableName: aws.String("prov"),
 		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(11), WriteCapacityUnits: aws.Int64(5)}})
 	if err != nil {

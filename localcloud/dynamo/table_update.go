@@ -82,6 +82,9 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 	if err := t.inUse(now); err != nil {
 		return nil, err
 	}
+	if err := checkGSIUpdateLimits(in.GlobalSecondaryIndexUpdates); err != nil {
+		return nil, err
+	}
 	if in.BillingMode == "" || in.BillingMode == t.meta.BillingMode {
 		if err := unchangedThroughput(&t.meta, in.ProvisionedThroughput); err != nil {
 			return nil, err
