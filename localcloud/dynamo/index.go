@@ -39,16 +39,18 @@ func (e *entry) load() attr.Item { return decodeStored(e.enc) }
 
 type partition struct {
 	entries []entry
+	prefix  string // hashPrefix of the partition key, once scanned
 }
 
 // index is an in-memory ordered collection of items: the base table or a
 // secondary index. Partitions are looked up by hash key; within a partition
 // entries are sorted by range key.
 type index struct {
-	def   keyDef
-	parts map[string]*partition
-	order []string // partition keys, sorted, for scans; rebuilt when dirty
-	dirty bool
+	def      keyDef
+	parts    map[string]*partition
+	order    []string // partition keys in scan order (scanKey); rebuilt when dirty
+	scanKeys []string // their scanKeys, for searching order
+	dirty    bool
 	// orderMu guards order: readers holding the table's read lock rebuild it.
 	orderMu sync.Mutex
 	count   int
@@ -136,20 +138,28 @@ func (ix *index) remove(pk, sk, tie string) {
 	}
 }
 
-// partitionOrder returns the partition keys in scan order.
-func (ix *index) partitionOrder() []string {
+// partitionOrder returns the partition keys in scan order, and the
+// position in it of the first partition at or after pk's (pk "": 0).
+func (ix *index) partitionOrder(pk string) ([]string, int) {
 	ix.orderMu.Lock()
 	defer ix.orderMu.Unlock()
 	if ix.dirty || ix.order == nil {
-		order := make([]string, 0, len(ix.parts))
+		keys := make([]string, 0, len(ix.parts))
 		for k := range ix.parts {
-			order = append(order, k)
+			keys = append(keys, ix.scanKey(k))
 		}
-		sort.Strings(order)
-		ix.order = order
+		sort.Strings(keys)
+		order := make([]string, len(keys))
+		for i, k := range keys {
+			order[i] = k[hashPrefixLen:]
+		}
+		ix.order, ix.scanKeys = order, keys
 		ix.dirty = false
 	}
-	return ix.order
+	if pk == "" {
+		return ix.order, 0
+	}
+	return ix.order, sort.SearchStrings(ix.scanKeys, ix.scanKey(pk))
 }
 
 // indexKeys extracts an item's key strings for ix: ok is false when the
@@ -171,7 +181,8 @@ func (ix *index) keys(item attr.Item) (pk, sk string, ok bool) {
 }
 
 // tieOf is the unique suffix that orders items sharing an index key: the
-// base table key.
+// hash prefix of the base table key (as DynamoDB orders them), then the
+// key itself.
 func tieOf(pk, sk string) string {
-	return strconv.Itoa(len(pk)) + ":" + pk + sk
+	return hashPrefix(pk, sk) + strconv.Itoa(len(pk)) + ":" + pk + sk
 }

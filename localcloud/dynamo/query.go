@@ -486,8 +486,6 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 	if err := r.filterKeyPaths(); err != nil {
 		return nil, err
 	}
-	order := r.ix.partitionOrder()
-	start := 0
 	var spk, ssk, stie string
 	hasStart := in.ExclusiveStartKey != nil
 	if hasStart {
@@ -495,8 +493,8 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		start = sort.SearchStrings(order, spk)
 	}
+	order, start := r.ix.partitionOrder(spk)
 outer:
 	for pi := start; pi < len(order); pi++ {
 		pk := order[pi]

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -275,6 +276,62 @@ func KeyBytes(v Value) []byte {
 		return appendNumberKey([]byte{tagN}, d)
 	}
 	return nil
+}
+
+// KeyValue decodes a KeyBytes encoding back to its value; a number comes
+// back in the form "0.ddd" or "0.dddE<n>" (its value, not its spelling).
+// ok is false for anything KeyBytes does not produce.
+func KeyValue(key []byte) (v Value, ok bool) {
+	if len(key) == 0 {
+		return Value{}, false
+	}
+	switch key[0] {
+	case tagS:
+		return Value{Kind: S, Str: string(key[1:])}, true
+	case tagB:
+		return Value{Kind: B, Bytes: append([]byte(nil), key[1:]...)}, true
+	case tagN:
+	default:
+		return Value{}, false
+	}
+	if len(key) == 2 && key[1] == numZero {
+		return Value{Kind: N, Str: "0"}, true
+	}
+	if len(key) < 6 || key[1] != numNeg && key[1] != numPos {
+		return Value{}, false
+	}
+	neg := key[1] == numNeg
+	e := binary.BigEndian.Uint32(key[2:6])
+	digits := key[6:]
+	if neg {
+		e = ^e
+		if len(digits) == 0 || digits[len(digits)-1] != 0xFF {
+			return Value{}, false
+		}
+		digits = digits[:len(digits)-1]
+	}
+	exp := int32(e ^ 0x80000000)
+	out := make([]byte, 0, len(digits)+16)
+	if neg {
+		out = append(out, '-')
+	}
+	out = append(out, '0', '.')
+	for _, c := range digits {
+		if neg {
+			c = '9' + 1 - c
+		} else {
+			c = c - 1 + '0'
+		}
+		if c < '0' || c > '9' {
+			return Value{}, false
+		}
+		out = append(out, c)
+	}
+	if exp != 0 {
+		out = append(out, 'E')
+		out = strconv.AppendInt(out, int64(exp), 10)
+	}
+	return Value{Kind: N, Str: string(out)}, true
 }
 
 func appendNumberKey(b []byte, d decimal) []byte {
