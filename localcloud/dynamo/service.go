@@ -251,6 +251,10 @@ func (s *Service) Close() error {
 // ServeHTTP answers awsJson1_0 requests of both APIs.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	protocol.CoralCORS(w, r)
+	if r.ContentLength > protocol.CoralMaxBody {
+		protocol.WriteCoralTooLarge(w)
+		return
+	}
 	// DynamoDB reads only JSON bodies: another Content-Type (text/plain,
 	// application/x-amz-json-1.1), or a body without one, is not an API
 	// call to it.

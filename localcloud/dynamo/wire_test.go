@@ -119,3 +119,23 @@ func TestProtocolEdges(t *testing.T) {
 		assert.JSONEq(t, c.want, body, "target %q body %q", c.target, c.body)
 	}
 }
+
+// TestRequestBodyLimit: a DynamoDB call whose body is over 16 MiB is
+// refused before it is read, 413 with no body (the front end's limit,
+// dynalite's test/connection.js recorded from DynamoDB); 16 MiB is read
+// and answered by the service (here its own size check).
+func TestRequestBodyLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pad := func(n int) []byte {
+		b := []byte(`{"TableName":"abc","x":"`)
+		b = append(b, bytes.Repeat([]byte("a"), n-len(b)-2)...)
+		return append(b, '"', '}')
+	}
+	code, body := cloudtest.PostJSON(t, e.url, "DynamoDB_20120810.DescribeTable", "dynamodb", pad(16<<20+1))
+	assert.Equal(t, 413, code)
+	assert.Empty(t, body)
+	code, body = cloudtest.PostJSON(t, e.url, "DynamoDB_20120810.DescribeTable", "dynamodb", pad(16<<20))
+	assert.Equal(t, 400, code, "an operation's answer: %s", body)
+	assert.Contains(t, body, `"__type":`)
+}

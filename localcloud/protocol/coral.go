@@ -55,6 +55,19 @@ func WriteCoralNotFound(w http.ResponseWriter) {
 	writeCoral(w, http.StatusNotFound, "", []byte("<UnknownOperationException/>\n"))
 }
 
+// CoralMaxBody is the largest request body DynamoDB reads: 16 MiB.
+const CoralMaxBody = 16 << 20
+
+// WriteCoralTooLarge writes DynamoDB's answer to a request body over
+// CoralMaxBody: 413 and no body, sent chunked (dynalite's index.js and its
+// test/connection.js, recorded from DynamoDB).
+func WriteCoralTooLarge(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush() // headers out before any body: the answer is chunked
+	}
+}
+
 func writeCoral(w http.ResponseWriter, status int, contentType string, b []byte) {
 	h := w.Header()
 	if contentType != "" {
@@ -81,7 +94,11 @@ func coralRoot(w http.ResponseWriter, r *http.Request, id Identity) bool {
 		writeCoral(w, http.StatusOK, "text/plain", []byte("healthy: dynamodb."+id.Region+".amazonaws.com "))
 		return true
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	body, _ := io.ReadAll(io.LimitReader(r.Body, CoralMaxBody+1))
+	if len(body) > CoralMaxBody {
+		WriteCoralTooLarge(w)
+		return true
+	}
 	ct := r.Header.Get("Content-Type")
 	base, isJSON := CoralJSONType(ct)
 	if r.Method != http.MethodPost || !isJSON && !(ct == "" && len(body) == 0) {

@@ -56,3 +56,33 @@ func TestUnsignedCoralAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestCoralBodyLimit: DynamoDB reads request bodies of up to 16 MiB; one
+// byte more is 413 with no body, sent chunked (dynalite's test/connection.js,
+// recorded from DynamoDB: "should return 413 if request too large" and
+// "should not return 413 if request not too large", a body of 'a's with
+// no Content-Type, unsigned).
+func TestCoralBodyLimit(t *testing.T) {
+	rt := protocol.NewRouter(protocol.RouterConfig{})
+	srv := httptest.NewServer(rt)
+	defer srv.Close()
+	for _, tc := range []struct {
+		size        int
+		status      int
+		chunked     bool
+		description string
+	}{
+		{16 << 20, http.StatusNotFound, false, "16 MiB: read, and not an API call"},
+		{16<<20 + 1, http.StatusRequestEntityTooLarge, true, "one byte more: too large"},
+	} {
+		res, err := http.Post(srv.URL+"/", "", strings.NewReader(strings.Repeat("a", tc.size)))
+		require.NoError(t, err, tc.description)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		assert.Equal(t, tc.status, res.StatusCode, tc.description)
+		if tc.chunked {
+			assert.Equal(t, []string{"chunked"}, res.TransferEncoding, tc.description)
+			assert.Empty(t, body, tc.description)
+		}
+	}
+}
