@@ -99,8 +99,15 @@ func (g *indexMeta) status(now time.Time, table string) (string, bool) {
 		return statusCreating, false
 	case now.Before(g.CreatingUntil):
 		return statusCreating, true
+	case g.updating(now):
+		return statusUpdating, false
 	}
 	return statusActive, false
+}
+
+// updating reports whether a throughput change has yet to take effect.
+func (m *provisioned) updating(now time.Time) bool {
+	return now.Before(m.IncreaseDone) || now.Before(m.DecreaseDone)
 }
 
 // dropGone removes a table whose deletion has finished from the service's

@@ -48,11 +48,27 @@ type indexMeta struct {
 	IndexName  string       `json:"IndexName"`
 	KeySchema  []keyElement `json:"KeySchema"`
 	Projection projection   `json:"Projection"`
-	RCU        int64        `json:"RCU,omitempty"`
-	WCU        int64        `json:"WCU,omitempty"`
+	provisioned
 	// CreatingUntil is when a GSI added by UpdateTable has finished
 	// backfilling.
 	CreatingUntil time.Time `json:"CreatingUntil,omitzero"`
+}
+
+// provisioned is the provisioned throughput of a table or a global index,
+// and its last change: the values before it (shown while it is UPDATING),
+// when it was asked for and when it took effect, and the decreases counted
+// once they took effect. Its fields are persisted as the table's or the
+// index's own.
+type provisioned struct {
+	RCU           int64     `json:"RCU,omitempty"`
+	WCU           int64     `json:"WCU,omitempty"`
+	OldRCU        int64     `json:"OldRCU,omitempty"`
+	OldWCU        int64     `json:"OldWCU,omitempty"`
+	IncreaseAsked time.Time `json:"IncreaseAsked,omitzero"`
+	IncreaseDone  time.Time `json:"IncreaseDone,omitzero"`
+	DecreaseAsked time.Time `json:"DecreaseAsked,omitzero"`
+	DecreaseDone  time.Time `json:"DecreaseDone,omitzero"`
+	Decreases     int       `json:"Decreases,omitempty"`
 }
 
 // tableMeta is a table's definition and settings, persisted as JSON.
@@ -66,18 +82,7 @@ type tableMeta struct {
 	AttributeDefinitions []attrDef    `json:"AttributeDefinitions"`
 	BillingMode          string       `json:"BillingMode"`
 	BillingModeUpdated   time.Time    `json:"BillingModeUpdated,omitempty"`
-	RCU                  int64        `json:"RCU,omitempty"`
-	WCU                  int64        `json:"WCU,omitempty"`
-	// Throughput changes: the values before the last change (shown while
-	// it is UPDATING), when it was asked for and when it took effect, and
-	// the decreases counted once they took effect.
-	OldRCU             int64       `json:"OldRCU,omitempty"`
-	OldWCU             int64       `json:"OldWCU,omitempty"`
-	IncreaseAsked      time.Time   `json:"IncreaseAsked,omitzero"`
-	IncreaseDone       time.Time   `json:"IncreaseDone,omitzero"`
-	DecreaseAsked      time.Time   `json:"DecreaseAsked,omitzero"`
-	DecreaseDone       time.Time   `json:"DecreaseDone,omitzero"`
-	Decreases          int         `json:"Decreases,omitempty"`
+	provisioned
 	GSIs               []indexMeta `json:"GSIs,omitempty"`
 	LSIs               []indexMeta `json:"LSIs,omitempty"`
 	StreamEnabled      bool        `json:"StreamEnabled,omitempty"`

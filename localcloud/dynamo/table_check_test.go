@@ -306,3 +306,56 @@ func TestThroughputChangeLifecycle(t *testing.T) {
 	assert.Equal(t, [3]float64{1, 5, 1}, [3]float64{after.ReadCapacityUnits, after.WriteCapacityUnits, after.NumberOfDecreasesToday})
 	assert.Greater(t, *after.LastDecreaseDateTime, *down.LastDecreaseDateTime)
 }
+
+// TestIndexThroughputChangeLifecycle: a global index whose throughput
+// changes is UPDATING ("The index is being updated", IndexStatus in the
+// API reference) and shows its old values and when the change was asked,
+// as a table does, until the change takes effect.
+func TestIndexThroughputChangeLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	gsi := `"GlobalSecondaryIndexes":[{"IndexName":"byb","KeySchema":[{"AttributeName":"b","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"},"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}}]`
+	code, out := call(e.svc, "DynamoDB_20120810.CreateTable", []byte(`{"TableName":"gthr","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"},{"AttributeName":"b","AttributeType":"S"}],`+ks1+`,"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5},`+gsi+`}`))
+	require.Equal(t, 200, code, "%s", out)
+	waitActive(t, e.url, "gthr")
+	type index struct {
+		IndexStatus           string
+		ProvisionedThroughput struct {
+			ReadCapacityUnits, WriteCapacityUnits, NumberOfDecreasesToday float64
+			LastIncreaseDateTime, LastDecreaseDateTime                    *float64
+		}
+	}
+	parse := func(out []byte, member string) index {
+		var d map[string]struct{ GlobalSecondaryIndexes []index }
+		require.NoError(t, json.Unmarshal(out, &d), "%s", out)
+		require.Len(t, d[member].GlobalSecondaryIndexes, 1, "%s", out)
+		return d[member].GlobalSecondaryIndexes[0]
+	}
+	for _, step := range []struct {
+		rcu, wcu           int
+		old, new           [3]float64 // read, write, decreases
+		increase, decrease bool
+	}{
+		{rcu: 10, wcu: 5, old: [3]float64{5, 5, 0}, new: [3]float64{10, 5, 0}, increase: true},
+		{rcu: 10, wcu: 1, old: [3]float64{10, 5, 0}, new: [3]float64{10, 1, 1}, decrease: true},
+	} {
+		code, out := call(e.svc, "DynamoDB_20120810.UpdateTable", []byte(fmt.Sprintf(`{"TableName":"gthr","GlobalSecondaryIndexUpdates":[{"Update":{"IndexName":"byb","ProvisionedThroughput":{"ReadCapacityUnits":%d,"WriteCapacityUnits":%d}}}]}`, step.rcu, step.wcu)))
+		require.Equal(t, 200, code, "%s", out)
+		during := parse(out, "TableDescription")
+		assert.Equal(t, "UPDATING", during.IndexStatus)
+		p := during.ProvisionedThroughput
+		assert.Equal(t, step.old, [3]float64{p.ReadCapacityUnits, p.WriteCapacityUnits, p.NumberOfDecreasesToday}, "the old values while UPDATING")
+		if step.increase {
+			assert.NotNil(t, p.LastIncreaseDateTime, "the increase asked")
+		}
+		if step.decrease {
+			assert.NotNil(t, p.LastDecreaseDateTime, "the decrease asked")
+		}
+		waitActive(t, e.url, "gthr")
+		_, out = call(e.svc, "DynamoDB_20120810.DescribeTable", []byte(`{"TableName":"gthr"}`))
+		after := parse(out, "Table")
+		assert.Equal(t, "ACTIVE", after.IndexStatus)
+		p = after.ProvisionedThroughput
+		assert.Equal(t, step.new, [3]float64{p.ReadCapacityUnits, p.WriteCapacityUnits, p.NumberOfDecreasesToday}, "the new values once ACTIVE")
+	}
+}

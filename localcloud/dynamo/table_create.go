@@ -183,7 +183,7 @@ func (s *Service) createTable(ctx context.Context, body []byte) (any, error) {
 	meta := tableMeta{
 		ID: uuid.NewString(), Name: in.TableName, Account: id.AccountID, Region: id.Region,
 		Created: now, KeySchema: in.KeySchema, AttributeDefinitions: in.AttributeDefinitions,
-		BillingMode: mode, RCU: rcu, WCU: wcu, Tags: in.Tags,
+		BillingMode: mode, provisioned: provisioned{RCU: rcu, WCU: wcu}, Tags: in.Tags,
 		DeletionProtection: boolv(in.DeletionProtection), TableClass: in.TableClass,
 	}
 	names := map[string]bool{}

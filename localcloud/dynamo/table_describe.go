@@ -51,14 +51,13 @@ func sameDay(a, b time.Time) bool {
 	return ya == yb && ma == mb && da == db
 }
 
-// tableThroughput is the table's ProvisionedThroughput at now: while a
+// describe is the ProvisionedThroughput of a table or index at now: while a
 // change is UPDATING, the old values and when the change was asked; once
 // it took effect, the new values, when, and the decrease counted (that
 // day).
-func tableThroughput(m *tableMeta, now time.Time) throughputDescription {
+func (m *provisioned) describe(now time.Time) throughputDescription {
 	pt := throughputDescription{ReadCapacityUnits: m.RCU, WriteCapacityUnits: m.WCU, NumberOfDecreasesToday: m.Decreases}
-	pending := now.Before(m.IncreaseDone) || now.Before(m.DecreaseDone)
-	if pending {
+	if m.updating(now) {
 		pt.ReadCapacityUnits, pt.WriteCapacityUnits = m.OldRCU, m.OldWCU
 	}
 	at := func(asked, done time.Time) float64 {
@@ -132,7 +131,7 @@ func (t *table) describe(now time.Time) tableDescription {
 		ItemCount:                 t.base.count,
 		TableSizeBytes:            t.base.bytes,
 		DeletionProtectionEnabled: m.DeletionProtection,
-		ProvisionedThroughput:     tableThroughput(m, now),
+		ProvisionedThroughput:     m.provisioned.describe(now),
 		LatestStreamArn:           m.StreamArn,
 		LatestStreamLabel:         m.StreamLabel,
 	}
@@ -149,7 +148,7 @@ func (t *table) describe(now time.Time) tableDescription {
 		gd := gsiDescription{
 			IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection,
 			IndexArn:              m.arn() + "/index/" + g.IndexName,
-			ProvisionedThroughput: throughputDescription{ReadCapacityUnits: g.RCU, WriteCapacityUnits: g.WCU},
+			ProvisionedThroughput: g.provisioned.describe(now),
 		}
 		if ix := t.gsis[g.IndexName]; ix != nil {
 			gd.ItemCount, gd.IndexSizeBytes = ix.count, ix.bytes

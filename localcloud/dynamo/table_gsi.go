@@ -18,9 +18,10 @@ type gsiUpdateReq struct {
 	} `json:"Delete"`
 }
 
-// applyGSIUpdates applies UpdateTable's GlobalSecondaryIndexUpdates to meta;
-// a new index is CREATING (backfilling) until ready.
-func applyGSIUpdates(meta *tableMeta, updates []gsiUpdateReq, ready time.Time) error {
+// applyGSIUpdates applies UpdateTable's GlobalSecondaryIndexUpdates, asked
+// at now, to meta: a new index is CREATING (backfilling) until ready, one
+// whose throughput changes UPDATING.
+func applyGSIUpdates(meta *tableMeta, updates []gsiUpdateReq, now, ready time.Time) error {
 	for _, u := range updates {
 		switch {
 		case u.Create != nil:
@@ -56,7 +57,7 @@ func applyGSIUpdates(meta *tableMeta, updates []gsiUpdateReq, ready time.Time) e
 					if err != nil {
 						return err
 					}
-					meta.GSIs[i].RCU, meta.GSIs[i].WCU = rcu, wcu
+					meta.GSIs[i].provisioned.change(rcu, wcu, now, ready)
 					found = true
 				}
 			}
@@ -102,5 +103,5 @@ func validateIndex(in indexInput, mode string, names map[string]bool, checkDefin
 	if err != nil {
 		return indexMeta{}, err
 	}
-	return indexMeta{IndexName: in.IndexName, KeySchema: in.KeySchema, Projection: p, RCU: rcu, WCU: wcu}, nil
+	return indexMeta{IndexName: in.IndexName, KeySchema: in.KeySchema, Projection: p, provisioned: provisioned{RCU: rcu, WCU: wcu}}, nil
 }

@@ -117,7 +117,7 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		changeThroughput(&meta, rcu, wcu, now, now.Add(s.delay))
+		meta.provisioned.change(rcu, wcu, now, now.Add(s.delay))
 		changed = true
 	}
 	if in.DeletionProtection != nil {
@@ -182,7 +182,7 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 		}
 	}
 	if len(in.GlobalSecondaryIndexUpdates) > 0 {
-		if err := applyGSIUpdates(&meta, in.GlobalSecondaryIndexUpdates, now.Add(s.delay)); err != nil {
+		if err := applyGSIUpdates(&meta, in.GlobalSecondaryIndexUpdates, now, now.Add(s.delay)); err != nil {
 			return nil, err
 		}
 		changed = true
@@ -206,11 +206,11 @@ func (s *Service) updateTable(ctx context.Context, body []byte) (any, error) {
 	return tableDescriptionOutput{TableDescription: t.describe(now)}, nil
 }
 
-// changeThroughput records a provisioned throughput change asked at now
+// change records a provisioned throughput change asked at now
 // that takes effect at done: until then DescribeTable shows the old values
 // and the time it was asked as LastIncrease/LastDecreaseDateTime; after,
 // the new values, the time it took effect, and a decrease counted.
-func changeThroughput(m *tableMeta, rcu, wcu int64, now, done time.Time) {
+func (m *provisioned) change(rcu, wcu int64, now, done time.Time) {
 	if m.RCU == 0 && m.WCU == 0 {
 		m.RCU, m.WCU = rcu, wcu // from on-demand: nothing to show as before
 		return
