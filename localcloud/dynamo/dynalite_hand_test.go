@@ -79,5 +79,6 @@ func handCases() []diffCase {
 	out = append(out, itemCases()...)
 	out = append(out, readCases()...)
 	out = append(out, functionalCases()...)
+	out = append(out, suiteCases()...)
 	return out
 }
