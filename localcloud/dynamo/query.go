@@ -101,7 +101,7 @@ func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) 
 
 // pickIndex selects the base table or a secondary index; the caller holds
 // t.mu.
-func (r *reader) pickIndex(name string, consistent bool, sel string) error {
+func (r *reader) pickIndex(name string, consistent bool) error {
 	if name == "" {
 		r.ix = r.t.base
 		return nil
@@ -116,10 +116,16 @@ func (r *reader) pickIndex(name string, consistent bool, sel string) error {
 	if consistent && ix.global {
 		return validationf("Consistent reads are not supported on global secondary indexes")
 	}
-	if sel == "ALL_ATTRIBUTES" && ix.global && im.Projection.ProjectionType != "ALL" {
-		return validationf("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", name)
-	}
 	r.ix, r.im = ix, im
+	return nil
+}
+
+// checkSelect refuses Select ALL_ATTRIBUTES on a global index that does not
+// project them all.
+func (r *reader) checkSelect(sel string) error {
+	if sel == "ALL_ATTRIBUTES" && r.im != nil && r.ix.global && r.im.Projection.ProjectionType != "ALL" {
+		return validationf("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", r.im.IndexName)
+	}
 	return nil
 }
 
@@ -297,7 +303,10 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 	t := r.t
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if err := r.pickIndex(in.IndexName, in.ConsistentRead, in.Select); err != nil {
+	if err := r.pickIndex(in.IndexName, in.ConsistentRead); err != nil {
+		return nil, err
+	}
+	if err := r.checkSelect(in.Select); err != nil {
 		return nil, err
 	}
 	if in.ExclusiveStartKey != nil {
@@ -477,8 +486,22 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 	t := r.t
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if err := r.pickIndex(in.IndexName, in.ConsistentRead, in.Select); err != nil {
+	if err := r.pickIndex(in.IndexName, in.ConsistentRead); err != nil {
 		return nil, err
+	}
+	hasStart := in.ExclusiveStartKey != nil
+	if hasStart {
+		if err := r.scanStartKeyShape(in.ExclusiveStartKey); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.checkSelect(in.Select); err != nil {
+		return nil, err
+	}
+	if hasStart {
+		if err := r.scanStartKeyPlace(in.ExclusiveStartKey, seg, total); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.projectionKeyPaths(); err != nil {
 		return nil, err
@@ -487,7 +510,6 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	var spk, ssk, stie string
-	hasStart := in.ExclusiveStartKey != nil
 	if hasStart {
 		spk, ssk, stie, err = r.startKey(in.ExclusiveStartKey)
 		if err != nil {
