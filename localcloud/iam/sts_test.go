@@ -262,7 +262,7 @@ func TestGetSessionTokenAndAccessKeyInfo(t *testing.T) {
 	for akid, want := range map[string]string{
 		aws.ToString(out.Credentials.AccessKeyId): "111111111111",
 		"222222222222":         "222222222222",
-		"AKIAIOSFODNN7EXAMPLE": "000000000000",
+		"AKIAIOSFODNN7EXAMPLE": "123456789012",
 	} {
 		info, err := c.GetAccessKeyInfo(ctx, &sts.GetAccessKeyInfoInput{AccessKeyId: aws.String(akid)})
 		if err != nil || aws.ToString(info.Account) != want {

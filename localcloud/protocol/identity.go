@@ -7,8 +7,12 @@ import (
 )
 
 // DefaultAccount is the account that callers whose access key id is not a
-// 12-digit number act in, as the ecosystem's local emulators do.
-const DefaultAccount = "000000000000"
+// 12-digit number (and not a key the cloud issued) act in, and unsigned
+// requests: 123456789012, the account of AWS's documentation examples and
+// moto's default, so ARNs written for either line up. The kit signs with a
+// 12-digit key (000000000000, the labs' account, unless told otherwise), so
+// it never depends on this default.
+const DefaultAccount = "123456789012"
 
 // DefaultRegion is used when a request carries no SigV4 credential scope.
 const DefaultRegion = "us-east-1"

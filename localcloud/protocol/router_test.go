@@ -30,12 +30,12 @@ func TestRouterPrecedence(t *testing.T) {
 		name, method, path, host, target, ctype, body, auth, want string
 	}{
 		{"json target", "POST", "/", "", "DynamoDB_20120810.PutItem", "application/x-amz-json-1.0", "{}", auth("123456789012", "eu-west-1", "dynamodb"), "dynamodb 123456789012 eu-west-1"},
-		{"sqs json", "POST", "/", "", "AmazonSQS.SendMessage", "application/x-amz-json-1.0", "{}", auth("AKIDEXAMPLE", "us-east-1", "sqs"), "sqs 000000000000 us-east-1"},
+		{"sqs json", "POST", "/", "", "AmazonSQS.SendMessage", "application/x-amz-json-1.0", "{}", auth("AKIDEXAMPLE", "us-east-1", "sqs"), "sqs 123456789012 us-east-1"},
 		{"sqs query by scope", "POST", "/123456789012/q", "", "", "application/x-www-form-urlencoded", "Action=SendMessage&Version=2012-11-05", auth("123456789012", "us-west-2", "sqs"), "sqs 123456789012 us-west-2"},
-		{"sns query by version", "POST", "/", "", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", auth("AKIDEXAMPLE", "us-east-1", "sns"), "sns 000000000000 us-east-1"},
+		{"sns query by version", "POST", "/", "", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", auth("AKIDEXAMPLE", "us-east-1", "sns"), "sns 123456789012 us-east-1"},
 		{"rest path", "GET", "/2015-03-31/functions", "", "", "", "", auth("123456789012", "us-east-1", "lambda"), "lambda 123456789012 us-east-1"},
-		{"execute endpoint with Action in its body", "POST", "/_aws/execute-api/abc/orders", "", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", "", "apigateway 000000000000 us-east-1"},
-		{"execute endpoint by host", "POST", "/orders", "abc.execute-api.localhost:4566", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", "", "apigateway 000000000000 us-east-1"},
+		{"execute endpoint with Action in its body", "POST", "/_aws/execute-api/abc/orders", "", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", "", "apigateway 123456789012 us-east-1"},
+		{"execute endpoint by host", "POST", "/orders", "abc.execute-api.localhost:4566", "", "application/x-www-form-urlencoded", "Action=Publish&Version=2010-03-31", "", "apigateway 123456789012 us-east-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
