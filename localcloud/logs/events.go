@@ -241,7 +241,7 @@ func (s *Service) ensureStream(ctx context.Context, k groupKey, name string) (*s
 
 func (s *Service) putLogEvents(ctx context.Context, body []byte) (any, error) {
 	if protocol.CountOver(body, maxBatchEvents, "logEvents") { // before decoding any
-		return nil, invalidParam("1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and %d", maxBatchEvents)
+		return nil, invalidParam("1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to %d", maxBatchEvents)
 	}
 	var in struct {
 		LogGroupName  string `json:"logGroupName"`
@@ -261,10 +261,11 @@ func (s *Service) putLogEvents(ctx context.Context, body []byte) (any, error) {
 	if err := validStreamName(in.LogStreamName); err != nil {
 		return nil, err
 	}
-	n := len(in.LogEvents)
-	if n == 0 || n > maxBatchEvents {
-		return nil, invalidParam("1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and %d", maxBatchEvents)
+	var v violations
+	if v.count("logEvents", len(in.LogEvents), 1, maxBatchEvents); v != nil {
+		return nil, v.err()
 	}
+	n := len(in.LogEvents)
 	size := 0
 	for i, e := range in.LogEvents {
 		if e.Timestamp == nil || *e.Timestamp < 0 {
@@ -678,8 +679,9 @@ func (s *Service) testMetricFilter(ctx context.Context, body []byte) (any, error
 	if in.FilterPattern == nil {
 		return nil, invalidParam("1 validation error detected: Value null at 'filterPattern' failed to satisfy constraint: Member must not be null")
 	}
-	if len(in.LogEventMessages) < 1 || len(in.LogEventMessages) > 50 {
-		return nil, invalidParam("1 validation error detected: Value at 'logEventMessages' failed to satisfy constraint: Member must have length between 1 and 50")
+	var v violations
+	if v.count("logEventMessages", len(in.LogEventMessages), 1, 50); v != nil {
+		return nil, v.err()
 	}
 	pat, err := CompilePattern(*in.FilterPattern)
 	if err != nil {

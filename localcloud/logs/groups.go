@@ -19,26 +19,33 @@ var retentionDays = map[int]bool{
 const maxTags = 50
 
 func validGroupName(field, name string) error {
-	if len(name) < 1 || len(name) > 512 {
-		return invalidParam("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length between 1 and 512", name, field)
-	}
+	var v violations
+	v.groupName(field, name)
+	return v.err()
+}
+
+// groupName checks a member of the shape LogGroupName.
+func (v *violations) groupName(field, name string) {
+	v.length(field, name, 1, 512)
+	v.pattern(field, name, groupNameChars(name), `[\.\-_/#A-Za-z0-9]+`)
+}
+
+// groupNameChars reports whether name matches [\.\-_/#A-Za-z0-9]+.
+func groupNameChars(name string) bool {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '/' || c == '#') {
-			return invalidParam("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+", name, field)
+			return false
 		}
 	}
-	return nil
+	return name != ""
 }
 
 func validStreamName(name string) error {
-	if len(name) < 1 || len(name) > 512 {
-		return invalidParam("1 validation error detected: Value '%s' at 'logStreamName' failed to satisfy constraint: Member must have length between 1 and 512", name)
-	}
-	if strings.ContainsAny(name, ":*") {
-		return invalidParam("1 validation error detected: Value '%s' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*", name)
-	}
-	return nil
+	var v violations
+	v.length("logStreamName", name, 1, 512)
+	v.pattern("logStreamName", name, noneOf(name, ":*"), "[^:*]*")
+	return v.err()
 }
 
 func validTags(tags map[string]string) error {
@@ -230,8 +237,9 @@ func checkLimit(limit *int, def, max int) (int, error) {
 	if limit == nil {
 		return def, nil
 	}
-	if *limit < 1 || *limit > max {
-		return 0, invalidParam("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and %d", *limit, max)
+	var v violations
+	if v.value("limit", *limit, 1, max); v != nil {
+		return 0, v.err()
 	}
 	return *limit, nil
 }

@@ -40,8 +40,8 @@ func (s *Service) describeQueries(ctx context.Context, body []byte) (any, error)
 	default:
 		return nil, invalidParam("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Scheduled, Running, Complete, Failed, Cancelled, Timeout, Unknown]", in.Status)
 	}
-	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 1000) {
-		return nil, invalidParam("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000", *in.MaxResults)
+	if err := checkMaxResults(in.MaxResults); err != nil {
+		return nil, err
 	}
 	limit := 1000
 	if in.MaxResults != nil {
@@ -270,8 +270,9 @@ func (s *Service) listLogGroups(ctx context.Context, body []byte) (any, error) {
 	var re *regexp.Regexp
 	if in.LogGroupNamePattern != nil {
 		p := *in.LogGroupNamePattern
-		if len(p) < 3 || len(p) > 129 {
-			return nil, invalidParam("1 validation error detected: Value '%s' at 'logGroupNamePattern' failed to satisfy constraint: Member must have length between 3 and 129", p)
+		var v violations
+		if v.length("logGroupNamePattern", p, 3, 129); v != nil {
+			return nil, v.err()
 		}
 		if re, err = regexp.Compile(p); err != nil {
 			return nil, invalidParam("Invalid logGroupNamePattern: %s", p)

@@ -48,10 +48,10 @@ var metricUnits = map[string]bool{
 }
 
 func validMetricName(field, s string) error {
-	if s == "" || len(s) > 255 || strings.ContainsAny(s, ":*$") {
-		return invalidParam("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length between 1 and 255 and satisfy regular expression pattern: [^:*$]*", s, field)
-	}
-	return nil
+	var v violations
+	v.length(field, s, 1, 255)
+	v.pattern(field, s, noneOf(s, ":*$"), "[^:*$]*")
+	return v.err()
 }
 
 func (s *Service) putMetricFilter(ctx context.Context, body []byte) (any, error) {
@@ -67,8 +67,8 @@ func (s *Service) putMetricFilter(ctx context.Context, body []byte) (any, error)
 	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
-	if in.FilterName == "" || len(in.FilterName) > 512 || strings.ContainsAny(in.FilterName, ":*") {
-		return nil, invalidParam("1 validation error detected: Value '%s' at 'filterName' failed to satisfy constraint: Member must have length between 1 and 512 and satisfy regular expression pattern: [^:*]*", in.FilterName)
+	if err := validFilterName("filterName", in.FilterName); err != nil {
+		return nil, err
 	}
 	if in.FilterPattern == nil {
 		return nil, invalidParam("1 validation error detected: Value null at 'filterPattern' failed to satisfy constraint: Member must not be null")
@@ -86,8 +86,9 @@ func (s *Service) putMetricFilter(ctx context.Context, body []byte) (any, error)
 	if err := validMetricName("metricTransformations.1.member.metricNamespace", t.MetricNamespace); err != nil {
 		return nil, err
 	}
-	if t.MetricValue == "" || len(t.MetricValue) > 100 {
-		return nil, invalidParam("1 validation error detected: Value at 'metricTransformations.1.member.metricValue' failed to satisfy constraint: Member must have length between 1 and 100")
+	var v violations
+	if v.length("metricTransformations.1.member.metricValue", t.MetricValue, 1, 100); v != nil {
+		return nil, v.err()
 	}
 	if t.Unit != "" && !metricUnits[t.Unit] {
 		return nil, invalidParam("1 validation error detected: Value '%s' at 'metricTransformations.1.member.unit' failed to satisfy constraint: Member must satisfy enum value set", t.Unit)
@@ -132,6 +133,9 @@ func (s *Service) deleteMetricFilter(ctx context.Context, body []byte) (any, err
 	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
+	if err := validFilterName("filterName", in.FilterName); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, err := s.findGroup(ctx, in.LogGroupName)
@@ -159,6 +163,9 @@ func (s *Service) describeMetricFilters(ctx context.Context, body []byte) (any, 
 		MetricNamespace  string `json:"metricNamespace"`
 	}
 	if err := protocol.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	if err := validDescribeMetricFilters(in.LogGroupName, in.FilterNamePrefix, in.MetricName, in.MetricNamespace); err != nil {
 		return nil, err
 	}
 	if in.FilterNamePrefix != "" && in.LogGroupName == "" {
@@ -238,4 +245,23 @@ func (s *Service) describeMetricFilters(ctx context.Context, body []byte) (any, 
 	}
 	out.MetricFilters = append(out.MetricFilters, all[offset:end]...)
 	return out, nil
+}
+
+// validDescribeMetricFilters checks DescribeMetricFilters' optional members
+// against their shapes (LogGroupName, FilterName, MetricName and
+// MetricNamespace) before anything is looked up.
+func validDescribeMetricFilters(group, prefix, metric, namespace string) error {
+	var v violations
+	if group != "" {
+		v.groupName("logGroupName", group)
+	}
+	if prefix != "" {
+		v.length("filterNamePrefix", prefix, 1, 512)
+		v.pattern("filterNamePrefix", prefix, noneOf(prefix, ":*"), "[^:*]*")
+	}
+	v.length("metricName", metric, 0, 255)
+	v.pattern("metricName", metric, noneOf(metric, ":*$"), "[^:*$]*")
+	v.length("metricNamespace", namespace, 0, 255)
+	v.pattern("metricNamespace", namespace, noneOf(namespace, ":*$"), "[^:*$]*")
+	return v.err()
 }

@@ -140,10 +140,7 @@ func (s *Service) putDestination(ctx context.Context, body []byte) (any, error) 
 }
 
 func validDestinationName(name string) error {
-	if name == "" || len(name) > 512 || strings.ContainsAny(name, ":*") {
-		return invalidParam("1 validation error detected: Value '%s' at 'destinationName' failed to satisfy constraint: Member must have length between 1 and 512 and satisfy regular expression pattern: [^:*]*", name)
-	}
-	return nil
+	return validFilterName("destinationName", name)
 }
 
 func (s *Service) putDestinationPolicy(ctx context.Context, body []byte) (any, error) {
@@ -236,7 +233,7 @@ func (s *Service) putQueryDefinition(ctx context.Context, body []byte) (any, err
 		return nil, invalidParam("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([^:*\\/]+\\/?)*[^:*\\/]+$", in.Name)
 	}
 	if in.QueryString == "" || len(in.QueryString) > 10000 {
-		return nil, invalidParam("1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length between 1 and 10000")
+		return nil, invalidParam("1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length %s", map[bool]string{true: "greater than or equal to 1", false: "less than or equal to 10000"}[in.QueryString == ""])
 	}
 	for _, n := range in.LogGroupNames {
 		if err := validGroupName("logGroupNames", n); err != nil {
@@ -270,8 +267,8 @@ func (s *Service) describeQueryDefinitions(ctx context.Context, body []byte) (an
 	if err := protocol.DecodeJSON(body, &in); err != nil {
 		return nil, err
 	}
-	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 1000) {
-		return nil, invalidParam("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000", *in.MaxResults)
+	if err := checkMaxResults(in.MaxResults); err != nil {
+		return nil, err
 	}
 	limit := 1000
 	if in.MaxResults != nil {

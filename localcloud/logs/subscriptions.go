@@ -90,7 +90,7 @@ func (s *Service) putSubscriptionFilter(ctx context.Context, body []byte) (any, 
 	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
-	if err := validFilterName(in.FilterName); err != nil {
+	if err := validFilterName("filterName", in.FilterName); err != nil {
 		return nil, err
 	}
 	if in.FilterPattern == nil {
@@ -134,11 +134,13 @@ func (s *Service) putSubscriptionFilter(ctx context.Context, body []byte) (any, 
 	return nil, s.putDoc(ctx, k, f)
 }
 
-func validFilterName(name string) error {
-	if name == "" || len(name) > 512 || strings.ContainsAny(name, ":*") {
-		return invalidParam("1 validation error detected: Value '%s' at 'filterName' failed to satisfy constraint: Member must have length between 1 and 512 and satisfy regular expression pattern: [^:*]*", name)
-	}
-	return nil
+// validFilterName checks a member of the shapes FilterName and
+// DestinationName (1 to 512 characters, no ':' or '*').
+func validFilterName(field, name string) error {
+	var v violations
+	v.length(field, name, 1, 512)
+	v.pattern(field, name, noneOf(name, ":*"), "[^:*]*")
+	return v.err()
 }
 
 func (s *Service) describeSubscriptionFilters(ctx context.Context, body []byte) (any, error) {
@@ -181,7 +183,7 @@ func (s *Service) deleteSubscriptionFilter(ctx context.Context, body []byte) (an
 	if err := validGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
-	if err := validFilterName(in.FilterName); err != nil {
+	if err := validFilterName("filterName", in.FilterName); err != nil {
 		return nil, err
 	}
 	id := protocol.IdentityFrom(ctx)
