@@ -74,12 +74,16 @@ func TestKeyConditionErrorsBeforeTheTable(t *testing.T) {
 func TestScanSegmentMessages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	wantBody(t, e.svc, "Scan", `{"TableName":"abc","TotalSegments":2}`,
-		validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present"))
-	wantBody(t, e.svc, "Scan", `{"TableName":"abc","Segment":1}`,
-		validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present"))
-	wantBody(t, e.svc, "Scan", `{"TableName":"abc","Segment":1,"TotalSegments":1}`,
-		validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 1 is not less than TotalSegments: 1"))
+	// The segments are checked before the expressions' placeholders (an
+	// empty ExpressionAttributeNames), as dynalite's test/scan.js records.
+	for _, exprs := range []string{``, `,"FilterExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{}`} {
+		wantBody(t, e.svc, "Scan", `{"TableName":"abc","TotalSegments":2`+exprs+`}`,
+			validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present"))
+		wantBody(t, e.svc, "Scan", `{"TableName":"abc","Segment":1`+exprs+`}`,
+			validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present"))
+		wantBody(t, e.svc, "Scan", `{"TableName":"abc","Segment":1,"TotalSegments":1`+exprs+`}`,
+			validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 1 is not less than TotalSegments: 1"))
+	}
 }
 
 // TestAttributeTypeOperand: attribute_type's second operand must be a

@@ -299,6 +299,14 @@ func translate(op string, rule paramRule, has param, body []byte) (*legacyReques
 		if err := checkStartKey(top["ExclusiveStartKey"]); err != nil {
 			return nil, err
 		}
+		if op == "Scan" {
+			var seg, total *int
+			json.Unmarshal(top["Segment"], &seg)
+			json.Unmarshal(top["TotalSegments"], &total)
+			if _, _, err := segments(seg, total); err != nil {
+				return nil, err // before the expressions' placeholders
+			}
+		}
 	case "PutItem", "UpdateItem", "DeleteItem":
 		if err := checkExpected(conds); err != nil {
 			return nil, err

@@ -12,26 +12,9 @@ func (s *Service) scan(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	seg, total := 0, 1
-	if in.Segment != nil || in.TotalSegments != nil {
-		switch {
-		case in.TotalSegments == nil && *in.Segment == 0:
-			// DynamoDB takes a lone Segment 0 for a whole scan.
-			in.Segment = nil
-		case in.TotalSegments == nil:
-			return nil, validationf("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
-		case in.Segment == nil:
-			return nil, validationf("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
-		}
-	}
-	if in.Segment != nil && in.TotalSegments != nil {
-		if *in.TotalSegments < 1 || *in.TotalSegments > 1000000 {
-			return nil, validationf("1 validation error detected: Value '%d' at 'totalSegments' failed to satisfy constraint: Member must have value between 1 and 1000000", *in.TotalSegments)
-		}
-		if *in.Segment < 0 || *in.Segment >= *in.TotalSegments {
-			return nil, validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *in.Segment, *in.TotalSegments)
-		}
-		seg, total = *in.Segment, *in.TotalSegments
+	seg, total, err := segments(in.Segment, in.TotalSegments)
+	if err != nil {
+		return nil, err
 	}
 	r, err := in.setup(ctx, s)
 	if err != nil {
@@ -99,4 +82,29 @@ outer:
 		}
 	}
 	return r.output(ctx, in.ReturnConsumedCapacity, in.ConsistentRead), nil
+}
+
+// segments checks a Scan's Segment and TotalSegments as DynamoDB does and
+// returns the segment to scan and of how many (0 of 1: the whole table).
+func segments(segment, total *int) (int, int, error) {
+	if segment != nil || total != nil {
+		switch {
+		case total == nil && *segment == 0:
+			return 0, 1, nil // DynamoDB takes a lone Segment 0 for a whole scan
+		case total == nil:
+			return 0, 0, validationf("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		case segment == nil:
+			return 0, 0, validationf("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
+		}
+	}
+	if segment == nil {
+		return 0, 1, nil
+	}
+	if *total < 1 || *total > 1000000 {
+		return 0, 0, validationf("1 validation error detected: Value '%d' at 'totalSegments' failed to satisfy constraint: Member must have value between 1 and 1000000", *total)
+	}
+	if *segment < 0 || *segment >= *total {
+		return 0, 0, validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *segment, *total)
+	}
+	return *segment, *total, nil
 }
