@@ -3,6 +3,7 @@ package dynamo
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,20 +16,11 @@ import (
 )
 
 // checkBatchGet checks a BatchGetItem request before any table is looked
-// up, table by table (in name order) as DynamoDB does: the Keys list's
-// constraints, expression and non-expression parameters, AttributesToGet
-// duplicates, each key's values, then duplicate keys.
+// up, once its constraints passed (requestItemsPieces), table by table (in
+// name order) as DynamoDB does: expression and non-expression parameters,
+// AttributesToGet duplicates, each key's values, then duplicate keys.
 func checkBatchGet(in *batchGetInput) error {
 	names := sortedKeys(in.RequestItems)
-	for _, name := range names {
-		ka := in.RequestItems[name]
-		switch {
-		case ka.Keys == nil:
-			return validationf("1 validation error detected: Value null at 'requestItems.%s.member.keys' failed to satisfy constraint: Member must not be null", name)
-		case len(ka.Keys) == 0:
-			return validationf("1 validation error detected: Value '[]' at 'requestItems.%s.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1", name)
-		}
-	}
 	for _, name := range names {
 		ka := in.RequestItems[name]
 		if ka.ProjectionExpression != nil && ka.AttributesToGet != nil {
@@ -111,52 +103,97 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// requestItemsConstraints is DynamoDB's constraint error for a batch's
-// RequestItems map, or "": each key must be a table name (3 to 255 of
-// [a-zA-Z0-9_.-]) and, when perTable > 0 (BatchWriteItem), each value a
-// list of 1 to perTable requests. The map is quoted as given. The walk
-// does not decode the map (it may be 16 MB).
-func requestItemsConstraints(body []byte, perTable int) string {
+// requestItemsPieces is what DynamoDB lists against a batch's RequestItems
+// among a request's constraint failures, after the top-level members':
+// the map's keys (table names, 3 to 255 of [a-zA-Z0-9_.-]) and, for
+// BatchWriteItem, its values (1 to 25 requests), the map quoted as given;
+// then each table's required members (BatchGetItem's Keys, at least one;
+// BatchWriteItem's Key of a DeleteRequest, then Item of a PutRequest).
+// The walk does not decode the map (it may be 16 MB).
+func requestItemsPieces(op string, body []byte) []string {
 	raw := topMember(body, "RequestItems")
 	if raw == nil {
-		return ""
+		return nil
 	}
-	const (
-		badKey = 1 << iota
-		badValue
-	)
-	var problems []int
-	wire.EachMember(raw, func(name, value []byte) bool {
-		p := 0
-		if n := utf8.RuneCount(name); n < 3 || n > 255 || !tableNameRE.Match(name) {
-			p |= badKey
-		}
-		if perTable > 0 && (string(bytes.TrimSpace(value)) == "[]" || protocol.CountOver(value, perTable)) {
-			p |= badValue
-		}
-		if p != 0 {
-			problems = append(problems, p)
-		}
-		return len(problems) < 10
-	})
-	if len(problems) == 0 {
-		return ""
+	perTable := 0
+	if op == "BatchWriteItem" {
+		perTable = maxBatchWriteItems
 	}
 	var compact bytes.Buffer
-	json.Compact(&compact, raw)
-	value := "Value '" + compact.String() + "' at 'requestItems' failed to satisfy constraint: "
-	var pieces []string
-	for _, p := range problems {
-		if p&badKey != 0 {
-			pieces = append(pieces, value+"Map keys must satisfy constraint: [Member must have length less than or equal to 255, "+
+	value := func() string {
+		if compact.Len() == 0 {
+			json.Compact(&compact, raw)
+		}
+		return "Value '" + compact.String() + "' at 'requestItems' failed to satisfy constraint: "
+	}
+	var pieces, members []string
+	wire.EachMember(raw, func(name, v []byte) bool {
+		if n := utf8.RuneCount(name); n < 3 || n > 255 || !tableNameRE.Match(name) {
+			pieces = append(pieces, value()+"Map keys must satisfy constraint: [Member must have length less than or equal to 255, "+
 				"Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")
 		}
-		if p&badValue != 0 {
-			pieces = append(pieces, value+"Map value must satisfy constraint: [Member must have length less than or equal to "+strconv.Itoa(perTable)+
+		if perTable > 0 && (string(bytes.TrimSpace(v)) == "[]" || protocol.CountOver(v, perTable)) {
+			pieces = append(pieces, value()+"Map value must satisfy constraint: [Member must have length less than or equal to "+strconv.Itoa(perTable)+
 				", Member must have length greater than or equal to 1]")
 		}
+		if len(members) < maxPieces {
+			members = append(members, requiredMembers(op, string(name), v)...)
+		}
+		return len(pieces) < maxPieces
+	})
+	return append(pieces, members...)
+}
+
+// quotedKeysMax bounds the Keys list a constraint failure quotes.
+const quotedKeysMax = 1 << 20
+
+// maxPieces is how many constraint failures DynamoDB lists at most.
+const maxPieces = 10
+
+// requiredMembers is the failures of one table's entry v in a batch's
+// RequestItems: a missing or empty Keys, a request without its Key or Item.
+func requiredMembers(op, name string, v []byte) []string {
+	path := "Value %s at 'requestItems." + name + ".member.%s' failed to satisfy constraint: Member must %s"
+	if op == "BatchGetItem" {
+		switch keys := topMember(v, "Keys"); {
+		case keys == nil:
+			return []string{fmt.Sprintf(path, "null", "keys", "not be null")}
+		case string(bytes.TrimSpace(keys)) == "[]":
+			return []string{fmt.Sprintf(path, "'[]'", "keys", "have length greater than or equal to 1")}
+		case len(keys) <= quotedKeysMax && protocol.CountOver(keys, maxBatchGetKeys):
+			// A longer list is refused as too many items, unquoted
+			// (overBatchGet), so that its answer stays small.
+			elems := wire.Elements(keys)
+			texts := make([]string, len(elems))
+			for i, e := range elems {
+				var b bytes.Buffer
+				json.Compact(&b, e)
+				texts[i] = b.String()
+			}
+			return []string{fmt.Sprintf(path, "'["+strings.Join(texts, ", ")+"]'", "keys", "have length less than or equal to "+strconv.Itoa(maxBatchGetKeys))}
+		}
+		return nil
 	}
-	n := min(len(pieces), 10)
+	if protocol.CountOver(v, maxBatchWriteItems) {
+		return nil // over the limit: not read
+	}
+	var out []string
+	for i, r := range wire.Elements(v) {
+		for _, m := range []struct{ request, member string }{{"DeleteRequest", "Key"}, {"PutRequest", "Item"}} {
+			if req := topMember(r, m.request); req != nil && topMember(req, m.member) == nil {
+				out = append(out, fmt.Sprintf(path, "null", strconv.Itoa(i+1)+".member."+lowerFirst(m.request)+"."+lowerFirst(m.member), "not be null"))
+			}
+		}
+	}
+	return out
+}
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+
+// validationMessage is DynamoDB's message listing constraint failures, at
+// most maxPieces of them.
+func validationMessage(pieces []string) string {
+	n := min(len(pieces), maxPieces)
 	if n == 1 {
 		return "1 validation error detected: " + pieces[0]
 	}

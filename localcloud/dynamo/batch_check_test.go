@@ -82,4 +82,32 @@ func TestRequestItemsConstraints(t *testing.T) {
 		`Value '{"abc":[]}' at 'requestItems' failed to satisfy constraint: `+values))
 	wantBody(t, e.svc, "BatchGetItem", `{"RequestItems":{"a;":{"Keys":[{"a":{"S":"x"}}]}}}`, validation("1 validation error detected: "+
 		`Value '{"a;":{"Keys":[{"a":{"S":"x"}}]}}' at 'requestItems' failed to satisfy constraint: `+keys))
+	// With the top-level members' failures, then each table's required
+	// members, in one message (dynalite's test/batchGetItem.js and
+	// test/batchWriteItem.js, recorded from DynamoDB).
+	rcc := "Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
+	ricm := "Value 'hi' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"
+	for _, c := range []struct{ op, body, msg string }{
+		{"BatchGetItem", `{"RequestItems":{"a":{}},"ReturnConsumedCapacity":"hi","ReturnItemCollectionMetrics":"hi"}`, "3 validation errors detected: " + rcc + "; " +
+			`Value '{"a":{}}' at 'requestItems' failed to satisfy constraint: ` + keys + "; " +
+			"Value null at 'requestItems.a.member.keys' failed to satisfy constraint: Member must not be null"},
+		{"BatchGetItem", `{"RequestItems":{"a":{"Keys":[]}}}`, "2 validation errors detected: " +
+			`Value '{"a":{"Keys":[]}}' at 'requestItems' failed to satisfy constraint: ` + keys + "; " +
+			"Value '[]' at 'requestItems.a.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"BatchGetItem", `{"RequestItems":{"abc":{}},"ReturnConsumedCapacity":"hi"}`, "2 validation errors detected: " + rcc + "; " +
+			"Value null at 'requestItems.abc.member.keys' failed to satisfy constraint: Member must not be null"},
+		{"BatchWriteItem", `{"RequestItems":{"aa;":[{"PutRequest":{},"DeleteRequest":{}}]},"ReturnConsumedCapacity":"hi","ReturnItemCollectionMetrics":"hi"}`,
+			"5 validation errors detected: " + rcc + "; " + ricm + "; " +
+				`Value '{"aa;":[{"PutRequest":{},"DeleteRequest":{}}]}' at 'requestItems' failed to satisfy constraint: ` + keys + "; " +
+				"Value null at 'requestItems.aa;.member.1.member.deleteRequest.key' failed to satisfy constraint: Member must not be null; " +
+				"Value null at 'requestItems.aa;.member.1.member.putRequest.item' failed to satisfy constraint: Member must not be null"},
+		{"BatchWriteItem", `{"RequestItems":{"a":[]},"ReturnConsumedCapacity":"hi","ReturnItemCollectionMetrics":"hi"}`,
+			"4 validation errors detected: " + rcc + "; " + ricm + "; " +
+				`Value '{"a":[]}' at 'requestItems' failed to satisfy constraint: ` + keys + "; " +
+				`Value '{"a":[]}' at 'requestItems' failed to satisfy constraint: ` + values},
+		{"BatchWriteItem", `{"RequestItems":{"abc":[{"PutRequest":{}}]}}`,
+			"1 validation error detected: Value null at 'requestItems.abc.member.1.member.putRequest.item' failed to satisfy constraint: Member must not be null"},
+	} {
+		wantBody(t, e.svc, c.op, c.body, validation(c.msg))
+	}
 }

@@ -8,6 +8,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestBatchWriteAndGet(t *testing.T) {
@@ -72,7 +75,15 @@ func TestBatchWriteAndGet(t *testing.T) {
 	for i := range 101 {
 		keys = append(keys, item{"pk": s(fmt.Sprint(i))})
 	}
+	// Over 100 keys for one table break the list's constraint; over 100
+	// over all tables are too many (dynalite's test/batchGetItem.js,
+	// recorded from DynamoDB).
 	_, err = e.db.BatchGetItem(c, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"bt1": {Keys: keys}}})
+	wantCode(t, err, "ValidationException")
+	var ae smithy.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Regexp(t, `^1 validation error detected: Value '\[.+\]' at 'requestItems.bt1.member.keys' failed to satisfy constraint: Member must have length less than or equal to 100$`, ae.ErrorMessage())
+	_, err = e.db.BatchGetItem(c, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"bt1": {Keys: keys[:100]}, "bt2": {Keys: keys[100:]}}})
 	wantValidation(t, err, "Too many items requested for the BatchGetItem call")
 }
 

@@ -67,7 +67,7 @@ func TestOversizedBatchesAreRefusedBeforeDecoding(t *testing.T) {
 		op, msg string
 		n       int
 	}{
-		{"BatchGetItem", "Too many items requested for the BatchGetItem call", 101},
+		{"BatchGetItem", "at 'requestItems.tbl.member.keys' failed to satisfy constraint: Member must have length less than or equal to 100", 101},
 		{"BatchGetItem", "Too many items requested for the BatchGetItem call", 400_000},
 		{"BatchWriteItem", "Member must have length less than or equal to 25", 26},
 		{"BatchWriteItem", "Member must have length less than or equal to 25", 200_000},

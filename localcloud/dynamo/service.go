@@ -216,6 +216,11 @@ func typeChecked(ops map[string]protocol.JSONOp) map[string]protocol.JSONOp {
 					return nil, err
 				}
 			} else if err := wire.Validate(name, body); err != nil {
+				var ve *wire.ValidationError
+				if errors.As(err, &ve) && (name == "BatchGetItem" || name == "BatchWriteItem") && ve.Pieces != nil {
+					// The batch's own map checks join the model's.
+					return nil, validationf("%s", validationMessage(append(ve.Pieces, requestItemsPieces(name, body)...)))
+				}
 				return nil, validationf("%s", err.Error())
 			}
 			return op(ctx, body)

@@ -9,8 +9,11 @@ import (
 )
 
 // ValidationError is a request whose members break the model's
-// constraints; Msg is DynamoDB's message.
-type ValidationError struct{ Msg string }
+// constraints; Msg is DynamoDB's message, Pieces the failures it lists.
+type ValidationError struct {
+	Msg    string
+	Pieces []string
+}
 
 func (e *ValidationError) Error() string { return e.Msg }
 
@@ -67,10 +70,10 @@ func Validate(op string, body []byte) error {
 	if tableNameFirst[op] {
 		name, present := topString(body, "TableName")
 		if !present {
-			return &ValidationError{"The parameter 'TableName' is required but was not present in the request"}
+			return &ValidationError{Msg: "The parameter 'TableName' is required but was not present in the request"}
 		}
 		if n := len([]rune(name)); n < 3 || n > 255 {
-			return &ValidationError{"TableName must be at least 3 characters long and at most 255 characters long"}
+			return &ValidationError{Msg: "TableName must be at least 3 characters long and at most 255 characters long"}
 		}
 	}
 	v := validator{}
@@ -82,8 +85,12 @@ func Validate(op string, body []byte) error {
 	if len(v.errs) == 1 {
 		s = ""
 	}
-	return &ValidationError{fmt.Sprintf("%d validation error%s detected: %s", len(v.errs), s, strings.Join(v.errs, "; "))}
+	return &ValidationError{fmt.Sprintf("%d validation error%s detected: %s", len(v.errs), s, strings.Join(v.errs, "; ")), v.errs}
 }
+
+// Elements returns the raw elements of the JSON array raw, nil if raw is
+// not an array. raw must be well formed (Check passed).
+func Elements(raw []byte) [][]byte { return listElems(raw) }
 
 type validator struct{ errs []string }
 
