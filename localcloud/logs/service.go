@@ -238,6 +238,23 @@ func (s *Service) ops() map[string]protocol.JSONOp {
 		"PutDataProtectionPolicy":     s.putDataProtectionPolicy,
 		"GetDataProtectionPolicy":     s.getDataProtectionPolicy,
 		"DeleteDataProtectionPolicy":  s.deleteDataProtectionPolicy,
+
+		"PutDeliverySource":               s.putDeliverySource,
+		"GetDeliverySource":               s.getDeliverySource,
+		"DescribeDeliverySources":         s.describeDeliverySources,
+		"DeleteDeliverySource":            s.deleteDeliverySource,
+		"PutDeliveryDestination":          s.putDeliveryDestination,
+		"GetDeliveryDestination":          s.getDeliveryDestination,
+		"DescribeDeliveryDestinations":    s.describeDeliveryDestinations,
+		"DeleteDeliveryDestination":       s.deleteDeliveryDestination,
+		"PutDeliveryDestinationPolicy":    s.putDeliveryDestinationPolicy,
+		"GetDeliveryDestinationPolicy":    s.getDeliveryDestinationPolicy,
+		"DeleteDeliveryDestinationPolicy": s.deleteDeliveryDestinationPolicy,
+		"CreateDelivery":                  s.createDelivery,
+		"GetDelivery":                     s.getDelivery,
+		"DescribeDeliveries":              s.describeDeliveries,
+		"DeleteDelivery":                  s.deleteDelivery,
+		"UpdateDeliveryConfiguration":     s.updateDeliveryConfiguration,
 	}
 }
 
