@@ -12,11 +12,13 @@ func checkKeyValues(key fastItem) error {
 }
 
 // checkKeySize enforces DynamoDB's key size limits: 2048 bytes for a
-// partition key, 1024 for a sort key.
+// partition key, 1024 for a sort key. The partition key's message lacks a
+// space ("limit of2048 bytes") as DynamoDB's does (dynalite's tests,
+// recorded from DynamoDB, and moto's, which keep it "deliberately").
 func checkKeySize(v attr.Value, rng bool) error {
 	n := attr.Size(v)
 	if !rng && n > 2048 {
-		return validationf("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes")
+		return validationf("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
 	}
 	if rng && n > 1024 {
 		return validationf("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")

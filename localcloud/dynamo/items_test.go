@@ -113,7 +113,7 @@ func TestItemValidation(t *testing.T) {
 		{"put big hash key", func() error {
 			_, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: tbl, Item: item{"pk": s(strings.Repeat("k", 2049)), "sk": s("1")}})
 			return err
-		}, "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes"},
+		}, "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"}, // sic, as DynamoDB
 		{"get big range key", func() error {
 			_, err := e.db.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: tbl, Key: item{"pk": s("a"), "sk": s(strings.Repeat("k", 1025))}})
 			return err
