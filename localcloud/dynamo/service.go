@@ -264,9 +264,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// application/x-amz-json-1.1), or a body without one, is not an API
 	// call to it.
 	if ct := r.Header.Get("Content-Type"); ct != "" || r.ContentLength != 0 {
-		if _, ok := protocol.CoralJSONType(ct); !ok {
+		base, ok := protocol.CoralJSONType(ct)
+		if !ok {
 			protocol.WriteCoralNotFound(w)
 			return
+		}
+		if base == "application/json" {
+			// DynamoDB answers in the JSON type it was asked in.
+			w = jsonTypeWriter{w}
 		}
 	}
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), streamsPrefix) {
@@ -331,3 +336,12 @@ func (s *Service) checkpointLoop() {
 
 // requestID is an id in DynamoDB's form (52 characters of 0-9 and A-V).
 func requestID() string { return protocol.CoralRequestID() }
+
+// jsonTypeWriter answers with Content-Type application/json, whatever the
+// service set.
+type jsonTypeWriter struct{ http.ResponseWriter }
+
+func (w jsonTypeWriter) WriteHeader(code int) {
+	w.Header().Set("Content-Type", "application/json")
+	w.ResponseWriter.WriteHeader(code)
+}

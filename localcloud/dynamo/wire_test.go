@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // The expected bodies in this file are DynamoDB's (its Coral framework's
@@ -133,9 +137,42 @@ func TestRequestBodyLimit(t *testing.T) {
 		return append(b, '"', '}')
 	}
 	code, body := cloudtest.PostJSON(t, e.url, "DynamoDB_20120810.DescribeTable", "dynamodb", pad(16<<20+1))
-	assert.Equal(t, 413, code)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, code)
 	assert.Empty(t, body)
 	code, body = cloudtest.PostJSON(t, e.url, "DynamoDB_20120810.DescribeTable", "dynamodb", pad(16<<20))
 	assert.Equal(t, 400, code, "an operation's answer: %s", body)
 	assert.Contains(t, body, `"__type":`)
+}
+
+// TestJSONContentTypeAnswered: a call sent as application/json is answered
+// as application/json, success or error; the awsJson type as itself
+// (dynalite's test/listTables.js and connection.js, recorded from DynamoDB).
+func TestJSONContentTypeAnswered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, c := range []struct{ requestType, body string }{
+		{"application/json", `{}`},
+		{"application/json", `{"Limit":0}`},
+		{"application/x-amz-json-1.0", `{}`},
+		{"application/x-amz-json-1.0", `{"Limit":0}`},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+		r.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
+		r.Header.Set("Content-Type", c.requestType)
+		r = r.WithContext(protocol.WithIdentity(context.Background(), protocol.Identity{AccountID: cloudtest.Account, Region: "us-east-1"}))
+		w := httptest.NewRecorder()
+		e.svc.ServeHTTP(w, r)
+		assert.Equal(t, c.requestType, w.Header().Get("Content-Type"), "%s %s", c.requestType, c.body)
+	}
+}
+
+// TestListTablesConstraintOrder: ListTables lists Limit's failure before
+// ExclusiveStartTableName's (dynalite's test/listTables.js).
+func TestListTablesConstraintOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	wantBody(t, e.svc, "ListTables", `{"ExclusiveStartTableName":"a;","Limit":500}`, validation("3 validation errors detected: "+
+		"Value '500' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100; "+
+		"Value 'a;' at 'exclusiveStartTableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "+
+		"Value 'a;' at 'exclusiveStartTableName' failed to satisfy constraint: Member must have length greater than or equal to 3"))
 }

@@ -34,6 +34,7 @@ var memberOrder = map[string][]string{
 	"BatchWriteItemInput":              {"ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "RequestItems"},
 	"CreateGlobalSecondaryIndexAction": {"Projection", "IndexName", "ProvisionedThroughput", "KeySchema"},
 	"ProvisionedThroughput":            {"WriteCapacityUnits", "ReadCapacityUnits"},
+	"ListTablesInput":                  {"Limit", "ExclusiveStartTableName"},
 }
 
 // enumOrder is how DynamoDB lists an enum's values where the model lists
