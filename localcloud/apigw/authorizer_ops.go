@@ -63,6 +63,10 @@ func applyAuthorizer(au *authorizer, in *authorizerInput) error {
 	if au.IdentitySource == nil {
 		au.IdentitySource = []string{}
 	}
+	if au.AuthorizerType == "REQUEST" && au.AuthorizerPayloadFormatVersion == "" {
+		// A missing required member is refused before the others are checked.
+		return badRequest("AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer")
+	}
 	for _, src := range au.IdentitySource {
 		if !identitySourceRE.MatchString(src) {
 			return badRequest("Invalid identitySource %q: use $request.header.Name, $request.querystring.name, $context.variable or $stageVariables.name", src)
@@ -82,8 +86,6 @@ func applyAuthorizer(au *authorizer, in *authorizerInput) error {
 			if au.EnableSimpleResponses {
 				return badRequest("enableSimpleResponses is supported only with authorizerPayloadFormatVersion 2.0")
 			}
-		case "":
-			return badRequest("AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizers")
 		default:
 			return badRequest("Invalid authorizerPayloadFormatVersion %q: must be 1.0 or 2.0", au.AuthorizerPayloadFormatVersion)
 		}

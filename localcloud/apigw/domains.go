@@ -201,15 +201,15 @@ func (s *Service) checkMapping(ctx context.Context, rec *domainRecord, m *apiMap
 	if m.Stage == "" {
 		return badRequest("stage is required")
 	}
+	if err := checkMappingKey(m.ApiMappingKey); err != nil {
+		return err
+	}
 	a, err := s.getAPI(ctx, m.ApiId)
 	if err != nil {
 		return err
 	}
 	if a.Stages[m.Stage] == nil {
 		return badRequest("Invalid stage identifier specified")
-	}
-	if strings.HasPrefix(m.ApiMappingKey, "/") || strings.HasSuffix(m.ApiMappingKey, "/") {
-		return badRequest("Invalid apiMappingKey %q: it must not start or end with /", m.ApiMappingKey)
 	}
 	for _, x := range rec.Mappings {
 		if x.ApiMappingId != m.ApiMappingId && x.ApiMappingKey == m.ApiMappingKey {
@@ -218,6 +218,26 @@ func (s *Service) checkMapping(ctx context.Context, rec *domainRecord, m *apiMap
 	}
 	return nil
 }
+
+// checkMappingKey checks an API mapping key as API Gateway does, before it
+// looks the API and stage up, in its words: no '/' at the end, none at the
+// start nor two in a row, only letters, digits, '/' and $-_.+!*'(), and
+// at most 300 characters.
+func checkMappingKey(key string) error {
+	switch {
+	case strings.HasSuffix(key, "/"):
+		return badRequest("API mapping key should not end with a '/'.")
+	case strings.HasPrefix(key, "/") || strings.Contains(key, "//"):
+		return badRequest("API mapping key should not start with a '/' or have consecutive '/'s.")
+	case strings.Trim(key, mappingKeyChars) != "":
+		return badRequest("An API mapping key may contain only letters, numbers and one of $-_.+!*'(), characters.")
+	case len(key) > 300:
+		return badRequest("ApiMapping key length must be under 300 characters.")
+	}
+	return nil
+}
+
+const mappingKeyChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/$-_.+!*'(),"
 
 func (s *Service) createApiMapping(ctx context.Context, _ *http.Request, p pathArgs, body []byte) (any, error) {
 	var in mappingInput

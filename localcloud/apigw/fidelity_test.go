@@ -35,3 +35,79 @@ func TestUpdateIntegrationRemovesEmptyMappings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got.RequestParameters)
 }
+
+// TestApiMappingKeyIsCheckedFirst: API Gateway checks an API mapping key
+// before it looks the API and stage up, and says what is wrong with it in
+// its own words (a key ending in '/', starting with one or holding two in
+// a row, or holding other characters than letters, digits and
+// $-_.+!*'(), is refused even with a stage that does not exist).
+func TestApiMappingKeyIsCheckedFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	a, err := e.client.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("mapped"), ProtocolType: types.ProtocolTypeHttp})
+	require.NoError(t, err)
+	_, err = e.client.CreateDomainName(ctx, &apigatewayv2.CreateDomainNameInput{DomainName: aws.String("api.example.com")})
+	require.NoError(t, err)
+	const slashes = "API mapping key should not start with a '/' or have consecutive '/'s."
+	for key, want := range map[string]string{
+		"/":      "API mapping key should not end with a '/'.",
+		"v1/":    "API mapping key should not end with a '/'.",
+		"/v1":    slashes,
+		"v1//a":  slashes,
+		"v1 a":   "An API mapping key may contain only letters, numbers and one of $-_.+!*'(), characters.",
+		"v1?a=b": "An API mapping key may contain only letters, numbers and one of $-_.+!*'(), characters.",
+	} {
+		_, err := e.client.CreateApiMapping(ctx, &apigatewayv2.CreateApiMappingInput{DomainName: aws.String("api.example.com"),
+			ApiId: a.ApiId, Stage: aws.String("absent"), ApiMappingKey: aws.String(key)})
+		var bad *types.BadRequestException
+		if assert.ErrorAs(t, err, &bad, key) {
+			assert.Equal(t, want, bad.ErrorMessage(), key)
+		}
+	}
+	_, err = e.client.CreateApiMapping(ctx, &apigatewayv2.CreateApiMappingInput{DomainName: aws.String("api.example.com"),
+		ApiId: a.ApiId, Stage: aws.String("absent"), ApiMappingKey: aws.String("v1/orders")})
+	var bad *types.BadRequestException
+	require.ErrorAs(t, err, &bad)
+	assert.Equal(t, "Invalid stage identifier specified", bad.ErrorMessage())
+}
+
+// TestStageMapsAreAlwaysPresent: CreateStage, GetStage and GetStages answer
+// RouteSettings, StageVariables and Tags even when empty ({}), as the AWS
+// CLI's create-stage and get-stages examples show.
+func TestStageMapsAreAlwaysPresent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	a, err := e.client.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("staged"), ProtocolType: types.ProtocolTypeHttp})
+	require.NoError(t, err)
+	_, err = e.client.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: a.ApiId, StageName: aws.String("dev")})
+	require.NoError(t, err)
+	got, err := e.client.GetStages(ctx, &apigatewayv2.GetStagesInput{ApiId: a.ApiId})
+	require.NoError(t, err)
+	require.Len(t, got.Items, 1)
+	st := got.Items[0]
+	// The SDK leaves a map nil when the member is absent and makes it when
+	// the answer has {}.
+	assert.NotNil(t, st.RouteSettings)
+	assert.NotNil(t, st.StageVariables)
+	assert.NotNil(t, st.Tags)
+	assert.Equal(t, &types.RouteSettings{DetailedMetricsEnabled: aws.Bool(false)}, st.DefaultRouteSettings)
+}
+
+// TestRequestAuthorizerNeedsPayloadFormatVersionFirst: an HTTP API's
+// REQUEST authorizer without authorizerPayloadFormatVersion (required for
+// HTTP API Lambda authorizers) is refused for that before its other
+// members are checked.
+func TestRequestAuthorizerNeedsPayloadFormatVersionFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	a, err := e.client.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("authz"), ProtocolType: types.ProtocolTypeHttp})
+	require.NoError(t, err)
+	_, err = e.client.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: a.ApiId, Name: aws.String("a"),
+		AuthorizerType: types.AuthorizerTypeRequest, IdentitySource: []string{""}, AuthorizerUri: aws.String("not-a-uri")})
+	var bad *types.BadRequestException
+	require.ErrorAs(t, err, &bad)
+	assert.Equal(t, "AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer", bad.ErrorMessage())
+}

@@ -178,10 +178,10 @@ type stage struct {
 	Description                 string                    `json:"description,omitempty"`
 	LastDeploymentStatusMessage string                    `json:"lastDeploymentStatusMessage,omitempty"`
 	LastUpdatedDate             *isoTime                  `json:"lastUpdatedDate,omitempty"`
-	RouteSettings               map[string]*routeSettings `json:"routeSettings,omitempty"`
+	RouteSettings               map[string]*routeSettings `json:"routeSettings"`
 	StageName                   string                    `json:"stageName"`
-	StageVariables              map[string]string         `json:"stageVariables,omitempty"`
-	Tags                        map[string]string         `json:"tags,omitempty"`
+	StageVariables              map[string]string         `json:"stageVariables"`
+	Tags                        map[string]string         `json:"tags"`
 }
 
 // deployment is a snapshot of an API's routes, integrations and authorizers.

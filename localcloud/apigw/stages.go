@@ -129,6 +129,9 @@ func (s *Service) applyStage(a *api, st *stage, in *stageInput, ch *change) erro
 	if st.StageVariables == nil {
 		st.StageVariables = map[string]string{}
 	}
+	if st.Tags == nil {
+		st.Tags = map[string]string{}
+	}
 	return nil
 }
 
@@ -158,9 +161,6 @@ func (s *Service) createStage(ctx context.Context, _ *http.Request, p pathArgs, 
 		}
 		t := now(s.now())
 		st := &stage{StageName: name, CreatedDate: t, LastUpdatedDate: t, Tags: in.Tags}
-		if st.Tags == nil {
-			st.Tags = map[string]string{}
-		}
 		if err := s.applyStage(a, st, &in, ch); err != nil {
 			return nil, err
 		}
