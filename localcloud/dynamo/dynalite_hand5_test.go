@@ -1,5 +1,7 @@
 package dynamo
 
+import "strings"
+
 // suiteCases are requests taken from dynalite's own test suite (whose
 // expectations were recorded from DynamoDB) that the generated and other
 // hand cases miss: UpdateTable's checks once the table is found, and the
@@ -32,5 +34,38 @@ func suiteCases() []diffCase {
 		`{"TableName":"range","IndexName":"index3","KeyConditions":{"c":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"tie"}]}},"Limit":4,"ReturnConsumedCapacity":"INDEXES"}`,
 		`{"TableName":"range","IndexName":"index3","KeyConditions":{"c":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"tie"}]}},"Limit":4,"ScanIndexForward":false}`,
 	)
+	// test/scan.js: the start key against an index's and the table's keys,
+	// around Select, then the segment, before the filter's key paths; the
+	// segments before the placeholders.
+	esk := func(request string, keys ...string) {
+		for _, k := range keys {
+			add("scan", "Scan", `{`+request+`,"ExclusiveStartKey":`+k+`}`)
+		}
+	}
+	esk(`"TableName":"range","IndexName":"index1"`, `{}`, `{"a":{"S":"a"}}`, `{"a":{"S":"a"},"c":{"N":"1"}}`, `{"a":{"S":"a"},"b":{"S":"1"},"c":{"S":"1"},"d":{"S":"1"}}`,
+		`{"a":{"N":"1"},"x":{"S":"1"},"y":{"S":"1"}}`, `{"a":{"S":"a"},"b":{"S":"a"},"c":{"N":"1"}}`, `{"a":{"S":"1"},"b":{"N":"1"},"c":{"S":"a"}}`)
+	esk(`"TableName":"range","IndexName":"index3"`, `{"c":{"S":"1"}}`, `{"a":{"S":"a"},"b":{"S":"a"},"c":{"S":"a"},"z":{"S":"a"}}`, `{"x":{"S":"1"},"y":{"S":"1"},"c":{"N":"1"}}`)
+	esk(`"TableName":"range","IndexName":"index4","Select":"ALL_ATTRIBUTES"`, `{"c":{"S":"1"}}`, `{"a":{"S":"a"},"b":{"S":"1"},"c":{"S":"1"},"d":{"S":"1"},"e":{"S":"1"}}`)
+	esk(`"TableName":"hash","FilterExpression":"attribute_exists(a.b.c)"`, `{}`, `{"a":{"N":"1"}}`, `{"a":{"M":{}}}`)
+	for _, seg := range []string{`"TotalSegments":2`, `"Segment":1`, `"Segment":1,"TotalSegments":1`} {
+		add("scan", "Scan", `{"TableName":"abc",`+seg+`,"FilterExpression":"","ExpressionAttributeNames":{},"ExpressionAttributeValues":{}}`)
+	}
+	// test/batchGetItem.js and batchWriteItem.js: the map's failures with
+	// the top-level members'.
+	add("batch", "BatchGetItem",
+		`{"RequestItems":{"a":{}},"ReturnConsumedCapacity":"hi","ReturnItemCollectionMetrics":"hi"}`,
+		`{"RequestItems":{"a":{"Keys":[]}}}`,
+		`{"RequestItems":{"aa;":{}},"ReturnConsumedCapacity":"hi"}`)
+	add("batch", "BatchWriteItem",
+		`{"RequestItems":{"a":[]},"ReturnConsumedCapacity":"hi","ReturnItemCollectionMetrics":"hi"}`,
+		`{"RequestItems":{"abc":[{"PutRequest":{},"DeleteRequest":{}}]},"ReturnConsumedCapacity":"hi"}`,
+		`{"RequestItems":{"abc":[{"PutRequest":{}}]}}`)
+	// test/getItem.js and others: an over-long partition key.
+	long := `"` + strings.Repeat("k", 2049) + `"`
+	add("keys", "GetItem", `{"TableName":"hash","Key":{"a":{"S":`+long+`}}}`)
+	add("keys", "DeleteItem", `{"TableName":"hash","Key":{"a":{"S":`+long+`}}}`)
+	add("keys", "PutItem", `{"TableName":"hash","Item":{"a":{"S":`+long+`}}}`)
+	// test/listTables.js: Limit's failure first.
+	add("constraint", "ListTables", `{"ExclusiveStartTableName":"a;","Limit":500}`)
 	return out
 }
