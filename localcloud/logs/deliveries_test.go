@@ -107,3 +107,35 @@ func TestDeliveries(t *testing.T) {
 	_, err = c.GetDeliveryDestination(ctx, &cwl.GetDeliveryDestinationInput{Name: aws.String("bucket")})
 	assert.Equal(t, "ResourceNotFoundException", apiCode(err), "%v", err)
 }
+
+// TestTagResourceTakesDestinationsAndDeliveries: TagResource,
+// UntagResource and ListTagsForResource take the ARN of a log group, a
+// destination (arn:aws:logs:region:account:destination:name) and the
+// delivery resources; a destination's tags stay out of its Destination
+// shape.
+func TestTagResourceTakesDestinationsAndDeliveries(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newClient(t)
+	ctx := context.Background()
+	d, err := c.PutDestination(ctx, &cwl.PutDestinationInput{DestinationName: aws.String("dest"),
+		TargetArn: aws.String("arn:aws:kinesis:us-east-1:" + cloudtest.Account + ":stream/s"),
+		RoleArn:   aws.String("arn:aws:iam::" + cloudtest.Account + ":role/r"), Tags: map[string]string{"a": "1"}})
+	require.NoError(t, err)
+	dd, err := c.PutDeliveryDestination(ctx, &cwl.PutDeliveryDestinationInput{Name: aws.String("dd"),
+		DeliveryDestinationConfiguration: &types.DeliveryDestinationConfiguration{DestinationResourceArn: aws.String("arn:aws:s3:::b")}})
+	require.NoError(t, err)
+	for _, arn := range []string{aws.ToString(d.Destination.Arn), aws.ToString(dd.DeliveryDestination.Arn)} {
+		_, err = c.TagResource(ctx, &cwl.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"b": "2"}})
+		require.NoError(t, err, arn)
+		_, err = c.UntagResource(ctx, &cwl.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"a"}})
+		require.NoError(t, err, arn)
+		got, err := c.ListTagsForResource(ctx, &cwl.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+		require.NoError(t, err, arn)
+		assert.Equal(t, map[string]string{"b": "2"}, got.Tags, arn)
+	}
+	gdd, err := c.GetDeliveryDestination(ctx, &cwl.GetDeliveryDestinationInput{Name: aws.String("dd")})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"b": "2"}, gdd.DeliveryDestination.Tags)
+	_, err = c.ListTagsForResource(ctx, &cwl.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:logs:us-east-1:" + cloudtest.Account + ":destination:absent")})
+	assert.Equal(t, "ResourceNotFoundException", apiCode(err), "%v", err)
+}

@@ -96,6 +96,14 @@ type destination struct {
 	AccessPolicy    string `json:"accessPolicy,omitempty"`
 	Arn             string `json:"arn"`
 	CreationTime    int64  `json:"creationTime"`
+	// Tags are stored with the destination (see tags.go) but are no
+	// member of the Destination shape: wire leaves them out.
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+func (d destination) wire() destination {
+	d.Tags = nil
+	return d
 }
 
 func destinationMissing() error {
@@ -127,8 +135,8 @@ func (s *Service) putDestination(ctx context.Context, body []byte) (any, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := docKey{kindDestination, id.AccountID, id.Region, "", in.DestinationName}
-	d := destination{CreationTime: s.now().UnixMilli()}
-	s.getDoc(k, &d) // an update keeps the creation time and access policy
+	d := destination{CreationTime: s.now().UnixMilli(), Tags: in.Tags}
+	s.getDoc(k, &d) // an update keeps the creation time, access policy and tags
 	d.DestinationName, d.TargetArn, d.RoleArn = in.DestinationName, in.TargetArn, in.RoleArn
 	d.Arn = protocol.ARN("logs", id.Region, id.AccountID, "destination:"+in.DestinationName)
 	if err := s.putDoc(ctx, k, d); err != nil {
@@ -136,7 +144,7 @@ func (s *Service) putDestination(ctx context.Context, body []byte) (any, error) 
 	}
 	return struct {
 		Destination destination `json:"destination"`
-	}{d}, nil
+	}{d.wire()}, nil
 }
 
 func validDestinationName(name string) error {
@@ -185,6 +193,9 @@ func (s *Service) describeDestinations(ctx context.Context, body []byte) (any, e
 	list, next, err := docsPage[destination](ctx, s, kindDestination, "", in.Prefix, in.NextToken, in.Limit)
 	if err != nil {
 		return nil, err
+	}
+	for i := range list {
+		list[i] = list[i].wire()
 	}
 	return struct {
 		Destinations []destination `json:"destinations"`

@@ -121,13 +121,13 @@ func (g *group) streamOut(st *stream) logStreamOut {
 
 func (s *Service) describeLogStreams(ctx context.Context, body []byte) (any, error) {
 	var in struct {
-		LogGroupName        string `json:"logGroupName"`
-		LogGroupIdentifier  string `json:"logGroupIdentifier"`
-		LogStreamNamePrefix string `json:"logStreamNamePrefix"`
-		OrderBy             string `json:"orderBy"`
-		Descending          bool   `json:"descending"`
-		NextToken           string `json:"nextToken"`
-		Limit               *int   `json:"limit"`
+		LogGroupName        string  `json:"logGroupName"`
+		LogGroupIdentifier  string  `json:"logGroupIdentifier"`
+		LogStreamNamePrefix string  `json:"logStreamNamePrefix"`
+		OrderBy             *string `json:"orderBy"`
+		Descending          bool    `json:"descending"`
+		NextToken           string  `json:"nextToken"`
+		Limit               *int    `json:"limit"`
 	}
 	if err := protocol.DecodeJSON(body, &in); err != nil {
 		return nil, err
@@ -137,14 +137,18 @@ func (s *Service) describeLogStreams(ctx context.Context, body []byte) (any, err
 	if err != nil {
 		return nil, err
 	}
-	switch in.OrderBy {
-	case "", "LogStreamName":
+	orderBy := "LogStreamName"
+	if in.OrderBy != nil { // given, even "", it must be one of the enum's values
+		orderBy = *in.OrderBy
+	}
+	switch orderBy {
+	case "LogStreamName":
 	case "LastEventTime":
 		if in.LogStreamNamePrefix != "" {
 			return nil, invalidParam("Cannot order by LastEventTime with a logStreamNamePrefix.")
 		}
 	default:
-		return nil, invalidParam("1 validation error detected: Value '%s' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]", in.OrderBy)
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]", orderBy)
 	}
 	limit, err := checkLimit(in.Limit, 50, 50)
 	if err != nil {
@@ -173,7 +177,7 @@ func (s *Service) describeLogStreams(ctx context.Context, body []byte) (any, err
 		}
 	}
 	less := func(a, b *stream) bool { return a.name < b.name }
-	if in.OrderBy == "LastEventTime" {
+	if orderBy == "LastEventTime" {
 		less = func(a, b *stream) bool {
 			if a.last != b.last {
 				return a.last < b.last

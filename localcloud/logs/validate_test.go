@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
 
 // TestValidationNamesTheCrossedBound: CloudWatch Logs' validation errors
@@ -73,4 +75,20 @@ func TestValidationNamesTheCrossedBound(t *testing.T) {
 	_, err := c.DescribeMetricFilters(ctx, &cwl.DescribeMetricFiltersInput{LogGroupName: aws.String("absent")})
 	var nf *types.ResourceNotFoundException
 	require.True(t, errors.As(err, &nf), "%v", err)
+}
+
+// TestEmptyOrderByIsRefused: orderBy is an enum (LogStreamName,
+// LastEventTime); given as "" (the SDKs leave an empty enum out, so the
+// request is sent raw) it fails the enum constraint like any other value,
+// while leaving it out orders by name.
+func TestEmptyOrderByIsRefused(t *testing.T) {
+	t.Parallel()
+	c, _, url := newClient(t)
+	mustGroup(t, c, "g", "s")
+	status, body := cloudtest.PostJSON(t, url, "Logs_20140328.DescribeLogStreams", "logs", []byte(`{"logGroupName":"g","orderBy":""}`))
+	assert.Equal(t, 400, status)
+	assert.Contains(t, body, "InvalidParameterException")
+	assert.Contains(t, body, "1 validation error detected: Value '' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]")
+	status, body = cloudtest.PostJSON(t, url, "Logs_20140328.DescribeLogStreams", "logs", []byte(`{"logGroupName":"g"}`))
+	assert.Equal(t, 200, status, body)
 }
