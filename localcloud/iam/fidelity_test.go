@@ -26,7 +26,7 @@ func TestIdentityPolicyMessagesAsIAM(t *testing.T) {
 		{"extra top-level field", `{"Version":"2012-10-17","Statement":` + st + `,"Extra field":"value"}`, "Syntax errors in policy."},
 		{"Id as a list", `{"Version":"2012-10-17","Statement":` + st + `,"Id":["cd3a324d-2833-4a89-9d4b-4a0e8e2a5a3d"]}`, "Syntax errors in policy."},
 		{"Version 2008-10-17", `{"Version":"2008-10-17","Statement":` + st + `}`, "Policy document must be version 2012-10-17 or greater."},
-		{"Version 2013-10-17", `{"Version":"2013-10-17","Statement":` + st + `}`, "Policy document must be version 2012-10-17 or greater."},
+		{"Version 2013-10-17, not a version of the language", `{"Version":"2013-10-17","Statement":` + st + `}`, "Syntax errors in policy."},
 		{"no Version", `{"Statement":` + st + `}`, "Policy document must be version 2012-10-17 or greater."},
 		{"empty Action list", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":[],"Resource":"arn:aws:s3:::example_bucket"}}`, "Policy statement must contain actions."},
 		{"vendor with a space", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"a a:ListBucket","Resource":"*"}}`, "Vendor a a is not valid"},
