@@ -195,22 +195,6 @@ type tag struct {
 	Value string `xml:"Value" json:"v"`
 }
 
-// formTags reads Tags.member.N.Key/Value.
-func formTags(form url.Values, prefix string) ([]tag, error) {
-	var out []tag
-	for _, m := range protocol.Members(form, prefix) {
-		k := m["Key"]
-		if k == "" || len(k) > 128 || len(m["Value"]) > 256 {
-			return nil, validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: tag keys must have length between 1 and 128, values at most 256")
-		}
-		out = append(out, tag{Key: k, Value: m["Value"]})
-	}
-	if len(out) > maxTags {
-		return nil, limitExceeded("Cannot exceed quota for TagsPerRole: %d", maxTags)
-	}
-	return out, nil
-}
-
 // mergeTags sets add on top of tags, keeping key order of first appearance.
 func mergeTags(tags, add []tag) []tag {
 	out := append([]tag(nil), tags...)

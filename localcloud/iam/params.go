@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-
-	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // requiredTags reads the Tags parameter of a Tag* operation, which needs
@@ -31,15 +29,6 @@ func addTags(tags, add []tag, quota string) ([]tag, error) {
 		return nil, limitExceeded("Cannot exceed quota for %s: %d", quota, maxTags)
 	}
 	return merged, nil
-}
-
-// formTagKeys reads the TagKeys parameter of an Untag* operation.
-func formTagKeys(form url.Values) []string {
-	var keys []string
-	for _, m := range protocol.Members(form, "TagKeys.member") {
-		keys = append(keys, m[""])
-	}
-	return keys
 }
 
 // tagPage answers a List*Tags operation: tags sorted by key, paged.

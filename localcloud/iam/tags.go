@@ -34,7 +34,10 @@ func (s *Service) tagOps(ops map[string]protocol.QueryOp) {
 			})
 		}
 		ops["Untag"+t.name] = func(ctx context.Context, form url.Values) (any, error) {
-			keys := formTagKeys(form)
+			keys, err := formTagKeys(form)
+			if err != nil {
+				return nil, err
+			}
 			return nil, t.change(ctx, form, func(tags *[]tag) error {
 				*tags = removeTags(*tags, keys)
 				return nil
