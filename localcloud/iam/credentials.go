@@ -203,7 +203,7 @@ func (s *Service) uploadSigningCertificate(ctx context.Context, form url.Values)
 		}
 	}
 	c := &userCredential{ID: randomString(32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), Body: body}
-	if err := s.newCredential(ctx, u, kindSigningCert, 2, "SigningCertificatesPerUser", c); err != nil {
+	if err := s.newCredential(ctx, u, kindSigningCert, 2, "CertificatesPerUser", c); err != nil {
 		return nil, err
 	}
 	return struct {

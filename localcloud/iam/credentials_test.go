@@ -136,6 +136,17 @@ func TestUserCredentials(t *testing.T) {
 	cert, err := c.UploadSigningCertificate(ctx, &awsiam.UploadSigningCertificateInput{UserName: aws.String("ana"), CertificateBody: aws.String(body)})
 	require.NoError(t, err)
 	assert.Equal(t, types.StatusTypeActive, cert.Certificate.Status)
+	// A user holds at most two signing certificates (IAM quotas: "Signing
+	// certificates assigned to an IAM user: 2"); the third is refused
+	// with the quota's API name, CertificatesPerUser.
+	body2, _ := selfSigned(t, time.Now().Add(time.Hour))
+	second, err := c.UploadSigningCertificate(ctx, &awsiam.UploadSigningCertificateInput{UserName: aws.String("ana"), CertificateBody: aws.String(body2)})
+	require.NoError(t, err)
+	body3, _ := selfSigned(t, time.Now().Add(time.Hour))
+	_, err = c.UploadSigningCertificate(ctx, &awsiam.UploadSigningCertificateInput{UserName: aws.String("ana"), CertificateBody: aws.String(body3)})
+	cloudtest.APIError(t, err, "LimitExceeded", "Cannot exceed quota for CertificatesPerUser: 2")
+	_, err = c.DeleteSigningCertificate(ctx, &awsiam.DeleteSigningCertificateInput{UserName: aws.String("ana"), CertificateId: second.Certificate.CertificateId})
+	require.NoError(t, err)
 	_, err = c.UpdateSigningCertificate(ctx, &awsiam.UpdateSigningCertificateInput{UserName: aws.String("ana"), CertificateId: cert.Certificate.CertificateId, Status: types.StatusTypeInactive})
 	require.NoError(t, err)
 	certs, err := c.ListSigningCertificates(ctx, &awsiam.ListSigningCertificatesInput{UserName: aws.String("ana")})
