@@ -58,6 +58,10 @@ func (s *Service) getFederationToken(ctx context.Context, form url.Values) (any,
 		return nil, err
 	}
 	if p := form.Get("Policy"); p != "" {
+		// The model's sessionPolicyDocumentType: at most 2,048 characters.
+		if n := len([]rune(p)); n > 2048 {
+			return nil, validation("1 validation error detected: Value '%s' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048", p)
+		}
 		if err := checkPolicy(p, 2048, "PackedPolicySize", identityPolicy); err != nil {
 			return nil, err
 		}

@@ -31,6 +31,11 @@ func TestGetFederationToken(t *testing.T) {
 	assert.Equal(t, cloudtest.Account+":ana", aws.ToString(out.FederatedUser.FederatedUserId))
 	_, err = c.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("a")})
 	cloudtest.APIError(t, err, "ValidationError", "1 validation error detected: Value 'a' at 'name' failed to satisfy constraint: Member must have length between 2 and 32")
+	// Policy is the model's sessionPolicyDocumentType, at most 2,048
+	// characters, white space included: longer is a ValidationError.
+	long := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}` + strings.Repeat(" ", 2000)
+	_, err = c.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("ana"), Policy: aws.String(long)})
+	cloudtest.APIError(t, err, "ValidationError", "1 validation error detected: Value '"+long+"' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048")
 
 	fed := cloudtest.Config(url, cloudtest.Account, "us-east-1")
 	fed.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(out.Credentials.AccessKeyId), aws.ToString(out.Credentials.SecretAccessKey), aws.ToString(out.Credentials.SessionToken))
