@@ -98,6 +98,10 @@ func TestIdentityProviders(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.GetOpenIDConnectProvider(ctx, &awsiam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
 	cloudtest.APIError(t, err, "NoSuchEntity", "OpenIDConnect Provider not found for arn "+arn)
+	// DeleteOpenIDConnectProvider is idempotent (IAM API reference): a
+	// provider that does not exist is deleted without error.
+	_, err = c.DeleteOpenIDConnectProvider(ctx, &awsiam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
+	require.NoError(t, err)
 
 	meta := "<EntityDescriptor>" + strings.Repeat("x", 1000) + "</EntityDescriptor>"
 	saml, err := c.CreateSAMLProvider(ctx, &awsiam.CreateSAMLProviderInput{Name: aws.String("corp"), SAMLMetadataDocument: aws.String(meta)})

@@ -184,12 +184,17 @@ func (s *Service) getOIDCProvider(ctx context.Context, form url.Values) (any, er
 	return out, nil
 }
 
+// deleteOIDCProvider is idempotent, as IAM documents: deleting a provider
+// that does not exist succeeds.
 func (s *Service) deleteOIDCProvider(ctx context.Context, form url.Values) (any, error) {
+	if _, err := required(form, "OpenIDConnectProviderArn"); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	acct, p, err := s.findOIDC(ctx, form)
 	if err != nil {
-		return nil, err
+		return nil, nil
 	}
 	return nil, s.deleteDoc(ctx, acct, kindOIDC, p.URL)
 }
