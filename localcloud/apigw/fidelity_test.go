@@ -111,3 +111,34 @@ func TestRequestAuthorizerNeedsPayloadFormatVersionFirst(t *testing.T) {
 	require.ErrorAs(t, err, &bad)
 	assert.Equal(t, "AuthorizerPayloadFormatVersion is a required parameter for REQUEST authorizer", bad.ErrorMessage())
 }
+
+// TestImportFailOnWarnings: a response schema that refers to a schema the
+// definition lacks is an import warning; with failOnWarnings the import is
+// refused and the API left as it was ("rollback the API creation when a
+// warning is encountered"), without it the import goes on and the answer
+// lists the warning.
+func TestImportFailOnWarnings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	a, err := e.client.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("before"), ProtocolType: types.ProtocolTypeHttp})
+	require.NoError(t, err)
+	const body = `{"openapi": "3.0.1", "info": {"title": "after", "version": "1.0"}, "paths": {"/orders": {"get": {
+		"x-amazon-apigateway-integration": {"type": "HTTP_PROXY", "httpMethod": "GET", "payloadFormatVersion": "1.0", "uri": "https://example.com"},
+		"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}}}}}}}}`
+	const warning = "Parse issue: attribute paths.'/orders'(get).responses.200.content.schema.#/components/schemas/Order is missing"
+	_, err = e.client.ReimportApi(ctx, &apigatewayv2.ReimportApiInput{ApiId: a.ApiId, Body: aws.String(body), FailOnWarnings: aws.Bool(true)})
+	var bad *types.BadRequestException
+	require.ErrorAs(t, err, &bad)
+	assert.Equal(t, "Warnings found during import:\n\t"+warning, bad.ErrorMessage())
+	got, err := e.client.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: a.ApiId})
+	require.NoError(t, err)
+	assert.Equal(t, "before", aws.ToString(got.Name))
+
+	out, err := e.client.ReimportApi(ctx, &apigatewayv2.ReimportApiInput{ApiId: a.ApiId, Body: aws.String(body)})
+	require.NoError(t, err)
+	assert.Equal(t, "after", aws.ToString(out.Name))
+	assert.Equal(t, []string{warning}, out.Warnings)
+	imp, err := e.client.ImportApi(ctx, &apigatewayv2.ImportApiInput{Body: aws.String(body), FailOnWarnings: aws.Bool(true)})
+	assert.ErrorAs(t, err, &bad, "%v", imp)
+}

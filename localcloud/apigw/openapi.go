@@ -40,8 +40,12 @@ type oasDoc struct {
 		Version     any    `yaml:"version"`
 		Description string `yaml:"description"`
 	} `yaml:"info"`
-	Paths map[string]map[string]any `yaml:"paths"`
-	Cors  *oasCors                  `yaml:"x-amazon-apigateway-cors"`
+	Paths      map[string]map[string]any `yaml:"paths"`
+	Cors       *oasCors                  `yaml:"x-amazon-apigateway-cors"`
+	Components struct {
+		Schemas map[string]any `yaml:"schemas"`
+	} `yaml:"components"`
+	Definitions map[string]any `yaml:"definitions"` // Swagger 2.0's schemas
 }
 
 // scalar is a YAML scalar as text: 2.0 stays "2.0".
@@ -66,18 +70,73 @@ func badDefinition(format string, args ...any) error {
 }
 
 // importDefinition builds an api's routes and integrations from an OpenAPI
-// body into a (which has its maps).
-func importDefinition(a *api, body string) error {
+// body into a (which has its maps). It returns the import's warnings; with
+// failOnWarnings any warning refuses the import ("Warnings found during
+// import:", one tab-indented line each).
+func importDefinition(a *api, body string, failOnWarnings bool) ([]string, error) {
 	var doc oasDoc
 	if err := yaml.Unmarshal([]byte(body), &doc); err != nil {
-		return badDefinition("the body is neither JSON nor YAML")
+		return nil, badDefinition("the body is neither JSON nor YAML")
 	}
 	if !strings.HasPrefix(doc.OpenAPI, "3.") && doc.Swagger != "2.0" {
-		return badDefinition("specify openapi 3.0.x or swagger 2.0")
+		return nil, badDefinition("specify openapi 3.0.x or swagger 2.0")
 	}
 	if doc.Info.Title == "" {
-		return badDefinition("info.title is required")
+		return nil, badDefinition("info.title is required")
 	}
+	warnings := missingSchemas(doc)
+	if failOnWarnings && len(warnings) > 0 {
+		return nil, badRequest("Warnings found during import:\n\t%s", strings.Join(warnings, "\n\t"))
+	}
+	return warnings, buildDefinition(a, doc)
+}
+
+// missingSchemas are the parse issues of response schemas that refer to
+// a schema the definition does not have, as API Gateway words them
+// ("Parse issue: attribute paths.'/p'(get).responses.200.content.schema.
+// #/components/schemas/X is missing").
+func missingSchemas(doc oasDoc) []string {
+	var out []string
+	check := func(where string, schema any) {
+		m, _ := schema.(map[string]any)
+		ref, _ := m["$ref"].(string)
+		if name, ok := strings.CutPrefix(ref, "#/components/schemas/"); ok && doc.Components.Schemas[name] == nil ||
+			strings.HasPrefix(ref, "#/definitions/") && doc.Definitions[strings.TrimPrefix(ref, "#/definitions/")] == nil {
+			out = append(out, "Parse issue: attribute "+where+"."+ref+" is missing")
+		}
+	}
+	for _, p := range sortedKeys(doc.Paths) {
+		for _, k := range sortedKeys(doc.Paths[p]) {
+			op, _ := doc.Paths[p][k].(map[string]any)
+			responses, _ := op["responses"].(map[string]any)
+			for _, code := range sortedKeys(responses) {
+				resp, _ := responses[code].(map[string]any)
+				where := fmt.Sprintf("paths.'%s'(%s).responses.%s", p, k, code)
+				if resp["schema"] != nil { // Swagger 2.0
+					check(where+".schema", resp["schema"])
+				}
+				content, _ := resp["content"].(map[string]any)
+				for _, mt := range sortedKeys(content) {
+					media, _ := content[mt].(map[string]any)
+					check(where+".content.schema", media["schema"])
+				}
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// buildDefinition adds doc's API settings, routes and integrations to a.
+func buildDefinition(a *api, doc oasDoc) error {
 	a.Name, a.Version, a.Description = doc.Info.Title, scalar(doc.Info.Version), doc.Info.Description
 	if doc.Cors != nil {
 		c := cors(*doc.Cors)
@@ -86,18 +145,8 @@ func importDefinition(a *api, body string) error {
 		}
 		a.CorsConfiguration = &c
 	}
-	paths := make([]string, 0, len(doc.Paths))
-	for p := range doc.Paths {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		ops := make([]string, 0, len(doc.Paths[p]))
-		for k := range doc.Paths[p] {
-			ops = append(ops, k)
-		}
-		sort.Strings(ops)
-		for _, k := range ops {
+	for _, p := range sortedKeys(doc.Paths) {
+		for _, k := range sortedKeys(doc.Paths[p]) {
 			method, ok := oasMethods[strings.ToLower(k)]
 			if !ok {
 				continue // parameters, summary, servers...
@@ -176,13 +225,21 @@ func (s *Service) importApi(ctx context.Context, r *http.Request, _ pathArgs, bo
 	a := &api{Account: ident.AccountID, Region: ident.Region, ProtocolType: "HTTP", RouteSelectionExpression: "$request.method $request.path",
 		ApiKeySelectionExpression: "$request.header.x-api-key", CreatedDate: now(s.now())}
 	a.ensureMaps()
-	if err := importDefinition(a, *in.Body); err != nil {
+	warnings, err := importDefinition(a, *in.Body, r.URL.Query().Get("failOnWarnings") == "true")
+	if err != nil {
 		return nil, err
 	}
 	if err := s.createAPI(ctx, a, &change{}); err != nil {
 		return nil, err
 	}
-	return s.apiOut(r, a), nil
+	return importOutput{s.apiOut(r, a), warnings}, nil
+}
+
+// importOutput is ImportApi's and ReimportApi's answer: the API and the
+// import's warnings.
+type importOutput struct {
+	apiOutput
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // reimportApi replaces an api's definition: its routes, integrations and
@@ -195,19 +252,19 @@ func (s *Service) reimportApi(ctx context.Context, r *http.Request, p pathArgs, 
 	if in.Body == nil {
 		return nil, badRequest("body is required")
 	}
+	var warnings []string
 	out, err := s.mutate(ctx, p.api, func(a *api, _ *change) (any, error) {
 		a.Routes, a.Integrations = map[string]*route{}, map[string]*integration{}
 		a.RouteResponses, a.IntegrationResponses = map[string]map[string]*routeResponse{}, map[string]map[string]*integrationResponse{}
 		a.CorsConfiguration = nil
-		if err := importDefinition(a, *in.Body); err != nil {
-			return nil, err
-		}
-		return a, nil
+		var err error
+		warnings, err = importDefinition(a, *in.Body, r.URL.Query().Get("failOnWarnings") == "true")
+		return a, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.apiOut(r, out.(*api)), nil
+	return importOutput{s.apiOut(r, out.(*api)), warnings}, nil
 }
 
 // rawBody is a response written as it is (ExportApi's definition).
