@@ -2,7 +2,6 @@ package lambda
 
 import (
 	"cmp"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -33,6 +32,8 @@ type createFunctionInput struct {
 	Tags          map[string]string
 	TracingConfig *struct{ Mode string }
 	Layers        []string
+	// EphemeralStorage sizes /tmp (kept and reported, not enforced).
+	EphemeralStorage *ephemeralStorage
 	// DeadLetterConfig names where failed Event invocations go.
 	DeadLetterConfig *deadLetterConfig
 	Code             *struct {
@@ -64,20 +65,11 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	if ref.qualifier != "" || (ref.account != "" && ref.account != id.AccountID) || (ref.region != "" && ref.region != id.Region) {
 		return protocol.Errorf("InvalidParameterValueException", "FunctionName %s must be a name or an ARN of this account and region, without a qualifier", truncate(in.FunctionName, 170))
 	}
-	if in.PackageType != "" && in.PackageType != "Zip" {
-		return protocol.Errorf("InvalidParameterValueException", "The local cloud runs Zip functions only (PackageType %s): upload the zip that `go run ./cmd/lab package <dir>` builds", truncate(in.PackageType, 32))
-	}
 	if in.Role == "" {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
 	}
-	if in.Runtime == "" || in.Handler == "" {
-		return protocol.Errorf("InvalidParameterValueException", "Runtime and Handler are mandatory parameters for functions created with Zip package type.")
-	}
 	if in.Code == nil {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
-	}
-	if in.Code.S3Bucket != "" || in.Code.ImageUri != "" {
-		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as Code.ZipFile only (no S3 or container images): pass --zip-file fileb://function.zip")
 	}
 	f := &function{
 		Account: id.AccountID, Region: id.Region, Name: ref.name,
@@ -102,6 +94,21 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := f.setTracing(in.TracingConfig); err != nil {
 		return err
+	}
+	if err := f.setEphemeral(in.EphemeralStorage); err != nil {
+		return err
+	}
+	if err := checkShape(f); err != nil {
+		return err
+	}
+	if in.PackageType != "" && in.PackageType != "Zip" {
+		return protocol.Errorf("InvalidParameterValueException", "The local cloud runs Zip functions only (PackageType %s): upload the zip that `go run ./cmd/lab package <dir>` builds", truncate(in.PackageType, 32))
+	}
+	if in.Runtime == "" || in.Handler == "" {
+		return protocol.Errorf("InvalidParameterValueException", "Runtime and Handler are mandatory parameters for functions created with Zip package type.")
+	}
+	if in.Code.S3Bucket != "" || in.Code.ImageUri != "" {
+		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as Code.ZipFile only (no S3 or container images): pass --zip-file fileb://function.zip")
 	}
 	if err := f.setDeadLetter(in.DeadLetterConfig); err != nil {
 		return err
@@ -139,17 +146,23 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.publish(f)
-	out := f
+	out := f.configuration()
 	if in.Publish {
-		if out, err = s.publishVersion(f, ""); err != nil {
+		// The answer is version 1's configuration under the function's
+		// unqualified ARN, as CreateFunction's example in the API
+		// reference shows (PublishVersion's names the version).
+		v, err := s.publishVersion(f, "")
+		if err != nil {
 			return err
 		}
+		out = v.configuration()
+		out.FunctionArn = f.arn()
 	}
 	if f.Runtime == "go1.x" {
 		s.log.WarnContext(r.Context(), "lambda runtime go1.x is deprecated on AWS: build a bootstrap with `go run ./cmd/lab package <dir>` and use provided.al2023", "function", f.Name)
 	}
 	s.log.InfoContext(r.Context(), "lambda function created", "function", f.Name, "account", f.Account, "region", f.Region, "runtime", f.Runtime)
-	protocol.WriteJSON(w, http.StatusCreated, out.configuration())
+	protocol.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -280,7 +293,11 @@ func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfgs := make([]configuration, 0, len(fns))
 	for _, f := range fns {
-		cfgs = append(cfgs, f.configuration())
+		if all {
+			cfgs = append(cfgs, f.listed())
+		} else {
+			cfgs = append(cfgs, f.configuration())
+		}
 	}
 	out["Functions"] = cfgs
 	protocol.WriteJSON(w, http.StatusOK, out)
@@ -401,6 +418,7 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 		Timeout, MemorySize                *int
 		Environment                        *struct{ Variables map[string]string }
 		TracingConfig                      *struct{ Mode string }
+		EphemeralStorage                   *ephemeralStorage
 		Layers                             *[]string
 		DeadLetterConfig                   *deadLetterConfig
 	}
@@ -409,6 +427,9 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 	}
 	f, err := s.update(r, in.RevisionId, true, func(f *function) error {
 		if err := f.setTracing(in.TracingConfig); err != nil {
+			return err
+		}
+		if err := f.setEphemeral(in.EphemeralStorage); err != nil {
 			return err
 		}
 		if err := f.setDeadLetter(in.DeadLetterConfig); err != nil {
@@ -519,13 +540,4 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request) err
 	}
 	protocol.WriteJSON(w, http.StatusOK, f.configuration())
 	return nil
-}
-
-// checkRole refuses an execution role that does not exist or does not
-// trust lambda.amazonaws.com, with Lambda's error.
-func (s *Service) checkRole(ctx context.Context, role string) error {
-	if s.cfg.Roles == nil || s.cfg.Roles.ServiceCanAssume(ctx, role, "lambda.amazonaws.com") {
-		return nil
-	}
-	return protocol.Errorf("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
 }

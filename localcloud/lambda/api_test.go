@@ -443,7 +443,7 @@ func TestAccountIsolation(t *testing.T) {
 	wantCode(t, err, "AccessDeniedException")
 
 	// The same name in B is another function, running B's code as B.
-	createFunction(t, b, "shared-name", zipOf(t, "env"), nil)
+	createFunction(t, b, "shared-name", zipOf(t, "env"), roleIn("210987654321"))
 	var o struct{ Env map[string]string }
 	json.Unmarshal(invoke(t, b, "shared-name", `{}`, nil).Payload, &o)
 	if o.Env["AWS_ACCESS_KEY_ID"] != "210987654321" {

@@ -44,6 +44,8 @@ type function struct {
 	Policy     []*statement `json:"policy,omitempty"`
 	PolicyRev  string       `json:"policyRevision,omitempty"`
 	Reserved   *int         `json:"reserved,omitempty"`
+	// Ephemeral is EphemeralStorage.Size in MB; 0 means 512.
+	Ephemeral int `json:"ephemeral,omitempty"`
 	// Tracing is TracingConfig.Mode; "" means PassThrough.
 	Tracing string `json:"tracing,omitempty"`
 	// DeadLetter is DeadLetterConfig.TargetArn (deadletter.go).
@@ -161,7 +163,7 @@ func (f *function) configuration() configuration {
 		LastUpdateStatus: "Successful",
 		PackageType:      "Zip",
 		Architectures:    f.Architectures,
-		EphemeralStorage: map[string]int{"Size": 512},
+		EphemeralStorage: map[string]int{"Size": f.ephemeralMB()},
 		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
 		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": f.logGroup()},
 		Layers:           f.Layers,
@@ -303,67 +305,6 @@ func hostArch() string {
 		return "arm64"
 	}
 	return "x86_64"
-}
-
-// reservedEnv are the variables Lambda sets itself and refuses in
-// Environment.Variables.
-var reservedEnv = map[string]bool{
-	"_HANDLER": true, "_X_AMZN_TRACE_ID": true, "AWS_DEFAULT_REGION": true, "AWS_REGION": true,
-	"AWS_EXECUTION_ENV": true, "AWS_LAMBDA_FUNCTION_NAME": true, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true,
-	"AWS_LAMBDA_FUNCTION_VERSION": true, "AWS_LAMBDA_INITIALIZATION_TYPE": true, "AWS_LAMBDA_LOG_GROUP_NAME": true,
-	"AWS_LAMBDA_LOG_STREAM_NAME": true, "AWS_ACCESS_KEY": true, "AWS_ACCESS_KEY_ID": true,
-	"AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true, "AWS_LAMBDA_RUNTIME_API": true,
-	"LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
-}
-
-var envKeyRE = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])*$`)
-
-// validateEnv checks Environment.Variables as Lambda does.
-func validateEnv(vars map[string]string) error {
-	size := 0
-	var reserved []string
-	for k, v := range vars {
-		if !envKeyRE.MatchString(k) {
-			return protocol.Errorf("ValidationException", "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
-		}
-		if reservedEnv[k] {
-			reserved = append(reserved, k)
-		}
-		size += len(k) + len(v)
-	}
-	if len(reserved) > 0 {
-		return protocol.Errorf("InvalidParameterValueException", "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", strings.Join(reserved, ", "))
-	}
-	if size > maxEnvVarsBytes {
-		return protocol.Errorf("InvalidParameterValueException", "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: %d bytes", size)
-	}
-	return nil
-}
-
-// validateSettings checks the settings shared by create and update.
-func validateSettings(f *function) error {
-	if err := checkRuntime(f.Runtime); err != nil {
-		return err
-	}
-	if !roleRE.MatchString(f.Role) {
-		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+", truncate(f.Role, 200))
-	}
-	if len(f.Handler) > 128 || strings.ContainsAny(f.Handler, " \t\r\n") {
-		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'handler' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\s]+", truncate(f.Handler, 200))
-	}
-	if len(f.Description) > 256 {
-		return protocol.Errorf("ValidationException", "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256")
-	}
-	if f.Timeout < 1 || f.Timeout > 900 {
-		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%d' at 'timeout' failed to satisfy constraint: Member must have value %s", f.Timeout, map[bool]string{true: "greater than or equal to 1", false: "less than or equal to 900"}[f.Timeout < 1])
-	}
-	if f.MemorySize < 128 || f.MemorySize > 10240 {
-		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%d' at 'memorySize' failed to satisfy constraint: Member must have value %s", f.MemorySize, map[bool]string{true: "greater than or equal to 128", false: "less than or equal to 10240"}[f.MemorySize < 128])
-	}
-	if len(f.Architectures) != 1 || (f.Architectures[0] != "x86_64" && f.Architectures[0] != "arm64") {
-		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%v' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1, and each member must be one of [x86_64, arm64]", f.Architectures)
-	}
-	return validateEnv(f.Env)
 }
 
 // formatSeconds writes a duration in seconds with two decimals, as Lambda's

@@ -192,6 +192,12 @@ func client(url, account string) *awslambda.Client {
 
 const testRole = "arn:aws:iam::123456789012:role/lab-lambda"
 
+// roleIn sets an execution role of account: a role of another account
+// cannot be passed.
+func roleIn(account string) func(*awslambda.CreateFunctionInput) {
+	return func(in *awslambda.CreateFunctionInput) { in.Role = aws.String("arn:aws:iam::" + account + ":role/lab-lambda") }
+}
+
 // createFunction creates a function from a test function's zip.
 func createFunction(t testing.TB, c *awslambda.Client, name string, code []byte, mod func(*awslambda.CreateFunctionInput)) *awslambda.CreateFunctionOutput {
 	t.Helper()

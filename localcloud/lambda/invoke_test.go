@@ -316,7 +316,7 @@ func TestInvokeAccountConcurrency(t *testing.T) {
 	}
 	// Another account has its own limit.
 	other := client(url, "210987654321")
-	createFunction(t, other, "slow", zipOf(t, "sleep"), nil)
+	createFunction(t, other, "slow", zipOf(t, "sleep"), roleIn("210987654321"))
 	for _, err := range concurrentInvokes(t, s, other, "slow", `{"ms":300}`, 2) {
 		if err != nil {
 			t.Errorf("other account: %v", err)

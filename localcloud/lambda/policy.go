@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -16,6 +17,33 @@ type statement struct {
 	Action    string                       `json:"Action"`
 	Resource  string                       `json:"Resource"`
 	Condition map[string]map[string]string `json:"Condition,omitempty"`
+}
+
+// Each version and alias has a policy of its own (AddPermission, GetPolicy
+// and RemovePermission take a Qualifier): the statements are all kept with
+// the function, each naming its resource, the function's ARN with the
+// qualifier it was added for.
+
+// policyResource is the resource a permission request is about: f's
+// unqualified ARN, or with the qualifier the request names (the Qualifier
+// parameter or a qualified name; lookup has checked they agree and exist).
+func policyResource(r *http.Request, f *function) string {
+	ref, _ := parseFunctionRef(r.PathValue("name"))
+	if q := cmp.Or(r.URL.Query().Get("Qualifier"), ref.qualifier); q != "" {
+		return f.arn() + ":" + q
+	}
+	return f.arn()
+}
+
+// statementsOn returns the statements of policy about resource.
+func statementsOn(policy []*statement, resource string) []*statement {
+	var out []*statement
+	for _, st := range policy {
+		if st.Resource == resource {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // principalOf turns AddPermission's Principal into the policy's shape.
@@ -69,15 +97,13 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request) error {
 	}
 	var st *statement
 	_, err = s.update(r, in.RevisionId, false, func(f *function) error {
-		for _, x := range f.Policy {
+		resource := policyResource(r, f)
+		for _, x := range statementsOn(f.Policy, resource) {
 			if x.Sid == in.StatementId {
 				return protocol.StatusErrorf(http.StatusConflict, "ResourceConflictException", "The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", in.StatementId)
 			}
 		}
-		st = &statement{Sid: in.StatementId, Effect: "Allow", Principal: principal, Action: in.Action, Resource: f.arn()}
-		if q := r.URL.Query().Get("Qualifier"); q != "" {
-			st.Resource += ":" + q
-		}
+		st = &statement{Sid: in.StatementId, Effect: "Allow", Principal: principal, Action: in.Action, Resource: resource}
 		cond := map[string]map[string]string{}
 		stringEquals := func(k, v string) {
 			if cond["StringEquals"] == nil {
@@ -112,14 +138,19 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) getPolicy(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.lookup(r, r.PathValue("name"))
+	found, err := s.lookup(r, r.PathValue("name"))
 	if err != nil {
 		return err
 	}
-	if len(f.Policy) == 0 {
+	f := s.current(found.key())
+	if f == nil {
+		return notFound(found.arn())
+	}
+	sts := statementsOn(f.Policy, policyResource(r, f))
+	if len(sts) == 0 {
 		return protocol.StatusErrorf(http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist.")
 	}
-	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Id": "default", "Statement": f.Policy})
+	doc, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Id": "default", "Statement": sts})
 	protocol.WriteJSON(w, http.StatusOK, map[string]string{"Policy": string(doc), "RevisionId": f.RevisionID})
 	return nil
 }
@@ -127,13 +158,14 @@ func (s *Service) getPolicy(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) removePermission(w http.ResponseWriter, r *http.Request) error {
 	sid := r.PathValue("sid")
 	_, err := s.update(r, r.URL.Query().Get("RevisionId"), false, func(f *function) error {
+		resource := policyResource(r, f)
 		for i, x := range f.Policy {
-			if x.Sid == sid {
+			if x.Sid == sid && x.Resource == resource {
 				f.Policy = append(f.Policy[:i:i], f.Policy[i+1:]...)
 				return nil
 			}
 		}
-		if len(f.Policy) == 0 {
+		if len(statementsOn(f.Policy, resource)) == 0 {
 			return protocol.StatusErrorf(http.StatusNotFound, "ResourceNotFoundException", "No policy is associated with the given resource.")
 		}
 		return protocol.StatusErrorf(http.StatusNotFound, "ResourceNotFoundException", "Statement %s is not found in resource policy.", truncate(sid, 120))

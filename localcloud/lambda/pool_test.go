@@ -28,7 +28,7 @@ func TestMaxEnvironmentsStopsLeastRecentlyUsed(t *testing.T) {
 	a, b := client(url, cloudtest.Account), client(url, "222222222222")
 	createFunction(t, a, "first", zipOf(t, "env"), nil)
 	createFunction(t, a, "second", zipOf(t, "env"), nil)
-	createFunction(t, b, "third", zipOf(t, "env"), nil)
+	createFunction(t, b, "third", zipOf(t, "env"), roleIn("222222222222"))
 	invokePID := func(name string) int {
 		c := a
 		if name == "third" {

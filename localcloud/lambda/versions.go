@@ -51,6 +51,15 @@ func (f *function) qualifiedARN() string {
 	return f.arn() + ":" + f.Version
 }
 
+// listed is f's configuration as a list of versions shows it
+// (ListVersionsByFunction, ListFunctions with FunctionVersion ALL):
+// $LATEST too under a qualified ARN, ending in :$LATEST.
+func (f *function) listed() configuration {
+	c := f.configuration()
+	c.FunctionArn = f.arn() + ":" + f.ver()
+	return c
+}
+
 // quals returns k's versions and aliases, creating them; s.mu must be held
 // for writing.
 func (s *Service) qualsFor(k fnKey) *qualified {
@@ -290,7 +299,7 @@ func (s *Service) listVersionsByFunction(w http.ResponseWriter, r *http.Request)
 	}
 	cfgs := make([]configuration, len(page))
 	for i, v := range page {
-		cfgs[i] = v.configuration()
+		cfgs[i] = v.listed()
 	}
 	out["Versions"] = cfgs
 	protocol.WriteJSON(w, http.StatusOK, out)

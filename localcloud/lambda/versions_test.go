@@ -38,8 +38,13 @@ func TestVersions(t *testing.T) {
 		in.Publish = true
 		in.Environment = &types.Environment{Variables: map[string]string{"STAGE": "one"}}
 	})
+	// CreateFunction's example in the API reference (Publish true): version
+	// 1's configuration under the unqualified ARN.
 	assert.Equal(t, "1", aws.ToString(created.Version), "Publish on CreateFunction answers version 1")
-	assert.Equal(t, arn+":1", aws.ToString(created.FunctionArn))
+	assert.Equal(t, arn, aws.ToString(created.FunctionArn))
+	v1, err := c.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn"), Qualifier: aws.String("1")})
+	require.NoError(t, err)
+	assert.Equal(t, arn+":1", aws.ToString(v1.FunctionArn), "the version itself has its qualified ARN")
 
 	same, err := c.PublishVersion(ctx, &awslambda.PublishVersionInput{FunctionName: aws.String("fn")})
 	require.NoError(t, err)
@@ -62,11 +67,26 @@ func TestVersions(t *testing.T) {
 
 	list, err := c.ListVersionsByFunction(ctx, &awslambda.ListVersionsByFunctionInput{FunctionName: aws.String("fn")})
 	require.NoError(t, err)
-	var names []string
+	var names, arns []string
 	for _, v := range list.Versions {
 		names = append(names, aws.ToString(v.Version))
+		arns = append(arns, aws.ToString(v.FunctionArn))
 	}
 	assert.Equal(t, []string{"$LATEST", "1", "2"}, names)
+	// The AWS CLI reference's list-versions-by-function example: $LATEST
+	// is listed under its qualified ARN too.
+	assert.Equal(t, []string{arn + ":$LATEST", arn + ":1", arn + ":2"}, arns)
+	all, err := c.ListFunctions(ctx, &awslambda.ListFunctionsInput{FunctionVersion: types.FunctionVersionAll})
+	require.NoError(t, err)
+	arns = nil
+	for _, f := range all.Functions {
+		arns = append(arns, aws.ToString(f.FunctionArn))
+	}
+	assert.Equal(t, []string{arn + ":$LATEST", arn + ":1", arn + ":2"}, arns, "ListFunctions FunctionVersion ALL lists versions as ListVersionsByFunction does")
+	plain, err := c.ListFunctions(ctx, &awslambda.ListFunctionsInput{})
+	require.NoError(t, err)
+	require.Len(t, plain.Functions, 1)
+	assert.Equal(t, arn, aws.ToString(plain.Functions[0].FunctionArn), "without FunctionVersion, $LATEST under the unqualified ARN")
 	pageOne, err := c.ListVersionsByFunction(ctx, &awslambda.ListVersionsByFunctionInput{FunctionName: aws.String("fn"), MaxItems: aws.Int32(2)})
 	require.NoError(t, err)
 	require.Len(t, pageOne.Versions, 2)
