@@ -157,3 +157,19 @@ func TestJSONErrorWire(t *testing.T) {
 	assert.Equal(t, "The specified queue does not exist.", body.Message)
 	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue;Sender", resp.Header.Get("X-Amzn-Query-Error"))
 }
+
+// TestQueueURLNamingNoQueue: a QueueUrl that names no queue (a host with no
+// account/name path) is answered as a queue that does not exist: HTTP 400,
+// QueueDoesNotExist ("The specified queue does not exist.", SQS API reference).
+func TestQueueURLNamingNoQueue(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	_, err := c.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String("http://whatever-incorrect-queue-address"), AttributeNames: []types.QueueAttributeName{"All"}})
+	var ne *types.QueueDoesNotExist
+	require.True(t, errors.As(err, &ne), "%v", err)
+	assert.Equal(t, "The specified queue does not exist.", ne.ErrorMessage())
+	var re *smithyhttp.ResponseError
+	require.True(t, errors.As(err, &re), "%v", err)
+	assert.Equal(t, http.StatusBadRequest, re.HTTPStatusCode())
+}

@@ -168,10 +168,10 @@ func (s *Service) resolve(ctx context.Context, queueURL string) (*queue, error) 
 	if !strings.Contains(queueURL, "/") && !strings.HasPrefix(queueURL, "arn:") {
 		account, name, ok = id.AccountID, queueURL, true // SQS resolves a bare queue name in the caller's account
 	}
-	if !ok {
-		return nil, &protocol.Error{Code: "InvalidAddress", QueryCode: "InvalidAddress", Message: "The address " + queueURL + " is not valid for this endpoint.", Status: http.StatusNotFound}
-	}
-	if account != id.AccountID {
+	if !ok || account != id.AccountID {
+		// a URL that names no queue (http://host with no path) is a queue
+		// that does not exist, 400 AWS.SimpleQueueService.NonExistentQueue
+		// as SQS answers, not InvalidAddress
 		return nil, nonExistent()
 	}
 	q := s.lookup(queueKey{account, id.Region, name})
