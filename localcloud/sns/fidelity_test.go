@@ -121,3 +121,54 @@ func TestFIFOTopicToStandardQueue(t *testing.T) {
 	})
 	assert.Equal(t, []string{"hello"}, bodies)
 }
+
+// TestBatchErrorMessages: PublishBatch's request-level errors carry the
+// texts of botocore's SNS model for their exceptions.
+func TestBatchErrorMessages(t *testing.T) {
+	t.Parallel()
+	c := newEnv(t, Config{}).client(cloudtest.Account)
+	ctx := context.Background()
+	topic := createTopic(t, c, "batch-texts", nil)
+	entry := func(id string) snstypes.PublishBatchRequestEntry {
+		return snstypes.PublishBatchRequestEntry{Id: aws.String(id), Message: aws.String("m")}
+	}
+	var eleven []snstypes.PublishBatchRequestEntry
+	for _, id := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"} {
+		eleven = append(eleven, entry(id))
+	}
+	tests := []struct {
+		entries []snstypes.PublishBatchRequestEntry
+		want    string
+	}{
+		{eleven, "The batch request contains more entries than permissible."},
+		{[]snstypes.PublishBatchRequestEntry{entry("x"), entry("x")}, "Two or more batch entries in the request have the same Id."},
+		{[]snstypes.PublishBatchRequestEntry{entry("bad id!")}, "The Id of a batch entry in a batch request doesn't abide by the specification."},
+	}
+	for _, tt := range tests {
+		_, err := c.PublishBatch(ctx, &awssns.PublishBatchInput{TopicArn: &topic, PublishBatchRequestEntries: tt.entries})
+		var ae interface{ ErrorMessage() string }
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, tt.want, ae.ErrorMessage())
+	}
+}
+
+// TestSubscribeDeletedPlatformEndpoint: subscribing a deleted application
+// endpoint is InvalidParameter ("Endpoint does not exist for endpoint
+// arn..."), not a subscription that can never deliver.
+func TestSubscribeDeletedPlatformEndpoint(t *testing.T) {
+	t.Parallel()
+	c := newEnv(t, Config{}).client(cloudtest.Account)
+	ctx := context.Background()
+	app, err := c.CreatePlatformApplication(ctx, &awssns.CreatePlatformApplicationInput{Name: aws.String("gone-app"), Platform: aws.String("GCM"),
+		Attributes: map[string]string{"PlatformCredential": "server-key"}})
+	require.NoError(t, err)
+	ep, err := c.CreatePlatformEndpoint(ctx, &awssns.CreatePlatformEndpointInput{PlatformApplicationArn: app.PlatformApplicationArn, Token: aws.String("device")})
+	require.NoError(t, err)
+	topic := createTopic(t, c, "to-devices", nil)
+	_, err = c.DeleteEndpoint(ctx, &awssns.DeleteEndpointInput{EndpointArn: ep.EndpointArn})
+	require.NoError(t, err)
+	_, err = c.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("application"), Endpoint: ep.EndpointArn})
+	var inv *snstypes.InvalidParameterException
+	require.ErrorAs(t, err, &inv)
+	assert.Equal(t, "Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint arn"+aws.ToString(ep.EndpointArn), inv.ErrorMessage())
+}

@@ -392,26 +392,26 @@ var batchIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 func (s *Service) publishBatch(ctx context.Context, form url.Values) (any, error) {
 	entries := subForms(form, "PublishBatchRequestEntries.member")
 	if len(entries) == 0 {
-		return nil, protocol.Errorf("EmptyBatchRequest", "The batch request doesn't contain any entries")
+		return nil, protocol.Errorf("EmptyBatchRequest", "The batch request doesn't contain any entries.")
 	}
 	if len(entries) > 10 {
-		return nil, protocol.Errorf("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible")
+		return nil, protocol.Errorf("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible.")
 	}
 	seen := map[string]bool{}
 	total := 0
 	for _, e := range entries {
 		id := e.Get("Id")
 		if !batchIDRE.MatchString(id) {
-			return nil, protocol.Errorf("InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification")
+			return nil, protocol.Errorf("InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification.")
 		}
 		if seen[id] {
-			return nil, protocol.Errorf("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id")
+			return nil, protocol.Errorf("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
 		}
 		seen[id] = true
 		total += len(e.Get("Message"))
 	}
 	if total > maxMessageSize {
-		return nil, protocol.Errorf("BatchRequestTooLong", "The length of all the messages put together is more than the limit")
+		return nil, protocol.Errorf("BatchRequestTooLong", "The length of all the messages put together is more than the limit.")
 	}
 	t, err := s.resolvePublishTopic(ctx, form)
 	if err != nil {

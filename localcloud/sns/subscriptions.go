@@ -198,6 +198,9 @@ func (s *Service) subscribe(ctx context.Context, form url.Values) (any, error) {
 	if err := validateEndpoint(t, proto, endpoint); err != nil {
 		return nil, err
 	}
+	if proto == "application" && s.endpoint(ctx, endpoint) == nil {
+		return nil, invalidParameter("Endpoint Reason: Endpoint does not exist for endpoint arn%s", endpoint)
+	}
 	filter, err := validateSubscriptionAttributes(proto, attrs)
 	if err != nil {
 		return nil, err
