@@ -511,8 +511,10 @@ func (t *table) applyUpdate(u *expr.Update, key, old attr.Item, names expr.Names
 	if err := normalizeItem(item); err != nil {
 		return nil, nil, err
 	}
-	if err := checkItemSize(item); err != nil {
-		return nil, nil, err
+	if itemSize(item) > maxItemSize {
+		// An update's words for the limit (dynalite's updateItem, moto's
+		// ItemSizeToUpdateTooLarge).
+		return nil, nil, validationf("Item size to update has exceeded the maximum allowed size")
 	}
 	return item, updated, nil
 }

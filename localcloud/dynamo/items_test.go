@@ -122,6 +122,11 @@ func TestItemValidation(t *testing.T) {
 			_, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: tbl, Item: item{"pk": s("a"), "sk": s("1"), "big": s(big)}})
 			return err
 		}, "Item size has exceeded the maximum allowed size"},
+		{"update too big", func() error {
+			_, err := e.db.UpdateItem(ctx(t), &dynamodb.UpdateItemInput{TableName: tbl, Key: item{"pk": s("a"), "sk": s("1")},
+				UpdateExpression: aws.String("SET big = :b"), ExpressionAttributeValues: item{":b": s(big)}})
+			return err
+		}, "Item size to update has exceeded the maximum allowed size"},
 		{"put empty set", func() error {
 			_, err := e.db.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: tbl, Item: item{"pk": s("a"), "sk": s("1"), "set": ss()}})
 			return err

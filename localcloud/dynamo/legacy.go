@@ -230,8 +230,6 @@ func (l *legacyRequest) adapt(err error) error {
 	switch {
 	case l.updates && pe.Message == "An operand in the update expression has an incorrect data type":
 		return validationf("Type mismatch for attribute to update")
-	case l.updates && pe.Message == "Item size has exceeded the maximum allowed size":
-		return validationf("Item size to update has exceeded the maximum allowed size")
 	case l.queryFilter && strings.HasPrefix(pe.Message, "Filter Expression can only contain"):
 		return validationf("QueryFilter%s", strings.TrimPrefix(pe.Message, "Filter Expression"))
 	}
