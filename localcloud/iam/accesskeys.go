@@ -207,9 +207,26 @@ func (s *Service) deleteAccessKey(ctx context.Context, form url.Values) (any, er
 	return nil, nil
 }
 
+// keyUse is an access key's last use: when, and the service and region
+// the request was signed for.
+type keyUse struct {
+	at              time.Time
+	service, region string
+}
+
+// lastKeyUse returns the key's last use since the local cloud started, and
+// whether it was used.
+func (s *Service) lastKeyUse(akid string) (keyUse, bool) {
+	u, ok := s.keyUse.Load(akid)
+	if !ok {
+		return keyUse{}, false
+	}
+	return u.(keyUse), true
+}
+
 // getAccessKeyLastUsed answers when the router last saw the key since the
-// local cloud started ("N/A" service and region: the router does not say
-// which service a key called).
+// local cloud started, for which service (its signing name) and region;
+// service and region are "N/A" for a key not used since.
 func (s *Service) getAccessKeyLastUsed(ctx context.Context, form url.Values) (any, error) {
 	id, err := required(form, "AccessKeyId")
 	if err != nil {
@@ -237,8 +254,8 @@ func (s *Service) getAccessKeyLastUsed(ctx context.Context, form url.Values) (an
 		UserName          string   `xml:"UserName"`
 		AccessKeyLastUsed lastUsed `xml:"AccessKeyLastUsed"`
 	}{name, lastUsed{ServiceName: "N/A", Region: "N/A"}}
-	if t, ok := s.keyUse.Load(id); ok {
-		out.AccessKeyLastUsed.LastUsedDate = isoTime(t.(time.Time))
+	if u, ok := s.lastKeyUse(id); ok {
+		out.AccessKeyLastUsed = lastUsed{LastUsedDate: isoTime(u.at), ServiceName: u.service, Region: u.region}
 	}
 	return out, nil
 }

@@ -198,11 +198,12 @@ func (s *Service) getCredentialReport(ctx context.Context, form url.Values) (any
 		keys := s.userKeys(u)
 		for i := 0; i < 2; i++ {
 			if i < len(keys) {
-				used := "N/A"
-				if t, ok := s.keyUse.Load(keys[i].id); ok {
-					used = isoTime(t.(time.Time))
+				row = append(row, boolText(keys[i].status == "Active"), isoTime(keys[i].created))
+				if u, ok := s.lastKeyUse(keys[i].id); ok {
+					row = append(row, isoTime(u.at), u.region, u.service)
+				} else {
+					row = append(row, "N/A", "N/A", "N/A")
 				}
-				row = append(row, boolText(keys[i].status == "Active"), isoTime(keys[i].created), used, "N/A", "N/A")
 			} else {
 				row = append(row, "false", "N/A", "N/A", "N/A", "N/A")
 			}

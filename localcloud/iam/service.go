@@ -49,8 +49,8 @@ type Service struct {
 
 	// keys are IAM users' access keys by id, in every account; guarded by mu.
 	keys map[string]*accessKey
-	// keyUse is when each access key was last seen by the router.
-	keyUse sync.Map // access key id -> time.Time
+	// keyUse is each access key's last use the router saw.
+	keyUse sync.Map // access key id -> keyUse
 
 	iamHandler *protocol.QueryService
 	stsHandler *protocol.QueryService

@@ -48,7 +48,8 @@ func (s *Service) AccountForAccessKey(ctx context.Context, akid string) (string,
 		return ss.account, s.now().Before(ss.expires)
 	}
 	if u, ok := s.userForAccessKey(akid); ok {
-		s.keyUse.Store(akid, s.now())
+		id := protocol.IdentityFrom(ctx)
+		s.keyUse.Store(akid, keyUse{at: s.now(), service: id.Service, region: id.Region})
 		return u.account, true
 	}
 	return "", false

@@ -235,7 +235,7 @@ func TestAccessKeys(t *testing.T) {
 	assert.Regexp(t, `^AKIA[A-Z2-7]{16}$`, aws.ToString(key.AccessKeyId))
 	assert.Len(t, aws.ToString(key.SecretAccessKey), 40)
 	assert.Equal(t, types.StatusTypeActive, key.Status)
-	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
+	k2, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
 	require.NoError(t, err)
 	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
 	cloudtest.APIError(t, err, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
@@ -261,6 +261,15 @@ func TestAccessKeys(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ana", aws.ToString(last.UserName))
 	assert.NotNil(t, last.AccessKeyLastUsed.LastUsedDate)
+	// Its last use was IAM's ListAccessKeys signed for us-east-1: the
+	// service's namespace and the region; a key never used says N/A.
+	assert.Equal(t, "iam", aws.ToString(last.AccessKeyLastUsed.ServiceName))
+	assert.Equal(t, "us-east-1", aws.ToString(last.AccessKeyLastUsed.Region))
+	unused, err := c.GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: k2.AccessKey.AccessKeyId})
+	require.NoError(t, err)
+	assert.Nil(t, unused.AccessKeyLastUsed.LastUsedDate)
+	assert.Equal(t, "N/A", aws.ToString(unused.AccessKeyLastUsed.ServiceName))
+	assert.Equal(t, "N/A", aws.ToString(unused.AccessKeyLastUsed.Region))
 	_, err = c.GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String("AKIAAAAAAAAAAAAAAAAA")})
 	cloudtest.APIError(t, err, "NoSuchEntity", "The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found.")
 

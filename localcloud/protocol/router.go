@@ -114,7 +114,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case IsAccountID(cred.AccessKeyID):
 			id.AccountID = cred.AccessKeyID
 		case rt.resolver != nil:
-			if acct, ok := rt.resolver.AccountForAccessKey(ctx, cred.AccessKeyID); ok {
+			// The resolver sees the signing service and region, for
+			// what it records of the key's use.
+			if acct, ok := rt.resolver.AccountForAccessKey(WithIdentity(ctx, id), cred.AccessKeyID); ok {
 				id.AccountID = acct
 			}
 		}
