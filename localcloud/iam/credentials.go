@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -71,6 +72,8 @@ func (s *Service) userCredentials(u *user, kind string) []*userCredential {
 			out = append(out, c)
 		}
 	}
+	// In upload order: the credential report's cert_1 is the first.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Uploaded.Before(out[j].Uploaded) })
 	return out
 }
 
@@ -154,7 +157,7 @@ func (s *Service) newCredential(ctx context.Context, u *user, kind string, quota
 	if n >= quota {
 		return limitExceeded("Cannot exceed quota for %s: %d", quotaName, quota)
 	}
-	c.User, c.Status, c.Uploaded = u.name, "Active", s.now().UTC().Truncate(time.Second)
+	c.User, c.Status, c.Uploaded = u.name, "Active", s.now().UTC()
 	return s.putDoc(ctx, u.account, kind, c.ID, c)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
@@ -72,6 +73,17 @@ func TestCredentialReport(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
 	require.NoError(t, err)
+	// Two signing certificates, the first made inactive: cert_1 is the
+	// first uploaded.
+	var certIDs []*string
+	for range 2 {
+		body, _ := selfSigned(t, time.Now().Add(time.Hour))
+		up, err := c.UploadSigningCertificate(ctx, &awsiam.UploadSigningCertificateInput{UserName: aws.String("ana"), CertificateBody: aws.String(body)})
+		require.NoError(t, err)
+		certIDs = append(certIDs, up.Certificate.CertificateId)
+	}
+	_, err = c.UpdateSigningCertificate(ctx, &awsiam.UpdateSigningCertificateInput{UserName: aws.String("ana"), CertificateId: certIDs[0], Status: types.StatusTypeInactive})
+	require.NoError(t, err)
 	gen, err := c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{})
 	require.NoError(t, err)
 	assert.Equal(t, types.ReportStateTypeStarted, gen.State)
@@ -88,6 +100,9 @@ func TestCredentialReport(t *testing.T) {
 	assert.Equal(t, "<root_account>", rows[1][0])
 	assert.Equal(t, "ana", rows[2][0])
 	assert.Equal(t, "true", rows[2][8], "access_key_1_active")
+	assert.Equal(t, []string{"N/A", "N/A", "N/A"}, rows[2][10:13], "access_key_1_last_used_date, _region, _service of an unused key")
+	assert.Equal(t, "false", rows[2][18], "cert_1_active")
+	assert.Equal(t, "true", rows[2][20], "cert_2_active")
 }
 
 func TestServiceLinkedRoles(t *testing.T) {
