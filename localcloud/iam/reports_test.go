@@ -124,4 +124,10 @@ func TestServiceLinkedRoles(t *testing.T) {
 	assert.Equal(t, types.DeletionTaskStatusTypeSucceeded, st.Status)
 	_, err = c.GetRole(ctx, &awsiam.GetRoleInput{RoleName: out.Role.RoleName})
 	assert.Equal(t, "NoSuchEntity", apiCode(err))
+
+	// Application Auto Scaling's roles are named for the scaled resource
+	// (Application Auto Scaling User Guide, "Custom resources").
+	custom, err := c.CreateServiceLinkedRole(ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("custom-resource.application-autoscaling.amazonaws.com")})
+	require.NoError(t, err)
+	assert.Equal(t, "AWSServiceRoleForApplicationAutoScaling_CustomResource", aws.ToString(custom.Role.RoleName))
 }
