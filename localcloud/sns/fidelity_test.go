@@ -2,6 +2,7 @@ package sns
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -171,4 +172,37 @@ func TestSubscribeDeletedPlatformEndpoint(t *testing.T) {
 	var inv *snstypes.InvalidParameterException
 	require.ErrorAs(t, err, &inv)
 	assert.Equal(t, "Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint arn"+aws.ToString(ep.EndpointArn), inv.ErrorMessage())
+}
+
+// TestDefaultTopicPolicy: a new topic's Policy is the default one AWS
+// writes: everyone, on the owner's account's condition, gets the topic's
+// nine actions, SNS:Receive included.
+func TestDefaultTopicPolicy(t *testing.T) {
+	t.Parallel()
+	c := newEnv(t, Config{}).client(cloudtest.Account)
+	topic := createTopic(t, c, "default-policy", nil)
+	out, err := c.GetTopicAttributes(context.Background(), &awssns.GetTopicAttributesInput{TopicArn: &topic})
+	require.NoError(t, err)
+	var p struct {
+		Version, Id string
+		Statement   []struct {
+			Sid, Effect string
+			Principal   map[string]string
+			Action      []string
+			Resource    string
+			Condition   map[string]map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out.Attributes["Policy"]), &p))
+	assert.Equal(t, "2008-10-17", p.Version)
+	assert.Equal(t, "__default_policy_ID", p.Id)
+	require.Len(t, p.Statement, 1)
+	st := p.Statement[0]
+	assert.Equal(t, "__default_statement_ID", st.Sid)
+	assert.Equal(t, "Allow", st.Effect)
+	assert.Equal(t, map[string]string{"AWS": "*"}, st.Principal)
+	assert.Equal(t, []string{"SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
+		"SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish", "SNS:Receive"}, st.Action)
+	assert.Equal(t, topic, st.Resource)
+	assert.Equal(t, map[string]map[string]string{"StringEquals": {"AWS:SourceOwner": cloudtest.Account}}, st.Condition)
 }

@@ -401,7 +401,8 @@ func attributesOf(m map[string]string) attributesResult {
 	return out
 }
 
-// defaultPolicy is the access policy AWS gives a new topic.
+// defaultPolicy is the access policy AWS gives a new topic, its nine
+// actions in AWS's order (SNS:Receive last, as GetTopicAttributes shows it).
 func defaultPolicy(arn, account string) string {
 	p := map[string]any{
 		"Version": "2008-10-17",
@@ -411,7 +412,7 @@ func defaultPolicy(arn, account string) string {
 			"Effect":    "Allow",
 			"Principal": map[string]any{"AWS": "*"},
 			"Action": []string{"SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
-				"SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish"},
+				"SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish", "SNS:Receive"},
 			"Resource":  arn,
 			"Condition": map[string]any{"StringEquals": map[string]any{"AWS:SourceOwner": account}},
 		}},
