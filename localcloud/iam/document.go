@@ -252,23 +252,17 @@ func page(keys []string, form map[string][]string) (start, end int, next string,
 	}
 	if m := first(form, "Marker"); m != "" {
 		b, err := base64.RawURLEncoding.DecodeString(m)
-		key, ok := strings.CutPrefix(string(b), markerPrefix)
-		if err != nil || !ok {
+		if err != nil {
 			return 0, 0, "", validation("Invalid Marker.")
 		}
-		start = sort.SearchStrings(keys, key)
+		start = sort.SearchStrings(keys, string(b))
 	}
 	end = start + max
 	if end >= len(keys) {
 		return start, len(keys), "", nil
 	}
-	return start, end, base64.RawURLEncoding.EncodeToString([]byte(markerPrefix + keys[end])), nil
+	return start, end, base64.RawURLEncoding.EncodeToString([]byte(keys[end])), nil
 }
-
-// markerPrefix starts every marker the local cloud hands out, so that a
-// Marker it did not hand out is refused ("Invalid Marker."), as IAM
-// refuses one it cannot read.
-const markerPrefix = "iam-marker:"
 
 func first(form map[string][]string, k string) string {
 	if v := form[k]; len(v) > 0 {
