@@ -273,6 +273,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// DynamoDB answers in the JSON type it was asked in.
 			w = jsonTypeWriter{w}
 		}
+	} else {
+		// A signed call with neither body nor type is answered as
+		// application/json, as DynamoDB's front end answers unsigned ones.
+		w = jsonTypeWriter{w}
 	}
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), streamsPrefix) {
 		s.streamsAPI.ServeHTTP(w, r)

@@ -359,3 +359,21 @@ func TestIndexThroughputChangeLifecycle(t *testing.T) {
 		assert.Equal(t, step.new, [3]float64{p.ReadCapacityUnits, p.WriteCapacityUnits, p.NumberOfDecreasesToday}, "the new values once ACTIVE")
 	}
 }
+
+// TestPayPerRequestSummaries: an on-demand table is described with both
+// BillingModeSummary and TableThroughputModeSummary naming PAY_PER_REQUEST
+// and zero provisioned throughput, as DynamoDB answers (dynalite's
+// test/createTable.js and updateTable.js record it; the member is not in
+// the API model, so SDKs ignore it).
+func TestPayPerRequestSummaries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code, out := call(e.svc, "DynamoDB_20120810.CreateTable", []byte(`{"TableName":"ppr",`+ad1+`,`+ks1+`,"BillingMode":"PAY_PER_REQUEST"}`))
+	require.Equal(t, 200, code, "%s", out)
+	var got struct{ TableDescription map[string]any }
+	require.NoError(t, json.Unmarshal(out, &got))
+	d := got.TableDescription
+	assert.Equal(t, map[string]any{"BillingMode": "PAY_PER_REQUEST"}, d["BillingModeSummary"])
+	assert.Equal(t, map[string]any{"TableThroughputMode": "PAY_PER_REQUEST"}, d["TableThroughputModeSummary"])
+	assert.Equal(t, map[string]any{"ReadCapacityUnits": float64(0), "WriteCapacityUnits": float64(0), "NumberOfDecreasesToday": float64(0)}, d["ProvisionedThroughput"])
+}

@@ -30,10 +30,18 @@ type tableDescription struct {
 	TableName                 string                `json:"TableName"`
 	TableSizeBytes            int64                 `json:"TableSizeBytes"`
 	TableStatus               string                `json:"TableStatus"`
+	// TableThroughputModeSummary is not in the API model, but DynamoDB
+	// returns it beside BillingModeSummary, with the same contents.
+	TableThroughputModeSummary *throughputModeSummary `json:"TableThroughputModeSummary,omitempty"`
 }
 
 type billingModeSummary struct {
 	BillingMode                       string  `json:"BillingMode"`
+	LastUpdateToPayPerRequestDateTime float64 `json:"LastUpdateToPayPerRequestDateTime,omitempty"`
+}
+
+type throughputModeSummary struct {
+	TableThroughputMode               string  `json:"TableThroughputMode"`
 	LastUpdateToPayPerRequestDateTime float64 `json:"LastUpdateToPayPerRequestDateTime,omitempty"`
 }
 
@@ -143,6 +151,7 @@ func (t *table) describe(now time.Time) tableDescription {
 		if m.BillingMode == "PAY_PER_REQUEST" && !m.BillingModeUpdated.IsZero() {
 			d.BillingModeSummary.LastUpdateToPayPerRequestDateTime = epoch(m.BillingModeUpdated)
 		}
+		d.TableThroughputModeSummary = &throughputModeSummary{d.BillingModeSummary.BillingMode, d.BillingModeSummary.LastUpdateToPayPerRequestDateTime}
 	}
 	for _, g := range m.GSIs {
 		gd := gsiDescription{

@@ -145,24 +145,32 @@ func TestRequestBodyLimit(t *testing.T) {
 }
 
 // TestJSONContentTypeAnswered: a call sent as application/json is answered
-// as application/json, success or error; the awsJson type as itself
-// (dynalite's test/listTables.js and connection.js, recorded from DynamoDB).
+// as application/json, success or error; the awsJson type as itself; a
+// signed call with neither type nor body as application/json (dynalite's
+// test/listTables.js and connection.js, recorded from DynamoDB: "should
+// return UnknownOperationException and set CORS if using Origin").
 func TestJSONContentTypeAnswered(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for _, c := range []struct{ requestType, body string }{
-		{"application/json", `{}`},
-		{"application/json", `{"Limit":0}`},
-		{"application/x-amz-json-1.0", `{}`},
-		{"application/x-amz-json-1.0", `{"Limit":0}`},
+	for _, c := range []struct{ requestType, target, body, want string }{
+		{"application/json", "ListTables", `{}`, "application/json"},
+		{"application/json", "ListTables", `{"Limit":0}`, "application/json"},
+		{"application/x-amz-json-1.0", "ListTables", `{}`, "application/x-amz-json-1.0"},
+		{"application/x-amz-json-1.0", "ListTables", `{"Limit":0}`, "application/x-amz-json-1.0"},
+		{"", "", "", "application/json"},
+		{"", "ListTable", "", "application/json"},
 	} {
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
-		r.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
-		r.Header.Set("Content-Type", c.requestType)
+		if c.target != "" {
+			r.Header.Set("X-Amz-Target", "DynamoDB_20120810."+c.target)
+		}
+		if c.requestType != "" {
+			r.Header.Set("Content-Type", c.requestType)
+		}
 		r = r.WithContext(protocol.WithIdentity(context.Background(), protocol.Identity{AccountID: cloudtest.Account, Region: "us-east-1"}))
 		w := httptest.NewRecorder()
 		e.svc.ServeHTTP(w, r)
-		assert.Equal(t, c.requestType, w.Header().Get("Content-Type"), "%s %s", c.requestType, c.body)
+		assert.Equal(t, c.want, w.Header().Get("Content-Type"), "%q %s %s", c.requestType, c.target, c.body)
 	}
 }
 
