@@ -56,7 +56,7 @@ var mapEntriesChecked = map[string]bool{"Condition": true, "ExpectedAttributeVal
 
 // tableNameFirst are the operations that check TableName on its own
 // before the other constraints, with their own messages.
-var tableNameFirst = map[string]bool{"CreateTable": true, "DescribeTable": true, "DeleteTable": true, "UpdateTable": true, "DescribeTimeToLive": true}
+var tableNameFirst = map[string]bool{"CreateTable": true, "DescribeTable": true, "DeleteTable": true, "UpdateTable": true, "DescribeTimeToLive": true, "UpdateTimeToLive": true}
 
 // Validate checks body, a well-typed request of op (Check passed), against
 // the constraints of botocore's model: required members, lengths, patterns,
@@ -75,6 +75,17 @@ func Validate(op string, body []byte) error {
 		}
 		if n := len([]rune(name)); n < 3 || n > 255 {
 			return &ValidationError{Msg: "TableName must be at least 3 characters long and at most 255 characters long"}
+		}
+	}
+	if op == "UpdateTimeToLive" {
+		// An empty attribute name has its own message, not the length
+		// constraint's.
+		for _, m := range members(body) {
+			if string(m.name) == "TimeToLiveSpecification" {
+				if name, ok := topString(body[m.start:m.end], "AttributeName"); ok && name == "" {
+					return &ValidationError{Msg: "TimeToLiveSpecification.AttributeName must be non empty"}
+				}
+			}
 		}
 	}
 	v := validator{}

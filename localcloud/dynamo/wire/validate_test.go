@@ -35,6 +35,16 @@ func TestValidate(t *testing.T) {
 		{"DescribeTable", `{}`, "The parameter 'TableName' is required but was not present in the request"},
 		{"DescribeTimeToLive", `{}`, "The parameter 'TableName' is required but was not present in the request"},
 		{"DescribeTimeToLive", `{"TableName":""}`, "TableName must be at least 3 characters long and at most 255 characters long"},
+		// UpdateTimeToLive names TableName's failures as the other table
+		// operations do, and an empty attribute name in its own words
+		// (dynalite's test/updateTimeToLive.js)
+		{"UpdateTimeToLive", `{}`, "The parameter 'TableName' is required but was not present in the request"},
+		{"UpdateTimeToLive", `{"TableName":"a;"}`, "TableName must be at least 3 characters long and at most 255 characters long"},
+		{"UpdateTimeToLive", `{"TableName":"` + long + `"}`, "TableName must be at least 3 characters long and at most 255 characters long"},
+		{"UpdateTimeToLive", `{"TableName":"abc","TimeToLiveSpecification":{"AttributeName":"","Enabled":true}}`, "TimeToLiveSpecification.AttributeName must be non empty"},
+		{"UpdateTimeToLive", `{"TableName":"abc","TimeToLiveSpecification":{}}`, "2 validation errors detected: " +
+			"Value null at 'timeToLiveSpecification.enabled' failed to satisfy constraint: Member must not be null; " +
+			"Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null"},
 		{"DescribeTable", `{"TableName":""}`, "TableName must be at least 3 characters long and at most 255 characters long"},
 		{"DescribeTable", `{"TableName":"a;"}`, "TableName must be at least 3 characters long and at most 255 characters long"},
 		{"DescribeTable", `{"TableName":"` + long + `"}`, "TableName must be at least 3 characters long and at most 255 characters long"},
