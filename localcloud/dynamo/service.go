@@ -181,6 +181,9 @@ func (s *Service) jsonService(prefix string, ops map[string]protocol.JSONOp) *pr
 		CRC32:          true,
 		Ops:            ops,
 		Logger:         s.log,
+		// A call without a body is not read as {}: DynamoDB answers it
+		// SerializationException (SDKs always send a JSON object).
+		KeepEmptyBody: true,
 	}
 }
 

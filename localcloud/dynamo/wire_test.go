@@ -184,3 +184,24 @@ func TestListTablesConstraintOrder(t *testing.T) {
 		"Value 'a;' at 'exclusiveStartTableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "+
 		"Value 'a;' at 'exclusiveStartTableName' failed to satisfy constraint: Member must have length greater than or equal to 3"))
 }
+
+// TestEmptyBodyRefused: a call whose body is empty is a
+// SerializationException with no message, as DynamoDB answers it (dynalite's
+// test/listTables.js "should return 400 if no body", recorded from
+// DynamoDB); "{}" is a call without members.
+func TestEmptyBodyRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, c := range []struct {
+		body, want string
+		code       int
+	}{
+		{"", `{"__type":"com.amazon.coral.service#SerializationException"}`, 400},
+		{"  ", `{"__type":"com.amazon.coral.service#SerializationException"}`, 400},
+		{"{}", `{"TableNames":[]}`, 200},
+	} {
+		code, out := call(e.svc, "DynamoDB_20120810.ListTables", []byte(c.body))
+		assert.Equal(t, c.code, code, "%q", c.body)
+		assert.JSONEq(t, c.want, string(out), "%q", c.body)
+	}
+}

@@ -44,6 +44,10 @@ type JSONService struct {
 	Logger               *slog.Logger
 	// MaxBody bounds request bodies; 0 means 16 MiB.
 	MaxBody int64
+	// KeepEmptyBody hands an empty body to the operation as it is, for a
+	// service that refuses it (DynamoDB: SerializationException), instead
+	// of reading it as {}.
+	KeepEmptyBody bool
 }
 
 // ErrorShape is how an awsJson service writes the body of one error code.
@@ -82,7 +86,7 @@ func (s *JSONService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, bodyError(err))
 		return
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 && !s.KeepEmptyBody {
 		body = []byte("{}")
 	}
 	out, err := fn(r.Context(), body)
