@@ -80,5 +80,6 @@ func handCases() []diffCase {
 	out = append(out, readCases()...)
 	out = append(out, functionalCases()...)
 	out = append(out, suiteCases()...)
+	out = append(out, suiteCases2()...)
 	return out
 }
