@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,10 +18,13 @@ import (
 type asyncEvent struct {
 	id       string
 	key      fnKey
+	version  string // the version invoked; "" is $LATEST
 	payload  []byte
 	attempts int // failed attempts so far
 	nextAt   time.Time
+	queued   time.Time // when the event was accepted, for its age
 	source   string
+	last     *attemptResult // the last failed attempt (not kept across restarts)
 }
 
 // asyncQueue runs Event invocations from a durable queue, retrying a failed
@@ -30,9 +34,10 @@ type asyncQueue struct {
 	s       *Service
 	mu      sync.Mutex
 	pending map[string]*asyncEvent
+	running map[string]bool // ids of the events being processed
 	wake    chan struct{}
 	sem     chan struct{}
-	running sync.WaitGroup
+	workers sync.WaitGroup
 }
 
 // asyncWorkers bounds how many Event invocations run at once.
@@ -42,23 +47,36 @@ const asyncWorkers = 8
 const throttleRetry = 200 * time.Millisecond
 
 func newAsyncQueue(s *Service) *asyncQueue {
-	return &asyncQueue{s: s, pending: map[string]*asyncEvent{}, wake: make(chan struct{}, 1), sem: make(chan struct{}, asyncWorkers)}
+	return &asyncQueue{s: s, pending: map[string]*asyncEvent{}, running: map[string]bool{}, wake: make(chan struct{}, 1), sem: make(chan struct{}, asyncWorkers)}
 }
+
+// asyncColumns are the columns of async_events added after its first
+// release, for databases created before them.
+var asyncColumns = []string{`version TEXT NOT NULL DEFAULT ''`, `queued_at INTEGER NOT NULL DEFAULT 0`}
 
 // load reads the queued events left by a previous run.
 func (q *asyncQueue) load() error {
-	rows, err := q.s.db.Query(`SELECT id, account, region, name, payload, attempts, next_at, source FROM async_events`)
+	for _, col := range asyncColumns {
+		_, err := q.s.db.Exec(`ALTER TABLE async_events ADD COLUMN ` + col)
+		if err != nil && !strings.Contains(err.Error(), "duplicate column") {
+			return fmt.Errorf("add a column to queued invocations: %w", err)
+		}
+	}
+	rows, err := q.s.db.Query(`SELECT id, account, region, name, version, payload, attempts, next_at, queued_at, source FROM async_events`)
 	if err != nil {
 		return fmt.Errorf("load queued invocations: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		ev := &asyncEvent{}
-		var next int64
-		if err := rows.Scan(&ev.id, &ev.key.account, &ev.key.region, &ev.key.name, &ev.payload, &ev.attempts, &next, &ev.source); err != nil {
+		var next, queued int64
+		if err := rows.Scan(&ev.id, &ev.key.account, &ev.key.region, &ev.key.name, &ev.version, &ev.payload, &ev.attempts, &next, &queued, &ev.source); err != nil {
 			return fmt.Errorf("load queued invocations: %w", err)
 		}
-		ev.nextAt = time.UnixMilli(next)
+		ev.nextAt, ev.queued = time.UnixMilli(next), time.UnixMilli(queued)
+		if queued == 0 {
+			ev.queued = time.Now() // queued before its time was kept
+		}
 		q.pending[ev.id] = ev
 	}
 	return rows.Err()
@@ -66,9 +84,10 @@ func (q *asyncQueue) load() error {
 
 // enqueue commits an Event invocation; it runs soon after.
 func (q *asyncQueue) enqueue(f *function, payload []byte, source string) error {
-	ev := &asyncEvent{id: protocol.NewRequestID(), key: f.key(), payload: payload, nextAt: time.Now(), source: source}
-	_, err := q.s.db.Exec(`INSERT INTO async_events (id, account, region, name, payload, attempts, next_at, source) VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
-		ev.id, ev.key.account, ev.key.region, ev.key.name, ev.payload, ev.nextAt.UnixMilli(), source)
+	now := time.Now()
+	ev := &asyncEvent{id: protocol.NewRequestID(), key: f.key(), version: f.Version, payload: payload, nextAt: now, queued: now, source: source}
+	_, err := q.s.db.Exec(`INSERT INTO async_events (id, account, region, name, version, payload, attempts, next_at, queued_at, source) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		ev.id, ev.key.account, ev.key.region, ev.key.name, ev.version, ev.payload, ev.nextAt.UnixMilli(), ev.queued.UnixMilli(), source)
 	if err != nil {
 		return fmt.Errorf("queue invocation of %s: %w", f.Name, err)
 	}
@@ -98,11 +117,11 @@ func (q *asyncQueue) forget(k fnKey) {
 	}
 }
 
-// depth returns how many events wait (for tests).
+// depth returns how many events wait or run (for tests).
 func (q *asyncQueue) depth() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.pending)
+	return len(q.pending) + len(q.running)
 }
 
 // run dispatches due events until the service closes.
@@ -118,6 +137,7 @@ func (q *asyncQueue) run() {
 			if !ev.nextAt.After(now) {
 				due = append(due, ev)
 				delete(q.pending, id)
+				q.running[id] = true
 			} else if ev.nextAt.Before(next) {
 				next = ev.nextAt
 			}
@@ -130,9 +150,9 @@ func (q *asyncQueue) run() {
 				q.requeue(due[i:]...)
 				return
 			}
-			q.running.Add(1)
+			q.workers.Add(1)
 			go func() {
-				defer q.running.Done()
+				defer q.workers.Done()
 				defer func() { <-q.sem }()
 				q.process(ev)
 			}()
@@ -160,24 +180,42 @@ func (q *asyncQueue) requeue(evs ...*asyncEvent) {
 	q.mu.Lock()
 	for _, ev := range evs {
 		q.pending[ev.id] = ev
+		delete(q.running, ev.id)
 	}
 	q.mu.Unlock()
 	q.poke()
 }
 
 // wait waits for running events to finish.
-func (q *asyncQueue) wait() { q.running.Wait() }
+func (q *asyncQueue) wait() { q.workers.Wait() }
 
-// process runs one event and records what is left to do.
+// process runs one event and records what is left to do: a retry, or
+// the event's invocation record for a destination and, when Lambda gives up
+// on it, its dead-letter queue.
 func (q *asyncQueue) process(ev *asyncEvent) {
 	s := q.s
 	f := s.current(ev.key)
+	if f != nil {
+		f, _ = s.resolve(f, ev.version)
+	}
 	if f == nil {
 		q.delete(ev)
 		return
 	}
+	if age := s.maxEventAge(f); time.Since(ev.queued) > age {
+		s.log.Warn("lambda event dropped: older than its maximum age", "function", f.Name, "requestId", ev.id, "maxAge", age, "attempts", ev.attempts)
+		code, why := http.StatusOK, "Event age exceeded"
+		if ev.last != nil {
+			code = ev.last.statusCode
+		}
+		s.sendToDeadLetter(context.Background(), f, ev, code, why)
+		s.sendToDestination(f, ev, condEventAgeExceeded, ev.attempts, ev.last)
+		q.delete(ev)
+		return
+	}
 	res, err := s.invokeFunction(f, ev.payload, invokeOpts{requestID: ev.id})
-	code, why := http.StatusOK, ""
+	out := &attemptResult{statusCode: http.StatusOK, executedVersion: f.ver()}
+	var why string
 	if err != nil {
 		var te *throttleError
 		switch {
@@ -189,19 +227,26 @@ func (q *asyncQueue) process(ev *asyncEvent) {
 			return
 		}
 		s.log.Error("lambda event invocation failed", "function", f.Name, "err", err)
-		code, why = http.StatusInternalServerError, err.Error()
-	} else if res.functionError == "" {
-		q.delete(ev)
-		return
+		why = err.Error()
+		out.statusCode, out.functionError = http.StatusInternalServerError, "Unhandled"
+		out.payload, _ = json.Marshal(map[string]string{"errorMessage": why})
 	} else {
+		out.functionError, out.payload = res.functionError, res.payload
+		if res.functionError == "" {
+			s.sendToDestination(f, ev, condSuccess, ev.attempts+1, out)
+			q.delete(ev)
+			return
+		}
 		var fe struct{ ErrorMessage string }
 		json.Unmarshal(res.payload, &fe)
 		why = cmp.Or(fe.ErrorMessage, res.functionError)
 	}
 	ev.attempts++
+	ev.last = out
 	if ev.attempts > s.maxAsyncRetries(f) {
 		s.log.Warn("lambda event invocation dropped after retries", "function", f.Name, "requestId", ev.id, "attempts", ev.attempts)
-		s.sendToDeadLetter(context.Background(), f, ev, code, why)
+		s.sendToDeadLetter(context.Background(), f, ev, out.statusCode, why)
+		s.sendToDestination(f, ev, condRetriesExhausted, ev.attempts, out)
 		q.delete(ev)
 		return
 	}
@@ -212,7 +257,11 @@ func (q *asyncQueue) process(ev *asyncEvent) {
 	q.requeue(ev)
 }
 
+// delete forgets a finished event.
 func (q *asyncQueue) delete(ev *asyncEvent) {
+	q.mu.Lock()
+	delete(q.running, ev.id)
+	q.mu.Unlock()
 	if _, err := q.s.db.Exec(`DELETE FROM async_events WHERE id = ?`, ev.id); err != nil {
 		q.s.log.Error("lambda could not delete a finished event", "err", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/labkit-dev/labkit/localcloud/activity"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
@@ -64,36 +63,42 @@ func (s *Service) sendToDeadLetter(ctx context.Context, f *function, ev *asyncEv
 		return
 	}
 	s.log.Warn("lambda: send a failed event to the dead-letter queue", "function", f.Name, "target", f.DeadLetter, "err", err)
-	if s.cfg.Bus.Active() {
-		s.cfg.Bus.Publish(activity.Event{Kind: activity.KindCount, Service: "lambda", Name: f.Name, Account: f.Account, Region: f.Region,
-			Route: "DeadLetterErrors", Status: 1})
-	}
+	s.countDeliveryFailure(f, "DeadLetterErrors")
 }
 
 func (s *Service) deliverDeadLetter(ctx context.Context, f *function, ev *asyncEvent, code int, message string) error {
-	c, err := s.clientsFor(f.Account, f.Region)
-	if err != nil {
-		return err
-	}
 	a, _ := protocol.ParseARN(f.DeadLetter)
 	if a.Account != f.Account || a.Region != f.Region {
 		return fmt.Errorf("%s is not in the function's account and region", f.DeadLetter)
 	}
-	attrs := []struct{ name, typ, value string }{{"RequestID", "String", ev.id}, {"ErrorCode", "Number", strconv.Itoa(code)},
-		{"ErrorMessage", "String", truncate(message, 1024)}}
+	return s.sendMessage(ctx, f.DeadLetter, string(ev.payload), []msgAttr{{"RequestID", "String", ev.id},
+		{"ErrorCode", "Number", strconv.Itoa(code)}, {"ErrorMessage", "String", truncate(message, 1024)}})
+}
+
+// msgAttr is a message attribute of an SQS or SNS message.
+type msgAttr struct{ name, typ, value string }
+
+// sendMessage sends body with attrs to an SQS queue or publishes it to an
+// SNS topic, acting in the target's account and region.
+func (s *Service) sendMessage(ctx context.Context, arn, body string, attrs []msgAttr) error {
+	a, _ := protocol.ParseARN(arn)
+	c, err := s.clientsFor(a.Account, a.Region)
+	if err != nil {
+		return err
+	}
 	if a.Service == "sns" {
-		in := &sns.PublishInput{TopicArn: aws.String(f.DeadLetter), Message: aws.String(string(ev.payload)), MessageAttributes: map[string]snstypes.MessageAttributeValue{}}
+		in := &sns.PublishInput{TopicArn: aws.String(arn), Message: aws.String(body), MessageAttributes: map[string]snstypes.MessageAttributeValue{}}
 		for _, at := range attrs {
 			in.MessageAttributes[at.name] = snstypes.MessageAttributeValue{DataType: aws.String(at.typ), StringValue: aws.String(at.value)}
 		}
 		_, err = c.sns.Publish(ctx, in)
 		return err
 	}
-	url, err := queueURL(ctx, c, f.DeadLetter)
+	url, err := queueURL(ctx, c, arn)
 	if err != nil {
 		return err
 	}
-	in := &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(ev.payload)), MessageAttributes: map[string]sqstypes.MessageAttributeValue{}}
+	in := &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(body), MessageAttributes: map[string]sqstypes.MessageAttributeValue{}}
 	for _, at := range attrs {
 		in.MessageAttributes[at.name] = sqstypes.MessageAttributeValue{DataType: aws.String(at.typ), StringValue: aws.String(at.value)}
 	}

@@ -9,8 +9,9 @@ import (
 
 // eventInvokeConfig is a function's (or version's, or alias's) settings
 // for asynchronous invocation. MaximumRetryAttempts bounds the local
-// cloud's retries of a failed Event invocation; destinations are kept and
-// answered but not sent to.
+// cloud's retries of a failed Event invocation, MaximumEventAgeInSeconds
+// how long it is kept; destinations receive invocation records
+// (destinations.go).
 type eventInvokeConfig struct {
 	MaxRetries   *int           `json:"maxRetries,omitempty"`
 	MaxAge       *int           `json:"maxAge,omitempty"`
