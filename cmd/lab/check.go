@@ -49,6 +49,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if note := t.shellKeyNote(ctx); note != "" {
+		fmt.Fprint(stderr, note)
+	}
 	guard, err := grader.ForTarget(ctx, t.spec.LocalEndpoint(), *allowPrivate)
 	if err != nil {
 		return &exitError{code: 2, err: err}
@@ -58,7 +61,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Log:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	var emit func(grader.Result)
 	if *format == "text" {
-		fmt.Fprintf(stdout, "checking %s against the %s\n\n", plural.Count(len(checkList), "check", "checks"), t.spec.Name())
+		where := t.spec.Name()
+		if t.spec.Kind == "local" {
+			where += fmt.Sprintf(" (account %s, %s)", t.localAccount(), t.cfg.Region)
+		}
+		fmt.Fprintf(stdout, "checking %s against the %s\n\n", plural.Count(len(checkList), "check", "checks"), where)
 		tx := &report.Text{W: stdout, Color: isTerminal(stdout), AllHints: *hints}
 		emit = tx.Result
 	}

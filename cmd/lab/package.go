@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
+	"github.com/labkit-dev/labkit/grader/target"
 	"github.com/labkit-dev/labkit/kit/bundle"
 )
 
@@ -53,7 +55,7 @@ func runPackage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	lambdaArch := map[string]string{"amd64": "x86_64", "arm64": "arm64"}[*arch]
-	fmt.Fprintf(stdout, "wrote %s\n\nnext, create the function (add --endpoint-url http://127.0.0.1:4566 for the local cloud):\n", *out)
+	fmt.Fprintf(stdout, "wrote %s\n\nnext, create the function (add --endpoint-url %s for the local cloud):\n", *out, localEndpointHint())
 	// One line: a trailing backslash continues a line in sh but not in
 	// PowerShell or cmd.
 	fmt.Fprintf(stdout, "  aws lambda create-function --function-name %s --runtime provided.al2023 --handler bootstrap --architectures %s --role <role ARN> --zip-file fileb://%s\n", name, lambdaArch, *out)
@@ -67,4 +69,11 @@ func runPackage(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "\nnote: this zip is for the local cloud on this machine (%s/%s); for AWS, build with --target aws.\n", goos, *arch)
 	}
 	return nil
+}
+
+// localEndpointHint is the local cloud's URL as the learner's shell names it
+// (AWS_ENDPOINT_URL, which the labs export with `lab up --cloud-addr`'s
+// port), else the default one.
+func localEndpointHint() string {
+	return first(os.Getenv("AWS_ENDPOINT_URL"), target.DefaultLocalEndpoint)
 }
