@@ -104,27 +104,9 @@ func IsAccountID(s string) bool {
 	return true
 }
 
-// ARN formats an Amazon Resource Name in region's partition.
+// ARN formats an Amazon Resource Name in the aws partition.
 func ARN(service, region, account, resource string) string {
-	return "arn:" + Partition(region) + ":" + service + ":" + region + ":" + account + ":" + resource
-}
-
-// Partition is the partition of an AWS region, as the ARNs of its
-// resources name it: aws-cn for China (cn-), aws-us-gov for GovCloud
-// (us-gov-), aws-iso and aws-iso-b for the isolated regions, aws for the
-// others and for global resources (region "").
-func Partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	}
-	return "aws"
+	return "arn:aws:" + service + ":" + region + ":" + account + ":" + resource
 }
 
 // ParsedARN is an ARN split into its fields.
