@@ -148,7 +148,7 @@ func TestBrowserClassDashboard(t *testing.T) {
 			assert.Equal(t, "pass ✓", cells[l+"|lab1/"+ch], "%s %s", l, ch)
 		}
 		assert.Contains(t, []string{"fail ✗", "skipped –"}, cells["cy|lab1/"+ch], "cy %s", ch)
-		assert.Equal(t, "pending ·", cells["dee|lab1/"+ch], "dee %s", ch)
+		assert.Equal(t, "ungraded ∅", cells["dee|lab1/"+ch], "dee %s: unreachable, so never pending once the run is over", ch)
 	}
 	statuses, err := chromedp.Run(b, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("tr[data-learner] .status")).map(s => s.textContent).join(",")`))
 	require.NoError(t, err)
@@ -204,6 +204,12 @@ func TestBrowserClassDashboard(t *testing.T) {
 	)
 	assert.Contains(t, text(t, b, ".run-state"), "Finished. 3 graded, 0 grader errors, 1 unreachable.")
 	assert.Contains(t, text(t, b, ".score-stats"), "graded learners only")
+	assert.Contains(t, text(t, b, "ul.not-graded"), "dee: unreachable: ", "the finished run says why dee has no grade")
+	dee, err := chromedp.Run(b, chromedp.Evaluate[[]int](`[document.querySelectorAll('tr[data-learner="dee"] td[data-cell]').length, document.querySelectorAll('tr[data-learner="dee"] td.cell-ungraded').length]`))
+	require.NoError(t, err)
+	require.Len(t, dee, 2)
+	assert.Positive(t, dee[0])
+	assert.Equal(t, dee[0], dee[1], "every one of dee's cells on the finished run's page is 'not graded'")
 }
 
 // withoutGradedAt drops the graded_at column (and the message of an

@@ -237,6 +237,7 @@ type matrixView struct {
 	Summary     class.Summary
 	Buckets     []bucket
 	Finished    bool
+	NotGraded   []matrixRow // unreachable learners and grader errors, with why
 }
 
 type bucket struct {
@@ -317,9 +318,16 @@ func (s *Server) classRun(c *gin.Context) {
 			got[r.Lab+"/"+r.CheckID] = string(r.Status)
 		}
 		for _, k := range v.Checks {
-			row.Cells = append(row.Cells, matrixCell{Key: l.ID + "|" + k, Status: got[k]})
+			st := got[k]
+			if st == "" && l.Status != class.StatusGraded && l.Status != "pending" {
+				st = "ungraded" // unreachable, grader error, or an interrupted run's: the status says why
+			}
+			row.Cells = append(row.Cells, matrixCell{Key: l.ID + "|" + k, Status: st})
 		}
 		v.Rows = append(v.Rows, row)
+		if l.Status == class.StatusUnreachable || l.Status == class.StatusGraderError {
+			v.NotGraded = append(v.NotGraded, row)
+		}
 	}
 	s.render(c, http.StatusOK, "class_run.html", "Run "+run.ID, "class", v)
 }

@@ -35,7 +35,7 @@ var funcs = template.FuncMap{
 	"count": plural.Count, // {{count .N "learner" "learners"}}
 	"node":  diagramNode,
 	"symbol": func(status string) string {
-		if v, ok := map[string]string{"pass": "✓", "fail": "✗", "error": "!", "skipped": "–"}[status]; ok {
+		if v, ok := map[string]string{"pass": "✓", "fail": "✗", "error": "!", "skipped": "–", "ungraded": "∅"}[status]; ok {
 			return v
 		}
 		return "·"

@@ -4,7 +4,7 @@
   const table = document.querySelector("table.matrix");
   const state = document.querySelector(".run-state");
   if (!table || !state || state.dataset.live !== "true") return;
-  const symbols = { pass: "✓", fail: "✗", error: "!", skipped: "–" };
+  const symbols = { pass: "✓", fail: "✗", error: "!", skipped: "–", ungraded: "∅" };
   const run = table.dataset.run;
   const es = new EventSource("/class/runs/" + encodeURIComponent(run) + "/events");
   const row = (id) => Array.from(table.querySelectorAll("tr[data-learner]")).find((r) => r.dataset.learner === id);
@@ -23,6 +23,13 @@
     r.querySelector(".total").textContent = e.total;
     r.querySelector(".status").textContent = e.status;
     r.classList.add("graded");
+    if (e.status !== "graded") {
+      // Unreachable or a grader error: its checks will never come.
+      r.querySelectorAll("td.cell-pending").forEach((c) => {
+        c.className = "cell cell-ungraded";
+        c.textContent = symbols.ungraded;
+      });
+    }
   });
   es.addEventListener("done", () => {
     es.close();
