@@ -56,7 +56,7 @@ func alarmFiresKind() grader.Kind {
 			grader.Param{Name: "wait", Doc: "how long CloudWatch may take to see the message and change the alarm, each way (default 15m: SQS metrics reach CloudWatch minutes late)"},
 			grader.Param{Name: "notify", Doc: "how long the notification may take to reach a queue subscriber (default 2m)"}),
 		Calls: append(slices.Clone(flowCalls), "sqs:SendMessage", "sqs:ListDeadLetterSourceQueues", "sqs:StartMessageMoveTask", "sns:ListTopics",
-			"sns:ListSubscriptionsByTopic", "cloudwatch:DescribeAlarmsForMetric", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory", "cloudwatch:GetMetricData"),
+			"sns:ListSubscriptionsByTopic", "cloudwatch:DescribeAlarmsForMetric", "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory", "cloudwatch:GetMetricData", "logs:FilterLogEvents"),
 		Run: runAlarmFires,
 	}
 }
@@ -322,11 +322,12 @@ func (f *firing) completedOrder(ctx context.Context, a *orderAPI) (id, body stri
 		return "", "", &o
 	}
 	defer leave()
+	placed := time.Now()
 	id, bad = a.placeOrFail(ctx, a.customer("alarm"))
 	if bad != nil {
 		return "", "", bad
 	}
-	wctx, cancel := within(ctx, time.Minute, 0)
+	wctx, cancel := within(ctx, redeliveryWait(ctx, f.env), logReserve)
 	st, err := a.waitStatuses(wctx, id, []string{inventoryStatus, accountingStatus}, true)
 	cancel()
 	if err != nil {
@@ -334,7 +335,8 @@ func (f *firing) completedOrder(ctx context.Context, a *orderAPI) (id, body stri
 		return id, "", &o
 	}
 	if st[inventoryStatus] != statusDone || st[accountingStatus] != statusDone {
-		o := grader.Failf("order %s did not complete, so there is no order to leave in the dead-letter queue: %s. %s", id, statusText(st), todoWorkers)
+		o := grader.Failf("order %s did not complete, so there is no order to leave in the dead-letter queue: %s. %s.%s",
+			id, statusText(st), todoWorkers, lastWorkerLogs(ctx, a.env, id, placed, st, true))
 		return id, "", &o
 	}
 	it, err := a.item(ctx, id)

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/labkit-dev/labkit/grader"
 )
@@ -50,17 +51,21 @@ func runComplete(ctx context.Context, env *grader.Env, p grader.Params) grader.O
 	if bad != nil {
 		return *bad
 	}
+	placed := time.Now()
 	id, bad := a.placeOrFail(ctx, a.customer("complete"))
 	if bad != nil {
 		return *bad
 	}
 	defer func() { a.remove(id) }()
-	st, err := a.waitStatuses(ctx, id, []string{inventoryStatus, accountingStatus}, true)
+	wctx, cancel := within(ctx, time.Hour, logReserve)
+	st, err := a.waitStatuses(wctx, id, []string{inventoryStatus, accountingStatus}, true)
+	cancel()
 	if err != nil {
 		return undecided("follow order "+id, err)
 	}
 	if st[inventoryStatus] != statusDone || st[accountingStatus] != statusDone {
-		return grader.Failf("order %s did not complete in time: %s, want both DONE. If a worker is still the starter, %s", id, statusText(st), todoWorkers)
+		return grader.Failf("order %s did not complete in time: %s, want both DONE. If a worker is still the starter, %s.%s",
+			id, statusText(st), todoWorkers, lastWorkerLogs(ctx, a.env, id, placed, st, true))
 	}
 	return grader.Passf("order %s completed: %s", id, statusText(st))
 }

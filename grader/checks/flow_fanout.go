@@ -23,7 +23,8 @@ import (
 // are removed after the run by the ledger's one sweep (cleanup.go). Once an
 // enabled event source mapping consumes a queue (lab 4 on), counts say
 // nothing, so the checks read the downstream effect instead: the order's
-// inventoryStatus and accountingStatus.
+// inventoryStatus and accountingStatus, or, when a worker failed the order,
+// its log naming the order (flow_workerlog.go).
 
 // queueCounts reads the total count of each queue.
 func queueCounts(ctx context.Context, env *grader.Env, queues []queueInfo) (map[string]int, error) {
@@ -119,21 +120,14 @@ func runFanout(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 			return undecided("count the queues' messages", err)
 		}
 	}
+	placed := time.Now()
 	id, bad := a.placeOrFail(ctx, a.customer("fanout"))
 	if bad != nil {
 		return *bad
 	}
 	defer func() { a.remove(id) }()
 	if workers {
-		st, err := a.waitStatuses(ctx, id, []string{inventoryStatus, accountingStatus}, false)
-		if err != nil {
-			return undecided("follow order "+id, err)
-		}
-		if st[inventoryStatus] == "" || st[accountingStatus] == "" {
-			return grader.Failf("order %s did not reach every worker in time (%s); the workers consume the queues, so the grader follows the order's statuses. "+
-				"Check that order-publisher publishes OrderPlaced (%s) and each queue is subscribed", id, statusText(st), todoPublisher)
-		}
-		return grader.Passf("order %s reached both workers (%s): the queues are consumed, so the grader read the order's statuses", id, statusText(st))
+		return fanoutToWorkers(ctx, a, id, placed)
 	}
 	missing, _, err := reachQueues(ctx, env, queues, before)
 	if err != nil {
@@ -147,6 +141,38 @@ func runFanout(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 		return grader.Failf("order %s reached some queues but not %s: is each queue subscribed to the topic, and does its policy let the topic send?", id, strings.Join(missing, ", "))
 	}
 	return grader.Passf("order %s reached %s (seen in each queue's message count, without receiving; the grader removes its own message after the run)", id, strings.Join(names, " and "))
+}
+
+// fanoutToWorkers decides the fan-out check once workers consume the
+// queues: order id reached a queue when its worker set its status, or
+// logged the order (it received it, and failed it: lab 4's checks judge
+// the workers).
+func fanoutToWorkers(ctx context.Context, a *orderAPI, id string, placed time.Time) grader.Outcome {
+	fctx, cancel := within(ctx, time.Hour, logReserve)
+	st, logs, err := a.followToWorkers(fctx, id, placed)
+	cancel()
+	if err != nil {
+		return undecided("follow order "+id, err)
+	}
+	if st[inventoryStatus] != "" && st[accountingStatus] != "" {
+		return grader.Passf("order %s reached both workers (%s): the queues are consumed, so the grader read the order's statuses", id, statusText(st))
+	}
+	if !allSeen(logs) || len(logs) == 0 {
+		if again, err := missingWorkers(ctx, a.env, id, placed, st, false); err == nil {
+			logs = again
+		}
+	}
+	if len(logs) > 0 && allSeen(logs) {
+		return grader.Passf("order %s reached both queues (%s): the worker of each status not set received it, %s. "+
+			"A worker that fails a message leaves it to SQS, which delivers it again once the queue's visibility timeout has passed; lab 4's checks judge the workers",
+			id, statusText(st), workerLogText(logs))
+	}
+	reason := fmt.Sprintf("order %s did not reach every worker in time (%s); the workers consume the queues, so the grader follows the order's statuses and the workers' logs. "+
+		"Check that order-publisher publishes OrderPlaced (%s) and each queue is subscribed", id, statusText(st), todoPublisher)
+	if text := workerLogText(logs); text != "" {
+		reason += ". " + text
+	}
+	return grader.Failf("%s", reason)
 }
 
 func runInsertOnly(ctx context.Context, env *grader.Env, p grader.Params) grader.Outcome {

@@ -34,8 +34,8 @@ func flowKinds() []grader.Kind {
 	return []grader.Kind{
 		{
 			Name: "fanout.queues", Functional: true,
-			Doc:    "a placed order reaches every queue (seen in the queues' message counts, never received; or, once workers consume the queues, in the order's statuses)",
-			Params: withParams(queuesFlowParam), Calls: flowCalls, Run: gated(false, runFanout),
+			Doc:    "a placed order reaches every queue (seen in the queues' message counts, never received; or, once workers consume the queues, in the order's statuses, or in the log of a worker that received it and failed it: SQS delivers it again only after the visibility timeout)",
+			Params: withParams(queuesFlowParam), Calls: append(slices.Clone(flowCalls), "logs:FilterLogEvents"), Run: gated(false, runFanout),
 		},
 		{
 			Name: "fanout.insert-only", Functional: true,
@@ -49,7 +49,7 @@ func flowKinds() []grader.Kind {
 		{
 			Name: "orders.complete", Functional: true,
 			Doc:    "a placed order reaches inventoryStatus DONE and accountingStatus DONE",
-			Params: apiParams, Calls: apiCalls, Run: gated(false, runComplete),
+			Params: apiParams, Calls: append(slices.Clone(apiCalls), "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "lambda:ListEventSourceMappings", "logs:FilterLogEvents"), Run: gated(false, runComplete),
 		},
 		{
 			Name: "workers.poison", Functional: true,

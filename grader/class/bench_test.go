@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net"
 	"os"
@@ -46,7 +47,10 @@ import (
 // one sub-benchmark each), LABKIT_BENCH_LOAD_CHECKS the spikes run at once
 // across the class (default 4, as lab class grade), LABKIT_BENCH_CPUPROFILE
 // a file prefix for a CPU profile of each class op, LABKIT_BENCH_WARM=0
-// skips the warm-up grade of the class before the measured ones.
+// skips the warm-up grade of the class before the measured ones,
+// LABKIT_BENCH_LOG a file for the cloud's own log (debug level; of the
+// requests only those slower than 500 ms: every request would be hundreds
+// of thousands of lines, whose writing loads the run).
 //
 //	go test -run '^$' -bench GradeClass -benchtime 1x -timeout 60m ./grader/class/
 func BenchmarkGradeClass(b *testing.B) {
@@ -307,7 +311,16 @@ func benchCloud(b *testing.B) string {
 		b.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	c, err := localcloud.New(localcloud.Config{DataDir: b.TempDir(), Endpoint: url})
+	cfg := localcloud.Config{DataDir: b.TempDir(), Endpoint: url}
+	if path := os.Getenv("LABKIT_BENCH_LOG"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { f.Close() })
+		cfg.Logger = slog.New(slowOnly{slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	}
+	c, err := localcloud.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -337,3 +350,27 @@ func benchChecks(tb testing.TB, which string) []*grader.Check {
 	}
 	return out
 }
+
+// slowOnly passes a log's records but the requests faster than 500 ms.
+type slowOnly struct{ slog.Handler }
+
+func (h slowOnly) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "request" {
+		slow := false
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "dur" {
+				if d, ok := a.Value.Any().(time.Duration); ok && d > 500*time.Millisecond {
+					slow = true
+				}
+			}
+			return true
+		})
+		if !slow {
+			return nil
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h slowOnly) WithAttrs(as []slog.Attr) slog.Handler { return slowOnly{h.Handler.WithAttrs(as)} }
+func (h slowOnly) WithGroup(n string) slog.Handler       { return slowOnly{h.Handler.WithGroup(n)} }
