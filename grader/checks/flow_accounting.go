@@ -84,6 +84,7 @@ func runAccountingDown(ctx context.Context, env *grader.Env, p grader.Params) gr
 	}
 	defer restore() // always, even when the check fails or times out
 
+	placed := time.Now()
 	r, _, err := a.place(ctx, a.customer("accounting-down"), "")
 	if err != nil {
 		return undecided("POST /orders", err)
@@ -94,13 +95,20 @@ func runAccountingDown(ctx context.Context, env *grader.Env, p grader.Params) gr
 	if id == "" {
 		return partsOutcome(parts, "the intake refused an order while accounting was failing", "")
 	}
-	ictx, cancel := within(ctx, time.Minute, 30*time.Second)
+	// Long enough for one redelivery: on a loaded machine the inventory
+	// worker's first try can fail too (its call timed out); the recovery
+	// below keeps its own time.
+	ictx, cancel := within(ctx, redeliveryWait(ctx, env), time.Duration(visibility)*time.Second+30*time.Second)
 	st, err := a.waitStatuses(ictx, id, []string{inventoryStatus}, true)
 	cancel()
 	if err != nil && !timedOut(err) {
 		return undecided("follow order "+id, err)
 	}
-	parts = append(parts, grader.Part{Name: "inventory completes on its own", Passed: st[inventoryStatus] == statusDone, Detail: fmt.Sprintf("order %s: %s", id, statusText(st))})
+	detail := fmt.Sprintf("order %s: %s", id, statusText(st))
+	if st[inventoryStatus] != statusDone {
+		detail += "." + lastWorkerLogs(ctx, env, id, placed, st, true)
+	}
+	parts = append(parts, grader.Part{Name: "inventory completes on its own", Passed: st[inventoryStatus] == statusDone, Detail: detail})
 	// Wait until accounting's worker has tried and failed: the order's
 	// message stays in flight on its queue (steadily, not just while the
 	// worker runs). A worker that wrongly takes the 503 as done deletes it,
@@ -150,8 +158,8 @@ func runAccountingDown(ctx context.Context, env *grader.Env, p grader.Params) gr
 		return undecided("follow order "+id, err)
 	}
 	parts = append(parts, grader.Part{Name: "accounting completes once the service is back", Passed: st[accountingStatus] == statusDone,
-		Detail: fmt.Sprintf("order %s: %s %s after the service came back; %s's visibility timeout is %d s, so SQS delivered the failed message again by then: does accounting-worker report a failed call in batchItemFailures, and apply a redelivered order?",
-			id, statusText(st), time.Since(restoredAt).Round(time.Second), sources.QueueUrls[0], visibility)})
+		Detail: fmt.Sprintf("order %s: %s %s after the service came back; %s's visibility timeout is %d s, so SQS delivered the failed message again by then: does accounting-worker report a failed call in batchItemFailures, and apply a redelivered order?%s",
+			id, statusText(st), time.Since(restoredAt).Round(time.Second), sources.QueueUrls[0], visibility, lastWorkerLogs(ctx, env, id, placed, st, true))})
 	return partsOutcome(parts, "the order flow does not survive a failing accounting service",
 		fmt.Sprintf("order %s: inventory completed while accounting failed; once the service was back, SQS delivered the failed message again and accounting completed (nothing was sent to %s or its dead-letter queue %s)", id, sources.QueueUrls[0], dn))
 }

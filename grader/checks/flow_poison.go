@@ -32,19 +32,20 @@ func runPoison(ctx context.Context, env *grader.Env, p grader.Params) grader.Out
 		return lookupOutcome("find queue "+dn, err)
 	}
 	// A valid order first, so the worker has an order to apply.
+	placed := time.Now()
 	id, bad := a.placeOrFail(ctx, a.customer("beside-poison"))
 	if bad != nil {
 		return *bad
 	}
 	defer func() { a.remove(id) }()
-	wctx, cancel := within(ctx, time.Minute, 10*time.Second)
+	wctx, cancel := within(ctx, redeliveryWait(ctx, env), 10*time.Second)
 	st, err := a.waitStatuses(wctx, id, []string{status}, true)
 	cancel()
 	if err != nil && !timedOut(err) {
 		return undecided("follow order "+id, err)
 	}
 	if st[status] != statusDone {
-		return grader.Failf("order %s never got "+status+" DONE, even before any poison message: %s. %s", id, statusText(st), todoWorkers)
+		return grader.Failf("order %s never got "+status+" DONE, even before any poison message: %s. %s.%s", id, statusText(st), todoWorkers, lastWorkerLogs(ctx, env, id, placed, st, true))
 	}
 	it, err := a.item(ctx, id)
 	if err != nil {

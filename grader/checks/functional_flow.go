@@ -58,7 +58,7 @@ func flowKinds() []grader.Kind {
 			Params: withParams(grader.Param{Name: "queue", Required: true, Doc: "the worker's queue"},
 				grader.Param{Name: "dlq", Required: true, Doc: "its dead-letter queue"},
 				grader.Param{Name: "status", Doc: "the order attribute the queue's worker sets (default inventoryStatus)"}),
-			Calls: append(slices.Clone(flowCalls), "lambda:InvokeFunction"), Run: gated(false, runPoison),
+			Calls: append(slices.Clone(flowCalls), "lambda:InvokeFunction", "logs:FilterLogEvents"), Run: gated(false, runPoison),
 		},
 		{
 			Name: "workers.accounting-down", Functional: true,
@@ -66,7 +66,7 @@ func flowKinds() []grader.Kind {
 				"after the service recovers, accounting completes when SQS delivers the failed message again (after the queue's visibility timeout)",
 			Params: withParams(grader.Param{Name: "service", Required: true, Doc: "the downstream function with the FAIL_RATE switch, e.g. ${accountingService}"},
 				grader.Param{Name: "dlq", Required: true, Doc: "the accounting worker's dead-letter queue, e.g. ${accountingDLQ}"}),
-			Calls: append(slices.Clone(flowCalls), "lambda:UpdateFunctionConfiguration", "sqs:ListDeadLetterSourceQueues"), Run: gated(true, runAccountingDown),
+			Calls: append(slices.Clone(flowCalls), "lambda:UpdateFunctionConfiguration", "sqs:ListDeadLetterSourceQueues", "logs:FilterLogEvents"), Run: gated(true, runAccountingDown),
 		},
 		{
 			Name: "load.spike", Functional: true,
