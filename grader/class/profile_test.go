@@ -46,10 +46,10 @@ func TestGradeByNamedProfile(t *testing.T) {
 	go func() { cloud.Serve(cctx, ln); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; cloud.Close() })
 
-	// A key id that is not an account id acts in the local cloud's
-	// default account: build the learner's lab 1 there.
+	// A key id that is not an account id (the profile's AKIA...) acts in the local cloud's
+	// default account, 123456789012: build the learner's lab 1 there.
 	k := &kit.Kit{AWS: aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("000000000000", "x", "")}, Root: "../.."}
+		Credentials: credentials.NewStaticCredentialsProvider("123456789012", "x", "")}, Root: "../.."}
 	require.NoError(t, k.Solve(ctx, "lab1"))
 
 	secret, token := randomHex(t, 20), randomHex(t, 60)
