@@ -195,7 +195,9 @@ const testRole = "arn:aws:iam::123456789012:role/lab-lambda"
 // roleIn sets an execution role of account: a role of another account
 // cannot be passed.
 func roleIn(account string) func(*awslambda.CreateFunctionInput) {
-	return func(in *awslambda.CreateFunctionInput) { in.Role = aws.String("arn:aws:iam::" + account + ":role/lab-lambda") }
+	return func(in *awslambda.CreateFunctionInput) {
+		in.Role = aws.String("arn:aws:iam::" + account + ":role/lab-lambda")
+	}
 }
 
 // createFunction creates a function from a test function's zip.
