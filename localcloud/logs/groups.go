@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
@@ -229,6 +230,22 @@ func decodeToken(tok string) (string, error) {
 		return "", invalidParam("The specified nextToken is invalid.")
 	}
 	return string(b), nil
+}
+
+// offsetToken is the offset a list's nextToken carries (0 without one).
+func offsetToken(tok string) (int, error) {
+	if tok == "" {
+		return 0, nil
+	}
+	t, err := decodeToken(tok)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil || n < 0 {
+		return 0, invalidParam("The specified nextToken is invalid.")
+	}
+	return n, nil
 }
 
 func encodeToken(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

@@ -47,15 +47,9 @@ func (s *Service) describeQueries(ctx context.Context, body []byte) (any, error)
 	if in.MaxResults != nil {
 		limit = *in.MaxResults
 	}
-	start := 0
-	if in.NextToken != "" {
-		tok, err := decodeToken(in.NextToken)
-		if err != nil {
-			return nil, err
-		}
-		if start, err = strconv.Atoi(tok); err != nil || start < 0 {
-			return nil, invalidParam("The specified nextToken is invalid.")
-		}
+	start, err := offsetToken(in.NextToken)
+	if err != nil {
+		return nil, err
 	}
 	id := protocol.IdentityFrom(ctx)
 	if in.LogGroupName != "" {

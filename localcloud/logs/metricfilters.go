@@ -178,15 +178,9 @@ func (s *Service) describeMetricFilters(ctx context.Context, body []byte) (any, 
 	if err != nil {
 		return nil, err
 	}
-	offset := 0
-	if in.NextToken != "" {
-		t, err := decodeToken(in.NextToken)
-		if err != nil {
-			return nil, err
-		}
-		if offset, err = strconv.Atoi(t); err != nil || offset < 0 {
-			return nil, invalidParam("The specified nextToken is invalid.")
-		}
+	offset, err := offsetToken(in.NextToken)
+	if err != nil {
+		return nil, err
 	}
 	id := protocol.IdentityFrom(ctx)
 	type filterOut struct {
