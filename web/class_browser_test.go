@@ -103,6 +103,7 @@ func TestBrowserClassDashboard(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`p.error`)),
 	)
 	assert.Equal(t, "Wrong password.", text(t, b, "p.error"))
+	screenshot(t, b, "class-login")
 	assert.Nil(t, browserCookie(t, b, ts.URL), "no session after a wrong password")
 
 	step(t, b, "the right password",
@@ -128,6 +129,7 @@ func TestBrowserClassDashboard(t *testing.T) {
 	)
 	assert.Contains(t, text(t, b, ".roster-saved"), "4 learners ready; 2 problems")
 	assert.Contains(t, text(t, b, ".roster-errors"), "line 6, column 1 (id): missing id")
+	screenshot(t, b, "class-home")
 
 	step(t, b, "start a run of lab 1",
 		chromedp.SetValue(chromedp.CSS(`.class-card[data-class="cs101"] input[name="lab"]`), "lab1"),

@@ -207,6 +207,7 @@ func (s *Server) classChecks(which string) ([]*grader.Check, error) {
 	if err != nil {
 		return nil, err
 	}
+	which = strings.ReplaceAll(which, " ", "") // "lab1, lab2" as typed
 	var out []*grader.Check
 	for _, l := range ct.catalog.Labs {
 		v := ct.labs[l.ID]

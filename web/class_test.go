@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/labkit-dev/labkit/grader/checks"
 	"github.com/labkit-dev/labkit/grader/class"
+	"github.com/labkit-dev/labkit/labs"
+	"github.com/labkit-dev/labkit/web/progress"
 )
 
 const instructorPassword = "correct horse battery"
@@ -143,4 +147,28 @@ func TestClassPasswordHash(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(h), "$2a$12$"), "bcrypt, cost 12: %s", h)
 	assert.NotContains(t, string(h), instructorPassword)
+}
+
+// TestClassChecksTakesAList: the dashboard's Labs field takes "all" or a
+// list of labs as an instructor types it, spaces and all.
+func TestClassChecksTakesAList(t *testing.T) {
+	store, err := progress.Open(context.Background(), filepath.Join(t.TempDir(), "progress.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	srv, err := New(Config{Content: labs.Content, Store: store, Library: checks.Library(), ConfigPath: filepath.Join(t.TempDir(), "config.json"), LocalEndpoint: "http://127.0.0.1:1"})
+	require.NoError(t, err)
+	one, err := srv.classChecks("lab1")
+	require.NoError(t, err)
+	two, err := srv.classChecks("lab2")
+	require.NoError(t, err)
+	for _, typed := range []string{"lab1,lab2", "lab1, lab2", " lab2 ,lab1"} {
+		both, err := srv.classChecks(typed)
+		require.NoError(t, err, typed)
+		assert.Len(t, both, len(one)+len(two), typed)
+	}
+	all, err := srv.classChecks("all")
+	require.NoError(t, err)
+	assert.Greater(t, len(all), len(one)+len(two))
+	_, err = srv.classChecks("lab9")
+	assert.ErrorContains(t, err, `no checks for "lab9"`)
 }
