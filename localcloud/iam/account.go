@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -92,10 +93,13 @@ func (s *Service) checkPassword(acct, pw string) error {
 	return nil
 }
 
+// loginProfileXML is a LoginProfile; PasswordResetRequired is optional and
+// IAM leaves it out unless set, as the API reference's GetLoginProfile
+// example shows.
 type loginProfileXML struct {
 	UserName              string `xml:"UserName"`
 	CreateDate            string `xml:"CreateDate"`
-	PasswordResetRequired bool   `xml:"PasswordResetRequired"`
+	PasswordResetRequired bool   `xml:"PasswordResetRequired,omitempty"`
 }
 
 func (s *Service) createLoginProfile(ctx context.Context, form url.Values) (any, error) {
@@ -269,18 +273,36 @@ func (s *Service) listAccountAliases(ctx context.Context, form url.Values) (any,
 
 func (s *Service) updateAccountPasswordPolicy(ctx context.Context, form url.Values) (any, error) {
 	pp := passwordPolicy{MinimumPasswordLength: 6}
-	ints := map[string]*int{"MinimumPasswordLength": &pp.MinimumPasswordLength, "MaxPasswordAge": &pp.MaxPasswordAge, "PasswordReusePrevention": &pp.PasswordReusePrevention}
-	limits := map[string][2]int{"MinimumPasswordLength": {6, 128}, "MaxPasswordAge": {1, 1095}, "PasswordReusePrevention": {1, 24}}
-	for name, dst := range ints {
-		v := form.Get(name)
+	// The numbers' ranges (botocore's passwordPolicy shapes), checked
+	// together: a request breaking several gets one error listing each.
+	ints := []struct {
+		name     string
+		dst      *int
+		min, max int
+	}{
+		{"MinimumPasswordLength", &pp.MinimumPasswordLength, 6, 128},
+		{"PasswordReusePrevention", &pp.PasswordReusePrevention, 1, 24},
+		{"MaxPasswordAge", &pp.MaxPasswordAge, 1, 1095},
+	}
+	var broken []string
+	for _, f := range ints {
+		v := form.Get(f.name)
 		if v == "" {
 			continue
 		}
 		n, err := strconv.Atoi(v)
-		if lim := limits[name]; err != nil || n < lim[0] || n > lim[1] {
-			return nil, validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have value between %d and %d", v, lowerFirst(name), limits[name][0], limits[name][1])
+		switch {
+		case err != nil:
+			broken = append(broken, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must be a number", v, lowerFirst(f.name)))
+		case n < f.min:
+			broken = append(broken, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have value greater than or equal to %d", v, lowerFirst(f.name), f.min))
+		case n > f.max:
+			broken = append(broken, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have value less than or equal to %d", v, lowerFirst(f.name), f.max))
 		}
-		*dst = n
+		*f.dst = n
+	}
+	if err := validationErrors(broken); err != nil {
+		return nil, err
 	}
 	bools := map[string]*bool{"RequireSymbols": &pp.RequireSymbols, "RequireNumbers": &pp.RequireNumbers, "RequireUppercaseCharacters": &pp.RequireUppercaseCharacters,
 		"RequireLowercaseCharacters": &pp.RequireLowercaseCharacters, "AllowUsersToChangePassword": &pp.AllowUsersToChangePassword, "HardExpiry": &pp.HardExpiry}

@@ -47,3 +47,24 @@ func TestCLI(t *testing.T) {
 		t.Errorf("got %+v, want account 210987654321 root", who)
 	}
 }
+
+// TestCLILoginProfileResetFlag: GetLoginProfile leaves PasswordResetRequired
+// out until it is set, as the IAM API reference's GetLoginProfile example
+// answers, and shows it once UpdateLoginProfile sets it.
+func TestCLILoginProfileResetFlag(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, t.TempDir())
+	url := cloudtest.Serve(t, svc.Route(), svc.STSRoute())
+	cloudtest.CLIJSON(t, url, cloudtest.Account, nil, "iam", "create-user", "--user-name", "ana")
+	cloudtest.CLIJSON(t, url, cloudtest.Account, nil, "iam", "create-login-profile", "--user-name", "ana", "--password", "Correct-horse-9")
+	var got struct{ LoginProfile map[string]any }
+	cloudtest.CLIJSON(t, url, cloudtest.Account, &got, "iam", "get-login-profile", "--user-name", "ana")
+	if _, ok := got.LoginProfile["PasswordResetRequired"]; ok || got.LoginProfile["UserName"] != "ana" {
+		t.Fatalf("get-login-profile = %v, want ana's profile without PasswordResetRequired", got.LoginProfile)
+	}
+	cloudtest.CLIJSON(t, url, cloudtest.Account, nil, "iam", "update-login-profile", "--user-name", "ana", "--password-reset-required")
+	cloudtest.CLIJSON(t, url, cloudtest.Account, &got, "iam", "get-login-profile", "--user-name", "ana")
+	if got.LoginProfile["PasswordResetRequired"] != true {
+		t.Fatalf("get-login-profile after update-login-profile --password-reset-required = %v", got.LoginProfile)
+	}
+}

@@ -108,10 +108,18 @@ func policySize(doc string) int {
 	return n
 }
 
-// Kinds of policy documents, which differ in the fields they require.
+// policyKind is a kind of policy document; kinds differ in the fields
+// they require and the language versions they accept.
+type policyKind int
+
 const (
-	identityPolicy = false
-	trustPolicy    = true
+	identityPolicy policyKind = iota // a user's, group's or role's, inline or managed
+	trustPolicy                      // a role's trust policy
+	// sessionPolicy is an identity policy passed to STS for a session. The
+	// policy grammar's Version is optional (absent, it is 2008-10-17, the
+	// IAM User Guide's Version element): only IAM's own stored policies
+	// must be 2012-10-17.
+	sessionPolicy
 )
 
 // encodeDocument percent-encodes a policy document the way IAM returns it:
@@ -176,9 +184,13 @@ func validName(field, name string, max int) error {
 	return nil
 }
 
-// validPath checks an IAM path: "/" or "/a/b/", at most 512 characters.
-func validPath(path string) error {
-	if len(path) > 512 || !strings.HasPrefix(path, "/") || !strings.HasSuffix(path, "/") || strings.Contains(path, "//") && path != "/" {
+// validPath checks an IAM path, the request's param: "/" or "/a/b/", at
+// most 512 characters.
+func validPath(param, path string) error {
+	if len(path) > 512 {
+		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to 512", path, param)
+	}
+	if !strings.HasPrefix(path, "/") || !strings.HasSuffix(path, "/") || strings.Contains(path, "//") && path != "/" {
 		return validation("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
 	}
 	for _, c := range path {

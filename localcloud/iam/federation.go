@@ -62,7 +62,7 @@ func (s *Service) getFederationToken(ctx context.Context, form url.Values) (any,
 		if n := len([]rune(p)); n > 2048 {
 			return nil, validation("1 validation error detected: Value '%s' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048", p)
 		}
-		if err := checkPolicy(p, 2048, "PackedPolicySize", identityPolicy); err != nil {
+		if err := checkPolicy(p, 2048, "PackedPolicySize", sessionPolicy); err != nil {
 			return nil, err
 		}
 	}

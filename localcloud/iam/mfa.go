@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
+
+	"rsc.io/qr"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
@@ -18,9 +21,9 @@ const (
 )
 
 // mfaDevice is a virtual MFA device, or a hardware one a user enabled.
-// The TOTP seed is returned once by CreateVirtualMFADevice (without a QR
-// code image) and never stored, so the local cloud checks authentication
-// codes' form only.
+// The TOTP seed is returned once by CreateVirtualMFADevice (as base32 text
+// and as a QR code of its otpauth URI) and never stored, so the local
+// cloud checks authentication codes' form only.
 type mfaDevice struct {
 	Serial  string    `json:"serial"`
 	Virtual bool      `json:"virtual"`
@@ -69,20 +72,42 @@ func (s *Service) createVirtualMFADevice(ctx context.Context, form url.Values) (
 	if err := s.putDoc(ctx, acct, kindMFA, serial, d); err != nil {
 		return nil, err
 	}
-	seed := make([]byte, 20)
+	seed := make([]byte, 40)
 	rand.Read(seed)
 	b32 := base32.StdEncoding.EncodeToString(seed)
+	holder := acct
+	if u := s.callerUser(ctx); u != nil {
+		holder = u.name
+	}
+	png, err := totpQRCode(name, holder, b32)
+	if err != nil {
+		return nil, err
+	}
 	out := struct {
 		SerialNumber     string     `xml:"SerialNumber"`
 		Base32StringSeed string     `xml:"Base32StringSeed"`
+		QRCodePNG        string     `xml:"QRCodePNG"`
 		Tags             *list[tag] `xml:"Tags,omitempty"`
-	}{SerialNumber: serial, Base32StringSeed: base64.StdEncoding.EncodeToString([]byte(b32))}
+	}{SerialNumber: serial, Base32StringSeed: base64.StdEncoding.EncodeToString([]byte(b32)), QRCodePNG: base64.StdEncoding.EncodeToString(png)}
 	if len(tags) > 0 {
 		out.Tags = &list[tag]{tags}
 	}
 	return struct {
 		VirtualMFADevice any `xml:"VirtualMFADevice"`
 	}{out}, nil
+}
+
+// totpQRCode is the QR code PNG CreateVirtualMFADevice answers: the
+// otpauth URI of the device's seed, otpauth://totp/NAME@HOLDER?secret=SEED,
+// HOLDER being the calling user's name or else the account id, as the IAM
+// API reference describes QRCodePNG. An authenticator app scans it.
+func totpQRCode(device, holder, seed string) ([]byte, error) {
+	uri := "otpauth://totp/" + device + "@" + holder + "?secret=" + seed
+	code, err := qr.Encode(uri, qr.M)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the QR code of virtual MFA device %s: %w", device, err)
+	}
+	return code.PNG(), nil
 }
 
 // findMFA returns the device the form's SerialNumber names; s.mu must be
@@ -113,11 +138,12 @@ func (s *Service) deleteVirtualMFADevice(ctx context.Context, form url.Values) (
 	return nil, s.deleteDoc(ctx, acct, kindMFA, d.Serial)
 }
 
+// virtualMFAXML is a ListVirtualMFADevices item: as IAM's listing
+// operations do, it leaves out tags (ListMFADeviceTags has them).
 type virtualMFAXML struct {
-	SerialNumber string     `xml:"SerialNumber"`
-	User         *userXML   `xml:"User,omitempty"`
-	EnableDate   string     `xml:"EnableDate,omitempty"`
-	Tags         *list[tag] `xml:"Tags,omitempty"`
+	SerialNumber string   `xml:"SerialNumber"`
+	User         *userXML `xml:"User,omitempty"`
+	EnableDate   string   `xml:"EnableDate,omitempty"`
 }
 
 func (s *Service) listVirtualMFADevices(ctx context.Context, form url.Values) (any, error) {
@@ -130,25 +156,28 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, form url.Values) (a
 	acct := protocol.IdentityFrom(ctx).AccountID
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var items []virtualMFAXML
+	var devices []*mfaDevice // by serial number, as listDocs sorts them
 	for _, d := range listDocs[mfaDevice](s, acct, kindMFA) {
-		if !d.Virtual || status == "Assigned" && d.User == "" || status == "Unassigned" && d.User != "" {
-			continue
+		if d.Virtual && (status != "Assigned" || d.User != "") && (status != "Unassigned" || d.User == "") {
+			devices = append(devices, d)
 		}
-		x := virtualMFAXML{SerialNumber: d.Serial}
+	}
+	devices, more, err := pageItems(devices, func(_ int, d *mfaDevice) string { return d.Serial }, form)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]virtualMFAXML, len(devices))
+	for i, d := range devices {
+		items[i].SerialNumber = d.Serial
 		if u := s.view(acct).users[strings.ToLower(d.User)]; d.User != "" && u != nil {
 			ux := u.xml(false)
-			x.User, x.EnableDate = &ux, isoTime(d.Enabled)
+			items[i].User, items[i].EnableDate = &ux, isoTime(d.Enabled)
 		}
-		if len(d.Tags) > 0 {
-			x.Tags = &list[tag]{d.Tags}
-		}
-		items = append(items, x)
 	}
 	return struct {
 		VirtualMFADevices list[virtualMFAXML] `xml:"VirtualMFADevices"`
 		truncated
-	}{VirtualMFADevices: list[virtualMFAXML]{items}}, nil
+	}{list[virtualMFAXML]{items}, more}, nil
 }
 
 func (s *Service) enableMFADevice(ctx context.Context, form url.Values) (any, error) {

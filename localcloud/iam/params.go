@@ -95,7 +95,7 @@ func readRename(form url.Values, kind string, max int) (newName, newPath string,
 	}
 	newPath = form.Get("NewPath")
 	if newPath != "" {
-		if err := validPath(newPath); err != nil {
+		if err := validPath("newPath", newPath); err != nil {
 			return "", "", err
 		}
 	}

@@ -12,7 +12,8 @@ import (
 //
 //  1. grammar (policySyntax): the document is a JSON object of the policy
 //     language's elements with their types, or "Syntax errors in policy.";
-//  2. the language version;
+//  2. the language version (2012-10-17 for the identity policies IAM
+//     stores; trust and session policies may be 2008-10-17);
 //  3. "legacy parsing" (legacyParse): values the grammar allows but the
 //     policy engine cannot read (an Effect in the wrong case, a date it cannot
 //     parse, an ARN of the aws partitions with missing fields);
@@ -21,7 +22,7 @@ import (
 // checkPolicy validates a document and its size against max characters.
 // Trust policies need a Principal and may not name a Resource; identity
 // policies are the reverse, as IAM enforces.
-func checkPolicy(doc string, max int, quota string, trust bool) error {
+func checkPolicy(doc string, max int, quota string, kind policyKind) error {
 	if policySize(doc) > max {
 		return limitExceeded("Cannot exceed quota for %s: %d", quota, max)
 	}
@@ -29,8 +30,9 @@ func checkPolicy(doc string, max int, quota string, trust bool) error {
 	if err != nil {
 		return err
 	}
+	trust := kind == trustPolicy
 	switch {
-	case !trust && version != "2012-10-17":
+	case kind == identityPolicy && version != "2012-10-17":
 		return malformed("Policy document must be version 2012-10-17 or greater.")
 	case trust && version == "":
 		return malformed("The policy must contain a valid version string")

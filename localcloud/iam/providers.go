@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -82,20 +83,36 @@ func removeString(l []string, x string) []string {
 	return out
 }
 
+// listMembers reads a list parameter (PARAM.member.N) whose members are
+// strings of min to max characters; broken is the constraint the list
+// fails, in the form of IAM's validation errors, or "".
+func listMembers(form url.Values, param, field string, min, max int) (vals []string, broken string) {
+	bad := false
+	for _, m := range protocol.Members(form, param+".member") {
+		vals = append(vals, m[""])
+		bad = bad || len(m[""]) < min || len(m[""]) > max
+	}
+	if bad {
+		broken = fmt.Sprintf("Value '[%s]' at '%s' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to %d, Member must have length greater than or equal to %d]",
+			strings.Join(vals, ", "), field, max, min)
+	}
+	return vals, broken
+}
+
 // thumbprints reads ThumbprintList: 40 hex characters each, at most 5.
 func thumbprints(form url.Values) ([]string, error) {
-	var out []string
-	for _, m := range protocol.Members(form, "ThumbprintList.member") {
-		t := m[""]
-		if len(t) != 40 {
-			return nil, validation("1 validation error detected: Value '[%s]' at 'thumbprintList' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 40, Member must have length greater than or equal to 40]", t)
-		}
-		out = append(out, t)
+	out, broken := listMembers(form, "ThumbprintList", "thumbprintList", 40, 40)
+	if broken != "" {
+		return nil, validationErrors([]string{broken})
 	}
-	if len(out) > 5 {
-		return nil, invalidInput("Thumbprint list must contain fewer than 5 entries.")
+	return out, thumbprintCount(out)
+}
+
+func thumbprintCount(prints []string) error {
+	if len(prints) > 5 {
+		return invalidInput("Thumbprint list must contain fewer than 5 entries.")
 	}
-	return out, nil
+	return nil
 }
 
 func oidcARN(acct, u string) string { return "arn:aws:iam::" + acct + ":oidc-provider/" + u }
@@ -121,21 +138,30 @@ func (s *Service) createOIDCProvider(ctx context.Context, form url.Values) (any,
 	if err != nil {
 		return nil, err
 	}
+	// The model's length constraints come first, all reported together;
+	// then what IAM itself checks: the URL, the lists' sizes.
+	var broken []string
+	if len(raw) > 255 {
+		broken = append(broken, fmt.Sprintf("Value '%s' at 'url' failed to satisfy constraint: Member must have length less than or equal to 255", raw))
+	}
+	ids, bad := listMembers(form, "ClientIDList", "clientIDList", 1, 255)
+	if bad != "" {
+		broken = append(broken, bad)
+	}
+	prints, bad := listMembers(form, "ThumbprintList", "thumbprintList", 40, 40)
+	if bad != "" {
+		broken = append(broken, bad)
+	}
+	if err := validationErrors(broken); err != nil {
+		return nil, err
+	}
 	u, perr := url.Parse(raw)
-	if perr != nil || u.Scheme != "https" || u.Host == "" || len(raw) > 255 {
+	if perr != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, validation("Invalid Open ID Connect Provider URL")
 	}
 	name := u.Host + strings.TrimSuffix(u.Path, "/")
-	prints, err := thumbprints(form)
-	if err != nil {
+	if err := thumbprintCount(prints); err != nil {
 		return nil, err
-	}
-	var ids []string
-	for _, m := range protocol.Members(form, "ClientIDList.member") {
-		if len(m[""]) < 1 || len(m[""]) > 255 {
-			return nil, validation("1 validation error detected: Value at 'clientIDList' failed to satisfy constraint: Member must have length between 1 and 255")
-		}
-		ids = append(ids, m[""])
 	}
 	if len(ids) > 100 {
 		return nil, limitExceeded("Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100")

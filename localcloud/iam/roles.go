@@ -314,7 +314,7 @@ func pathAndDescription(form url.Values) (path, desc string, err error) {
 	if path == "" {
 		path = "/"
 	}
-	if err := validPath(path); err != nil {
+	if err := validPath("path", path); err != nil {
 		return "", "", err
 	}
 	desc = form.Get("Description")

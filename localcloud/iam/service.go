@@ -392,6 +392,18 @@ func validation(format string, args ...any) error {
 	return protocol.Errorf("ValidationError", format, args...)
 }
 
+// validationErrors is the ValidationError listing a request's broken
+// constraints, "N validation errors detected: a; b", or nil for none.
+func validationErrors(broken []string) error {
+	switch len(broken) {
+	case 0:
+		return nil
+	case 1:
+		return validation("1 validation error detected: %s", broken[0])
+	}
+	return validation("%d validation errors detected: %s", len(broken), strings.Join(broken, "; "))
+}
+
 func invalidInput(format string, args ...any) error {
 	return protocol.Errorf("InvalidInput", format, args...)
 }
@@ -420,13 +432,13 @@ func requiredName(form url.Values, name string, max int) (string, error) {
 
 // requiredDocument returns the form value name, a policy document (decoded
 // when sent percent-encoded) that checkPolicy accepts.
-func requiredDocument(form url.Values, name string, max int, quota string, trust bool) (string, error) {
+func requiredDocument(form url.Values, name string, max int, quota string, kind policyKind) (string, error) {
 	doc, err := required(form, name)
 	if err != nil {
 		return "", err
 	}
 	doc = decodeInputDocument(doc)
-	if err := checkPolicy(doc, max, quota, trust); err != nil {
+	if err := checkPolicy(doc, max, quota, kind); err != nil {
 		return "", err
 	}
 	return doc, nil

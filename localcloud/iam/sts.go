@@ -152,7 +152,7 @@ func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) 
 		duration = n
 	}
 	if p := form.Get("Policy"); p != "" {
-		if err := checkPolicy(p, 2048, "PackedPolicySize", identityPolicy); err != nil {
+		if err := checkPolicy(p, 2048, "PackedPolicySize", sessionPolicy); err != nil {
 			return nil, err
 		}
 	}

@@ -311,3 +311,30 @@ func TestPackedPolicySize(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 5, aws.ToInt32(fed.PackedPolicySize))
 }
+
+// TestSessionPolicyVersion: a session policy follows the policy grammar,
+// whose Version is optional (absent, the language is 2008-10-17: IAM User
+// Guide, Version element); IAM's rule that policies it stores be
+// 2012-10-17 does not apply to it. A version the language lacks is still
+// a syntax error.
+func TestSessionPolicyVersion(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, t.TempDir())
+	url := serveWithResolver(t, svc)
+	ctx := cloudtest.Context(t)
+	c := awsiam.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	trust := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + cloudtest.Account + `:root"},"Action":"sts:AssumeRole"}}`
+	role := createRole(t, c, "r", trust)
+	s := sts.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	const st = `"Statement":[{"Sid":"List","Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::example-bucket"]}]`
+	for _, doc := range []string{`{` + st + `}`, `{"Version":"2008-10-17",` + st + `}`} {
+		_, err := s.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s1"), Policy: aws.String(doc)})
+		require.NoError(t, err, "AssumeRole with session policy %s", doc)
+		_, err = s.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("bob"), Policy: aws.String(doc)})
+		require.NoError(t, err, "GetFederationToken with session policy %s", doc)
+	}
+	_, err := s.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s1"), Policy: aws.String(`{"Version":"2013-10-17",` + st + `}`)})
+	cloudtest.APIError(t, err, "MalformedPolicyDocument", "Syntax errors in policy.")
+	_, err = c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(`{` + st + `}`)})
+	cloudtest.APIError(t, err, "MalformedPolicyDocument", "Policy document must be version 2012-10-17 or greater.")
+}
