@@ -52,6 +52,9 @@ type Config struct {
 	// TableDelay is how long DynamoDB tables stay CREATING, UPDATING or
 	// DELETING; 0 means dynamo.DefaultTableDelay, negative no delay.
 	TableDelay time.Duration
+	// S3MaxObjectSize bounds one S3 object's size; 0 means
+	// s3.DefaultMaxObjectSize.
+	S3MaxObjectSize int64
 }
 
 // DefaultLambdaConcurrency is the local cloud's per-account limit on

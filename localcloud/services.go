@@ -9,6 +9,7 @@ import (
 	"github.com/labkit-dev/labkit/localcloud/lambda"
 	"github.com/labkit-dev/labkit/localcloud/logs"
 	"github.com/labkit-dev/labkit/localcloud/monitoring"
+	"github.com/labkit-dev/labkit/localcloud/s3"
 	"github.com/labkit-dev/labkit/localcloud/sns"
 	"github.com/labkit-dev/labkit/localcloud/sqs"
 )
@@ -37,6 +38,10 @@ func (c *Cloud) build() error {
 
 	logSvc, err := logs.New(logs.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "logs"), Bus: bus})
 	if err := must("logs", logSvc, err); err != nil {
+		return err
+	}
+	objects, err := s3.New(s3.Config{DataDir: d, Logger: log.With("service", "s3"), Bus: bus, MaxObjectSize: c.cfg.S3MaxObjectSize})
+	if err := must("s3", objects, err); err != nil {
 		return err
 	}
 	db, err := dynamo.New(dynamo.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "dynamodb"), Bus: bus, TableDelay: c.cfg.TableDelay})

@@ -38,6 +38,12 @@ type Route struct {
 	// RequestID makes the service's request ids (DynamoDB's are 52
 	// characters); nil: a UUID, as most services use.
 	RequestID func() string
+	// ByScope routes every request signed for Service (its credential
+	// scope's service) here before targets, query actions and paths are
+	// looked at: S3's paths are bucket names and keys and its bodies any
+	// content, so a key under "/2015-03-31/" or a form-encoded object must
+	// not reach another service. It serves nothing unsigned.
+	ByScope bool
 	// AllowOrigin reports whether a page at origin (another site) may make
 	// request r: an HTTP API allows the origins of its CORS configuration.
 	AllowOrigin func(r *http.Request, origin string) bool
@@ -236,6 +242,13 @@ func (rt *Router) match(r *http.Request, scopeService string) (*Route, string) {
 	for i := range rt.routes {
 		for _, s := range rt.routes[i].HostSuffixes {
 			if strings.HasSuffix(host, s) {
+				return &rt.routes[i], r.Method + " " + r.URL.Path
+			}
+		}
+	}
+	if scopeService != "" {
+		for i := range rt.routes {
+			if rt.routes[i].ByScope && rt.routes[i].Service == scopeService {
 				return &rt.routes[i], r.Method + " " + r.URL.Path
 			}
 		}
