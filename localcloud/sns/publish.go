@@ -209,7 +209,7 @@ func (in publishInput) validate(t *publishTopic) (*message, error) {
 	}
 	if t.fifo {
 		if in.groupID == "" {
-			return nil, invalidParameter("The MessageGroupId parameter is required for FIFO topics")
+			return nil, invalidParameter(errFIFONeedsGroup)
 		}
 		if !validFIFOId(in.groupID) {
 			return nil, invalidParameter("MessageGroupId")
@@ -218,7 +218,7 @@ func (in publishInput) validate(t *publishTopic) (*message, error) {
 		m.dedupID = in.dedupID
 		if m.dedupID == "" {
 			if !t.contentDedup {
-				return nil, invalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+				return nil, invalidParameter(errFIFONeedsDedup)
 			}
 			sum := sha256.Sum256([]byte(in.message))
 			m.dedupID = hex.EncodeToString(sum[:])
@@ -235,6 +235,11 @@ func (in publishInput) validate(t *publishTopic) (*message, error) {
 	}
 	return m, nil
 }
+
+const (
+	errFIFONeedsGroup = "The MessageGroupId parameter is required for FIFO topics"
+	errFIFONeedsDedup = "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+)
 
 func validFIFOId(s string) bool {
 	if s == "" || len(s) > 128 {
@@ -417,6 +422,9 @@ func (s *Service) publishBatch(ctx context.Context, form url.Values) (any, error
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFIFOBatch(t, entries); err != nil {
+		return nil, err
+	}
 	out := publishBatchResult{Successful: members[batchResultEntry]{Member: []batchResultEntry{}}, Failed: members[batchErrorEntry]{Member: []batchErrorEntry{}}}
 	var msgs []*message
 	var ids []string
@@ -442,6 +450,27 @@ func (s *Service) publishBatch(ctx context.Context, form url.Values) (any, error
 		out.Successful.Member = append(out.Successful.Member, batchResultEntry{Id: ids[i], MessageId: m.id, SequenceNumber: m.seq})
 	}
 	return out, nil
+}
+
+// checkFIFOBatch refuses a whole PublishBatch to a FIFO topic when an entry
+// lacks the MessageGroupId, or a MessageDeduplicationId the topic cannot
+// derive from the body ("If you don't provide a MessageGroupId, the action
+// fails"), with the error Publish gives; other entry errors fail the entry.
+func checkFIFOBatch(t *publishTopic, entries []url.Values) error {
+	if !t.fifo {
+		return nil
+	}
+	for _, e := range entries {
+		if e.Get("MessageGroupId") == "" {
+			return invalidParameter(errFIFONeedsGroup)
+		}
+	}
+	for _, e := range entries {
+		if !t.contentDedup && e.Get("MessageDeduplicationId") == "" {
+			return invalidParameter(errFIFONeedsDedup)
+		}
+	}
+	return nil
 }
 
 // subForms splits prefix.N.rest keys into one form per N, in index order.

@@ -114,7 +114,7 @@ func (q *queue) prepare(e *sendEntry, senderID string, now time.Time) (*message,
 		m.dedupID = e.MessageDeduplicationId
 		if m.dedupID == "" {
 			if q.attrs["ContentBasedDeduplication"] != "true" {
-				return nil, invalidParam("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+				return nil, errNoDedupID()
 			}
 			sum := sha256.Sum256([]byte(body))
 			m.dedupID = hex.EncodeToString(sum[:])
@@ -133,6 +133,34 @@ func (q *queue) prepare(e *sendEntry, senderID string, now time.Time) (*message,
 		}
 	}
 	return m, nil
+}
+
+// checkFIFOBatch refuses a whole SendMessageBatch to a FIFO queue when an
+// entry lacks the MessageGroupId, or a MessageDeduplicationId the queue
+// cannot derive from the body: SQS answers the request with the error
+// SendMessage would give instead of failing the entry alone. Callers hold q.mu.
+func (q *queue) checkFIFOBatch(entries []sendEntry) error {
+	if !q.fifo {
+		return nil
+	}
+	for _, e := range entries {
+		if e.MessageGroupId == "" {
+			return missingParam("MessageGroupId")
+		}
+	}
+	if q.attrs["ContentBasedDeduplication"] == "true" {
+		return nil
+	}
+	for _, e := range entries {
+		if e.MessageDeduplicationId == "" {
+			return errNoDedupID()
+		}
+	}
+	return nil
+}
+
+func errNoDedupID() *protocol.Error {
+	return invalidParam("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
 }
 
 func validDedupToken(s string) bool {
@@ -320,6 +348,9 @@ func (s *Service) sendMessageBatch(ctx context.Context, in *sendMessageBatchInpu
 	err = q.lockedLive(func() error {
 		if total > maxBatchSize {
 			return &protocol.Error{Code: "BatchRequestTooLong", QueryCode: "AWS.SimpleQueueService.BatchRequestTooLong", Message: fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxBatchSize, total)}
+		}
+		if err := q.checkFIFOBatch(in.Entries); err != nil {
+			return err
 		}
 		var ms []*message
 		sender := senderID(ctx)
