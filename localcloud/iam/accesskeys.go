@@ -13,7 +13,8 @@ import (
 
 const maxAccessKeys = 2 // per user
 
-// accessKey is an IAM user's long-term access key. Only a SHA-256 hash of
+// accessKey is an IAM user's long-term access key, or the account root
+// user's (user ""). Only a SHA-256 hash of
 // its secret is stored: the local cloud reads the access key id from a
 // request's SigV4 credential scope to find the account and user, and does
 // not verify signatures (which would need the secret itself, as AWS keeps
@@ -29,7 +30,7 @@ type accessKey struct {
 // accessKeyXML is the AccessKeyMetadata shape (and AccessKey's, with the
 // secret, on CreateAccessKey only).
 type accessKeyXML struct {
-	UserName        string `xml:"UserName"`
+	UserName        string `xml:"UserName,omitempty"` // none for the root user's
 	AccessKeyID     string `xml:"AccessKeyId"`
 	Status          string `xml:"Status"`
 	SecretAccessKey string `xml:"SecretAccessKey,omitempty"`
@@ -58,6 +59,28 @@ func (s *Service) keyUser(ctx context.Context, form url.Values) (*user, error) {
 		return u, nil
 	}
 	return nil, validation("Must specify userName when calling with non-User credentials")
+}
+
+// keyHolder is keyUser for the access key operations, which also serve
+// the account's root user: without a UserName, a request signed with root
+// credentials manages the root user's own keys (IAM API reference,
+// CreateAccessKey, DeleteAccessKey...). Its user has no name. s.mu must be
+// held.
+func (s *Service) keyHolder(ctx context.Context, form url.Values) (*user, error) {
+	if form.Get("UserName") != "" {
+		return s.findUser(ctx, form)
+	}
+	if u := s.callerUser(ctx); u != nil {
+		return u, nil
+	}
+	id := protocol.IdentityFrom(ctx)
+	s.sessMu.RLock()
+	temporary := s.sessions[id.AccessKeyID] != nil
+	s.sessMu.RUnlock()
+	if temporary {
+		return nil, validation("Must specify userName when calling with non-User credentials")
+	}
+	return &user{account: id.AccountID}, nil
 }
 
 // userKeys returns u's access keys, oldest first; s.mu must be held.
@@ -108,7 +131,7 @@ func validAccessKeyID(id string) error {
 func (s *Service) createAccessKey(ctx context.Context, form url.Values) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.keyUser(ctx, form)
+	u, err := s.keyHolder(ctx, form)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +160,7 @@ func (s *Service) createAccessKey(ctx context.Context, form url.Values) (any, er
 func (s *Service) listAccessKeys(ctx context.Context, form url.Values) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	u, err := s.keyUser(ctx, form)
+	u, err := s.keyHolder(ctx, form)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +188,7 @@ func (s *Service) updateAccessKey(ctx context.Context, form url.Values) (any, er
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.keyUser(ctx, form)
+	u, err := s.keyHolder(ctx, form)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +210,7 @@ func (s *Service) updateAccessKey(ctx context.Context, form url.Values) (any, er
 func (s *Service) deleteAccessKey(ctx context.Context, form url.Values) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.keyUser(ctx, form)
+	u, err := s.keyHolder(ctx, form)
 	if err != nil {
 		return nil, err
 	}
@@ -258,6 +281,17 @@ func (s *Service) getAccessKeyLastUsed(ctx context.Context, form url.Values) (an
 		out.AccessKeyLastUsed = lastUsed{LastUsedDate: isoTime(u.at), ServiceName: u.service, Region: u.region}
 	}
 	return out, nil
+}
+
+// rootKeyAccount returns the account of an active access key of a root
+// user.
+func (s *Service) rootKeyAccount(akid string) (string, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if k := s.keys[akid]; k != nil && k.user == "" && k.status == "Active" {
+		return k.account, true
+	}
+	return "", false
 }
 
 // userForAccessKey returns the active access key's account and user.

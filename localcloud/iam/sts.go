@@ -39,7 +39,8 @@ func (ss *session) arn() string {
 var _ protocol.AccountResolver = (*Service)(nil)
 
 // AccountForAccessKey returns the account that unexpired temporary
-// credentials from AssumeRole, or an IAM user's active access key, act in. It implements protocol.AccountResolver.
+// credentials from AssumeRole, or an IAM user's or root user's active
+// access key, act in. It implements protocol.AccountResolver.
 func (s *Service) AccountForAccessKey(ctx context.Context, akid string) (string, bool) {
 	s.sessMu.RLock()
 	ss := s.sessions[akid]
@@ -47,12 +48,15 @@ func (s *Service) AccountForAccessKey(ctx context.Context, akid string) (string,
 	if ss != nil {
 		return ss.account, s.now().Before(ss.expires)
 	}
-	if u, ok := s.userForAccessKey(akid); ok {
+	acct, ok := s.rootKeyAccount(akid)
+	if u, user := s.userForAccessKey(akid); user {
+		acct, ok = u.account, true
+	}
+	if ok {
 		id := protocol.IdentityFrom(ctx)
 		s.keyUse.Store(akid, keyUse{at: s.now(), service: id.Service, region: id.Region})
-		return u.account, true
 	}
-	return "", false
+	return acct, ok
 }
 
 func (s *Service) loadSessions(ctx context.Context) error {

@@ -239,8 +239,9 @@ func TestAccessKeys(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
 	cloudtest.APIError(t, err, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
-	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
-	cloudtest.APIError(t, err, "ValidationError", "Must specify userName when calling with non-User credentials")
+	root, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
+	require.NoError(t, err, "without a UserName, root credentials create the root user's own key")
+	assert.Nil(t, root.AccessKey.UserName)
 
 	list, err := c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: aws.String("ana")})
 	require.NoError(t, err)
@@ -385,4 +386,68 @@ func notStored(t *testing.T, dir, secret, what string) {
 		require.NoError(t, err)
 		assert.False(t, bytes.Contains(b, []byte(secret)), "%s holds %s", f, what)
 	}
+}
+
+// TestRootAccessKeys: without a UserName, the access key operations act on
+// the caller's own keys, the root user's for root credentials (IAM API
+// reference: "you can use this operation to manage Amazon Web Services
+// account root user credentials"), so an IAM user's key is not among them;
+// temporary credentials must name the user.
+func TestRootAccessKeys(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, t.TempDir())
+	url := serveWithResolver(t, svc)
+	c := awsiam.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	ctx := cloudtest.Context(t)
+	_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	anas, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	anaKey := aws.ToString(anas.AccessKey.AccessKeyId)
+
+	created, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
+	require.NoError(t, err)
+	rootKey := aws.ToString(created.AccessKey.AccessKeyId)
+	assert.Nil(t, created.AccessKey.UserName, "the root user's key belongs to no IAM user")
+	list, err := c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{})
+	require.NoError(t, err)
+	require.Len(t, list.AccessKeyMetadata, 1)
+	assert.Equal(t, rootKey, aws.ToString(list.AccessKeyMetadata[0].AccessKeyId))
+
+	// The new key signs as the root user of the account.
+	asRoot := cloudtest.Config(url, cloudtest.Account, "us-east-1")
+	asRoot.Credentials = credentials.NewStaticCredentialsProvider(rootKey, aws.ToString(created.AccessKey.SecretAccessKey), "")
+	who, err := sts.NewFromConfig(asRoot).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	require.NoError(t, err)
+	assert.Equal(t, cloudtest.Account, aws.ToString(who.Account))
+	assert.Equal(t, "arn:aws:iam::"+cloudtest.Account+":root", aws.ToString(who.Arn))
+
+	_, err = c.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{AccessKeyId: aws.String(anaKey)})
+	cloudtest.APIError(t, err, "NoSuchEntity", "The Access Key with id "+anaKey+" cannot be found.")
+	_, err = c.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{AccessKeyId: aws.String(anaKey), Status: types.StatusTypeInactive})
+	cloudtest.APIError(t, err, "NoSuchEntity", "The Access Key with id "+anaKey+" cannot be found.")
+	_, err = c.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{AccessKeyId: aws.String(rootKey), Status: types.StatusTypeInactive})
+	require.NoError(t, err)
+	list, err = c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{})
+	require.NoError(t, err)
+	require.Len(t, list.AccessKeyMetadata, 1)
+	assert.Equal(t, types.StatusTypeInactive, list.AccessKeyMetadata[0].Status)
+	_, err = c.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{AccessKeyId: aws.String(rootKey)})
+	require.NoError(t, err)
+	list, err = c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{})
+	require.NoError(t, err)
+	assert.Empty(t, list.AccessKeyMetadata)
+	keys, err := c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	assert.Len(t, keys.AccessKeyMetadata, 1, "ana's key is untouched")
+
+	trust := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + cloudtest.Account + `:root"},"Action":"sts:AssumeRole"}}`
+	role := createRole(t, c, "admin", trust)
+	assumed, err := sts.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1")).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("ops")})
+	require.NoError(t, err)
+	asRole := cloudtest.Config(url, cloudtest.Account, "us-east-1")
+	cr := assumed.Credentials
+	asRole.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken))
+	_, err = awsiam.NewFromConfig(asRole).ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{})
+	cloudtest.APIError(t, err, "ValidationError", "Must specify userName when calling with non-User credentials")
 }
