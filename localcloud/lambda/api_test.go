@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -379,18 +381,20 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	}
 	ctx := context.Background()
 	s1, c := open()
-	created := createFunction(t, c, "durable", zipOf(t, "echo"), func(in *awslambda.CreateFunctionInput) {
+	created := createFunction(t, c, "durable", zipOf(t, "sleep"), func(in *awslambda.CreateFunctionInput) {
 		in.Environment = &types.Environment{Variables: map[string]string{"K": "v"}}
 		in.Tags = map[string]string{"t": "1"}
 	})
 	if _, err := c.AddPermission(ctx, &awslambda.AddPermissionInput{FunctionName: aws.String("durable"), StatementId: aws.String("s1"), Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("sns.amazonaws.com")}); err != nil {
 		t.Fatal(err)
 	}
-	// Reserved concurrency 0 keeps an Event invocation queued.
-	if _, err := c.PutFunctionConcurrency(ctx, &awslambda.PutFunctionConcurrencyInput{FunctionName: aws.String("durable"), ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
+	if _, err := c.PutFunctionConcurrency(ctx, &awslambda.PutFunctionConcurrencyInput{FunctionName: aws.String("durable"), ReservedConcurrentExecutions: aws.Int32(5)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tryInvoke(c, "durable", `{"queued":true}`, func(in *awslambda.InvokeInput) { in.InvocationType = types.InvocationTypeEvent }); err != nil {
+	// An Event invocation still running (until the file exists) when the
+	// service closes stays queued for the next run.
+	release := filepath.Join(t.TempDir(), "release")
+	if _, err := tryInvoke(c, "durable", `{"ms":120000,"until":"`+release+`"}`, func(in *awslambda.InvokeInput) { in.InvocationType = types.InvocationTypeEvent }); err != nil {
 		t.Fatal(err)
 	}
 	if err := s1.Close(); err != nil {
@@ -403,7 +407,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := got.Configuration
-	if aws.ToString(cfg.CodeSha256) != aws.ToString(created.CodeSha256) || cfg.Environment.Variables["K"] != "v" || got.Tags["t"] != "1" || got.Concurrency == nil || aws.ToInt32(got.Concurrency.ReservedConcurrentExecutions) != 0 {
+	if aws.ToString(cfg.CodeSha256) != aws.ToString(created.CodeSha256) || cfg.Environment.Variables["K"] != "v" || got.Tags["t"] != "1" || got.Concurrency == nil || aws.ToInt32(got.Concurrency.ReservedConcurrentExecutions) != 5 {
 		t.Errorf("after reopen: got %+v tags %v concurrency %+v", cfg, got.Tags, got.Concurrency)
 	}
 	if _, err := c.GetPolicy(ctx, &awslambda.GetPolicyInput{FunctionName: aws.String("durable")}); err != nil {
@@ -412,7 +416,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	if n := s2.async.depth(); n != 1 {
 		t.Fatalf("got %d queued events after reopen, want 1", n)
 	}
-	if _, err := c.DeleteFunctionConcurrency(ctx, &awslambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("durable")}); err != nil {
+	if err := os.WriteFile(release, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "the queued event to run", func() bool {
@@ -420,7 +424,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 		s2.db.QueryRow(`SELECT COUNT(*) FROM async_events`).Scan(&n)
 		return n == 0 && s2.async.depth() == 0
 	})
-	if out := invoke(t, c, "durable", `{"after":"reopen"}`, nil); string(out.Payload) != `{"after":"reopen"}` {
+	if out := invoke(t, c, "durable", `{"ms":1}`, nil); !strings.Contains(string(out.Payload), `"slept":1`) {
 		t.Errorf("invoke after reopen: got %s", out.Payload)
 	}
 }
@@ -519,11 +523,11 @@ func TestInvokeAsync(t *testing.T) {
 	svc, url := testService(t, nil)
 	c := client(url, cloudtest.Account)
 	ctx := context.Background()
-	createFunction(t, c, "queued", zipOf(t, "echo"), nil)
-	// Reserved concurrency 0 keeps the event queued, where the test sees it.
-	_, err := c.PutFunctionConcurrency(ctx, &awslambda.PutFunctionConcurrencyInput{FunctionName: aws.String("queued"), ReservedConcurrentExecutions: aws.Int32(0)})
-	require.NoError(t, err)
-	out, err := c.InvokeAsync(ctx, &awslambda.InvokeAsyncInput{FunctionName: aws.String("queued"), InvokeArgs: strings.NewReader(`{"a":1}`)})
+	createFunction(t, c, "queued", zipOf(t, "sleep"), nil)
+	// The event runs until the file exists (never): queued or running, the
+	// test sees it.
+	never := filepath.Join(t.TempDir(), "never")
+	out, err := c.InvokeAsync(ctx, &awslambda.InvokeAsyncInput{FunctionName: aws.String("queued"), InvokeArgs: strings.NewReader(`{"ms":120000,"until":"` + never + `"}`)})
 	require.NoError(t, err)
 	assert.EqualValues(t, 202, out.Status)
 	assert.Equal(t, 1, svc.async.depth())

@@ -16,15 +16,18 @@ import (
 
 // asyncEvent is a queued Event invocation.
 type asyncEvent struct {
-	id       string
-	key      fnKey
-	version  string // the version invoked; "" is $LATEST
-	payload  []byte
-	attempts int // failed attempts so far
-	nextAt   time.Time
-	queued   time.Time // when the event was accepted, for its age
-	source   string
-	last     *attemptResult // the last failed attempt (not kept across restarts)
+	id      string
+	key     fnKey
+	version string // the version invoked; "" is $LATEST
+	// qualifier is the version or alias the caller named ("" for the
+	// unqualified function or $LATEST): its event invoke config applies.
+	qualifier string
+	payload   []byte
+	attempts  int // failed attempts so far
+	nextAt    time.Time
+	queued    time.Time // when the event was accepted, for its age
+	source    string
+	last      *attemptResult // the last failed attempt (not kept across restarts)
 }
 
 // asyncQueue runs Event invocations from a durable queue, retrying a failed
@@ -52,7 +55,7 @@ func newAsyncQueue(s *Service) *asyncQueue {
 
 // asyncColumns are the columns of async_events added after its first
 // release, for databases created before them.
-var asyncColumns = []string{`version TEXT NOT NULL DEFAULT ''`, `queued_at INTEGER NOT NULL DEFAULT 0`}
+var asyncColumns = []string{`version TEXT NOT NULL DEFAULT ''`, `queued_at INTEGER NOT NULL DEFAULT 0`, `qualifier TEXT NOT NULL DEFAULT ''`}
 
 // load reads the queued events left by a previous run.
 func (q *asyncQueue) load() error {
@@ -62,7 +65,7 @@ func (q *asyncQueue) load() error {
 			return fmt.Errorf("add a column to queued invocations: %w", err)
 		}
 	}
-	rows, err := q.s.db.Query(`SELECT id, account, region, name, version, payload, attempts, next_at, queued_at, source FROM async_events`)
+	rows, err := q.s.db.Query(`SELECT id, account, region, name, version, qualifier, payload, attempts, next_at, queued_at, source FROM async_events`)
 	if err != nil {
 		return fmt.Errorf("load queued invocations: %w", err)
 	}
@@ -70,24 +73,32 @@ func (q *asyncQueue) load() error {
 	for rows.Next() {
 		ev := &asyncEvent{}
 		var next, queued int64
-		if err := rows.Scan(&ev.id, &ev.key.account, &ev.key.region, &ev.key.name, &ev.version, &ev.payload, &ev.attempts, &next, &queued, &ev.source); err != nil {
+		if err := rows.Scan(&ev.id, &ev.key.account, &ev.key.region, &ev.key.name, &ev.version, &ev.qualifier, &ev.payload, &ev.attempts, &next, &queued, &ev.source); err != nil {
 			return fmt.Errorf("load queued invocations: %w", err)
 		}
 		ev.nextAt, ev.queued = time.UnixMilli(next), time.UnixMilli(queued)
 		if queued == 0 {
 			ev.queued = time.Now() // queued before its time was kept
 		}
+		if ev.qualifier == "" {
+			ev.qualifier = ev.version // queued before its qualifier was kept
+		}
 		q.pending[ev.id] = ev
 	}
 	return rows.Err()
 }
 
-// enqueue commits an Event invocation; it runs soon after.
-func (q *asyncQueue) enqueue(f *function, payload []byte, source string) error {
+// enqueue commits an Event invocation of f, which the caller named with
+// qualifier (a version or alias; "" or $LATEST for the function); it runs
+// soon after.
+func (q *asyncQueue) enqueue(f *function, qualifier string, payload []byte, source string) error {
 	now := time.Now()
-	ev := &asyncEvent{id: protocol.NewRequestID(), key: f.key(), version: f.Version, payload: payload, nextAt: now, queued: now, source: source}
-	_, err := q.s.db.Exec(`INSERT INTO async_events (id, account, region, name, version, payload, attempts, next_at, queued_at, source) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-		ev.id, ev.key.account, ev.key.region, ev.key.name, ev.version, ev.payload, ev.nextAt.UnixMilli(), ev.queued.UnixMilli(), source)
+	if qualifier == "$LATEST" {
+		qualifier = ""
+	}
+	ev := &asyncEvent{id: protocol.NewRequestID(), key: f.key(), version: f.Version, qualifier: qualifier, payload: payload, nextAt: now, queued: now, source: source}
+	_, err := q.s.db.Exec(`INSERT INTO async_events (id, account, region, name, version, qualifier, payload, attempts, next_at, queued_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		ev.id, ev.key.account, ev.key.region, ev.key.name, ev.version, ev.qualifier, ev.payload, ev.nextAt.UnixMilli(), ev.queued.UnixMilli(), source)
 	if err != nil {
 		return fmt.Errorf("queue invocation of %s: %w", f.Name, err)
 	}
@@ -202,7 +213,7 @@ func (q *asyncQueue) process(ev *asyncEvent) {
 		q.delete(ev)
 		return
 	}
-	if age := s.maxEventAge(f); time.Since(ev.queued) > age {
+	if age := s.maxEventAge(ev); time.Since(ev.queued) > age {
 		s.log.Warn("lambda event dropped: older than its maximum age", "function", f.Name, "requestId", ev.id, "maxAge", age, "attempts", ev.attempts)
 		code, why := http.StatusOK, "Event age exceeded"
 		if ev.last != nil {
@@ -221,6 +232,16 @@ func (q *asyncQueue) process(ev *asyncEvent) {
 		switch {
 		case s.isClosed():
 			return // stays queued for the next run
+		case errors.As(err, &te) && s.conc.zeroReserved(f.key()):
+			// "When you set reserved concurrency to zero for an
+			// asynchronously invoked function, Lambda begins sending new
+			// events to the configured dead-letter queue or the on-failure
+			// event destination, without any retries."
+			s.log.Warn("lambda event dropped: the function's reserved concurrency is 0", "function", f.Name, "requestId", ev.id)
+			s.sendToDeadLetter(context.Background(), f, ev, http.StatusTooManyRequests, te.msg)
+			s.sendToDestination(f, ev, condZeroReserved, 0, nil)
+			q.delete(ev)
+			return
 		case errors.As(err, &te):
 			ev.nextAt = time.Now().Add(throttleRetry)
 			q.requeue(ev)
@@ -243,7 +264,7 @@ func (q *asyncQueue) process(ev *asyncEvent) {
 	}
 	ev.attempts++
 	ev.last = out
-	if ev.attempts > s.maxAsyncRetries(f) {
+	if ev.attempts > s.maxAsyncRetries(ev) {
 		s.log.Warn("lambda event invocation dropped after retries", "function", f.Name, "requestId", ev.id, "attempts", ev.attempts)
 		s.sendToDeadLetter(context.Background(), f, ev, out.statusCode, why)
 		s.sendToDestination(f, ev, condRetriesExhausted, ev.attempts, out)

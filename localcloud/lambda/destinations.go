@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,6 +25,7 @@ const (
 	condSuccess          = "Success"
 	condRetriesExhausted = "RetriesExhausted"
 	condEventAgeExceeded = "EventAgeExceeded"
+	condZeroReserved     = "ZeroReservedConcurrency" // never run: reserved concurrency 0
 )
 
 // defaultMaxEventAge is Lambda's MaximumEventAgeInSeconds when the event
@@ -60,18 +62,21 @@ type responseContext struct {
 	FunctionError   string `json:"functionError,omitempty"`
 }
 
-// eventConfigOf returns the event invoke config of f's version, or nil.
-func (s *Service) eventConfigOf(f *function) *eventInvokeConfig {
+// eventConfigOf returns the event invoke config that applies to ev, or
+// nil: the config of the version or alias its caller named, or $LATEST's
+// (the function's) when it named neither. An alias's config is its own, not
+// that of the version it points to.
+func (s *Service) eventConfigOf(ev *asyncEvent) *eventInvokeConfig {
 	c := &eventInvokeConfig{}
-	if !s.getConfig(cfgKey{f.key(), cfgEventInvoke, f.ver()}, c) {
+	if !s.getConfig(cfgKey{ev.key, cfgEventInvoke, cmp.Or(ev.qualifier, "$LATEST")}, c) {
 		return nil
 	}
 	return c
 }
 
-// maxEventAge is how long Lambda keeps an Event invocation of f.
-func (s *Service) maxEventAge(f *function) time.Duration {
-	if c := s.eventConfigOf(f); c != nil && c.MaxAge != nil {
+// maxEventAge is how long Lambda keeps the Event invocation ev.
+func (s *Service) maxEventAge(ev *asyncEvent) time.Duration {
+	if c := s.eventConfigOf(ev); c != nil && c.MaxAge != nil {
 		return time.Duration(*c.MaxAge) * time.Second
 	}
 	return defaultMaxEventAge
@@ -123,7 +128,7 @@ func (s *Service) sendToDestination(f *function, ev *asyncEvent, condition strin
 	if condition == condSuccess {
 		kind = "OnSuccess"
 	}
-	arn := s.eventConfigOf(f).destination(kind)
+	arn := s.eventConfigOf(ev).destination(kind)
 	if arn == "" {
 		return
 	}
@@ -155,7 +160,7 @@ func (s *Service) deliverRecord(ctx context.Context, f *function, arn string, bo
 		if err != nil {
 			return fmt.Errorf("find destination function: %w", err)
 		}
-		return s.async.enqueue(target, body, "lambda.amazonaws.com")
+		return s.async.enqueue(target, ref.qualifier, body, "lambda.amazonaws.com")
 	}
 	s.log.Info("lambda: the local cloud has no "+a.Service+" service; invocation record not delivered", "function", f.Name, "destination", arn)
 	return nil

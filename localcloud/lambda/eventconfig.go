@@ -179,13 +179,12 @@ func (s *Service) listEventInvokeConfigs(w http.ResponseWriter, r *http.Request)
 	return nil
 }
 
-// maxAsyncRetries is how many times a failed Event invocation of f is
-// retried: the function's MaximumRetryAttempts, within the configured
-// delays.
-func (s *Service) maxAsyncRetries(f *function) int {
+// maxAsyncRetries is how many times the failed Event invocation ev is
+// retried: the MaximumRetryAttempts of its event invoke config, within the
+// configured delays.
+func (s *Service) maxAsyncRetries(ev *asyncEvent) int {
 	n := len(s.cfg.AsyncRetryDelays)
-	c := &eventInvokeConfig{}
-	if s.getConfig(cfgKey{f.key(), cfgEventInvoke, f.ver()}, c) && c.MaxRetries != nil {
+	if c := s.eventConfigOf(ev); c != nil && c.MaxRetries != nil {
 		n = min(n, *c.MaxRetries)
 	}
 	return n

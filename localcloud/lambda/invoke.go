@@ -60,7 +60,7 @@ func (s *Service) invokeAsync(w http.ResponseWriter, r *http.Request) error {
 	if body, err = checkPayload(body); err != nil {
 		return err
 	}
-	if err := s.async.enqueue(f, body, "api"); err != nil {
+	if err := s.async.enqueue(f, requestQualifier(r), body, "api"); err != nil {
 		return err
 	}
 	protocol.WriteJSON(w, http.StatusAccepted, map[string]int{"Status": http.StatusAccepted})
@@ -108,7 +108,7 @@ func (s *Service) invokeHTTP(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	case "Event":
-		if err := s.async.enqueue(f, body, "api"); err != nil {
+		if err := s.async.enqueue(f, requestQualifier(r), body, "api"); err != nil {
 			return err
 		}
 		w.Header().Set("Content-Length", "0")
@@ -188,11 +188,18 @@ func (s *Service) InvokeFromService(ctx context.Context, in protocol.ServiceInvo
 	}
 	policy := f.Policy
 	if cur := s.current(f.key()); f.Version != "" && cur != nil {
-		policy = cur.Policy // a version answers to its function's policy
+		policy = cur.Policy // the statements are kept with the function
 	}
-	if !allows(policy, in) {
+	// Each version and alias has a policy of its own: only the statements
+	// on the ARN the caller invokes count.
+	resource := invokedResource(f, ref.qualifier)
+	if !allows(statementsOn(policy, resource), in) {
+		how := "AddPermission"
+		if resource != f.arn() {
+			how += " --qualifier " + ref.qualifier
+		}
 		return protocol.InvocationResult{}, protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException",
-			"%s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows it (add one with AddPermission: Principal %s, SourceArn %s)", in.SourcePrincipal, f.arn(), in.SourcePrincipal, in.SourceARN)
+			"%s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows it (add one with %s: Principal %s, SourceArn %s)", in.SourcePrincipal, resource, how, in.SourcePrincipal, in.SourceARN)
 	}
 	if in.DryRun {
 		return protocol.InvocationResult{}, nil
@@ -205,7 +212,7 @@ func (s *Service) InvokeFromService(ctx context.Context, in protocol.ServiceInvo
 		if len(payload) > maxAsyncPayload {
 			return protocol.InvocationResult{}, protocol.StatusErrorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than %d bytes for the Invoke operation", maxAsyncPayload)
 		}
-		return protocol.InvocationResult{}, s.async.enqueue(f, payload, in.SourcePrincipal)
+		return protocol.InvocationResult{}, s.async.enqueue(f, ref.qualifier, payload, in.SourcePrincipal)
 	}
 	if len(payload) > maxSyncPayload {
 		return protocol.InvocationResult{}, protocol.StatusErrorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than %d bytes for the Invoke operation", maxSyncPayload)

@@ -24,15 +24,33 @@ type statement struct {
 // the function, each naming its resource, the function's ARN with the
 // qualifier it was added for.
 
-// policyResource is the resource a permission request is about: f's
-// unqualified ARN, or with the qualifier the request names (the Qualifier
-// parameter or a qualified name; lookup has checked they agree and exist).
-func policyResource(r *http.Request, f *function) string {
+// requestQualifier is the version or alias a request names: its Qualifier
+// parameter or the qualifier of its function name (lookup has checked they
+// agree and exist); "" when it names neither.
+func requestQualifier(r *http.Request) string {
 	ref, _ := parseFunctionRef(r.PathValue("name"))
-	if q := cmp.Or(r.URL.Query().Get("Qualifier"), ref.qualifier); q != "" {
+	return cmp.Or(r.URL.Query().Get("Qualifier"), ref.qualifier)
+}
+
+// policyResource is the resource a permission request is about: f's
+// unqualified ARN, or with the qualifier the request names.
+func policyResource(r *http.Request, f *function) string {
+	if q := requestQualifier(r); q != "" {
 		return f.arn() + ":" + q
 	}
 	return f.arn()
+}
+
+// invokedResource is the policy resource that authorises an invocation of
+// f's qualifier: a version's or alias's own ARN; the unqualified ARN for
+// the function itself and for $LATEST ("If you use the function ARN, the
+// permission is valid only for invoking the function using the function
+// ARN or the $LATEST version ARN").
+func invokedResource(f *function, qualifier string) string {
+	if qualifier == "" || qualifier == "$LATEST" {
+		return f.arn()
+	}
+	return f.arn() + ":" + qualifier
 }
 
 // statementsOn returns the statements of policy about resource.
@@ -94,6 +112,10 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.SourceAccount != "" && !protocol.IsAccountID(in.SourceAccount) {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'sourceAccount' failed to satisfy constraint: Member must satisfy regular expression pattern: \\d{12}", truncate(in.SourceAccount, 64))
+	}
+	if requestQualifier(r) == "$LATEST" {
+		// $LATEST answers to the function's own (unqualified) policy.
+		return protocol.Errorf("InvalidParameterValueException", "We currently do not support adding policies for $LATEST.")
 	}
 	var st *statement
 	_, err = s.update(r, in.RevisionId, false, func(f *function) error {

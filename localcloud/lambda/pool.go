@@ -335,6 +335,15 @@ func (l *limiter) unreservedLimit(ak acctKey) int {
 	return l.limit - l.reservedSum[ak]
 }
 
+// zeroReserved reports whether a function's reserved concurrency is 0:
+// the function is throttled until the reservation changes.
+func (l *limiter) zeroReserved(k fnKey) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r, ok := l.reserved[k]
+	return ok && r == 0
+}
+
 // acquire takes one execution slot, or fails with TooManyRequestsException.
 func (l *limiter) acquire(k fnKey) (func(), error) {
 	l.mu.Lock()
