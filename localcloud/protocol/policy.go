@@ -79,6 +79,15 @@ func PolicyAllows(policy string, applies func(PolicyStatement) bool) bool {
 	return allowed
 }
 
+// PolicyValue writes a policy value the way SQS and SNS write the statements
+// AddPermission generates: a lone string as itself, several as a list.
+func PolicyValue(v []string) any {
+	if len(v) == 1 {
+		return v[0]
+	}
+	return v
+}
+
 // PolicyStrings reads a policy value that is a string or a list of strings
 // (Action, Resource, a principal, a condition's values); anything else is
 // none.

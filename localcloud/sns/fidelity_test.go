@@ -206,3 +206,30 @@ func TestDefaultTopicPolicy(t *testing.T) {
 	assert.Equal(t, topic, st.Resource)
 	assert.Equal(t, map[string]map[string]string{"StringEquals": {"AWS:SourceOwner": cloudtest.Account}}, st.Condition)
 }
+
+// TestAddPermissionStatementForm: the statement AddPermission adds names a
+// lone account principal or action as a string and several as a list, the
+// way the topic policy reads on AWS.
+func TestAddPermissionStatementForm(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	c := env.client(cloudtest.Account)
+	ctx := context.Background()
+	topic := createTopic(t, c, "perm", nil)
+	_, err := c.AddPermission(ctx, &awssns.AddPermissionInput{TopicArn: &topic, Label: aws.String("one"),
+		AWSAccountId: []string{"111122223333"}, ActionName: []string{"Publish"}})
+	require.NoError(t, err)
+	_, err = c.AddPermission(ctx, &awssns.AddPermissionInput{TopicArn: &topic, Label: aws.String("two"),
+		AWSAccountId: []string{"111122223333", "444455556666"}, ActionName: []string{"Publish", "Subscribe"}})
+	require.NoError(t, err)
+	out, err := c.GetTopicAttributes(ctx, &awssns.GetTopicAttributesInput{TopicArn: &topic})
+	require.NoError(t, err)
+	var p struct{ Statement []map[string]any }
+	require.NoError(t, json.Unmarshal([]byte(out.Attributes["Policy"]), &p))
+	require.Len(t, p.Statement, 3)
+	assert.Equal(t, map[string]any{"Sid": "one", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::111122223333:root"},
+		"Action": "SNS:Publish", "Resource": topic}, p.Statement[1])
+	assert.Equal(t, map[string]any{"Sid": "two", "Effect": "Allow",
+		"Principal": map[string]any{"AWS": []any{"arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"}},
+		"Action": []any{"SNS:Publish", "SNS:Subscribe"}, "Resource": topic}, p.Statement[2])
+}

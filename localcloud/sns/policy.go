@@ -131,7 +131,7 @@ func (s *Service) addPermission(ctx context.Context, form url.Values) (any, erro
 			return nil, invalidParameter("Policy statement action out of service scope! Statement %s already exists", label)
 		}
 	}
-	doc.Statement = append(doc.Statement, map[string]any{"Sid": label, "Effect": "Allow", "Principal": map[string]any{"AWS": principals}, "Action": names, "Resource": t.arn})
+	doc.Statement = append(doc.Statement, map[string]any{"Sid": label, "Effect": "Allow", "Principal": map[string]any{"AWS": protocol.PolicyValue(principals)}, "Action": protocol.PolicyValue(names), "Resource": t.arn})
 	return nil, s.savePolicy(ctx, t, doc)
 }
 

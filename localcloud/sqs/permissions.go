@@ -55,7 +55,7 @@ func (s *Service) addPermission(ctx context.Context, in *addPermissionInput) (*s
 		if len(p.Statement) >= maxPolicyStatements {
 			return &protocol.Error{Code: "OverLimit", QueryCode: "OverLimit", Status: 403, Message: fmt.Sprintf("%d Statements were found, maximum allowed is %d.", len(p.Statement)+1, maxPolicyStatements)}
 		}
-		p.Statement = append(p.Statement, map[string]any{"Sid": in.Label, "Effect": "Allow", "Principal": map[string]any{"AWS": oneOrMany(principals)}, "Action": oneOrMany(actions), "Resource": q.arn})
+		p.Statement = append(p.Statement, map[string]any{"Sid": in.Label, "Effect": "Allow", "Principal": map[string]any{"AWS": protocol.PolicyValue(principals)}, "Action": protocol.PolicyValue(actions), "Resource": q.arn})
 		return nil
 	})
 }
@@ -78,15 +78,6 @@ var grantableActions = map[string]bool{
 	"AddPermission": false, "RemovePermission": false, "CreateQueue": false, "DeleteQueue": false,
 	"ListQueues": false, "SetQueueAttributes": false, "TagQueue": false, "UntagQueue": false,
 	"ListQueueTags": false, "StartMessageMoveTask": false, "CancelMessageMoveTask": false, "ListMessageMoveTasks": false,
-}
-
-// oneOrMany is how SQS writes a statement's principals and actions in the
-// policy AddPermission generates: a lone value as a string, several as a list.
-func oneOrMany(v []string) any {
-	if len(v) == 1 {
-		return v[0]
-	}
-	return v
 }
 
 type removePermissionInput struct {
