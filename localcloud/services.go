@@ -15,7 +15,7 @@ import (
 )
 
 // build constructs every service and wires the calls between them: SNS
-// delivers to SQS and invokes Lambda, API Gateway invokes Lambda, Lambda
+// delivers to SQS and invokes Lambda, Lambda takes code from S3, API Gateway invokes Lambda, Lambda
 // writes functions' output to CloudWatch Logs, CloudWatch alarms
 // publish to SNS, and STS's temporary
 // credentials resolve to their role's account.
@@ -56,7 +56,7 @@ func (c *Cloud) build() error {
 	if conc == 0 {
 		conc = DefaultLambdaConcurrency
 	}
-	fns, err := lambda.New(lambda.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "lambda"), Bus: bus, Logs: logSvc, AccountConcurrency: conc, Roles: identity})
+	fns, err := lambda.New(lambda.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "lambda"), Bus: bus, Logs: logSvc, AccountConcurrency: conc, Roles: identity, Code: objects})
 	if err := must("lambda", fns, err); err != nil {
 		return err
 	}

@@ -107,8 +107,8 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	if in.Runtime == "" || in.Handler == "" {
 		return protocol.Errorf("InvalidParameterValueException", "Runtime and Handler are mandatory parameters for functions created with Zip package type.")
 	}
-	if in.Code.S3Bucket != "" || in.Code.ImageUri != "" {
-		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as Code.ZipFile only (no S3 or container images): pass --zip-file fileb://function.zip")
+	if in.Code.ImageUri != "" {
+		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as a zip only (no container images): pass --zip-file fileb://function.zip or the zip's S3Bucket and S3Key")
 	}
 	if err := f.setDeadLetter(in.DeadLetterConfig); err != nil {
 		return err
@@ -128,7 +128,14 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	if len(f.Layers) == 0 {
 		f.Layers = nil
 	}
-	if err := checkZip(in.Code.ZipFile); err != nil {
+	if in.Code.S3Bucket != "" || in.Code.S3Key != "" {
+		if in.Code.ZipFile != nil {
+			return errTwoCodeSources()
+		}
+		if in.Code.ZipFile, err = s.s3Code(r.Context(), in.Code.S3Bucket, in.Code.S3Key, in.Code.S3ObjectVersion); err != nil {
+			return err
+		}
+	} else if err := checkZip(in.Code.ZipFile); err != nil {
 		return err
 	}
 
@@ -490,23 +497,32 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	var in struct {
-		ZipFile            []byte
-		S3Bucket, ImageUri string
-		RevisionId         string
-		Architectures      []string
-		Publish, DryRun    bool
+		ZipFile                                    []byte
+		S3Bucket, S3Key, S3ObjectVersion, ImageUri string
+		RevisionId                                 string
+		Architectures                              []string
+		Publish, DryRun                            bool
 	}
 	if err := decode(body, &in); err != nil {
 		return err
 	}
-	if in.S3Bucket != "" || in.ImageUri != "" {
-		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as ZipFile only (no S3 or container images): pass --zip-file fileb://function.zip")
+	if in.ImageUri != "" {
+		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as a zip only (no container images): pass --zip-file fileb://function.zip or the zip's --s3-bucket and --s3-key")
 	}
-	if in.ZipFile == nil {
+	switch {
+	case in.S3Bucket != "" || in.S3Key != "":
+		if in.ZipFile != nil {
+			return errTwoCodeSources()
+		}
+		if in.ZipFile, err = s.s3Code(r.Context(), in.S3Bucket, in.S3Key, in.S3ObjectVersion); err != nil {
+			return err
+		}
+	case in.ZipFile == nil:
 		return protocol.Errorf("InvalidParameterValueException", "Please provide a source for function code.")
-	}
-	if err := checkZip(in.ZipFile); err != nil {
-		return err
+	default:
+		if err := checkZip(in.ZipFile); err != nil {
+			return err
+		}
 	}
 	if in.DryRun {
 		f, err := s.lookup(r, r.PathValue("name"))

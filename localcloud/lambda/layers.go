@@ -208,8 +208,8 @@ func (s *Service) publishLayerVersion(w http.ResponseWriter, r *http.Request) er
 		CompatibleRuntimes      []string
 		CompatibleArchitectures []string
 		Content                 *struct {
-			ZipFile  []byte
-			S3Bucket string
+			ZipFile                          []byte
+			S3Bucket, S3Key, S3ObjectVersion string
 		}
 	}
 	if err := decode(body, &in); err != nil {
@@ -226,9 +226,6 @@ func (s *Service) publishLayerVersion(w http.ResponseWriter, r *http.Request) er
 	if in.Content == nil {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null")
 	}
-	if in.Content.S3Bucket != "" {
-		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes layer content as Content.ZipFile only (no S3)")
-	}
 	if len(in.Description) > 256 {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256")
 	}
@@ -240,7 +237,14 @@ func (s *Service) publishLayerVersion(w http.ResponseWriter, r *http.Request) er
 			return protocol.Errorf("ValidationException", "1 validation error detected: Value '%v' at 'compatibleArchitectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]", in.CompatibleArchitectures)
 		}
 	}
-	if err := checkZip(in.Content.ZipFile); err != nil {
+	if in.Content.S3Bucket != "" || in.Content.S3Key != "" {
+		if in.Content.ZipFile != nil {
+			return errTwoCodeSources()
+		}
+		if in.Content.ZipFile, err = s.s3Code(r.Context(), in.Content.S3Bucket, in.Content.S3Key, in.Content.S3ObjectVersion); err != nil {
+			return err
+		}
+	} else if err := checkZip(in.Content.ZipFile); err != nil {
 		return err
 	}
 	sum := sha256.Sum256(in.Content.ZipFile)

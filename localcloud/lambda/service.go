@@ -60,6 +60,8 @@ type Config struct {
 	// CreateFunction and UpdateFunctionConfiguration refuse other roles, as
 	// Lambda does. nil accepts any role that is a well-formed ARN.
 	Roles RoleChecker
+	// Code is the S3 that Code.S3Bucket/S3Key name; nil refuses them.
+	Code CodeSource
 }
 
 // RoleChecker is what Lambda asks IAM about a function's execution role.

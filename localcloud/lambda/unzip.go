@@ -64,6 +64,15 @@ func checkZip(b []byte) error {
 	if len(b) > maxZipped {
 		return protocol.StatusErrorf(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request must be smaller than %d bytes for the CreateFunction operation", maxZipped)
 	}
+	return checkArchive(b)
+}
+
+// checkArchive checks a zip of any size (one from S3, whose size S3 and the
+// unzipped limit bound).
+func checkArchive(b []byte) error {
+	if len(b) == 0 {
+		return protocol.Errorf("InvalidParameterValueException", "Uploaded file must be a non-empty zip")
+	}
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return errBadZip(err.Error())
