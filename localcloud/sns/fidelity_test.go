@@ -231,5 +231,5 @@ func TestAddPermissionStatementForm(t *testing.T) {
 		"Action": "SNS:Publish", "Resource": topic}, p.Statement[1])
 	assert.Equal(t, map[string]any{"Sid": "two", "Effect": "Allow",
 		"Principal": map[string]any{"AWS": []any{"arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"}},
-		"Action": []any{"SNS:Publish", "SNS:Subscribe"}, "Resource": topic}, p.Statement[2])
+		"Action":    []any{"SNS:Publish", "SNS:Subscribe"}, "Resource": topic}, p.Statement[2])
 }

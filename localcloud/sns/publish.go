@@ -53,8 +53,6 @@ type publishInput struct {
 	groupID, dedupID            string
 }
 
-var attributeNameRE = regexp.MustCompile(`^[A-Za-z0-9_\-.]{1,256}$`)
-
 // readPublishInput reads the fields of a Publish request (prefix "") or a
 // batch entry (prefix "PublishBatchRequestEntries.member.N.").
 func readPublishInput(form url.Values, prefix string) (publishInput, error) {
@@ -86,8 +84,8 @@ func readMessageAttributes(form url.Values, prefix string) (map[string]protocol.
 		if name == "" {
 			return nil, invalidParameter("MessageAttributes: a message attribute name must not be empty")
 		}
-		if !attributeNameRE.MatchString(name) || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
-			return nil, invalidParameter("The message attribute name '%s' is invalid: use letters, digits, '-', '_' and '.', without leading, trailing or consecutive periods.", name)
+		if err := checkAttributeName(name); err != nil {
+			return nil, err
 		}
 		lower := strings.ToLower(name)
 		if strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon.") {
@@ -99,16 +97,23 @@ func readMessageAttributes(form url.Values, prefix string) (map[string]protocol.
 		dt := e["Value.DataType"]
 		v := protocol.MessageAttributeValue{DataType: dt, StringValue: e["Value.StringValue"]}
 		base, custom, _ := strings.Cut(dt, ".")
+		if base != "String" && base != "Number" && base != "Binary" {
+			return nil, invalidValue("The message attribute '%s' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.", name)
+		}
+		field := "String"
+		if base == "Binary" {
+			field = "Binary"
+		}
+		if _, ok := e["Value."+field+"Value"]; !ok {
+			return nil, invalidValue("The message attribute '%s' with type '%s' must use field '%s'.", name, dt, field)
+		}
+		if e["Value."+field+"Value"] == "" {
+			return nil, invalidValue("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, dt)
+		}
 		switch {
-		case dt == "":
-			return nil, invalidParameter("The message attribute '%s' must contain non-empty message attribute type.", name)
 		case dt == "String.Array":
 			if !validStringArray(v.StringValue) {
 				return nil, invalidParameter("The message attribute '%s' with type 'String.Array' has an invalid value: it must be a JSON array of strings, numbers, true, false or null.", name)
-			}
-		case base == "String":
-			if v.StringValue == "" {
-				return nil, invalidParameter("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, dt)
 			}
 		case base == "Number":
 			if _, err := strconv.ParseFloat(v.StringValue, 64); err != nil {
@@ -117,11 +122,9 @@ func readMessageAttributes(form url.Values, prefix string) (map[string]protocol.
 		case base == "Binary":
 			b, err := base64.StdEncoding.DecodeString(e["Value.BinaryValue"])
 			if err != nil || len(b) == 0 {
-				return nil, invalidParameter("The message attribute '%s' must contain non-empty message attribute value for message attribute type 'Binary'.", name)
+				return nil, invalidValue("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, dt)
 			}
 			v.BinaryValue, v.StringValue = b, ""
-		default:
-			return nil, protocol.Errorf("ParameterValueInvalid", "The message attribute '%s' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.", name)
 		}
 		if custom != "" && dt != "String.Array" && len(custom) > 256 {
 			return nil, invalidParameter("The message attribute '%s' has a data type that is too long.", name)
@@ -129,6 +132,30 @@ func readMessageAttributes(form url.Values, prefix string) (map[string]protocol.
 		out[name] = v
 	}
 	return out, nil
+}
+
+// checkAttributeName applies SNS's rules for message attribute names: at most
+// 256 bytes of letters, digits, '-', '_' and '.', not starting or ending with
+// a period nor holding two in a row.
+func checkAttributeName(name string) error {
+	if len(name) > 256 {
+		return invalidValue("Length of message attribute name must be less than 256 bytes.")
+	}
+	if name[0] == '.' {
+		return invalidValue("Invalid message attribute name starting with character '.' was found.")
+	}
+	if name[len(name)-1] == '.' {
+		return invalidValue("Invalid message attribute name ending with character '.' was found.")
+	}
+	for i, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return invalidValue("Invalid non-alphanumeric character '#x%X' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.", r)
+		}
+		if r == '.' && name[i-1] == '.' {
+			return invalidValue("Message attribute name can not have successive '.' character.")
+		}
+	}
+	return nil
 }
 
 func validStringArray(s string) bool {

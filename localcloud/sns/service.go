@@ -347,6 +347,12 @@ func invalidParameter(format string, args ...any) *protocol.Error {
 	return protocol.Errorf("InvalidParameter", "Invalid parameter: "+format, args...)
 }
 
+// invalidValue is SNS's InvalidParameterValue, which Publish answers for
+// message attributes it cannot take.
+func invalidValue(format string, args ...any) *protocol.Error {
+	return protocol.Errorf("InvalidParameterValue", format, args...)
+}
+
 func notFound(format string, args ...any) *protocol.Error {
 	return protocol.StatusErrorf(http.StatusNotFound, "NotFound", format, args...)
 }

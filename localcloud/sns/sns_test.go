@@ -555,15 +555,15 @@ func TestPublishValidation(t *testing.T) {
 		{"json structure bad", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageStructure: aws.String("json")}, "InvalidParameter"},
 		{"json structure no default", awssns.PublishInput{TopicArn: &topic, Message: aws.String(`{"sqs":"x"}`), MessageStructure: aws.String("json")}, "InvalidParameter"},
 		{"attribute type", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{
-			"a": {DataType: aws.String("Integer"), StringValue: aws.String("1")}}}, "ParameterValueInvalid"},
+			"a": {DataType: aws.String("Integer"), StringValue: aws.String("1")}}}, "InvalidParameterValue"},
 		{"attribute number", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{
 			"a": {DataType: aws.String("Number"), StringValue: aws.String("one")}}}, "ParameterValueInvalid"},
 		{"attribute empty", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{
-			"a": {DataType: aws.String("String"), StringValue: aws.String("")}}}, "InvalidParameter"},
+			"a": {DataType: aws.String("String"), StringValue: aws.String("")}}}, "InvalidParameterValue"},
 		{"attribute array", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{
 			"a": {DataType: aws.String("String.Array"), StringValue: aws.String(`["a",{"b":1}]`)}}}, "InvalidParameter"},
 		{"attribute reserved name", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{"AWS.x": str("1")}}, "InvalidParameter"},
-		{"attribute bad name", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{"a b": str("1")}}, "InvalidParameter"},
+		{"attribute bad name", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{"a b": str("1")}}, "InvalidParameterValue"},
 		{"dedup on standard", awssns.PublishInput{TopicArn: &topic, Message: aws.String("x"), MessageDeduplicationId: aws.String("d")}, "InvalidParameter"},
 		{"fifo without group", awssns.PublishInput{TopicArn: &fifo, Message: aws.String("x"), MessageDeduplicationId: aws.String("d")}, "InvalidParameter"},
 		{"fifo without dedup", awssns.PublishInput{TopicArn: &fifo, Message: aws.String("x"), MessageGroupId: aws.String("g")}, "InvalidParameter"},

@@ -1,0 +1,71 @@
+package sns
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+)
+
+// TestPublishAttributeErrors: message attributes SNS cannot take are refused
+// with InvalidParameterValue and SNS's texts, for Publish and PublishBatch
+// entries alike; a Number that is no number is ParameterValueInvalid.
+func TestPublishAttributeErrors(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	c := env.client(cloudtest.Account)
+	ctx := context.Background()
+	topic := createTopic(t, c, "attrs", nil)
+	str := func(v string) types.MessageAttributeValue {
+		return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	tests := []struct {
+		name     string
+		attrs    map[string]types.MessageAttributeValue
+		code     string
+		wantText string
+	}{
+		{"leading period", map[string]types.MessageAttributeValue{".a": str("1")}, "InvalidParameterValue",
+			"Invalid message attribute name starting with character '.' was found."},
+		{"trailing period", map[string]types.MessageAttributeValue{"a.": str("1")}, "InvalidParameterValue",
+			"Invalid message attribute name ending with character '.' was found."},
+		{"two periods", map[string]types.MessageAttributeValue{"a..b": str("1")}, "InvalidParameterValue",
+			"Message attribute name can not have successive '.' character."},
+		{"space", map[string]types.MessageAttributeValue{"a b": str("1")}, "InvalidParameterValue",
+			"Invalid non-alphanumeric character '#x20' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots."},
+		{"long name", map[string]types.MessageAttributeValue{strings.Repeat("n", 257): str("1")}, "InvalidParameterValue",
+			"Length of message attribute name must be less than 256 bytes."},
+		{"empty type", map[string]types.MessageAttributeValue{"store": {DataType: aws.String(""), StringValue: aws.String("x")}}, "InvalidParameterValue",
+			"The message attribute 'store' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."},
+		{"unknown type", map[string]types.MessageAttributeValue{"store": {DataType: aws.String("Integer"), StringValue: aws.String("1")}}, "InvalidParameterValue",
+			"The message attribute 'store' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."},
+		{"no value", map[string]types.MessageAttributeValue{"store": {DataType: aws.String("String")}}, "InvalidParameterValue",
+			"The message attribute 'store' with type 'String' must use field 'String'."},
+		{"binary as string", map[string]types.MessageAttributeValue{"store": {DataType: aws.String("Binary"), StringValue: aws.String("x")}}, "InvalidParameterValue",
+			"The message attribute 'store' with type 'Binary' must use field 'Binary'."},
+		{"empty value", map[string]types.MessageAttributeValue{"store": str("")}, "InvalidParameterValue",
+			"The message attribute 'store' must contain non-empty message attribute value for message attribute type 'String'."},
+		{"not a number", map[string]types.MessageAttributeValue{"price": {DataType: aws.String("Number"), StringValue: aws.String("error")}}, "ParameterValueInvalid",
+			"Could not cast message attribute 'price' value to number."},
+	}
+	for _, tt := range tests {
+		_, err := c.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, Message: aws.String("m"), MessageAttributes: tt.attrs})
+		cloudtest.APIError(t, err, tt.code, tt.wantText)
+
+		out, err := c.PublishBatch(ctx, &awssns.PublishBatchInput{TopicArn: &topic, PublishBatchRequestEntries: []types.PublishBatchRequestEntry{
+			{Id: aws.String("e"), Message: aws.String("m"), MessageAttributes: tt.attrs}}})
+		if err != nil || len(out.Failed) != 1 || aws.ToString(out.Failed[0].Code) != tt.code || aws.ToString(out.Failed[0].Message) != tt.wantText {
+			t.Errorf("%s: PublishBatch = %+v, %v; want the entry failed with %s %q", tt.name, out, err, tt.code, tt.wantText)
+		}
+	}
+	_, err := c.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, Message: aws.String("m"), MessageAttributes: map[string]types.MessageAttributeValue{
+		"a.b-c_D9": str("v"), "n": {DataType: aws.String("Number.float"), StringValue: aws.String("1.5")}, "b": {DataType: aws.String("Binary"), BinaryValue: []byte{1}}}})
+	if err != nil {
+		t.Errorf("Publish with valid attributes: %v", err)
+	}
+}
