@@ -2,12 +2,15 @@ package sns
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"github.com/stretchr/testify/require"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
 )
@@ -68,4 +71,22 @@ func TestPublishAttributeErrors(t *testing.T) {
 	if err != nil {
 		t.Errorf("Publish with valid attributes: %v", err)
 	}
+}
+
+// TestSubscribeFilterPolicyTooComplex: a filter policy over the 150
+// combinations SNS allows is refused with SNS's own text, which gives no count.
+func TestSubscribeFilterPolicyTooComplex(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	c := env.client(cloudtest.Account)
+	topic := createTopic(t, c, "complex", nil)
+	values := make([]string, 151)
+	for i := range values {
+		values[i] = fmt.Sprint(i)
+	}
+	policy, err := json.Marshal(map[string][]string{"store": values})
+	require.NoError(t, err)
+	_, err = c.Subscribe(context.Background(), &awssns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("sqs"),
+		Endpoint: aws.String("arn:aws:sqs:us-east-1:" + cloudtest.Account + ":q"), Attributes: map[string]string{"FilterPolicy": string(policy)}})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: FilterPolicy: Filter policy is too complex")
 }
