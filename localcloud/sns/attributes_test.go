@@ -73,9 +73,10 @@ func TestPublishAttributeErrors(t *testing.T) {
 	}
 }
 
-// TestSubscribeFilterPolicyTooComplex: a filter policy over the 150
-// combinations SNS allows is refused with SNS's own text, which gives no count.
-func TestSubscribeFilterPolicyTooComplex(t *testing.T) {
+// TestSubscribeFilterPolicyErrors: filter policies SNS refuses, with SNS's
+// texts: a list inside a list, an exists that is not a boolean, an unknown
+// operator, and more than the 150 combinations SNS allows (no count given).
+func TestSubscribeFilterPolicyErrors(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, Config{})
 	c := env.client(cloudtest.Account)
@@ -84,9 +85,17 @@ func TestSubscribeFilterPolicyTooComplex(t *testing.T) {
 	for i := range values {
 		values[i] = fmt.Sprint(i)
 	}
-	policy, err := json.Marshal(map[string][]string{"store": values})
+	tooMany, err := json.Marshal(map[string][]string{"store": values})
 	require.NoError(t, err)
-	_, err = c.Subscribe(context.Background(), &awssns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("sqs"),
-		Endpoint: aws.String("arn:aws:sqs:us-east-1:" + cloudtest.Account + ":q"), Attributes: map[string]string{"FilterPolicy": string(policy)}})
-	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: FilterPolicy: Filter policy is too complex")
+	tests := []struct{ policy, want string }{
+		{`{"store":[["example_corp"]]}`, "Invalid parameter: FilterPolicy: Match value must be String, number, true, false, or null"},
+		{`{"store":[{"exists":null}]}`, "Invalid parameter: FilterPolicy: exists match pattern must be either true or false."},
+		{`{"store":[{"error":true}]}`, "Invalid parameter: FilterPolicy: Unrecognized match type error"},
+		{string(tooMany), "Invalid parameter: FilterPolicy: Filter policy is too complex"},
+	}
+	for _, tt := range tests {
+		_, err := c.Subscribe(context.Background(), &awssns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("sqs"),
+			Endpoint: aws.String("arn:aws:sqs:us-east-1:" + cloudtest.Account + ":q"), Attributes: map[string]string{"FilterPolicy": tt.policy}})
+		cloudtest.APIError(t, err, "InvalidParameter", tt.want)
+	}
 }

@@ -282,7 +282,7 @@ func compileScalar(key string, v any) (scalar, error) {
 	case nil:
 		return scalar{kind: kindNull}, nil
 	}
-	return scalar{}, fmt.Errorf("Key %s: Match value must be String, number, true, false, or null", key)
+	return scalar{}, errors.New("Match value must be String, number, true, false, or null")
 }
 
 func compileCondition(key string, v any) (condition, error) {
@@ -312,7 +312,7 @@ func compileCondition(key string, v any) (condition, error) {
 		case "exists":
 			b, ok := arg.(bool)
 			if !ok {
-				return condition{}, fmt.Errorf("Key %s: exists match pattern must be either true or false", key)
+				return condition{}, errors.New("exists match pattern must be either true or false.")
 			}
 			return condition{kind: condExists, b: b}, nil
 		case "anything-but":
@@ -320,7 +320,7 @@ func compileCondition(key string, v any) (condition, error) {
 		case "numeric":
 			return compileNumeric(key, arg)
 		default:
-			return condition{}, fmt.Errorf("Key %s: Unrecognized match type %s", key, op)
+			return condition{}, fmt.Errorf("Unrecognized match type %s", op)
 		}
 	}
 	panic("unreachable")
