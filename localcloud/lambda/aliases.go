@@ -301,6 +301,9 @@ func (s *Service) deleteAlias(w http.ResponseWriter, r *http.Request) error {
 	s.mu.Lock()
 	delete(s.qualsFor(f.key()).aliases, a.Name)
 	s.mu.Unlock()
+	if err := s.forgetQualifier(f, a.Name); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -125,6 +125,35 @@ func (s *Service) forgetConfigs(fk fnKey) {
 	s.mu.Unlock()
 }
 
+// forgetQualifier drops what belongs to a deleted version or alias q of
+// f: its settings (URL, event invoke and provisioned concurrency configs)
+// and the statements of its resource-based policy, so that a version or
+// alias created later under the same name starts without them, as on AWS.
+// The caller holds the function's lock.
+func (s *Service) forgetQualifier(f *function, q string) error {
+	for _, kind := range []string{cfgURL, cfgEventInvoke, cfgProvisioned} {
+		if err := s.deleteConfig(cfgKey{f.key(), kind, q}); err != nil {
+			return err
+		}
+	}
+	cur := s.current(f.key())
+	if cur == nil || len(statementsOn(cur.Policy, cur.arn()+":"+q)) == 0 {
+		return nil
+	}
+	c := cur.clone()
+	c.Policy = nil
+	for _, st := range cur.Policy {
+		if st.Resource != cur.arn()+":"+q {
+			c.Policy = append(c.Policy, st)
+		}
+	}
+	if err := s.saveFunction(c); err != nil {
+		return fmt.Errorf("drop the policy of %s:%s: %w", f.Name, q, err)
+	}
+	s.publish(c)
+	return nil
+}
+
 // settingTarget is the function and qualifier a setting request names
 // (?Qualifier=, or in the name), with the qualified ARN.
 type settingTarget struct {

@@ -172,3 +172,52 @@ func TestQualifiedResourcePolicy(t *testing.T) {
 	}
 	check("function statement", map[string]bool{fnArn + ":prod": false, fnArn: true})
 }
+
+// TestDeleteAliasDropsItsSettings: an alias's resource policy, event invoke
+// config and function URL go with it; the same name created again starts
+// without them, and the function's lists no longer show them.
+func TestDeleteAliasDropsItsSettings(t *testing.T) {
+	_, url := testService(t, nil)
+	c := client(url, cloudtest.Account)
+	ctx := context.Background()
+	createFunction(t, c, "aliased", zipOf(t, "echo"), nil)
+	if _, err := c.PublishVersion(ctx, &awslambda.PublishVersionInput{FunctionName: aws.String("aliased")}); err != nil {
+		t.Fatal(err)
+	}
+	alias := func() {
+		t.Helper()
+		if _, err := c.CreateAlias(ctx, &awslambda.CreateAliasInput{FunctionName: aws.String("aliased"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alias()
+	live := aws.String("live")
+	if _, err := c.AddPermission(ctx, &awslambda.AddPermissionInput{FunctionName: aws.String("aliased"), Qualifier: live, StatementId: aws.String("sns"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("sns.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutFunctionEventInvokeConfig(ctx, &awslambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String("aliased"), Qualifier: live,
+		MaximumRetryAttempts: aws.Int32(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateFunctionUrlConfig(ctx, &awslambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("aliased"), Qualifier: live,
+		AuthType: types.FunctionUrlAuthTypeAwsIam}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteAlias(ctx, &awslambda.DeleteAliasInput{FunctionName: aws.String("aliased"), Name: live}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.ListFunctionEventInvokeConfigs(ctx, &awslambda.ListFunctionEventInvokeConfigsInput{FunctionName: aws.String("aliased")}); err != nil || len(out.FunctionEventInvokeConfigs) != 0 {
+		t.Errorf("ListFunctionEventInvokeConfigs after DeleteAlias: %v, %+v; want none", err, out)
+	}
+	if out, err := c.ListFunctionUrlConfigs(ctx, &awslambda.ListFunctionUrlConfigsInput{FunctionName: aws.String("aliased")}); err != nil || len(out.FunctionUrlConfigs) != 0 {
+		t.Errorf("ListFunctionUrlConfigs after DeleteAlias: %v, %+v; want none", err, out)
+	}
+	alias()
+	_, err := c.GetPolicy(ctx, &awslambda.GetPolicyInput{FunctionName: aws.String("aliased"), Qualifier: live})
+	wantCode(t, err, "ResourceNotFoundException")
+	_, err = c.GetFunctionEventInvokeConfig(ctx, &awslambda.GetFunctionEventInvokeConfigInput{FunctionName: aws.String("aliased"), Qualifier: live})
+	wantCode(t, err, "ResourceNotFoundException")
+	_, err = c.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("aliased"), Qualifier: live})
+	wantCode(t, err, "ResourceNotFoundException")
+}

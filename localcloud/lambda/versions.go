@@ -355,6 +355,9 @@ func (s *Service) deleteVersion(w http.ResponseWriter, f *function, version stri
 	s.mu.Lock()
 	delete(q.versions, version)
 	s.mu.Unlock()
+	if err := s.forgetQualifier(f, version); err != nil {
+		return err
+	}
 	s.envs.retireVersion(v)
 	if cur := s.current(f.key()); cur != nil {
 		s.removeStaleCode(f.Account, f.Region, f.Name, cur.CodeHex)
