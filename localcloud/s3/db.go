@@ -26,6 +26,8 @@ var schema = []string{
 		content_type TEXT NOT NULL, headers TEXT NOT NULL, checksum_algo TEXT NOT NULL,
 		checksum TEXT NOT NULL, modified INTEGER NOT NULL, file TEXT NOT NULL,
 		PRIMARY KEY (bucket, key)) WITHOUT ROWID`,
+	`CREATE TABLE IF NOT EXISTS bucket_docs (
+		bucket TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (bucket, kind))`,
 	`CREATE TABLE IF NOT EXISTS uploads (
 		id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated INTEGER NOT NULL,
 		content_type TEXT NOT NULL, headers TEXT NOT NULL, checksum_algo TEXT NOT NULL)`,
@@ -167,7 +169,7 @@ func (d *db) deleteBucket(ctx context.Context, name string) (empty bool, files [
 	if err != nil {
 		return false, nil, err
 	}
-	for _, q := range []string{`DELETE FROM uploads WHERE bucket = ?`, `DELETE FROM buckets WHERE name = ?`} {
+	for _, q := range []string{`DELETE FROM uploads WHERE bucket = ?`, `DELETE FROM bucket_docs WHERE bucket = ?`, `DELETE FROM buckets WHERE name = ?`} {
 		if _, err := tx.ExecContext(ctx, q, name); err != nil {
 			return false, nil, fmt.Errorf("delete bucket %s: %w", name, err)
 		}

@@ -238,3 +238,65 @@ func (s *Service) listObjects(w http.ResponseWriter, r *http.Request, t target) 
 	}
 	return writeXML(w, out)
 }
+
+type versionEntry struct {
+	Key          string `xml:"Key"`
+	VersionID    string `xml:"VersionId"`
+	IsLatest     bool   `xml:"IsLatest"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+	StorageClass string `xml:"StorageClass"`
+	Owner        *owner `xml:"Owner"`
+}
+
+type listVersionsResult struct {
+	XMLName             xml.Name       `xml:"ListVersionsResult"`
+	Xmlns               string         `xml:"xmlns,attr"`
+	Name                string         `xml:"Name"`
+	Prefix              string         `xml:"Prefix"`
+	KeyMarker           string         `xml:"KeyMarker"`
+	VersionIDMarker     string         `xml:"VersionIdMarker"`
+	NextKeyMarker       string         `xml:"NextKeyMarker,omitempty"`
+	NextVersionIDMarker string         `xml:"NextVersionIdMarker,omitempty"`
+	MaxKeys             int            `xml:"MaxKeys"`
+	Delimiter           string         `xml:"Delimiter,omitempty"`
+	EncodingType        string         `xml:"EncodingType,omitempty"`
+	IsTruncated         bool           `xml:"IsTruncated"`
+	Versions            []versionEntry `xml:"Version"`
+	CommonPrefixes      []commonPrefix `xml:"CommonPrefixes"`
+}
+
+// listObjectVersions is ListObjectVersions of an unversioned bucket: each
+// object is its only version, "null", and there are no delete markers.
+func (s *Service) listObjectVersions(w http.ResponseWriter, r *http.Request, t target) error {
+	b, err := s.ownBucket(r.Context(), t.bucket)
+	if err != nil {
+		return err
+	}
+	prefix, delimiter, encoding, maxKeys, err := listParams(t)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	marker := q.Get("key-marker")
+	l, err := s.list(r, b.Name, prefix, delimiter, marker, maxKeys)
+	if err != nil {
+		return err
+	}
+	enc := encoder(encoding)
+	out := listVersionsResult{Xmlns: xmlns, Name: b.Name, Prefix: enc(prefix), KeyMarker: enc(marker), VersionIDMarker: q.Get("version-id-marker"),
+		MaxKeys: maxKeys, Delimiter: enc(delimiter), EncodingType: encoding, IsTruncated: l.truncated}
+	ow := &owner{ID: canonicalID(b.Account)}
+	for _, o := range l.contents {
+		out.Versions = append(out.Versions, versionEntry{Key: enc(o.Key), VersionID: "null", IsLatest: true, LastModified: timeISO(o.Modified),
+			ETag: o.ETag, Size: o.Size, StorageClass: "STANDARD", Owner: ow})
+	}
+	for _, p := range l.prefixes {
+		out.CommonPrefixes = append(out.CommonPrefixes, commonPrefix{Prefix: enc(p)})
+	}
+	if l.truncated {
+		out.NextKeyMarker, out.NextVersionIDMarker = enc(l.last), "null"
+	}
+	return writeXML(w, out)
+}

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
@@ -60,15 +61,15 @@ func objectHeaders(r *http.Request) (contentType string, headers map[string]stri
 	return contentType, headers, nil
 }
 
-// store keeps a received body as key's object and answers its ETag.
-func (s *Service) store(w http.ResponseWriter, r *http.Request, b bucket, o object, tmp string) error {
+// store keeps a received body (the temporary file tmp) as o.
+func (s *Service) store(ctx context.Context, b bucket, o object, tmp string) error {
 	file, err := s.db.keep(b.Account, tmp)
 	if err != nil {
 		os.Remove(tmp)
 		return err
 	}
 	o.File = file
-	old, gone, err := s.db.putObject(r.Context(), o)
+	old, gone, err := s.db.putObject(ctx, o)
 	if err != nil || gone {
 		s.db.remove(b.Account, file)
 		if gone {
@@ -96,7 +97,7 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request, t target) er
 	}
 	o := object{Bucket: b.Name, Key: t.key, Size: rec.size, ETag: `"` + hex.EncodeToString(rec.md5) + `"`, ContentType: ct, Headers: headers,
 		ChecksumAlgo: rec.checksumAlgo, Checksum: rec.checksum, Modified: s.now().UTC()}
-	if err := s.store(w, r, b, o, rec.tmp); err != nil {
+	if err := s.store(r.Context(), b, o, rec.tmp); err != nil {
 		return err
 	}
 	h := w.Header()
@@ -434,7 +435,7 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, t target) e
 	if err != nil {
 		return err
 	}
-	if err := s.store(w, r, b, o, tmp); err != nil {
+	if err := s.store(r.Context(), b, o, tmp); err != nil {
 		return err
 	}
 	return writeXML(w, copyResult{Xmlns: xmlns, LastModified: timeISO(o.Modified), ETag: o.ETag})

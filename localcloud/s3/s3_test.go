@@ -507,6 +507,70 @@ func TestErrorShape(t *testing.T) {
 
 	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-tags")})
 	require.NoError(t, err)
-	_, err = c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String("labkit-tags")})
+	_, err = c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("labkit-tags")})
 	apiError(t, err, 501, "NotImplemented", "A header you provided implies functionality that is not implemented")
+}
+
+// TestBucketPolicyTagsVersions: a bucket's policy and tags are stored and
+// answered (PutBucketPolicy/GetBucketPolicy/DeleteBucketPolicy and the
+// tagging ones, with NoSuchBucketPolicy and NoSuchTagSet when there is
+// none), and ListObjectVersions of an unversioned bucket lists each object
+// as its one version, "null".
+func TestBucketPolicyTagsVersions(t *testing.T) {
+	c, _, _ := serve(t)
+	ctx := context.Background()
+	bucket := aws.String("labkit-settings")
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
+	require.NoError(t, err)
+
+	_, err = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: bucket})
+	apiError(t, err, 404, "NoSuchBucketPolicy", "The bucket policy does not exist")
+	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: bucket, Policy: aws.String("not json")})
+	apiError(t, err, 400, "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'")
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"logs.us-east-1.amazonaws.com"},"Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::labkit-settings"}]}`
+	_, err = c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: bucket, Policy: aws.String(policy)})
+	require.NoError(t, err)
+	got, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: bucket})
+	require.NoError(t, err)
+	assert.JSONEq(t, policy, aws.ToString(got.Policy))
+	_, err = c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: bucket})
+	require.NoError(t, err)
+	_, err = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: bucket})
+	apiError(t, err, 404, "NoSuchBucketPolicy", "The bucket policy does not exist")
+
+	_, err = c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: bucket})
+	apiError(t, err, 404, "NoSuchTagSet", "The TagSet does not exist")
+	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bucket, Tagging: &types.Tagging{TagSet: []types.Tag{
+		{Key: aws.String("lab"), Value: aws.String("3")}, {Key: aws.String("lab"), Value: aws.String("4")}}}})
+	apiError(t, err, 400, "InvalidTag", "Cannot provide multiple Tags with the same key")
+	_, err = c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: bucket, Tagging: &types.Tagging{TagSet: []types.Tag{
+		{Key: aws.String("lab"), Value: aws.String("3")}, {Key: aws.String("owner"), Value: aws.String("")}}}})
+	require.NoError(t, err)
+	tags, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: bucket})
+	require.NoError(t, err)
+	require.Len(t, tags.TagSet, 2)
+	assert.Equal(t, "lab", aws.ToString(tags.TagSet[0].Key))
+	assert.Equal(t, "3", aws.ToString(tags.TagSet[0].Value))
+	_, err = c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: bucket})
+	require.NoError(t, err)
+	_, err = c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: bucket})
+	apiError(t, err, 404, "NoSuchTagSet", "The TagSet does not exist")
+
+	for _, k := range []string{"a", "b", "c"} {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String(k), Body: strings.NewReader(k)})
+		require.NoError(t, err)
+	}
+	vs, err := c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: bucket, MaxKeys: aws.Int32(2)})
+	require.NoError(t, err)
+	require.Len(t, vs.Versions, 2)
+	assert.Equal(t, "null", aws.ToString(vs.Versions[0].VersionId))
+	assert.True(t, aws.ToBool(vs.Versions[0].IsLatest))
+	assert.True(t, aws.ToBool(vs.IsTruncated))
+	assert.Equal(t, "b", aws.ToString(vs.NextKeyMarker))
+	vs, err = c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: bucket, KeyMarker: vs.NextKeyMarker})
+	require.NoError(t, err)
+	require.Len(t, vs.Versions, 1)
+	assert.Equal(t, "c", aws.ToString(vs.Versions[0].Key))
+	_, err = c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String("c"), VersionId: aws.String("null")})
+	require.NoError(t, err)
 }

@@ -147,8 +147,8 @@ func unescapePath(p string) (string, error) {
 // not serve: a request naming one answers NotImplemented.
 var unsupported = []string{"accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering",
 	"inventory", "legal-hold", "lifecycle", "logging", "metadataTable", "metrics", "notification", "object-lock",
-	"ownershipControls", "policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
-	"retention", "select", "session", "tagging", "torrent", "versions", "website", "renameObject"}
+	"ownershipControls", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore",
+	"retention", "select", "session", "torrent", "website", "renameObject"}
 
 // ServeHTTP dispatches a request to its operation by method, target and
 // sub-resource, as S3's REST API defines them.
@@ -175,6 +175,8 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, t target) error 
 		return errMethodNotAllowed(m, "SERVICE")
 	case t.key == "":
 		return s.serveBucket(w, r, t)
+	case t.has("tagging") || t.has("policy") || t.has("versions"):
+		return errNotImplemented()
 	case len(t.key) > maxKeyLen:
 		return protocol.Errorf("KeyTooLongError", "Your key is too long")
 	}
@@ -209,6 +211,16 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, t target) error 
 }
 
 func (s *Service) serveBucket(w http.ResponseWriter, r *http.Request, t target) error {
+	switch {
+	case t.has("policy"):
+		return s.serveBucketDoc(w, r, t, docPolicy)
+	case t.has("tagging"):
+		return s.serveBucketDoc(w, r, t, docTagging)
+	case t.has("versions") && r.Method == http.MethodGet:
+		return s.listObjectVersions(w, r, t)
+	case t.has("versions"):
+		return errMethodNotAllowed(r.Method, "BUCKET")
+	}
 	switch r.Method {
 	case http.MethodPut:
 		if t.has("versioning") {
