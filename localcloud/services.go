@@ -15,10 +15,10 @@ import (
 )
 
 // build constructs every service and wires the calls between them: SNS
-// delivers to SQS and invokes Lambda, Lambda takes code from S3, API Gateway invokes Lambda, Lambda
-// writes functions' output to CloudWatch Logs, CloudWatch alarms
-// publish to SNS, and STS's temporary
-// credentials resolve to their role's account.
+// delivers to SQS and invokes Lambda, Lambda takes code from S3, API
+// Gateway invokes Lambda, Lambda writes functions' output to CloudWatch
+// Logs, CloudWatch Logs exports to S3, CloudWatch alarms publish to SNS,
+// and STS's temporary credentials resolve to their role's account.
 func (c *Cloud) build() error {
 	d, ep, log, bus := c.cfg.DataDir, c.cfg.Endpoint, c.log, c.bus
 	must := func(name string, s service, err error) error {
@@ -36,12 +36,12 @@ func (c *Cloud) build() error {
 	c.router.Handle(identity.STSRoute())
 	c.router.SetResolver(identity)
 
-	logSvc, err := logs.New(logs.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "logs"), Bus: bus})
-	if err := must("logs", logSvc, err); err != nil {
-		return err
-	}
 	objects, err := s3.New(s3.Config{DataDir: d, Logger: log.With("service", "s3"), Bus: bus, MaxObjectSize: c.cfg.S3MaxObjectSize})
 	if err := must("s3", objects, err); err != nil {
+		return err
+	}
+	logSvc, err := logs.New(logs.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "logs"), Bus: bus, Exports: objects})
+	if err := must("logs", logSvc, err); err != nil {
 		return err
 	}
 	db, err := dynamo.New(dynamo.Config{DataDir: d, Endpoint: ep, Logger: log.With("service", "dynamodb"), Bus: bus, TableDelay: c.cfg.TableDelay})

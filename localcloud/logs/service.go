@@ -29,6 +29,9 @@ type Config struct {
 	// PruneEvery is how often events past their group's retention are
 	// deleted; 0 means 10 minutes.
 	PruneEvery time.Duration
+	// Exports is the S3 export tasks write to; nil answers every
+	// destination as a bucket that does not exist.
+	Exports ExportDestination
 }
 
 // Service is the CloudWatch Logs service of the local cloud.
@@ -38,6 +41,7 @@ type Service struct {
 	now        func() time.Time
 	pruneEvery time.Duration
 	handler    *protocol.JSONService
+	exports    ExportDestination
 
 	mu     sync.RWMutex // guards groups and everything in them
 	groups map[groupKey]*group
@@ -130,6 +134,7 @@ func New(cfg Config) (*Service, error) {
 		log:        cfg.Logger,
 		now:        cfg.Now,
 		pruneEvery: cfg.PruneEvery,
+		exports:    cfg.Exports,
 		groups:     map[groupKey]*group{},
 		wake:       make(chan struct{}, 1),
 		stop:       make(chan struct{}),
