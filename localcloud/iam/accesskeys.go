@@ -260,12 +260,13 @@ func (s *Service) getAccessKeyLastUsed(ctx context.Context, form url.Values) (an
 	}
 	s.mu.RLock()
 	k := s.keys[id]
-	var name string
-	if k != nil && k.account == protocol.IdentityFrom(ctx).AccountID {
+	found := k != nil && k.account == protocol.IdentityFrom(ctx).AccountID
+	var name string // none for a root user's key, which no IAM user owns
+	if found {
 		name = k.user
 	}
 	s.mu.RUnlock()
-	if name == "" {
+	if !found {
 		return nil, noSuchEntity("The Access Key with id %s cannot be found.", id)
 	}
 	type lastUsed struct {
@@ -274,7 +275,7 @@ func (s *Service) getAccessKeyLastUsed(ctx context.Context, form url.Values) (an
 		Region       string `xml:"Region"`
 	}
 	out := struct {
-		UserName          string   `xml:"UserName"`
+		UserName          string   `xml:"UserName,omitempty"`
 		AccessKeyLastUsed lastUsed `xml:"AccessKeyLastUsed"`
 	}{name, lastUsed{ServiceName: "N/A", Region: "N/A"}}
 	if u, ok := s.lastKeyUse(id); ok {

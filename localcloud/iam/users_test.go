@@ -422,6 +422,12 @@ func TestRootAccessKeys(t *testing.T) {
 	assert.Equal(t, cloudtest.Account, aws.ToString(who.Account))
 	assert.Equal(t, "arn:aws:iam::"+cloudtest.Account+":root", aws.ToString(who.Arn))
 
+	used, err := c.GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(rootKey)})
+	require.NoError(t, err)
+	assert.Nil(t, used.UserName, "no IAM user owns the root user's key")
+	require.NotNil(t, used.AccessKeyLastUsed)
+	assert.Equal(t, "sts", aws.ToString(used.AccessKeyLastUsed.ServiceName), "GetCallerIdentity above")
+
 	_, err = c.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{AccessKeyId: aws.String(anaKey)})
 	cloudtest.APIError(t, err, "NoSuchEntity", "The Access Key with id "+anaKey+" cannot be found.")
 	_, err = c.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{AccessKeyId: aws.String(anaKey), Status: types.StatusTypeInactive})
