@@ -26,14 +26,19 @@
 // CreateFunction and UpdateFunctionConfiguration refuse a layer version
 // that does not exist or is another account's and not shared, but layers
 // are not unpacked into /opt. Function URL configs, event invoke configs
-// (MaximumRetryAttempts bounds Event retries; destinations are kept, not
-// sent to; a function's DeadLetterConfig queue or topic does receive the
-// events given up on, deadletter.go) and provisioned concurrency configs are per-function settings
-// (fnconfigs.go); the URLs themselves are not served.
+// (eventconfig.go, destinations.go: an Event invocation follows the config
+// of the version or alias it was invoked through, $LATEST's when
+// unqualified; a function's DeadLetterConfig queue or topic receives the
+// events given up on, deadletter.go) and provisioned concurrency configs are
+// per-qualifier settings (fnconfigs.go) that go with their version or alias;
+// the URLs themselves are not served. With reserved concurrency 0, Event
+// invocations go straight to the dead-letter queue and OnFailure.
 //
 // Other services invoke functions through InvokeFromService, which checks
-// the function's resource-based policy (AddPermission); the local cloud's
-// own pollers use Invoke, which does not.
+// the resource-based policy (AddPermission) of the ARN invoked: each
+// version and alias has its own; the function's covers it and $LATEST.
+// Another account invokes a function by ARN under the same rule; the local
+// cloud's own pollers use Invoke, which checks nothing.
 //
 // Event source mappings (esm*.go) poll SQS queues and DynamoDB streams
 // through the local cloud's own public APIs (the real SDK clients, acting in

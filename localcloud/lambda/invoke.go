@@ -49,7 +49,7 @@ type invokeOpts struct {
 // /2014-11-13/functions/{name}/invoke-async/): an Event invocation whose
 // answer is 202 with {"Status": 202}.
 func (s *Service) invokeAsync(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.lookup(r, r.PathValue("name"))
+	f, err := s.lookupInvoke(r)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Service) invokeAsync(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) invokeHTTP(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.lookup(r, r.PathValue("name"))
+	f, err := s.lookupInvoke(r)
 	if err != nil {
 		return err
 	}

@@ -199,6 +199,44 @@ func (s *Service) removePermission(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// lookupInvoke resolves the function an Invoke or InvokeAsync request
+// names. Another account's function (named by its ARN) answers when the
+// policy of the ARN invoked (the function's, or the version's or alias's
+// own) grants the caller's account lambda:InvokeFunction ("Granting
+// function access to other accounts"); otherwise AccessDeniedException.
+func (s *Service) lookupInvoke(r *http.Request) (*function, error) {
+	id := protocol.IdentityFrom(r.Context())
+	ref, err := parseFunctionRef(r.PathValue("name"))
+	if err != nil || ref.account == "" || ref.account == id.AccountID {
+		return s.lookup(r, r.PathValue("name"))
+	}
+	q := requestQualifier(r)
+	if ref.qualifier != "" && q != ref.qualifier {
+		return nil, protocol.Errorf("InvalidParameterValueException", "The derived qualifier from the function name does not match the specified qualifier.")
+	}
+	ref.qualifier = q
+	denied := func() error {
+		resource := "function:" + ref.name
+		if q != "" {
+			resource += ":" + q
+		}
+		return protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows the lambda:InvokeFunction action",
+			id.AccountID, protocol.ARN("lambda", cmp.Or(ref.region, id.Region), ref.account, resource))
+	}
+	f, err := s.find(ref.account, id.Region, ref)
+	if err != nil {
+		return nil, denied() // another account's functions are not listed to the caller
+	}
+	policy := f.Policy
+	if cur := s.current(f.key()); cur != nil {
+		policy = cur.Policy
+	}
+	if !allows(statementsOn(policy, invokedResource(f, q)), protocol.ServiceInvocation{SourcePrincipal: id.AccountID, SourceAccount: id.AccountID}) {
+		return nil, denied()
+	}
+	return f, nil
+}
+
 // allows reports whether a policy lets a service invoke the function.
 func allows(policy []*statement, in protocol.ServiceInvocation) bool {
 	for _, st := range policy {

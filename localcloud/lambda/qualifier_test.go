@@ -221,3 +221,55 @@ func TestDeleteAliasDropsItsSettings(t *testing.T) {
 	_, err = c.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("aliased"), Qualifier: live})
 	wantCode(t, err, "ResourceNotFoundException")
 }
+
+// TestCrossAccountInvoke: another account invokes a function by its ARN
+// when the policy of the ARN it invokes grants that account
+// lambda:InvokeFunction ("Granting function access to other accounts"); a
+// grant on the function covers the function, not its aliases.
+func TestCrossAccountInvoke(t *testing.T) {
+	_, url := testService(t, nil)
+	owner := client(url, cloudtest.Account)
+	other := client(url, "210987654321")
+	ctx := context.Background()
+	fnArn := aws.ToString(createFunction(t, owner, "shared", zipOf(t, "echo"), nil).FunctionArn)
+	if _, err := owner.PublishVersion(ctx, &awslambda.PublishVersionInput{FunctionName: aws.String("shared")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.CreateAlias(ctx, &awslambda.CreateAliasInput{FunctionName: aws.String("shared"), Name: aws.String("prod"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	grant := func(qualifier string) {
+		t.Helper()
+		in := &awslambda.AddPermissionInput{FunctionName: aws.String("shared"), StatementId: aws.String("other-account"), Action: aws.String("lambda:InvokeFunction"),
+			Principal: aws.String("210987654321")}
+		if qualifier != "" {
+			in.Qualifier = aws.String(qualifier)
+		}
+		if _, err := owner.AddPermission(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string, want map[string]bool) {
+		t.Helper()
+		for arn, ok := range want {
+			out, err := tryInvoke(other, arn, `{"from":"other"}`, nil)
+			switch {
+			case ok && (err != nil || string(out.Payload) != `{"from":"other"}`):
+				t.Errorf("%s: invoking %s: %v; want the echo", when, arn, err)
+			case !ok:
+				wantCode(t, err, "AccessDeniedException")
+			}
+		}
+	}
+	check("no grant", map[string]bool{fnArn: false, fnArn + ":prod": false})
+	grant("")
+	check("function grant", map[string]bool{fnArn: true, fnArn + ":$LATEST": true, fnArn + ":prod": false, fnArn + ":1": false})
+	grant("prod")
+	check("function and alias grants", map[string]bool{fnArn + ":prod": true, fnArn + ":1": false})
+	if _, err := tryInvoke(other, fnArn+":prod", `{}`, func(in *awslambda.InvokeInput) { in.InvocationType = types.InvocationTypeEvent }); err != nil {
+		t.Errorf("Event invocation of the alias: %v", err)
+	}
+	// By name the caller names its own account's function.
+	_, err := tryInvoke(other, "shared", `{}`, nil)
+	wantCode(t, err, "ResourceNotFoundException")
+}
