@@ -216,3 +216,30 @@ func TestAccountAliasSummaryAndPolicyTags(t *testing.T) {
 	_, err = c.TagPolicy(ctx, &awsiam.TagPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess"), Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
 	cloudtest.APIError(t, err, "InvalidInput", "arn:aws:iam::aws:policy/ReadOnlyAccess is an AWS managed policy and cannot be changed.")
 }
+
+// TestInstanceProfileTagsNotListed: GetInstanceProfile answers an instance
+// profile's tags; ListInstanceProfiles and ListInstanceProfilesForRole, as
+// IAM's resource-listing operations, leave them out (IAM API reference,
+// ListInstanceProfiles).
+func TestInstanceProfileTagsNotListed(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	createRole(t, c, "web", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	tags := []types.Tag{{Key: aws.String("team"), Value: aws.String("red")}}
+	_, err := c.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web"), Tags: tags})
+	require.NoError(t, err)
+	_, err = c.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("web")})
+	require.NoError(t, err)
+	got, err := c.GetInstanceProfile(ctx, &awsiam.GetInstanceProfileInput{InstanceProfileName: aws.String("web")})
+	require.NoError(t, err)
+	assert.Equal(t, tags, got.InstanceProfile.Tags)
+	list, err := c.ListInstanceProfiles(ctx, &awsiam.ListInstanceProfilesInput{})
+	require.NoError(t, err)
+	require.Len(t, list.InstanceProfiles, 1)
+	assert.Empty(t, list.InstanceProfiles[0].Tags)
+	forRole, err := c.ListInstanceProfilesForRole(ctx, &awsiam.ListInstanceProfilesForRoleInput{RoleName: aws.String("web")})
+	require.NoError(t, err)
+	require.Len(t, forRole.InstanceProfiles, 1)
+	assert.Empty(t, forRole.InstanceProfiles[0].Tags)
+}

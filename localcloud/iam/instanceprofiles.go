@@ -125,7 +125,9 @@ func (s *Service) profileList(acct string, profiles []*instanceProfile, form url
 		truncated
 	}{truncated: tr}
 	for _, p := range page {
-		out.InstanceProfiles.Member = append(out.InstanceProfiles.Member, s.instanceProfileXML(acct, p))
+		x := s.instanceProfileXML(acct, p)
+		x.Tags = nil // IAM's resource-listing operations leave tags out (ListInstanceProfiles)
+		out.InstanceProfiles.Member = append(out.InstanceProfiles.Member, x)
 	}
 	return out, nil
 }
