@@ -7,7 +7,7 @@
 // CreateBucket, HeadBucket, GetBucketLocation, DeleteBucket, PutObject
 // (plain, aws-chunked and with trailing checksums), GetObject (with a byte
 // Range and conditional headers), HeadObject, CopyObject, DeleteObject,
-// DeleteObjects, ListObjects and ListObjectsV2. Other
+// DeleteObjects, ListObjects, ListObjectsV2 and multipart uploads. Other
 // sub-resources (ACLs, policies, versioning, tagging...) answer AWS's
 // NotImplemented. Buckets are unversioned: the only version id is "null".
 //
