@@ -84,9 +84,11 @@ func (s *Service) policyXML(acct string, p *policy, withTags bool) policyXML {
 		DefaultVersionID: p.defaultVersion,
 		AttachmentCount:  s.attachmentCount(acct, p.arn),
 		IsAttachable:     true,
-		Description:      p.description,
-		CreateDate:       isoTime(p.created),
-		UpdateDate:       isoTime(p.updated),
+		// The users and roles whose permissions boundary the policy is.
+		PermissionsBoundaryUsageCount: s.boundaryCount(acct, p.arn),
+		Description:                   p.description,
+		CreateDate:                    isoTime(p.created),
+		UpdateDate:                    isoTime(p.updated),
 	}
 	if withTags && len(p.tags) > 0 {
 		x.Tags = &list[tag]{p.tags}
@@ -112,6 +114,24 @@ func (s *Service) attachmentCount(acct, arn string) int {
 	}
 	for _, g := range a.groups {
 		count(&g.holder)
+	}
+	return n
+}
+
+// boundaryCount is how many of acct's users and roles have the policy arn
+// as permissions boundary. s.mu must be held.
+func (s *Service) boundaryCount(acct, arn string) int {
+	n := 0
+	a := s.view(acct)
+	for _, r := range a.roles {
+		if r.boundary == arn {
+			n++
+		}
+	}
+	for _, u := range a.users {
+		if u.boundary == arn {
+			n++
+		}
 	}
 	return n
 }

@@ -239,7 +239,9 @@ func (s *Service) listRoles(ctx context.Context, form url.Values) (any, error) {
 		truncated
 	}{truncated: tr}
 	for _, r := range roles {
-		out.Roles.Member = append(out.Roles.Member, r.xml(false))
+		x := r.xml(false)
+		x.PermissionsBoundary = nil // as Tags: ListRoles leaves both out (IAM API reference)
+		out.Roles.Member = append(out.Roles.Member, x)
 	}
 	return out, nil
 }

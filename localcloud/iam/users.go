@@ -232,7 +232,9 @@ func (s *Service) listUsers(ctx context.Context, form url.Values) (any, error) {
 		truncated
 	}{truncated: tr}
 	for _, u := range users {
-		out.Users.Member = append(out.Users.Member, u.xml(false))
+		x := u.xml(false)
+		x.PermissionsBoundary = nil // as Tags: ListUsers leaves both out (IAM API reference)
+		out.Users.Member = append(out.Users.Member, x)
 	}
 	return out, nil
 }

@@ -457,3 +457,34 @@ func TestRootAccessKeys(t *testing.T) {
 	_, err = awsiam.NewFromConfig(asRole).ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{})
 	cloudtest.APIError(t, err, "ValidationError", "Must specify userName when calling with non-User credentials")
 }
+
+// TestUserBoundaryNotListed: GetUser answers a user's permissions
+// boundary; ListUsers leaves it out, as it does tags (IAM API reference);
+// the boundary policy counts its users in PermissionsBoundaryUsageCount.
+func TestUserBoundaryNotListed(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	pol, err := c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("edge"), PolicyDocument: aws.String(logsPolicy)})
+	require.NoError(t, err)
+	arn := pol.Policy.Arn
+	assert.EqualValues(t, 0, aws.ToInt32(pol.Policy.PermissionsBoundaryUsageCount))
+	for _, name := range []string{"ana", "bo"} {
+		_, err = c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String(name), PermissionsBoundary: arn})
+		require.NoError(t, err)
+	}
+	got, err := c.GetUser(ctx, &awsiam.GetUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	require.NotNil(t, got.User.PermissionsBoundary)
+	assert.Equal(t, aws.ToString(arn), aws.ToString(got.User.PermissionsBoundary.PermissionsBoundaryArn))
+	list, err := c.ListUsers(ctx, &awsiam.ListUsersInput{})
+	require.NoError(t, err)
+	require.Len(t, list.Users, 2)
+	for _, u := range list.Users {
+		assert.Nil(t, u.PermissionsBoundary)
+	}
+	p, err := c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: arn})
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, aws.ToInt32(p.Policy.PermissionsBoundaryUsageCount))
+	assert.EqualValues(t, 0, aws.ToInt32(p.Policy.AttachmentCount), "a boundary is not an attachment")
+}
