@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -88,4 +89,19 @@ func TestGuardCoversS3(t *testing.T) {
 	b, _ := io.ReadAll(got.Body)
 	got.Body.Close()
 	assert.Equal(t, "s3cr3t", string(b), "no refused request changed the object")
+}
+
+// TestIPEndpointWithoutPathStyle: at an IP endpoint (the cloud's default,
+// http://127.0.0.1:4566) the SDK addresses buckets path-style by itself,
+// so a function's own S3 client needs no UsePathStyle.
+func TestIPEndpointWithoutPathStyle(t *testing.T) {
+	_, endpoint := serve(t)
+	require.True(t, strings.HasPrefix(endpoint, "http://127.0.0.1:"))
+	ctx := context.Background()
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("111111111111", "secret", "")})
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-ip")})
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("labkit-ip"), Key: aws.String("k"), Body: strings.NewReader("v")})
+	require.NoError(t, err)
 }
