@@ -36,7 +36,10 @@ type createFunctionInput struct {
 	EphemeralStorage *ephemeralStorage
 	// DeadLetterConfig names where failed Event invocations go.
 	DeadLetterConfig *deadLetterConfig
-	Code             *struct {
+	// CodeSigningConfigArn attaches a code signing config (kept, as with
+	// PutFunctionCodeSigningConfig; signatures are not verified).
+	CodeSigningConfigArn *string
+	Code                 *struct {
 		ZipFile         []byte
 		S3Bucket        string
 		S3Key           string
@@ -139,6 +142,13 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 
+	if in.CodeSigningConfigArn != nil {
+		s.cscMu.Lock() // the config stays while the function is created
+		defer s.cscMu.Unlock()
+		if _, err := s.attachableCodeSigningConfig(r, *in.CodeSigningConfigArn); err != nil {
+			return err
+		}
+	}
 	defer s.lockFunction(f.key())()
 	if s.current(f.key()) != nil {
 		return protocol.StatusErrorf(http.StatusConflict, "ResourceConflictException", "Function already exist: %s", f.Name)
@@ -153,6 +163,11 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.publish(f)
+	if in.CodeSigningConfigArn != nil {
+		if err := s.putConfig(cfgKey{f.key(), cfgCodeSigning, ""}, *in.CodeSigningConfigArn); err != nil {
+			return err
+		}
+	}
 	out := f.configuration()
 	if in.Publish {
 		// The answer is version 1's configuration under the function's
@@ -196,7 +211,7 @@ func (s *Service) getFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := map[string]any{
-		"Configuration": f.configuration(),
+		"Configuration": requestedConfiguration(r, f),
 		"Code": map[string]string{
 			"RepositoryType": "S3",
 			"Location":       s.codeURL(f),
@@ -245,8 +260,19 @@ func (s *Service) getFunctionConfiguration(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	protocol.WriteJSON(w, http.StatusOK, f.configuration())
+	protocol.WriteJSON(w, http.StatusOK, requestedConfiguration(r, f))
 	return nil
+}
+
+// requestedConfiguration is the configuration GetFunction and
+// GetFunctionConfiguration answer: asked for $LATEST by name, its
+// FunctionArn ends in :$LATEST, as on AWS.
+func requestedConfiguration(r *http.Request, f *function) configuration {
+	c := f.configuration()
+	if f.Version == "" && requestQualifier(r) == "$LATEST" {
+		c.FunctionArn = f.arn() + ":$LATEST"
+	}
+	return c
 }
 
 func (s *Service) listFunctions(w http.ResponseWriter, r *http.Request) error {

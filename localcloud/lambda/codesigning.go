@@ -354,11 +354,8 @@ func (s *Service) putFunctionCodeSigningConfig(w http.ResponseWriter, r *http.Re
 	}
 	s.cscMu.Lock()
 	defer s.cscMu.Unlock()
-	c, err := s.loadCodeSigningConfig(r, *in.CodeSigningConfigArn)
+	c, err := s.attachableCodeSigningConfig(r, *in.CodeSigningConfigArn)
 	if err != nil {
-		if e, ok := protocol.AsError(err); ok && e.Code == "ResourceNotFoundException" {
-			return protocol.StatusErrorf(http.StatusNotFound, "CodeSigningConfigNotFoundException", "The code signing configuration cannot be found. Check that the provided configuration is not deleted: %s.", truncate(*in.CodeSigningConfigArn, 200))
-		}
 		return err
 	}
 	if err := s.putConfig(t.key(cfgCodeSigning), c.arn()); err != nil {
@@ -366,6 +363,18 @@ func (s *Service) putFunctionCodeSigningConfig(w http.ResponseWriter, r *http.Re
 	}
 	protocol.WriteJSON(w, http.StatusOK, map[string]any{"CodeSigningConfigArn": c.arn(), "FunctionName": t.fn.Name})
 	return nil
+}
+
+// attachableCodeSigningConfig loads the code signing config a function is
+// to use (PutFunctionCodeSigningConfig, CreateFunction's
+// CodeSigningConfigArn): a missing one is CodeSigningConfigNotFoundException.
+// s.cscMu must be held.
+func (s *Service) attachableCodeSigningConfig(r *http.Request, arn string) (*codeSigningConfig, error) {
+	c, err := s.loadCodeSigningConfig(r, arn)
+	if e, ok := protocol.AsError(err); ok && e.Code == "ResourceNotFoundException" {
+		return nil, protocol.StatusErrorf(http.StatusNotFound, "CodeSigningConfigNotFoundException", "The code signing configuration cannot be found. Check that the provided configuration is not deleted: %s.", truncate(arn, 200))
+	}
+	return c, err
 }
 
 // getFunctionCodeSigningConfig answers the function's config ARN; a

@@ -108,3 +108,36 @@ func TestCodeSigningConfigs(t *testing.T) {
 	_, err = c.GetCodeSigningConfig(ctx, &awslambda.GetCodeSigningConfigInput{CodeSigningConfigArn: aws.String(arn)})
 	wantCode(t, err, "ResourceNotFoundException")
 }
+
+// TestCreateFunctionCodeSigningConfig: CreateFunction's CodeSigningConfigArn
+// attaches the config (GetFunctionCodeSigningConfig answers it); an ARN
+// outside botocore's pattern is a ValidationException, one of no config
+// CodeSigningConfigNotFoundException, and no function is created.
+func TestCreateFunctionCodeSigningConfig(t *testing.T) {
+	t.Parallel()
+	_, url := testService(t, nil)
+	c := client(url, cloudtest.Account)
+	ctx := context.Background()
+	created, err := c.CreateCodeSigningConfig(ctx, &awslambda.CreateCodeSigningConfigInput{AllowedPublishers: &types.AllowedPublishers{
+		SigningProfileVersionArns: []string{"arn:aws:signer:us-east-1:" + cloudtest.Account + ":/signing-profiles/MyProfile/abcdef1234"}}})
+	require.NoError(t, err)
+	arn := aws.ToString(created.CodeSigningConfig.CodeSigningConfigArn)
+
+	createFunction(t, c, "signed", zipOf(t, "echo"), func(in *awslambda.CreateFunctionInput) { in.CodeSigningConfigArn = aws.String(arn) })
+	got, err := c.GetFunctionCodeSigningConfig(ctx, &awslambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String("signed")})
+	require.NoError(t, err)
+	assert.Equal(t, arn, aws.ToString(got.CodeSigningConfigArn))
+	assert.Equal(t, "signed", aws.ToString(got.FunctionName))
+
+	for bad, code := range map[string]string{
+		"csc:arn": "ValidationException",
+		"arn:aws:lambda:us-east-1:" + cloudtest.Account + ":code-signing-config:csc-0123456789abcdefg": "CodeSigningConfigNotFoundException",
+	} {
+		_, err := c.CreateFunction(ctx, &awslambda.CreateFunctionInput{FunctionName: aws.String("unsigned"), Runtime: types.RuntimeProvidedal2023,
+			Handler: aws.String("bootstrap"), Role: aws.String(testRole),
+			Code: &types.FunctionCode{ZipFile: zipOf(t, "echo")}, CodeSigningConfigArn: aws.String(bad)})
+		wantCode(t, err, code)
+	}
+	_, err = c.GetFunction(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String("unsigned")})
+	wantCode(t, err, "ResourceNotFoundException")
+}

@@ -246,3 +246,36 @@ func TestListFunctionsAllVersions(t *testing.T) {
 	_, err = c.ListFunctions(ctx, &awslambda.ListFunctionsInput{FunctionVersion: "SOME"})
 	wantCode(t, err, "ValidationException")
 }
+
+// TestGetFunctionLatestARN: GetFunction and GetFunctionConfiguration asked
+// for $LATEST by name answer its qualified ARN (…:function:name:$LATEST);
+// unqualified, the function's ARN.
+func TestGetFunctionLatestARN(t *testing.T) {
+	t.Parallel()
+	_, url := testService(t, nil)
+	c := client(url, cloudtest.Account)
+	ctx := context.Background()
+	fnArn := aws.ToString(createFunction(t, c, "latest", zipOf(t, "echo"), nil).FunctionArn)
+	for _, tc := range []struct {
+		name, qualifier, want string
+	}{
+		{"latest", "", fnArn},
+		{"latest", "$LATEST", fnArn + ":$LATEST"},
+		{"latest:$LATEST", "", fnArn + ":$LATEST"},
+		{fnArn + ":$LATEST", "", fnArn + ":$LATEST"},
+	} {
+		in := &awslambda.GetFunctionInput{FunctionName: aws.String(tc.name)}
+		cin := &awslambda.GetFunctionConfigurationInput{FunctionName: aws.String(tc.name)}
+		if tc.qualifier != "" {
+			in.Qualifier, cin.Qualifier = aws.String(tc.qualifier), aws.String(tc.qualifier)
+		}
+		got, err := c.GetFunction(ctx, in)
+		if err != nil || aws.ToString(got.Configuration.FunctionArn) != tc.want || aws.ToString(got.Configuration.Version) != "$LATEST" {
+			t.Errorf("GetFunction %s (Qualifier %q): %v %+v, want FunctionArn %s", tc.name, tc.qualifier, err, got, tc.want)
+		}
+		cfg, err := c.GetFunctionConfiguration(ctx, cin)
+		if err != nil || aws.ToString(cfg.FunctionArn) != tc.want {
+			t.Errorf("GetFunctionConfiguration %s (Qualifier %q): %v %+v, want FunctionArn %s", tc.name, tc.qualifier, err, cfg, tc.want)
+		}
+	}
+}
