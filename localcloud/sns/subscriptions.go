@@ -154,8 +154,8 @@ func validateEndpoint(t *topic, proto, endpoint string) error {
 			return invalidParameter("Invalid protocol type: %s (FIFO topics deliver only to SQS queues)", proto)
 		}
 	case "sms":
-		if !e164RE.MatchString(endpoint) {
-			return invalidParameter("Endpoint Reason: %s is not a valid phone number", endpoint)
+		if _, err := smsEndpoint(endpoint); err != nil {
+			return err
 		}
 		if t.fifo() {
 			return invalidParameter("Invalid protocol type: %s (FIFO topics deliver only to SQS queues)", proto)
@@ -166,6 +166,34 @@ func validateEndpoint(t *topic, proto, endpoint string) error {
 		return invalidParameter("Invalid protocol type: %s (the local cloud delivers to sqs, lambda, http, https and accepts email, sms and application)", proto)
 	}
 	return nil
+}
+
+// smsEndpoint reads the phone number of an sms subscription: E.164, which
+// SNS also takes written with single '-', '.' or '/' between digits
+// (+1-555-123-4567) and stores without them. Anything else is SNS's
+// "Invalid SMS endpoint".
+func smsEndpoint(endpoint string) (string, error) {
+	bad := func() error { return protocol.Errorf("InvalidParameter", "Invalid SMS endpoint: %s", endpoint) }
+	if strings.IndexAny(endpoint[:1], "-./") == 0 || strings.IndexAny(endpoint[len(endpoint)-1:], "-./") == 0 {
+		return "", bad()
+	}
+	var b strings.Builder
+	sep := false
+	for _, r := range endpoint {
+		if r == '-' || r == '.' || r == '/' {
+			if sep {
+				return "", bad()
+			}
+			sep = true
+			continue
+		}
+		sep = false
+		b.WriteRune(r)
+	}
+	if !e164RE.MatchString(b.String()) {
+		return "", bad()
+	}
+	return b.String(), nil
 }
 
 func newToken() string {
@@ -197,6 +225,9 @@ func (s *Service) subscribe(ctx context.Context, form url.Values) (any, error) {
 	}
 	if err := validateEndpoint(t, proto, endpoint); err != nil {
 		return nil, err
+	}
+	if proto == "sms" {
+		endpoint, _ = smsEndpoint(endpoint)
 	}
 	if proto == "application" && s.endpoint(ctx, endpoint) == nil {
 		return nil, invalidParameter("Endpoint Reason: Endpoint does not exist for endpoint arn%s", endpoint)

@@ -99,3 +99,24 @@ func TestSubscribeFilterPolicyErrors(t *testing.T) {
 		cloudtest.APIError(t, err, "InvalidParameter", tt.want)
 	}
 }
+
+// TestSubscribeSMSEndpoint: an sms subscription takes an E.164 number, also
+// written with single '-', '.' or '/' between digits, and keeps it without
+// them; other endpoints are SNS's "Invalid SMS endpoint".
+func TestSubscribeSMSEndpoint(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	c := env.client(cloudtest.Account)
+	ctx := context.Background()
+	topic := createTopic(t, c, "texts", nil)
+	for _, bad := range []string{"NAA+15551234567", "+15--551234567", "+15551234567.", "-15551234567", "+1555123456789012"} {
+		_, err := c.Subscribe(ctx, &awssns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("sms"), Endpoint: aws.String(bad)})
+		cloudtest.APIError(t, err, "InvalidParameter", "Invalid SMS endpoint: "+bad)
+	}
+	arn := subscribe(t, c, topic, "sms", "+1-555/123.4567", nil)
+	out, err := c.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &arn})
+	require.NoError(t, err)
+	if got := out.Attributes["Endpoint"]; got != "+15551234567" {
+		t.Errorf("Endpoint = %q, want +15551234567", got)
+	}
+}
