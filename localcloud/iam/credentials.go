@@ -77,10 +77,21 @@ func (s *Service) userCredentials(u *user, kind string) []*userCredential {
 	return out
 }
 
+// credentialHolder is the user whose credentials of a kind the request
+// manages: as for access keys, signing certificates without a UserName
+// are the root user's for root credentials (IAM API reference,
+// UploadSigningCertificate); s.mu must be held.
+func (s *Service) credentialHolder(ctx context.Context, form url.Values, kind string) (*user, error) {
+	if kind == kindSigningCert {
+		return s.keyHolder(ctx, form)
+	}
+	return s.keyUser(ctx, form)
+}
+
 // findCredential returns the user's credential the form's idParam names;
 // s.mu must be held.
 func (s *Service) findCredential(ctx context.Context, form url.Values, kind, idParam, what string) (*user, *userCredential, error) {
-	u, err := s.keyUser(ctx, form)
+	u, err := s.credentialHolder(ctx, form, kind)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -99,7 +110,7 @@ func (s *Service) listUserCredentials(kind, element string, shape func(*userCred
 	return func(ctx context.Context, form url.Values) (any, error) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		u, err := s.keyUser(ctx, form)
+		u, err := s.credentialHolder(ctx, form, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +173,7 @@ func (s *Service) newCredential(ctx context.Context, u *user, kind string, quota
 }
 
 type signingCertificateXML struct {
-	UserName        string `xml:"UserName"`
+	UserName        string `xml:"UserName,omitempty"` // none for the root user's
 	CertificateID   string `xml:"CertificateId"`
 	CertificateBody string `xml:"CertificateBody"`
 	Status          string `xml:"Status"`
@@ -196,7 +207,7 @@ func (s *Service) uploadSigningCertificate(ctx context.Context, form url.Values)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.keyUser(ctx, form)
+	u, err := s.credentialHolder(ctx, form, kindSigningCert)
 	if err != nil {
 		return nil, err
 	}

@@ -199,3 +199,42 @@ func TestUserCredentials(t *testing.T) {
 	svc.Close()
 	notStored(t, dir, password, "a service password in clear")
 }
+
+// TestRootSigningCertificates: without a UserName, root credentials manage
+// the root user's own signing certificates (IAM API reference,
+// UploadSigningCertificate: "you can use this operation to manage Amazon
+// Web Services account root user credentials"), apart from users' ones.
+func TestRootSigningCertificates(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	anaCert, _ := selfSigned(t, time.Now().Add(24*time.Hour))
+	anas, err := c.UploadSigningCertificate(ctx, &awsiam.UploadSigningCertificateInput{UserName: aws.String("ana"), CertificateBody: aws.String(anaCert)})
+	require.NoError(t, err)
+
+	rootCert, _ := selfSigned(t, time.Now().Add(24*time.Hour))
+	up, err := c.UploadSigningCertificate(ctx, &awsiam.UploadSigningCertificateInput{CertificateBody: aws.String(rootCert)})
+	require.NoError(t, err)
+	assert.Nil(t, up.Certificate.UserName)
+	id := aws.ToString(up.Certificate.CertificateId)
+	list, err := c.ListSigningCertificates(ctx, &awsiam.ListSigningCertificatesInput{})
+	require.NoError(t, err)
+	require.Len(t, list.Certificates, 1)
+	assert.Equal(t, id, aws.ToString(list.Certificates[0].CertificateId))
+
+	anaID := aws.ToString(anas.Certificate.CertificateId)
+	_, err = c.DeleteSigningCertificate(ctx, &awsiam.DeleteSigningCertificateInput{CertificateId: aws.String(anaID)})
+	cloudtest.APIError(t, err, "NoSuchEntity", "The Certificate with id "+anaID+" cannot be found.")
+	_, err = c.UpdateSigningCertificate(ctx, &awsiam.UpdateSigningCertificateInput{CertificateId: aws.String(id), Status: types.StatusTypeInactive})
+	require.NoError(t, err)
+	_, err = c.DeleteSigningCertificate(ctx, &awsiam.DeleteSigningCertificateInput{CertificateId: aws.String(id)})
+	require.NoError(t, err)
+	list, err = c.ListSigningCertificates(ctx, &awsiam.ListSigningCertificatesInput{})
+	require.NoError(t, err)
+	assert.Empty(t, list.Certificates)
+	list, err = c.ListSigningCertificates(ctx, &awsiam.ListSigningCertificatesInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	assert.Len(t, list.Certificates, 1, "ana's certificate is untouched")
+}
