@@ -142,3 +142,27 @@ func TestImportFailOnWarnings(t *testing.T) {
 	imp, err := e.client.ImportApi(ctx, &apigatewayv2.ImportApiInput{Body: aws.String(body), FailOnWarnings: aws.Bool(true)})
 	assert.ErrorAs(t, err, &bad, "%v", imp)
 }
+
+// TestHTTPAPIRefusesWebSocketOnlyFeatures: an HTTP API takes only proxy
+// integrations and no execution logging, refused in API Gateway's words
+// (the answers terraform and the AWS CLI report from AWS).
+func TestHTTPAPIRefusesWebSocketOnlyFeatures(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	a, err := e.client.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("http"), ProtocolType: types.ProtocolTypeHttp})
+	require.NoError(t, err)
+	for _, typ := range []types.IntegrationType{types.IntegrationTypeAws, types.IntegrationTypeHttp, types.IntegrationTypeMock} {
+		_, err := e.client.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: a.ApiId, IntegrationType: typ,
+			IntegrationUri: aws.String("https://example.com"), IntegrationMethod: aws.String("GET")})
+		var bad *types.BadRequestException
+		require.ErrorAs(t, err, &bad, "integration type %s", typ)
+		assert.Equal(t, "Currently, an API with a protocol type of HTTP may only be associated with proxy integrations (AWS_PROXY, HTTP_PROXY)", bad.ErrorMessage())
+	}
+	for _, rs := range []*types.RouteSettings{{LoggingLevel: types.LoggingLevelError}, {DataTraceEnabled: aws.Bool(true)}} {
+		_, err := e.client.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: a.ApiId, StageName: aws.String("dev"), DefaultRouteSettings: rs})
+		var bad *types.BadRequestException
+		require.ErrorAs(t, err, &bad)
+		assert.Equal(t, "Execution logs are not supported on protocolType HTTP", bad.ErrorMessage())
+	}
+}

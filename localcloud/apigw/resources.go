@@ -368,7 +368,7 @@ func applyIntegration(it *integration, in *integrationInput) error {
 	case "":
 		return badRequest("integrationType is required")
 	case "AWS", "HTTP", "MOCK":
-		return badRequest("integrationType %s is supported only for WebSocket APIs; HTTP APIs use AWS_PROXY or HTTP_PROXY", it.IntegrationType)
+		return badRequest("Currently, an API with a protocol type of HTTP may only be associated with proxy integrations (AWS_PROXY, HTTP_PROXY)")
 	default:
 		return badRequest("Invalid integrationType %q", it.IntegrationType)
 	}

@@ -39,7 +39,8 @@ func checkRouteSettings(a *api, rs *routeSettings, where string) error {
 		return checkWSRouteSettings(rs, where)
 	}
 	if rs.LoggingLevel != "" || rs.DataTraceEnabled != nil {
-		return badRequest("%s: loggingLevel and dataTraceEnabled are supported only for WebSocket APIs", where)
+		// Execution logging (loggingLevel, dataTraceEnabled) is WebSocket only.
+		return badRequest("Execution logs are not supported on protocolType HTTP")
 	}
 	return nil
 }
