@@ -64,14 +64,16 @@ type responseContext struct {
 
 // eventConfigOf returns the event invoke config that applies to ev, or
 // nil: the config of the version or alias its caller named, or $LATEST's
-// (the function's) when it named neither. An alias's config is its own, not
-// that of the version it points to.
+// (the function's) when it named neither. An alias without a config of its
+// own runs under the config of the version it ran.
 func (s *Service) eventConfigOf(ev *asyncEvent) *eventInvokeConfig {
 	c := &eventInvokeConfig{}
-	if !s.getConfig(cfgKey{ev.key, cfgEventInvoke, cmp.Or(ev.qualifier, "$LATEST")}, c) {
-		return nil
+	for _, q := range []string{cmp.Or(ev.qualifier, "$LATEST"), cmp.Or(ev.version, "$LATEST")} {
+		if s.getConfig(cfgKey{ev.key, cfgEventInvoke, q}, c) {
+			return c
+		}
 	}
-	return c
+	return nil
 }
 
 // maxEventAge is how long Lambda keeps the Event invocation ev.

@@ -27,8 +27,8 @@
 // that does not exist or is another account's and not shared, but layers
 // are not unpacked into /opt. Function URL configs, event invoke configs
 // (eventconfig.go, destinations.go: an Event invocation follows the config
-// of the version or alias it was invoked through, $LATEST's when
-// unqualified; a function's DeadLetterConfig queue or topic receives the
+// of the version or alias it was invoked through (an alias without one,
+// its version's), $LATEST's when unqualified; a function's DeadLetterConfig queue or topic receives the
 // events given up on, deadletter.go) and provisioned concurrency configs are
 // per-qualifier settings (fnconfigs.go) that go with their version or alias;
 // the URLs themselves are not served. With reserved concurrency 0, Event

@@ -32,7 +32,8 @@ func (w *destWorld) putEventConfig(t *testing.T, name, qualifier string, retries
 // "a function, version, or alias", each on its own: an Event invocation
 // through an alias follows the alias's config (its MaximumRetryAttempts and
 // OnFailure destination, its MaximumEventAgeInSeconds), one of a version
-// the version's, one of the function its unqualified ($LATEST) config.
+// the version's, one of the function its unqualified ($LATEST) config; an
+// alias without a config of its own, the version's it runs.
 func TestQualifiedEventInvokeConfig(t *testing.T) {
 	w := newDestWorld(t)
 	ctx := context.Background()
@@ -49,6 +50,10 @@ func TestQualifiedEventInvokeConfig(t *testing.T) {
 	w.putEventConfig(t, "staged", "", 0, fnARN)
 	w.putEventConfig(t, "staged", "1", 0, verARN)
 	w.putEventConfig(t, "staged", "live", 1, aliasARN)
+	// An alias without a config runs under its version's.
+	if _, err := w.lc.CreateAlias(ctx, &awslambda.CreateAliasInput{FunctionName: aws.String("staged"), Name: aws.String("bare"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		name, url string
@@ -56,6 +61,7 @@ func TestQualifiedEventInvokeConfig(t *testing.T) {
 	}{
 		{"staged:live", aliasURL, 2}, // the alias's one retry
 		{"staged:1", verURL, 1},
+		{"staged:bare", verURL, 1},
 		{"staged", fnURL, 1},
 	} {
 		w.invokeEvent(t, tc.name, `{"error":"boom"}`)
