@@ -308,6 +308,15 @@ func updateQuickCreate(a *api, target, key *string) error {
 }
 
 func (s *Service) deleteApi(ctx context.Context, _ *http.Request, p pathArgs, _ []byte) (any, error) {
+	ident := protocol.IdentityFrom(ctx)
+	recs, _ := s.domains.list(ident.AccountID, ident.Region)
+	for _, rec := range recs {
+		for _, m := range rec.Mappings {
+			if m.ApiId == p.api {
+				return nil, badRequest("Deleting API %s failed. Please remove all API mappings for the API from your custom domain names.", p.api)
+			}
+		}
+	}
 	return nil, s.deleteAPI(ctx, p.api)
 }
 

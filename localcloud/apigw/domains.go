@@ -213,7 +213,7 @@ func (s *Service) checkMapping(ctx context.Context, rec *domainRecord, m *apiMap
 	}
 	for _, x := range rec.Mappings {
 		if x.ApiMappingId != m.ApiMappingId && x.ApiMappingKey == m.ApiMappingKey {
-			return conflict("ApiMapping with key %q already exists for domain name %s", m.ApiMappingKey, rec.Domain.DomainName)
+			return conflict("ApiMapping key already exists for this domain name")
 		}
 	}
 	return nil

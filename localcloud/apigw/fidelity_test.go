@@ -166,3 +166,39 @@ func TestHTTPAPIRefusesWebSocketOnlyFeatures(t *testing.T) {
 		assert.Equal(t, "Execution logs are not supported on protocolType HTTP", bad.ErrorMessage())
 	}
 }
+
+// TestApiMappingConflictsInAWSWords: a second mapping with a key the domain
+// already maps is a ConflictException, and an API that a custom domain still
+// maps cannot be deleted until the mapping goes (API Gateway's texts, as
+// CloudFormation and cloud-nuke report them from AWS).
+func TestApiMappingConflictsInAWSWords(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := cloudtest.Context(t)
+	a, err := e.client.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("mapped"), ProtocolType: types.ProtocolTypeHttp})
+	require.NoError(t, err)
+	_, err = e.client.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: a.ApiId, StageName: aws.String("prod")})
+	require.NoError(t, err)
+	_, err = e.client.CreateDomainName(ctx, &apigatewayv2.CreateDomainNameInput{DomainName: aws.String("api.example.com")})
+	require.NoError(t, err)
+	m, err := e.client.CreateApiMapping(ctx, &apigatewayv2.CreateApiMappingInput{DomainName: aws.String("api.example.com"), ApiId: a.ApiId,
+		Stage: aws.String("prod"), ApiMappingKey: aws.String("orders")})
+	require.NoError(t, err)
+
+	_, err = e.client.CreateApiMapping(ctx, &apigatewayv2.CreateApiMappingInput{DomainName: aws.String("api.example.com"), ApiId: a.ApiId,
+		Stage: aws.String("prod"), ApiMappingKey: aws.String("orders")})
+	var conflict *types.ConflictException
+	require.ErrorAs(t, err, &conflict)
+	assert.Equal(t, "ApiMapping key already exists for this domain name", conflict.ErrorMessage())
+
+	_, err = e.client.DeleteApi(ctx, &apigatewayv2.DeleteApiInput{ApiId: a.ApiId})
+	// DeleteApi's model lists no BadRequestException, so the SDK reports a generic API error.
+	cloudtest.APIError(t, err, "BadRequestException", "Deleting API "+aws.ToString(a.ApiId)+" failed. Please remove all API mappings for the API from your custom domain names.")
+	_, err = e.client.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: a.ApiId})
+	require.NoError(t, err, "the refused delete keeps the API")
+
+	_, err = e.client.DeleteApiMapping(ctx, &apigatewayv2.DeleteApiMappingInput{DomainName: aws.String("api.example.com"), ApiMappingId: m.ApiMappingId})
+	require.NoError(t, err)
+	_, err = e.client.DeleteApi(ctx, &apigatewayv2.DeleteApiInput{ApiId: a.ApiId})
+	require.NoError(t, err)
+}
