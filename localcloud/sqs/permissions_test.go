@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -115,4 +116,22 @@ func TestSendMessageBatchFIFORequiresGroupAndDedup(t *testing.T) {
 	out, err := batch(plain, entry("a", "g", "d1"), entry("b", "g", "d2"))
 	require.NoError(t, err)
 	assert.Len(t, out.Successful, 2)
+}
+
+// UntagQueue without keys, or with a key outside 1 to 128 characters, is
+// refused in SQS's words and leaves the tags alone.
+func TestUntagQueueKeyLengths(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	ctx := context.Background()
+	url := createQueue(t, c, "tagged", nil)
+	_, err := c.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: aws.String(url), Tags: map[string]string{"team": "a"}})
+	require.NoError(t, err)
+	for _, keys := range [][]string{{}, {""}, {strings.Repeat("k", 129)}, {"team", ""}} {
+		_, err := c.UntagQueue(ctx, &sqs.UntagQueueInput{QueueUrl: aws.String(url), TagKeys: keys})
+		cloudtest.APIError(t, err, "InvalidParameterValue", "Tag keys must be between 1 and 128 characters in length.")
+	}
+	tags, err := c.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: aws.String(url)})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"team": "a"}, tags.Tags)
 }

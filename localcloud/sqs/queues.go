@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
@@ -426,8 +427,14 @@ func (s *Service) tagQueue(ctx context.Context, in *tagQueueInput) (*struct{}, e
 // untagQueue implements UntagQueue: removes tags.
 func (s *Service) untagQueue(ctx context.Context, in *tagQueueInput) (*struct{}, error) {
 	return s.changeTags(ctx, in, func(q *queue) error {
+		// SQS names keys out of 1 to 128 characters, or none at all, alike.
 		if len(in.TagKeys) == 0 {
-			return missingParam("TagKeys")
+			return invalidParam("Tag keys must be between 1 and 128 characters in length.")
+		}
+		for _, k := range in.TagKeys {
+			if k == "" || utf8.RuneCountInString(k) > 128 {
+				return invalidParam("Tag keys must be between 1 and 128 characters in length.")
+			}
 		}
 		for _, k := range in.TagKeys {
 			delete(q.tags, k)
