@@ -379,7 +379,7 @@ func (s *Service) lookupSubscription(ctx context.Context, arn string, unsignedOK
 		return sub, nil
 	}
 	if p.Region != id.Region {
-		return nil, invalidParameter("SubscriptionArn: the subscription is in region %s, the request in %s", p.Region, id.Region)
+		return nil, invalidParameter("SubscriptionArn")
 	}
 	if p.Account != id.AccountID {
 		if sub != nil && sub.owner == id.AccountID {

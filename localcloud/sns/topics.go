@@ -186,7 +186,7 @@ func (s *Service) lookupTopic(ctx context.Context, arn, param, action string) (*
 	}
 	id := protocol.IdentityFrom(ctx)
 	if p.Region != id.Region {
-		return nil, invalidParameter("%s: the topic is in region %s, the request in %s", param, p.Region, id.Region)
+		return nil, invalidParameter("%s", param) // SNS names no region
 	}
 	t := s.topics[arn]
 	if p.Account != id.AccountID {

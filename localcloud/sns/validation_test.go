@@ -120,3 +120,22 @@ func TestSubscribeSMSEndpoint(t *testing.T) {
 		t.Errorf("Endpoint = %q, want +15551234567", got)
 	}
 }
+
+// TestOtherRegionTopicArn: SNS is regional; a topic or subscription ARN of
+// another region is "Invalid parameter: TopicArn" (or SubscriptionArn), the
+// answer AWS gives clients pointed at the wrong region.
+func TestOtherRegionTopicArn(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	east := env.client(cloudtest.Account)
+	west := awssns.NewFromConfig(cloudtest.Config(env.url, cloudtest.Account, "us-west-2"))
+	ctx := context.Background()
+	topic := createTopic(t, east, "regional", nil)
+	sub := subscribe(t, east, topic, "sqs", "arn:aws:sqs:us-east-1:"+cloudtest.Account+":q", nil)
+	_, err := west.GetTopicAttributes(ctx, &awssns.GetTopicAttributesInput{TopicArn: &topic})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: TopicArn")
+	_, err = west.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, Message: aws.String("m")})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: TopicArn")
+	_, err = west.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &sub})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: SubscriptionArn")
+}
