@@ -225,11 +225,9 @@ func (in publishInput) validate(t *publishTopic) (*message, error) {
 		m.body = def
 		m.byProto = map[string]string{}
 		for k, v := range per {
-			s, ok := v.(string)
-			if !ok {
-				return nil, invalidParameter("Message Structure - the value of key %q must be a string", k)
+			if s, ok := v.(string); ok { // "Non-string values will cause the key to be ignored."
+				m.byProto[k] = s
 			}
-			m.byProto[k] = s
 		}
 	default:
 		return nil, invalidParameter("MessageStructure")

@@ -139,3 +139,27 @@ func TestOtherRegionTopicArn(t *testing.T) {
 	_, err = west.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &sub})
 	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: SubscriptionArn")
 }
+
+// TestMessageStructureIgnoresNonStrings: with MessageStructure json, "non-string
+// values will cause the key to be ignored" (Publish's Message documentation):
+// a protocol key holding a number falls back to the default message, and a
+// default that is not a string is no default.
+func TestMessageStructureIgnoresNonStrings(t *testing.T) {
+	t.Parallel()
+	q := &fakeQueues{}
+	env := newEnv(t, Config{Queues: q})
+	c := env.client(cloudtest.Account)
+	ctx := context.Background()
+	topic := createTopic(t, c, "structured-ignore", nil)
+	queue := "arn:aws:sqs:us-east-1:" + cloudtest.Account + ":sq"
+	subscribe(t, c, topic, "sqs", queue, map[string]string{"RawMessageDelivery": "true"})
+	_, err := c.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, MessageStructure: aws.String("json"),
+		Message: aws.String(`{"default":"for everyone","sqs":42}`)})
+	require.NoError(t, err)
+	if got := q.deliveries(queue); len(got) != 1 || got[0].Body != "for everyone" {
+		t.Errorf("sqs delivery = %+v, want the default message", got)
+	}
+	_, err = c.Publish(ctx, &awssns.PublishInput{TopicArn: &topic, MessageStructure: aws.String("json"),
+		Message: aws.String(`{"default":{"text":"x"},"sqs":"for queues"}`)})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: Message Structure - No default entry in JSON message body")
+}
