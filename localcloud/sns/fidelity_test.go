@@ -209,7 +209,9 @@ func TestDefaultTopicPolicy(t *testing.T) {
 
 // TestAddPermissionStatementForm: the statement AddPermission adds names a
 // lone account principal or action as a string and several as a list, the
-// way the topic policy reads on AWS.
+// way the topic policy reads on AWS; a used label or an action outside SNS
+// is refused in SNS's words, and RemovePermission of an unknown label is a
+// no-op (LocalStack's AWS-validated SNS provider behaves the same).
 func TestAddPermissionStatementForm(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, Config{})
@@ -232,4 +234,17 @@ func TestAddPermissionStatementForm(t *testing.T) {
 	assert.Equal(t, map[string]any{"Sid": "two", "Effect": "Allow",
 		"Principal": map[string]any{"AWS": []any{"arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"}},
 		"Action":    []any{"SNS:Publish", "SNS:Subscribe"}, "Resource": topic}, p.Statement[2])
+
+	_, err = c.AddPermission(ctx, &awssns.AddPermissionInput{TopicArn: &topic, Label: aws.String("one"),
+		AWSAccountId: []string{"111122223333"}, ActionName: []string{"Subscribe"}})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: Statement already exists")
+	_, err = c.AddPermission(ctx, &awssns.AddPermissionInput{TopicArn: &topic, Label: aws.String("three"),
+		AWSAccountId: []string{"111122223333"}, ActionName: []string{"SendMessage"}})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: Policy statement action out of service scope!")
+	// Removing a label the policy does not hold succeeds and changes nothing.
+	_, err = c.RemovePermission(ctx, &awssns.RemovePermissionInput{TopicArn: &topic, Label: aws.String("never-added")})
+	require.NoError(t, err)
+	after, err := c.GetTopicAttributes(ctx, &awssns.GetTopicAttributesInput{TopicArn: &topic})
+	require.NoError(t, err)
+	assert.JSONEq(t, out.Attributes["Policy"], after.Attributes["Policy"])
 }

@@ -133,6 +133,9 @@ func (s *Service) createPlatformApplication(ctx context.Context, form url.Values
 	if !platforms[platform] {
 		return nil, invalidParameter("Platform Reason: %s is not supported", platform)
 	}
+	if len(attrs) == 0 {
+		return nil, errNoAttributes()
+	}
 	if err := checkAppAttributes(platform, attrs, true); err != nil {
 		return nil, err
 	}
@@ -147,6 +150,12 @@ func (s *Service) createPlatformApplication(ctx context.Context, form url.Values
 	}
 	s.apps[a.Arn] = a
 	return platformAppArn{a.Arn}, nil
+}
+
+// errNoAttributes is SNS's answer to a platform application call without
+// its required Attributes (an empty map reaches SNS as none).
+func errNoAttributes() *protocol.Error {
+	return protocol.Errorf("ValidationError", "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null")
 }
 
 // app returns the caller's platform application; s.mu must be held.
@@ -174,6 +183,9 @@ func (s *Service) getPlatformApplicationAttributes(ctx context.Context, form url
 
 func (s *Service) setPlatformApplicationAttributes(ctx context.Context, form url.Values) (any, error) {
 	attrs := attributeEntries(form, "Attributes")
+	if len(attrs) == 0 {
+		return nil, errNoAttributes()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.app(ctx, form.Get("PlatformApplicationArn"))

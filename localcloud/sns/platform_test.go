@@ -43,7 +43,7 @@ func TestPlatformApplicationsAndEndpoints(t *testing.T) {
 		name string
 		in   awssns.CreatePlatformApplicationInput
 	}{
-		{"no credential", awssns.CreatePlatformApplicationInput{Name: aws.String("a"), Platform: aws.String("GCM"), Attributes: map[string]string{}}},
+		{"no credential", awssns.CreatePlatformApplicationInput{Name: aws.String("a"), Platform: aws.String("GCM"), Attributes: map[string]string{"SuccessFeedbackSampleRate": "100"}}},
 		{"apns without principal", awssns.CreatePlatformApplicationInput{Name: aws.String("a"), Platform: aws.String("APNS"), Attributes: map[string]string{"PlatformCredential": "k"}}},
 		{"unknown platform", awssns.CreatePlatformApplicationInput{Name: aws.String("a"), Platform: aws.String("PIGEON"), Attributes: map[string]string{"PlatformCredential": "k"}}},
 		{"bad name", awssns.CreatePlatformApplicationInput{Name: aws.String("a b"), Platform: aws.String("GCM"), Attributes: map[string]string{"PlatformCredential": "k"}}},
@@ -53,6 +53,11 @@ func TestPlatformApplicationsAndEndpoints(t *testing.T) {
 		var inv *types.InvalidParameterException
 		assert.ErrorAs(t, err, &inv, tt.name)
 	}
+	// Attributes are required; an empty map reaches SNS as none.
+	_, err = c.CreatePlatformApplication(ctx, &awssns.CreatePlatformApplicationInput{Name: aws.String("a"), Platform: aws.String("GCM"), Attributes: map[string]string{}})
+	cloudtest.APIError(t, err, "ValidationError", "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null")
+	_, err = c.SetPlatformApplicationAttributes(ctx, &awssns.SetPlatformApplicationAttributesInput{PlatformApplicationArn: aws.String(appArn), Attributes: map[string]string{}})
+	cloudtest.APIError(t, err, "ValidationError", "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null")
 
 	ep, err := c.CreatePlatformEndpoint(ctx, &awssns.CreatePlatformEndpointInput{PlatformApplicationArn: aws.String(appArn), Token: aws.String("device-1"),
 		CustomUserData: aws.String("user 7")})

@@ -115,7 +115,7 @@ func (s *Service) addPermission(ctx context.Context, form url.Values) (any, erro
 	names := make([]string, 0, len(actions))
 	for _, a := range actions {
 		if !snsActions[a] {
-			return nil, invalidParameter("ActionName: %q is not an SNS action that can be granted", a)
+			return nil, invalidParameter("Policy statement action out of service scope!")
 		}
 		names = append(names, "SNS:"+a)
 	}
@@ -128,7 +128,7 @@ func (s *Service) addPermission(ctx context.Context, form url.Values) (any, erro
 	doc := t.policy()
 	for _, st := range doc.Statement {
 		if st["Sid"] == label {
-			return nil, invalidParameter("Policy statement action out of service scope! Statement %s already exists", label)
+			return nil, invalidParameter("Statement already exists")
 		}
 	}
 	doc.Statement = append(doc.Statement, map[string]any{"Sid": label, "Effect": "Allow", "Principal": map[string]any{"AWS": protocol.PolicyValue(principals)}, "Action": protocol.PolicyValue(names), "Resource": t.arn})
@@ -154,7 +154,7 @@ func (s *Service) removePermission(ctx context.Context, form url.Values) (any, e
 		}
 	}
 	if len(kept) == len(doc.Statement) {
-		return nil, invalidParameter("Label: no statement with Sid %s", label)
+		return nil, nil // removing a label the policy lacks succeeds and changes nothing
 	}
 	doc.Statement = kept
 	return nil, s.savePolicy(ctx, t, doc)

@@ -456,10 +456,12 @@ func (s *Service) publishBatch(ctx context.Context, form url.Values) (any, error
 	for _, e := range entries {
 		id := e.Get("Id")
 		in, err := readPublishInput(e, "")
-		var m *message
-		if err == nil {
-			m, err = in.validate(t)
+		if err != nil {
+			// SNS fails the whole batch at the first entry whose message
+			// attributes it cannot take (as LocalStack's AWS-validated tests found).
+			return nil, err
 		}
+		m, err := in.validate(t)
 		if err != nil {
 			pe, _ := protocol.AsError(err)
 			out.Failed.Member = append(out.Failed.Member, batchErrorEntry{Id: id, Code: pe.Code, Message: pe.Message, SenderFault: !pe.Receiver})
