@@ -120,6 +120,13 @@ func (s *Service) createBucket(w http.ResponseWriter, r *http.Request, t target)
 		return err
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
+		var probe struct {
+			Inner []byte `xml:",innerxml"`
+		}
+		// An empty <CreateBucketConfiguration/> is malformed, as S3 says.
+		if err := xml.Unmarshal(body, &probe); err != nil || len(strings.TrimSpace(string(probe.Inner))) == 0 {
+			return errMalformedXML()
+		}
 		if err := xml.Unmarshal(body, &cfg); err != nil {
 			return errMalformedXML()
 		}

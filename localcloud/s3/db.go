@@ -230,8 +230,9 @@ func (d *db) object(ctx context.Context, bucket, key string) (object, bool, erro
 
 // putObject stores o's record, replacing the key's, and returns the body
 // file the replaced record referred to. A bucket deleted meanwhile fails
-// with gone true.
-func (d *db) putObject(ctx context.Context, o object) (old string, gone bool, err error) {
+// with gone true; check (nil: none) may refuse the write, given whether
+// the key exists and its ETag, in the same transaction.
+func (d *db) putObject(ctx context.Context, o object, check func(exists bool, etag string) error) (old string, gone bool, err error) {
 	headers, _ := json.Marshal(o.Headers)
 	tx, err := d.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -245,9 +246,15 @@ func (d *db) putObject(ctx context.Context, o object) (old string, gone bool, er
 	if n == 0 {
 		return "", true, nil
 	}
-	err = tx.QueryRowContext(ctx, `SELECT file FROM objects WHERE bucket = ? AND key = ?`, o.Bucket, o.Key).Scan(&old)
+	var etag string
+	err = tx.QueryRowContext(ctx, `SELECT file, etag FROM objects WHERE bucket = ? AND key = ?`, o.Bucket, o.Key).Scan(&old, &etag)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", false, fmt.Errorf("put object: %w", err)
+	}
+	if check != nil {
+		if err := check(old != "", etag); err != nil {
+			return "", false, err
+		}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO objects (`+objectColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.Bucket, o.Key, o.Size, o.ETag, o.ContentType, string(headers), o.ChecksumAlgo, o.Checksum, o.Modified.UnixMilli(), o.File)

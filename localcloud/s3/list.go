@@ -22,6 +22,9 @@ type listing struct {
 // maxKeys entries (keys and prefixes together) are taken.
 func (s *Service) list(r *http.Request, bucket, prefix, delimiter, marker string, maxKeys int) (listing, error) {
 	var l listing
+	if maxKeys == 0 {
+		return l, nil // S3 answers max-keys=0 with nothing, not truncated
+	}
 	after := marker
 	for {
 		batch, err := s.db.objectsAfter(r.Context(), bucket, prefix, after, 1000)

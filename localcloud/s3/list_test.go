@@ -73,6 +73,11 @@ func TestListingPages(t *testing.T) {
 	_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: bucket, ContinuationToken: aws.String("!!!")})
 	apiError(t, err, 400, "InvalidArgument", "The continuation token provided is incorrect")
 
+	zero, err := c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: bucket, MaxKeys: aws.Int32(0)})
+	require.NoError(t, err)
+	assert.Empty(t, zero.Contents)
+	assert.False(t, aws.ToBool(zero.IsTruncated), "max-keys=0 lists nothing and is not truncated")
+
 	// Version 1 pages by Marker; NextMarker comes with a delimiter.
 	v1, err := c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: bucket, MaxKeys: aws.Int32(3)})
 	require.NoError(t, err)

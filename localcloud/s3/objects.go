@@ -63,13 +63,19 @@ func objectHeaders(r *http.Request) (contentType string, headers map[string]stri
 
 // store keeps a received body (the temporary file tmp) as o.
 func (s *Service) store(ctx context.Context, b bucket, o object, tmp string) error {
+	return s.storeIf(ctx, b, o, tmp, nil)
+}
+
+// storeIf is store when check, given whether the key exists and its ETag,
+// allows it (nil: always), decided atomically with the write.
+func (s *Service) storeIf(ctx context.Context, b bucket, o object, tmp string, check func(exists bool, etag string) error) error {
 	file, err := s.db.keep(b.Account, tmp)
 	if err != nil {
 		os.Remove(tmp)
 		return err
 	}
 	o.File = file
-	old, gone, err := s.db.putObject(ctx, o)
+	old, gone, err := s.db.putObject(ctx, o, check)
 	if err != nil || gone {
 		s.db.remove(b.Account, file)
 		if gone {
@@ -91,13 +97,24 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request, t target) er
 	if err != nil {
 		return err
 	}
+	check := writeCondition(r, t.key)
+	if check != nil {
+		// Refuse before the body is read when the answer is known.
+		cur, ok, err := s.db.object(r.Context(), b.Name, t.key)
+		if err != nil {
+			return err
+		}
+		if err := check(ok, cur.ETag); err != nil {
+			return err
+		}
+	}
 	rec, err := s.receive(w, r, s.maxSize)
 	if err != nil {
 		return err
 	}
 	o := object{Bucket: b.Name, Key: t.key, Size: rec.size, ETag: `"` + hex.EncodeToString(rec.md5) + `"`, ContentType: ct, Headers: headers,
 		ChecksumAlgo: rec.checksumAlgo, Checksum: rec.checksum, Modified: s.now().UTC()}
-	if err := s.store(r.Context(), b, o, rec.tmp); err != nil {
+	if err := s.storeIf(r.Context(), b, o, rec.tmp, check); err != nil {
 		return err
 	}
 	h := w.Header()
@@ -140,6 +157,11 @@ func objectResponseHeaders(h http.Header, o object) {
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("x-amz-server-side-encryption", "AES256")
 	for k, v := range o.Headers {
+		if strings.HasPrefix(k, "x-amz-meta-") {
+			// As S3 sends them: lower case, not canonicalised.
+			h[k] = []string{v}
+			continue
+		}
 		h.Set(k, v)
 	}
 }
@@ -176,6 +198,31 @@ func precondition(w http.ResponseWriter, r *http.Request, o object) (done bool, 
 		return true, nil
 	}
 	return false, nil
+}
+
+// writeCondition is a conditional PutObject's test (S3's conditional
+// writes): If-None-Match "*" wants no object under the key, If-Match one
+// with that ETag. nil when the request has neither.
+func writeCondition(r *http.Request, key string) func(exists bool, etag string) error {
+	inm, im := r.Header.Get("If-None-Match"), r.Header.Get("If-Match")
+	if inm == "" && im == "" {
+		return nil
+	}
+	failed := func(cond string) error {
+		e := protocol.StatusErrorf(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+		return withField(e, "Condition", cond)
+	}
+	return func(exists bool, etag string) error {
+		switch {
+		case inm != "" && exists && etagMatch(inm, etag):
+			return failed("If-None-Match")
+		case im != "" && !exists:
+			return errNoSuchKey(key)
+		case im != "" && !etagMatch(im, etag):
+			return failed("If-Match")
+		}
+		return nil
+	}
 }
 
 // etagMatch reports whether an If-Match/If-None-Match list names etag.
@@ -221,8 +268,8 @@ func byteRange(v string, size int64) (start, end int64, ok bool, err error) {
 	if b != "" {
 		end, err2 = strconv.ParseInt(b, 10, 64)
 	}
-	if err1 != nil || err2 != nil || start < 0 || end < start {
-		return 0, 0, false, nil
+	if err1 != nil || err2 != nil || start < 0 || b != "" && end < start {
+		return 0, 0, false, nil // not a range S3 reads: the whole object
 	}
 	if start >= size {
 		return unsatisfiable()
@@ -243,15 +290,24 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request, t target) er
 	if err != nil {
 		return err
 	}
-	if v := t.query["partNumber"]; v != nil && (len(v) == 0 || v[0] != "1") {
-		return protocol.StatusErrorf(http.StatusRequestedRangeNotSatisfiable, "InvalidPartNumber", "The requested partnumber is not satisfiable")
-	}
 	if done, err := precondition(w, r, o); done || err != nil {
 		return err
 	}
 	start, end, ranged, err := byteRange(r.Header.Get("Range"), o.Size)
 	if err != nil {
 		return err
+	}
+	if v, ok := t.query["partNumber"]; ok {
+		// An object uploaded in one piece is its only part: part 1 is
+		// the whole object, answered as a range.
+		if strings.Contains(o.ETag, "-") {
+			return errNotImplemented() // the parts of a multipart object are not kept apart
+		}
+		if len(v) == 0 || v[0] != "1" || o.Size == 0 {
+			return protocol.StatusErrorf(http.StatusRequestedRangeNotSatisfiable, "InvalidPartNumber", "The requested partnumber is not satisfiable")
+		}
+		start, end, ranged = 0, o.Size-1, true
+		w.Header().Set("x-amz-mp-parts-count", "1")
 	}
 	h := w.Header()
 	objectResponseHeaders(h, o)
@@ -330,10 +386,6 @@ type deleteFailure struct {
 // deleteObjects is DeleteObjects: up to 1,000 keys, each reported deleted
 // (missing keys too, as S3 does) unless Quiet.
 func (s *Service) deleteObjects(w http.ResponseWriter, r *http.Request, t target) error {
-	b, err := s.ownBucket(r.Context(), t.bucket)
-	if err != nil {
-		return err
-	}
 	digest := r.Header.Get("Content-MD5") != "" || r.Header.Get("x-amz-trailer") != ""
 	for name := range checksumAlgorithms {
 		digest = digest || r.Header.Get("x-amz-checksum-"+name) != ""
@@ -353,6 +405,10 @@ func (s *Service) deleteObjects(w http.ResponseWriter, r *http.Request, t target
 	var req deleteRequest
 	if err := xml.Unmarshal(body, &req); err != nil || len(req.Objects) == 0 || len(req.Objects) > 1000 {
 		return errMalformedXML()
+	}
+	b, err := s.ownBucket(r.Context(), t.bucket)
+	if err != nil {
+		return err
 	}
 	out := deleteResult{Xmlns: xmlns}
 	for _, o := range req.Objects {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -272,4 +273,67 @@ func TestChunkedUpload(t *testing.T) {
 			assert.Empty(t, aws.ToString(got.ContentEncoding), "aws-chunked is not stored")
 		})
 	}
+}
+
+// TestWriteConditionsAndParts: conditional writes (If-None-Match "*",
+// If-Match), partNumber on an object uploaded whole (part 1 is the whole
+// object, answered 206 with its Content-Range; part 2 is 416), ranges a
+// HEAD cannot satisfy, metadata names as S3 sends them (lower case), and
+// the request-shape errors S3 gives before looking at the bucket.
+func TestWriteConditionsAndParts(t *testing.T) {
+	c, endpoint := serve(t)
+	ctx := context.Background()
+	bucket := aws.String("labkit-conditions")
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
+	require.NoError(t, err)
+
+	put := func(body string, mod func(*s3.PutObjectInput)) (*s3.PutObjectOutput, error) {
+		in := &s3.PutObjectInput{Bucket: bucket, Key: aws.String("lock"), Body: strings.NewReader(body)}
+		if mod != nil {
+			mod(in)
+		}
+		return c.PutObject(ctx, in)
+	}
+	first, err := put("holder 1", func(in *s3.PutObjectInput) { in.IfNoneMatch = aws.String("*") })
+	require.NoError(t, err)
+	_, err = put("holder 2", func(in *s3.PutObjectInput) { in.IfNoneMatch = aws.String("*") })
+	apiError(t, err, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+	_, err = put("holder 2", func(in *s3.PutObjectInput) { in.IfMatch = aws.String(`"00000000000000000000000000000000"`) })
+	apiError(t, err, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+	_, err = put("holder 2", func(in *s3.PutObjectInput) { in.IfMatch = first.ETag })
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("absent"), Body: strings.NewReader("x"), IfMatch: first.ETag})
+	apiError(t, err, 404, "NoSuchKey", "The specified key does not exist.")
+
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("f1"), Body: strings.NewReader("f1"), Metadata: map[string]string{"Build-Id": "7"}})
+	require.NoError(t, err)
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: aws.String("f1"), PartNumber: aws.Int32(1)})
+	require.NoError(t, err)
+	assert.Equal(t, "bytes 0-1/2", aws.ToString(head.ContentRange))
+	assert.Equal(t, int32(1), aws.ToInt32(head.PartsCount))
+	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: aws.String("f1"), PartNumber: aws.Int32(2)})
+	assert.Equal(t, 416, statusOf(t, err))
+	for _, rng := range []string{"bytes=5-9", "bytes=100-"} {
+		_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: aws.String("f1"), Range: aws.String(rng)})
+		assert.Equal(t, 416, statusOf(t, err), rng)
+	}
+	head, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: aws.String("f1"), Range: aws.String("bytes=1-0")})
+	require.NoError(t, err)
+	assert.Empty(t, aws.ToString(head.ContentRange), "a range that ends before it starts is ignored")
+	assert.Equal(t, int64(2), aws.ToInt64(head.ContentLength))
+
+	// Go's client canonicalises header names it reads: look at the bytes.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(endpoint, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	fmt.Fprintf(conn, "HEAD /labkit-conditions/f1 HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nConnection: close\r\n\r\n",
+		strings.TrimPrefix(endpoint, "http://"), "AWS4-HMAC-SHA256 Credential=111111111111/20261207/us-east-1/s3/aws4_request, SignedHeaders=host, Signature="+strings.Repeat("0", 64))
+	raw, err := io.ReadAll(conn)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), "\r\nx-amz-meta-build-id: 7\r\n", "metadata names are sent lower-case")
+
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-empty-config"), CreateBucketConfiguration: &types.CreateBucketConfiguration{}})
+	cloudtest.APIError(t, err, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+	_, err = c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("labkit-no-bucket"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{}}})
+	cloudtest.APIError(t, err, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
 }
