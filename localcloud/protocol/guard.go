@@ -160,8 +160,8 @@ func (g *guard) originOK(r *http.Request, route *Route) bool {
 }
 
 // signature says whether r carries a SigV4 signature: the Authorization
-// header's scheme or a presigned query. malformed is an Authorization
-// header that is not SigV4.
+// header's scheme or a presigned query (SigV4, or S3's SigV2 one).
+// malformed is an Authorization header that is not SigV4.
 //
 // As DynamoDB answers: a header that does not even start with "AWS4-" (or
 // is empty) is a missing token, not an incomplete signature.
@@ -174,7 +174,7 @@ func signature(r *http.Request) (signed, malformed bool) {
 		return ok, !ok
 	}
 	q := r.URL.Query()
-	if q.Get("X-Amz-Signature") == "" {
+	if q.Get("X-Amz-Signature") == "" && (q.Get("Signature") == "" || q.Get("AWSAccessKeyId") == "") {
 		return false, false
 	}
 	_, ok := ParseCredential(r)

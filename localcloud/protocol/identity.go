@@ -67,7 +67,8 @@ type Credential struct {
 }
 
 // ParseCredential reads the SigV4 credential scope from the Authorization
-// header or, for presigned URLs, the X-Amz-Credential query parameter. It
+// header or, for presigned URLs, the X-Amz-Credential query parameter (or
+// an S3 SigV2 presigned URL's AWSAccessKeyId, service "s3"). It
 // returns ok=false when the request is unsigned or the scope is malformed.
 // The signature itself is not verified: the local cloud trusts its callers.
 func ParseCredential(r *http.Request) (Credential, bool) {
@@ -81,8 +82,13 @@ func ParseCredential(r *http.Request) (Credential, bool) {
 		if j := strings.IndexAny(scope, ", "); j >= 0 {
 			scope = scope[:j]
 		}
-	} else if q := r.URL.Query().Get("X-Amz-Credential"); q != "" {
-		scope = q
+	} else if q := r.URL.Query(); q.Get("X-Amz-Credential") != "" {
+		scope = q.Get("X-Amz-Credential")
+	} else if key := q.Get("AWSAccessKeyId"); key != "" && q.Get("Signature") != "" {
+		// A Signature Version 2 presigned URL (what boto3's
+		// generate_presigned_url makes for S3 in us-east-1): only S3
+		// still takes them, and they carry no region.
+		return Credential{AccessKeyID: key, Service: "s3"}, true
 	}
 	parts := strings.Split(scope, "/")
 	if len(parts) != 5 || parts[4] != "aws4_request" || parts[0] == "" {

@@ -105,3 +105,73 @@ func TestIPEndpointWithoutPathStyle(t *testing.T) {
 	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("labkit-ip"), Key: aws.String("k"), Body: strings.NewReader("v")})
 	require.NoError(t, err)
 }
+
+// TestPresignedURLs: URLs the SDK presigns (the signature in the query)
+// work from a plain HTTP client, for a download and an upload.
+func TestPresignedURLs(t *testing.T) {
+	c, _ := serve(t)
+	ctx := context.Background()
+	bucket := aws.String("labkit-presign")
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
+	require.NoError(t, err)
+	ps := s3.NewPresignClient(c)
+	put, err := ps.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("upload.txt")})
+	require.NoError(t, err)
+	req, err := http.NewRequest(put.Method, put.URL, strings.NewReader("via a presigned URL"))
+	require.NoError(t, err)
+	for k, vs := range put.SignedHeader {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	get, err := ps.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String("upload.txt")})
+	require.NoError(t, err)
+	resp, err = http.Get(get.URL)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "via a presigned URL", string(b))
+}
+
+// TestSigV2PresignedURL: boto3's generate_presigned_url makes Signature
+// Version 2 URLs for S3 (AWSAccessKeyId, Expires, Signature in the query);
+// they are served like SigV4 ones, in the key's account, and a page of
+// another site still cannot use one.
+func TestSigV2PresignedURL(t *testing.T) {
+	c, endpoint := serve(t)
+	ctx := context.Background()
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-v2")})
+	require.NoError(t, err)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("labkit-v2"), Key: aws.String("report.csv"), Body: strings.NewReader("a,b")})
+	require.NoError(t, err)
+	url := endpoint + "/labkit-v2/report.csv?AWSAccessKeyId=111111111111&Expires=4102444800&Signature=c2lnbmF0dXJl"
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "a,b", string(b))
+
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Sec-Fetch-Mode", "no-cors")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 403, resp.StatusCode)
+	assert.NotContains(t, string(b), "a,b")
+
+	// Another account's key reaches no bucket of this one.
+	resp, err = http.Get(strings.Replace(url, "111111111111", "222222222222", 1))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 403, resp.StatusCode)
+}
