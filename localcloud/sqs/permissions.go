@@ -40,7 +40,7 @@ func (s *Service) addPermission(ctx context.Context, in *addPermissionInput) (*s
 	}
 	for _, a := range in.Actions {
 		if grantable, known := grantableActions[a]; !known {
-			return nil, invalidParam("Value SQS:%s for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions.", a)
+			return nil, invalidParam("Value SQS:%s for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions. ", a) // SQS ends it with a space
 		} else if !grantable {
 			return nil, invalidParam("Value SQS:%s for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.", a)
 		}

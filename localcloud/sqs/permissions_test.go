@@ -51,7 +51,7 @@ func TestAddPermissionGrantsSharedActionsOnly(t *testing.T) {
 		assert.ErrorContains(t, err, "Value SQS:"+owner+" for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.")
 	}
 	err := add("batch", []string{"111122223333"}, []string{"SendMessageBatch"})
-	assert.ErrorContains(t, err, "Value SQS:SendMessageBatch for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions.")
+	assert.ErrorContains(t, err, "Value SQS:SendMessageBatch for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions. ")
 	eight := []string{"SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes", "GetQueueUrl", "PurgeQueue", "ListDeadLetterSourceQueues"}
 	var over *types.OverLimit
 	assert.ErrorAs(t, add("eight", []string{"111122223333"}, eight), &over)
