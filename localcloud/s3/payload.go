@@ -89,6 +89,14 @@ func bodyError(err error) error {
 	return errIncompleteBody()
 }
 
+// maxTrailers bounds the bytes of an aws-chunked body's trailing headers:
+// the SDKs send one checksum and at most a signature.
+const maxTrailers = 8 << 10
+
+func errMalformedTrailer() *protocol.Error {
+	return protocol.Errorf("MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.")
+}
+
 // chunkReader decodes an aws-chunked body and keeps its trailers.
 type chunkReader struct {
 	br       *bufio.Reader
@@ -141,13 +149,18 @@ func (c *chunkReader) next() error {
 	}
 	c.done = true
 	c.trailers = map[string]string{}
-	for {
+	for size := 0; ; {
 		l, err := c.line()
 		if err == io.EOF || err == nil && l == "" {
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		if size += len(l); size > maxTrailers {
+			// A trailer section that never ends is not read (nor kept)
+			// for as long as it comes.
+			return errMalformedTrailer()
 		}
 		k, v, _ := strings.Cut(l, ":")
 		c.trailers[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)

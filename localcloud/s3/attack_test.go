@@ -1,0 +1,78 @@
+package s3_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// do sends req and returns its status and body.
+func do(t *testing.T, req *http.Request) (int, http.Header, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// endless is a request body that writes head, then repeats line until the
+// server stops reading or max bytes went out.
+type endless struct {
+	head, line string
+	max        int64
+	sent       atomic.Int64
+	i          int
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.sent.Load() >= e.max {
+		return 0, io.EOF
+	}
+	var s string
+	if e.head != "" {
+		s, e.head = e.head, ""
+	} else {
+		e.i++
+		s = fmt.Sprintf(e.line, e.i)
+	}
+	n := copy(p, s)
+	e.sent.Add(int64(n))
+	return n, nil
+}
+
+// TestEndlessTrailers: an aws-chunked body whose trailer section never
+// ends is refused with MalformedTrailerError once it passes what trailers
+// can hold, not read (and kept in memory) for as long as it comes.
+func TestEndlessTrailers(t *testing.T) {
+	c, endpoint := serve(t)
+	ctx := context.Background()
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-trailers")})
+	require.NoError(t, err)
+	const max = 64 << 20
+	body := &endless{head: "5\r\nhello\r\n0\r\n", line: "x-amz-meta-t%d: vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\r\n", max: max}
+	req := signedRequest(t, http.MethodPut, endpoint+"/labkit-trailers/k", body)
+	req.ContentLength = -1
+	req.Header.Set("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+	req.Header.Set("Content-Encoding", "aws-chunked")
+	req.Header.Set("x-amz-decoded-content-length", "5")
+	req.Header.Set("x-amz-trailer", "x-amz-checksum-crc32")
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, string(b))
+		assert.Contains(t, string(b), "<Code>MalformedTrailerError</Code>")
+	}
+	assert.Less(t, body.sent.Load(), int64(max), "the server stopped reading the trailers")
+	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("labkit-trailers"), Key: aws.String("k")})
+	require.Error(t, err, "nothing was stored")
+}
