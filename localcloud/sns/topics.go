@@ -162,6 +162,9 @@ func tagMembers(form url.Values) (map[string]string, error) {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return nil, invalidParameter("Tags Reason: tag keys must not start with aws:")
 		}
+		if _, dup := tags[k]; dup {
+			return nil, invalidParameter("Duplicated keys are not allowed.")
+		}
 		tags[k] = v
 	}
 	return tags, nil

@@ -162,3 +162,22 @@ func TestMessageStructureIgnoresNonStrings(t *testing.T) {
 		Message: aws.String(`{"default":{"text":"x"},"sqs":"for queues"}`)})
 	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: Message Structure - No default entry in JSON message body")
 }
+
+// TestTagResourceDuplicateKeys: one request naming a tag key twice is
+// refused ("Duplicated keys are not allowed.", LocalStack's AWS-validated
+// SNS provider) and tags nothing.
+func TestTagResourceDuplicateKeys(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	c := env.client(cloudtest.Account)
+	ctx := context.Background()
+	topic := createTopic(t, c, "dup-tags", nil)
+	_, err := c.TagResource(ctx, &awssns.TagResourceInput{ResourceArn: &topic, Tags: []types.Tag{
+		{Key: aws.String("team"), Value: aws.String("a")}, {Key: aws.String("team"), Value: aws.String("b")}}})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: Duplicated keys are not allowed.")
+	out, err := c.ListTagsForResource(ctx, &awssns.ListTagsForResourceInput{ResourceArn: &topic})
+	require.NoError(t, err)
+	if len(out.Tags) != 0 {
+		t.Errorf("tags after a refused TagResource = %v, want none", out.Tags)
+	}
+}
