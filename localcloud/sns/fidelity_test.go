@@ -28,10 +28,11 @@ func httpStatus(err error) int {
 }
 
 // TestMissingResourcesAnswerAsSNS: botocore's SNS model gives
-// NotFoundException (code NotFound, 404) for Unsubscribe,
-// GetSubscriptionAttributes and SetSubscriptionAttributes, and
-// ResourceNotFoundException (code ResourceNotFound, 404) for the tag
-// operations.
+// NotFoundException (code NotFound, 404) for GetSubscriptionAttributes and
+// SetSubscriptionAttributes, and ResourceNotFoundException (code
+// ResourceNotFound, 404) for the tag operations. Unsubscribe of a
+// subscription already gone succeeds (it is idempotent: moto's and
+// LocalStack's AWS-validated SNS tests unsubscribe twice).
 func TestMissingResourcesAnswerAsSNS(t *testing.T) {
 	t.Parallel()
 	c := newEnv(t, Config{}).client(cloudtest.Account)
@@ -49,10 +50,6 @@ func TestMissingResourcesAnswerAsSNS(t *testing.T) {
 		}},
 		{"SetSubscriptionAttributes", "NotFound", func() error {
 			_, err := c.SetSubscriptionAttributes(ctx, &awssns.SetSubscriptionAttributesInput{SubscriptionArn: &missingSub, AttributeName: aws.String("RawMessageDelivery"), AttributeValue: aws.String("true")})
-			return err
-		}},
-		{"Unsubscribe", "NotFound", func() error {
-			_, err := c.Unsubscribe(ctx, &awssns.UnsubscribeInput{SubscriptionArn: &missingSub})
 			return err
 		}},
 		{"TagResource", "ResourceNotFound", func() error {
@@ -76,6 +73,15 @@ func TestMissingResourcesAnswerAsSNS(t *testing.T) {
 			assert.Equal(t, http.StatusNotFound, httpStatus(err))
 		})
 	}
+	_, err := c.Unsubscribe(ctx, &awssns.UnsubscribeInput{SubscriptionArn: &missingSub})
+	require.NoError(t, err, "Unsubscribe of a subscription already gone")
+	sub := subscribe(t, c, topic, "sqs", "arn:aws:sqs:us-east-1:"+cloudtest.Account+":q", nil)
+	for range 2 {
+		_, err = c.Unsubscribe(ctx, &awssns.UnsubscribeInput{SubscriptionArn: &sub})
+		require.NoError(t, err)
+	}
+	_, err = c.GetSubscriptionAttributes(ctx, &awssns.GetSubscriptionAttributesInput{SubscriptionArn: &sub})
+	assert.Equal(t, "NotFound", errorCode(err), "the subscription is gone")
 }
 
 // TestTopicAttributesAsSNS: SNS reads FifoTopic case-insensitively

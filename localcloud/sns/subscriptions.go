@@ -397,6 +397,9 @@ func (s *Service) unsubscribe(ctx context.Context, form url.Values) (any, error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sub, err := s.lookupSubscription(ctx, form.Get("SubscriptionArn"), true)
+	if e, ok := err.(*protocol.Error); ok && e.Code == "NotFound" {
+		return struct{}{}, nil // Unsubscribe is idempotent: a subscription already gone is no error
+	}
 	if err != nil {
 		return nil, err
 	}
