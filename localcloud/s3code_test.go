@@ -120,7 +120,8 @@ func TestLambdaCodeFromS3(t *testing.T) {
 	_, err = objects.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-eu"),
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}})
 	require.NoError(t, err)
-	_, err = objects.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("labkit-eu"), Key: aws.String("v1.zip"), Body: bytes.NewReader(v1)})
+	euObjects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true; o.Region = "eu-west-1" })
+	_, err = euObjects.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("labkit-eu"), Key: aws.String("v1.zip"), Body: bytes.NewReader(v1)})
 	require.NoError(t, err)
 	_, err = create("elsewhere", &lambdatypes.FunctionCode{S3Bucket: aws.String("labkit-eu"), S3Key: aws.String("v1.zip")})
 	require.True(t, errors.As(err, &e), "%v", err)

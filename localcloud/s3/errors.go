@@ -56,7 +56,7 @@ func withField(e *protocol.Error, name, value string) *protocol.Error {
 }
 
 // errorOrder is the order of the extra elements S3 writes after Message.
-var errorOrder = []string{"BucketName", "Key", "ArgumentName", "ArgumentValue", "Method", "ResourceType", "Condition", "ActualObjectSize", "RangeRequested", "MaxSizeAllowed", "ProposedSize", "UploadId", "PartNumber", "ETag", "MinSizeAllowed", "ExpectedDigest", "CalculatedDigest", "Region", "LocationConstraint"}
+var errorOrder = []string{"Bucket", "Endpoint", "BucketName", "Key", "ArgumentName", "ArgumentValue", "Method", "ResourceType", "Condition", "ActualObjectSize", "RangeRequested", "MaxSizeAllowed", "ProposedSize", "UploadId", "PartNumber", "ETag", "MinSizeAllowed", "ExpectedDigest", "CalculatedDigest", "Region", "LocationConstraint"}
 
 // writeError answers err in S3's shape: <Error><Code/><Message/>...
 // <RequestId/><HostId/></Error> with the error's status; a HEAD answer has

@@ -110,6 +110,15 @@ func TestBucketLifecycle(t *testing.T) {
 	loc, err = c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String("labkit-eu")})
 	require.NoError(t, err)
 	assert.Equal(t, types.BucketLocationConstraint("eu-central-1"), loc.LocationConstraint)
+	// A request for it signed for another region is redirected there, as
+	// S3's regional endpoints answer; one signed for its region is served.
+	_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("labkit-eu")})
+	apiError(t, err, 301, "PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.")
+	var re *smithyhttp.ResponseError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "eu-central-1", re.Response.Header.Get("x-amz-bucket-region"))
+	_, err = client(endpoint, "111111111111", "eu-central-1").ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("labkit-eu")})
+	require.NoError(t, err)
 
 	// Bucket names are global.
 	other := client(endpoint, "222222222222", "us-east-1")

@@ -155,9 +155,37 @@ var unsupported = []string{"accelerate", "acl", "analytics", "attributes", "cors
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amz-id-2", hostID(r))
 	t := parseTarget(r)
-	if err := s.serve(w, r, t); err != nil {
+	err := s.checkRegion(w, r, t)
+	if err == nil {
+		err = s.serve(w, r, t)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 	}
+}
+
+// checkRegion answers a request for an existing bucket of the caller's
+// that is signed for another region as S3's regional endpoints do: 301
+// PermanentRedirect, with the bucket's region in x-amz-bucket-region (the
+// AWS CLI and boto3 read it and retry there; the Go SDK reports the
+// error). ListBuckets, CreateBucket, GetBucketLocation and requests
+// without a region in their signature (SigV2 presigned URLs) are not
+// checked.
+func (s *Service) checkRegion(w http.ResponseWriter, r *http.Request, t target) error {
+	if t.bucket == "" || t.key == "" && (r.Method == http.MethodPut && len(t.query) == 0 || t.has("location")) {
+		return nil // ListBuckets, CreateBucket, GetBucketLocation: any region
+	}
+	cred, ok := protocol.ParseCredential(r)
+	if !ok || cred.Region == "" {
+		return nil
+	}
+	b, found, err := s.db.bucket(r.Context(), t.bucket)
+	if err != nil || !found || b.Account != protocol.IdentityFrom(r.Context()).AccountID || b.Region == cred.Region {
+		return err
+	}
+	w.Header().Set("x-amz-bucket-region", b.Region)
+	e := protocol.StatusErrorf(http.StatusMovedPermanently, "PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.")
+	return withField(withField(e, "Bucket", b.Name), "Endpoint", "s3."+b.Region+".amazonaws.com")
 }
 
 func (s *Service) serve(w http.ResponseWriter, r *http.Request, t target) error {
