@@ -162,8 +162,10 @@ func validateEndpoint(t *topic, proto, endpoint string) error {
 		}
 	case "":
 		return invalidParameter("Protocol")
+	case "firehose":
+		return invalidParameter("Protocol Reason: the local cloud has no Amazon Data Firehose to deliver to")
 	default:
-		return invalidParameter("Invalid protocol type: %s (the local cloud delivers to sqs, lambda, http, https and accepts email, sms and application)", proto)
+		return invalidParameter("Amazon SNS does not support this protocol string: %s", proto)
 	}
 	return nil
 }

@@ -181,3 +181,14 @@ func TestTagResourceDuplicateKeys(t *testing.T) {
 		t.Errorf("tags after a refused TagResource = %v, want none", out.Tags)
 	}
 }
+
+// TestSubscribeUnknownProtocol: a protocol SNS does not have is refused in
+// SNS's words.
+func TestSubscribeUnknownProtocol(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	c := env.client(cloudtest.Account)
+	topic := createTopic(t, c, "protocols", nil)
+	_, err := c.Subscribe(context.Background(), &awssns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("pigeon"), Endpoint: aws.String("coop")})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: Amazon SNS does not support this protocol string: pigeon")
+}
