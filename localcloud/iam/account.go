@@ -113,7 +113,7 @@ func (s *Service) createLoginProfile(ctx context.Context, form url.Values) (any,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.findUser(ctx, form)
+	u, err := s.principalUser(ctx, form)
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +133,10 @@ func (s *Service) createLoginProfile(ctx context.Context, form url.Values) (any,
 	}{loginProfileXML{u.name, isoTime(p.Created), reset}}, nil
 }
 
-// findLoginProfile returns the login profile of the form's user; s.mu
-// must be held.
+// findLoginProfile returns the login profile of the form's user (the
+// calling user's without one); s.mu must be held.
 func (s *Service) findLoginProfile(ctx context.Context, form url.Values) (*user, *loginProfile, error) {
-	u, err := s.findUser(ctx, form)
+	u, err := s.principalUser(ctx, form)
 	if err != nil {
 		return nil, nil, err
 	}

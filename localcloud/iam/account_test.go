@@ -243,3 +243,44 @@ func TestInstanceProfileTagsNotListed(t *testing.T) {
 	require.Len(t, forRole.InstanceProfiles, 1)
 	assert.Empty(t, forRole.InstanceProfiles[0].Tags)
 }
+
+// TestLoginProfileOfTheCaller: without a UserName, the login profile
+// operations and DeactivateMFADevice act on the IAM user making the
+// request (IAM API reference: "it defaults to the principal making the
+// request"); root credentials still have to name the user.
+func TestLoginProfileOfTheCaller(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, t.TempDir())
+	url := serveWithResolver(t, svc)
+	c := awsiam.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	ctx := cloudtest.Context(t)
+	_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	key, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	cfg := cloudtest.Config(url, cloudtest.Account, "us-east-1")
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
+	asAna := awsiam.NewFromConfig(cfg)
+
+	created, err := asAna.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{Password: aws.String("Correct-horse-9")})
+	require.NoError(t, err)
+	assert.Equal(t, "ana", aws.ToString(created.LoginProfile.UserName))
+	got, err := asAna.GetLoginProfile(ctx, &awsiam.GetLoginProfileInput{})
+	require.NoError(t, err)
+	assert.Equal(t, "ana", aws.ToString(got.LoginProfile.UserName))
+	_, err = c.GetLoginProfile(ctx, &awsiam.GetLoginProfileInput{})
+	cloudtest.APIError(t, err, "ValidationError", "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null")
+	_, err = asAna.DeleteLoginProfile(ctx, &awsiam.DeleteLoginProfileInput{})
+	require.NoError(t, err)
+	_, err = c.GetLoginProfile(ctx, &awsiam.GetLoginProfileInput{UserName: aws.String("ana")})
+	cloudtest.APIError(t, err, "NoSuchEntity", "Login Profile for User ana cannot be found.")
+
+	_, err = c.EnableMFADevice(ctx, &awsiam.EnableMFADeviceInput{UserName: aws.String("ana"), SerialNumber: aws.String("GAHT12345678"),
+		AuthenticationCode1: aws.String("123456"), AuthenticationCode2: aws.String("654321")})
+	require.NoError(t, err)
+	_, err = asAna.DeactivateMFADevice(ctx, &awsiam.DeactivateMFADeviceInput{SerialNumber: aws.String("GAHT12345678")})
+	require.NoError(t, err)
+	devs, err := c.ListMFADevices(ctx, &awsiam.ListMFADevicesInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	assert.Empty(t, devs.MFADevices)
+}

@@ -211,7 +211,7 @@ func (s *Service) userDevice(ctx context.Context, form url.Values) (*user, *mfaD
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.findUser(ctx, form)
+	u, err := s.principalUser(ctx, form)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -132,6 +132,20 @@ func (s *Service) findUser(ctx context.Context, form url.Values) (*user, error) 
 	return s.userNamed(protocol.IdentityFrom(ctx).AccountID, name)
 }
 
+// principalUser is the form's UserName's user or, without one, the IAM
+// user making the request: the login profile operations and
+// DeactivateMFADevice default to the caller (IAM API reference; root
+// credentials would need an AssumeRoot session, which the local cloud does
+// not issue). s.mu must be held.
+func (s *Service) principalUser(ctx context.Context, form url.Values) (*user, error) {
+	if form.Get("UserName") == "" {
+		if u := s.callerUser(ctx); u != nil {
+			return u, nil
+		}
+	}
+	return s.findUser(ctx, form)
+}
+
 // userNamed returns the account's user name; s.mu must be held.
 func (s *Service) userNamed(acct, name string) (*user, error) {
 	u := s.view(acct).users[strings.ToLower(name)]
