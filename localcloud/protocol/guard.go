@@ -160,14 +160,16 @@ func (g *guard) originOK(r *http.Request, route *Route) bool {
 }
 
 // signature says whether r carries a SigV4 signature: the Authorization
-// header's scheme or a presigned query (SigV4, or S3's SigV2 one).
-// malformed is an Authorization header that is not SigV4.
+// header's scheme or a presigned query (SigV4, or S3's SigV2 header or
+// query). malformed is an Authorization header that is not SigV4 (nor a
+// complete SigV2 one). A page cannot send either header to another site
+// without a preflight, which the guard refuses.
 //
 // As DynamoDB answers: a header that does not even start with "AWS4-" (or
 // is empty) is a missing token, not an incomplete signature.
 func signature(r *http.Request) (signed, malformed bool) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
-		if !strings.HasPrefix(auth, "AWS4-") {
+		if !strings.HasPrefix(auth, "AWS4-") && !strings.HasPrefix(auth, "AWS ") {
 			return false, false
 		}
 		_, ok := ParseCredential(r)

@@ -68,12 +68,21 @@ type Credential struct {
 
 // ParseCredential reads the SigV4 credential scope from the Authorization
 // header or, for presigned URLs, the X-Amz-Credential query parameter (or
-// an S3 SigV2 presigned URL's AWSAccessKeyId, service "s3"). It
+// an S3 SigV2 presigned URL's AWSAccessKeyId or "AWS AKID:signature"
+// header, service "s3"). It
 // returns ok=false when the request is unsigned or the scope is malformed.
 // The signature itself is not verified: the local cloud trusts its callers.
 func ParseCredential(r *http.Request) (Credential, bool) {
 	scope := ""
 	if auth := r.Header.Get("Authorization"); auth != "" {
+		if v2, ok := strings.CutPrefix(auth, "AWS "); ok {
+			// S3's Signature Version 2 header, "AWS AKID:signature".
+			key, sig, _ := strings.Cut(v2, ":")
+			if key == "" || sig == "" {
+				return Credential{}, false
+			}
+			return Credential{AccessKeyID: key, Service: "s3"}, true
+		}
 		i := strings.Index(auth, "Credential=")
 		if i < 0 {
 			return Credential{}, false

@@ -189,6 +189,9 @@ func (s *Service) checkRegion(w http.ResponseWriter, r *http.Request, t target) 
 }
 
 func (s *Service) serve(w http.ResponseWriter, r *http.Request, t target) error {
+	if err := s.checkSigV2(r.Context(), r, t); err != nil {
+		return err
+	}
 	for _, sub := range unsupported {
 		if t.has(sub) {
 			return errNotImplemented()
