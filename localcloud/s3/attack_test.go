@@ -1,6 +1,7 @@
 package s3_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/labkit-dev/labkit/localcloud"
 )
 
 // do sends req and returns its status and body.
@@ -75,4 +78,31 @@ func TestEndlessTrailers(t *testing.T) {
 	assert.Less(t, body.sent.Load(), int64(max), "the server stopped reading the trailers")
 	_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("labkit-trailers"), Key: aws.String("k")})
 	require.Error(t, err, "nothing was stored")
+}
+
+// TestUploadPartsBoundedByObjectCap: parts of one multipart upload can
+// never hold more than the object cap on disk (an upload that can never
+// complete would otherwise take up to 10,000 parts of the cap each); a part
+// sent again replaces its old one in the count.
+func TestUploadPartsBoundedByObjectCap(t *testing.T) {
+	c, _ := serve(t, func(cfg *localcloud.Config) { cfg.S3MaxObjectSize = 12 << 20 })
+	ctx := context.Background()
+	bucket, key := aws.String("labkit-parts-cap"), aws.String("big")
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
+	require.NoError(t, err)
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: bucket, Key: key})
+	require.NoError(t, err)
+	part := bytes.Repeat([]byte("p"), 5<<20)
+	put := func(n int32) error {
+		_, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(n), Body: bytes.NewReader(part)})
+		return err
+	}
+	require.NoError(t, put(1))
+	require.NoError(t, put(2))
+	require.NoError(t, put(2), "a part sent again replaces its old one")
+	err = put(3)
+	apiError(t, err, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+	parts, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: bucket, Key: key, UploadId: up.UploadId})
+	require.NoError(t, err)
+	assert.Len(t, parts.Parts, 2, "the refused part was not kept")
 }

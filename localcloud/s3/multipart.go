@@ -77,7 +77,8 @@ func (s *Service) createUpload(w http.ResponseWriter, r *http.Request, t target)
 }
 
 // uploadPart is UploadPart: part numbers 1 to 10,000; a number sent again
-// replaces its part.
+// replaces its part. An upload's parts together stay within the object
+// cap (EntityTooLarge).
 func (s *Service) uploadPart(w http.ResponseWriter, r *http.Request, t target) error {
 	if r.Method != http.MethodPut {
 		return errMethodNotAllowed(r.Method, "OBJECT")
@@ -94,7 +95,19 @@ func (s *Service) uploadPart(w http.ResponseWriter, r *http.Request, t target) e
 	if err != nil {
 		return err
 	}
-	rec, err := s.receive(w, r, s.maxSize)
+	// The upload's other parts and this one must fit in one object: parts
+	// past the cap could never be completed, only fill the disk.
+	stored, err := s.db.parts(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	budget := s.maxSize
+	for _, p := range stored {
+		if p.Number != n {
+			budget -= p.Size
+		}
+	}
+	rec, err := s.receive(w, r, max(budget, 0))
 	if err != nil {
 		return err
 	}
