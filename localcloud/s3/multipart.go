@@ -128,8 +128,8 @@ func (s *Service) uploadPart(w http.ResponseWriter, r *http.Request, t target) e
 	s.db.remove(b.Account, old)
 	w.Header().Set("ETag", p.ETag)
 	w.Header().Set("x-amz-server-side-encryption", "AES256")
-	if rec.checksumAlgo != "" {
-		w.Header().Set("x-amz-checksum-"+strings.ToLower(rec.checksumAlgo), rec.checksum)
+	if h := "x-amz-checksum-" + strings.ToLower(rec.checksumAlgo); r.Header.Get(h) != "" || strings.EqualFold(r.Header.Get("x-amz-trailer"), h) {
+		w.Header().Set(h, rec.checksum) // the part checksum the client sent
 	}
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
@@ -201,12 +201,12 @@ func (s *Service) completeUpload(w http.ResponseWriter, r *http.Request, t targe
 		e := protocol.Errorf("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
 		return withField(withField(e, "ProposedSize", strconv.FormatInt(total, 10)), "MaxSizeAllowed", strconv.FormatInt(s.maxSize, 10))
 	}
-	tmp, err := s.concat(b.Account, chosen)
+	tmp, crc, err := s.concat(b.Account, chosen)
 	if err != nil {
 		return err
 	}
 	o := object{Bucket: b.Name, Key: u.Key, Size: total, ETag: fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(sums.Sum(nil)), len(chosen)),
-		ContentType: u.ContentType, Headers: u.Headers, Modified: s.now().UTC()}
+		ContentType: u.ContentType, Headers: u.Headers, ChecksumAlgo: "CRC64NVME", Checksum: crc, Modified: s.now().UTC()}
 	if err := s.store(r.Context(), b, o, tmp); err != nil {
 		return err
 	}
@@ -218,14 +218,18 @@ func (s *Service) completeUpload(w http.ResponseWriter, r *http.Request, t targe
 	return writeXML(w, completeResult{Xmlns: xmlns, Location: "/" + b.Name + "/" + u.Key, Bucket: b.Name, Key: u.Key, ETag: o.ETag})
 }
 
-// concat writes parts' files one after another into a temporary file.
-func (s *Service) concat(account string, parts []part) (string, error) {
+// concat writes parts' files one after another into a temporary file and
+// returns it with the whole object's CRC64NVME (base64), the full-object
+// checksum S3 gives a multipart upload made without checksums.
+func (s *Service) concat(account string, parts []part) (string, string, error) {
 	out, err := s.db.tempFile()
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
+	crc := checksumAlgorithms["crc64nvme"]()
+	dst := io.MultiWriter(out, crc)
 	for _, p := range parts {
-		if err = appendFile(out, s.db.path(account, p.File)); err != nil {
+		if err = appendFile(dst, s.db.path(account, p.File)); err != nil {
 			break
 		}
 	}
@@ -234,9 +238,9 @@ func (s *Service) concat(account string, parts []part) (string, error) {
 	}
 	if err != nil {
 		os.Remove(out.Name())
-		return "", fmt.Errorf("join parts: %w", err)
+		return "", "", fmt.Errorf("join parts: %w", err)
 	}
-	return out.Name(), nil
+	return out.Name(), base64.StdEncoding.EncodeToString(crc.Sum(nil)), nil
 }
 
 func appendFile(dst io.Writer, path string) error {

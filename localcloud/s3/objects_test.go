@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"net"
 	"net/http"
@@ -336,4 +337,34 @@ func TestWriteConditionsAndParts(t *testing.T) {
 	cloudtest.APIError(t, err, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
 	_, err = c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String("labkit-no-bucket"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{}}})
 	cloudtest.APIError(t, err, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+}
+
+// TestDefaultChecksum: an object uploaded without a checksum gets S3's
+// default full-object CRC64NVME, which GetObject returns when asked
+// (x-amz-checksum-mode: ENABLED) and the SDK verifies while reading.
+func TestDefaultChecksum(t *testing.T) {
+	c, endpoint := serve(t)
+	ctx := context.Background()
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-crc")})
+	require.NoError(t, err)
+	body := strings.Repeat("no checksum sent ", 100)
+	req := signedRequest(t, http.MethodPut, endpoint+"/labkit-crc/plain", strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	// CRC-64/NVME: polynomial 0xad93d23594c93659, reflected, init and
+	// final XOR all ones (NVM Express base specification); crc64's table
+	// takes the reflected polynomial.
+	var want [8]byte
+	binary.BigEndian.PutUint64(want[:], crc64.Checksum([]byte(body), crc64.MakeTable(0x9a6c9329ac4bc9b5)))
+	got, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("labkit-crc"), Key: aws.String("plain"), ChecksumMode: types.ChecksumModeEnabled})
+	require.NoError(t, err)
+	b, err := io.ReadAll(got.Body)
+	got.Body.Close()
+	require.NoError(t, err, "the SDK verified the checksum while reading")
+	assert.Equal(t, body, string(b))
+	assert.Equal(t, base64.StdEncoding.EncodeToString(want[:]), aws.ToString(got.ChecksumCRC64NVME))
+	assert.Equal(t, types.ChecksumTypeFullObject, got.ChecksumType)
 }

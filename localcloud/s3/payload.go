@@ -234,7 +234,10 @@ func (s *Service) receive(w http.ResponseWriter, r *http.Request, max int64) (*r
 			algo = strings.ToLower(r.Header.Get("x-amz-sdk-checksum-algorithm"))
 		}
 		if _, ok := checksumAlgorithms[algo]; !ok {
-			algo = ""
+			// S3 gives every object uploaded without a checksum a
+			// full-object CRC64NVME (its default data integrity
+			// protection since December 2024).
+			algo = "crc64nvme"
 		}
 	}
 	f, err := s.db.tempFile()

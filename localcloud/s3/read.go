@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -69,8 +70,8 @@ func (s *Service) WriteObject(ctx context.Context, bucket, key, contentType stri
 	if err != nil {
 		return err
 	}
-	sum := md5.New()
-	n, err := io.Copy(io.MultiWriter(f, sum), io.LimitReader(body, s.maxSize+1))
+	sum, crc := md5.New(), checksumAlgorithms["crc64nvme"]()
+	n, err := io.Copy(io.MultiWriter(f, sum, crc), io.LimitReader(body, s.maxSize+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -82,6 +83,6 @@ func (s *Service) WriteObject(ctx context.Context, bucket, key, contentType stri
 		return err
 	}
 	o := object{Bucket: b.Name, Key: key, Size: n, ETag: `"` + hex.EncodeToString(sum.Sum(nil)) + `"`, ContentType: contentType,
-		Headers: map[string]string{}, Modified: s.now().UTC()}
+		Headers: map[string]string{}, ChecksumAlgo: "CRC64NVME", Checksum: base64.StdEncoding.EncodeToString(crc.Sum(nil)), Modified: s.now().UTC()}
 	return s.store(ctx, b, o, f.Name())
 }
