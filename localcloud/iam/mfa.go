@@ -247,8 +247,12 @@ func (s *Service) resyncMFADevice(ctx context.Context, form url.Values) (any, er
 }
 
 // userMFADevices returns the devices enabled for a user; s.mu must be held.
+// The root user (no name) has none: EnableMFADevice enables IAM users'.
 func (s *Service) userMFADevices(u *user) []*mfaDevice {
 	var out []*mfaDevice
+	if u.name == "" {
+		return nil
+	}
 	for _, d := range listDocs[mfaDevice](s, u.account, kindMFA) {
 		if strings.EqualFold(d.User, u.name) {
 			out = append(out, d)
@@ -260,7 +264,7 @@ func (s *Service) userMFADevices(u *user) []*mfaDevice {
 func (s *Service) listMFADevices(ctx context.Context, form url.Values) (any, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	u, err := s.keyUser(ctx, form)
+	u, err := s.keyHolder(ctx, form)
 	if err != nil {
 		return nil, err
 	}

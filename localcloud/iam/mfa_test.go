@@ -111,3 +111,25 @@ func TestIAMPathLength(t *testing.T) {
 	_, err = c.UpdateUser(ctx, &awsiam.UpdateUserInput{UserName: aws.String("ana"), NewPath: aws.String(long)})
 	cloudtest.APIError(t, err, "ValidationError", "1 validation error detected: Value '"+long+"' at 'newPath' failed to satisfy constraint: Member must have length less than or equal to 512")
 }
+
+// TestListMFADevicesOfTheCaller: without a UserName, ListMFADevices lists
+// the caller's devices (IAM API reference): for root credentials the root
+// user's, of which EnableMFADevice (naming an IAM user) enables none.
+func TestListMFADevicesOfTheCaller(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	_, err = c.CreateVirtualMFADevice(ctx, &awsiam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("spare")})
+	require.NoError(t, err)
+	_, err = c.EnableMFADevice(ctx, &awsiam.EnableMFADeviceInput{UserName: aws.String("ana"), SerialNumber: aws.String("GAHT12345678"),
+		AuthenticationCode1: aws.String("123456"), AuthenticationCode2: aws.String("654321")})
+	require.NoError(t, err)
+	root, err := c.ListMFADevices(ctx, &awsiam.ListMFADevicesInput{})
+	require.NoError(t, err)
+	assert.Empty(t, root.MFADevices, "neither ana's device nor an unassigned one is the root user's")
+	anas, err := c.ListMFADevices(ctx, &awsiam.ListMFADevicesInput{UserName: aws.String("ana")})
+	require.NoError(t, err)
+	assert.Len(t, anas.MFADevices, 1)
+}
