@@ -164,7 +164,16 @@ func objectResponseHeaders(h http.Header, o object) {
 		}
 		h.Set(k, v)
 	}
+	// An object opened in the browser (a presigned URL) would render at
+	// the cloud's own origin, whose pages the guard lets call every
+	// service: an HTML or SVG object's script could create and invoke a
+	// function. Sandboxed, it renders in an opaque origin whose calls the
+	// guard refuses as another site's.
+	h.Set("Content-Security-Policy", objectCSP)
 }
+
+// objectCSP is the Content-Security-Policy objects are served with.
+const objectCSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
 
 // precondition applies If-Match, If-Unmodified-Since, If-None-Match and
 // If-Modified-Since in the order S3 documents; done is true when it
