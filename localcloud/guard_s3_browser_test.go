@@ -10,7 +10,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -63,4 +65,49 @@ func TestBrowserStoredS3PageIsSandboxed(t *testing.T) {
 	assert.Empty(t, fns.Functions, "functions after the stored page ran")
 	_, err = os.Stat(g.canary)
 	assert.True(t, os.IsNotExist(err), "the stored page ran a bootstrap: %v", err)
+}
+
+// htmlFunction is a bootstrap that answers every invocation with an HTML
+// page, as a learner's HTTP API may (one that echoes input is reflected
+// script).
+const htmlFunction = "#!/bin/sh\nwhile true; do\n" +
+	"  curl -sS -D /tmp/h.$$ -o /dev/null \"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next\" || exit 1\n" +
+	"  id=$(grep -i '^lambda-runtime-aws-request-id:' /tmp/h.$$ | tr -d '\\r' | cut -d' ' -f2)\n" +
+	"  curl -sS -X POST -d '{\"statusCode\":200,\"headers\":{\"content-type\":\"text/html\"},\"body\":\"<!doctype html><title>page</title>\"}' " +
+	"\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/$id/response\" >/dev/null\ndone\n"
+
+// TestBrowserExecutePathPageIsSandboxed: an HTTP API's page reached by the
+// cloud's own address (/_aws/execute-api/ID/...; a link from another site
+// is followed there) renders sandboxed too, so its script reaches no
+// service; by its own host name (ID.execute-api.localhost) it is another
+// origin already.
+func TestBrowserExecutePathPageIsSandboxed(t *testing.T) {
+	g := startGuarded(t, localcloud.Config{})
+	ctx := headlessChromium(t)
+	cfg := sdkConfig(g.url)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider("000000000000", "local", "")
+	bg := context.Background()
+	fns := awslambda.NewFromConfig(cfg)
+	fn, err := fns.CreateFunction(bg, &awslambda.CreateFunctionInput{FunctionName: aws.String("page"), Runtime: lambdatypes.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &lambdatypes.FunctionCode{ZipFile: shellZip(t, htmlFunction)}})
+	require.NoError(t, err)
+	api, err := apigatewayv2.NewFromConfig(cfg).CreateApi(bg, &apigatewayv2.CreateApiInput{Name: aws.String("site"), ProtocolType: "HTTP", Target: fn.FunctionArn})
+	require.NoError(t, err)
+	_, err = fns.AddPermission(bg, &awslambda.AddPermissionInput{FunctionName: aws.String("page"), StatementId: aws.String("apigw"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com")})
+	require.NoError(t, err)
+
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(sctx, chromedp.Navigate(g.url+"/_aws/execute-api/"+aws.ToString(api.ApiId)+"/hello")))
+	title, err := chromedp.Run(sctx, chromedp.Evaluate[string](`document.title`))
+	require.NoError(t, err)
+	require.Equal(t, "page", title, "the API's page renders")
+	got, err := chromedp.Run(sctx, chromedp.Evaluate[string](fmt.Sprintf(storedPageAttack, g.createBody("evil")), chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Equal(t, "refused,refused", got, "the page's calls reached no service")
+	_, err = fns.GetFunction(bg, &awslambda.GetFunctionInput{FunctionName: aws.String("evil")})
+	assert.Error(t, err, "no function was created")
+	_, err = os.Stat(g.canary)
+	assert.True(t, os.IsNotExist(err), "the page ran a bootstrap: %v", err)
 }

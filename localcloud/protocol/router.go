@@ -188,6 +188,12 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteRESTError(sw, r, rt.log, StatusErrorf(http.StatusNotFound, "UnknownOperationException", "no local service answers %s %s (service %q)", r.Method, r.URL.Path, id.Service))
 		return
 	}
+	if route == pub && !rt.byHost(r) {
+		// A public route's page at the cloud's own address (an HTTP API
+		// under /_aws/execute-api/) would share the cloud's origin, whose
+		// pages the guard lets call every service: it renders sandboxed.
+		sw.sandbox = true
+	}
 	route.Handler.ServeHTTP(sw, r)
 	d := time.Since(start)
 	if rt.log.Enabled(ctx, slog.LevelDebug) {
@@ -219,6 +225,20 @@ func (rt *Router) publicRoute(r *http.Request) *Route {
 		}
 	}
 	return nil
+}
+
+// byHost reports whether r reaches its route by its host name (a public
+// route's own origin, not the cloud's).
+func (rt *Router) byHost(r *http.Request) bool {
+	host := hostName(r.Host)
+	for i := range rt.routes {
+		for _, s := range rt.routes[i].HostSuffixes {
+			if strings.HasSuffix(host, s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // restPath reports whether path is under a REST service's prefix.
@@ -360,22 +380,45 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	// sandbox sets SandboxCSP on the response, whatever the handler set.
+	sandbox bool
 }
+
+// SandboxCSP is the Content-Security-Policy of pages the cloud serves at
+// its own origin from content it does not control (an object, an HTTP
+// API's answer): they render, scripts and all, in an opaque origin whose
+// calls to the cloud the guard refuses as another site's.
+const SandboxCSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
 
 func (w *statusWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.status, w.wrote = code, true
+		w.beforeHeader()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
+	if !w.wrote {
+		w.wrote = true
+		w.beforeHeader()
+	}
 	return w.ResponseWriter.Write(b)
+}
+
+// beforeHeader runs once, before the status line goes out.
+func (w *statusWriter) beforeHeader() {
+	if w.sandbox {
+		w.Header().Set("Content-Security-Policy", SandboxCSP)
+	}
 }
 
 // Flush lets streaming handlers (long polls, SSE) flush through the router.
 func (w *statusWriter) Flush() {
+	if !w.wrote {
+		w.wrote = true
+		w.beforeHeader()
+	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}

@@ -169,11 +169,8 @@ func objectResponseHeaders(h http.Header, o object) {
 	// service: an HTML or SVG object's script could create and invoke a
 	// function. Sandboxed, it renders in an opaque origin whose calls the
 	// guard refuses as another site's.
-	h.Set("Content-Security-Policy", objectCSP)
+	h.Set("Content-Security-Policy", protocol.SandboxCSP)
 }
-
-// objectCSP is the Content-Security-Policy objects are served with.
-const objectCSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
 
 // precondition applies If-Match, If-Unmodified-Since, If-None-Match and
 // If-Modified-Since in the order S3 documents; done is true when it
