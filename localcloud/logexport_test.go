@@ -31,6 +31,7 @@ func TestLogsExportToS3(t *testing.T) {
 	logs := cwlogs.NewFromConfig(cfg)
 	_, err := objects.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-exports")})
 	require.NoError(t, err)
+	allowExports(t, objects, "labkit-exports")
 	_, err = logs.CreateLogGroup(ctx, &cwlogs.CreateLogGroupInput{LogGroupName: aws.String("/app/orders")})
 	require.NoError(t, err)
 	base := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)

@@ -26,6 +26,10 @@ type ExportDestination interface {
 	// WriteObject stores body as key in bucket as the caller in ctx would
 	// put it; S3's errors are *protocol.Error with S3's codes.
 	WriteObject(ctx context.Context, bucket, key, contentType string, body io.Reader) error
+	// AllowsService reports whether bucket's policy lets one of the
+	// service principals do action on resource; a missing bucket is S3's
+	// NoSuchBucket.
+	AllowsService(ctx context.Context, bucket string, services []string, action, resource string) (bool, error)
 }
 
 const kindExportTask = "export-task"
@@ -101,6 +105,9 @@ func (s *Service) createExportTask(ctx context.Context, body []byte) (any, error
 	} else {
 		t.DestinationPrefix = "exportedlogs"
 	}
+	if err := s.checkExportPolicy(ctx, id.Region, t.Destination, testKey); err != nil {
+		return nil, err
+	}
 	if err := s.exports.WriteObject(ctx, t.Destination, testKey, "text/plain", strings.NewReader("Permission Check Successful")); err != nil {
 		return nil, exportError(err)
 	}
@@ -118,6 +125,34 @@ func (s *Service) createExportTask(ctx context.Context, body []byte) (any, error
 	return map[string]string{"taskId": t.TaskID}, nil
 }
 
+// checkExportPolicy checks what CloudWatch Logs checks before it writes:
+// it writes as its service principal, not as the caller, so the bucket's
+// policy must let logs.REGION.amazonaws.com (or logs.amazonaws.com) get
+// the bucket's ACL and put the objects, even in the caller's own bucket
+// (CloudWatch Logs user guide, "Export log data to Amazon S3").
+func (s *Service) checkExportPolicy(ctx context.Context, region, bucket, testKey string) error {
+	services := []string{"logs." + region + ".amazonaws.com", "logs.amazonaws.com"}
+	for _, c := range []struct{ action, resource string }{
+		{"s3:GetBucketAcl", "arn:aws:s3:::" + bucket},
+		{"s3:PutObject", "arn:aws:s3:::" + bucket + "/" + testKey},
+	} {
+		ok, err := s.exports.AllowsService(ctx, bucket, services, c.action, c.resource)
+		if err != nil {
+			return exportError(err)
+		}
+		if !ok {
+			return errExportDenied()
+		}
+	}
+	return nil
+}
+
+// errExportDenied is CloudWatch Logs' answer when its principal may not
+// write to the bucket.
+func errExportDenied() error {
+	return invalidParam("GetBucketAcl call on the given bucket failed. Please check if CloudWatch Logs has been granted permission to perform this operation.")
+}
+
 // exportError answers S3's refusals as CloudWatch Logs does.
 func exportError(err error) error {
 	var e *protocol.Error
@@ -128,7 +163,7 @@ func exportError(err error) error {
 	case "NoSuchBucket":
 		return invalidParam("The given bucket does not exist. Please make sure the bucket is valid.")
 	case "AccessDenied":
-		return invalidParam("GetBucketAcl call on the given bucket failed. Please check if CloudWatch Logs has been granted permission to perform this operation.")
+		return errExportDenied()
 	}
 	return invalidParam("PutObject call on the given bucket failed: %s", e.Message)
 }
