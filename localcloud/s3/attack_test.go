@@ -85,7 +85,10 @@ func TestEndlessTrailers(t *testing.T) {
 // complete would otherwise take up to 10,000 parts of the cap each); a part
 // sent again replaces its old one in the count.
 func TestUploadPartsBoundedByObjectCap(t *testing.T) {
-	c, _ := serve(t, func(cfg *localcloud.Config) { cfg.S3MaxObjectSize = 12 << 20 })
+	// Two 5 MiB parts leave 100 KiB; the refused part (200 KiB) is small
+	// enough for the server to drain, so the client reads the answer
+	// instead of a reset connection.
+	c, _ := serve(t, func(cfg *localcloud.Config) { cfg.S3MaxObjectSize = 10<<20 + 100<<10 })
 	ctx := context.Background()
 	bucket, key := aws.String("labkit-parts-cap"), aws.String("big")
 	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket})
@@ -93,14 +96,14 @@ func TestUploadPartsBoundedByObjectCap(t *testing.T) {
 	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: bucket, Key: key})
 	require.NoError(t, err)
 	part := bytes.Repeat([]byte("p"), 5<<20)
-	put := func(n int32) error {
-		_, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(n), Body: bytes.NewReader(part)})
+	put := func(n int32, body []byte) error {
+		_, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bucket, Key: key, UploadId: up.UploadId, PartNumber: aws.Int32(n), Body: bytes.NewReader(body)})
 		return err
 	}
-	require.NoError(t, put(1))
-	require.NoError(t, put(2))
-	require.NoError(t, put(2), "a part sent again replaces its old one")
-	err = put(3)
+	require.NoError(t, put(1, part))
+	require.NoError(t, put(2, part))
+	require.NoError(t, put(2, part), "a part sent again replaces its old one")
+	err = put(3, part[:200<<10])
 	apiError(t, err, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
 	parts, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: bucket, Key: key, UploadId: up.UploadId})
 	require.NoError(t, err)
