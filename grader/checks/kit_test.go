@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/kit"
@@ -21,7 +22,14 @@ import (
 // lab needs yet.
 func kitSolved(t testing.TB, names map[string]string, lab string) (*kit.Kit, aws.Config) {
 	t.Helper()
+	return kitSolvedIn(t, testRegion, names, lab)
+}
+
+// kitSolvedIn is kitSolved with the kit and the grader in region.
+func kitSolvedIn(t testing.TB, region string, names map[string]string, lab string) (*kit.Kit, aws.Config) {
+	t.Helper()
 	cfg := startCloud(t)
+	cfg.Region = region
 	var out io.Writer
 	if testing.Verbose() {
 		out = os.Stderr
@@ -69,6 +77,51 @@ func TestKitSolvePasses(t *testing.T) {
 					t.Fatalf("run %d: verdicts differ:\ngot\n%s\nwant\n%s", i+1, got, want)
 				}
 			}
+		})
+	}
+}
+
+// TestKitSolvePassesInEveryPartition solves and grades the labs in a
+// region of each partition (botocore's partitions.json): China's aws-cn,
+// GovCloud's aws-us-gov, the isolated aws-iso and aws-iso-b. There the local
+// cloud names every ARN in that partition (arn:aws-cn:lambda:..., STS's
+// arn:aws-cn:iam::ACCOUNT:root, API Gateway's arn:aws-cn:apigateway:
+// integration URIs), and the kit and the grader must build and compare
+// them without assuming arn:aws: every check passes, as in us-east-1.
+func TestKitSolvePassesInEveryPartition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs Lambda functions")
+	}
+	t.Parallel()
+	for _, tc := range []struct {
+		region, partition, lab string
+		labs                   []string
+	}{
+		{"cn-north-1", "aws-cn", "lab2", []string{"lab1", "lab2"}},
+		{"us-gov-west-1", "aws-us-gov", "lab2", []string{"lab1", "lab2"}},
+		{"cn-northwest-1", "aws-cn", "all", []string{"lab1", "lab2", "lab3", "lab4", "lab5"}},
+		{"us-isob-east-1", "aws-iso-b", "lab3", []string{"lab1", "lab2", "lab3"}},
+	} {
+		t.Run(tc.region+"/"+tc.lab, func(t *testing.T) {
+			t.Parallel()
+			_, cfg := kitSolvedIn(t, tc.region, nil, tc.lab)
+			who, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+			if err != nil {
+				t.Fatalf("GetCallerIdentity in %s: %v", tc.region, err)
+			}
+			if want := "arn:" + tc.partition + ":iam::" + testAccount + ":root"; aws.ToString(who.Arn) != want {
+				t.Errorf("GetCallerIdentity in %s: Arn %s, want %s", tc.region, aws.ToString(who.Arn), want)
+			}
+			rs := grade(t, cfg, nil, tc.labs...)
+			passed := 0
+			for _, r := range rs {
+				if r.Status != grader.Pass {
+					t.Errorf("%s in %s: got %s, want pass: %s", r.Lab+"/"+r.CheckID, tc.region, r.Status, r.Reason)
+					continue
+				}
+				passed++
+			}
+			t.Logf("%s: %d/%d checks pass", tc.region, passed, len(rs))
 		})
 	}
 }

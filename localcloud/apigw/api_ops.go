@@ -348,7 +348,7 @@ func parseTagARN(ctx context.Context, arn string) (tagTarget, error) {
 	if !ok || p.Service != "apigateway" {
 		return tagTarget{}, badRequest("Invalid resource ARN %q", arn)
 	}
-	if p.Region != ident.Region {
+	if p.Region != ident.Region || !protocol.InPartition(p, ident) {
 		return tagTarget{}, notFound("Invalid resource ARN %q: not in region %s", arn, ident.Region)
 	}
 	parts := strings.Split(strings.TrimPrefix(p.Resource, "/"), "/")

@@ -161,7 +161,7 @@ func (s *Service) serve(w http.ResponseWriter, x *exchange, apiID, path string) 
 			acct = protocol.DefaultAccount
 		}
 		authz = &authorizerDescription{IAM: &iamDescription{AccessKey: cred.AccessKeyID, AccountID: acct, CallerID: cred.AccessKeyID,
-			UserARN: "arn:aws:iam::" + acct + ":root", UserID: acct}}
+			UserARN: protocol.RootARN(cred.Region, acct), UserID: acct}}
 	}
 
 	id := strings.TrimPrefix(x.rt.r.Target, "integrations/")

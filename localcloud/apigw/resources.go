@@ -246,9 +246,10 @@ type integrationInput struct {
 
 // lambdaFunctionARN returns the function ARN an integration or authorizer
 // URI names: a Lambda function ARN (with an optional qualifier) or
-// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{fnArn}/invocations.
+// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{fnArn}/invocations,
+// in any partition (arn:aws-cn:apigateway:cn-north-1:lambda:path/...).
 func lambdaFunctionARN(uri string) (string, bool) {
-	if rest, ok := strings.CutPrefix(uri, "arn:aws:apigateway:"); ok {
+	if rest, ok := apigatewayURI(uri); ok {
 		_, path, ok := strings.Cut(rest, ":lambda:path/2015-03-31/functions/")
 		if !ok {
 			return "", false
@@ -265,7 +266,17 @@ func lambdaFunctionARN(uri string) (string, bool) {
 	return uri, true
 }
 
-var functionARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9-_]{1,140}(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
+// apigatewayURI returns what follows arn:PARTITION:apigateway: in an AWS
+// integration's URI, in any partition.
+func apigatewayURI(uri string) (string, bool) {
+	a, ok := protocol.ParseARN(uri)
+	if !ok || a.Service != "apigateway" || !protocol.IsPartition(a.Partition) {
+		return "", false
+	}
+	return a.Region + ":" + a.Account + ":" + a.Resource, true
+}
+
+var functionARN = regexp.MustCompile(`^arn:` + protocol.PartitionPattern + `:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9-_]{1,140}(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
 
 func applyIntegration(it *integration, in *integrationInput) error {
 	set := func(dst *string, src *string) {

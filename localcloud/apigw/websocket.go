@@ -105,7 +105,7 @@ func applyWSIntegration(it *integration, in *integrationInput) error {
 			it.IntegrationMethod = "POST"
 		}
 	case "AWS":
-		if !strings.HasPrefix(it.IntegrationUri, "arn:aws:apigateway:") {
+		if _, ok := apigatewayURI(it.IntegrationUri); !ok {
 			return badRequest("Invalid integrationUri %q: AWS integrations need an arn:aws:apigateway:{region}:{service}:{path} URI", it.IntegrationUri)
 		}
 		if it.IntegrationMethod == "" {

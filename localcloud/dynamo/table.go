@@ -293,7 +293,7 @@ var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 // resolveName accepts a table name or a table ARN.
 func resolveName(id protocol.Identity, s string) string {
 	if a, ok := protocol.ParseARN(s); ok && a.Service == "dynamodb" {
-		if a.Account != id.AccountID || a.Region != id.Region {
+		if a.Account != id.AccountID || a.Region != id.Region || a.Partition != protocol.Partition(id.Region) {
 			return s // no table is named like an ARN: not found
 		}
 		if name, ok := strings.CutPrefix(a.Resource, "table/"); ok {

@@ -58,7 +58,7 @@ func (s *Service) tableByARN(ctx context.Context, arn string) (*table, error) {
 	if !ok || a.Service != "dynamodb" || !strings.HasPrefix(a.Resource, "table/") {
 		return nil, validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
 	}
-	if a.Account != id.AccountID || a.Region != id.Region {
+	if a.Account != id.AccountID || a.Region != id.Region || a.Partition != protocol.Partition(id.Region) {
 		return nil, protocol.Errorf("ResourceNotFoundException", "Requested resource not found: ResourcArn: %s not found", arn)
 	}
 	t, err := s.lookup(ctx, arn)

@@ -13,7 +13,7 @@ var (
 	// against (six colon-separated parts and a slash); others are denied.
 	anyResourceARN = regexp.MustCompile(`^.+:.+:.+:.+:.+:.+/.+$`)
 	// tableARN is a table's ARN with a name of at least three characters.
-	tableARN = regexp.MustCompile(`^arn:aws:dynamodb:.+:\d+:table/[^/]{2}[^/]+$`)
+	tableARN = regexp.MustCompile(`^arn:` + protocol.PartitionPattern + `:dynamodb:.+:\d+:table/[^/]{2}[^/]+$`)
 )
 
 // checkTagRequest checks a TagResource, UntagResource or ListTagsOfResource
@@ -38,8 +38,9 @@ func checkTagRequest(ctx context.Context, op string, body []byte) error {
 		if resource == "" {
 			resource = "*"
 		}
-		return protocol.Errorf("AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:%s on resource: %s",
-			protocol.IdentityFrom(ctx).AccountID, op, resource)
+		id := protocol.IdentityFrom(ctx)
+		return protocol.Errorf("AccessDeniedException", "User: %s is not authorized to perform: dynamodb:%s on resource: %s",
+			protocol.RootARN(id.Region, id.AccountID), op, resource)
 	}
 	var list *[]json.RawMessage
 	member, empty := "", ""

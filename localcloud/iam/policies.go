@@ -74,6 +74,17 @@ func (p *policy) versionXML(v *policyVersion, withDoc bool) versionXML {
 	return x
 }
 
+// versionDocXML is versionXML with the document, as the request's
+// partition (ctx's) shows it: AWS managed policies name their resources in
+// it (arn:aws-cn:logs:*:*:* in China); customers' documents stay as written.
+func (p *policy) versionDocXML(ctx context.Context, v *policyVersion) versionXML {
+	x := p.versionXML(v, true)
+	if part := protocol.PartitionOf(protocol.IdentityFrom(ctx)); p.aws() && part != "aws" {
+		x.Document = encodeDocument(strings.ReplaceAll(v.document, `"arn:aws:`, `"arn:`+part+`:`))
+	}
+	return x
+}
+
 // policyXML describes p as seen from account acct. s.mu must be held.
 func (s *Service) policyXML(acct string, p *policy, withTags bool) policyXML {
 	x := policyXML{
@@ -355,7 +366,7 @@ func (s *Service) getPolicyVersion(ctx context.Context, form url.Values) (any, e
 	}
 	return struct {
 		PolicyVersion versionXML `xml:"PolicyVersion"`
-	}{p.versionXML(v, true)}, nil
+	}{p.versionDocXML(ctx, v)}, nil
 }
 
 func (s *Service) createPolicyVersion(ctx context.Context, form url.Values) (any, error) {

@@ -141,7 +141,7 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, form url.V
 		}
 		sort.Slice(ids, func(i, j int) bool { return versionNumber(ids[i]) > versionNumber(ids[j]) })
 		for _, id := range ids {
-			d.PolicyVersionList.Member = append(d.PolicyVersionList.Member, p.versionXML(p.versions[id], true))
+			d.PolicyVersionList.Member = append(d.PolicyVersionList.Member, p.versionDocXML(ctx, p.versions[id]))
 		}
 		out.Policies.Member = append(out.Policies.Member, d)
 	}
@@ -185,13 +185,13 @@ func (s *Service) getCredentialReport(ctx context.Context, form url.Values) (any
 		"access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
 		"access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date", "access_key_2_last_used_region", "access_key_2_last_used_service",
 		"cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"})
-	w.Write([]string{"<root_account>", "arn:aws:iam::" + acct + ":root", isoTime(time.Unix(0, 0)), "not_supported", "N/A", "not_supported", "not_supported", "false",
+	w.Write([]string{"<root_account>", ctxARN(ctx, "arn:aws:iam::"+acct+":root"), isoTime(time.Unix(0, 0)), "not_supported", "N/A", "not_supported", "not_supported", "false",
 		"false", "N/A", "N/A", "N/A", "N/A", "false", "N/A", "N/A", "N/A", "N/A", "false", "N/A", "false", "N/A"})
 	users, _, _ := underPath(s.view(acct).users, func(u *user) string { return u.path }, url.Values{"MaxItems": {"1000"}})
 	for _, u := range users {
 		lp := &loginProfile{}
 		pw := s.getDoc(acct, kindLogin, u.name, lp)
-		row := []string{u.name, u.arn(), isoTime(u.created), boolText(pw), "N/A", "N/A", "N/A", boolText(len(s.userMFADevices(u)) > 0)}
+		row := []string{u.name, ctxARN(ctx, u.arn()), isoTime(u.created), boolText(pw), "N/A", "N/A", "N/A", boolText(len(s.userMFADevices(u)) > 0)}
 		if pw {
 			row[5] = isoTime(lp.Created)
 		}

@@ -354,11 +354,11 @@ func (s *Service) iamOps() map[string]protocol.QueryOp {
 	s.lastAccessedOps(ops)
 	s.serviceRoleOps(ops)
 	s.tagOps(ops)
-	return ops
+	return partitionedOps(ops)
 }
 
 func (s *Service) stsOps() map[string]protocol.QueryOp {
-	return map[string]protocol.QueryOp{
+	return partitionedOps(map[string]protocol.QueryOp{
 		"GetCallerIdentity": s.getCallerIdentity,
 		"AssumeRole":        s.assumeRole,
 		"GetSessionToken":   s.getSessionToken,
@@ -368,7 +368,7 @@ func (s *Service) stsOps() map[string]protocol.QueryOp {
 		"AssumeRoleWithWebIdentity":  s.assumeRoleWithWebIdentity,
 		"DecodeAuthorizationMessage": s.decodeAuthorizationMessage,
 		"AssumeRoleWithSAML":         s.assumeRoleWithSAML,
-	}
+	})
 }
 
 // Errors in IAM's shapes.

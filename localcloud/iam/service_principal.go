@@ -11,6 +11,7 @@ import (
 // roleByARN returns a copy of the role roleARN names (path included), if
 // it exists.
 func (s *Service) roleByARN(roleARN string) (role, bool) {
+	roleARN = canonicalARN(roleARN) // Lambda's, in the partition of its request
 	a, ok := protocol.ParseARN(roleARN)
 	if !ok || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
 		return role{}, false

@@ -190,7 +190,12 @@ var (
 	nameRE      = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 	qualifierRE = regexp.MustCompile(`^[a-zA-Z0-9$_-]{1,128}$`)
 	roleRE      = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+	// regionRE is a function ARN's region: FunctionName's pattern in the
+	// API model names [a-z]{2}(-gov)?-[a-z]+-\d only, its newer shapes
+	// (UnqualifiedFunctionName, TaggableResource) the isolated regions too
+	// (us-iso-east-1, us-isob-east-1), whose functions are named by ARN
+	// like any other.
+	regionRE    = regexp.MustCompile(`^[a-z]{2}((-gov)|(-iso[a-z]?))?-[a-z]+-\d$`)
 	statementRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,100}$`)
 	actionRE    = regexp.MustCompile(`^(lambda:[*]|lambda:[a-zA-Z]+|[*])$`)
 )
@@ -199,6 +204,7 @@ var (
 // (123456789012:function:name) or a full ARN, with an optional qualifier.
 type functionRef struct {
 	account, region, name, qualifier string
+	partition                        string // of an ARN: another partition's function is not found
 }
 
 // parseFunctionRef reads a FunctionName path parameter.
@@ -217,7 +223,7 @@ func parseFunctionRef(s string) (functionRef, error) {
 		if len(p) < 7 || !strings.HasPrefix(p[1], "aws") || p[2] != "lambda" || !regionRE.MatchString(p[3]) || !protocol.IsAccountID(p[4]) || p[5] != "function" {
 			return bad()
 		}
-		ref.region, ref.account, ref.name = p[3], p[4], p[6]
+		ref.partition, ref.region, ref.account, ref.name = p[1], p[3], p[4], p[6]
 		if len(p) == 8 {
 			ref.qualifier = p[7]
 		}
@@ -273,10 +279,10 @@ func (s *Service) lookup(r *http.Request, nameParam string) (*function, error) {
 // find resolves ref for a caller acting in account and region.
 func (s *Service) find(account, region string, ref functionRef) (*function, error) {
 	if ref.account != "" && ref.account != account {
-		return nil, protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform this action on resource: %s because no resource-based policy allows it", account, protocol.ARN("lambda", firstNonEmpty(ref.region, region), ref.account, "function:"+ref.name))
+		return nil, protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException", "User: %s is not authorized to perform this action on resource: %s because no resource-based policy allows it", protocol.RootARN(region, account), protocol.ARN("lambda", firstNonEmpty(ref.region, region), ref.account, "function:"+ref.name))
 	}
-	if ref.region != "" && ref.region != region {
-		return nil, notFound(protocol.ARN("lambda", ref.region, account, "function:"+ref.name))
+	if (ref.region != "" && ref.region != region) || (ref.partition != "" && ref.partition != protocol.Partition(region)) {
+		return nil, notFound(protocol.ARN("lambda", firstNonEmpty(ref.region, region), account, "function:"+ref.name))
 	}
 	s.mu.RLock()
 	f := s.fns[fnKey{account, region, ref.name}]

@@ -69,7 +69,7 @@ func (s *Service) addLayerVersionPermission(w http.ResponseWriter, r *http.Reque
 		}
 		var principal any = "*"
 		if protocol.IsAccountID(in.Principal) {
-			principal = map[string]string{"AWS": "arn:aws:iam::" + in.Principal + ":root"}
+			principal = map[string]string{"AWS": protocol.RootARN(protocol.IdentityFrom(r.Context()).Region, in.Principal)}
 		} else if in.Principal != "*" {
 			principal = map[string]string{"AWS": in.Principal}
 		}

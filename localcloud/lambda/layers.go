@@ -476,7 +476,7 @@ func (s *Service) checkLayers(caller string, arns []string) ([]layerRef, error) 
 			return nil, protocol.Errorf("InvalidParameterValueException", "Layer version %s does not exist.", a)
 		}
 		if l.Account != caller && !layerShared(l, caller) {
-			return nil, protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform: lambda:GetLayerVersion on resource: %s because no resource-based policy allows the lambda:GetLayerVersion action", caller, a)
+			return nil, protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException", "User: %s is not authorized to perform: lambda:GetLayerVersion on resource: %s because no resource-based policy allows the lambda:GetLayerVersion action", protocol.RootARN(m[1], caller), a)
 		}
 		refs = append(refs, layerRef{Arn: a, CodeSize: l.CodeSize})
 	}
@@ -498,11 +498,11 @@ func layerShared(l *layerVersion, account string) bool {
 				return true
 			}
 		case map[string]any:
-			if p["AWS"] == "arn:aws:iam::"+account+":root" {
+			if s, _ := p["AWS"].(string); protocol.IsRootARN(s, account) {
 				return true
 			}
 		case map[string]string:
-			if p["AWS"] == "arn:aws:iam::"+account+":root" {
+			if protocol.IsRootARN(p["AWS"], account) {
 				return true
 			}
 		}

@@ -64,16 +64,18 @@ func statementsOn(policy []*statement, resource string) []*statement {
 	return out
 }
 
-// principalOf turns AddPermission's Principal into the policy's shape.
-func principalOf(p string) (any, error) {
+// principalOf turns AddPermission's Principal into the policy's shape; an
+// account id becomes its root ARN in the partition of region, the
+// request's.
+func principalOf(p, region string) (any, error) {
 	switch {
 	case p == "*":
 		return "*", nil
 	case strings.HasSuffix(p, ".amazonaws.com") || strings.HasSuffix(p, ".amazon.com"):
 		return map[string]string{"Service": p}, nil
 	case protocol.IsAccountID(p):
-		return map[string]string{"AWS": "arn:aws:iam::" + p + ":root"}, nil
-	case strings.HasPrefix(p, "arn:aws:iam::"):
+		return map[string]string{"AWS": protocol.RootARN(region, p)}, nil
+	case isIAMARN(p):
 		return map[string]string{"AWS": p}, nil
 	}
 	return nil, protocol.Errorf("InvalidParameterValueException", "The provided principal was invalid. Please check the principal and try again.")
@@ -101,7 +103,7 @@ func (s *Service) addPermission(w http.ResponseWriter, r *http.Request) error {
 	if in.Principal == "" || strings.ContainsAny(in.Principal, " \t\n") {
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'principal' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\s]+", truncate(in.Principal, 120))
 	}
-	principal, err := principalOf(in.Principal)
+	principal, err := principalOf(in.Principal, protocol.IdentityFrom(r.Context()).Region)
 	if err != nil {
 		return err
 	}
@@ -268,6 +270,13 @@ func principalMatches(p any, in protocol.ServiceInvocation) bool {
 	return false
 }
 
+// isIAMARN reports whether p is an IAM ARN (arn:aws:iam::..., in any
+// partition).
+func isIAMARN(p string) bool {
+	a, ok := protocol.ParseARN(p)
+	return ok && protocol.IsPartition(a.Partition) && a.Service == "iam" && a.Region == ""
+}
+
 func mapPrincipalMatches(service, aws string, in protocol.ServiceInvocation) bool {
 	if service != "" && strings.EqualFold(service, in.SourcePrincipal) {
 		return true
@@ -275,7 +284,7 @@ func mapPrincipalMatches(service, aws string, in protocol.ServiceInvocation) boo
 	if aws == "*" {
 		return true
 	}
-	return aws != "" && in.SourcePrincipal != "" && (aws == in.SourcePrincipal || aws == "arn:aws:iam::"+in.SourcePrincipal+":root")
+	return aws != "" && in.SourcePrincipal != "" && (aws == in.SourcePrincipal || protocol.IsRootARN(aws, in.SourcePrincipal))
 }
 
 // conditionsHold evaluates the condition operators AddPermission writes.

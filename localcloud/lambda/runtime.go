@@ -176,7 +176,7 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 	cmd.Env = e.environ()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	e.cmd = cmd
-	e.platformLine(nil, "INIT_START Runtime Version: "+runtimeVersion(f.Runtime)+".local\tRuntime Version ARN: arn:aws:lambda:"+f.Region+"::runtime:local")
+	e.platformLine(nil, "INIT_START Runtime Version: "+runtimeVersion(f.Runtime)+".local\tRuntime Version ARN: "+protocol.ARN("lambda", f.Region, "", "runtime:local"))
 	e.startedAt = time.Now()
 	e.tree, err = s.procs.start(cmd, e.marker())
 	pw.Close()

@@ -25,8 +25,8 @@ var dashboardNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 // maxDashboardBody is the largest dashboard body AWS accepts.
 const maxDashboardBody = 1 << 20
 
-func dashboardARN(account, name string) string {
-	return "arn:aws:cloudwatch::" + account + ":dashboard/" + name
+func dashboardARN(id protocol.Identity, name string) string {
+	return protocol.GlobalARN(id.Region, "cloudwatch", id.AccountID, "dashboard/"+name)
 }
 
 type validationMessage struct {
@@ -114,7 +114,7 @@ func (s *Service) getDashboard(ctx context.Context, tree map[string]any) (any, e
 	if d == nil {
 		return nil, dashboardNotFound("Dashboard %s does not exist", in.DashboardName)
 	}
-	return struct{ DashboardArn, DashboardBody, DashboardName string }{dashboardARN(id.AccountID, d.Name), d.Body, d.Name}, nil
+	return struct{ DashboardArn, DashboardBody, DashboardName string }{dashboardARN(id, d.Name), d.Body, d.Name}, nil
 }
 
 type dashboardEntry struct {
@@ -140,7 +140,7 @@ func (s *Service) listDashboards(ctx context.Context, tree map[string]any) (any,
 	s.mu.RLock()
 	for _, d := range s.dashes[regionKey{id.AccountID, ""}] {
 		if strings.HasPrefix(d.Name, in.DashboardNamePrefix) {
-			out.DashboardEntries = append(out.DashboardEntries, dashboardEntry{d.Name, dashboardARN(id.AccountID, d.Name), d.Modified, int64(len(d.Body))})
+			out.DashboardEntries = append(out.DashboardEntries, dashboardEntry{d.Name, dashboardARN(id, d.Name), d.Modified, int64(len(d.Body))})
 		}
 	}
 	s.mu.RUnlock()

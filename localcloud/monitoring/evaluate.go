@@ -76,7 +76,7 @@ func (s *Service) EvaluateAlarms(ctx context.Context) {
 			if cur == nil || st == curState {
 				continue
 			}
-			reason := fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s transitioned to %s at %s", it.rk.region, it.rk.account, it.a.AlarmName, st, awsTime(now))
+			reason := fmt.Sprintf("%s transitioned to %s at %s", protocol.ARN("cloudwatch", it.rk.region, it.rk.account, "alarm:"+it.a.AlarmName), st, awsTime(now))
 			data := mustJSON(map[string]any{"triggeringAlarms": children})
 			if err := s.transition(it.rk, it.a.AlarmName, st, reason, data, nil); err == nil {
 				changed = true

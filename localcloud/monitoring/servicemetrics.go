@@ -308,7 +308,7 @@ func (s *Service) sampleQueues(now time.Time) {
 	for _, sm := range todo {
 		vals := map[string]float64{"ApproximateNumberOfMessagesVisible": float64(sm.q.visible), "ApproximateNumberOfMessagesNotVisible": float64(sm.q.inFlight)}
 		if s.cfg.Queues != nil {
-			arn := "arn:aws:sqs:" + sm.rk.region + ":" + sm.rk.account + ":" + sm.name
+			arn := protocol.ARN("sqs", sm.rk.region, sm.rk.account, sm.name)
 			attrs, err := s.cfg.Queues.QueueAttributesFromService(context.Background(), arn)
 			if err != nil {
 				o.mu.Lock()
@@ -325,7 +325,7 @@ func (s *Service) sampleQueues(now time.Time) {
 		}
 		age, hasAge := 0.0, false
 		if ager, ok := s.cfg.Queues.(queueAger); ok {
-			arn := "arn:aws:sqs:" + sm.rk.region + ":" + sm.rk.account + ":" + sm.name
+			arn := protocol.ARN("sqs", sm.rk.region, sm.rk.account, sm.name)
 			if d, _, err := ager.OldestMessageAgeFromService(context.Background(), arn); err == nil {
 				age, hasAge = math.Floor(d.Seconds()), true
 			}

@@ -119,11 +119,6 @@ func IsAccountID(s string) bool {
 	return true
 }
 
-// ARN formats an Amazon Resource Name in the aws partition.
-func ARN(service, region, account, resource string) string {
-	return "arn:aws:" + service + ":" + region + ":" + account + ":" + resource
-}
-
 // ParsedARN is an ARN split into its fields.
 type ParsedARN struct {
 	Partition, Service, Region, Account, Resource string

@@ -110,7 +110,7 @@ func (s *Service) addPermission(ctx context.Context, form url.Values) (any, erro
 		if !protocol.IsAccountID(a) {
 			return nil, invalidParameter("AWSAccountId: %q is not an account id", a)
 		}
-		principals = append(principals, "arn:aws:iam::"+a+":root")
+		principals = append(principals, protocol.RootARN(protocol.IdentityFrom(ctx).Region, a))
 	}
 	names := make([]string, 0, len(actions))
 	for _, a := range actions {

@@ -387,7 +387,7 @@ func (s *Service) lookupSubscription(ctx context.Context, arn string, unsignedOK
 		if sub != nil && sub.owner == id.AccountID {
 			return sub, nil // a subscription the caller made to another account's topic
 		}
-		return nil, authorizationError("User: arn:aws:iam::%s:root is not authorized to perform this action on resource: %s", id.AccountID, arn)
+		return nil, authorizationError("User: %s is not authorized to perform this action on resource: %s", protocol.RootARN(id.Region, id.AccountID), arn)
 	}
 	if sub == nil {
 		return nil, notFound("Subscription does not exist")
@@ -519,7 +519,7 @@ func (s *Service) getSubscriptionAttributes(ctx context.Context, form url.Values
 		}
 	}
 	if sub.protocol == "sqs" {
-		m["SubscriptionPrincipal"] = "arn:aws:iam::" + sub.owner + ":root"
+		m["SubscriptionPrincipal"] = protocol.RootARN(protocol.IdentityFrom(ctx).Region, sub.owner)
 	}
 	for k, v := range sub.attrs {
 		m[k] = v

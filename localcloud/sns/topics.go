@@ -194,7 +194,7 @@ func (s *Service) lookupTopic(ctx context.Context, arn, param, action string) (*
 	t := s.topics[arn]
 	if p.Account != id.AccountID {
 		if t == nil || action == "" || !policyAllows(t.policyText(), t.arn, id.AccountID, action) {
-			return nil, authorizationError("User: arn:aws:iam::%s:root is not authorized to perform: SNS:%s on resource: %s", id.AccountID, actionName(action), arn)
+			return nil, authorizationError("User: %s is not authorized to perform: SNS:%s on resource: %s", protocol.RootARN(id.Region, id.AccountID), actionName(action), arn)
 		}
 		return t, nil
 	}

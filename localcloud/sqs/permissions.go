@@ -36,7 +36,7 @@ func (s *Service) addPermission(ctx context.Context, in *addPermissionInput) (*s
 	}
 	var principals, actions []string
 	for _, a := range in.AWSAccountIds {
-		principals = append(principals, "arn:aws:iam::"+a+":root")
+		principals = append(principals, protocol.RootARN(protocol.IdentityFrom(ctx).Region, a))
 	}
 	for _, a := range in.Actions {
 		if grantable, known := grantableActions[a]; !known {
