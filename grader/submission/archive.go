@@ -49,6 +49,10 @@ type Manifest struct {
 	Account  string `json:"account"`
 	Region   string `json:"region"`
 	Endpoint string `json:"endpoint,omitempty"`
+	// Partition is the partition the exporting account's ARNs name
+	// (arn:aws-cn:... in cn-north-1); empty is aws, as archives made
+	// before it was recorded.
+	Partition string `json:"partition,omitempty"`
 	// Names are the learner's resource names (labs.DefaultNames keys) the
 	// grader must look for.
 	Names map[string]string `json:"names,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 )
@@ -96,7 +97,7 @@ func validateCloudWatch(a *Account) error {
 			return invalidf("alarm name %q", al.Name)
 		}
 		for _, act := range append(append(append([]string{}, al.AlarmActions...), al.OKActions...), al.InsufficientActions...) {
-			if !strings.HasPrefix(act, "arn:aws:sns:") {
+			if a, err := arn.Parse(act); err != nil || a.Service != "sns" || !strings.HasPrefix(a.Partition, "aws") {
 				return invalidf("alarm %s: action %q: a submission's alarms may only notify SNS topics", al.Name, act)
 			}
 		}

@@ -47,12 +47,18 @@ func newClients(cfg aws.Config) *clients {
 }
 
 // account returns the caller's account id.
-func (c *clients) account(ctx context.Context) (string, error) {
+// account returns the caller's account id and the partition its ARN
+// names (aws, aws-cn, aws-us-gov...: the region's).
+func (c *clients) account(ctx context.Context) (account, partition string, err error) {
 	out, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", fmt.Errorf("who am I (sts GetCallerIdentity): %w", err)
+		return "", "", fmt.Errorf("who am I (sts GetCallerIdentity): %w", err)
 	}
-	return aws.ToString(out.Account), nil
+	partition = "aws"
+	if a, err := arn.Parse(aws.ToString(out.Arn)); err == nil {
+		partition = a.Partition
+	}
+	return aws.ToString(out.Account), partition, nil
 }
 
 // ExportOptions says what Export records besides the account.
@@ -73,7 +79,7 @@ type ExportOptions struct {
 // the code of every function.
 func Export(ctx context.Context, cfg aws.Config, opt ExportOptions) (*Archive, error) {
 	c := newClients(cfg)
-	acct, err := c.account(ctx)
+	acct, part, err := c.account(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +90,7 @@ func Export(ctx context.Context, cfg aws.Config, opt ExportOptions) (*Archive, e
 		opt.HTTP = &http.Client{Timeout: 60 * time.Second}
 	}
 	a := &Archive{Code: map[string][]byte{}, Manifest: Manifest{ExportedAt: opt.Now.UTC().Truncate(time.Second), KitVersion: kitVersion(),
-		Account: acct, Region: cfg.Region, Endpoint: opt.Endpoint, Names: opt.Names}}
+		Account: acct, Region: cfg.Region, Partition: part, Endpoint: opt.Endpoint, Names: opt.Names}}
 	steps := []struct {
 		what string
 		f    func(context.Context, *clients, *Archive) error

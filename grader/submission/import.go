@@ -1,6 +1,7 @@
 package submission
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -29,7 +30,7 @@ import (
 // cloud's URL.
 func Import(ctx context.Context, cfg aws.Config, endpoint string, a *Archive) error {
 	c := newClients(cfg)
-	acct, err := c.account(ctx)
+	acct, part, err := c.account(ctx)
 	if err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func Import(ctx context.Context, cfg aws.Config, endpoint string, a *Archive) er
 		return invalidf("manifest.json names no account or region")
 	}
 	acc := deepCopy(a.Account)
-	rw := newRewriter(m.Account, m.Region, m.Endpoint, acct, cfg.Region, endpoint)
+	rw := newRewriter(where{m.Account, m.Region, cmp.Or(m.Partition, "aws"), m.Endpoint}, where{acct, cfg.Region, part, endpoint})
 	walkStrings(&acc, rw.apply)
 	im := &importer{c: c, acc: &acc, code: a.Code, streams: map[string]string{}, apiRW: &rewriter{}}
 	steps := []struct {

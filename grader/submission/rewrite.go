@@ -52,16 +52,21 @@ type rewriter struct {
 	pairs []string // old, new, old, new...
 }
 
-func newRewriter(fromAccount, fromRegion, fromEndpoint, toAccount, toRegion, toEndpoint string) *rewriter {
+// where is an account as a submission moves from or to it: its id, the
+// region, the partition its ARNs name and the local cloud's endpoint.
+type where struct{ account, region, partition, endpoint string }
+
+func newRewriter(from, to where) *rewriter {
 	r := &rewriter{}
-	if fromEndpoint != "" && toEndpoint != "" {
-		r.pairs = append(r.pairs, strings.TrimSuffix(fromEndpoint, "/"), strings.TrimSuffix(toEndpoint, "/"))
+	if from.endpoint != "" && to.endpoint != "" {
+		r.pairs = append(r.pairs, strings.TrimSuffix(from.endpoint, "/"), strings.TrimSuffix(to.endpoint, "/"))
 	}
 	r.pairs = append(r.pairs,
-		":"+fromRegion+":"+fromAccount+":", ":"+toRegion+":"+toAccount+":", // regional ARNs
-		"::"+fromAccount+":", "::"+toAccount+":", // IAM ARNs
-		"/"+fromAccount+"/", "/"+toAccount+"/", // queue URLs
-		"arn:aws:apigateway:"+fromRegion+":lambda:", "arn:aws:apigateway:"+toRegion+":lambda:")
+		"arn:"+from.partition+":apigateway:"+from.region+":lambda:", "arn:"+to.partition+":apigateway:"+to.region+":lambda:",
+		"arn:"+from.partition+":", "arn:"+to.partition+":", // every ARN's partition, before its region and account
+		":"+from.region+":"+from.account+":", ":"+to.region+":"+to.account+":", // regional ARNs
+		"::"+from.account+":", "::"+to.account+":", // IAM ARNs
+		"/"+from.account+"/", "/"+to.account+"/") // queue URLs
 	return r
 }
 

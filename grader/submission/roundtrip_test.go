@@ -22,6 +22,7 @@ import (
 
 	"github.com/labkit-dev/labkit/grader"
 	"github.com/labkit-dev/labkit/grader/submission"
+	"github.com/labkit-dev/labkit/kit"
 	"github.com/labkit-dev/labkit/labs"
 )
 
@@ -151,4 +152,40 @@ func TestSandboxGradesLikeTheOriginal(t *testing.T) {
 	got, err := sandbox(t).Grade(ctx, path, []string{"lab1", "lab2"})
 	require.NoError(t, err)
 	assert.Equal(t, statuses(want), statuses(got))
+}
+
+// TestRoundTripAcrossPartitions exports lab 2's reference built in
+// cn-north-1, whose ARNs are in the aws-cn partition (the kit's role,
+// integration and authorizer URIs, the permissions' source ARNs), and
+// imports it into an account in us-east-1 of another local cloud: the
+// import moves every ARN into the aws partition and the grade is the
+// original's, every check passing.
+func TestRoundTripAcrossPartitions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs Lambda functions")
+	}
+	ctx := context.Background()
+	src := startCloud(t)
+	cn := src.config(learnerAccount)
+	cn.Region = "cn-north-1"
+	require.NoError(t, (&kit.Kit{AWS: cn, Root: root}).Solve(ctx, "lab2"))
+	list, err := submission.Checks([]string{"lab1", "lab2"})
+	require.NoError(t, err)
+	want := statuses(submission.GradeAccount(ctx, cn, nil, src.addr, list, nil))
+	for id, st := range want {
+		require.Equal(t, grader.Pass, st, "%s on the original in cn-north-1", id)
+	}
+	a, err := submission.Export(ctx, cn, submission.ExportOptions{Endpoint: src.endpoint})
+	require.NoError(t, err)
+	require.Equal(t, "aws-cn", a.Manifest.Partition)
+	dst := startCloud(t)
+	const acct = "210987654399"
+	require.NoError(t, submission.Import(ctx, dst.config(acct), dst.endpoint, a))
+	got := submission.GradeAccount(ctx, dst.config(acct), a.Manifest.Names, dst.addr, list, nil)
+	for _, r := range got {
+		if r.Status != grader.Pass {
+			t.Errorf("%s/%s after the import into us-east-1: %s: %s", r.Lab, r.CheckID, r.Status, r.Reason)
+		}
+	}
+	assert.Equal(t, want, statuses(got))
 }
