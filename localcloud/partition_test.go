@@ -115,7 +115,9 @@ func TestARNsNameTheRegionsPartition(t *testing.T) {
 			require.NoError(t, err)
 			lp, err := fns.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("fn")})
 			require.NoError(t, err)
-			var doc struct{ Statement []struct{ Principal map[string]string } }
+			var doc struct {
+				Statement []struct{ Principal map[string]string }
+			}
 			require.NoError(t, json.Unmarshal([]byte(aws.ToString(lp.Policy)), &doc))
 			require.Len(t, doc.Statement, 1)
 			assert.Equal(t, "arn:"+p+":iam::210987654321:root", doc.Statement[0].Principal["AWS"], "AddPermission's principal")
