@@ -195,7 +195,7 @@ func (s *Service) assumeRoleWithWebIdentity(ctx context.Context, form url.Values
 		AssumedRoleUser             assumedRoleUser `xml:"AssumedRoleUser"`
 		Provider                    string          `xml:"Provider"`
 		Audience                    string          `xml:"Audience"`
-	}{creds, tok.Sub, user, oidcARN(r.account, provider), aud}, nil
+	}{creds, tok.Sub, user, ctxARN(ctx, oidcARN(r.account, provider)), aud}, nil
 }
 
 // webIdentityTrusted reports whether a trust policy lets the provider's

@@ -186,7 +186,7 @@ func (s *Service) resolve(ctx context.Context, queueURL string) (*queue, error) 
 func parseQueueRef(ref string) (account, name string, ok bool) {
 	if strings.HasPrefix(ref, "arn:") {
 		a, ok := protocol.ParseARN(ref)
-		if !ok || a.Service != "sqs" {
+		if !ok || a.Service != "sqs" || a.Partition != protocol.Partition(a.Region) {
 			return "", "", false
 		}
 		return a.Account, a.Resource, a.Account != "" && a.Resource != ""
@@ -212,9 +212,11 @@ func (s *Service) lookup(k queueKey) *queue {
 	return s.queues[k]
 }
 
+// queueByARN returns the queue arn names; an ARN in another partition
+// than its region's names none.
 func (s *Service) queueByARN(arn string) *queue {
 	a, ok := protocol.ParseARN(arn)
-	if !ok || a.Service != "sqs" {
+	if !ok || a.Service != "sqs" || a.Partition != protocol.Partition(a.Region) {
 		return nil
 	}
 	return s.lookup(queueKey{a.Account, a.Region, a.Resource})
