@@ -222,8 +222,8 @@ func (s *Service) lookupInvoke(r *http.Request) (*function, error) {
 		if q != "" {
 			resource += ":" + q
 		}
-		return protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException", "User: arn:aws:iam::%s:root is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows the lambda:InvokeFunction action",
-			id.AccountID, protocol.ARN("lambda", cmp.Or(ref.region, id.Region), ref.account, resource))
+		return protocol.StatusErrorf(http.StatusForbidden, "AccessDeniedException", "User: %s is not authorized to perform: lambda:InvokeFunction on resource: %s because no resource-based policy allows the lambda:InvokeFunction action",
+			protocol.RootARN(id.Region, id.AccountID), protocol.ARN("lambda", cmp.Or(ref.region, id.Region), ref.account, resource))
 	}
 	f, err := s.find(ref.account, id.Region, ref)
 	if err != nil {
