@@ -133,8 +133,8 @@ func (s *Service) createExportTask(ctx context.Context, body []byte) (any, error
 func (s *Service) checkExportPolicy(ctx context.Context, region, bucket, testKey string) error {
 	services := []string{"logs." + region + ".amazonaws.com", "logs.amazonaws.com"}
 	for _, c := range []struct{ action, resource string }{
-		{"s3:GetBucketAcl", "arn:aws:s3:::" + bucket},
-		{"s3:PutObject", "arn:aws:s3:::" + bucket + "/" + testKey},
+		{"s3:GetBucketAcl", protocol.GlobalARN(region, "s3", "", bucket)}, // arn:aws:s3:::bucket in region's partition
+		{"s3:PutObject", protocol.GlobalARN(region, "s3", "", bucket+"/"+testKey)},
 	} {
 		ok, err := s.exports.AllowsService(ctx, bucket, services, c.action, c.resource)
 		if err != nil {
