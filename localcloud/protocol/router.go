@@ -42,7 +42,8 @@ type Route struct {
 	// scope's service) here before targets, query actions and paths are
 	// looked at: S3's paths are bucket names and keys and its bodies any
 	// content, so a key under "/2015-03-31/" or a form-encoded object must
-	// not reach another service. It serves nothing unsigned.
+	// not reach another service. It serves nothing unsigned but what its
+	// Unsigned accepts.
 	ByScope bool
 	// AllowOrigin reports whether a page at origin (another site) may make
 	// request r: an HTTP API allows the origins of its CORS configuration.
@@ -171,6 +172,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// (DynamoDB answers a missing or unknown target before it looks at the
 	// signature), and runs nothing.
 	route, op := rt.match(r, id.Service)
+	if route == nil && pub != nil {
+		// Served unsigned by what it is, not by its path (an S3 upload
+		// form POSTed to a bucket).
+		route, op = pub, r.Method+" "+r.URL.Path
+	}
 	if route != nil && route.RequestID != nil {
 		reqID = route.RequestID()
 		w.Header().Set("X-Amzn-RequestId", reqID)

@@ -68,9 +68,23 @@ func New(cfg Config) (*Service, error) {
 
 // Route tells the router which requests are S3's: every request signed
 // for "s3", whatever its path (a bucket and key) and body (any content).
-// Nothing is served unsigned, so the guard's rules apply unchanged.
+// Only a browser-based upload form reaches it unsigned (and is answered
+// NotImplemented); the guard's host and origin rules apply unchanged.
 func (s *Service) Route() protocol.Route {
-	return protocol.Route{Service: "s3", ByScope: true, RequestID: requestID, Handler: s}
+	return protocol.Route{Service: "s3", ByScope: true, RequestID: requestID, Handler: s, Unsigned: postUpload}
+}
+
+// postUpload reports whether r is a browser-based upload: an HTML form
+// POSTed to a bucket (multipart/form-data, path-style "/bucket" or
+// virtual-host "/"), its signature in the form's fields. S3 answers it
+// (NotImplemented here) whatever its headers; the guard's host and origin
+// rules still apply, so another site's page is refused first.
+func postUpload(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.URL.RawQuery != "" || !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return false
+	}
+	t := parseTarget(r)
+	return t.key == "" && validBucketName(t.bucket)
 }
 
 // Close closes the database.
@@ -275,8 +289,11 @@ func (s *Service) serveBucket(w http.ResponseWriter, r *http.Request, t target) 
 	case http.MethodDelete:
 		return s.deleteBucket(w, r, t)
 	case http.MethodPost:
-		if t.has("delete") {
+		switch {
+		case t.has("delete"):
 			return s.deleteObjects(w, r, t)
+		case postUpload(r):
+			return errNotImplemented() // a browser-based (form) upload
 		}
 	}
 	return errMethodNotAllowed(r.Method, "BUCKET")
