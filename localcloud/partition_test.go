@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -160,6 +161,14 @@ func TestARNsNameTheRegionsPartition(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, lg.LogGroups, 1)
 			assert.Equal(t, arn("logs", r, "log-group:/g:*"), aws.ToString(lg.LogGroups[0].Arn), "log group Arn")
+			_, err = logs.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupIdentifier: aws.String(arn("logs", r, "log-group:/g"))})
+			require.NoError(t, err, "DescribeLogStreams by the group's ARN")
+			if p != "aws" {
+				other := "arn:aws:logs:" + r + ":" + acct + ":log-group:/g"
+				_, err = logs.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupIdentifier: aws.String(other)})
+				var nf *logstypes.ResourceNotFoundException
+				assert.True(t, errors.As(err, &nf), "DescribeLogStreams %s (another partition): got %v, want ResourceNotFoundException", other, err)
+			}
 			cw := cloudwatch.NewFromConfig(cfg)
 			_, err = cw.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String("d"), DashboardBody: aws.String(`{"widgets":[]}`)})
 			require.NoError(t, err)

@@ -87,7 +87,7 @@ func groupName(id protocol.Identity, name, identifier string, required bool) (st
 	if !ok || a.Service != "logs" || !isGroup {
 		return "", invalidParam("Invalid log group identifier %s", identifier)
 	}
-	if a.Account != id.AccountID || a.Region != id.Region {
+	if a.Account != id.AccountID || a.Region != id.Region || !protocol.InPartition(a, id) {
 		return "", groupNotFound()
 	}
 	return res, validGroupName("logGroupIdentifier", res)
