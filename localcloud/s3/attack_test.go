@@ -3,6 +3,7 @@ package s3_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"fmt"
 	"io"
 	"net/http"
@@ -108,4 +109,28 @@ func TestUploadPartsBoundedByObjectCap(t *testing.T) {
 	parts, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: bucket, Key: key, UploadId: up.UploadId})
 	require.NoError(t, err)
 	assert.Len(t, parts.Parts, 2, "the refused part was not kept")
+}
+
+// TestBucketQuota: an account has at most 10,000 general purpose buckets
+// (the S3 user guide's default quota, "General purpose bucket quotas"); the
+// next is TooManyBuckets, and deleting one makes room again. Re-creating
+// an existing one of the account's is still answered as before.
+func TestBucketQuota(t *testing.T) {
+	c, _ := serve(t)
+	ctx := context.Background()
+	for i := 0; i < 10000; i++ {
+		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(fmt.Sprintf("labkit-quota-%05d", i))})
+		require.NoError(t, err, i)
+	}
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-quota-one-more")})
+	apiError(t, err, 400, "TooManyBuckets", "You have attempted to create more buckets than allowed")
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-quota-00007")})
+	require.NoError(t, err, "us-east-1 answers 200 to re-creating one's own bucket")
+	other := client(strings.TrimSuffix(aws.ToString(c.Options().BaseEndpoint), "/"), "222222222222", "us-east-1")
+	_, err = other.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-quota-other")})
+	require.NoError(t, err, "the quota is the account's")
+	_, err = c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("labkit-quota-00000")})
+	require.NoError(t, err)
+	_, err = c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-quota-one-more")})
+	require.NoError(t, err)
 }

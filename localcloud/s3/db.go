@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 	"github.com/labkit-dev/labkit/localcloud/store"
 )
 
@@ -137,17 +138,25 @@ func (d *db) bucket(ctx context.Context, name string) (bucket, bool, error) {
 // createBucket inserts b unless a bucket of that name exists, which it
 // returns (ok false).
 func (d *db) createBucket(ctx context.Context, b bucket) (existing bucket, ok bool, err error) {
-	res, err := d.sql.ExecContext(ctx, `INSERT INTO buckets (name, account, region, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-		b.Name, b.Account, b.Region, b.Created.UnixMilli())
+	res, err := d.sql.ExecContext(ctx, `INSERT INTO buckets (name, account, region, created) SELECT ?, ?, ?, ?
+		WHERE (SELECT count(*) FROM buckets WHERE account = ?) < ? ON CONFLICT (name) DO NOTHING`,
+		b.Name, b.Account, b.Region, b.Created.UnixMilli(), b.Account, maxBuckets)
 	if err != nil {
 		return bucket{}, false, fmt.Errorf("create bucket %s: %w", b.Name, err)
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return b, true, nil
 	}
-	existing, _, err = d.bucket(ctx, b.Name)
+	existing, found, err := d.bucket(ctx, b.Name)
+	if err == nil && !found {
+		err = protocol.Errorf("TooManyBuckets", "You have attempted to create more buckets than allowed")
+	}
 	return existing, false, err
 }
+
+// maxBuckets is S3's default quota of general purpose buckets an account
+// may have.
+const maxBuckets = 10000
 
 // deleteBucket deletes an empty bucket and its unfinished multipart
 // uploads, returning the parts' files; empty is false when it holds
