@@ -3,10 +3,10 @@ package s3_test
 import (
 	"bytes"
 	"context"
-	"strings"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
