@@ -185,8 +185,8 @@ func (s *Service) getCredentialReport(ctx context.Context, form url.Values) (any
 		"access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
 		"access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date", "access_key_2_last_used_region", "access_key_2_last_used_service",
 		"cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"})
-	w.Write([]string{"<root_account>", ctxARN(ctx, "arn:aws:iam::"+acct+":root"), isoTime(time.Unix(0, 0)), "not_supported", "N/A", "not_supported", "not_supported", "false",
-		"false", "N/A", "N/A", "N/A", "N/A", "false", "N/A", "N/A", "N/A", "N/A", "false", "N/A", "false", "N/A"})
+	w.Write(append([]string{"<root_account>", ctxARN(ctx, "arn:aws:iam::"+acct+":root"), isoTime(time.Unix(0, 0)), "not_supported", "N/A", "not_supported", "not_supported", "false"},
+		s.credentialColumns(&user{account: acct})...))
 	users, _, _ := underPath(s.view(acct).users, func(u *user) string { return u.path }, url.Values{"MaxItems": {"1000"}})
 	for _, u := range users {
 		lp := &loginProfile{}
@@ -195,28 +195,7 @@ func (s *Service) getCredentialReport(ctx context.Context, form url.Values) (any
 		if pw {
 			row[5] = isoTime(lp.Created)
 		}
-		keys := s.userKeys(u)
-		for i := 0; i < 2; i++ {
-			if i < len(keys) {
-				row = append(row, boolText(keys[i].status == "Active"), isoTime(keys[i].created))
-				if u, ok := s.lastKeyUse(keys[i].id); ok {
-					row = append(row, isoTime(u.at), u.region, u.service)
-				} else {
-					row = append(row, "N/A", "N/A", "N/A")
-				}
-			} else {
-				row = append(row, "false", "N/A", "N/A", "N/A", "N/A")
-			}
-		}
-		certs := s.userCredentials(u, kindSigningCert)
-		for i := 0; i < 2; i++ {
-			if i < len(certs) {
-				row = append(row, boolText(certs[i].Status == "Active"), isoTime(certs[i].Uploaded))
-			} else {
-				row = append(row, "false", "N/A")
-			}
-		}
-		w.Write(row)
+		w.Write(append(row, s.credentialColumns(u)...))
 	}
 	w.Flush()
 	return struct {
@@ -231,4 +210,33 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// credentialColumns are a credential report row's access key and signing
+// certificate columns for u, the root user being the user without a name.
+// s.mu must be held.
+func (s *Service) credentialColumns(u *user) []string {
+	var row []string
+	keys := s.userKeys(u)
+	for i := 0; i < 2; i++ {
+		if i < len(keys) {
+			row = append(row, boolText(keys[i].status == "Active"), isoTime(keys[i].created))
+			if u, ok := s.lastKeyUse(keys[i].id); ok {
+				row = append(row, isoTime(u.at), u.region, u.service)
+			} else {
+				row = append(row, "N/A", "N/A", "N/A")
+			}
+		} else {
+			row = append(row, "false", "N/A", "N/A", "N/A", "N/A")
+		}
+	}
+	certs := s.userCredentials(u, kindSigningCert)
+	for i := 0; i < 2; i++ {
+		if i < len(certs) {
+			row = append(row, boolText(certs[i].Status == "Active"), isoTime(certs[i].Uploaded))
+		} else {
+			row = append(row, "false", "N/A")
+		}
+	}
+	return row
 }

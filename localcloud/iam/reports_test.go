@@ -131,3 +131,37 @@ func TestServiceLinkedRoles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "AWSServiceRoleForApplicationAutoScaling_CustomResource", aws.ToString(custom.Role.RoleName))
 }
+
+// TestCredentialReportRootKeys: the credential report's <root_account> row
+// shows the root user's access keys and signing certificates, in the
+// columns users' rows use (IAM User Guide, credential reports).
+func TestCredentialReportRootKeys(t *testing.T) {
+	t.Parallel()
+	c, _, _ := newIAM(t, cloudtest.Account)
+	ctx := cloudtest.Context(t)
+	key, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
+	require.NoError(t, err)
+	_, err = c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
+	require.NoError(t, err)
+	_, err = c.UpdateAccessKey(ctx, &awsiam.UpdateAccessKeyInput{AccessKeyId: key.AccessKey.AccessKeyId, Status: types.StatusTypeInactive})
+	require.NoError(t, err)
+	for {
+		gen, err := c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{})
+		require.NoError(t, err)
+		if gen.State == types.ReportStateTypeComplete {
+			break
+		}
+	}
+	rep, err := c.GetCredentialReport(ctx, &awsiam.GetCredentialReportInput{})
+	require.NoError(t, err)
+	rows, err := csv.NewReader(strings.NewReader(string(rep.Content))).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	root := rows[1]
+	assert.Equal(t, "<root_account>", root[0])
+	// access_key_1_active and access_key_2_active: one key made inactive.
+	assert.ElementsMatch(t, []string{"true", "false"}, []string{root[8], root[13]})
+	assert.NotEqual(t, "N/A", root[9], "access_key_1_last_rotated")
+	assert.NotEqual(t, "N/A", root[14], "access_key_2_last_rotated")
+	assert.Equal(t, "false", root[18], "cert_1_active")
+}
