@@ -53,3 +53,32 @@ func TestHostileKeysKeepApart(t *testing.T) {
 	assert.Equal(t, 200, status)
 	assert.Equal(t, "body of a\x00b", b)
 }
+
+// TestInvalidUTF8Key: keys are UTF-8 (S3 user guide, "Naming objects"); a
+// path whose key decodes to invalid UTF-8 is S3's 400 InvalidURI
+// "Couldn't parse the specified URI." for a write and a read alike, and
+// nothing is stored that a listing could not write as XML.
+func TestInvalidUTF8Key(t *testing.T) {
+	c, endpoint := serve(t)
+	ctx := context.Background()
+	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-utf8")})
+	require.NoError(t, err)
+	for _, m := range []string{http.MethodPut, http.MethodGet, http.MethodHead} {
+		var body io.Reader
+		if m == http.MethodPut {
+			body = strings.NewReader("x")
+		}
+		status, h, b := do(t, signedRequest(t, m, endpoint+"/labkit-utf8/h%FF%AE-", body))
+		assert.Equal(t, http.StatusBadRequest, status, m)
+		if m != http.MethodHead {
+			assert.Equal(t, "application/xml", h.Get("Content-Type"))
+			assert.Contains(t, b, "<Code>InvalidURI</Code><Message>Couldn&#39;t parse the specified URI.</Message>", m)
+		}
+	}
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("labkit-utf8")})
+	require.NoError(t, err)
+	assert.Empty(t, list.Contents)
+	// Valid multi-byte keys are keys like any other.
+	status, _, _ := do(t, signedRequest(t, http.MethodPut, endpoint+"/labkit-utf8/caf%C3%A9", strings.NewReader("x")))
+	assert.Equal(t, http.StatusOK, status)
+}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labkit-dev/labkit/localcloud/activity"
 	"github.com/labkit-dev/labkit/localcloud/protocol"
@@ -224,6 +225,9 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, t target) error 
 		return errNotImplemented()
 	case len(t.key) > maxKeyLen:
 		return protocol.Errorf("KeyTooLongError", "Your key is too long")
+	case !utf8.ValidString(t.key):
+		// Keys are UTF-8: S3 cannot parse a path that decodes to less.
+		return protocol.Errorf("InvalidURI", "Couldn't parse the specified URI.")
 	}
 	switch m {
 	case http.MethodPut:
