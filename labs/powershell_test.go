@@ -84,7 +84,7 @@ func TestPowerShellBlocksParse(t *testing.T) {
 
 // binding is what the labs' variables hold in the JSON comparisons.
 var binding = map[string]string{
-	"REGION": "us-east-1", "ACCOUNT": "123456789012", "SVC": "inventory", "W": "inventory",
+	"PARTITION": "aws", "REGION": "us-east-1", "ACCOUNT": "123456789012", "SVC": "inventory", "W": "inventory",
 	"TABLE_ARN":  "arn:aws:dynamodb:us-east-1:123456789012:table/Orders",
 	"STREAM_ARN": "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/2026-01-01T00:00:00.000",
 	"TOPIC_ARN":  "arn:aws:sns:us-east-1:123456789012:order-events",
