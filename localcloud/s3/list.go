@@ -110,6 +110,16 @@ type listV1Result struct {
 	CommonPrefixes []commonPrefix `xml:"CommonPrefixes"`
 }
 
+// listRequest finds the caller's bucket t names, then reads the list
+// parameters every listing takes (a missing bucket answers first).
+func (s *Service) listRequest(r *http.Request, t target) (b bucket, prefix, delimiter, encoding string, maxKeys int, err error) {
+	if b, err = s.ownBucket(r.Context(), t.bucket); err != nil {
+		return b, "", "", "", 0, err
+	}
+	prefix, delimiter, encoding, maxKeys, err = listParams(t)
+	return b, prefix, delimiter, encoding, maxKeys, err
+}
+
 // listParams reads what both list versions take: prefix, delimiter,
 // max-keys (0 to 1,000; more is 1,000) and encoding-type (only "url").
 func listParams(t target) (prefix, delimiter, encoding string, maxKeys int, err error) {
@@ -180,11 +190,7 @@ func entries(l listing, enc func(string) string, withOwner *owner) ([]listEntry,
 // listObjectsV2 is ListObjectsV2: pages continue from an opaque
 // continuation token (the last name returned) or start after StartAfter.
 func (s *Service) listObjectsV2(w http.ResponseWriter, r *http.Request, t target) error {
-	b, err := s.ownBucket(r.Context(), t.bucket)
-	if err != nil {
-		return err
-	}
-	prefix, delimiter, encoding, maxKeys, err := listParams(t)
+	b, prefix, delimiter, encoding, maxKeys, err := s.listRequest(r, t)
 	if err != nil {
 		return err
 	}
@@ -219,11 +225,7 @@ func (s *Service) listObjectsV2(w http.ResponseWriter, r *http.Request, t target
 // listObjects is ListObjects (version 1): pages continue after Marker;
 // NextMarker is given when a delimiter was.
 func (s *Service) listObjects(w http.ResponseWriter, r *http.Request, t target) error {
-	b, err := s.ownBucket(r.Context(), t.bucket)
-	if err != nil {
-		return err
-	}
-	prefix, delimiter, encoding, maxKeys, err := listParams(t)
+	b, prefix, delimiter, encoding, maxKeys, err := s.listRequest(r, t)
 	if err != nil {
 		return err
 	}
@@ -273,11 +275,7 @@ type listVersionsResult struct {
 // listObjectVersions is ListObjectVersions of an unversioned bucket: each
 // object is its only version, "null", and there are no delete markers.
 func (s *Service) listObjectVersions(w http.ResponseWriter, r *http.Request, t target) error {
-	b, err := s.ownBucket(r.Context(), t.bucket)
-	if err != nil {
-		return err
-	}
-	prefix, delimiter, encoding, maxKeys, err := listParams(t)
+	b, prefix, delimiter, encoding, maxKeys, err := s.listRequest(r, t)
 	if err != nil {
 		return err
 	}
