@@ -2,8 +2,9 @@ package s3
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // AllowsService reports whether bucket's policy lets one of the service
@@ -24,121 +25,31 @@ func (s *Service) AllowsService(ctx context.Context, bucket string, services []s
 	if err != nil || !ok {
 		return false, err
 	}
-	var doc struct {
-		Statement json.RawMessage
-	}
-	if json.Unmarshal([]byte(body), &doc) != nil {
-		return false, nil
-	}
-	var stmts []policyStatement
-	if json.Unmarshal(doc.Statement, &stmts) != nil {
-		var one policyStatement
-		if json.Unmarshal(doc.Statement, &one) != nil {
-			return false, nil
-		}
-		stmts = []policyStatement{one}
-	}
-	allowed := false
-	for _, st := range stmts {
-		if !st.principal(services) || !anyMatch(st.Action, action, true) || !anyMatch(st.Resource, resource, false) {
-			continue
-		}
-		switch st.Effect {
-		case "Deny":
-			return false, nil
-		case "Allow":
-			allowed = true
-		}
-	}
-	return allowed, nil
+	return protocol.PolicyAllows(body, func(st protocol.PolicyStatement) bool {
+		// A bucket policy statement names its resources: one without
+		// Resource covers nothing here.
+		_, hasResource := st["Resource"]
+		return hasResource && namesService(st, services) && st.Covers(action, resource)
+	}), nil
 }
 
-// policyStatement is what AllowsService reads of a policy statement.
-type policyStatement struct {
-	Effect    string
-	Principal json.RawMessage
-	Action    stringList
-	Resource  stringList
-}
-
-// principal reports whether the statement names "*" or one of services.
-func (st policyStatement) principal(services []string) bool {
-	var star string
-	if json.Unmarshal(st.Principal, &star) == nil {
-		return star == "*"
-	}
-	var p struct {
-		AWS     stringList
-		Service stringList
-	}
-	if json.Unmarshal(st.Principal, &p) != nil {
-		return false
-	}
-	for _, v := range append(p.AWS, p.Service...) {
-		if v == "*" {
-			return true
-		}
-		for _, s := range services {
-			if strings.EqualFold(v, s) {
+// namesService reports whether the statement's Principal is "*" or names
+// "*" or one of services among its AWS or Service principals.
+func namesService(st protocol.PolicyStatement, services []string) bool {
+	switch p := st["Principal"].(type) {
+	case string:
+		return p == "*"
+	case map[string]any:
+		for _, v := range append(protocol.PolicyStrings(p["AWS"]), protocol.PolicyStrings(p["Service"])...) {
+			if v == "*" {
 				return true
+			}
+			for _, s := range services {
+				if strings.EqualFold(v, s) {
+					return true
+				}
 			}
 		}
 	}
 	return false
-}
-
-// stringList is a policy element that is a string or a list of them.
-type stringList []string
-
-func (l *stringList) UnmarshalJSON(b []byte) error {
-	var one string
-	if json.Unmarshal(b, &one) == nil {
-		*l = []string{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*l = many
-	return nil
-}
-
-// anyMatch reports whether one of patterns matches v (actions compared
-// case-insensitively, as IAM does).
-func anyMatch(patterns []string, v string, fold bool) bool {
-	for _, p := range patterns {
-		if fold {
-			p, v = strings.ToLower(p), strings.ToLower(v)
-		}
-		if wildcard(p, v) {
-			return true
-		}
-	}
-	return false
-}
-
-// wildcard matches IAM's "*" (any run of characters, "/" included) and
-// "?" (one byte), backtracking only to the last "*" (linear in practice,
-// O(len(pattern)*len(v)) at worst).
-func wildcard(pattern, v string) bool {
-	p, i, star, mark := 0, 0, -1, 0
-	for i < len(v) {
-		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == v[i]):
-			p, i = p+1, i+1
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			mark++
-			p, i = star+1, mark
-		default:
-			return false
-		}
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
 }
