@@ -48,6 +48,13 @@ type Route struct {
 	// AllowOrigin reports whether a page at origin (another site) may make
 	// request r: an HTTP API allows the origins of its CORS configuration.
 	AllowOrigin func(r *http.Request, origin string) bool
+	// Anonymous answers an unsigned request that reaches no route, without
+	// running any operation, and reports whether it answered: S3 tells a
+	// missing bucket (NoSuchBucket) from an existing one (AccessDenied) for
+	// a bucket in the path or the host name, as it does for anonymous
+	// requests to private buckets. nil: such requests get
+	// UnknownOperationException.
+	Anonymous func(w http.ResponseWriter, r *http.Request) bool
 	// Handler serves the requests.
 	Handler http.Handler
 }
@@ -188,6 +195,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if route == nil {
+		if !signed && !malformed && rt.anonymous(sw, r) {
+			return
+		}
 		if coralRoot(sw, r, id) {
 			return
 		}
@@ -231,6 +241,18 @@ func (rt *Router) publicRoute(r *http.Request) *Route {
 		}
 	}
 	return nil
+}
+
+// anonymous lets a route's Anonymous answer an unsigned request that
+// reaches no route, and reports whether one did.
+func (rt *Router) anonymous(w http.ResponseWriter, r *http.Request) bool {
+	for i := range rt.routes {
+		if a := rt.routes[i].Anonymous; a != nil && a(w, r) {
+			rt.guard.note(r.Context(), refuseUnsigned, r)
+			return true
+		}
+	}
+	return false
 }
 
 // byHost reports whether r reaches its route by its host name (a public

@@ -70,9 +70,36 @@ func New(cfg Config) (*Service, error) {
 // Route tells the router which requests are S3's: every request signed
 // for "s3", whatever its path (a bucket and key) and body (any content).
 // Only a browser-based upload form reaches it unsigned (and is answered
-// NotImplemented); the guard's host and origin rules apply unchanged.
+// NotImplemented); other unsigned requests for a bucket are refused by
+// anonymous; the guard's host and origin rules apply unchanged.
 func (s *Service) Route() protocol.Route {
-	return protocol.Route{Service: "s3", ByScope: true, RequestID: requestID, Handler: s, Unsigned: postUpload}
+	return protocol.Route{Service: "s3", ByScope: true, RequestID: requestID, Handler: s, Unsigned: postUpload, Anonymous: s.anonymous}
+}
+
+// anonymous answers an unsigned request for a bucket or an object (in the
+// path or a BUCKET.localhost host name) as S3 answers anonymous requests to
+// a private bucket: 404 NoSuchBucket when the bucket does not exist, else
+// 403 AccessDenied, whatever the operation; it reads no object and writes
+// nothing. It leaves requests naming no valid bucket to the router.
+func (s *Service) anonymous(w http.ResponseWriter, r *http.Request) bool {
+	t := parseTarget(r)
+	if !validBucketName(t.bucket) {
+		return false
+	}
+	id := requestID()
+	w.Header().Set("X-Amzn-RequestId", id)
+	w.Header().Set("X-Amz-Request-Id", id)
+	r = r.WithContext(protocol.WithRequestID(r.Context(), id))
+	_, found, err := s.db.bucket(r.Context(), t.bucket)
+	switch {
+	case err != nil:
+	case !found:
+		err = errNoSuchBucket(t.bucket)
+	default:
+		err = errAccessDenied()
+	}
+	s.writeError(w, r, err)
+	return true
 }
 
 // postUpload reports whether r is a browser-based upload: an HTML form
