@@ -42,12 +42,15 @@ type handle struct {
 	queueID, seq int64
 	count        int
 	messageID    string
+	// received is when the receive that made the handle happened (unix
+	// ms); 0 in handles made before it was recorded.
+	received int64
 }
 
 func (h handle) String() string {
 	var r [6]byte
 	rand.Read(r[:])
-	raw := strconv.FormatInt(h.queueID, 36) + ":" + strconv.FormatInt(h.seq, 36) + ":" + strconv.Itoa(h.count) + ":" + h.messageID + ":" + hex.EncodeToString(r[:])
+	raw := strconv.FormatInt(h.queueID, 36) + ":" + strconv.FormatInt(h.seq, 36) + ":" + strconv.Itoa(h.count) + ":" + h.messageID + ":" + strconv.FormatInt(h.received, 36) + "-" + hex.EncodeToString(r[:])
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
@@ -66,6 +69,9 @@ func parseHandle(s string) (handle, bool) {
 	h.seq, err2 = strconv.ParseInt(p[1], 36, 64)
 	h.count, err3 = strconv.Atoi(p[2])
 	h.messageID = p[3]
+	if t, _, ok := strings.Cut(p[4], "-"); ok {
+		h.received, _ = strconv.ParseInt(t, 36, 64)
+	}
 	return h, err1 == nil && err2 == nil && err3 == nil
 }
 
@@ -270,7 +276,7 @@ func (s *Service) takeLocked(q *queue, max int, vis *int32, sysNames, attrNames 
 		}
 		m.visibleAt = now + int64(timeout)*1000
 		got = append(got, m)
-		t.out.Messages = append(t.out.Messages, q.messageOut(m, sysNames, attrNames))
+		t.out.Messages = append(t.out.Messages, q.messageOut(m, now, sysNames, attrNames))
 	}
 	q.compact()
 	if q.fifo && attemptID != "" && len(got) > 0 {
@@ -339,11 +345,12 @@ func (s *Service) moveTo(dst *queue, ms []*message, source string, reset bool, s
 	return s.w.enqueue(chain(ops...))
 }
 
-// messageOut builds what a receiver sees of m. Callers hold q.mu.
-func (q *queue) messageOut(m *message, sysNames, attrNames []string) messageOut {
+// messageOut builds what a receiver sees of m, received at now (unix ms).
+// Callers hold q.mu.
+func (q *queue) messageOut(m *message, now int64, sysNames, attrNames []string) messageOut {
 	o := messageOut{
 		MessageId:     m.id,
-		ReceiptHandle: handle{queueID: q.id, seq: m.seq, count: m.receiveCount, messageID: m.id}.String(),
+		ReceiptHandle: handle{queueID: q.id, seq: m.seq, count: m.receiveCount, messageID: m.id, received: now}.String(),
 		MD5OfBody:     m.md5Body,
 		Body:          m.body,
 	}
@@ -523,6 +530,10 @@ func (s *Service) deleteMessageBatch(ctx context.Context, in *batchInput) (*dele
 	return out, nil
 }
 
+// maxVisibility is the longest a message stays hidden after one receive,
+// in seconds: 12 hours.
+const maxVisibility = 43200
+
 type changeVisibilityInput struct {
 	QueueUrl          string `json:"QueueUrl"`
 	ReceiptHandle     string `json:"ReceiptHandle"`
@@ -551,6 +562,11 @@ func (q *queue) changeLocked(rh string, timeout *int32, now int64) (*message, er
 	}
 	if !m.inFlight(now) {
 		return nil, &protocol.Error{Code: "MessageNotInflight", QueryCode: "AWS.SimpleQueueService.MessageNotInflight", Message: "The message referred to isn't in flight."}
+	}
+	if h.received > 0 && now+int64(*timeout)*1000-h.received > maxVisibility*1000 {
+		// The 12 hours count from the ReceiveMessage call; extending
+		// does not reset them (SQS developer guide, "Visibility timeout").
+		return nil, invalidParam("Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]", *timeout)
 	}
 	m.visibleAt = now + int64(*timeout)*1000
 	return m, nil
