@@ -104,7 +104,10 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	if err := checkShape(f); err != nil {
 		return err
 	}
-	if in.PackageType != "" && in.PackageType != "Zip" {
+	if in.PackageType != "" && in.PackageType != "Zip" && in.PackageType != "Image" {
+		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'packageType' failed to satisfy constraint: Member must satisfy enum value set: [Zip, Image]", truncate(in.PackageType, 64))
+	}
+	if in.PackageType == "Image" {
 		return protocol.Errorf("InvalidParameterValueException", "The local cloud runs Zip functions only (PackageType %s): upload the zip that `go run ./cmd/lab package <dir>` builds", truncate(in.PackageType, 32))
 	}
 	if in.Runtime == "" || in.Handler == "" {

@@ -45,6 +45,10 @@ func TestCreateFunctionModelChecks(t *testing.T) {
 		in.EphemeralStorage = &types.EphemeralStorage{Size: aws.Int32(511)}
 	})
 	cloudtest.APIError(t, err, "ValidationException", "1 validation error detected: Value '511' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value greater than or equal to 512")
+	// PackageType is an enum of the model (Zip, Image): another spelling is
+	// refused as a model constraint, not taken for a kind of package.
+	err = image(func(in *awslambda.CreateFunctionInput) { in.PackageType = "ZIP" })
+	cloudtest.APIError(t, err, "ValidationException", "1 validation error detected: Value 'ZIP' at 'packageType' failed to satisfy constraint: Member must satisfy enum value set: [Zip, Image]")
 
 	plain := createFunction(t, c, "plain", zipOf(t, "echo"), nil)
 	assert.Equal(t, int32(512), aws.ToInt32(plain.EphemeralStorage.Size), "the default /tmp is 512 MB")
