@@ -2,7 +2,6 @@ package sqs
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
@@ -26,12 +25,13 @@ func jsonOp[I, O any](fn func(context.Context, *I) (*O, error)) protocol.JSONOp 
 }
 
 // batchOp refuses a batch of more than 10 entries before decoding any
-// (protocol.CountOver): 4 concurrent 15 MB SendMessageBatch calls of tiny
-// entries took 608 MB and 6 s each when the entries were decoded first.
+// (protocol.CountOver, then protocol.Count for the number SQS names): 4
+// concurrent 15 MB SendMessageBatch calls of tiny entries took 608 MB and
+// 6 s each when the entries were decoded first.
 func batchOp(op protocol.JSONOp) protocol.JSONOp {
 	return func(ctx context.Context, body []byte) (any, error) {
 		if protocol.CountOver(body, maxBatchEntries, "Entries") {
-			return nil, errTooManyEntries("more than " + strconv.Itoa(maxBatchEntries))
+			return nil, errTooManyEntries(protocol.Count(body, "Entries"))
 		}
 		return op(ctx, body)
 	}

@@ -2,11 +2,16 @@ package sqs
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -41,8 +46,8 @@ func TestBatchLimitsBeforeDecoding(t *testing.T) {
 		n        int
 		wantCode string
 	}{
-		{"SendMessageBatch", 11, "TooManyEntriesInBatchRequest"},
-		{"SendMessageBatch", 120_000, "TooManyEntriesInBatchRequest"},
+		{"SendMessageBatch", 11, "You have sent 11."},
+		{"SendMessageBatch", 120_000, "You have sent 120000."},
 		{"DeleteMessageBatch", 120_000, "TooManyEntriesInBatchRequest"},
 		{"ChangeMessageVisibilityBatch", 120_000, "TooManyEntriesInBatchRequest"},
 		{"SendMessageBatch", 200_000, "RequestEntityTooLarge"}, // over 7 MiB
@@ -54,4 +59,34 @@ func TestBatchLimitsBeforeDecoding(t *testing.T) {
 	// A form body over 4 MiB is refused unread.
 	status, body = postForm(t, base, "/", url.Values{"Action": {"SendMessage"}, "QueueUrl": {q}, "Version": {"2012-11-05"}, "MessageBody": {strings.Repeat("\x01", 2<<20)}})
 	assert.Equal(t, 413, status, body)
+}
+
+// TestTooManyEntriesNamesTheCount: a batch of more than 10 entries is
+// TooManyEntriesInBatchRequest naming how many were sent, "Maximum number
+// of entries per request are 10. You have sent 11." (moto's
+// test_send_message_batch_errors, marked aws_verified: run against SQS).
+func TestTooManyEntriesNamesTheCount(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t, newService(t, ""), cloudtest.Account)
+	ctx := context.Background()
+	url := createQueue(t, c, "many", nil)
+	for _, n := range []int{11, 12, 25} {
+		send := make([]types.SendMessageBatchRequestEntry, n)
+		del := make([]types.DeleteMessageBatchRequestEntry, n)
+		vis := make([]types.ChangeMessageVisibilityBatchRequestEntry, n)
+		for i := range n {
+			id := aws.String(fmt.Sprint("id_", i))
+			send[i] = types.SendMessageBatchRequestEntry{Id: id, MessageBody: aws.String("b")}
+			del[i] = types.DeleteMessageBatchRequestEntry{Id: id, ReceiptHandle: aws.String("r")}
+			vis[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: id, ReceiptHandle: aws.String("r")}
+		}
+		_, errSend := c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: send})
+		_, errDel := c.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: del})
+		_, errVis := c.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: &url, Entries: vis})
+		for _, err := range []error{errSend, errDel, errVis} {
+			var e *types.TooManyEntriesInBatchRequest
+			require.True(t, errors.As(err, &e), "%d entries: %v", n, err)
+			assert.Equal(t, fmt.Sprintf("Maximum number of entries per request are 10. You have sent %d.", n), e.ErrorMessage())
+		}
+	}
 }

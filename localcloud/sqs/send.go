@@ -283,9 +283,9 @@ const (
 	maxQueryBody    = 4 << 20
 )
 
-// errTooManyEntries is SQS's answer to a batch of more than 10 entries.
-func errTooManyEntries(sent string) *protocol.Error {
-	return &protocol.Error{Code: "TooManyEntriesInBatchRequest", QueryCode: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", Message: "Maximum number of entries per request are 10. You have sent " + sent + "."}
+// errTooManyEntries is SQS's answer to a batch of sent entries, more than 10.
+func errTooManyEntries(sent int) *protocol.Error {
+	return &protocol.Error{Code: "TooManyEntriesInBatchRequest", QueryCode: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", Message: "Maximum number of entries per request are 10. You have sent " + strconv.Itoa(sent) + "."}
 }
 
 // validateBatch checks the entry ids of a batch request: 1 to 10 entries,
@@ -296,7 +296,7 @@ func validateBatch(entryType string, ids []string) error {
 		return &protocol.Error{Code: "EmptyBatchRequest", QueryCode: "AWS.SimpleQueueService.EmptyBatchRequest", Message: "There should be at least one " + entryType + " in the request."}
 	}
 	if len(ids) > maxBatchEntries {
-		return errTooManyEntries(strconv.Itoa(len(ids)))
+		return errTooManyEntries(len(ids))
 	}
 	seen := map[string]bool{}
 	for _, id := range ids {
