@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -126,4 +127,41 @@ func TestLambdaCodeFromS3(t *testing.T) {
 	_, err = create("elsewhere", &lambdatypes.FunctionCode{S3Bucket: aws.String("labkit-eu"), S3Key: aws.String("v1.zip")})
 	require.True(t, errors.As(err, &e), "%v", err)
 	assert.Equal(t, "Error occurred while GetObject. S3 Error Code: PermanentRedirect. S3 Error Message: The bucket is in this region: eu-west-1. Please use this region to retry the request", e.ErrorMessage())
+}
+
+// TestLambdaCodeFromS3Streams: a package from S3 is copied to disk, not
+// read into memory, so concurrent CreateFunction calls naming 250 MB
+// packages cannot take the cloud's memory. Creating a function from a
+// 20 MB object allocates far less than 20 MB in the cloud (which runs in
+// this process).
+func TestLambdaCodeFromS3Streams(t *testing.T) {
+	ctx := context.Background()
+	cfg := sdkConfig(startCloud(t))
+	objects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	fns := lambda.NewFromConfig(cfg)
+	role := lambdaRole(t, cfg, "streamed")
+	const size = 20 << 20
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Store})
+	require.NoError(t, err)
+	w.Write(bytes.Repeat([]byte("x"), size))
+	require.NoError(t, zw.Close())
+	_, err = objects.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("labkit-big")})
+	require.NoError(t, err)
+	_, err = objects.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("labkit-big"), Key: aws.String("big.zip"), Body: bytes.NewReader(buf.Bytes())})
+	require.NoError(t, err)
+	sum := sha256.Sum256(buf.Bytes())
+	buf = bytes.Buffer{}
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	out, err := fns.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("big"), Runtime: lambdatypes.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String(role), Code: &lambdatypes.FunctionCode{S3Bucket: aws.String("labkit-big"), S3Key: aws.String("big.zip")}})
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.Equal(t, base64.StdEncoding.EncodeToString(sum[:]), aws.ToString(out.CodeSha256))
+	alloc := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, alloc, uint64(size/4), "CreateFunction allocated %d bytes for a %d-byte package", alloc, size)
 }

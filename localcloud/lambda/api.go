@@ -2,7 +2,6 @@ package lambda
 
 import (
 	"cmp"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -134,16 +133,11 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	if len(f.Layers) == 0 {
 		f.Layers = nil
 	}
-	if in.Code.S3Bucket != "" || in.Code.S3Key != "" {
-		if in.Code.ZipFile != nil {
-			return errTwoCodeSources()
-		}
-		if in.Code.ZipFile, err = s.s3Code(r.Context(), in.Code.S3Bucket, in.Code.S3Key, in.Code.S3ObjectVersion); err != nil {
-			return err
-		}
-	} else if err := checkZip(in.Code.ZipFile); err != nil {
+	code, err := s.packageCode(r.Context(), in.Code.ZipFile, in.Code.S3Bucket, in.Code.S3Key, in.Code.S3ObjectVersion)
+	if err != nil {
 		return err
 	}
+	defer code.remove()
 
 	if in.CodeSigningConfigArn != nil {
 		s.cscMu.Lock() // the config stays while the function is created
@@ -156,7 +150,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	if s.current(f.key()) != nil {
 		return protocol.StatusErrorf(http.StatusConflict, "ResourceConflictException", "Function already exist: %s", f.Name)
 	}
-	if err := s.storeCode(f, in.Code.ZipFile); err != nil {
+	if err := s.storeCode(f, code); err != nil {
 		return err
 	}
 	f.LastModified = time.Now()
@@ -191,14 +185,13 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// storeCode keeps a function's zip durably under the data directory and
-// unpacks it, setting the code fields of f.
-func (s *Service) storeCode(f *function, zip []byte) error {
-	sum := sha256.Sum256(zip)
-	f.CodeSha256 = base64.StdEncoding.EncodeToString(sum[:])
-	f.CodeHex = hex.EncodeToString(sum[:])
-	f.CodeSize = int64(len(zip))
-	if err := writeFile(s.zipPath(f), zip); err != nil {
+// storeCode moves a function's staged zip to its place under the data
+// directory and unpacks it, setting the code fields of f.
+func (s *Service) storeCode(f *function, code *stagedZip) error {
+	f.CodeSha256 = base64.StdEncoding.EncodeToString(code.sum[:])
+	f.CodeHex = hex.EncodeToString(code.sum[:])
+	f.CodeSize = code.size
+	if err := code.install(s.zipPath(f)); err != nil {
 		return err
 	}
 	if err := unpack(s.zipPath(f), s.codeDir(f)); err != nil {
@@ -538,21 +531,14 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request) err
 	if in.ImageUri != "" {
 		return protocol.Errorf("InvalidParameterValueException", "The local cloud takes code as a zip only (no container images): pass --zip-file fileb://function.zip or the zip's --s3-bucket and --s3-key")
 	}
-	switch {
-	case in.S3Bucket != "" || in.S3Key != "":
-		if in.ZipFile != nil {
-			return errTwoCodeSources()
-		}
-		if in.ZipFile, err = s.s3Code(r.Context(), in.S3Bucket, in.S3Key, in.S3ObjectVersion); err != nil {
-			return err
-		}
-	case in.ZipFile == nil:
+	if in.S3Bucket == "" && in.S3Key == "" && in.ZipFile == nil {
 		return protocol.Errorf("InvalidParameterValueException", "Please provide a source for function code.")
-	default:
-		if err := checkZip(in.ZipFile); err != nil {
-			return err
-		}
 	}
+	code, err := s.packageCode(r.Context(), in.ZipFile, in.S3Bucket, in.S3Key, in.S3ObjectVersion)
+	if err != nil {
+		return err
+	}
+	defer code.remove()
 	if in.DryRun {
 		f, err := s.lookup(r, r.PathValue("name"))
 		if err != nil {
@@ -568,7 +554,7 @@ func (s *Service) updateFunctionCode(w http.ResponseWriter, r *http.Request) err
 				return err
 			}
 		}
-		return s.storeCode(f, in.ZipFile)
+		return s.storeCode(f, code)
 	})
 	if err != nil {
 		return err

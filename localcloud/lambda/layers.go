@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -237,20 +236,14 @@ func (s *Service) publishLayerVersion(w http.ResponseWriter, r *http.Request) er
 			return protocol.Errorf("ValidationException", "1 validation error detected: Value '%v' at 'compatibleArchitectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]", in.CompatibleArchitectures)
 		}
 	}
-	if in.Content.S3Bucket != "" || in.Content.S3Key != "" {
-		if in.Content.ZipFile != nil {
-			return errTwoCodeSources()
-		}
-		if in.Content.ZipFile, err = s.s3Code(r.Context(), in.Content.S3Bucket, in.Content.S3Key, in.Content.S3ObjectVersion); err != nil {
-			return err
-		}
-	} else if err := checkZip(in.Content.ZipFile); err != nil {
+	code, err := s.packageCode(r.Context(), in.Content.ZipFile, in.Content.S3Bucket, in.Content.S3Key, in.Content.S3ObjectVersion)
+	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(in.Content.ZipFile)
+	defer code.remove()
 	l := &layerVersion{Account: k.account, Region: k.region, Name: k.name, Description: in.Description, Created: time.Now(),
 		Runtimes: in.CompatibleRuntimes, Architectures: in.CompatibleArchitectures, License: in.LicenseInfo,
-		CodeSha256: base64.StdEncoding.EncodeToString(sum[:]), CodeHex: hex.EncodeToString(sum[:]), CodeSize: int64(len(in.Content.ZipFile))}
+		CodeSha256: base64.StdEncoding.EncodeToString(code.sum[:]), CodeHex: hex.EncodeToString(code.sum[:]), CodeSize: code.size}
 	defer s.lockLayer(k)()
 	s.mu.RLock()
 	l.Version = s.nextLayerVersion[k] + 1
@@ -258,7 +251,7 @@ func (s *Service) publishLayerVersion(w http.ResponseWriter, r *http.Request) er
 		l.Version = max(l.Version, x.Version+1)
 	}
 	s.mu.RUnlock()
-	if err := writeFile(s.layerZip(l), in.Content.ZipFile); err != nil {
+	if err := code.install(s.layerZip(l)); err != nil {
 		return err
 	}
 	if err := s.saveLayer(l); err != nil {

@@ -1,8 +1,10 @@
 package lambda
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
@@ -11,21 +13,38 @@ import (
 // Code.S3Bucket/S3Key/S3ObjectVersion (CreateFunction, UpdateFunctionCode)
 // or Content.S3Bucket/... (PublishLayerVersion).
 type CodeSource interface {
-	// ReadObject returns an object's bytes as the caller in ctx may read
-	// them with GetObject: the bucket must be theirs and in their region.
-	// An object over max bytes is refused before it is read. Errors S3
-	// would answer are *protocol.Error with S3's code and message.
-	ReadObject(ctx context.Context, bucket, key, version string, max int64) ([]byte, error)
+	// OpenObject opens an object's body as the caller in ctx may read it
+	// with GetObject (the bucket must be theirs and in their region) and
+	// returns it with its size. An object over max bytes is refused before
+	// it is opened. Errors S3 would answer are *protocol.Error with S3's
+	// code and message.
+	OpenObject(ctx context.Context, bucket, key, version string, max int64) (io.ReadCloser, int64, error)
 }
 
-// s3Code fetches a deployment package from S3, answering S3's errors as
-// Lambda does: InvalidParameterValueException "Error occurred while
-// GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: ...".
-func (s *Service) s3Code(ctx context.Context, bucket, key, version string) ([]byte, error) {
+// packageCode stages a function's or a layer's code: the zip sent inline,
+// or the S3 object bucket and key name. The caller removes it.
+func (s *Service) packageCode(ctx context.Context, zipFile []byte, bucket, key, version string) (*stagedZip, error) {
+	if bucket != "" || key != "" {
+		if zipFile != nil {
+			return nil, errTwoCodeSources()
+		}
+		return s.s3Code(ctx, bucket, key, version)
+	}
+	if err := checkZip(zipFile); err != nil {
+		return nil, err
+	}
+	return s.stage(bytes.NewReader(zipFile))
+}
+
+// s3Code copies a deployment package from S3 to a staged file (up to 250
+// MB: never held in memory), answering S3's errors as Lambda does:
+// InvalidParameterValueException "Error occurred while GetObject. S3 Error
+// Code: NoSuchBucket. S3 Error Message: ...".
+func (s *Service) s3Code(ctx context.Context, bucket, key, version string) (*stagedZip, error) {
 	if s.cfg.Code == nil {
 		return nil, protocol.Errorf("InvalidParameterValueException", "This local cloud has no S3 to take code from: pass the zip as ZipFile")
 	}
-	b, err := s.cfg.Code.ReadObject(ctx, bucket, key, version, maxUnzipped)
+	body, size, err := s.cfg.Code.OpenObject(ctx, bucket, key, version, maxUnzipped)
 	var e *protocol.Error
 	if errors.As(err, &e) {
 		return nil, protocol.Errorf("InvalidParameterValueException", "Error occurred while GetObject. S3 Error Code: %s. S3 Error Message: %s", e.Code, e.Message)
@@ -33,10 +52,16 @@ func (s *Service) s3Code(ctx context.Context, bucket, key, version string) ([]by
 	if err != nil {
 		return nil, err
 	}
-	if err := checkArchive(b); err != nil {
+	defer body.Close()
+	z, err := s.stage(io.LimitReader(body, size))
+	if err != nil {
 		return nil, err
 	}
-	return b, nil
+	if err := z.check(); err != nil {
+		z.remove()
+		return nil, err
+	}
+	return z, nil
 }
 
 // errTwoCodeSources answers code given both inline and in S3.
