@@ -47,7 +47,8 @@ type invokeOpts struct {
 // invokeHTTP is Invoke: POST /2015-03-31/functions/{name}/invocations.
 // invokeAsync is the deprecated InvokeAsync (POST
 // /2014-11-13/functions/{name}/invoke-async/): an Event invocation whose
-// answer is 202 with {"Status": 202}.
+// answer is 202 with no body: botocore's InvokeAsyncResponse binds its one
+// member, Status, to the status code.
 func (s *Service) invokeAsync(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.lookupInvoke(r)
 	if err != nil {
@@ -63,7 +64,7 @@ func (s *Service) invokeAsync(w http.ResponseWriter, r *http.Request) error {
 	if err := s.async.enqueue(f, requestQualifier(r), body, "api"); err != nil {
 		return err
 	}
-	protocol.WriteJSON(w, http.StatusAccepted, map[string]int{"Status": http.StatusAccepted})
+	w.WriteHeader(http.StatusAccepted)
 	return nil
 }
 

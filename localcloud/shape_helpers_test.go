@@ -1,0 +1,48 @@
+package localcloud_test
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/labkit-dev/labkit/localcloud/conformance"
+)
+
+// recording returns a copy of cfg whose HTTP client records every
+// response, for the response-shape scenarios: the clients of the service
+// under test use it, those that set the scene do not.
+func recording(cfg aws.Config) (aws.Config, *conformance.Recorder) {
+	rec := &conformance.Recorder{}
+	cfg = cfg.Copy()
+	cfg.HTTPClient = rec
+	return cfg, rec
+}
+
+// served are the operations of a model: TestEveryModelOperationIsServed
+// holds that the local cloud serves each of them.
+func served(m *conformance.Model) []string {
+	ops := make([]string, 0, len(m.Operations))
+	for op := range m.Operations {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	return ops
+}
+
+// result is an SDK call's output and error: do(c.Op(ctx, in)).ok(t) fails
+// the test when the call fails and returns the output.
+type result[T any] struct {
+	out T
+	err error
+}
+
+func do[T any](out T, err error) result[T] { return result[T]{out, err} }
+
+func (r result[T]) ok(t *testing.T) T {
+	t.Helper()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.out
+}
