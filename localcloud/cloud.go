@@ -55,6 +55,10 @@ type Config struct {
 	// S3MaxObjectSize bounds one S3 object's size; 0 means
 	// s3.DefaultMaxObjectSize.
 	S3MaxObjectSize int64
+	// S3UploadMaxAge is how old an unfinished S3 multipart upload may be
+	// when the cloud starts before it is aborted and its parts deleted; 0
+	// means s3.DefaultUploadMaxAge, negative keeps them all.
+	S3UploadMaxAge time.Duration
 }
 
 // DefaultLambdaConcurrency is the local cloud's per-account limit on

@@ -36,7 +36,7 @@ func (c *Cloud) build() error {
 	c.router.Handle(identity.STSRoute())
 	c.router.SetResolver(identity)
 
-	objects, err := s3.New(s3.Config{DataDir: d, Logger: log.With("service", "s3"), Bus: bus, MaxObjectSize: c.cfg.S3MaxObjectSize})
+	objects, err := s3.New(s3.Config{DataDir: d, Logger: log.With("service", "s3"), Bus: bus, MaxObjectSize: c.cfg.S3MaxObjectSize, UploadMaxAge: c.cfg.S3UploadMaxAge})
 	if err := must("s3", objects, err); err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labkit-dev/labkit/localcloud"
 	"github.com/labkit-dev/labkit/localcloud/dynamo"
+	"github.com/labkit-dev/labkit/localcloud/s3"
 )
 
 // cloudFlags are the flags every command that runs the local cloud takes.
@@ -30,6 +31,7 @@ type cloudFlags struct {
 	allowOrigins listFlag
 	alarmEvery   time.Duration
 	tableDelay   time.Duration
+	uploadAge    time.Duration
 }
 
 // listFlag is a flag that may be given more than once.
@@ -51,6 +53,7 @@ func (f *cloudFlags) register(fs *flag.FlagSet, addrFlag string) {
 	fs.Var(&f.allowOrigins, "allow-origin", "a web origin (http://localhost:3000) whose pages may call the local cloud (repeatable)")
 	fs.DurationVar(&f.alarmEvery, "alarm-evaluation", time.Minute, "how often CloudWatch alarms are evaluated (AWS: 1m; shorten for demos)")
 	fs.DurationVar(&f.tableDelay, "table-delay", dynamo.DefaultTableDelay, "how long DynamoDB tables stay CREATING, UPDATING or DELETING (AWS: seconds; 0 for none)")
+	fs.DurationVar(&f.uploadAge, "s3-upload-max-age", s3.DefaultUploadMaxAge, "unfinished S3 multipart uploads older than this are aborted at start, their parts deleted (negative: never)")
 }
 
 // defaultDataDir is the per-user directory the local cloud keeps its state
@@ -108,7 +111,7 @@ func startCloud(f cloudFlags, log *slog.Logger) (*startedCloud, error) {
 	endpoint := "http://" + ln.Addr().String()
 	c, err := localcloud.New(localcloud.Config{DataDir: f.dataDir, Logger: log, Endpoint: endpoint, LambdaConcurrency: f.concurrency,
 		AllowHosts: f.allowHosts, AllowOrigins: f.allowOrigins,
-		AlarmEvaluationInterval: f.alarmEvery, TableDelay: tableDelay(f.tableDelay)})
+		AlarmEvaluationInterval: f.alarmEvery, TableDelay: tableDelay(f.tableDelay), S3UploadMaxAge: f.uploadAge})
 	if err != nil {
 		ln.Close()
 		return nil, err

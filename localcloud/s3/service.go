@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -25,6 +26,15 @@ import (
 // runaway upload loop cannot fill a laptop's disk one object at a time.
 const DefaultMaxObjectSize int64 = 1 << 30
 
+// DefaultUploadMaxAge is how old an unfinished multipart upload may be when
+// the service starts before it is aborted: 7 days, the DaysAfterInitiation
+// of the AbortIncompleteMultipartUpload lifecycle rule in the S3 user
+// guide's example. AWS keeps an upload until it is completed or aborted
+// (or a lifecycle rule aborts it) and bills its parts; the local cloud
+// keeps parts on the learner's disk, where an abandoned upload would hold
+// up to MaxObjectSize for ever.
+const DefaultUploadMaxAge = 7 * 24 * time.Hour
+
 // Config configures the S3 service.
 type Config struct {
 	// DataDir is the cloud's data directory: s3.db and the object bodies
@@ -35,6 +45,10 @@ type Config struct {
 	// MaxObjectSize bounds an object's size; 0 means DefaultMaxObjectSize.
 	// Larger uploads fail with AWS's EntityTooLarge.
 	MaxObjectSize int64
+	// UploadMaxAge: multipart uploads initiated longer ago are aborted
+	// when the service starts; 0 means DefaultUploadMaxAge, negative
+	// keeps them all.
+	UploadMaxAge time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -63,6 +77,19 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if age := cfg.UploadMaxAge; age >= 0 {
+		if age == 0 {
+			age = DefaultUploadMaxAge
+		}
+		n, err := s.abortUploadsBefore(context.Background(), s.now().Add(-age))
+		if err != nil {
+			d.sql.Close()
+			return nil, fmt.Errorf("s3: %w", err)
+		}
+		if n > 0 {
+			s.log.Info("aborted abandoned multipart uploads", "count", n, "initiated_before", s.now().Add(-age).UTC().Format(time.RFC3339))
+		}
 	}
 	return s, nil
 }

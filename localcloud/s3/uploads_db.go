@@ -147,3 +147,34 @@ func (d *db) deleteUpload(ctx context.Context, id string) (files []string, found
 	}
 	return files, true, nil
 }
+
+// abortUploadsBefore aborts the uploads initiated before cutoff, deleting
+// their parts' files, and reports how many there were.
+func (s *Service) abortUploadsBefore(ctx context.Context, cutoff time.Time) (int, error) {
+	rows, err := s.db.sql.QueryContext(ctx, `SELECT u.id, b.account FROM uploads u JOIN buckets b ON b.name = u.bucket WHERE u.initiated < ?`, cutoff.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("find abandoned uploads: %w", err)
+	}
+	type stale struct{ id, account string }
+	var old []stale
+	for rows.Next() {
+		var u stale
+		if err := rows.Scan(&u.id, &u.account); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("find abandoned uploads: %w", err)
+		}
+		old = append(old, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("find abandoned uploads: %w", err)
+	}
+	for _, u := range old {
+		files, _, err := s.db.deleteUpload(ctx, u.id)
+		if err != nil {
+			return 0, err
+		}
+		s.db.remove(u.account, files...)
+	}
+	return len(old), nil
+}
