@@ -440,7 +440,9 @@ func (s *Service) setSecurityTokenServicePreferences(ctx context.Context, form u
 	acct := protocol.IdentityFrom(ctx).AccountID
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return struct{}{}, s.putDoc(ctx, acct, kindSTSPreferences, "", p)
+	// botocore's SetSecurityTokenServicePreferences has no output shape:
+	// the response holds ResponseMetadata only, no empty Result element.
+	return nil, s.putDoc(ctx, acct, kindSTSPreferences, "", p)
 }
 
 // globalEndpointTokenVersion is GetAccountSummary's

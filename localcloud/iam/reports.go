@@ -112,7 +112,11 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, form url.V
 	if want("Role") {
 		roles, _, _ := underPath(a.roles, func(r *role) string { return r.path }, url.Values{"MaxItems": {"1000"}})
 		for _, r := range roles {
-			d := roleDetail{roleXML: r.xml(true), RolePolicyList: inlineDetails(&r.holder), AttachedManagedPolicies: attachedDetails(&r.holder)}
+			x := r.xml(true)
+			// botocore's RoleDetail (and aws-sdk-go-v2's types.RoleDetail)
+			// has no Description or MaxSessionDuration, unlike Role.
+			x.Description, x.MaxSessionDuration = "", 0
+			d := roleDetail{roleXML: x, RolePolicyList: inlineDetails(&r.holder), AttachedManagedPolicies: attachedDetails(&r.holder)}
 			for _, p := range s.profilesOf(acct, r.name) {
 				d.InstanceProfileList.Member = append(d.InstanceProfileList.Member, s.instanceProfileXML(acct, p))
 			}

@@ -39,7 +39,7 @@ type roleXML struct {
 	CreateDate               string       `xml:"CreateDate"`
 	AssumeRolePolicyDocument string       `xml:"AssumeRolePolicyDocument"`
 	Description              string       `xml:"Description,omitempty"`
-	MaxSessionDuration       int          `xml:"MaxSessionDuration"`
+	MaxSessionDuration       int          `xml:"MaxSessionDuration,omitempty"` // at least 3600 but in a RoleDetail
 	PermissionsBoundary      *boundaryXML `xml:"PermissionsBoundary,omitempty"`
 	Tags                     *list[tag]   `xml:"Tags,omitempty"`
 	// RoleLastUsed is sent by GetRole only, as IAM does.
