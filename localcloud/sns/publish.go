@@ -373,7 +373,7 @@ func (s *Service) publish(ctx context.Context, form url.Values) (any, error) {
 		return s.publishToEndpoint(ctx, target, in)
 	}
 	if form.Get("TopicArn") == "" && form.Get("TargetArn") == "" && form.Get("PhoneNumber") != "" {
-		return publishToPhone(form.Get("PhoneNumber"))
+		return publishToPhone(form.Get("PhoneNumber"), in.message)
 	}
 	t, err := s.resolvePublishTopic(ctx, form)
 	if err != nil {
@@ -389,12 +389,20 @@ func (s *Service) publish(ctx context.Context, form url.Values) (any, error) {
 	return publishResult{MessageId: m.id, SequenceNumber: m.seq}, nil
 }
 
-// publishToPhone is Publish with PhoneNumber: SNS takes a message for an
-// E.164 number and answers its MessageId; the local cloud sends no text
-// message (as for sms subscriptions), so nothing is delivered.
-func publishToPhone(number string) (any, error) {
+// maxSMSChars is the SNS API reference's "total size limit for a single
+// SMS Publish action is 1,600 characters".
+const maxSMSChars = 1600
+
+// publishToPhone is Publish with PhoneNumber: SNS takes a message of up to
+// 1,600 characters for an E.164 number and answers its MessageId; the local
+// cloud sends no text message (as for sms subscriptions), so nothing is
+// delivered.
+func publishToPhone(number, text string) (any, error) {
 	if !e164RE.MatchString(number) || !strings.HasPrefix(number, "+") {
 		return nil, invalidParameter("PhoneNumber Reason: %s is not valid to publish to", number)
+	}
+	if utf8.RuneCountInString(text) > maxSMSChars {
+		return nil, invalidParameter("Message too long")
 	}
 	return publishResult{MessageId: uuid.NewString()}, nil
 }

@@ -192,3 +192,21 @@ func TestSubscribeUnknownProtocol(t *testing.T) {
 	_, err := c.Subscribe(context.Background(), &awssns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("pigeon"), Endpoint: aws.String("coop")})
 	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: Amazon SNS does not support this protocol string: pigeon")
 }
+
+// TestSMSPublishLimit: "The total size limit for a single SMS Publish action
+// is 1,600 characters" (SNS API reference, Publish, Message): a text message
+// over it is refused with SNS's too-long answer; 1,600 characters, however
+// many bytes they take, go through.
+func TestSMSPublishLimit(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, Config{})
+	c := env.client(cloudtest.Account)
+	ctx := context.Background()
+	phone := aws.String("+15555550100")
+	for _, ok := range []string{strings.Repeat("a", 1600), strings.Repeat("é", 1600)} {
+		_, err := c.Publish(ctx, &awssns.PublishInput{PhoneNumber: phone, Message: aws.String(ok)})
+		require.NoError(t, err)
+	}
+	_, err := c.Publish(ctx, &awssns.PublishInput{PhoneNumber: phone, Message: aws.String(strings.Repeat("a", 1601))})
+	cloudtest.APIError(t, err, "InvalidParameter", "Invalid parameter: Message too long")
+}
