@@ -180,6 +180,12 @@ func (m *Model) CheckCall(c Call) []Violation {
 	if !m.Has(c.Operation) {
 		return []Violation{{c.Operation, "the operation is not in botocore's model"}}
 	}
+	if out := m.Operations[c.Operation].Output; out != nil {
+		sh := m.Shapes[out.Shape]
+		if sh.Payload != "" && m.Shapes[sh.Members[sh.Payload].Shape].Type != "structure" {
+			return nil // the body is the payload member's bytes (GetObject, Invoke)
+		}
+	}
 	if c.Header.Get("Smithy-Protocol") == "rpc-v2-cbor" {
 		return m.CheckCBOR(c.Operation, c.Body)
 	}
