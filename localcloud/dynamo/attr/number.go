@@ -13,9 +13,12 @@ const (
 	minSciExp = -130 // 1E-130
 )
 
+// MsgNotNumber is DynamoDB's message for a number that does not parse.
+const MsgNotNumber = "The parameter cannot be converted to a numeric value"
+
 // Messages DynamoDB answers for bad numbers.
 const (
-	msgNotNumber = "The parameter cannot be converted to a numeric value"
+	msgNotNumber = MsgNotNumber
 	msgDigits    = "Attempting to store more than 38 significant digits in a Number"
 	msgOverflow  = "Number overflow. Attempting to store a number with magnitude larger than supported range"
 	msgUnderflow = "Number underflow. Attempting to store a number with magnitude smaller than supported range"

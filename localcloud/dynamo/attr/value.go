@@ -183,6 +183,13 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	if len(raw) > 1 {
+		// DynamoDB reads each member before it counts them: a number that
+		// does not parse is reported ahead of the extra data types.
+		if err := unparsedNumber(raw); err != nil {
+			return err
+		}
+	}
 	if len(raw) != 1 {
 		return fmt.Errorf("%w: an attribute value must have exactly one data type, got %d", ErrInvalid, len(raw))
 	}
@@ -236,6 +243,30 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 				return err
 			}
 			return fmt.Errorf("%w: %s: %v", ErrInvalid, k, err)
+		}
+	}
+	return nil
+}
+
+// unparsedNumber returns the error for the first N or NS member of raw
+// that is not a number DynamoDB can store.
+func unparsedNumber(raw map[string]json.RawMessage) error {
+	var nums []string
+	if p, ok := raw["N"]; ok {
+		var n string
+		if json.Unmarshal(p, &n) == nil {
+			nums = append(nums, n)
+		}
+	}
+	if p, ok := raw["NS"]; ok {
+		var ns []string
+		if json.Unmarshal(p, &ns) == nil {
+			nums = append(nums, ns...)
+		}
+	}
+	for _, n := range nums {
+		if _, err := parseNumber(n); err != nil {
+			return err
 		}
 	}
 	return nil
