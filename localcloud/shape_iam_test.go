@@ -2,6 +2,7 @@ package localcloud_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -15,6 +16,22 @@ import (
 // allowS3 is a small identity policy.
 const allowS3 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
 
+// iamModel is botocore's IAM model with what AWS added after it: members
+// and enum values aws-sdk-go-v2 has (TestIAMNewerMembersAreInTheSDK):
+// GetAccountSummary's keys Roles, InstanceProfiles, Providers, ..., and
+// the pages of ListServiceSpecificCredentials.
+func iamModel(t *testing.T) *conformance.Model {
+	m := conformance.LoadForTest(t, "iam")
+	m.NewerValues = map[string][]string{"summaryKeyType": conformance.Strings(types.SummaryKeyType("").Values())}
+	m.Newer = map[string][]string{"ListServiceSpecificCredentialsResponse": {"IsTruncated", "Marker"}}
+	return m
+}
+
+func TestIAMNewerMembersAreInTheSDK(t *testing.T) {
+	conformance.VerifyNewer(t, iamModel(t), map[string]reflect.Type{
+		"ListServiceSpecificCredentialsResponse": reflect.TypeFor[iam.ListServiceSpecificCredentialsOutput]()})
+}
+
 // TestIAMResponsesMatchBotocoreShapes drives IAM's operations through the
 // SDK (users, groups, roles, inline and managed policies and their
 // versions, boundaries, instance profiles, access keys, login profiles,
@@ -22,11 +39,7 @@ const allowS3 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action"
 // simulation) and holds every XML answer to botocore's output shape for
 // its operation.
 func TestIAMResponsesMatchBotocoreShapes(t *testing.T) {
-	m := conformance.LoadForTest(t, "iam")
-	// GetAccountSummary's keys AWS added after Debian's model, in
-	// aws-sdk-go-v2's types.SummaryKeyType (Roles, InstanceProfiles,
-	// Providers, ...).
-	m.NewerValues = map[string][]string{"summaryKeyType": conformance.Strings(types.SummaryKeyType("").Values())}
+	m := iamModel(t)
 	// IAM's API reference for AccessKeyLastUsed: LastUsedDate "is null"
 	// when the key has not been used; newer models require only
 	// ServiceName and Region ("N/A" for an unused key).
@@ -58,6 +71,7 @@ func TestIAMResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: user, Password: aws.String("Corr3ct-horse-battery"), PasswordResetRequired: true})).ok(t)
 	do(c.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: user})).ok(t)
 	do(c.UpdateLoginProfile(ctx, &iam.UpdateLoginProfileInput{UserName: user, PasswordResetRequired: aws.Bool(false)})).ok(t)
+	iamCredentialCalls(t, cfg, c, user, "Corr3ct-horse-battery")
 
 	// Inline policies.
 	do(c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: user, PolicyName: aws.String("p"), PolicyDocument: aws.String(allowS3)})).ok(t)
@@ -198,5 +212,5 @@ func TestIAMResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: user, AccessKeyId: key.AccessKeyId})).ok(t)
 	do(c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: user})).ok(t)
 
-	conformance.Verify(t, m, rec.Calls(), served(m))
+	conformance.Verify(t, m, rec.Calls(), served(m, "iam"))
 }
