@@ -46,6 +46,21 @@ func TestLambdaResponsesMatchBotocoreShapes(t *testing.T) {
 	waitFunction(t, c, name)
 	do(c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: name})).ok(t)
 	do(c.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: name})).ok(t)
+	// A function with the optional settings a configuration shows.
+	full := aws.String("shapes-full")
+	do(c.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: full, Runtime: types.RuntimeProvidedal2023,
+		Handler: aws.String("bootstrap"), Role: aws.String(role), Code: &types.FunctionCode{ZipFile: zip}, Publish: true,
+		DeadLetterConfig: &types.DeadLetterConfig{TargetArn: aws.String("arn:aws:sqs:us-east-1:123456789012:dlq")},
+		VpcConfig:        &types.VpcConfig{SubnetIds: []string{"subnet-1"}, SecurityGroupIds: []string{"sg-1"}},
+		KMSKeyArn:        aws.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+		LoggingConfig:    &types.LoggingConfig{LogFormat: types.LogFormatJson, ApplicationLogLevel: types.ApplicationLogLevelInfo, SystemLogLevel: types.SystemLogLevelWarn},
+		Environment:      &types.Environment{Variables: map[string]string{"B": "2"}}})).ok(t)
+	waitFunction(t, c, full)
+	do(c.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: full, ReservedConcurrentExecutions: aws.Int32(2)})).ok(t)
+	do(c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: full})).ok(t)
+	do(c.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: full, Qualifier: aws.String("1")})).ok(t)
+	do(c.ListFunctions(ctx, &lambda.ListFunctionsInput{FunctionVersion: types.FunctionVersionAll, MaxItems: aws.Int32(1)})).ok(t)
+	do(c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: full})).ok(t)
 	do(c.ListFunctions(ctx, &lambda.ListFunctionsInput{})).ok(t)
 	do(c.Invoke(ctx, &lambda.InvokeInput{FunctionName: name, Payload: []byte(`{}`), LogType: types.LogTypeTail})).ok(t)
 	do(c.Invoke(ctx, &lambda.InvokeInput{FunctionName: name, Payload: []byte(`{}`), InvocationType: types.InvocationTypeEvent})).ok(t)
@@ -87,7 +102,8 @@ func TestLambdaResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.UpdateFunctionUrlConfig(ctx, &lambda.UpdateFunctionUrlConfigInput{FunctionName: name, AuthType: types.FunctionUrlAuthTypeAwsIam})).ok(t)
 	do(c.ListFunctionUrlConfigs(ctx, &lambda.ListFunctionUrlConfigsInput{FunctionName: name})).ok(t)
 	do(c.DeleteFunctionUrlConfig(ctx, &lambda.DeleteFunctionUrlConfigInput{FunctionName: name})).ok(t)
-	do(c.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: name, MaximumRetryAttempts: aws.Int32(1)})).ok(t)
+	do(c.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: name, MaximumRetryAttempts: aws.Int32(1),
+		DestinationConfig: &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String("arn:aws:sqs:us-east-1:123456789012:failures")}}})).ok(t)
 	do(c.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: name})).ok(t)
 	do(c.UpdateFunctionEventInvokeConfig(ctx, &lambda.UpdateFunctionEventInvokeConfigInput{FunctionName: name, MaximumEventAgeInSeconds: aws.Int32(600)})).ok(t)
 	do(c.ListFunctionEventInvokeConfigs(ctx, &lambda.ListFunctionEventInvokeConfigsInput{FunctionName: name})).ok(t)
@@ -129,7 +145,10 @@ func TestLambdaResponsesMatchBotocoreShapes(t *testing.T) {
 	q := do(sqs.NewFromConfig(cfg).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("shapes-q")})).ok(t)
 	qa := do(sqs.NewFromConfig(cfg).GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})).ok(t)
 	esm := do(c.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: name,
-		EventSourceArn: aws.String(qa.Attributes["QueueArn"]), BatchSize: aws.Int32(5), Enabled: aws.Bool(false)})).ok(t)
+		EventSourceArn: aws.String(qa.Attributes["QueueArn"]), BatchSize: aws.Int32(5), Enabled: aws.Bool(false),
+		MaximumBatchingWindowInSeconds: aws.Int32(1), FunctionResponseTypes: []types.FunctionResponseType{types.FunctionResponseTypeReportBatchItemFailures},
+		FilterCriteria: &types.FilterCriteria{Filters: []types.Filter{{Pattern: aws.String(`{"body":{"kind":["order"]}}`)}}},
+		ScalingConfig:  &types.ScalingConfig{MaximumConcurrency: aws.Int32(2)}})).ok(t)
 	do(c.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: esm.UUID})).ok(t)
 	do(c.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: name})).ok(t)
 	do(c.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: esm.UUID, BatchSize: aws.Int32(7)})).ok(t)
@@ -147,7 +166,7 @@ func lambdaModel(t *testing.T) *conformance.Model {
 	m := conformance.LoadForTest(t, "lambda")
 	m.Newer = map[string][]string{
 		"FunctionConfiguration":           {"LoggingConfig"},
-		"EventSourceMappingConfiguration": {"EventSourceMappingArn"},
+		"EventSourceMappingConfiguration": {"EventSourceMappingArn", "ScalingConfig"},
 		"FunctionUrlConfig":               {"InvokeMode"},
 		"CreateFunctionUrlConfigResponse": {"InvokeMode"},
 		"GetFunctionUrlConfigResponse":    {"InvokeMode"},
