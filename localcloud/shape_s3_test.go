@@ -58,10 +58,17 @@ func TestS3ResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: aws.String("b/two.txt")})).ok(t)
 	do(c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: b})).ok(t)
 	do(c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: b})).ok(t)
+	do(c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: b})).ok(t)
 
-	exercised := conformance.Verify(t, m, rec.Calls(), nil)
-	t.Logf("exercised %d S3 operations", len(exercised))
+	conformance.Verify(t, m, rec.Calls(), s3Served)
 }
+
+// s3Served are the S3 operations the local cloud serves (localcloud/s3's
+// package documentation; the rest answer NotImplemented).
+var s3Served = []string{"AbortMultipartUpload", "CompleteMultipartUpload", "CopyObject", "CreateBucket", "CreateMultipartUpload",
+	"DeleteBucket", "DeleteBucketPolicy", "DeleteBucketTagging", "DeleteObject", "DeleteObjects", "GetBucketLocation", "GetBucketPolicy",
+	"GetBucketTagging", "GetObject", "HeadBucket", "HeadObject", "ListBuckets", "ListMultipartUploads", "ListObjectVersions", "ListObjects",
+	"ListObjectsV2", "ListParts", "PutBucketPolicy", "PutBucketTagging", "PutObject", "UploadPart"}
 
 // s3Model is botocore's S3 model with what AWS added after it: members and
 // enum values aws-sdk-go-v2 has (TestS3NewerMembersAreInTheSDK).
