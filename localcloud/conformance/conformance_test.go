@@ -39,6 +39,8 @@ const testModel = `{
    "Tags": {"shape": "Tags"},
    "Inner": {"shape": "Inner"},
    "RequestId": {"shape": "Str", "location": "header", "locationName": "x-amzn-RequestId"},
+   "Modified": {"shape": "Time", "location": "header", "locationName": "Last-Modified"},
+   "Length": {"shape": "Long", "location": "header", "locationName": "Content-Length"},
    "Status": {"shape": "Int", "location": "statusCode"}
   }},
   "Inner": {"type": "structure", "required": ["Id"], "members": {"Id": {"shape": "Str"}}},
@@ -128,6 +130,21 @@ func TestCheckJSON(t *testing.T) {
 	m.Newer = map[string][]string{"Inner": {"Arn"}}
 	if got := m.CheckJSON("Get", []byte(`{"name":"a","Items":[{"Id":"x","Arn":"y"}]}`)); len(got) != 0 {
 		t.Errorf("a newer member: %s", problems(got))
+	}
+}
+
+func TestCheckHeaders(t *testing.T) {
+	m := model(t, "rest-json")
+	body := []byte(`{"name":"a","Items":[]}`)
+	good := http.Header{"Last-Modified": {"Mon, 02 Jan 2006 15:04:05 GMT"}, "Content-Length": {"23"}}
+	if got := m.CheckCall(conformance.Call{Operation: "Get", Status: 200, Header: good, Body: body}); len(got) != 0 {
+		t.Errorf("good headers: %s", problems(got))
+	}
+	bad := http.Header{"Last-Modified": {"2006-01-02T15:04:05Z"}, "Content-Length": {"x"}}
+	got := m.CheckCall(conformance.Call{Operation: "Get", Status: 200, Header: bad, Body: body})
+	if len(got) != 2 || !strings.Contains(got[0].String(), `Get header Content-Length: "x" where botocore has long`) ||
+		!strings.Contains(got[1].String(), `Get header Last-Modified: "2006-01-02T15:04:05Z" is not an rfc822 date`) {
+		t.Errorf("bad headers: got %q", problems(got))
 	}
 }
 

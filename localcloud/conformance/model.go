@@ -156,21 +156,8 @@ func (m *Model) timestampFormat(ref *Ref, sh *Shape, xml bool) string {
 	return "unixTimestamp"
 }
 
-// bodyMembers are the members of a structure that travel in the body: not
-// those bound to a header, the headers or the status code.
-func bodyMembers(sh *Shape) []string {
-	var names []string
-	for name, ref := range sh.Members {
-		if ref.Location == "" {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-// CheckCall checks a recorded call's body against the output shape of its
-// operation: as CBOR when the Smithy-Protocol header says rpc-v2-cbor, else
+// CheckCall checks a recorded call's body (and for the rest protocols the
+// members bound to headers) against the output shape of its operation: as CBOR when the Smithy-Protocol header says rpc-v2-cbor, else
 // as JSON or as XML by the body's first byte. Calls that did not
 // succeed (status 300 and above) have no output shape and are not checked.
 func (m *Model) CheckCall(c Call) []Violation {
@@ -180,6 +167,15 @@ func (m *Model) CheckCall(c Call) []Violation {
 	if !m.Has(c.Operation) {
 		return []Violation{{c.Operation, "the operation is not in botocore's model"}}
 	}
+	var headers []Violation
+	if p := m.Metadata.Protocol; p == "rest-json" || p == "rest-xml" {
+		headers = m.checkHeaders(c.Operation, c.Header)
+	}
+	return append(headers, m.checkBody(c)...)
+}
+
+// checkBody checks a call's body by its protocol.
+func (m *Model) checkBody(c Call) []Violation {
 	if out := m.Operations[c.Operation].Output; out != nil {
 		sh := m.Shapes[out.Shape]
 		if sh.Payload != "" && m.Shapes[sh.Members[sh.Payload].Shape].Type != "structure" {
