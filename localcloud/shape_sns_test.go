@@ -2,7 +2,11 @@ package localcloud_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -15,7 +19,8 @@ import (
 
 // TestSNSResponsesMatchBotocoreShapes drives SNS's operations through the
 // SDK (topics, subscriptions to SQS, publishing, permissions, tags, data
-// protection, platform applications and endpoints, SMS settings) and
+// protection, platform applications and endpoints, SMS settings, an HTTP
+// subscription confirmed with its token) and
 // holds every XML answer to botocore's output shape for its operation.
 func TestSNSResponsesMatchBotocoreShapes(t *testing.T) {
 	m := conformance.LoadForTest(t, "sns")
@@ -74,9 +79,28 @@ func TestSNSResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.OptInPhoneNumber(ctx, &sns.OptInPhoneNumberInput{PhoneNumber: aws.String("+15555550100")})).ok(t)
 	do(c.GetSMSSandboxAccountStatus(ctx, &sns.GetSMSSandboxAccountStatusInput{})).ok(t)
 	do(c.CreateSMSSandboxPhoneNumber(ctx, &sns.CreateSMSSandboxPhoneNumberInput{PhoneNumber: aws.String("+15555550101")})).ok(t)
+	do(c.VerifySMSSandboxPhoneNumber(ctx, &sns.VerifySMSSandboxPhoneNumberInput{PhoneNumber: aws.String("+15555550101"), OneTimePassword: aws.String("123456")})).ok(t)
 	do(c.ListSMSSandboxPhoneNumbers(ctx, &sns.ListSMSSandboxPhoneNumbersInput{})).ok(t)
 	do(c.ListOriginationNumbers(ctx, &sns.ListOriginationNumbersInput{})).ok(t)
 	do(c.DeleteSMSSandboxPhoneNumber(ctx, &sns.DeleteSMSSandboxPhoneNumberInput{PhoneNumber: aws.String("+15555550101")})).ok(t)
+
+	// An HTTP subscription, confirmed with the token SNS posts.
+	tokens := make(chan string, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var msg struct{ Type, Token string }
+		json.NewDecoder(r.Body).Decode(&msg)
+		if msg.Type == "SubscriptionConfirmation" {
+			tokens <- msg.Token
+		}
+	}))
+	t.Cleanup(srv.Close)
+	do(c.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic, Protocol: aws.String("http"), Endpoint: aws.String(srv.URL)})).ok(t)
+	select {
+	case tok := <-tokens:
+		do(c.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: topic, Token: aws.String(tok)})).ok(t)
+	case <-time.After(30 * time.Second):
+		t.Error("no SubscriptionConfirmation reached the HTTP endpoint")
+	}
 
 	do(c.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: sub})).ok(t)
 	do(c.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: topic})).ok(t)
