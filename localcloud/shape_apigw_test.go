@@ -130,6 +130,30 @@ func TestAPIGatewayV2ResponsesMatchBotocoreShapes(t *testing.T) {
 	ws := do(c.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("chat"), ProtocolType: types.ProtocolTypeWebsocket,
 		RouteSelectionExpression: aws.String("$request.body.action")})).ok(t)
 	do(c.GetApi(ctx, &apigatewayv2.GetApiInput{ApiId: ws.ApiId})).ok(t)
+	fn := "arn:aws:lambda:us-east-1:123456789012:function:chat"
+	fnURI := aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/" + fn + "/invocations")
+	wsi := do(c.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: ws.ApiId, IntegrationType: types.IntegrationTypeAws,
+		IntegrationUri: fnURI, IntegrationMethod: aws.String("POST"), ContentHandlingStrategy: types.ContentHandlingStrategyConvertToText,
+		PassthroughBehavior: types.PassthroughBehaviorWhenNoMatch, TemplateSelectionExpression: aws.String("\\$default"),
+		RequestTemplates: map[string]string{"$default": `{"action":"$context.routeKey"}`}})).ok(t)
+	wsa := do(c.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: ws.ApiId, Name: aws.String("req"), AuthorizerType: types.AuthorizerTypeRequest,
+		AuthorizerUri: fnURI, IdentitySource: []string{"route.request.header.Auth"}})).ok(t)
+	do(c.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: ws.ApiId, RouteKey: aws.String("$connect"), AuthorizationType: types.AuthorizationTypeCustom,
+		AuthorizerId: wsa.AuthorizerId, Target: aws.String("integrations/" + aws.ToString(wsi.IntegrationId))})).ok(t)
+	do(c.CreateRoute(ctx, &apigatewayv2.CreateRouteInput{ApiId: ws.ApiId, RouteKey: aws.String("send"), RouteResponseSelectionExpression: aws.String("$default"),
+		ModelSelectionExpression: aws.String("$request.body.action"), Target: aws.String("integrations/" + aws.ToString(wsi.IntegrationId))})).ok(t)
+	do(c.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: ws.ApiId})).ok(t)
+	do(c.GetIntegrations(ctx, &apigatewayv2.GetIntegrationsInput{ApiId: ws.ApiId})).ok(t)
+	do(c.GetAuthorizers(ctx, &apigatewayv2.GetAuthorizersInput{ApiId: ws.ApiId})).ok(t)
+	do(c.CreateStage(ctx, &apigatewayv2.CreateStageInput{ApiId: ws.ApiId, StageName: aws.String("live"), AutoDeploy: aws.Bool(true)})).ok(t)
+	do(c.GetStages(ctx, &apigatewayv2.GetStagesInput{ApiId: ws.ApiId})).ok(t)
+	do(c.GetDeployments(ctx, &apigatewayv2.GetDeploymentsInput{ApiId: ws.ApiId})).ok(t)
+	do(c.GetApis(ctx, &apigatewayv2.GetApisInput{})).ok(t)
+	// An HTTP API made in one call, with a Lambda proxy target.
+	quick := do(c.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("quick"), ProtocolType: types.ProtocolTypeHttp, Target: aws.String(fn)})).ok(t)
+	do(c.GetIntegrations(ctx, &apigatewayv2.GetIntegrationsInput{ApiId: quick.ApiId})).ok(t)
+	do(c.GetRoutes(ctx, &apigatewayv2.GetRoutesInput{ApiId: quick.ApiId})).ok(t)
+	do(c.GetStages(ctx, &apigatewayv2.GetStagesInput{ApiId: quick.ApiId})).ok(t)
 
 	do(c.DeleteStage(ctx, &apigatewayv2.DeleteStageInput{ApiId: id, StageName: aws.String("prod")})).ok(t)
 	do(c.DeleteDeployment(ctx, &apigatewayv2.DeleteDeploymentInput{ApiId: id, DeploymentId: dp.DeploymentId})).ok(t)
