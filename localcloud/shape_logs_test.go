@@ -37,6 +37,9 @@ func TestLogsResponsesMatchBotocoreShapes(t *testing.T) {
 		{Timestamp: aws.Int64(now.Add(-time.Second).UnixMilli()), Message: aws.String(`{"level":"info","ms":12}`)}}})).ok(t)
 	do(c.DescribeLogGroups(ctx, &cwlogs.DescribeLogGroupsInput{})).ok(t)
 	do(c.DescribeLogStreams(ctx, &cwlogs.DescribeLogStreamsInput{LogGroupName: g})).ok(t)
+	do(c.DescribeLogStreams(ctx, &cwlogs.DescribeLogStreamsInput{LogGroupName: g, OrderBy: logtypes.OrderByLastEventTime, Descending: aws.Bool(true), Limit: aws.Int32(1)})).ok(t)
+	do(c.FilterLogEvents(ctx, &cwlogs.FilterLogEventsInput{LogGroupName: g, LogStreamNames: []string{*s}, Limit: aws.Int32(1)})).ok(t)
+	do(c.GetLogEvents(ctx, &cwlogs.GetLogEventsInput{LogGroupName: g, LogStreamName: s, Limit: aws.Int32(1), StartTime: aws.Int64(now.Add(-time.Hour).UnixMilli())})).ok(t)
 	do(c.GetLogEvents(ctx, &cwlogs.GetLogEventsInput{LogGroupName: g, LogStreamName: s, StartFromHead: aws.Bool(true)})).ok(t)
 	do(c.FilterLogEvents(ctx, &cwlogs.FilterLogEventsInput{LogGroupName: g, FilterPattern: aws.String("ERROR")})).ok(t)
 	do(c.GetLogGroupFields(ctx, &cwlogs.GetLogGroupFieldsInput{LogGroupName: g})).ok(t)
@@ -60,6 +63,7 @@ func TestLogsResponsesMatchBotocoreShapes(t *testing.T) {
 		}
 	}
 	do(c.DescribeQueries(ctx, &cwlogs.DescribeQueriesInput{})).ok(t)
+	do(c.DescribeQueries(ctx, &cwlogs.DescribeQueriesInput{LogGroupName: g, Status: logtypes.QueryStatusComplete})).ok(t)
 	q2 := do(c.StartQuery(ctx, &cwlogs.StartQueryInput{LogGroupNames: []string{*g}, StartTime: aws.Int64(now.Add(-time.Hour).Unix()), EndTime: aws.Int64(now.Unix()),
 		QueryString: aws.String("stats count(*) by @logStream")})).ok(t)
 	if _, err := c.StopQuery(ctx, &cwlogs.StopQueryInput{QueryId: q2.QueryId}); err != nil {
@@ -72,6 +76,10 @@ func TestLogsResponsesMatchBotocoreShapes(t *testing.T) {
 	// Metric filters.
 	do(c.PutMetricFilter(ctx, &cwlogs.PutMetricFilterInput{LogGroupName: g, FilterName: aws.String("errors"), FilterPattern: aws.String("ERROR"),
 		MetricTransformations: []logtypes.MetricTransformation{{MetricName: aws.String("Errors"), MetricNamespace: aws.String("Shapes"), MetricValue: aws.String("1"), DefaultValue: aws.Float64(0)}}})).ok(t)
+	do(c.PutMetricFilter(ctx, &cwlogs.PutMetricFilterInput{LogGroupName: g, FilterName: aws.String("latency"), FilterPattern: aws.String("{ $.ms = * }"),
+		MetricTransformations: []logtypes.MetricTransformation{{MetricName: aws.String("Latency"), MetricNamespace: aws.String("Shapes"), MetricValue: aws.String("$.ms"),
+			Unit: logtypes.StandardUnitMilliseconds, Dimensions: map[string]string{"Level": "$.level"}}}})).ok(t)
+	do(c.DescribeMetricFilters(ctx, &cwlogs.DescribeMetricFiltersInput{MetricName: aws.String("Latency"), MetricNamespace: aws.String("Shapes")})).ok(t)
 	do(c.DescribeMetricFilters(ctx, &cwlogs.DescribeMetricFiltersInput{LogGroupName: g})).ok(t)
 	do(c.TestMetricFilter(ctx, &cwlogs.TestMetricFilterInput{FilterPattern: aws.String("[level, ms]"), LogEventMessages: []string{"info 12", "ERROR x"}})).ok(t)
 	do(c.DeleteMetricFilter(ctx, &cwlogs.DeleteMetricFilterInput{LogGroupName: g, FilterName: aws.String("errors")})).ok(t)
@@ -82,7 +90,8 @@ func TestLogsResponsesMatchBotocoreShapes(t *testing.T) {
 		Handler: aws.String("bootstrap"), Role: aws.String(lambdaRole(t, cfg, "shipper")), Code: &lambdatypes.FunctionCode{ZipFile: shellZip(t, echoFunction)}})).ok(t)
 	do(fns.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("shipper"), StatementId: aws.String("logs"),
 		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("logs.amazonaws.com"), SourceArn: aws.String(groupArn + ":*")})).ok(t)
-	do(c.PutSubscriptionFilter(ctx, &cwlogs.PutSubscriptionFilterInput{LogGroupName: g, FilterName: aws.String("ship"), FilterPattern: aws.String(""), DestinationArn: fn.FunctionArn})).ok(t)
+	do(c.PutSubscriptionFilter(ctx, &cwlogs.PutSubscriptionFilterInput{LogGroupName: g, FilterName: aws.String("ship"), FilterPattern: aws.String(""), DestinationArn: fn.FunctionArn,
+		Distribution: logtypes.DistributionRandom})).ok(t)
 	do(c.DescribeSubscriptionFilters(ctx, &cwlogs.DescribeSubscriptionFiltersInput{LogGroupName: g})).ok(t)
 	do(c.DeleteSubscriptionFilter(ctx, &cwlogs.DeleteSubscriptionFilterInput{LogGroupName: g, FilterName: aws.String("ship")})).ok(t)
 
@@ -96,6 +105,7 @@ func TestLogsResponsesMatchBotocoreShapes(t *testing.T) {
 
 	// Retention, KMS, data protection, resource policies, tags.
 	do(c.PutRetentionPolicy(ctx, &cwlogs.PutRetentionPolicyInput{LogGroupName: g, RetentionInDays: aws.Int32(7)})).ok(t)
+	do(c.DescribeLogGroups(ctx, &cwlogs.DescribeLogGroupsInput{LogGroupNamePattern: aws.String("shapes")})).ok(t)
 	do(c.DeleteRetentionPolicy(ctx, &cwlogs.DeleteRetentionPolicyInput{LogGroupName: g})).ok(t)
 	do(c.AssociateKmsKey(ctx, &cwlogs.AssociateKmsKeyInput{LogGroupName: g, KmsKeyId: aws.String("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")})).ok(t)
 	do(c.DescribeLogGroups(ctx, &cwlogs.DescribeLogGroupsInput{LogGroupNamePrefix: g})).ok(t)
