@@ -194,6 +194,10 @@ func TestCheckXML(t *testing.T) {
 			}
 		})
 	}
+	m.Shapes["GetOut"].Required = append(m.Shapes["GetOut"].Required, "Flat")
+	if got := m.CheckXML("Get", []byte(wrap(`<name>a</name><Items/>`))); len(got) != 0 {
+		t.Errorf("a required flattened list that is empty: %s", problems(got))
+	}
 	if got := m.CheckXML("Delete", []byte(`<DeleteResponse><ResponseMetadata/></DeleteResponse>`)); len(got) != 0 {
 		t.Errorf("an operation without output: %s", problems(got))
 	}

@@ -170,6 +170,9 @@ func (c *xmlCheck) structure(name string, sh *Shape, n *node, path string) {
 		if !ok || ref.Location != "" || ref.XMLAttribute {
 			continue
 		}
+		if t := c.m.Shapes[ref.Shape].Type; (t == "list" || t == "map") && c.flattened(ref) {
+			continue // an empty flattened list or map has no element at all
+		}
 		if el := c.elementName(r, ref); seen[el] == nil {
 			c.bad(path, "required member <%s> of %s is missing", el, name)
 		}
