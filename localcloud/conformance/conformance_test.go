@@ -123,6 +123,15 @@ func TestCheckJSON(t *testing.T) {
 	if got := m.CheckJSON("Nope", []byte(`{}`)); len(got) != 1 {
 		t.Errorf("an unknown operation: got %q, want one violation", problems(got))
 	}
+	m.Shapes["Inner"].Members["Name"] = &conformance.Ref{Shape: "Str"}
+	m.Shapes["Inner"].Required = nil
+	m.Shapes["Inner"].Union = true
+	for body, want := range map[string]int{`{"Id":"x"}`: 0, `{"Id":"x","Name":"y"}`: 1, `{}`: 1} {
+		if got := m.CheckJSON("Get", []byte(`{"name":"a","Items":[],"Inner":`+body+`}`)); len(got) != want {
+			t.Errorf("union %s: got %q, want %d violations", body, problems(got), want)
+		}
+	}
+	m.Shapes["Inner"].Union = false
 	m.NewerValues = map[string][]string{"State": {"on"}}
 	if got := m.CheckJSON("Get", []byte(`{"name":"a","Items":[],"State":"on"}`)); len(got) != 0 {
 		t.Errorf("a newer enum value: %s", problems(got))

@@ -105,6 +105,9 @@ func (c *jsonCheck) structure(name string, sh *Shape, v any, path string) {
 			c.bad(path, "required member %s of %s is missing", c.key(r, ref), name)
 		}
 	}
+	if sh.Union && len(obj) != 1 {
+		c.bad(path, "%d members of union %s are set, want exactly one", len(obj), name)
+	}
 }
 
 func (c *jsonCheck) value(ref *Ref, v any, path string) {

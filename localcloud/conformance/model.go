@@ -75,6 +75,10 @@ type Shape struct {
 	Flattened       bool            `json:"flattened"`
 	TimestampFormat string          `json:"timestampFormat"`
 	LocationName    string          `json:"locationName"`
+	// Union marks a structure of which exactly one member is set (the
+	// model's union trait; a test may set it where an older model lacks
+	// it, as DynamoDB's AttributeValue).
+	Union bool `json:"union"`
 }
 
 // Violation is one way a response differs from its output shape.

@@ -177,6 +177,9 @@ func (c *xmlCheck) structure(name string, sh *Shape, n *node, path string) {
 			c.bad(path, "required member <%s> of %s is missing", el, name)
 		}
 	}
+	if sh.Union && len(seen) != 1 {
+		c.bad(path, "%d members of union %s are set, want exactly one", len(seen), name)
+	}
 }
 
 // flatItem checks one element of a flattened list or map.

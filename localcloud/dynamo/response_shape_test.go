@@ -1,18 +1,14 @@
 package dynamo
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"reflect"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/labkit-dev/labkit/localcloud/cloudtest"
+	"github.com/labkit-dev/labkit/localcloud/conformance"
 )
 
 // TestResponsesMatchBotocoreShapes holds every DynamoDB operation the
@@ -24,7 +20,7 @@ import (
 // ReturnItemCollectionMetrics, pages, indexes, streams, tags).
 func TestResponsesMatchBotocoreShapes(t *testing.T) {
 	t.Parallel()
-	m := loadModel(t)
+	m := shapeModel(t)
 	e := newEnv(t)
 	arn := "arn:aws:dynamodb:us-east-1:" + cloudtest.Account + ":table/shapes"
 	key := `{"pk":{"S":"a"},"sk":{"N":"1"}}`
@@ -78,21 +74,8 @@ func TestResponsesMatchBotocoreShapes(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("%s %s: %d %s", c.op, c.body, code, out)
 		}
-		d := json.NewDecoder(bytes.NewReader(out))
-		d.UseNumber()
-		var v any
-		if err := d.Decode(&v); err != nil {
-			t.Fatalf("%s: %v: %s", c.op, err, out)
-		}
-		if o := m.Operations[c.op].Output; o == nil {
-			// No output shape: DynamoDB answers an empty object.
-			if obj, ok := v.(map[string]any); !ok || len(obj) != 0 {
-				t.Errorf("%s has no output shape in botocore, answered %s", c.op, out)
-			}
-		} else {
-			for _, p := range m.shapeProblems(o.Shape, v, c.op) {
-				t.Errorf("%s", p)
-			}
+		for _, v := range m.CheckJSON(c.op, out) {
+			t.Errorf("%s", v)
 		}
 		if c.op == "CreateTable" {
 			waitActive(t, e.url, "shapes")
@@ -100,10 +83,21 @@ func TestResponsesMatchBotocoreShapes(t *testing.T) {
 	}
 	// Every operation the service serves is covered.
 	for op := range e.svc.api.Ops {
-		if _, ok := m.Operations[op]; ok && !implemented[op] {
+		if m.Has(op) && !implemented[op] {
 			t.Errorf("%s is served but not held to its output shape here", op)
 		}
 	}
+}
+
+// shapeModel is botocore's DynamoDB model for the response checks:
+// AttributeValue is a union (one type per value; newer models mark it so,
+// and aws-sdk-go-v2's types.AttributeValue is one), and the members of
+// newerMembers are accepted.
+func shapeModel(t *testing.T) *conformance.Model {
+	m := conformance.LoadForTest(t, "dynamodb")
+	m.Shapes["AttributeValue"].Union = true
+	m.Newer = newerMembers
+	return m
 }
 
 // newerMembers are members DynamoDB added after the botocore model Debian
@@ -114,92 +108,11 @@ var newerMembers = map[string][]string{
 	"PointInTimeRecoveryDescription": {"RecoveryPeriodInDays"},
 }
 
-func newerMember(shape, member string) bool { return slices.Contains(newerMembers[shape], member) }
-
 // TestNewerMembersAreInTheSDK: each member the shape test takes beyond the
 // installed model is in the SDK's type of the same name.
 func TestNewerMembersAreInTheSDK(t *testing.T) {
-	sdk := map[string]reflect.Type{
+	conformance.VerifyNewer(t, shapeModel(t), map[string]reflect.Type{
 		"TableDescription":               reflect.TypeFor[types.TableDescription](),
 		"PointInTimeRecoveryDescription": reflect.TypeFor[types.PointInTimeRecoveryDescription](),
-	}
-	for shape, members := range newerMembers {
-		for _, mem := range members {
-			if _, ok := sdk[shape].FieldByName(mem); !ok {
-				t.Errorf("%s.%s is not in aws-sdk-go-v2's types.%s", shape, mem, shape)
-			}
-		}
-	}
-}
-
-// shapeProblems lists how v, the JSON value at path, differs from shape
-// name.
-func (m *serviceModel) shapeProblems(name string, v any, path string) []string {
-	sh := m.Shapes[name]
-	var out []string
-	bad := func(format string, args ...any) { out = append(out, path+": "+fmt.Sprintf(format, args...)) }
-	switch sh.Type {
-	case "structure":
-		obj, ok := v.(map[string]any)
-		if !ok {
-			bad("%T where botocore has structure %s", v, name)
-			return out
-		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			ref, ok := sh.Members[k]
-			if !ok {
-				if !newerMember(name, k) {
-					bad("key %q is not a member of %s: DynamoDB never sends it", k, name)
-				}
-				continue
-			}
-			out = append(out, m.shapeProblems(ref.Shape, obj[k], path+"."+k)...)
-		}
-		for _, r := range sh.Required {
-			if _, ok := obj[r]; !ok {
-				bad("required member %q of %s is missing", r, name)
-			}
-		}
-		if name == "AttributeValue" && len(obj) != 1 {
-			bad("an AttributeValue with %d types", len(obj))
-		}
-	case "list":
-		arr, ok := v.([]any)
-		if !ok {
-			bad("%T where botocore has list %s", v, name)
-			return out
-		}
-		for i, e := range arr {
-			out = append(out, m.shapeProblems(sh.Member.Shape, e, fmt.Sprintf("%s[%d]", path, i))...)
-		}
-	case "map":
-		obj, ok := v.(map[string]any)
-		if !ok {
-			bad("%T where botocore has map %s", v, name)
-			return out
-		}
-		for k, e := range obj {
-			out = append(out, m.shapeProblems(sh.Value.Shape, e, path+"."+k)...)
-		}
-	case "string", "blob":
-		if s, ok := v.(string); !ok {
-			bad("%T where botocore has %s %s", v, sh.Type, name)
-		} else if len(sh.Enum) > 0 && !slices.Contains(sh.Enum, s) {
-			bad("%q is not one of %s's values %v", s, name, sh.Enum)
-		}
-	case "boolean":
-		if _, ok := v.(bool); !ok {
-			bad("%T where botocore has boolean %s", v, name)
-		}
-	case "integer", "long", "double", "timestamp":
-		if _, ok := v.(json.Number); !ok {
-			bad("%T where botocore has %s %s", v, sh.Type, name)
-		}
-	}
-	return out
+	})
 }
