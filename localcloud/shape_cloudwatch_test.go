@@ -70,7 +70,7 @@ func TestCloudWatchResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.DeleteDashboards(ctx, &cloudwatch.DeleteDashboardsInput{DashboardNames: []string{"shapes"}})).ok(t)
 	do(c.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"shapes-any", *alarm}})).ok(t)
 
-	conformance.Verify(t, m, rec.Calls(), cloudWatchServed)
+	verifyShapes(t, m, rec.Calls(), cloudWatchServed)
 }
 
 // cloudWatchModel is botocore's CloudWatch model with the members AWS added

@@ -50,3 +50,18 @@ func (r result[T]) ok(t *testing.T) T {
 	}
 	return r.out
 }
+
+// verifyShapes checks every successful call against m (conformance.Verify)
+// and fails the test for each served operation the scenario did not
+// exercise, but those listed in noSuccessPath (operations the local cloud
+// cannot answer successfully in a scenario, each with its reason at the
+// call site): an operation served later must join its scenario.
+func verifyShapes(t *testing.T, m *conformance.Model, calls []conformance.Call, served []string, noSuccessPath ...string) {
+	t.Helper()
+	exercised := conformance.Verify(t, m, calls, served)
+	for _, op := range served {
+		if !exercised[op] && !slices.Contains(noSuccessPath, op) {
+			t.Errorf("%s is served but no scenario call of it succeeded", op)
+		}
+	}
+}

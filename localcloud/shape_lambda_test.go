@@ -157,7 +157,7 @@ func TestLambdaResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: name, Name: aws.String("live")})).ok(t)
 	do(c.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: name})).ok(t)
 
-	conformance.Verify(t, m, rec.Calls(), served(m, "lambda"))
+	verifyShapes(t, m, rec.Calls(), served(m, "lambda"))
 }
 
 // lambdaModel is botocore's Lambda model with what AWS added after it:

@@ -138,7 +138,7 @@ func TestLogsResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.DeleteLogStream(ctx, &cwlogs.DeleteLogStreamInput{LogGroupName: g, LogStreamName: s})).ok(t)
 	do(c.DeleteLogGroup(ctx, &cwlogs.DeleteLogGroupInput{LogGroupName: g})).ok(t)
 
-	conformance.Verify(t, m, rec.Calls(), served(m, "logs"))
+	verifyShapes(t, m, rec.Calls(), served(m, "logs"), "CancelExportTask") // an export finishes at once
 }
 
 // logsModel is botocore's Logs model with the members AWS added after it

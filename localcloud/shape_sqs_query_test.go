@@ -95,5 +95,5 @@ func TestSQSQueryResponsesMatchBotocoreShapes(t *testing.T) {
 	call("PurgeQueue", url.Values{"QueueUrl": {q}})
 	call("DeleteQueue", url.Values{"QueueUrl": {q}})
 
-	conformance.Verify(t, m, calls, served(m, "sqs"))
+	verifyShapes(t, m, calls, served(m, "sqs"))
 }
