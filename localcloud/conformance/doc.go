@@ -12,7 +12,11 @@
 // the JSON protocol sends epoch seconds), a value outside the shape's enum.
 //
 // JSON bodies (the json and rest-json protocols, and SQS's JSON answers to
-// its query-protocol model) and XML bodies (query and rest-xml) are both
-// checked; members bound to headers or the status code are not part of the
-// body.
+// its query-protocol model), XML bodies (query and rest-xml) and rpcv2-cbor
+// bodies (CloudWatch) are checked; members bound to headers or the status
+// code are not part of the body, and for the rest protocols the headers
+// are checked on their own. Members and enum values AWS added after the
+// installed model are accepted through Model.Newer and Model.NewerValues,
+// which a test fills only with what aws-sdk-go-v2's types have
+// ([VerifyNewer]).
 package conformance
