@@ -57,6 +57,12 @@ func TestSNSResponsesMatchBotocoreShapes(t *testing.T) {
 		`"Statement":[{"Sid":"a","DataDirection":"Inbound","Principal":["*"],"DataIdentifier":["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],"Operation":{"Audit":{"SampleRate":"99","FindingsDestination":{}}}}]}`)})).ok(t)
 	do(c.GetDataProtectionPolicy(ctx, &sns.GetDataProtectionPolicyInput{ResourceArn: topic})).ok(t)
 
+	fifo := do(c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("shapes.fifo"), Attributes: map[string]string{"FifoTopic": "true", "ContentBasedDeduplication": "true"}})).ok(t).TopicArn
+	do(c.Publish(ctx, &sns.PublishInput{TopicArn: fifo, Message: aws.String("f"), MessageGroupId: aws.String("g")})).ok(t)
+	do(c.PublishBatch(ctx, &sns.PublishBatchInput{TopicArn: fifo, PublishBatchRequestEntries: []types.PublishBatchRequestEntry{
+		{Id: aws.String("a"), Message: aws.String("one"), MessageGroupId: aws.String("g")}}})).ok(t)
+	do(c.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: fifo})).ok(t)
+
 	// Platform applications and endpoints.
 	app := do(c.CreatePlatformApplication(ctx, &sns.CreatePlatformApplicationInput{Name: aws.String("app"), Platform: aws.String("GCM"),
 		Attributes: map[string]string{"PlatformCredential": "key"}})).ok(t).PlatformApplicationArn
