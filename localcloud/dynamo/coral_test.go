@@ -50,6 +50,10 @@ func TestCoralFrontEnd(t *testing.T) {
 		{"POST", "application/x-amz-json-1.0", "", "{}", 400, unknownOp, "application/x-amz-json-1.0", "1368724161"},
 		{"POST", "application/json;charset=asfdsaf", "", "{}", 400, unknownOp, "application/json", "1368724161"},
 		{"POST", "", "whatever", "", 400, unknownOp, "application/json", "1368724161"},
+		// An operation neither API has is unknown before the missing
+		// signature is looked at.
+		{"POST", "", "DynamoDB_20120810.ListTable", "", 400, unknownOp, "application/json", "1368724161"},
+		{"POST", "", "DynamoDBStreams_20120810.ListTables", "", 400, unknownOp, "application/json", "1368724161"},
 	} {
 		req, err := http.NewRequest(c.method, url+"/", strings.NewReader(c.body))
 		require.NoError(t, err)

@@ -240,6 +240,13 @@ func (s *Service) Route() protocol.Route {
 		Targets:   []string{dynamoPrefix, streamsPrefix},
 		Handler:   s,
 		RequestID: requestID,
+		KnownTarget: func(target string) bool {
+			if op, ok := strings.CutPrefix(target, dynamoPrefix); ok {
+				return s.api.Ops[op] != nil
+			}
+			op, ok := strings.CutPrefix(target, streamsPrefix)
+			return ok && s.streamsAPI.Ops[op] != nil
+		},
 	}
 }
 

@@ -92,6 +92,7 @@ const (
 	refuseOrigin
 	refuseUnsigned
 	refuseBadSignature
+	refuseBothSignatures
 )
 
 // hostOK reports whether r's Host names this cloud and not a page's own
@@ -161,26 +162,66 @@ func (g *guard) originOK(r *http.Request, route *Route) bool {
 
 // signature says whether r carries a SigV4 signature: the Authorization
 // header's scheme or a presigned query (SigV4, or S3's SigV2 header or
-// query). malformed is an Authorization header that is not SigV4 (nor a
+// query), and if not, why it is refused: refuseUnsigned, or
+// refuseBadSignature for an Authorization header that is not SigV4 (nor a
 // complete SigV2 one). A page cannot send either header to another site
 // without a preflight, which the guard refuses.
 //
 // As DynamoDB answers: a header that does not even start with "AWS4-" (or
 // is empty) is a missing token, not an incomplete signature.
-func signature(r *http.Request) (signed, malformed bool) {
+func signature(r *http.Request) (signed bool, why refusal) {
+	if r.Header.Get("X-Amz-Target") != "" {
+		return coralSignature(r)
+	}
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		if !strings.HasPrefix(auth, "AWS4-") && !strings.HasPrefix(auth, "AWS ") {
-			return false, false
+			return false, refuseUnsigned
 		}
-		_, ok := ParseCredential(r)
-		return ok, !ok
+		return credential(r)
 	}
 	q := r.URL.Query()
 	if q.Get("X-Amz-Signature") == "" && (q.Get("Signature") == "" || q.Get("AWSAccessKeyId") == "") {
-		return false, false
+		return false, refuseUnsigned
 	}
-	_, ok := ParseCredential(r)
-	return ok, !ok
+	return credential(r)
+}
+
+// coralQueryParams are the parameters a presigned awsJson call must have,
+// in the order Coral names the missing ones.
+var coralQueryParams = []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"}
+
+// coralSignature is signature for an awsJson (X-Amz-Target) call, in the
+// order DynamoDB's Coral front end checks it (dynalite's index.js and
+// test/connection.js, recorded from DynamoDB): an X-Amz-Algorithm query
+// parameter, even empty, makes the call presigned, and with an
+// Authorization header too it is refused (refuseBothSignatures); without
+// it, an Authorization header not starting "AWS4-" is a missing token;
+// then the header's or the query's parts must all be there.
+func coralSignature(r *http.Request) (bool, refusal) {
+	auth := r.Header.Get("Authorization")
+	q := r.URL.Query()
+	_, presigned := q["X-Amz-Algorithm"]
+	switch {
+	case presigned && auth != "":
+		return false, refuseBothSignatures
+	case presigned:
+		for _, p := range coralQueryParams {
+			if q.Get(p) == "" {
+				return false, refuseBadSignature
+			}
+		}
+	case !strings.HasPrefix(strings.TrimSpace(auth), "AWS4-"):
+		return false, refuseUnsigned
+	}
+	return credential(r)
+}
+
+// credential says whether r's signature names a credential scope.
+func credential(r *http.Request) (bool, refusal) {
+	if _, ok := ParseCredential(r); !ok {
+		return false, refuseBadSignature
+	}
+	return true, 0
 }
 
 // refuse answers a refused request with a 403 in its protocol's shape and
@@ -226,6 +267,8 @@ func refusalError(r *http.Request, why refusal, public, query bool) *Error {
 		e = StatusErrorf(http.StatusForbidden, code("AccessDeniedException"), "the local cloud refuses requests from web pages of other sites (%s); start it with --allow-origin ORIGIN to allow one", origin)
 	case refuseBadSignature:
 		e = StatusErrorf(http.StatusForbidden, code("IncompleteSignatureException"), "%s", incompleteSignature(r))
+	case refuseBothSignatures:
+		e = StatusErrorf(http.StatusForbidden, "InvalidSignatureException", "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
 	default:
 		msg := "Request is missing Authentication Token"
 		if !query && r.Header.Get("X-Amz-Target") == "" {
@@ -236,7 +279,7 @@ func refusalError(r *http.Request, why refusal, public, query bool) *Error {
 	if public {
 		e.Code, e.Message = "ForbiddenException", "Forbidden: "+e.Message
 	}
-	if r.Header.Get("X-Amz-Target") != "" && (why == refuseUnsigned || why == refuseBadSignature) {
+	if r.Header.Get("X-Amz-Target") != "" && (why == refuseUnsigned || why == refuseBadSignature || why == refuseBothSignatures) {
 		// The awsJson services (DynamoDB's Coral front end) answer a
 		// missing or incomplete signature with 400, not 403.
 		e.Status = http.StatusBadRequest
@@ -246,10 +289,23 @@ func refusalError(r *http.Request, why refusal, public, query bool) *Error {
 
 // incompleteSignature is AWS's message for an "AWS4-" Authorization header
 // that lacks parts: each missing parameter named in a fixed order, then the
-// header itself.
+// header itself; or for a presigned call (no header), the missing query
+// parameters, or its credential scope.
 func incompleteSignature(r *http.Request) string {
 	auth := r.Header.Get("Authorization")
 	var b strings.Builder
+	if auth == "" {
+		q := r.URL.Query()
+		for _, p := range coralQueryParams {
+			if q.Get(p) == "" {
+				b.WriteString("AWS query-string parameters must include '" + p + "'. ")
+			}
+		}
+		if b.Len() == 0 {
+			return "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '" + q.Get("X-Amz-Credential") + "'"
+		}
+		return b.String() + "Re-examine the query-string parameters."
+	}
 	for _, p := range []string{"Credential", "Signature", "SignedHeaders"} {
 		if !strings.Contains(auth, p+"=") {
 			b.WriteString("Authorization header requires '" + p + "' parameter. ")
@@ -285,7 +341,7 @@ func writeCoralError(w http.ResponseWriter, r *http.Request, e *Error) {
 
 // note logs a refusal: the first of each kind and host or origin at Warn.
 func (g *guard) note(ctx context.Context, why refusal, r *http.Request) {
-	kind := map[refusal]string{refuseHost: "host", refuseOrigin: "origin", refuseUnsigned: "unsigned", refuseBadSignature: "signature"}[why]
+	kind := map[refusal]string{refuseHost: "host", refuseOrigin: "origin", refuseUnsigned: "unsigned", refuseBadSignature: "signature", refuseBothSignatures: "signature"}[why]
 	key := kind + " " + hostName(r.Host) + " " + r.Header.Get("Origin")
 	g.mu.Lock()
 	first := !g.logged[key] && len(g.logged) < maxLoggedRefusals

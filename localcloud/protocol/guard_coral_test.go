@@ -16,8 +16,9 @@ import (
 // TestUnsignedCoralAnswers holds the guard's answers to unsigned awsJson
 // calls to DynamoDB's: status, exact body and Content-Type as a public
 // conformance suite run against real DynamoDB records them (architect/dynalite
-// test/connection.js). The call is refused either way; only the shape is
-// DynamoDB's, so SDKs and test suites read the error they expect.
+// test/connection.js, its checks in dynalite's index.js). The call is
+// refused either way; only the shape is DynamoDB's, so SDKs and test
+// suites read the error they expect.
 func TestUnsignedCoralAnswers(t *testing.T) {
 	var ran bool
 	rt := protocol.NewRouter(protocol.RouterConfig{})
@@ -26,17 +27,24 @@ func TestUnsignedCoralAnswers(t *testing.T) {
 	defer srv.Close()
 
 	const missing = `{"__type":"com.amazon.coral.service#MissingAuthenticationTokenException","message":"Request is missing Authentication Token"}`
+	const incomplete = `{"__type":"com.amazon.coral.service#IncompleteSignatureException","message":`
 	tests := []struct {
-		name, auth, contentType, wantType, wantBody string
+		name, query, auth, contentType, wantType, wantBody string
 	}{
-		{"no Authorization header", "", "", "application/json", missing},
-		{"an incomplete Authorization header", "AWS4", "", "application/json", missing},
-		{"the awsJson content type is echoed", "", "application/x-amz-json-1.0", "application/x-amz-json-1.0", missing},
-		{"Authorization AWS4-", "AWS4-", "", "application/json", `{"__type":"com.amazon.coral.service#IncompleteSignatureException","message":"Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-"}`},
+		{"no Authorization header", "", "", "", "application/json", missing},
+		{"an incomplete Authorization header", "", "AWS4", "", "application/json", missing},
+		{"the awsJson content type is echoed", "", "", "application/x-amz-json-1.0", "application/x-amz-json-1.0", missing},
+		{"Authorization AWS4-", "", "AWS4-", "", "application/json", incomplete + `"Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-"}`},
+		// Presigned calls: X-Amz-Algorithm, even empty, is what makes one.
+		{"an incomplete header and a query that is not X-Amz-Algorithm", "X-Amz-Algorith", "X", "", "application/json", missing},
+		{"all query parameters but X-Amz-Algorithm", "X-Amz-Credential=a&X-Amz-Signature=b&X-Amz-SignedHeaders=c&X-Amz-Date=d", "", "", "application/json", missing},
+		{"both an Authorization header and X-Amz-Algorithm", "X-Amz-Algorithm", "X", "", "application/json", `{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."}`},
+		{"an empty X-Amz-Algorithm", "X-Amz-Algorithm", "", "", "application/json", incomplete + `"AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string parameters must include 'X-Amz-Credential'. AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. AWS query-string parameters must include 'X-Amz-Date'. Re-examine the query-string parameters."}`},
+		{"no X-Amz-SignedHeaders", "X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d", "", "", "application/json", incomplete + `"AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters."}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest("POST", srv.URL+"/", strings.NewReader(""))
+			req, err := http.NewRequest("POST", srv.URL+"/?"+tt.query, strings.NewReader(""))
 			require.NoError(t, err)
 			req.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables")
 			if tt.auth != "" {

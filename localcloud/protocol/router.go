@@ -55,6 +55,12 @@ type Route struct {
 	// requests to private buckets. nil: such requests get
 	// UnknownOperationException.
 	Anonymous func(w http.ResponseWriter, r *http.Request) bool
+	// KnownTarget reports whether the service has the operation an
+	// X-Amz-Target names. An unsigned call to one it lacks reaches no
+	// route: the root answers it UnknownOperationException, as DynamoDB's
+	// front end looks at the target before the signature. nil: every
+	// target under Targets is refused unsigned.
+	KnownTarget func(target string) bool
 	// Handler serves the requests.
 	Handler http.Handler
 }
@@ -160,11 +166,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	internal := strings.HasPrefix(r.URL.Path, "/_lab/")
-	signed, malformed := signature(r)
-	unsigned := refuseUnsigned
-	if malformed {
-		unsigned = refuseBadSignature
-	}
+	signed, unsigned := signature(r)
 	if internal {
 		rt.internal.ServeHTTP(sw, r)
 		return
@@ -179,6 +181,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// (DynamoDB answers a missing or unknown target before it looks at the
 	// signature), and runs nothing.
 	route, op := rt.match(r, id.Service)
+	if route != nil && !signed && route.KnownTarget != nil && !route.KnownTarget(r.Header.Get("X-Amz-Target")) {
+		route = nil
+	}
 	if route == nil && pub != nil {
 		// Served unsigned by what it is, not by its path (an S3 upload
 		// form POSTed to a bucket).
@@ -195,7 +200,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if route == nil {
-		if !signed && !malformed && rt.anonymous(sw, r) {
+		if !signed && unsigned == refuseUnsigned && rt.anonymous(sw, r) {
 			return
 		}
 		if coralRoot(sw, r, id) {
