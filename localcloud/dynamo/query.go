@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -292,7 +293,18 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 		var err error
 		kc, err = expr.ParseKeyCondition(*in.KeyConditionExpression, names, rawValues)
 		if err != nil {
-			// The key condition's own errors come before the table lookup.
+			// The key condition's own errors come before the table lookup;
+			// one about its shape as a key condition comes after the filter
+			// and projection expressions are read.
+			var ee *expr.Error
+			if errors.As(err, &ee) && ee.KeyShape {
+				if _, ferr := parseFilter(in.FilterExpression); ferr != nil {
+					return nil, ferr
+				}
+				if _, perr := parseProjection(in.ProjectionExpression); perr != nil {
+					return nil, perr
+				}
+			}
 			return nil, apiError(err)
 		}
 	}
@@ -306,12 +318,19 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 	if err := r.pickIndex(in.IndexName, in.ConsistentRead); err != nil {
 		return nil, err
 	}
-	if err := r.checkSelect(in.Select); err != nil {
-		return nil, err
-	}
 	if in.ExclusiveStartKey != nil {
 		if err := r.startKeyShape(in.ExclusiveStartKey); err != nil {
 			return nil, err
+		}
+	}
+	// A value of the wrong type for the partition key is refused before
+	// an operator the partition key does not take (after one no index
+	// serves).
+	for _, c := range kc.Conditions() {
+		for _, v := range c.Values {
+			if c.Name == r.ix.def.hash && c.Indexable() && v.Kind != r.ix.def.hashKind {
+				return nil, validationf("One or more parameter values were invalid: Condition parameter type does not match schema type")
+			}
 		}
 	}
 	kc, err = kc.ForSchema(r.ix.def.hash, r.ix.def.rng)
@@ -328,6 +347,12 @@ func (s *Service) query(ctx context.Context, body []byte) (any, error) {
 		if k := keyInFilter(*in.FilterExpression, in.ExpressionAttributeNames, r.ix.def.hash, r.ix.def.rng); k != "" {
 			return nil, validationf("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", k)
 		}
+	}
+	// Select ALL_ATTRIBUTES on an index that lacks them is refused after the
+	// key condition, the starting key's shape and a key in the filter, and
+	// before the filter's paths into key attributes.
+	if err := r.checkSelect(in.Select); err != nil {
+		return nil, err
 	}
 	if err := r.filterKeyPaths(); err != nil {
 		return nil, err

@@ -37,6 +37,11 @@ func (r *reader) startKeyShape(esk attr.Item) error {
 	if len(esk) != want || !ok {
 		return validationf(msgStartInvalid)
 	}
+	if _, ok := esk[r.ix.def.rng]; r.ix.global && r.ix.def.rng != "" && !ok {
+		// A global index's sort key missing from a start key of the right
+		// size (a local index's is checked with the key condition).
+		return validationf(msgStartInvalid)
+	}
 	if h.Kind != r.ix.def.hashKind {
 		return validationf(msgKeyMismatch)
 	}

@@ -54,3 +54,57 @@ func TestNumberBeforeDataTypes(t *testing.T) {
 		wantValidation(t, sendRaw(t, e.db, tc.op, tc.body), tc.msg)
 	}
 }
+
+// TestQueryKeyConditionOrder: the order and wording of Query's key
+// condition refusals.
+func TestQueryKeyConditionOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	createTable(t, e.db, "qhash")
+	createTable(t, e.db, "qrange", withRange("rk", types.ScalarAttributeTypeS),
+		withGSI("gsi3", "c", types.ScalarAttributeTypeS, "", "", types.ProjectionTypeAll),
+		withGSI("gsi4", "c", types.ScalarAttributeTypeS, "d", types.ScalarAttributeTypeS, types.ProjectionTypeInclude, "e"))
+	const (
+		notSupported = "Query key condition not supported"
+		allAttrs     = "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index gsi4 because its projection type is not ALL"
+	)
+	tests := []struct{ body, msg string }{
+		// No "Invalid KeyConditionExpression: " before these.
+		{`{"TableName":"abc","KeyConditionExpression":"begins_with(:a, a)","ExpressionAttributeValues":{":a":{"S":"1"}}}`,
+			"Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand"},
+		{`{"TableName":"abc","KeyConditionExpression":"a > b","ExpressionAttributeValues":{":a":{"S":"1"}}}`,
+			"Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"},
+		{`{"TableName":"abc","KeyConditionExpression":":a > :a","ExpressionAttributeValues":{":a":{"S":"1"}}}`,
+			"Invalid condition in KeyConditionExpression: No key attribute specified"},
+		// Empty filter and projection expressions come before an operator
+		// a key condition does not take.
+		{`{"TableName":"abc","KeyConditionExpression":"attribute_type(a, :a)","FilterExpression":"","ProjectionExpression":"","ExpressionAttributeValues":{":a":{"S":"N"}}}`,
+			"Invalid FilterExpression: The expression can not be empty;"},
+		{`{"TableName":"abc","KeyConditionExpression":"attribute_type(a, :a)","FilterExpression":"a > b","ProjectionExpression":"","ExpressionAttributeValues":{":a":{"S":"N"}}}`,
+			"Invalid ProjectionExpression: The expression can not be empty;"},
+		// Two conditions on a key of one attribute.
+		{`{"TableName":"qhash","KeyConditionExpression":"y = :a and z = :a","ExpressionAttributeValues":{":a":{"S":"1"}}}`, notSupported},
+		{`{"TableName":"qrange","IndexName":"gsi3","KeyConditionExpression":"y = :a and z = :a","ExpressionAttributeValues":{":a":{"S":"1"}}}`, notSupported},
+		{`{"TableName":"qrange","IndexName":"gsi3","KeyConditionExpression":"z = :a","ExpressionAttributeValues":{":a":{"S":"1"}}}`, "Query condition missed key schema element: c"},
+		// The partition key value's type before its operator, after an
+		// operator no index serves.
+		{`{"TableName":"qhash","KeyConditionExpression":":a > pk","ExpressionAttributeValues":{":a":{"N":"1"}}}`,
+			"One or more parameter values were invalid: Condition parameter type does not match schema type"},
+		{`{"TableName":"qhash","KeyConditions":{"pk":{"ComparisonOperator":"NE","AttributeValueList":[{"N":"1"}]}}}`,
+			"Attempted conditional constraint is not an indexable operation"},
+		// Select ALL_ATTRIBUTES on an index without them: after the start
+		// key, the key condition and a key in the filter; before paths into
+		// key attributes.
+		{`{"TableName":"qrange","IndexName":"gsi4","Select":"ALL_ATTRIBUTES","ExclusiveStartKey":{"pk":{"S":"1"},"rk":{"S":"1"},"c":{"S":"1"},"e":{"S":"1"}},"KeyConditionExpression":"c = :a","ExpressionAttributeValues":{":a":{"S":"b"}}}`,
+			"The provided starting key is invalid"},
+		{`{"TableName":"qrange","IndexName":"gsi4","Select":"ALL_ATTRIBUTES","ExclusiveStartKey":{"pk":{"S":"a"},"rk":{"S":"a"},"c":{"S":"a"},"d":{"S":"a"}},"KeyConditionExpression":"c = :a and rk = :b","ExpressionAttributeValues":{":a":{"S":"b"},":b":{"S":"1"}}}`,
+			"Query condition missed key schema element: d"},
+		{`{"TableName":"qrange","IndexName":"gsi4","Select":"ALL_ATTRIBUTES","KeyConditions":{"c":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"QueryFilter":{"d":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}}}`,
+			"QueryFilter can only contain non-primary key attributes: Primary key attribute: d"},
+		{`{"TableName":"qrange","IndexName":"gsi4","Select":"ALL_ATTRIBUTES","KeyConditionExpression":"c = :a","FilterExpression":"pk = :b and pk.b = :a","ExpressionAttributeValues":{":a":{"S":"a"},":b":{"N":"1"}}}`,
+			allAttrs},
+	}
+	for _, tc := range tests {
+		wantValidation(t, rawCall(t, e.db, "Query", tc.body), tc.msg)
+	}
+}

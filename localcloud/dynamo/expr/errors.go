@@ -10,7 +10,13 @@ import (
 
 // Error is a caller's mistake in an expression or its placeholders; the
 // dynamo package answers it with a ValidationException carrying Msg.
-type Error struct{ Msg string }
+type Error struct {
+	Msg string
+	// KeyShape marks a key condition that parses and validates as an
+	// expression but is not a key condition DynamoDB serves; DynamoDB reads
+	// the request's other expressions before it reports one.
+	KeyShape bool
+}
 
 // Error returns Msg.
 func (e *Error) Error() string { return e.Msg }

@@ -80,10 +80,13 @@ func ParseKeyCondition(s string, names Names, values Values) (KeyCondition, erro
 	}
 	var rcs []RangeCondition
 	if err := e.keyShape(root, &rcs); err != nil {
+		if ee, ok := err.(*Error); ok {
+			ee.KeyShape = true
+		}
 		return KeyCondition{}, err
 	}
 	if len(rcs) > 2 {
-		return KeyCondition{}, &Error{Msg: "Conditions can be of length 1 or 2 only"}
+		return KeyCondition{}, &Error{Msg: "Conditions can be of length 1 or 2 only", KeyShape: true}
 	}
 	kc := KeyCondition{names: p.usage.names, values: p.usage.values, conds: rcs}
 	for i := range rcs {
@@ -114,7 +117,7 @@ func (e *env) keyShape(n *node, out *[]RangeCondition) error {
 		}
 	case nBetween:
 		if unparen(n.args[0]).kind != nPath {
-			return invalidf(kindKey, "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand")
+			return &Error{Msg: "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand"}
 		}
 	case nCall:
 		switch n.fn {
@@ -122,7 +125,7 @@ func (e *env) keyShape(n *node, out *[]RangeCondition) error {
 			return &Error{Msg: "KeyConditionExpressions cannot contain nested operations"}
 		case "begins_with":
 			if unparen(n.args[0]).kind != nPath {
-				return invalidf(kindKey, "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand")
+				return &Error{Msg: "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand"}
 			}
 		default:
 			return &Error{Msg: "Invalid operator used in KeyConditionExpression: " + n.fn}
@@ -136,7 +139,7 @@ func (e *env) keyShape(n *node, out *[]RangeCondition) error {
 			continue
 		case nPath:
 			if nameAt >= 0 {
-				return invalidf(kindKey, "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
+				return &Error{Msg: "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"}
 			}
 			if len(a.path) > 1 {
 				return &Error{Msg: "KeyConditionExpressions cannot have conditions on nested attributes"}
@@ -156,7 +159,7 @@ func (e *env) keyShape(n *node, out *[]RangeCondition) error {
 		return nil
 	}
 	if nameAt < 0 {
-		return invalidf(kindKey, "Invalid condition in KeyConditionExpression: No key attribute specified")
+		return &Error{Msg: "Invalid condition in KeyConditionExpression: No key attribute specified"}
 	}
 	for _, o := range *out {
 		if o.Name == name {
@@ -205,11 +208,8 @@ func flip(op string) string {
 	return op
 }
 
-// ForSchema returns k ordered for a table (or index) whose partition key is
-// hash and sort key is rng ("" if it has none): with two equality conditions
-// the parser cannot tell which is the partition key. It fails with
-// DynamoDB's messages when the conditions do not fit the key schema.
-func (k KeyCondition) ForSchema(hash, rng string) (KeyCondition, error) {
+// Conditions returns every condition of k, in order.
+func (k KeyCondition) Conditions() []RangeCondition {
 	all := k.conds
 	if all == nil {
 		if k.HashName != "" {
@@ -218,6 +218,19 @@ func (k KeyCondition) ForSchema(hash, rng string) (KeyCondition, error) {
 		if k.Range != nil {
 			all = append(all, *k.Range)
 		}
+	}
+	return all
+}
+
+// ForSchema returns k ordered for a table (or index) whose partition key is
+// hash and sort key is rng ("" if it has none): with two equality conditions
+// the parser cannot tell which is the partition key. It fails with
+// DynamoDB's messages when the conditions do not fit the key schema.
+func (k KeyCondition) ForSchema(hash, rng string) (KeyCondition, error) {
+	all := k.Conditions()
+	if rng == "" && len(all) > 1 {
+		// More conditions than the key has attributes.
+		return KeyCondition{}, &Error{Msg: "Query key condition not supported"}
 	}
 	out := KeyCondition{names: k.names, values: k.values, conds: k.conds}
 	var found bool

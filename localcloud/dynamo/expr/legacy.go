@@ -8,6 +8,9 @@ var legacyOps = map[string]string{
 }
 
 // indexable reports whether a key condition's operator can use an index.
+// Indexable reports whether an index can serve r's operator.
+func (r RangeCondition) Indexable() bool { return indexable(r.Op) }
+
 func indexable(op string) bool {
 	switch op {
 	case "=", "<", "<=", ">", ">=", "BETWEEN", "begins_with":
