@@ -190,10 +190,14 @@ func (s *Service) assumeRole(ctx context.Context, form url.Values) (any, error) 
 		Credentials      credentialsXML  `xml:"Credentials"`
 		AssumedRoleUser  assumedRoleUser `xml:"AssumedRoleUser"`
 		PackedPolicySize *int            `xml:"PackedPolicySize,omitempty"`
+		// SourceIdentity echoes the caller's, as AssumeRole's response
+		// elements document (not checked against sts:SetSourceIdentity).
+		SourceIdentity string `xml:"SourceIdentity,omitempty"`
 	}{
 		Credentials:      creds,
 		AssumedRoleUser:  user,
 		PackedPolicySize: packedPolicySize(form),
+		SourceIdentity:   form.Get("SourceIdentity"),
 	}, nil
 }
 

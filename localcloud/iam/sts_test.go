@@ -338,3 +338,23 @@ func TestSessionPolicyVersion(t *testing.T) {
 	_, err = c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(`{` + st + `}`)})
 	cloudtest.APIError(t, err, "MalformedPolicyDocument", "Policy document must be version 2012-10-17 or greater.")
 }
+
+// TestAssumeRoleSourceIdentity: AssumeRole answers the SourceIdentity the
+// caller set (STS API reference, AssumeRole response elements:
+// "SourceIdentity: The source identity specified by the principal that is
+// calling the AssumeRole operation"), and none when none was set.
+func TestAssumeRoleSourceIdentity(t *testing.T) {
+	t.Parallel()
+	svc := newService(t, t.TempDir())
+	url := serveWithResolver(t, svc)
+	ctx := cloudtest.Context(t)
+	role := createRole(t, awsiam.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1")), "audited",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+cloudtest.Account+`"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}]}`)
+	c := sts.NewFromConfig(cloudtest.Config(url, cloudtest.Account, "us-east-1"))
+	out, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s1"), SourceIdentity: aws.String("ana@example.com")})
+	require.NoError(t, err)
+	assert.Equal(t, "ana@example.com", aws.ToString(out.SourceIdentity))
+	out, err = c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: role.Arn, RoleSessionName: aws.String("s2")})
+	require.NoError(t, err)
+	assert.Nil(t, out.SourceIdentity)
+}
