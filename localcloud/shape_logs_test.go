@@ -35,6 +35,10 @@ func TestLogsResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.PutLogEvents(ctx, &cwlogs.PutLogEventsInput{LogGroupName: g, LogStreamName: s, LogEvents: []logtypes.InputLogEvent{
 		{Timestamp: aws.Int64(now.Add(-2 * time.Second).UnixMilli()), Message: aws.String("ERROR payment declined")},
 		{Timestamp: aws.Int64(now.Add(-time.Second).UnixMilli()), Message: aws.String(`{"level":"info","ms":12}`)}}})).ok(t)
+	// An event older than the retention AWS accepts (14 days) is rejected
+	// and reported in rejectedLogEventsInfo.
+	do(c.PutLogEvents(ctx, &cwlogs.PutLogEventsInput{LogGroupName: g, LogStreamName: s, LogEvents: []logtypes.InputLogEvent{
+		{Timestamp: aws.Int64(now.Add(-20 * 24 * time.Hour).UnixMilli()), Message: aws.String("too old")}}})).ok(t)
 	do(c.DescribeLogGroups(ctx, &cwlogs.DescribeLogGroupsInput{})).ok(t)
 	do(c.DescribeLogStreams(ctx, &cwlogs.DescribeLogStreamsInput{LogGroupName: g})).ok(t)
 	do(c.DescribeLogStreams(ctx, &cwlogs.DescribeLogStreamsInput{LogGroupName: g, OrderBy: logtypes.OrderByLastEventTime, Descending: aws.Bool(true), Limit: aws.Int32(1)})).ok(t)

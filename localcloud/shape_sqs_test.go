@@ -46,6 +46,9 @@ func TestSQSResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q, MessageBody: aws.String("one"), MessageAttributes: attrs,
 		MessageSystemAttributes: map[string]types.MessageSystemAttributeValue{"AWSTraceHeader": {DataType: aws.String("String"), StringValue: aws.String("Root=1-5759e988-bd862e3fe1be46a994272793")}}})).ok(t)
 	do(c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: fifo, MessageBody: aws.String("f"), MessageGroupId: aws.String("g")})).ok(t)
+	do(c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: fifo, Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("a"), MessageBody: aws.String("f2"), MessageGroupId: aws.String("g"),
+			MessageSystemAttributes: map[string]types.MessageSystemAttributeValue{"AWSTraceHeader": {DataType: aws.String("String"), StringValue: aws.String("Root=1-5759e988-bd862e3fe1be46a994272793")}}}}})).ok(t)
 	do(c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: q, Entries: []types.SendMessageBatchRequestEntry{
 		{Id: aws.String("a"), MessageBody: aws.String("two"), MessageAttributes: attrs}, {Id: aws.String("b"), MessageBody: aws.String("three")}}})).ok(t)
 	got := do(c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q, MaxNumberOfMessages: 10, MessageAttributeNames: []string{"All"},

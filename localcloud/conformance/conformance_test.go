@@ -21,6 +21,7 @@ const testModel = `{
  "metadata": {"protocol": "rest-json"},
  "operations": {
   "Get": {"output": {"shape": "GetOut", "resultWrapper": "GetResult"}},
+  "Copy": {"output": {"shape": "CopyOut"}},
   "Delete": {}
  },
  "shapes": {
@@ -44,6 +45,7 @@ const testModel = `{
    "Status": {"shape": "Int", "location": "statusCode"}
   }},
   "Inner": {"type": "structure", "required": ["Id"], "members": {"Id": {"shape": "Str"}}},
+  "CopyOut": {"type": "structure", "payload": "Result", "members": {"Result": {"shape": "Inner"}}},
   "Items": {"type": "list", "member": {"shape": "Inner"}},
   "Tags": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Str"}},
   "Str": {"type": "string"},
@@ -154,6 +156,16 @@ func TestCheckHeaders(t *testing.T) {
 	if len(got) != 2 || !strings.Contains(got[0].String(), `Get header Content-Length: "x" where botocore has long`) ||
 		!strings.Contains(got[1].String(), `Get header Last-Modified: "2006-01-02T15:04:05Z" is not an rfc822 date`) {
 		t.Errorf("bad headers: got %q", problems(got))
+	}
+}
+
+func TestCheckRestXMLPayload(t *testing.T) {
+	m := model(t, "rest-xml")
+	if got := m.CheckXML("Copy", []byte(`<CopyResult><Id>x</Id></CopyResult>`)); len(got) != 0 {
+		t.Errorf("good payload: %s", problems(got))
+	}
+	if got := m.CheckXML("Copy", []byte(`<CopyResult><Id>x</Id><Extra/></CopyResult>`)); len(got) != 1 {
+		t.Errorf("payload with an extra element: got %q, want one violation", problems(got))
 	}
 }
 

@@ -72,7 +72,7 @@ func (m *Model) CheckXML(op string, body []byte) []Violation {
 			if m.Shapes[ref.Shape].Type == "structure" {
 				c.value(ref, root, op)
 			}
-			return nil
+			return c.out
 		}
 		c.structure(o.Output.Shape, out, root, op)
 		return c.out
