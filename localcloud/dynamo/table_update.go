@@ -15,6 +15,11 @@ func (s *Service) deleteTable(ctx context.Context, body []byte) (any, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := s.now()
+	if t.deleted {
+		// "If table is already in the DELETING state, no error is
+		// returned" (DynamoDB API Reference, DeleteTable).
+		return deletedTableOutput(t, now), nil
+	}
 	if err := t.inUse(now); err != nil {
 		return nil, err
 	}
@@ -45,9 +50,15 @@ func (s *Service) deleteTable(ctx context.Context, body []byte) (any, error) {
 	// drops it); its rows are already gone, so a restart forgets it.
 	t.deleted = true
 	t.goneAt.Store(now.Add(s.delay).UnixNano())
+	return deletedTableOutput(t, now), nil
+}
+
+// deletedTableOutput is DeleteTable's answer for t, DELETING; the caller
+// holds t.mu.
+func deletedTableOutput(t *table, now time.Time) tableDescriptionOutput {
 	desc := t.describe(now)
 	desc.GlobalSecondaryIndexes = nil // DeleteTable's answer leaves them out
-	return tableDescriptionOutput{TableDescription: desc}, nil
+	return tableDescriptionOutput{TableDescription: desc}
 }
 
 type updateTableInput struct {
