@@ -39,7 +39,7 @@ func TestCloudWatchResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.ListMetrics(ctx, &cloudwatch.ListMetricsInput{Namespace: ns})).ok(t)
 	do(c.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: ns, MetricName: name, Dimensions: dims,
 		StartTime: aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now.Add(time.Minute)), Period: aws.Int32(60),
-		Statistics: []types.Statistic{types.StatisticAverage, types.StatisticSampleCount, types.StatisticMaximum}})).ok(t)
+		Statistics: []types.Statistic{types.StatisticAverage, types.StatisticSampleCount, types.StatisticMaximum, types.StatisticSum, types.StatisticMinimum}})).ok(t)
 	do(c.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: ns, MetricName: name, Dimensions: dims,
 		StartTime: aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now.Add(time.Minute)), Period: aws.Int32(60), ExtendedStatistics: []string{"p90"}})).ok(t)
 	do(c.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(now.Add(-time.Hour)), EndTime: aws.Time(now.Add(time.Minute)),
@@ -51,7 +51,16 @@ func TestCloudWatchResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: alarm, Namespace: ns, MetricName: name, Dimensions: dims, Statistic: types.StatisticAverage,
 		Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(100), ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold,
 		AlarmActions: []string{"arn:aws:sns:us-east-1:123456789012:alerts"}, Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})).ok(t)
-	do(c.PutCompositeAlarm(ctx, &cloudwatch.PutCompositeAlarmInput{AlarmName: aws.String("shapes-any"), AlarmRule: aws.String(`ALARM("shapes-high")`)})).ok(t)
+	do(c.PutCompositeAlarm(ctx, &cloudwatch.PutCompositeAlarmInput{AlarmName: aws.String("shapes-any"), AlarmRule: aws.String(`ALARM("shapes-high")`),
+		AlarmDescription: aws.String("any")})).ok(t)
+	do(c.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("shapes-p90"), Namespace: ns, MetricName: name, Dimensions: dims,
+		ExtendedStatistic: aws.String("p90"), Period: aws.Int32(60), EvaluationPeriods: aws.Int32(3), DatapointsToAlarm: aws.Int32(2), Threshold: aws.Float64(100),
+		ComparisonOperator: types.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching"), Unit: types.StandardUnitMilliseconds,
+		AlarmDescription: aws.String("slow")})).ok(t)
+	do(c.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("shapes-math"), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(10),
+		ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold, Metrics: []types.MetricDataQuery{
+			{Id: aws.String("m1"), ReturnData: aws.Bool(false), MetricStat: &types.MetricStat{Metric: &types.Metric{Namespace: ns, MetricName: name, Dimensions: dims}, Period: aws.Int32(60), Stat: aws.String("Sum")}},
+			{Id: aws.String("e1"), Expression: aws.String("m1 * 2"), Label: aws.String("double"), ReturnData: aws.Bool(true)}}})).ok(t)
 	do(c.SetAlarmState(ctx, &cloudwatch.SetAlarmStateInput{AlarmName: alarm, StateValue: types.StateValueAlarm, StateReason: aws.String("test")})).ok(t)
 	do(c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmTypes: []types.AlarmType{types.AlarmTypeMetricAlarm, types.AlarmTypeCompositeAlarm}})).ok(t)
 	do(c.DescribeAlarmsForMetric(ctx, &cloudwatch.DescribeAlarmsForMetricInput{Namespace: ns, MetricName: name, Dimensions: dims})).ok(t)
@@ -68,7 +77,7 @@ func TestCloudWatchResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.GetDashboard(ctx, &cloudwatch.GetDashboardInput{DashboardName: aws.String("shapes")})).ok(t)
 	do(c.ListDashboards(ctx, &cloudwatch.ListDashboardsInput{})).ok(t)
 	do(c.DeleteDashboards(ctx, &cloudwatch.DeleteDashboardsInput{DashboardNames: []string{"shapes"}})).ok(t)
-	do(c.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"shapes-any", *alarm}})).ok(t)
+	do(c.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"shapes-any", *alarm, "shapes-p90", "shapes-math"}})).ok(t)
 
 	verifyShapes(t, m, rec.Calls(), cloudWatchServed)
 }
