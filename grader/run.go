@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // DefaultTimeout bounds a check that declares no timeout of its own.
@@ -156,7 +159,26 @@ func runOne(ctx context.Context, env *Env, c *Check) (r Result) {
 	if cctx.Err() != nil && out.Status != Pass && out.Status != Fail && errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		out = Errorf("the check did not finish within %s", timeout)
 	}
-	return complete(c, out, time.Since(start))
+	r = complete(c, out, time.Since(start))
+	r.Hints = env.partitionHints(r.Hints)
+	return r
+}
+
+// partitionHints writes the ARNs of hints in the partition of the region
+// the grader checks: manifests write "arn:aws:..." (the partition of most
+// regions), which in cn-north-1 is "arn:aws-cn:..." and in us-gov-west-1
+// "arn:aws-us-gov:...". The region is all it goes by, on AWS and on the
+// local cloud alike.
+func (e *Env) partitionHints(hints []string) []string {
+	p := protocol.Partition(e.AWS.Region)
+	if p == "aws" || len(hints) == 0 {
+		return hints
+	}
+	out := make([]string, len(hints))
+	for i, h := range hints {
+		out[i] = strings.ReplaceAll(h, "arn:aws:", "arn:"+p+":")
+	}
+	return out
 }
 
 func complete(c *Check, o Outcome, d time.Duration) Result {
