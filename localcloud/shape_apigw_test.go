@@ -126,6 +126,22 @@ func TestAPIGatewayV2ResponsesMatchBotocoreShapes(t *testing.T) {
 	imp := do(c.ImportApi(ctx, &apigatewayv2.ImportApiInput{Body: aws.String(spec)})).ok(t)
 	do(c.ReimportApi(ctx, &apigatewayv2.ReimportApiInput{ApiId: imp.ApiId, Body: aws.String(spec)})).ok(t)
 
+	// An HTTP API's Lambda REQUEST authorizer and an HTTP integration with
+	// parameter mappings.
+	ha := do(c.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: id, Name: aws.String("lambda"), AuthorizerType: types.AuthorizerTypeRequest,
+		AuthorizerUri:                  aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"),
+		AuthorizerPayloadFormatVersion: aws.String("2.0"), EnableSimpleResponses: aws.Bool(true), AuthorizerResultTtlInSeconds: aws.Int32(300),
+		IdentitySource: []string{"$request.header.Authorization"}})).ok(t)
+	do(c.GetAuthorizer(ctx, &apigatewayv2.GetAuthorizerInput{ApiId: id, AuthorizerId: ha.AuthorizerId})).ok(t)
+	hi := do(c.CreateIntegration(ctx, &apigatewayv2.CreateIntegrationInput{ApiId: id, IntegrationType: types.IntegrationTypeHttpProxy, Description: aws.String("backend"),
+		IntegrationUri: aws.String("https://example.com/{proxy}"), IntegrationMethod: aws.String("ANY"), PayloadFormatVersion: aws.String("1.0"),
+		RequestParameters:  map[string]string{"append:header.x-from": "gateway"},
+		ResponseParameters: map[string]map[string]string{"200": {"overwrite:header.x-seen": "yes"}},
+		TlsConfig:          &types.TlsConfigInput{ServerNameToVerify: aws.String("example.com")}})).ok(t)
+	do(c.GetIntegration(ctx, &apigatewayv2.GetIntegrationInput{ApiId: id, IntegrationId: hi.IntegrationId})).ok(t)
+	do(c.DeleteIntegration(ctx, &apigatewayv2.DeleteIntegrationInput{ApiId: id, IntegrationId: hi.IntegrationId})).ok(t)
+	do(c.DeleteAuthorizer(ctx, &apigatewayv2.DeleteAuthorizerInput{ApiId: id, AuthorizerId: ha.AuthorizerId})).ok(t)
+
 	// A WebSocket API.
 	ws := do(c.CreateApi(ctx, &apigatewayv2.CreateApiInput{Name: aws.String("chat"), ProtocolType: types.ProtocolTypeWebsocket,
 		RouteSelectionExpression: aws.String("$request.body.action")})).ok(t)
