@@ -161,9 +161,11 @@ func (m *Model) timestampFormat(ref *Ref, sh *Shape, xml bool) string {
 }
 
 // CheckCall checks a recorded call's body (and for the rest protocols the
-// members bound to headers) against the output shape of its operation: as CBOR when the Smithy-Protocol header says rpc-v2-cbor, else
-// as JSON or as XML by the body's first byte. Calls that did not
-// succeed (status 300 and above) have no output shape and are not checked.
+// members bound to headers) against the output shape of its operation: as
+// CBOR when the Smithy-Protocol header says rpc-v2-cbor, else as JSON or
+// as XML by the body's first byte; a body that is a blob or string payload
+// is not read. Calls that did not succeed (status 300 and above) have no
+// output shape and are not checked.
 func (m *Model) CheckCall(c Call) []Violation {
 	if c.Status >= 300 {
 		return nil
