@@ -42,13 +42,18 @@ func TestS3ResponsesMatchBotocoreShapes(t *testing.T) {
 	do(c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: b, Key: aws.String("b/two.txt"), CopySource: aws.String("shapes/a/one.txt")})).ok(t)
 	do(c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, Delimiter: aws.String("/"), MaxKeys: aws.Int32(10)})).ok(t)
 	do(c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, Prefix: aws.String("a/"), FetchOwner: aws.Bool(true)})).ok(t)
+	page := do(c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, MaxKeys: aws.Int32(1), StartAfter: aws.String("a"), EncodingType: types.EncodingTypeUrl})).ok(t)
+	do(c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, ContinuationToken: page.NextContinuationToken})).ok(t)
 	do(c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: b, Delimiter: aws.String("/")})).ok(t)
+	do(c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: b, MaxKeys: aws.Int32(1), Marker: aws.String("a"), EncodingType: types.EncodingTypeUrl})).ok(t)
 	do(c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b})).ok(t)
 
 	up := do(c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("big")})).ok(t)
 	part := do(c.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: aws.String("big"), UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("part")})).ok(t)
 	do(c.ListParts(ctx, &s3.ListPartsInput{Bucket: b, Key: aws.String("big"), UploadId: up.UploadId})).ok(t)
 	do(c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: b})).ok(t)
+	do(c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: b, Delimiter: aws.String("/"), Prefix: aws.String("b"), MaxUploads: aws.Int32(1)})).ok(t)
+	do(c.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: b, Delimiter: aws.String("/"), MaxKeys: aws.Int32(1)})).ok(t)
 	do(c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: aws.String("big"), UploadId: up.UploadId,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: part.ETag, PartNumber: aws.Int32(1)}}}})).ok(t)
 	up2 := do(c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("gone")})).ok(t)
