@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/labkit-dev/labkit/localcloud/protocol"
+	"github.com/labkit-dev/labkit/internal/partition"
 )
 
 // DefaultTimeout bounds a check that declares no timeout of its own.
@@ -170,7 +170,7 @@ func runOne(ctx context.Context, env *Env, c *Check) (r Result) {
 // "arn:aws-us-gov:...". The region is all it goes by, on AWS and on the
 // local cloud alike.
 func (e *Env) partitionHints(hints []string) []string {
-	p := protocol.Partition(e.AWS.Region)
+	p := partition.Of(e.AWS.Region)
 	if p == "aws" || len(hints) == 0 {
 		return hints
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+
+	"github.com/labkit-dev/labkit/internal/partition"
 )
 
 // IAM checks a policy document in phases and answers the first failure of
@@ -312,7 +314,7 @@ func legacyParse(st policyStatement, trust bool) error {
 	}
 	for _, r := range st.resources {
 		parts := strings.Split(r, ":")
-		if len(parts) < 3 || parts[0] != "arn" || !partitions[parts[1]] {
+		if len(parts) < 3 || parts[0] != "arn" || !partition.Valid(parts[1]) {
 			continue
 		}
 		if parts[2] == "" || len(parts) == 4 || len(parts) == 5 {
@@ -321,10 +323,6 @@ func legacyParse(st policyStatement, trust bool) error {
 	}
 	return nil
 }
-
-// partitions are the AWS partitions a resource ARN may name.
-var partitions = map[string]bool{"aws": true, "aws-cn": true, "aws-us-gov": true, "aws-iso": true,
-	"aws-iso-b": true, "aws-iso-e": true, "aws-iso-f": true, "aws-eusc": true}
 
 var sidRE = regexp.MustCompile(`^[0-9A-Za-z]*$`)
 
@@ -422,7 +420,7 @@ func checkResource(r string) error {
 	for len(parts) < 6 {
 		parts = append(parts, "*")
 	}
-	if !partitions[parts[1]] {
+	if !partition.Valid(parts[1]) {
 		return malformed(`Partition "` + parts[1] + `" is not valid for resource "` + strings.Join(parts, ":") + `".`)
 	}
 	service, region, account, resource := parts[2], parts[3], parts[4], parts[5]

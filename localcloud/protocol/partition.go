@@ -1,42 +1,14 @@
 package protocol
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/labkit-dev/labkit/internal/partition"
 )
 
-// partitions are AWS's partitions and the regions of each, as botocore's
-// data/partitions.json (and endpoints.json) define them: a region belongs to
-// the first partition whose regionRegex matches it, or whose pseudo region
-// ("aws-cn-global"...) it is.
-var partitions = []struct {
-	name   string
-	region *regexp.Regexp
-}{
-	{"aws", regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$`)},
-	{"aws-cn", regexp.MustCompile(`^cn\-\w+\-\d+$`)},
-	{"aws-us-gov", regexp.MustCompile(`^us\-gov\-\w+\-\d+$`)},
-	{"aws-iso", regexp.MustCompile(`^us\-iso\-\w+\-\d+$`)},
-	{"aws-iso-b", regexp.MustCompile(`^us\-isob\-\w+\-\d+$`)},
-	{"aws-iso-e", regexp.MustCompile(`^eu\-isoe\-\w+\-\d+$`)},
-	{"aws-iso-f", regexp.MustCompile(`^us\-isof\-\w+\-\d+$`)},
-}
-
 // Partition is the partition of region, as the ARNs of its resources name
-// it: aws-cn for China (cn-north-1), aws-us-gov for GovCloud
-// (us-gov-west-1), aws-iso, aws-iso-b... for the isolated regions, aws for
-// the others, for global resources' empty region and for names no
-// partition claims. us-gov-west-1 matches the aws partition's regex too
-// (us-...): the more specific partitions are tried first, as botocore's
-// resolver prefers a partition that lists the region.
-func Partition(region string) string {
-	for _, p := range partitions[1:] {
-		if p.region.MatchString(region) || region == p.name+"-global" {
-			return p.name
-		}
-	}
-	return "aws"
-}
+// it (aws, aws-cn, aws-us-gov...): see package partition.
+func Partition(region string) string { return partition.Of(region) }
 
 // PartitionOf is the partition of the region a request was signed for
 // (its SigV4 credential scope): the partition of the ARNs it is answered
@@ -44,14 +16,7 @@ func Partition(region string) string {
 func PartitionOf(id Identity) string { return Partition(id.Region) }
 
 // IsPartition reports whether p names an AWS partition.
-func IsPartition(p string) bool {
-	for _, q := range partitions {
-		if q.name == p {
-			return true
-		}
-	}
-	return false
-}
+func IsPartition(p string) bool { return partition.Valid(p) }
 
 // PartitionPattern is a regular expression (no anchors) that matches the
 // partition field of an ARN in any partition, as AWS's API models write it

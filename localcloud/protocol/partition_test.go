@@ -2,34 +2,11 @@ package protocol
 
 import "testing"
 
-// TestPartition: a region's partition is the one whose regionRegex in
-// botocore's data/partitions.json matches it (or whose pseudo region,
-// aws-cn-global..., it is); ARNs of regional resources name it, global
-// ones (IAM, STS, dashboards) the partition of the request's region.
+// TestPartition: ARNs of regional resources name their region's partition
+// (package partition's table), global ones (IAM, STS, dashboards) the
+// partition of the request's region.
 func TestPartition(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ region, want string }{
-		{"us-east-1", "aws"},
-		{"eu-west-3", "aws"},
-		{"il-central-1", "aws"},
-		{"mx-central-1", "aws"},
-		{"aws-global", "aws"},
-		{"", "aws"},
-		{"cn-north-1", "aws-cn"},
-		{"cn-northwest-1", "aws-cn"},
-		{"aws-cn-global", "aws-cn"},
-		{"us-gov-west-1", "aws-us-gov"},
-		{"us-gov-east-1", "aws-us-gov"},
-		{"us-iso-east-1", "aws-iso"},
-		{"us-iso-west-1", "aws-iso"},
-		{"us-isob-east-1", "aws-iso-b"},
-		{"eu-isoe-west-1", "aws-iso-e"},
-		{"us-isof-south-1", "aws-iso-f"},
-	} {
-		if got := Partition(tc.region); got != tc.want {
-			t.Errorf("Partition(%q) = %s, want %s", tc.region, got, tc.want)
-		}
-	}
 	if got, want := ARN("dynamodb", "cn-north-1", "123456789012", "table/t"), "arn:aws-cn:dynamodb:cn-north-1:123456789012:table/t"; got != want {
 		t.Errorf("ARN: got %s, want %s", got, want)
 	}
