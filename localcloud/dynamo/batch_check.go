@@ -18,7 +18,8 @@ import (
 // checkBatchGet checks a BatchGetItem request before any table is looked
 // up, once its constraints passed (requestItemsPieces), table by table (in
 // name order) as DynamoDB does: expression and non-expression parameters,
-// AttributesToGet duplicates, each key's values, then duplicate keys.
+// AttributesToGet duplicates, the projection expression and its names, each
+// key's values, then duplicate keys.
 func checkBatchGet(in *batchGetInput) error {
 	names := sortedKeys(in.RequestItems)
 	for _, name := range names {
@@ -33,6 +34,17 @@ func checkBatchGet(in *batchGetInput) error {
 			if slices.Contains(ka.AttributesToGet[:i], a) {
 				return validationf("One or more parameter values were invalid: Duplicate value in attribute name: %s", a)
 			}
+		}
+		// The names map itself, then the projection and its names, before
+		// the keys.
+		if ka.ExpressionAttributeNames != nil {
+			raw, _ := json.Marshal(ka.ExpressionAttributeNames)
+			if err := checkPlaceholders(raw, nil); err != nil {
+				return err
+			}
+		}
+		if _, _, _, err := newProjector(ka.ProjectionExpression, ka.AttributesToGet, &ka.exprFields); err != nil {
+			return err
 		}
 		seen := map[string]bool{}
 		for _, k := range ka.Keys {

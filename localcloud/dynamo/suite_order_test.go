@@ -108,3 +108,23 @@ func TestQueryKeyConditionOrder(t *testing.T) {
 		wantValidation(t, rawCall(t, e.db, "Query", tc.body), tc.msg)
 	}
 }
+
+// TestBatchGetProjectionFirst: BatchGetItem checks each table's
+// ExpressionAttributeNames and ProjectionExpression before its keys and
+// before looking the table up.
+func TestBatchGetProjectionFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dup := `{"a":{"S":"x"},"b":{"N":"1"}},{"b":{"N":"1"},"a":{"S":"x"}}`
+	tests := []struct{ body, msg string }{
+		{`{"RequestItems":{"abc":{"Keys":[{}],"ExpressionAttributeNames":{},"ProjectionExpression":""}}}`, "ExpressionAttributeNames must not be empty"},
+		{`{"RequestItems":{"abc":{"Keys":[{}],"ExpressionAttributeNames":{"a":"a"},"ProjectionExpression":""}}}`, `ExpressionAttributeNames contains invalid key: Syntax error; key: "a"`},
+		{`{"RequestItems":{"abc":{"Keys":[{}],"ProjectionExpression":""}}}`, "Invalid ProjectionExpression: The expression can not be empty;"},
+		{`{"RequestItems":{"abc":{"Keys":[` + dup + `],"ExpressionAttributeNames":{},"ProjectionExpression":""}}}`, "ExpressionAttributeNames must not be empty"},
+		{`{"RequestItems":{"abc":{"Keys":[` + dup + `],"ProjectionExpression":""}}}`, "Invalid ProjectionExpression: The expression can not be empty;"},
+		{`{"RequestItems":{"abc":{"Keys":[` + dup + `]}}}`, "Provided list of item keys contains duplicates"},
+	}
+	for _, tc := range tests {
+		wantValidation(t, sendRaw(t, e.db, "BatchGetItem", tc.body), tc.msg)
+	}
+}
