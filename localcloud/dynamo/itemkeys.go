@@ -111,6 +111,12 @@ func (t *table) itemKeys(item attr.Item) (pk, sk string, err error) {
 // checkIndexKeys rejects items whose secondary index key attributes have
 // the wrong type or are empty; the caller holds t.mu.
 func (t *table) checkIndexKeys(item attr.Item) error {
+	return t.checkIndexKeysAs(item, "")
+}
+
+// checkIndexKeysAs is checkIndexKeys with mismatch, when not empty, as the
+// message for a value of the wrong type.
+func (t *table) checkIndexKeysAs(item attr.Item, mismatch string) error {
 	// Global indexes first, then local ones, each in definition order, as
 	// DynamoDB names the first index an attribute breaks.
 	for _, ix := range t.indexesInOrder() {
@@ -131,6 +137,9 @@ func (t *table) checkIndexKeys(item attr.Item) error {
 				continue
 			}
 			if v.Kind != k.kind {
+				if mismatch != "" {
+					return validationf("%s", mismatch)
+				}
 				return validationf("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", k.name, k.kind, v.Kind, ix.IndexName)
 			}
 			if (v.Kind == attr.S && v.Str == "") || (v.Kind == attr.B && len(v.Bytes) == 0) {

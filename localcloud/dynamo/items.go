@@ -561,13 +561,21 @@ func (s *Service) updateItem(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.mu.RLock()
+	err = t.checkUpdateKeys(u, names, values)
+	t.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
 	old, err := t.lockForWrite(ctx, pk, sk, nil, cond, names, values, in.ReturnValuesOnConditionCheckFailure)
 	if err != nil {
 		return nil, err
 	}
 	item, updated, err := t.applyUpdate(u, attr.Item(in.Key), old, names, values)
 	if err == nil {
-		err = t.checkIndexKeys(item)
+		// checkUpdateKeys refused the types the expression decides; a
+		// wrong one here came from the item (SET c = e).
+		err = t.checkIndexKeysAs(item, "The update expression attempted to update the secondary index key to unsupported type")
 	}
 	if err != nil {
 		t.mu.Unlock()

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"slices"
 
+	"github.com/labkit-dev/labkit/localcloud/dynamo/attr"
 	"github.com/labkit-dev/labkit/localcloud/dynamo/expr"
 )
 
@@ -55,4 +56,37 @@ func (r *reader) filterKeyPaths() error {
 		return nil
 	}
 	return r.t.keyPathErr(r.filter.NestedHeads(r.names))
+}
+
+// checkUpdateKeys refuses, from the update expression alone and before the
+// item is read, as DynamoDB does: an action on the table's key attributes,
+// then a value of the wrong type for a secondary index key, then a nested
+// path into a key attribute (written or read); the caller holds t.mu.
+func (t *table) checkUpdateKeys(u *expr.Update, names expr.Names, values expr.Values) error {
+	if u == nil {
+		return nil
+	}
+	targets := u.Targets(names, values)
+	for _, tg := range targets {
+		if tg.Head == t.key.hash || (t.key.rng != "" && tg.Head == t.key.rng) {
+			return validationf("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", tg.Head)
+		}
+	}
+	// The first index (in checkIndexKeys's order) that a written type breaks.
+	typed := attr.Item{}
+	for _, tg := range targets {
+		if !tg.Nested && tg.Kind != attr.Invalid {
+			typed[tg.Head] = attr.Value{Kind: tg.Kind, Str: "x", Bytes: []byte("x")}
+		}
+	}
+	if err := t.checkIndexKeys(typed); err != nil {
+		return err
+	}
+	heads := u.OperandNestedHeads(names)
+	for _, tg := range targets {
+		if tg.Nested {
+			heads = append(heads, tg.Head)
+		}
+	}
+	return t.keyPathErr(heads)
 }

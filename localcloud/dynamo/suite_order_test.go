@@ -128,3 +128,52 @@ func TestBatchGetProjectionFirst(t *testing.T) {
 		wantValidation(t, sendRaw(t, e.db, "BatchGetItem", tc.body), tc.msg)
 	}
 }
+
+// TestUpdateKeyChecksFirst: UpdateItem refuses, from the expression alone
+// and before it reads the item, an action on a key attribute, then a type
+// the expression gives a secondary index key, then a nested path into an
+// index key; a wrong index key type that comes from the item has its own
+// message.
+func TestUpdateKeyChecksFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	createTable(t, e.db, "upd", withRange("rk", types.ScalarAttributeTypeS),
+		withGSI("gsi3", "c", types.ScalarAttributeTypeS, "", "", types.ProjectionTypeAll),
+		withGSI("gsi4", "c", types.ScalarAttributeTypeS, "d", types.ScalarAttributeTypeS, types.ProjectionTypeInclude, "e"))
+	const (
+		keyPK   = "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
+		keyRK   = "One or more parameter values were invalid: Cannot update attribute rk. This attribute is part of the key"
+		typeC   = "One or more parameter values were invalid: Type mismatch for Index Key c Expected: S Actual: N IndexName: gsi3"
+		scalarD = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: d"
+	)
+	body := func(update string, vals string) string {
+		b := `{"TableName":"upd","Key":{"pk":{"S":"p1"},"rk":{"S":"r1"}},"UpdateExpression":"` + update + `"`
+		if vals != "" {
+			b += `,"ExpressionAttributeValues":` + vals
+		}
+		return b + `}`
+	}
+	n1 := `{":a":{"N":"1"}}`
+	tests := []struct{ body, msg string }{
+		{body("add pk.b :a", n1), keyPK},
+		{body("delete pk :a", `{":a":{"NS":["1"]}}`), keyPK},
+		{body("set pk = pk.b + pk[1]", ""), keyPK},
+		{body("set d[1] = :a add rk.b :a", n1), keyRK},
+		{`{"TableName":"upd","Key":{"pk":{"S":"p1"},"rk":{"S":"r1"}},"AttributeUpdates":{"d":{"Value":{"N":"1"}},"c":{"Value":{"N":"1"}}}}`, typeC},
+		{body("set d.a = pk add c :a", n1), typeC},
+		{body("set e = c[1], c = pk + :a", n1), typeC},
+		{body("add d.b :a", n1), scalarD},
+		{body("set d[1] = :a", n1), scalarD},
+		{body("set e = list_append(pk, rk), f = d[1]", ""), scalarD},
+	}
+	for _, tc := range tests {
+		wantValidation(t, rawCall(t, e.db, "UpdateItem", tc.body), tc.msg)
+	}
+	// The type from the item.
+	if err := rawCall(t, e.db, "UpdateItem", body("set e = :a", n1)); err != nil {
+		t.Fatalf("UpdateItem: %v", err)
+	}
+	for _, u := range []string{"set c = e", "set d = e"} {
+		wantValidation(t, rawCall(t, e.db, "UpdateItem", body(u, "")), "The update expression attempted to update the secondary index key to unsupported type")
+	}
+}
