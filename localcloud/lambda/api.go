@@ -35,6 +35,7 @@ type createFunctionInput struct {
 	EphemeralStorage *ephemeralStorage
 	// DeadLetterConfig names where failed Event invocations go.
 	DeadLetterConfig *deadLetterConfig
+	LoggingConfig    *loggingConfig
 	// CodeSigningConfigArn attaches a code signing config (kept, as with
 	// PutFunctionCodeSigningConfig; signatures are not verified).
 	CodeSigningConfigArn *string
@@ -101,6 +102,9 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := checkShape(f); err != nil {
+		return err
+	}
+	if err := f.setLogging(in.LoggingConfig); err != nil {
 		return err
 	}
 	if in.PackageType != "" && in.PackageType != "Zip" && in.PackageType != "Image" {
@@ -450,6 +454,7 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 		EphemeralStorage                   *ephemeralStorage
 		Layers                             *[]string
 		DeadLetterConfig                   *deadLetterConfig
+		LoggingConfig                      *loggingConfig
 	}
 	if err := decode(body, &in); err != nil {
 		return err
@@ -462,6 +467,9 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 			return err
 		}
 		if err := f.setDeadLetter(in.DeadLetterConfig); err != nil {
+			return err
+		}
+		if err := f.setLogging(in.LoggingConfig); err != nil {
 			return err
 		}
 		if in.Role != "" && in.Role != f.Role {

@@ -7,7 +7,8 @@
 // per execution environment. Environments are reused while warm, bounded by
 // reserved or account concurrency, killed (with their whole process group)
 // on timeout, crash, idleness or Close, and their stdout and stderr go to the
-// CloudWatch Logs group /aws/lambda/<name> with START, END and REPORT lines.
+// CloudWatch Logs group /aws/lambda/<name> (or LoggingConfig.LogGroup) with
+// START, END and REPORT lines.
 // Python and Node.js functions run the same way, their process being the
 // python3 or node on PATH running a Runtime API loop of runtimes/
 // (interpreted.go).

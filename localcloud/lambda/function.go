@@ -54,6 +54,12 @@ type function struct {
 	Layers []layerRef `json:"layers,omitempty"`
 	// Version is a published version's number; "" is $LATEST.
 	Version string `json:"version,omitempty"`
+	// LogFormat, LogGroup, AppLogLevel and SysLogLevel are its
+	// LoggingConfig (logging.go); "" is the default.
+	LogFormat   string `json:"logFormat,omitempty"`
+	LogGroup    string `json:"logGroup,omitempty"`
+	AppLogLevel string `json:"appLogLevel,omitempty"`
+	SysLogLevel string `json:"sysLogLevel,omitempty"`
 	// LastVersion is the number of $LATEST's last published version
 	// (numbers are never reused).
 	LastVersion int `json:"lastVersion,omitempty"`
@@ -65,8 +71,6 @@ func (f *function) key() fnKey { return fnKey{f.Account, f.Region, f.Name} }
 func (f *function) arn() string {
 	return protocol.ARN("lambda", f.Region, f.Account, "function:"+f.Name)
 }
-
-func (f *function) logGroup() string { return "/aws/lambda/" + f.Name }
 
 // clone returns a deep copy for building a changed version.
 func (f *function) clone() *function {
@@ -134,7 +138,7 @@ type configuration struct {
 	Architectures    []string          `json:"Architectures"`
 	EphemeralStorage map[string]int    `json:"EphemeralStorage"`
 	SnapStart        map[string]string `json:"SnapStart"`
-	LoggingConfig    map[string]string `json:"LoggingConfig"`
+	LoggingConfig    loggingConfig     `json:"LoggingConfig"`
 	Layers           []layerRef        `json:"Layers,omitempty"`
 	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
 }
@@ -165,7 +169,7 @@ func (f *function) configuration() configuration {
 		Architectures:    f.Architectures,
 		EphemeralStorage: map[string]int{"Size": f.ephemeralMB()},
 		SnapStart:        map[string]string{"ApplyOn": "None", "OptimizationStatus": "Off"},
-		LoggingConfig:    map[string]string{"LogFormat": "Text", "LogGroup": f.logGroup()},
+		LoggingConfig:    f.loggingOut(),
 		Layers:           f.Layers,
 		DeadLetterConfig: f.deadLetterOut(),
 	}
