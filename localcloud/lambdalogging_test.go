@@ -76,3 +76,32 @@ func TestLambdaLogsGoToTheConfiguredGroup(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, res.LogGroups, "a function with its own log group wrote to /aws/lambda/")
 }
+
+// With LogFormat JSON, Lambda's own lines are JSON records (the Telemetry
+// API's event schema: platform.initStart, platform.start,
+// platform.runtimeDone in place of END, platform.report), and a custom
+// runtime's output is written as the function wrote it (the developer
+// guide: JSON application logs are for the runtimes and logging methods it
+// lists).
+func TestLambdaJSONLogFormat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts functions")
+	}
+	g := startGuarded(t, localcloud.Config{})
+	loggedFunction(t, g, "json-fn", "plain line of json-fn", &lambdatypes.LoggingConfig{LogFormat: lambdatypes.LogFormatJson})
+	msgs := groupMessages(t, g, "/aws/lambda/json-fn", "platform.report")
+	stamp := `"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"`
+	id := `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
+	num := `\d+(\.\d+)?`
+	want := []string{
+		`^\{` + stamp + `,"type":"platform.initStart","record":\{"initializationType":"on-demand","phase":"init","runtimeVersion":"provided:al2023\.local","runtimeVersionArn":"arn:aws:lambda:us-east-1::runtime:local","functionName":"json-fn","functionVersion":"\$LATEST"\}\}$`,
+		`^\{` + stamp + `,"type":"platform.start","record":\{"requestId":"` + id + `","version":"\$LATEST"\}\}$`,
+		`^plain line of json-fn$`,
+		`^\{` + stamp + `,"type":"platform.runtimeDone","record":\{"requestId":"` + id + `","status":"success","metrics":\{"durationMs":` + num + `,"producedBytes":4\}\}\}$`,
+		`^\{` + stamp + `,"type":"platform.report","record":\{"requestId":"` + id + `","status":"success","metrics":\{"durationMs":` + num + `,"billedDurationMs":\d+,"memorySizeMB":128,"maxMemoryUsedMB":\d+,"initDurationMs":` + num + `\}\}\}$`,
+	}
+	require.Len(t, msgs, len(want), "messages: %q", msgs)
+	for i, w := range want {
+		require.Regexp(t, w, msgs[i])
+	}
+}

@@ -303,16 +303,17 @@ func (s *Service) execute(f *function, payload []byte, opts invokeOpts) (*result
 // bootstrap cannot run here), logging it like AWS does.
 func (s *Service) failedStart(f *function, reqID string, ferr *fnError, opts invokeOpts) *result {
 	stream := time.Now().UTC().Format("2006/01/02") + "/[" + f.ver() + "]" + randomHex(16)
-	lines := []string{
-		"INIT_REPORT Init Duration: 0.00 ms\tPhase: init\tStatus: error\tError Type: " + ferr.Type,
-		"START RequestId: " + reqID + " Version: " + f.ver(),
-		ferr.Message,
-		"END RequestId: " + reqID,
-		fmt.Sprintf("REPORT RequestId: %s\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: %d MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: %s", reqID, f.MemorySize, ferr.Type),
+	lines := []sysLog{
+		initErrorLog(0, ferr.Type),
+		f.startLog(reqID),
+		{text: ferr.Message},
+		endLog(reqID, "error", ferr.Type, 0, 0),
+		f.reportLog(reqID, "error", ferr.Type, 0, 0, 0, -1),
 	}
 	var tail bytes.Buffer
 	now := time.Now()
-	for _, l := range lines {
+	for _, ev := range lines {
+		l := f.render(ev, now)
 		s.logs.add(f, stream, protocol.LogEvent{Time: now, Message: l})
 		appendTail(&tail, l)
 	}
@@ -412,31 +413,31 @@ func (e *env) run(inv *invocation, cold bool) (res *result, retry bool, err erro
 	mem := e.memoryUsedMB()
 
 	res = &result{cold: cold, duration: dur, payload: rep.payload}
-	status := ""
+	status, errType := "success", ""
 	switch {
 	case timedOut:
 		ferr = &fnError{Type: "Sandbox.Timedout", Message: fmt.Sprintf("RequestId: %s Error: Task timed out after %s seconds", inv.id, formatSeconds(inv.timeout))}
 		e.platformLine(inv, fmt.Sprintf("%s %s Task timed out after %s seconds", end.UTC().Format("2006-01-02T15:04:05.000Z"), inv.id, formatSeconds(inv.timeout)))
 		res.timedOut = true
-		status = "\tStatus: timeout"
+		status = "timeout"
 	case ferr != nil:
 		e.platformLine(inv, ferr.Message)
 		e.platformLine(inv, ferr.Type)
-		status = "\tStatus: error\tError Type: " + ferr.Type
+		status, errType = "error", ferr.Type
 	case rep.failed:
 		res.functionError = "Unhandled"
+		status = "error"
 	}
 	if ferr != nil {
 		res.payload = ferr.payload()
 		res.functionError = "Unhandled"
 	}
-	e.platformLine(inv, "END RequestId: "+inv.id)
-	report := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-		inv.id, ms(dur), int64(math.Ceil(ms(dur)+ms(initDur))), e.fn.MemorySize, mem)
+	e.sysLine(inv, endLog(inv.id, status, errType, ms(dur), len(rep.payload)))
+	initMs := -1.0
 	if cold {
-		report += fmt.Sprintf("\tInit Duration: %.2f ms", ms(initDur))
+		initMs = ms(initDur)
 	}
-	e.platformLine(inv, report+status)
+	e.sysLine(inv, e.fn.reportLog(inv.id, status, errType, ms(dur), int64(math.Ceil(ms(dur)+ms(initDur))), mem, initMs))
 
 	e.logMu.Lock()
 	e.logInv = nil
@@ -462,12 +463,11 @@ func (e *env) run(inv *invocation, cold bool) (res *result, retry bool, err erro
 func (e *env) failedInit(inv *invocation, ferr *fnError) *result {
 	inv.wantTail = true
 	initDur := time.Since(e.startedAt)
-	e.platformLine(inv, fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s", ms(initDur), ferr.Type))
-	e.platformLine(inv, "START RequestId: "+inv.id+" Version: "+e.fn.ver())
+	e.sysLine(inv, initErrorLog(ms(initDur), ferr.Type))
+	e.sysLine(inv, e.fn.startLog(inv.id))
 	e.platformLine(inv, ferr.Message)
-	e.platformLine(inv, "END RequestId: "+inv.id)
-	e.platformLine(inv, fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\tStatus: error\tError Type: %s",
-		inv.id, ms(initDur), int64(math.Ceil(ms(initDur))), e.fn.MemorySize, e.maxMemMB, ferr.Type))
+	e.sysLine(inv, endLog(inv.id, "error", ferr.Type, ms(initDur), 0))
+	e.sysLine(inv, e.fn.reportLog(inv.id, "error", ferr.Type, ms(initDur), int64(math.Ceil(ms(initDur))), e.maxMemMB, -1))
 	e.logMu.Lock()
 	tail := append([]byte(nil), lastBytes(inv.tail.Bytes(), tailBytes)...)
 	e.logMu.Unlock()

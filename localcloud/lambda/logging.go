@@ -1,9 +1,13 @@
 package lambda
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
@@ -115,4 +119,126 @@ func (lc *loggingConfig) validate() error {
 		return protocol.Errorf("ValidationException", "1 validation error detected: %s", errs[0])
 	}
 	return protocol.Errorf("ValidationException", "%d validation errors detected: %s", len(errs), strings.Join(errs, "; "))
+}
+
+// sysLog is one of Lambda's own log records (system logs) in both
+// formats: text is its Text line; with the JSON format a record of a type
+// is written as {"time","type","record"} (the Telemetry API's event
+// schema, "Lambda Telemetry API Event schema reference"), in which
+// platform.runtimeDone stands for END. A record without a type (an error
+// message) is written as its text in both formats.
+type sysLog struct {
+	text   string
+	typ    string
+	record any
+}
+
+// render is the record's line in f's log format.
+func (f *function) render(ev sysLog, now time.Time) string {
+	if !f.jsonLogs() || ev.typ == "" {
+		return ev.text
+	}
+	b, _ := json.Marshal(struct {
+		Time   string `json:"time"`
+		Type   string `json:"type"`
+		Record any    `json:"record"`
+	}{now.UTC().Format("2006-01-02T15:04:05.000Z"), ev.typ, ev.record})
+	return string(b)
+}
+
+// Records of the system log events the local cloud writes.
+type (
+	initStartRecord struct {
+		InitializationType string `json:"initializationType"`
+		Phase              string `json:"phase"`
+		RuntimeVersion     string `json:"runtimeVersion"`
+		RuntimeVersionArn  string `json:"runtimeVersionArn"`
+		FunctionName       string `json:"functionName"`
+		FunctionVersion    string `json:"functionVersion"`
+	}
+	initReportRecord struct {
+		InitializationType string          `json:"initializationType"`
+		Phase              string          `json:"phase"`
+		Status             string          `json:"status"`
+		ErrorType          string          `json:"errorType,omitempty"`
+		Metrics            durationMetrics `json:"metrics"`
+	}
+	durationMetrics struct {
+		DurationMs float64 `json:"durationMs"`
+	}
+	startRecord struct {
+		RequestID string `json:"requestId"`
+		Version   string `json:"version"`
+	}
+	runtimeDoneRecord struct {
+		RequestID string             `json:"requestId"`
+		Status    string             `json:"status"`
+		ErrorType string             `json:"errorType,omitempty"`
+		Metrics   runtimeDoneMetrics `json:"metrics"`
+	}
+	runtimeDoneMetrics struct {
+		DurationMs    float64 `json:"durationMs"`
+		ProducedBytes int     `json:"producedBytes"`
+	}
+	reportRecord struct {
+		RequestID string        `json:"requestId"`
+		Status    string        `json:"status"`
+		ErrorType string        `json:"errorType,omitempty"`
+		Metrics   reportMetrics `json:"metrics"`
+	}
+	reportMetrics struct {
+		DurationMs       float64  `json:"durationMs"`
+		BilledDurationMs int64    `json:"billedDurationMs"`
+		MemorySizeMB     int      `json:"memorySizeMB"`
+		MaxMemoryUsedMB  int      `json:"maxMemoryUsedMB"`
+		InitDurationMs   *float64 `json:"initDurationMs,omitempty"`
+	}
+)
+
+// round2 keeps a duration's two decimals, as the Text lines write them.
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// initStartLog is INIT_START.
+func (f *function) initStartLog() sysLog {
+	arn := protocol.ARN("lambda", f.Region, "", "runtime:local")
+	rv := runtimeVersion(f.Runtime) + ".local"
+	return sysLog{"INIT_START Runtime Version: " + rv + "\tRuntime Version ARN: " + arn, "platform.initStart",
+		initStartRecord{"on-demand", "init", rv, arn, f.Name, f.ver()}}
+}
+
+// initErrorLog is INIT_REPORT of an initialisation that failed.
+func initErrorLog(d float64, errType string) sysLog {
+	return sysLog{fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s", d, errType), "platform.initReport",
+		initReportRecord{"on-demand", "init", "error", errType, durationMetrics{round2(d)}}}
+}
+
+// startLog is START.
+func (f *function) startLog(reqID string) sysLog {
+	return sysLog{"START RequestId: " + reqID + " Version: " + f.ver(), "platform.start", startRecord{reqID, f.ver()}}
+}
+
+// endLog is END; status is success, error or timeout.
+func endLog(reqID, status, errType string, d float64, produced int) sysLog {
+	return sysLog{"END RequestId: " + reqID, "platform.runtimeDone", runtimeDoneRecord{reqID, status, errType, runtimeDoneMetrics{round2(d), produced}}}
+}
+
+// reportLog is REPORT; init is the Init Duration of a cold start, else
+// negative.
+func (f *function) reportLog(reqID, status, errType string, d float64, billed int64, maxMem int, init float64) sysLog {
+	text := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB", reqID, d, billed, f.MemorySize, maxMem)
+	m := reportMetrics{DurationMs: round2(d), BilledDurationMs: billed, MemorySizeMB: f.MemorySize, MaxMemoryUsedMB: maxMem}
+	if init >= 0 {
+		text += fmt.Sprintf("\tInit Duration: %.2f ms", init)
+		i := round2(init)
+		m.InitDurationMs = &i
+	}
+	switch status {
+	case "timeout":
+		text += "\tStatus: timeout"
+	case "error":
+		if errType != "" {
+			text += "\tStatus: error\tError Type: " + errType
+		}
+	}
+	return sysLog{text, "platform.report", reportRecord{reqID, status, errType, m}}
 }

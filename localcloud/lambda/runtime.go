@@ -176,7 +176,7 @@ func (s *Service) startEnv(f *function, reqID string) (*env, *fnError, error) {
 	cmd.Env = e.environ()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	e.cmd = cmd
-	e.platformLine(nil, "INIT_START Runtime Version: "+runtimeVersion(f.Runtime)+".local\tRuntime Version ARN: "+protocol.ARN("lambda", f.Region, "", "runtime:local"))
+	e.sysLine(nil, f.initStartLog())
 	e.startedAt = time.Now()
 	e.tree, err = s.procs.start(cmd, e.marker())
 	pw.Close()
@@ -329,7 +329,7 @@ func (e *env) next(w http.ResponseWriter, r *http.Request) {
 	e.logMu.Lock()
 	e.logInv = inv
 	e.logMu.Unlock()
-	e.platformLine(inv, "START RequestId: "+inv.id+" Version: "+e.fn.ver())
+	e.sysLine(inv, e.fn.startLog(inv.id))
 	close(inv.started)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
@@ -415,6 +415,11 @@ func (e *env) platformLine(inv *invocation, line string) {
 		e.logMu.Unlock()
 	}
 	e.s.logs.add(e.fn, e.stream, protocol.LogEvent{Time: now, Message: line})
+}
+
+// sysLine writes one of Lambda's own records in the function's log format.
+func (e *env) sysLine(inv *invocation, ev sysLog) {
+	e.platformLine(inv, e.fn.render(ev, time.Now()))
 }
 
 // appendTail adds a line to an invocation's log, keeping only its end.
