@@ -108,6 +108,10 @@ func parseFilter(s *string) (*expr.Condition, error) {
 	return parseOptional(s, "FilterExpression", expr.ParseFilter)
 }
 
+func parseLegacyFilter(s *string) (*expr.Condition, error) {
+	return parseOptional(s, "FilterExpression", expr.ParseLegacyFilter)
+}
+
 func parseProjection(s *string) (*expr.Projection, error) {
 	return parseOptional(s, "ProjectionExpression", expr.ParseProjection)
 }

@@ -205,6 +205,9 @@ func legacyParams(ops map[string]protocol.JSONOp) map[string]protocol.JSONOp {
 			if err != nil {
 				return nil, err
 			}
+			if l.filter {
+				ctx = context.WithValue(ctx, legacyFilterKey{}, true)
+			}
 			out, err := op(ctx, l.body)
 			return out, l.adapt(err)
 		}
@@ -218,7 +221,12 @@ type legacyRequest struct {
 	body        []byte
 	updates     bool // AttributeUpdates became the UpdateExpression
 	queryFilter bool // QueryFilter became the FilterExpression
+	filter      bool // QueryFilter or ScanFilter became the FilterExpression
 }
+
+// legacyFilterKey marks a context whose request's FilterExpression was
+// translated from QueryFilter or ScanFilter.
+type legacyFilterKey struct{}
 
 // adapt gives the operation's errors the words DynamoDB uses for the
 // legacy parameters they came from.
@@ -327,6 +335,7 @@ func translate(op string, rule paramRule, has param, body []byte) (*legacyReques
 		}
 		x.conditions(conds, member)
 		l.queryFilter = op == "Query"
+		l.filter = member == "FilterExpression"
 	}
 	if has&(pNames|pValues) != 0 {
 		values := top["ExpressionAttributeValues"]

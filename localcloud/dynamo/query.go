@@ -83,7 +83,12 @@ func (f *readFields) setup(ctx context.Context, s *Service, extra ...expr.Used) 
 	if f.Select == "ALL_PROJECTED_ATTRIBUTES" && f.IndexName == "" {
 		return nil, validationf("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
 	}
-	filter, err := parseFilter(f.FilterExpression)
+	parse := parseFilter
+	if ctx.Value(legacyFilterKey{}) != nil {
+		// QueryFilter and ScanFilter have no expression limits.
+		parse = parseLegacyFilter
+	}
+	filter, err := parse(f.FilterExpression)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package dynamo
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -176,4 +178,36 @@ func TestUpdateKeyChecksFirst(t *testing.T) {
 	for _, u := range []string{"set c = e", "set d = e"} {
 		wantValidation(t, rawCall(t, e.db, "UpdateItem", body(u, "")), "The update expression attempted to update the secondary index key to unsupported type")
 	}
+}
+
+// TestLegacyFilterNoExpressionLimits: a ScanFilter or QueryFilter IN takes
+// far more values than a FilterExpression's IN (100) and makes no 4 KB
+// expression; the expression limits stay for expressions.
+func TestLegacyFilterNoExpressionLimits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	createTable(t, e.db, "legacyin")
+	vals := make([]string, 5000)
+	for i := range vals {
+		vals[i] = `{"S":"a"}`
+	}
+	list := strings.Join(vals, ",")
+	if err := rawCall(t, e.db, "Scan", `{"TableName":"legacyin","ScanFilter":{"a":{"ComparisonOperator":"IN","AttributeValueList":[`+list+`]}}}`); err != nil {
+		t.Fatalf("Scan with a 5000-value ScanFilter IN: %v", err)
+	}
+	if err := rawCall(t, e.db, "Query", `{"TableName":"legacyin","KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"x"}]}},"QueryFilter":{"a":{"ComparisonOperator":"IN","AttributeValueList":[`+list+`]}}}`); err != nil {
+		t.Fatalf("Query with a 5000-value QueryFilter IN: %v", err)
+	}
+	var ph []string
+	values := map[string]string{}
+	for i := range 101 {
+		ph = append(ph, fmt.Sprintf(":v%d", i))
+		values[fmt.Sprintf(":v%d", i)] = `{"S":"a"}`
+	}
+	var vs []string
+	for k, v := range values {
+		vs = append(vs, `"`+k+`":`+v)
+	}
+	body := `{"TableName":"legacyin","FilterExpression":"a IN (` + strings.Join(ph, ", ") + `)","ExpressionAttributeValues":{` + strings.Join(vs, ",") + `}}`
+	wantValidation(t, rawCall(t, e.db, "Scan", body), "Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101")
 }

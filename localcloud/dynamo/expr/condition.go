@@ -18,6 +18,9 @@ type Condition struct {
 	kind string
 	root *node
 	usage
+	// legacy: translated from ScanFilter or QueryFilter, which have none of
+	// the expression limits (length, operators, IN operands).
+	legacy bool
 }
 
 // ParseCondition parses a ConditionExpression: comparisons (= <> < <= > >=),
@@ -32,8 +35,20 @@ func ParseCondition(s string) (*Condition, error) { return parseCondition(kindCo
 // errors naming the FilterExpression.
 func ParseFilter(s string) (*Condition, error) { return parseCondition(kindFilter, s) }
 
+// ParseLegacyFilter parses a FilterExpression translated from ScanFilter or
+// QueryFilter: as ParseFilter, without the limits expressions have
+// (DynamoDB documents them for expressions; a ScanFilter IN takes tens of
+// thousands of values).
+func ParseLegacyFilter(s string) (*Condition, error) {
+	return parseConditionWith(kindFilter, s, true)
+}
+
 func parseCondition(kind, s string) (*Condition, error) {
-	p, err := newParser(kind, s)
+	return parseConditionWith(kind, s, false)
+}
+
+func parseConditionWith(kind, s string, legacy bool) (*Condition, error) {
+	p, err := newParserWith(kind, s, legacy)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +62,7 @@ func parseCondition(kind, s string) (*Condition, error) {
 	if err := checkConditionTree(kind, root); err != nil {
 		return nil, err
 	}
-	return &Condition{kind: kind, root: root, usage: p.usage}, nil
+	return &Condition{kind: kind, root: root, usage: p.usage, legacy: legacy}, nil
 }
 
 // checkConditionTree runs the phases after parentheses: function names,
@@ -241,10 +256,11 @@ func (p *parser) parseGroup() (*node, error) {
 
 // env is what an expression is evaluated with.
 type env struct {
-	kind   string
-	item   attr.Item
-	names  Names
-	values Values
+	kind      string
+	item      attr.Item
+	names     Names
+	values    Values
+	unlimited bool // no IN operand limit (a legacy filter)
 }
 
 func (e *env) name(el elem) (string, error) {
@@ -367,7 +383,7 @@ func sizeOf(v attr.Value) (int, bool) {
 // evaluated (a Scan of an empty table), so call Check once per request
 // before evaluating items.
 func (c *Condition) Check(names Names, values Values) error {
-	e := &env{kind: c.kind, names: names, values: values}
+	e := &env{kind: c.kind, names: names, values: values, unlimited: c.legacy}
 	return e.validate(c.root)
 }
 
@@ -375,7 +391,7 @@ func (c *Condition) Check(names Names, values Values) error {
 // attributes (a condition on a missing item). Comparisons of different types
 // are false, not errors. It performs Check first and fails with its error.
 func (c *Condition) Eval(item attr.Item, names Names, values Values) (bool, error) {
-	e := &env{kind: c.kind, item: item, names: names, values: values}
+	e := &env{kind: c.kind, item: item, names: names, values: values, unlimited: c.legacy}
 	if err := e.validate(c.root); err != nil {
 		return false, err
 	}

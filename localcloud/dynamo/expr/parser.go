@@ -109,16 +109,21 @@ type parser struct {
 	usage usage
 	// operators counts operators and functions, at most maxOperators.
 	operators int
+	unlimited bool // no length or operator limit (a legacy filter)
 }
 
-func newParser(kind, src string) (*parser, error) {
+func newParser(kind, src string) (*parser, error) { return newParserWith(kind, src, false) }
+
+// newParserWith is newParser; unlimited drops the length and operator
+// limits.
+func newParserWith(kind, src string, unlimited bool) (*parser, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, invalidf(kind, "The expression can not be empty;")
 	}
-	if len(src) > maxExprLen {
+	if len(src) > maxExprLen && !unlimited {
 		return nil, invalidf(kind, "Expression size has exceeded the maximum allowed size; expression size: %d", len(src))
 	}
-	p := &parser{src: src, toks: lex(src), kind: kind}
+	p := &parser{src: src, toks: lex(src), kind: kind, unlimited: unlimited}
 	// Characters outside the grammar are lexical errors, reported before
 	// any parse error.
 	for i, t := range p.toks {
@@ -196,7 +201,7 @@ func (p *parser) expectEOF() error { return p.expect(tEOF) }
 // countOperator counts one operator or function.
 func (p *parser) countOperator() error {
 	p.operators++
-	if p.operators > maxOperators {
+	if p.operators > maxOperators && !p.unlimited {
 		return invalidf(p.kind, "The expression contains too many operators; operator count: %d", p.operators)
 	}
 	return nil

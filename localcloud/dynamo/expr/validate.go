@@ -243,7 +243,7 @@ func (e *env) validateOp(n *node) error {
 			}
 		}
 	case nIn:
-		if len(n.args)-1 > maxInOperands {
+		if len(n.args)-1 > maxInOperands && !e.unlimited {
 			return invalidf(e.kind, "The IN operator is provided with too many operands; number of operands: %d", len(n.args)-1)
 		}
 	case nCall:
