@@ -36,6 +36,8 @@ type createFunctionInput struct {
 	// DeadLetterConfig names where failed Event invocations go.
 	DeadLetterConfig *deadLetterConfig
 	LoggingConfig    *loggingConfig
+	VpcConfig        *vpcConfig
+	KMSKeyArn        *string
 	// CodeSigningConfigArn attaches a code signing config (kept, as with
 	// PutFunctionCodeSigningConfig; signatures are not verified).
 	CodeSigningConfigArn *string
@@ -105,6 +107,12 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := f.setLogging(in.LoggingConfig); err != nil {
+		return err
+	}
+	if err := f.setVpc(in.VpcConfig); err != nil {
+		return err
+	}
+	if err := f.setKMSKey(in.KMSKeyArn); err != nil {
 		return err
 	}
 	if in.PackageType != "" && in.PackageType != "Zip" && in.PackageType != "Image" {
@@ -455,6 +463,8 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 		Layers                             *[]string
 		DeadLetterConfig                   *deadLetterConfig
 		LoggingConfig                      *loggingConfig
+		VpcConfig                          *vpcConfig
+		KMSKeyArn                          *string
 	}
 	if err := decode(body, &in); err != nil {
 		return err
@@ -470,6 +480,12 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 			return err
 		}
 		if err := f.setLogging(in.LoggingConfig); err != nil {
+			return err
+		}
+		if err := f.setVpc(in.VpcConfig); err != nil {
+			return err
+		}
+		if err := f.setKMSKey(in.KMSKeyArn); err != nil {
 			return err
 		}
 		if in.Role != "" && in.Role != f.Role {

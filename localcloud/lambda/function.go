@@ -60,6 +60,9 @@ type function struct {
 	LogGroup    string `json:"logGroup,omitempty"`
 	AppLogLevel string `json:"appLogLevel,omitempty"`
 	SysLogLevel string `json:"sysLogLevel,omitempty"`
+	// Vpc is VpcConfig, KMSKey KMSKeyArn (vpc.go): kept, not used.
+	Vpc    *vpcConfig `json:"vpc,omitempty"`
+	KMSKey string     `json:"kmsKey,omitempty"`
 	// LastVersion is the number of $LATEST's last published version
 	// (numbers are never reused).
 	LastVersion int `json:"lastVersion,omitempty"`
@@ -80,6 +83,10 @@ func (f *function) clone() *function {
 	c.Architectures = append([]string(nil), f.Architectures...)
 	c.Layers = append([]layerRef(nil), f.Layers...)
 	c.Policy = append([]*statement(nil), f.Policy...)
+	if f.Vpc != nil {
+		v := *f.Vpc
+		c.Vpc = &v
+	}
 	if f.Reserved != nil {
 		r := *f.Reserved
 		c.Reserved = &r
@@ -141,6 +148,8 @@ type configuration struct {
 	LoggingConfig    loggingConfig     `json:"LoggingConfig"`
 	Layers           []layerRef        `json:"Layers,omitempty"`
 	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
+	VpcConfig        *vpcConfig        `json:"VpcConfig,omitempty"`
+	KMSKeyArn        string            `json:"KMSKeyArn,omitempty"`
 }
 
 type environmentResp struct {
@@ -172,6 +181,8 @@ func (f *function) configuration() configuration {
 		LoggingConfig:    f.loggingOut(),
 		Layers:           f.Layers,
 		DeadLetterConfig: f.deadLetterOut(),
+		VpcConfig:        f.Vpc,
+		KMSKeyArn:        f.KMSKey,
 	}
 	if f.Env != nil {
 		c.Environment = &environmentResp{Variables: f.Env}

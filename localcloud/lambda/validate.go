@@ -87,7 +87,7 @@ func checkRange(member string, v, min, max int) error {
 // has min and max 1), x86_64 or arm64. Values print as a Java list, as
 // AWS's validation messages show them.
 func checkArchitectures(archs []string) error {
-	val := "[" + truncate(strings.Join(archs, ", "), 64) + "]"
+	val := javaList(archs, 64)
 	switch {
 	case len(archs) > 1:
 		return protocol.Errorf("ValidationException", "1 validation error detected: Value '%s' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1", val)
