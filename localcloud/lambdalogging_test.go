@@ -105,3 +105,30 @@ func TestLambdaJSONLogFormat(t *testing.T) {
 		require.Regexp(t, w, msgs[i])
 	}
 }
+
+// With the JSON format, a custom runtime's lines are filtered by the
+// "level" of the JSON objects it writes, a line without one being INFO
+// (developer guide, "Log-level filtering").
+func TestLambdaApplicationLogLevel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts functions")
+	}
+	g := startGuarded(t, localcloud.Config{})
+	lines := `{"level": "debug", "msg": "a debug line"}` + "\n" + `{"level":"WARN","msg":"a warning"}` + "\n" + `plain text` + "\n" + `{"level":"error","msg":"an error"}`
+	loggedFunction(t, g, "leveled", lines, &lambdatypes.LoggingConfig{LogFormat: lambdatypes.LogFormatJson, ApplicationLogLevel: lambdatypes.ApplicationLogLevelWarn})
+	loggedFunction(t, g, "default-level", lines, &lambdatypes.LoggingConfig{LogFormat: lambdatypes.LogFormatJson})
+	loggedFunction(t, g, "text", lines, nil)
+	app := func(group string) []string {
+		var out []string
+		for _, m := range groupMessages(t, g, group, "platform.report") {
+			if !strings.Contains(m, `"type":"platform.`) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	require.Equal(t, []string{`{"level":"WARN","msg":"a warning"}`, `{"level":"error","msg":"an error"}`}, app("/aws/lambda/leveled"))
+	require.Equal(t, []string{`{"level":"WARN","msg":"a warning"}`, `plain text`, `{"level":"error","msg":"an error"}`}, app("/aws/lambda/default-level"))
+	text := strings.Join(groupMessages(t, g, "/aws/lambda/text", "REPORT RequestId"), "\n")
+	require.Contains(t, text, "a debug line")
+}

@@ -242,3 +242,32 @@ func (f *function) reportLog(reqID, status, errType string, d float64, billed in
 	}
 	return sysLog{text, "platform.report", reportRecord{reqID, status, errType, m}}
 }
+
+// keepOutput says whether a line the function wrote passes its application
+// log level. The developer guide ("Log-level filtering"): with the JSON
+// format, a runtime without built-in JSON logging has its lines filtered
+// by the "level" of the JSON objects it writes; a line with an invalid or
+// missing level is INFO; the default level is INFO; Lambda sends the
+// selected level and those of less detail (TRACE the most, FATAL the
+// least).
+func (f *function) keepOutput(line string) bool {
+	if !f.jsonLogs() {
+		return true
+	}
+	level := "INFO"
+	if strings.HasPrefix(line, "{") {
+		var v struct {
+			Level any `json:"level"`
+		}
+		if json.Unmarshal([]byte(line), &v) == nil {
+			if s, ok := v.Level.(string); ok && slices.Contains(appLogLevels, strings.ToUpper(s)) {
+				level = strings.ToUpper(s)
+			}
+		}
+	}
+	threshold := f.AppLogLevel
+	if threshold == "" {
+		threshold = "INFO"
+	}
+	return slices.Index(appLogLevels, level) >= slices.Index(appLogLevels, threshold)
+}

@@ -397,6 +397,9 @@ func (e *env) reply(w http.ResponseWriter, r *http.Request, id string, failed bo
 
 // logLine takes one line of the process's output.
 func (e *env) logLine(line string) {
+	if !e.fn.keepOutput(line) {
+		return
+	}
 	now := time.Now()
 	e.logMu.Lock()
 	if inv := e.logInv; inv != nil && inv.wantTail {
