@@ -8,21 +8,22 @@ func (p *Projection) NestedHeads(names Names) []string { return nestedHeads(p.pa
 
 // NestedHeads is the Projection's NestedHeads for a condition or filter.
 func (c *Condition) NestedHeads(names Names) []string {
-	var paths []docPath
-	var walk func(n *node)
-	walk = func(n *node) {
-		if n == nil {
-			return
-		}
-		if n.kind == nPath {
-			paths = append(paths, n.path)
-		}
-		for _, a := range n.args {
-			walk(a)
-		}
+	return nestedHeads(appendPaths(nil, c.root), names)
+}
+
+// appendPaths appends the document paths n and its operands read, in
+// order.
+func appendPaths(paths []docPath, n *node) []docPath {
+	if n == nil {
+		return paths
 	}
-	walk(c.root)
-	return nestedHeads(paths, names)
+	if n.kind == nPath {
+		paths = append(paths, n.path)
+	}
+	for _, a := range n.args {
+		paths = appendPaths(paths, a)
+	}
+	return paths
 }
 
 func nestedHeads(paths []docPath, names Names) []string {

@@ -42,21 +42,9 @@ func (u *Update) Targets(names Names, values Values) []UpdateTarget {
 // read nested paths of (b in SET a = b.c).
 func (u *Update) OperandNestedHeads(names Names) []string {
 	var paths []docPath
-	var walk func(n *node)
-	walk = func(n *node) {
-		if n == nil {
-			return
-		}
-		if n.kind == nPath {
-			paths = append(paths, n.path)
-		}
-		for _, a := range n.args {
-			walk(a)
-		}
-	}
 	for _, a := range u.actions {
 		if a.kind == aSet {
-			walk(a.val)
+			paths = appendPaths(paths, a.val)
 		}
 	}
 	return nestedHeads(paths, names)
