@@ -106,13 +106,7 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	if err := checkShape(f); err != nil {
 		return err
 	}
-	if err := f.setLogging(in.LoggingConfig); err != nil {
-		return err
-	}
-	if err := f.setVpc(in.VpcConfig); err != nil {
-		return err
-	}
-	if err := f.setKMSKey(in.KMSKeyArn); err != nil {
+	if err := f.setLoggingVpcKMS(in.LoggingConfig, in.VpcConfig, in.KMSKeyArn); err != nil {
 		return err
 	}
 	if in.PackageType != "" && in.PackageType != "Zip" && in.PackageType != "Image" {
@@ -479,13 +473,7 @@ func (s *Service) updateFunctionConfiguration(w http.ResponseWriter, r *http.Req
 		if err := f.setDeadLetter(in.DeadLetterConfig); err != nil {
 			return err
 		}
-		if err := f.setLogging(in.LoggingConfig); err != nil {
-			return err
-		}
-		if err := f.setVpc(in.VpcConfig); err != nil {
-			return err
-		}
-		if err := f.setKMSKey(in.KMSKeyArn); err != nil {
+		if err := f.setLoggingVpcKMS(in.LoggingConfig, in.VpcConfig, in.KMSKeyArn); err != nil {
 			return err
 		}
 		if in.Role != "" && in.Role != f.Role {

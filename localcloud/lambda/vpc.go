@@ -59,3 +59,16 @@ func (f *function) setKMSKey(arn *string) error {
 	f.KMSKey = *arn
 	return nil
 }
+
+// setLoggingVpcKMS applies the three settings CreateFunction and
+// UpdateFunctionConfiguration take alike, in that order, answering the
+// first refusal.
+func (f *function) setLoggingVpcKMS(lc *loggingConfig, vpc *vpcConfig, kms *string) error {
+	if err := f.setLogging(lc); err != nil {
+		return err
+	}
+	if err := f.setVpc(vpc); err != nil {
+		return err
+	}
+	return f.setKMSKey(kms)
+}
