@@ -319,10 +319,11 @@ func decode(body []byte, v any) error {
 // decode with DynamoDB's message for it.
 func attrDecodeError(err error) error {
 	msg := err.Error()
+	var bad attr.NumberError
 	switch {
 	case strings.Contains(msg, "exactly one data type, got 0"), strings.Contains(msg, "unknown data type"):
 		return validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
-	case strings.Contains(msg, attr.MsgNotNumber), strings.Contains(msg, "significant digits"), strings.Contains(msg, "Number overflow"), strings.Contains(msg, "Number underflow"):
+	case errors.As(err, &bad):
 		return validationf("%s", strings.TrimPrefix(msg, attr.ErrInvalid.Error()+": "))
 	case strings.Contains(msg, "exactly one data type"):
 		return validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")

@@ -13,12 +13,9 @@ const (
 	minSciExp = -130 // 1E-130
 )
 
-// MsgNotNumber is DynamoDB's message for a number that does not parse.
-const MsgNotNumber = "The parameter cannot be converted to a numeric value"
-
 // Messages DynamoDB answers for bad numbers.
 const (
-	msgNotNumber = MsgNotNumber
+	msgNotNumber = "The parameter cannot be converted to a numeric value"
 	msgDigits    = "Attempting to store more than 38 significant digits in a Number"
 	msgOverflow  = "Number overflow. Attempting to store a number with magnitude larger than supported range"
 	msgUnderflow = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
@@ -108,14 +105,21 @@ func parseDecimal(s string) (decimal, bool) {
 	return d, true
 }
 
+// NumberError is a number DynamoDB cannot read or store, its message
+// DynamoDB's; errors of parsing one wrap it (and ErrInvalid), so callers
+// tell it with errors.As.
+type NumberError string
+
+func (e NumberError) Error() string { return string(e) }
+
 // parseNumber parses s and checks it against DynamoDB's limits.
 func parseNumber(s string) (decimal, error) {
 	d, ok := parseDecimal(s)
 	if !ok {
 		if s == "" {
-			return d, fmt.Errorf("%w: %s", ErrInvalid, msgNotNumber)
+			return d, fmt.Errorf("%w: %w", ErrInvalid, NumberError(msgNotNumber))
 		}
-		return d, fmt.Errorf("%w: %s: %s", ErrInvalid, msgNotNumber, s)
+		return d, fmt.Errorf("%w: %w: %s", ErrInvalid, NumberError(msgNotNumber), s)
 	}
 	return d, d.check()
 }
@@ -125,13 +129,13 @@ func (d decimal) check() error {
 		return nil
 	}
 	if d.sciExp() > maxSciExp {
-		return fmt.Errorf("%w: %s", ErrInvalid, msgOverflow)
+		return fmt.Errorf("%w: %w", ErrInvalid, NumberError(msgOverflow))
 	}
 	if d.sciExp() < minSciExp {
-		return fmt.Errorf("%w: %s", ErrInvalid, msgUnderflow)
+		return fmt.Errorf("%w: %w", ErrInvalid, NumberError(msgUnderflow))
 	}
 	if len(d.digits) > maxDigits {
-		return fmt.Errorf("%w: %s", ErrInvalid, msgDigits)
+		return fmt.Errorf("%w: %w", ErrInvalid, NumberError(msgDigits))
 	}
 	return nil
 }
