@@ -205,9 +205,5 @@ func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 // validationMessage is DynamoDB's message listing constraint failures, at
 // most maxPieces of them.
 func validationMessage(pieces []string) string {
-	n := min(len(pieces), maxPieces)
-	if n == 1 {
-		return "1 validation error detected: " + pieces[0]
-	}
-	return strconv.Itoa(n) + " validation errors detected: " + strings.Join(pieces[:n], "; ")
+	return protocol.ValidationMessage(pieces[:min(len(pieces), maxPieces)])
 }

@@ -395,13 +395,10 @@ func validation(format string, args ...any) error {
 // validationErrors is the ValidationError listing a request's broken
 // constraints, "N validation errors detected: a; b", or nil for none.
 func validationErrors(broken []string) error {
-	switch len(broken) {
-	case 0:
+	if len(broken) == 0 {
 		return nil
-	case 1:
-		return validation("1 validation error detected: %s", broken[0])
 	}
-	return validation("%d validation errors detected: %s", len(broken), strings.Join(broken, "; "))
+	return validation("%s", protocol.ValidationMessage(broken))
 }
 
 func invalidInput(format string, args ...any) error {

@@ -112,13 +112,10 @@ func (lc *loggingConfig) validate() error {
 		}
 	}
 	enum(lc.SystemLogLevel, "systemLogLevel", sysLogLevels)
-	switch len(errs) {
-	case 0:
+	if len(errs) == 0 {
 		return nil
-	case 1:
-		return protocol.Errorf("ValidationException", "1 validation error detected: %s", errs[0])
 	}
-	return protocol.Errorf("ValidationException", "%d validation errors detected: %s", len(errs), strings.Join(errs, "; "))
+	return protocol.Errorf("ValidationException", "%s", protocol.ValidationMessage(errs))
 }
 
 // sysLog is one of Lambda's own log records (system logs) in both

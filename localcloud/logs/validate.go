@@ -3,6 +3,8 @@ package logs
 import (
 	"fmt"
 	"strings"
+
+	"github.com/labkit-dev/labkit/localcloud/protocol"
 )
 
 // violations collects the constraint failures of a request's members the way
@@ -61,13 +63,10 @@ func (v violations) err() error { return v.errAs(invalidParam) }
 // errAs builds the error with newErr (the delivery APIs answer
 // ValidationException).
 func (v violations) errAs(newErr func(string, ...any) error) error {
-	switch len(v) {
-	case 0:
+	if len(v) == 0 {
 		return nil
-	case 1:
-		return newErr("1 validation error detected: %s", v[0])
 	}
-	return newErr("%d validation errors detected: %s", len(v), strings.Join(v, "; "))
+	return newErr("%s", protocol.ValidationMessage(v))
 }
 
 func quote(s string) string { return "'" + s + "'" }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 )
 
 // Error is an AWS API error: a code the SDKs map to a typed error, a message,
@@ -55,4 +57,15 @@ func AsError(err error) (*Error, bool) {
 		return e, true
 	}
 	return &Error{Code: "InternalFailure", Message: "the local cloud failed to process the request", Status: http.StatusInternalServerError, Receiver: true}, false
+}
+
+// ValidationMessage is the message AWS's request validation writes for
+// the constraints a request broke, in order: "1 validation error
+// detected: a" or "2 validation errors detected: a; b" (Coral's wording,
+// the same in every service that validates against its model).
+func ValidationMessage(broken []string) string {
+	if len(broken) == 1 {
+		return "1 validation error detected: " + broken[0]
+	}
+	return strconv.Itoa(len(broken)) + " validation errors detected: " + strings.Join(broken, "; ")
 }
