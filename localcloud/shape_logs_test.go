@@ -52,12 +52,14 @@ func TestLogsResponsesMatchBotocoreShapes(t *testing.T) {
 	q := do(c.StartQuery(ctx, &cwlogs.StartQueryInput{LogGroupName: g, StartTime: aws.Int64(now.Add(-time.Hour).Unix()), EndTime: aws.Int64(now.Add(time.Minute).Unix()),
 		QueryString: aws.String("fields @timestamp, @message, @ptr | limit 5")})).ok(t)
 	var res *cwlogs.GetQueryResultsOutput
-	for i := 0; i < 100; i++ {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		res = do(c.GetQueryResults(ctx, &cwlogs.GetQueryResultsInput{QueryId: q.QueryId})).ok(t)
 		if res.Status == logtypes.QueryStatusComplete {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("the query is %s after 30 s", res.Status)
+		}
 	}
 	for _, row := range res.Results {
 		for _, f := range row {

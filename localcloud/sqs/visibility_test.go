@@ -2,6 +2,7 @@ package sqs
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -33,7 +34,12 @@ func TestVisibilityTotalLimit(t *testing.T) {
 	got, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 2})
 	require.NoError(t, err)
 	require.Len(t, got.Messages, 2)
-	time.Sleep(20 * time.Millisecond) // the receive is now in the past
+	// The handles hold the receive's time in milliseconds, at most this
+	// one: once the clock is past it, 43200 s from now ends after the 12
+	// hours from the receive.
+	for received := time.Now().UnixMilli(); time.Now().UnixMilli() <= received; {
+		runtime.Gosched()
+	}
 
 	const msg = "Value 43200 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]"
 	rh := got.Messages[0].ReceiptHandle
