@@ -32,15 +32,9 @@ func nestedHeads(paths []docPath, names Names) []string {
 		if len(p) < 2 || p[0].isIdx {
 			continue
 		}
-		head := p[0].name
-		if p[0].ph {
-			n, ok := names[head]
-			if !ok {
-				continue
-			}
-			head = n
+		if head, ok := resolveHead(p[0], names); ok {
+			out = append(out, head)
 		}
-		out = append(out, head)
 	}
 	return out
 }

@@ -50,6 +50,8 @@ func (u *Update) OperandNestedHeads(names Names) []string {
 	return nestedHeads(paths, names)
 }
 
+// resolveHead is a path's first element's name, its placeholder resolved;
+// false for an undefined placeholder.
 func resolveHead(e elem, names Names) (string, bool) {
 	if !e.ph {
 		return e.name, true
