@@ -10,9 +10,9 @@ import (
 // Verify checks every successful call against m and fails t with each
 // violation. Calls of operations the model does not have (AWS added them
 // after it) are logged as unchecked. It logs how many of the served
-// operations the calls exercised and which were not, and returns the
-// exercised ones.
-func Verify(t testing.TB, m *Model, calls []Call, served []string) map[string]bool {
+// operations the calls exercised, and returns the ones they did not, in
+// order.
+func Verify(t testing.TB, m *Model, calls []Call, served []string) (missed []string) {
 	t.Helper()
 	exercised := map[string]bool{}
 	unchecked := map[string]bool{}
@@ -29,22 +29,15 @@ func Verify(t testing.TB, m *Model, calls []Call, served []string) map[string]bo
 			t.Errorf("%s", v)
 		}
 	}
-	var missed []string
 	for _, op := range served {
 		if !exercised[op] {
 			missed = append(missed, op)
 		}
 	}
 	sort.Strings(missed)
-	n := 0
-	for _, op := range served {
-		if exercised[op] {
-			n++
-		}
-	}
 	t.Logf("exercised %d of %d served operations; unchecked (not in botocore's model): %s; not exercised: %s",
-		n, len(served), strings.Join(sortedKeys(unchecked), " "), strings.Join(missed, " "))
-	return exercised
+		len(served)-len(missed), len(served), strings.Join(sortedKeys(unchecked), " "), strings.Join(missed, " "))
+	return missed
 }
 
 // VerifyNewer fails t for each member of m.Newer that the aws-sdk-go-v2
